@@ -1,0 +1,393 @@
+import { DurationText, formatDuration, parseDurationSeconds } from './duration';
+import {
+  MAX_DRAIN_TIMEOUT_SECONDS,
+  MIN_DRAIN_TIMEOUT_SECONDS,
+  heartbeatTimeoutForDrain,
+} from '../lambdas/domain/lifecycle-limits';
+import * as fleetDefaults from './worker-fleet';
+
+// Fleet defaults belong to the WorkerFleet construct (its props contract); config applies the same ones.
+const DEFAULT_DRAIN_TIMEOUT = formatDuration(fleetDefaults.DEFAULT_DRAIN_TIMEOUT.toSeconds());
+const DEFAULT_INSTANCE_WARMUP = formatDuration(fleetDefaults.DEFAULT_INSTANCE_WARMUP.toSeconds());
+const DEFAULT_ROOT_VOLUME_GIB = fleetDefaults.DEFAULT_ROOT_VOLUME_SIZE.toGibibytes();
+const DEFAULT_TARGET_CPU_PERCENT = fleetDefaults.DEFAULT_TARGET_CPU_PERCENT;
+/** CodeDeploy rolls one instance at a time unless told otherwise. */
+export const DEFAULT_DEPLOYMENT_CONFIG: NamedDeploymentConfig = 'OneAtATime';
+/** Created VPCs span this many Availability Zones. */
+export const DEFAULT_MAX_AZS = 3;
+/** One NAT gateway per created VPC unless more are asked for. */
+export const DEFAULT_NAT_GATEWAYS = 1;
+/** Address range of a created VPC. */
+export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
+
+/** `DefaultInstanceWarmup` is 0 to 3600 seconds (Auto Scaling user guide, "Enable the default instance warmup"). */
+const MAX_INSTANCE_WARMUP_SECONDS = 3600;
+/** gp3 volumes are 1 GiB to 16 TiB (EC2 user guide, "Amazon EBS volume types"). */
+const MAX_GP3_GIB = 16_384;
+/** Largest `MaxSize` we accept; a guard against typos, well under any account quota raised in practice. */
+const MAX_FLEET_SIZE = 2000;
+
+export type NamedDeploymentConfig = 'OneAtATime' | 'HalfAtATime' | 'AllAtOnce';
+
+/** How a fleet's CodeDeploy deployments roll: a predefined configuration or a minimum healthy share. */
+export type DeploymentConfigInput = NamedDeploymentConfig | { readonly minimumHealthyHostsPercent: number };
+
+/** Network for an environment: a VPC the stack creates, or an existing one named by explicit ids. */
+export type NetworkInput =
+  | {
+      readonly kind: 'create';
+      /** @default DEFAULT_VPC_CIDR */
+      readonly cidr?: string;
+      /** @default DEFAULT_MAX_AZS */
+      readonly maxAzs?: number;
+      /** @default DEFAULT_NAT_GATEWAYS */
+      readonly natGateways?: number;
+    }
+  | {
+      readonly kind: 'existing';
+      readonly vpcId: string;
+      /** Private subnets with egress (NAT or endpoints) the workers run in, with their AZs so synth needs no lookup. */
+      readonly privateSubnets: ReadonlyArray<{ readonly subnetId: string; readonly availabilityZone: string }>;
+    };
+
+/** Where alarm and fleet-failure notifications go. */
+export interface NotificationsInput {
+  /** Email addresses subscribed to the environment's encrypted alarm topic. @default none */
+  readonly emails?: readonly string[];
+  /** An existing SNS topic to publish to instead of creating one. @default a topic is created */
+  readonly topicArn?: string;
+}
+
+/** Spot settings for a fleet; on-demand only when absent. */
+export interface SpotInput {
+  /** On-demand instances before any Spot is used. @default 0 */
+  readonly onDemandBaseCapacity?: number;
+  /** Percent of capacity above the base that stays on-demand. @default 0 */
+  readonly onDemandPercentageAboveBase?: number;
+}
+
+/** One worker fleet (one Auto Scaling group) as an operator writes it. */
+export interface FleetInput {
+  /** Short name, lower-case: `etl`, `adhoc`. Used in construct ids and tags; never change it once deployed. */
+  readonly name: string;
+  /** Instance types, in order of preference; more than one gives a mixed-instances group. */
+  readonly instanceTypes: readonly string[];
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** @default unset: Auto Scaling keeps the current size across deploys */
+  readonly desiredCapacity?: number;
+  /** @default DEFAULT_TARGET_CPU_PERCENT */
+  readonly targetCpuPercent?: number;
+  /** @default DEFAULT_INSTANCE_WARMUP */
+  readonly instanceWarmup?: DurationText;
+  /** @default DEFAULT_DRAIN_TIMEOUT */
+  readonly drainTimeout?: DurationText;
+  /** @default DEFAULT_DEPLOYMENT_CONFIG */
+  readonly deploymentConfig?: DeploymentConfigInput;
+  /** @default DEFAULT_ROOT_VOLUME_GIB */
+  readonly rootVolumeGiB?: number;
+  /** @default on-demand only */
+  readonly spot?: SpotInput;
+}
+
+/** One environment as an operator writes it in config/. */
+export interface EnvironmentInput {
+  /** 12-digit account id. @default env-agnostic: the CLI's credentials decide at deploy time */
+  readonly account?: string;
+  /** Region code such as `eu-west-1`. @default env-agnostic */
+  readonly region?: string;
+  readonly network: NetworkInput;
+  /** @default a topic with no subscriptions */
+  readonly notifications?: NotificationsInput;
+  readonly fleets: readonly FleetInput[];
+}
+
+/** A fleet after validation, with defaults applied and durations in seconds. */
+export interface FleetConfig {
+  readonly name: string;
+  readonly instanceTypes: readonly string[];
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly desiredCapacity?: number;
+  readonly targetCpuPercent: number;
+  readonly instanceWarmupSeconds: number;
+  readonly drainTimeoutSeconds: number;
+  /** Derived from the drain timeout: see `heartbeatTimeoutForDrain`. */
+  readonly heartbeatTimeoutSeconds: number;
+  readonly deploymentConfig: DeploymentConfigInput;
+  readonly rootVolumeGiB: number;
+  readonly spot?: Required<SpotInput>;
+}
+
+/** An environment after validation. */
+export interface EnvironmentConfig {
+  readonly name: string;
+  readonly account?: string;
+  readonly region?: string;
+  readonly network:
+    | { readonly kind: 'create'; readonly cidr: string; readonly maxAzs: number; readonly natGateways: number }
+    | Extract<NetworkInput, { kind: 'existing' }>;
+  readonly notifications: { readonly emails: readonly string[]; readonly topicArn?: string };
+  readonly fleets: readonly FleetConfig[];
+}
+
+/** Thrown for configuration that must not reach synth; the message lists every problem found. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PATTERNS = {
+  envName: /^[a-z][a-z0-9-]{0,23}$/,
+  fleetName: /^[a-z][a-z0-9-]{0,19}$/,
+  account: /^\d{12}$/,
+  region: /^[a-z]{2}(-[a-z]+)+-\d$/,
+  vpcId: /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/,
+  subnetId: /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/,
+  availabilityZone: /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
+  // family.size, e.g. m7i.2xlarge, r6gd.metal, u-6tb1.112xlarge
+  instanceType: /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/,
+  cidr: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
+  email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  topicArn: /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+};
+
+const NAMED_DEPLOYMENT_CONFIGS: readonly NamedDeploymentConfig[] = ['OneAtATime', 'HalfAtATime', 'AllAtOnce'];
+
+/** Collects problems so an operator sees all of them at once, each naming env, field, value and rule. */
+class Problems {
+  readonly list: string[] = [];
+  constructor(private readonly env: string) {}
+
+  add(field: string, value: unknown, rule: string): void {
+    this.list.push(`env "${this.env}": ${field} (${show(value)}) ${rule}`);
+  }
+
+  /** Adds a problem unless `ok`; returns `ok` so callers can skip dependent checks. */
+  check(ok: boolean, field: string, value: unknown, rule: string): boolean {
+    if (!ok) this.add(field, value, rule);
+    return ok;
+  }
+
+  integer(field: string, value: unknown, min: number, max: number): value is number {
+    return this.check(
+      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+      field,
+      value,
+      `must be a whole number from ${min} to ${max}`,
+    );
+  }
+
+  pattern(field: string, value: unknown, pattern: RegExp, rule: string): value is string {
+    return this.check(typeof value === 'string' && pattern.test(value), field, value, rule);
+  }
+
+  /** Parses a duration within [min, max] seconds, or records why not. */
+  duration(field: string, value: unknown, min: number, max: number, why = ''): number | undefined {
+    const seconds = typeof value === 'string' ? parseDurationSeconds(value) : undefined;
+    if (seconds === undefined) {
+      this.add(field, value, 'must be a duration such as "90s", "10m" or "1h30m"');
+      return undefined;
+    }
+    const ok = this.check(
+      seconds >= min && seconds <= max,
+      field,
+      value,
+      `must be from ${formatDuration(min)} to ${formatDuration(max)}${why}`,
+    );
+    return ok ? seconds : undefined;
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+/** Validates one environment and applies defaults; throws ConfigError listing every problem. */
+export function resolveEnvironment(name: string, input: EnvironmentInput): EnvironmentConfig {
+  const p = new Problems(name);
+  p.pattern('name', name, PATTERNS.envName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 24 characters');
+  if (input.account !== undefined) p.pattern('account', input.account, PATTERNS.account, 'must be a 12-digit AWS account id');
+  if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
+
+  const network = resolveNetwork(p, input.network);
+  const notifications = resolveNotifications(p, input.notifications ?? {});
+
+  const fleets: FleetConfig[] = [];
+  if (p.check(Array.isArray(input.fleets) && input.fleets.length > 0, 'fleets', input.fleets, 'must list at least one fleet')) {
+    const seen = new Set<string>();
+    input.fleets.forEach((fleet, i) => {
+      const resolved = resolveFleet(p, `fleets[${i}]`, fleet);
+      if (seen.has(fleet.name)) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
+      seen.add(fleet.name);
+      if (resolved) fleets.push(resolved);
+    });
+  }
+
+  if (p.list.length > 0) throw new ConfigError(p.list);
+  return {
+    name,
+    account: input.account,
+    region: input.region,
+    network: network!,
+    notifications,
+    fleets,
+  };
+}
+
+function resolveNetwork(p: Problems, input: NetworkInput | undefined): EnvironmentConfig['network'] | undefined {
+  if (input?.kind === 'create') {
+    const cidr = input.cidr ?? DEFAULT_VPC_CIDR;
+    const m = PATTERNS.cidr.exec(cidr);
+    const cidrOk = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 24;
+    // VPC CIDR blocks are /16 to /28 (VPC user guide); /24 is the smallest that still fits three AZs' subnets.
+    p.check(cidrOk, 'network.cidr', cidr, 'must be an IPv4 CIDR block from /16 to /24');
+    const maxAzs = input.maxAzs ?? DEFAULT_MAX_AZS;
+    p.integer('network.maxAzs', maxAzs, 2, 6);
+    const natGateways = input.natGateways ?? DEFAULT_NAT_GATEWAYS;
+    if (p.integer('network.natGateways', natGateways, 1, 6)) {
+      p.check(natGateways <= maxAzs, 'network.natGateways', natGateways, `must be <= network.maxAzs (${maxAzs})`);
+    }
+    return { kind: 'create', cidr, maxAzs, natGateways };
+  }
+  if (input?.kind === 'existing') {
+    p.pattern('network.vpcId', input.vpcId, PATTERNS.vpcId, 'must be a VPC id such as "vpc-0abc12345def67890"');
+    const subnets = input.privateSubnets;
+    if (p.check(Array.isArray(subnets) && subnets.length > 0, 'network.privateSubnets', subnets, 'must list at least one subnet')) {
+      const seen = new Set<string>();
+      subnets.forEach((s, i) => {
+        p.pattern(`network.privateSubnets[${i}].subnetId`, s.subnetId, PATTERNS.subnetId, 'must be a subnet id such as "subnet-0abc12345def67890"');
+        p.pattern(`network.privateSubnets[${i}].availabilityZone`, s.availabilityZone, PATTERNS.availabilityZone, 'must be an Availability Zone such as "eu-west-1a"');
+        p.check(!seen.has(s.subnetId), `network.privateSubnets[${i}].subnetId`, s.subnetId, 'must not be listed twice');
+        seen.add(s.subnetId);
+      });
+      const zones = new Set(subnets.map((s) => s.availabilityZone));
+      // One zone is one failure away from no fleet at all (Control Tower CT.AUTOSCALING.PR.1).
+      p.check(zones.size >= 2, 'network.privateSubnets', [...zones], 'must span at least 2 Availability Zones');
+    }
+    return input;
+  }
+  p.add('network.kind', (input as { kind?: unknown } | undefined)?.kind, 'must be "create" or "existing"');
+  return undefined;
+}
+
+function resolveNotifications(p: Problems, input: NotificationsInput): EnvironmentConfig['notifications'] {
+  const emails = input.emails ?? [];
+  emails.forEach((e, i) => p.pattern(`notifications.emails[${i}]`, e, PATTERNS.email, 'must be an email address'));
+  if (input.topicArn !== undefined) {
+    p.pattern('notifications.topicArn', input.topicArn, PATTERNS.topicArn, 'must be an SNS topic ARN');
+    p.check(emails.length === 0, 'notifications.emails', emails, 'must be empty when notifications.topicArn is set: subscribe them to that topic instead');
+  }
+  return { emails, topicArn: input.topicArn };
+}
+
+function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | undefined {
+  const before = p.list.length;
+  p.pattern(`${at}.name`, f.name, PATTERNS.fleetName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 20 characters');
+
+  if (p.check(Array.isArray(f.instanceTypes) && f.instanceTypes.length > 0, `${at}.instanceTypes`, f.instanceTypes, 'must list at least one instance type')) {
+    // A mixed instances policy takes at most 40 overrides (Auto Scaling API, LaunchTemplate.Overrides).
+    p.check(f.instanceTypes.length <= 40, `${at}.instanceTypes`, f.instanceTypes.length, 'must list at most 40 instance types');
+    const seen = new Set<string>();
+    f.instanceTypes.forEach((t, i) => {
+      p.pattern(`${at}.instanceTypes[${i}]`, t, PATTERNS.instanceType, 'must be an EC2 instance type such as "m7i.2xlarge"');
+      p.check(!seen.has(t), `${at}.instanceTypes[${i}]`, t, 'must not be listed twice');
+      seen.add(t);
+    });
+  }
+
+  const minOk = p.integer(`${at}.minCapacity`, f.minCapacity, 0, MAX_FLEET_SIZE);
+  const maxOk = p.integer(`${at}.maxCapacity`, f.maxCapacity, 1, MAX_FLEET_SIZE);
+  if (minOk && maxOk) {
+    p.check(f.minCapacity <= f.maxCapacity, `${at}.minCapacity`, f.minCapacity, `must be <= maxCapacity (${f.maxCapacity})`);
+    if (f.desiredCapacity !== undefined && p.integer(`${at}.desiredCapacity`, f.desiredCapacity, 0, MAX_FLEET_SIZE)) {
+      p.check(
+        f.desiredCapacity >= f.minCapacity && f.desiredCapacity <= f.maxCapacity,
+        `${at}.desiredCapacity`,
+        f.desiredCapacity,
+        `must be within [minCapacity, maxCapacity] = [${f.minCapacity}, ${f.maxCapacity}]`,
+      );
+    }
+  }
+
+  const targetCpuPercent = f.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
+  p.check(
+    typeof targetCpuPercent === 'number' && Number.isFinite(targetCpuPercent) && targetCpuPercent > 0 && targetCpuPercent <= 100,
+    `${at}.targetCpuPercent`,
+    targetCpuPercent,
+    'must be a number in (0, 100]',
+  );
+
+  const instanceWarmupSeconds = p.duration(`${at}.instanceWarmup`, f.instanceWarmup ?? DEFAULT_INSTANCE_WARMUP, 0, MAX_INSTANCE_WARMUP_SECONDS);
+  const drainTimeoutSeconds = p.duration(
+    `${at}.drainTimeout`,
+    f.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+    MIN_DRAIN_TIMEOUT_SECONDS,
+    MAX_DRAIN_TIMEOUT_SECONDS,
+    ': the 48h lifecycle-hook limit less 2m so the controller forces explicitly before Auto Scaling times out',
+  );
+
+  const deploymentConfig = f.deploymentConfig ?? DEFAULT_DEPLOYMENT_CONFIG;
+  if (typeof deploymentConfig === 'string') {
+    p.check(NAMED_DEPLOYMENT_CONFIGS.includes(deploymentConfig), `${at}.deploymentConfig`, deploymentConfig, `must be one of ${NAMED_DEPLOYMENT_CONFIGS.join(', ')} or { minimumHealthyHostsPercent }`);
+  } else {
+    // FLEET_PERCENT minimum healthy hosts: 100 would leave no instance to deploy to.
+    p.integer(`${at}.deploymentConfig.minimumHealthyHostsPercent`, deploymentConfig?.minimumHealthyHostsPercent, 0, 99);
+  }
+
+  const rootVolumeGiB = f.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB;
+  p.integer(`${at}.rootVolumeGiB`, rootVolumeGiB, 8, MAX_GP3_GIB);
+
+  let spot: Required<SpotInput> | undefined;
+  if (f.spot !== undefined) {
+    spot = { onDemandBaseCapacity: f.spot.onDemandBaseCapacity ?? 0, onDemandPercentageAboveBase: f.spot.onDemandPercentageAboveBase ?? 0 };
+    p.integer(`${at}.spot.onDemandBaseCapacity`, spot.onDemandBaseCapacity, 0, MAX_FLEET_SIZE);
+    p.integer(`${at}.spot.onDemandPercentageAboveBase`, spot.onDemandPercentageAboveBase, 0, 100);
+  }
+
+  if (p.list.length > before) return undefined;
+  return {
+    name: f.name,
+    instanceTypes: f.instanceTypes,
+    minCapacity: f.minCapacity,
+    maxCapacity: f.maxCapacity,
+    desiredCapacity: f.desiredCapacity,
+    targetCpuPercent,
+    instanceWarmupSeconds: instanceWarmupSeconds!,
+    drainTimeoutSeconds: drainTimeoutSeconds!,
+    heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(drainTimeoutSeconds!),
+    deploymentConfig,
+    rootVolumeGiB,
+    spot,
+  };
+}
+
+/**
+ * Resolves the environments to build. With `selected` (from `-c env=a,b`), only those; an unknown name
+ * is an error listing the known ones. Every selected environment is validated before any stack exists.
+ */
+export function resolveEnvironments(
+  inputs: Readonly<Record<string, EnvironmentInput>>,
+  selected?: readonly string[],
+): EnvironmentConfig[] {
+  const known = Object.keys(inputs);
+  const names = selected && selected.length > 0 ? selected : known;
+  const problems: string[] = [];
+  const configs: EnvironmentConfig[] = [];
+  for (const name of names) {
+    if (!Object.prototype.hasOwnProperty.call(inputs, name)) {
+      problems.push(`env "${name}": unknown environment; known environments are ${known.join(', ')}`);
+      continue;
+    }
+    try {
+      configs.push(resolveEnvironment(name, inputs[name]));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return configs;
+}

@@ -1,0 +1,278 @@
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Size, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
+import { FleetDeployment } from './fleet-deployment';
+import { TAG_ENVIRONMENT } from './names';
+import { WorkerFleet } from './worker-fleet';
+
+/** Days VPC flow logs are kept. */
+const FLOW_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+/** Noncurrent revision objects are kept this long so a rollback can still find them. */
+const NONCURRENT_REVISION_RETENTION = Duration.days(90);
+/** S3 access logs of the revision bucket are kept a year. */
+const ACCESS_LOG_RETENTION = Duration.days(365);
+
+/** Properties of a FleetStack. */
+export interface FleetStackProps extends StackProps {
+  /** The validated environment this stack deploys. */
+  readonly config: EnvironmentConfig;
+}
+
+/** One deployed fleet and the constructs that serve it. */
+export interface DeployedFleet {
+  readonly config: FleetConfig;
+  readonly fleet: WorkerFleet;
+  readonly deployment: FleetDeployment;
+}
+
+/**
+ * Everything one environment runs: network, encryption key, alarm topic, revision bucket, and per fleet a
+ * WorkerFleet with its FleetDeployment.
+ */
+export class FleetStack extends Stack {
+  readonly vpc: ec2.IVpc;
+  /** Customer-managed key for the alarm topic and, later, the controller's queues. */
+  readonly key: kms.Key;
+  /** Where alarms and fleet failures are published. */
+  readonly alarmTopic: sns.ITopic;
+  /** CodeDeploy revisions for this environment's fleets. */
+  readonly revisionBucket: s3.Bucket;
+  readonly fleets: readonly DeployedFleet[];
+
+  constructor(scope: Construct, id: string, props: FleetStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add(TAG_ENVIRONMENT, config.name);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `graceful-autoscaler ${config.name}: alarm topic and controller queues`,
+      enableKeyRotation: true,
+    });
+    // Grants on this key may only be created for AWS resources by AWS services (Control Tower CT.KMS.PR.3).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      }),
+    );
+
+    this.vpc = this.createNetwork(config);
+    this.alarmTopic = this.createAlarmTopic(config);
+    this.revisionBucket = this.createRevisionBucket();
+
+    const subnets: ec2.SubnetSelection =
+      config.network.kind === 'existing'
+        ? { subnets: this.vpc.privateSubnets }
+        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.fleets = config.fleets.map((fleetConfig) => {
+      // Construct ids derive from the fleet name, which config forbids changing once deployed.
+      const scopeId = `Fleet-${fleetConfig.name}`;
+      const fleet = new WorkerFleet(this, scopeId, {
+        fleetName: fleetConfig.name,
+        vpc: this.vpc,
+        vpcSubnets: subnets,
+        instanceTypes: fleetConfig.instanceTypes.map((t) => new ec2.InstanceType(t)),
+        minCapacity: fleetConfig.minCapacity,
+        maxCapacity: fleetConfig.maxCapacity,
+        desiredCapacity: fleetConfig.desiredCapacity,
+        targetCpuPercent: fleetConfig.targetCpuPercent,
+        instanceWarmup: Duration.seconds(fleetConfig.instanceWarmupSeconds),
+        drainTimeout: Duration.seconds(fleetConfig.drainTimeoutSeconds),
+        rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
+        spot: fleetConfig.spot,
+      });
+      const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
+        autoScalingGroup: fleet.autoScalingGroup,
+        deploymentConfig: this.deploymentConfig(fleetConfig),
+      });
+      this.grantRevisionRead(fleet);
+      this.notifyFailures(fleetConfig.name, fleet);
+
+      new CfnOutput(this, `${fleetConfig.name}GroupName`, {
+        description: `Auto Scaling group of fleet ${fleetConfig.name}`,
+        value: fleet.autoScalingGroup.autoScalingGroupName,
+      });
+      new CfnOutput(this, `${fleetConfig.name}DeploymentGroup`, {
+        description: `CodeDeploy application/deployment group of fleet ${fleetConfig.name}`,
+        value: `${deployment.application.applicationName}/${deployment.deploymentGroup.deploymentGroupName}`,
+      });
+      return { config: fleetConfig, fleet, deployment };
+    });
+
+    new CfnOutput(this, 'RevisionBucketName', { value: this.revisionBucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  private createNetwork(config: EnvironmentConfig): ec2.IVpc {
+    const network = config.network;
+    if (network.kind === 'existing') {
+      // The imported subnets' route tables are never read here, so CDK's warning about them does not apply.
+      Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'The stack never reads route tables of imported subnets.');
+      // Explicit ids: no Vpc.fromLookup, so synth needs no credentials or network.
+      return ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: network.vpcId,
+        availabilityZones: network.privateSubnets.map((s) => s.availabilityZone),
+        privateSubnetIds: network.privateSubnets.map((s) => s.subnetId),
+      });
+    }
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+      maxAzs: network.maxAzs,
+      natGateways: network.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+    });
+    // CloudWatch Logs needs the key, scoped to this account's log groups in this region
+    // (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+    this.key.grantEncryptDecrypt(
+      new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`, {
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }) },
+        },
+      }),
+    );
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      retention: FLOW_LOG_RETENTION,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictDefaultSg) {
+      Validations.of(restrictDefaultSg).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: "CDK's provider that strips the default security group's rules runs only during deploys and calls only EC2 APIs; it reaches nothing inside the VPC.",
+      });
+    }
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+    return vpc;
+  }
+
+  private createAlarmTopic(config: EnvironmentConfig): sns.ITopic {
+    if (config.notifications.topicArn) {
+      return sns.Topic.fromTopicArn(this, 'AlarmTopic', config.notifications.topicArn);
+    }
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `graceful-autoscaler ${config.name} alarms`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // EventBridge publishes fleet failures to the topic; with a customer-managed key it needs the
+    // key too (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
+    this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    for (const email of config.notifications.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  private createRevisionBucket(): s3.Bucket {
+    const common: s3.BucketProps = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const accessLogs = new s3.Bucket(this, 'AccessLogBucket', {
+      ...common,
+      // Server access log delivery supports SSE-S3 only (S3 user guide, "Enabling Amazon S3 server access logging").
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ expiration: ACCESS_LOG_RETENTION, noncurrentVersionExpiration: Duration.days(1) }],
+    });
+    Validations.of(accessLogs).acknowledge(
+      { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket of the revision bucket; logging it would need a third bucket for no audit gain.' },
+      { id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check', reason: 'This is the access-log bucket of the revision bucket; logging it would need a third bucket for no audit gain.' },
+      { id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check', reason: 'S3 server access log delivery writes only to SSE-S3 buckets; SSE-KMS would drop the logs.' },
+      { id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check', reason: 'Access logs expire after a year by lifecycle rule; Object Lock would keep them past it and adds no integrity the bucket policy does not.' },
+      { id: 'cdk-validator-cfnguard::s3_event_notifications_enabled_check', reason: 'Nothing consumes log-delivery events; an event per delivered log object would only be noise.' },
+    );
+    const revisions = new s3.Bucket(this, 'RevisionBucket', {
+      ...common,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'revisions/',
+      lifecycleRules: [{ noncurrentVersionExpiration: NONCURRENT_REVISION_RETENTION }],
+    });
+    // Revision uploads appear in EventBridge (native property; Bucket.eventBridgeEnabled would add a
+    // custom-resource Lambda) so an upload is visible and auditable next to the deployment it feeds.
+    (revisions.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    Validations.of(revisions).acknowledge({
+      id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      reason: 'Revisions are build artifacts, not records: versioning keeps old ones for rollback and the lifecycle rule expires them; Object Lock would block that expiry.',
+    });
+    return revisions;
+  }
+
+  /**
+   * The CodeDeploy agent downloads revisions with the instance role: objects and their versions only,
+   * narrower than Bucket.grantRead (no List*, no GetBucket*).
+   */
+  private grantRevisionRead(fleet: WorkerFleet): void {
+    fleet.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.revisionBucket.arnForObjects('*')],
+      }),
+    );
+    this.key.grantDecrypt(fleet.role);
+    Validations.of(fleet.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.revisionBucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      reason: 'Revision object keys are chosen per deployment; the grant is read-only and limited to this environment\'s revision bucket.',
+    });
+  }
+
+  private deploymentConfig(fleet: FleetConfig): codedeploy.IServerDeploymentConfig {
+    const input: DeploymentConfigInput = fleet.deploymentConfig;
+    switch (input) {
+      case 'OneAtATime':
+        return codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME;
+      case 'HalfAtATime':
+        return codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME;
+      case 'AllAtOnce':
+        return codedeploy.ServerDeploymentConfig.ALL_AT_ONCE;
+      default:
+        return new codedeploy.ServerDeploymentConfig(this, `DeployConfig-${fleet.name}`, {
+          minimumHealthyHosts: codedeploy.MinimumHealthyHosts.percentage(input.minimumHealthyHostsPercent),
+        });
+    }
+  }
+
+  /** Launch and terminate failures of the group go to the alarm topic (EventBridge "EC2 Auto Scaling" events). */
+  private notifyFailures(fleetName: string, fleet: WorkerFleet): void {
+    new events.Rule(this, `Failures-${fleetName}`, {
+      description: `graceful-autoscaler: launch/terminate failures of fleet ${fleetName}`,
+      eventPattern: {
+        source: ['aws.autoscaling'],
+        detailType: ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
+        detail: { AutoScalingGroupName: [fleet.autoScalingGroup.autoScalingGroupName] },
+      },
+      targets: [new targets.SnsTopic(this.alarmTopic)],
+    });
+  }
+}

@@ -1,0 +1,225 @@
+import { Annotations, Duration, Size, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
+import { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_FLEET } from './names';
+
+/** Default target for average CPU across the group's InService instances. */
+export const DEFAULT_TARGET_CPU_PERCENT = 40;
+/** Default time a draining worker may keep running queries before it is forced. */
+export const DEFAULT_DRAIN_TIMEOUT = Duration.minutes(10);
+/** Default warmup before a new instance counts in the CPU metric. */
+export const DEFAULT_INSTANCE_WARMUP = Duration.minutes(5);
+/** Default root volume size. */
+export const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(50);
+
+/** Spot share of a mixed-instances fleet. */
+export interface FleetSpotOptions {
+  /** On-demand instances before any Spot is used. */
+  readonly onDemandBaseCapacity: number;
+  /** Percent of capacity above the base that stays on-demand. */
+  readonly onDemandPercentageAboveBase: number;
+}
+
+/** Properties of a WorkerFleet. */
+export interface WorkerFleetProps {
+  /** Short fleet name (`etl`), used in tags and the hook's notification metadata. */
+  readonly fleetName: string;
+  /** VPC the workers run in. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets for the group. @default the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Instance types in order of preference; more than one, or Spot, gives a mixed-instances group. */
+  readonly instanceTypes: readonly ec2.InstanceType[];
+  /** Minimum group size. */
+  readonly minCapacity: number;
+  /** Maximum group size. */
+  readonly maxCapacity: number;
+  /** Desired size written into the template. @default unset: Auto Scaling keeps the current size across deploys */
+  readonly desiredCapacity?: number;
+  /** Average CPU percent target tracking holds the group at. @default DEFAULT_TARGET_CPU_PERCENT */
+  readonly targetCpuPercent?: number;
+  /** Default instance warmup of the group. @default DEFAULT_INSTANCE_WARMUP */
+  readonly instanceWarmup?: Duration;
+  /** How long a draining instance may wait before the controller forces it. @default DEFAULT_DRAIN_TIMEOUT */
+  readonly drainTimeout?: Duration;
+  /** Root gp3 volume size. @default DEFAULT_ROOT_VOLUME_SIZE */
+  readonly rootVolumeSize?: Size;
+  /** Spot share; when set, Capacity Rebalancing is on so replacements start before the reclaim. @default on-demand only */
+  readonly spot?: FleetSpotOptions;
+}
+
+/**
+ * One fleet of workers: a launch template (AL2023, IMDSv2, encrypted gp3, no public IP) and an Auto Scaling
+ * group carrying our termination lifecycle hook inline, with target tracking on average CPU.
+ */
+export class WorkerFleet extends Construct {
+  /** The group. */
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The instance role: SSM, the CodeDeploy agent, and PutMetricData in our namespace. */
+  readonly role: iam.Role;
+  /** The workers' security group: no ingress; add rules for the worker's own ports. */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The drain deadline the controller enforces for this fleet. */
+  readonly drainTimeout: Duration;
+  /** The hook's heartbeat timeout, derived from the drain timeout. */
+  readonly heartbeatTimeout: Duration;
+  /** The launch template shared by every instance type override. */
+  readonly launchTemplate: ec2.LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: WorkerFleetProps) {
+    super(scope, id);
+    if (props.instanceTypes.length === 0) throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes must not be empty`);
+    const targetCpuPercent = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
+    this.drainTimeout = props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
+    this.heartbeatTimeout = Duration.seconds(heartbeatTimeoutForDrain(this.drainTimeout.toSeconds()));
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `graceful-autoscaler ${props.fleetName} workers`,
+      allowAllOutbound: true,
+    });
+
+    this.role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `graceful-autoscaler ${props.fleetName} worker instances`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'AmazonSSMManagedInstanceCore is the documented minimum for the SSM agent (Run Command, Session Manager in place of SSH); AWS keeps it in step with the agent.',
+    });
+    // The agent publishes RunningTasks; PutMetricData has no resource-level permissions, so the
+    // namespace condition is the only scope IAM offers (CloudWatch IAM reference, "cloudwatch:namespace").
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+      }),
+    );
+
+    const userData = ec2.UserData.forLinux();
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      // Resolved at deploy time through the public SSM parameter: no context lookup at synth.
+      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      // The first type; a mixed-instances group overrides it per type.
+      instanceType: props.instanceTypes[0],
+      role: this.role,
+      securityGroup: this.securityGroup,
+      userData,
+      requireImdsv2: true,
+      // One hop: processes on the host only, not containers behind a bridge.
+      httpPutResponseHopLimit: 1,
+      // The agent reads its group name from instance tags in IMDS.
+      instanceMetadataTags: true,
+      associatePublicIpAddress: false,
+      // Target tracking works on 1-minute CPU datapoints; basic monitoring gives 5-minute ones
+      // (Auto Scaling user guide, "Target tracking scaling policies": enable detailed monitoring).
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE).toGibibytes(), {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    const mixed = props.instanceTypes.length > 1 || props.spot !== undefined;
+    const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
+      vpc: props.vpc,
+      vpcSubnets: subnetSelection,
+      minCapacity: props.minCapacity,
+      maxCapacity: props.maxCapacity,
+      desiredCapacity: props.desiredCapacity,
+      defaultInstanceWarmup: props.instanceWarmup ?? DEFAULT_INSTANCE_WARMUP,
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      capacityRebalance: props.spot !== undefined,
+      ...(mixed
+        ? {
+            mixedInstancesPolicy: {
+              launchTemplate: this.launchTemplate,
+              launchTemplateOverrides: props.instanceTypes.map((instanceType) => ({ instanceType })),
+              instancesDistribution: {
+                onDemandBaseCapacity: props.spot?.onDemandBaseCapacity ?? 0,
+                onDemandPercentageAboveBaseCapacity: props.spot?.onDemandPercentageAboveBase ?? 100,
+                onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+              },
+            },
+          }
+        : { launchTemplate: this.launchTemplate }),
+    });
+    Tags.of(this.autoScalingGroup).add(TAG_FLEET, props.fleetName, { applyToLaunchedInstances: true });
+    const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+
+    // The group spans the zones of its subnets. Control Tower's CT.AUTOSCALING.PR.1 only reads an explicit
+    // AvailabilityZones list, which would repeat the subnets (and trips cfn-lint W3010), so the spread is
+    // enforced here instead: at least two distinct zones, or no synth.
+    const zones = new Set(props.vpc.selectSubnets(subnetSelection).availabilityZones);
+    if (zones.size < 2) {
+      throw new Error(`WorkerFleet ${props.fleetName}: subnets must span at least 2 Availability Zones, got ${[...zones].join(', ') || 'none'}`);
+    }
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'cdk-validator-cfnguard::autoscaling_multiple_az_check',
+      reason: 'The group spans the zones of its VPCZoneIdentifier subnets; WorkerFleet refuses subnets in fewer than two zones at synth.',
+    });
+
+    // Declared inline (LifecycleHookSpecificationList) so the hook exists before the first instance
+    // launches; a separate AWS::AutoScaling::LifecycleHook misses it (aws-cdk issue 16356).
+    cfnGroup.lifecycleHookSpecificationList = [
+      {
+        lifecycleHookName: DRAIN_HOOK_NAME,
+        lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        // If the controller is gone, the instance still terminates rather than waiting forever.
+        defaultResult: 'CONTINUE',
+        heartbeatTimeout: this.heartbeatTimeout.toSeconds(),
+        notificationMetadata: Stack.of(this).toJsonString({
+          fleet: props.fleetName,
+          drainTimeoutSeconds: this.drainTimeout.toSeconds(),
+        }),
+      },
+    ];
+
+    // Warmup comes from the group's DefaultInstanceWarmup, which AWS recommends over a per-policy value.
+    this.autoScalingGroup.scaleOnCpuUtilization('CpuTargetTracking', { targetUtilizationPercent: targetCpuPercent });
+
+    if (props.spot !== undefined && this.drainTimeout.toSeconds() > 120) {
+      Annotations.of(this).addWarningV2(
+        'graceful-autoscaler:spot-drain',
+        `Fleet ${props.fleetName}: Spot instances are reclaimed 2 minutes after the interruption notice whatever the drain timeout (${this.drainTimeout.toHumanString()}); Capacity Rebalancing is on to start replacements early.`,
+      );
+    }
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'AwsSolutions-AS3',
+      reason: 'Launch and terminate failures reach the alarm topic through EventBridge rules (FleetStack); ASG notification configurations would need the Auto Scaling service-linked role in the CMK policy before that role exists in a fresh account.',
+    });
+    if (mixed) {
+      Validations.of(this.autoScalingGroup).acknowledge({
+        id: 'AwsSolutions-EC26',
+        reason: 'cdk-nag cannot follow MixedInstancesPolicy to the launch template and errors; the template\'s only block device is an encrypted gp3 root volume (asserted in test/worker-fleet.test.ts).',
+      });
+    }
+    if (props.instanceTypes.length === 1) {
+      Annotations.of(this).addWarningV2(
+        'graceful-autoscaler:single-instance-type',
+        `Fleet ${props.fleetName}: one instance type (${props.instanceTypes[0]}); a capacity shortage of that type stops scale-out. List alternatives of the same shape in config.`,
+      );
+      Validations.of(this.autoScalingGroup).acknowledge({
+        id: 'cdk-validator-cfnguard::autoscaling_mixed_instances_policy_multiple_instance_types_check',
+        reason: `The environment config lists a single instance type for fleet ${props.fleetName} on purpose; synth warns about the capacity risk.`,
+      });
+    }
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to our namespace.',
+    });
+  }
+}

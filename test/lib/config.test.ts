@@ -1,0 +1,142 @@
+import { environments } from '../../config/environments';
+import {
+  ConfigError,
+  EnvironmentInput,
+  FleetInput,
+  resolveEnvironment,
+  resolveEnvironments,
+} from '../../lib/config';
+import { parseDurationSeconds } from '../../lib/duration';
+
+const fleet: FleetInput = { name: 'etl', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 4 };
+const base: EnvironmentInput = { network: { kind: 'create' }, fleets: [fleet] };
+
+/** Resolves `base` with one fleet override and returns the error message, or '' when valid. */
+function errorFor(env: Partial<EnvironmentInput>, fleetOverride: Partial<FleetInput> = {}, name = 'qa'): string {
+  try {
+    resolveEnvironment(name, { ...base, fleets: [{ ...fleet, ...fleetOverride }], ...env });
+    return '';
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+}
+
+describe('example environments', () => {
+  test('dev, staging and prod all validate', () => {
+    const configs = resolveEnvironments(environments);
+    expect(configs.map((c) => c.name)).toEqual(['dev', 'staging', 'prod']);
+  });
+
+  test('defaults are applied: 40% CPU, 10 minute drain, 5 minute warmup, OneAtATime', () => {
+    const [config] = resolveEnvironments({ qa: base });
+    expect(config.fleets[0]).toMatchObject({
+      targetCpuPercent: 40,
+      drainTimeoutSeconds: 600,
+      heartbeatTimeoutSeconds: 720,
+      instanceWarmupSeconds: 300,
+      deploymentConfig: 'OneAtATime',
+      rootVolumeGiB: 50,
+    });
+    expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
+  });
+
+  test('a drain longer than one heartbeat period gets the 2 h heartbeat timeout', () => {
+    const [config] = resolveEnvironments({ qa: { ...base, fleets: [{ ...fleet, drainTimeout: '3h' }] } });
+    expect(config.fleets[0].heartbeatTimeoutSeconds).toBe(7200);
+  });
+});
+
+describe('selecting environments', () => {
+  test('only the selected environments are resolved', () => {
+    expect(resolveEnvironments(environments, ['prod']).map((c) => c.name)).toEqual(['prod']);
+  });
+
+  test('an unknown environment is refused with the known ones listed', () => {
+    expect(() => resolveEnvironments(environments, ['prdo'])).toThrow(
+      /env "prdo": unknown environment; known environments are dev, staging, prod/,
+    );
+  });
+
+  test('every problem of every environment is reported at once', () => {
+    try {
+      resolveEnvironments({
+        a: { ...base, fleets: [{ ...fleet, minCapacity: 5 }] },
+        b: { ...base, fleets: [{ ...fleet, targetCpuPercent: 0 }] },
+      });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as ConfigError).problems).toHaveLength(2);
+      expect((e as ConfigError).problems[0]).toMatch(/^env "a": fleets\[0\]\.minCapacity \(5\)/);
+      expect((e as ConfigError).problems[1]).toMatch(/^env "b": fleets\[0\]\.targetCpuPercent \(0\)/);
+    }
+  });
+});
+
+// Each rule: the message names the environment, the field, the value and the rule.
+describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>([
+  ['none: the base environment is valid', {}, {}, /^$/],
+  ['min > max', {}, { minCapacity: 5, maxCapacity: 3 }, /env "qa": fleets\[0\]\.minCapacity \(5\) must be <= maxCapacity \(3\)/],
+  ['desired above max', {}, { desiredCapacity: 9 }, /fleets\[0\]\.desiredCapacity \(9\) must be within \[minCapacity, maxCapacity\] = \[1, 4\]/],
+  ['desired below min', {}, { minCapacity: 2, desiredCapacity: 1 }, /fleets\[0\]\.desiredCapacity \(1\) must be within \[minCapacity, maxCapacity\] = \[2, 4\]/],
+  ['negative min', {}, { minCapacity: -1 }, /fleets\[0\]\.minCapacity \(-1\) must be a whole number from 0 to 2000/],
+  ['fractional max', {}, { maxCapacity: 2.5 }, /fleets\[0\]\.maxCapacity \(2\.5\) must be a whole number/],
+  ['target 0', {}, { targetCpuPercent: 0 }, /fleets\[0\]\.targetCpuPercent \(0\) must be a number in \(0, 100\]/],
+  ['target above 100', {}, { targetCpuPercent: 101 }, /fleets\[0\]\.targetCpuPercent \(101\) must be a number in \(0, 100\]/],
+  ['drain beyond 48 h', {}, { drainTimeout: '49h' }, /fleets\[0\]\.drainTimeout \("49h"\) must be from 1m to 47h58m: the 48h lifecycle-hook limit/],
+  ['drain of exactly 48 h leaves no force margin', {}, { drainTimeout: '48h' }, /fleets\[0\]\.drainTimeout \("48h"\) must be from 1m to 47h58m/],
+  ['drain shorter than a sweep', {}, { drainTimeout: '30s' }, /fleets\[0\]\.drainTimeout \("30s"\) must be from 1m/],
+  ['drain not a duration', {}, { drainTimeout: 'ten minutes' as never }, /fleets\[0\]\.drainTimeout \("ten minutes"\) must be a duration such as "90s", "10m" or "1h30m"/],
+  ['warmup beyond 3600 s', {}, { instanceWarmup: '2h' }, /fleets\[0\]\.instanceWarmup \("2h"\) must be from 0s to 1h/],
+  ['empty instance types', {}, { instanceTypes: [] }, /fleets\[0\]\.instanceTypes \(\[\]\) must list at least one instance type/],
+  ['malformed instance type', {}, { instanceTypes: ['m7i-large'] }, /fleets\[0\]\.instanceTypes\[0\] \("m7i-large"\) must be an EC2 instance type/],
+  ['duplicate instance type', {}, { instanceTypes: ['m7i.large', 'm7i.large'] }, /fleets\[0\]\.instanceTypes\[1\] \("m7i.large"\) must not be listed twice/],
+  ['bad fleet name', {}, { name: 'ETL_1' }, /fleets\[0\]\.name \("ETL_1"\) must be lower-case letters/],
+  ['unknown deployment config', {}, { deploymentConfig: 'Blue' as never }, /fleets\[0\]\.deploymentConfig \("Blue"\) must be one of OneAtATime, HalfAtATime, AllAtOnce/],
+  ['healthy percent 100', {}, { deploymentConfig: { minimumHealthyHostsPercent: 100 } }, /deploymentConfig\.minimumHealthyHostsPercent \(100\) must be a whole number from 0 to 99/],
+  ['root volume below AMI size', {}, { rootVolumeGiB: 4 }, /fleets\[0\]\.rootVolumeGiB \(4\) must be a whole number from 8/],
+  ['spot share above 100', {}, { spot: { onDemandPercentageAboveBase: 120 } }, /spot\.onDemandPercentageAboveBase \(120\) must be a whole number from 0 to 100/],
+  ['malformed account', { account: '1234' }, {}, /env "qa": account \("1234"\) must be a 12-digit AWS account id/],
+  ['malformed region', { region: 'europe' }, {}, /env "qa": region \("europe"\) must be an AWS region code/],
+  ['malformed VPC id', { network: { kind: 'existing', vpcId: 'vpc-xyz', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'eu-west-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.vpcId \("vpc-xyz"\) must be a VPC id/],
+  ['malformed subnet id', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'sub-1', availabilityZone: 'eu-west-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.privateSubnets\[0\]\.subnetId \("sub-1"\) must be a subnet id/],
+  ['malformed availability zone', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'west' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.privateSubnets\[0\]\.availabilityZone \("west"\) must be an Availability Zone/],
+  ['single-zone existing network', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'eu-west-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1a' }] } }, {}, /network\.privateSubnets \(\["eu-west-1a"\]\) must span at least 2 Availability Zones/],
+  ['no subnets', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [] } }, {}, /network\.privateSubnets \(\[\]\) must list at least one subnet/],
+  ['unknown network kind', { network: { kind: 'lookup' } as never }, {}, /network\.kind \("lookup"\) must be "create" or "existing"/],
+  ['bad CIDR', { network: { kind: 'create', cidr: '10.0.0.0/8' } }, {}, /network\.cidr \("10\.0\.0\.0\/8"\) must be an IPv4 CIDR block from \/16 to \/24/],
+  ['one-zone created VPC', { network: { kind: 'create', maxAzs: 1 } }, {}, /network\.maxAzs \(1\) must be a whole number from 2 to 6/],
+  ['more NATs than zones', { network: { kind: 'create', maxAzs: 2, natGateways: 3 } }, {}, /network\.natGateways \(3\) must be <= network\.maxAzs \(2\)/],
+  ['bad email', { notifications: { emails: ['oncall'] } }, {}, /notifications\.emails\[0\] \("oncall"\) must be an email address/],
+  ['bad topic ARN', { notifications: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' } }, {}, /notifications\.topicArn \(.*\) must be an SNS topic ARN/],
+  ['emails beside an existing topic', { notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', emails: ['a@example.com'] } }, {}, /notifications\.emails .* must be empty when notifications\.topicArn is set/],
+  ['no fleets', { fleets: [] }, {}, /env "qa": fleets \(\[\]\) must list at least one fleet/],
+])('config rule: %s', (_name, env, fleetOverride, expected) => {
+  test('is reported with env, field, value and rule', () => {
+    expect(errorFor(env, fleetOverride)).toMatch(expected);
+  });
+});
+
+test('duplicate fleet names are refused', () => {
+  expect(() => resolveEnvironment('qa', { ...base, fleets: [fleet, { ...fleet }] })).toThrow(
+    /env "qa": fleets\[1\]\.name \("etl"\) must be unique within the environment/,
+  );
+});
+
+test('a malformed environment name is refused', () => {
+  expect(() => resolveEnvironment('Prod!', base)).toThrow(/env "Prod!": name \("Prod!"\) must be lower-case/);
+});
+
+test.each([
+  ['90s', 90],
+  ['10m', 600],
+  ['1h30m', 5400],
+  ['2h', 7200],
+  ['1h2m3s', 3723],
+  ['', undefined],
+  ['10', undefined],
+  ['m', undefined],
+  ['1d', undefined],
+])('duration %j parses to %j seconds', (text, seconds) => {
+  expect(parseDurationSeconds(text)).toBe(seconds);
+});

@@ -1,0 +1,205 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { environments } from '../../config/environments';
+import { buildApp } from '../../lib/app';
+import { EnvironmentConfig, resolveEnvironments } from '../../lib/config';
+import { FleetStack } from '../../lib/fleet-stack';
+import { DRAIN_HOOK_NAME, METRICS_NAMESPACE } from '../../lib/names';
+import { makeApp } from '../helpers';
+
+// One app and one Template per environment stack, shared by every assertion below.
+const app = makeApp();
+const stacks = buildApp(app, { environments, policyChecks: false });
+const configs = resolveEnvironments(environments);
+const templates = new Map<string, Template>(stacks.map((s) => [s.stackName, Template.fromStack(s)]));
+
+const cases = configs.map((config): [string, EnvironmentConfig, FleetStack, Template] => {
+  const stack = stacks.find((s) => s.stackName === `GracefulAutoscaler-${config.name}`)!;
+  return [config.name, config, stack, templates.get(stack.stackName)!];
+});
+
+function groupLogicalId(stack: FleetStack, fleetName: string): string {
+  const fleet = stack.fleets.find((f) => f.config.name === fleetName)!;
+  return stack.getLogicalId(fleet.fleet.autoScalingGroup.node.defaultChild as never);
+}
+
+function launchTemplateLogicalId(stack: FleetStack, fleetName: string): string {
+  const fleet = stack.fleets.find((f) => f.config.name === fleetName)!;
+  return stack.getLogicalId(fleet.fleet.launchTemplate.node.defaultChild as never);
+}
+
+test('one stack per environment with stable names', () => {
+  expect(stacks.map((s) => s.stackName)).toEqual(['GracefulAutoscaler-dev', 'GracefulAutoscaler-staging', 'GracefulAutoscaler-prod']);
+});
+
+test('prod is pinned to its region; dev and staging stay env-agnostic', () => {
+  const byName = Object.fromEntries(stacks.map((s) => [s.stackName, s]));
+  expect(byName['GracefulAutoscaler-prod'].region).toBe('eu-west-1');
+  expect(byName['GracefulAutoscaler-dev'].environment).toBe('aws://unknown-account/unknown-region');
+});
+
+describe.each(cases)('environment %s', (_name, config, stack, template) => {
+  test('one Auto Scaling group, scaling policy, application and deployment group per fleet', () => {
+    const n = config.fleets.length;
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n);
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n);
+    template.resourceCountIs('AWS::CodeDeploy::Application', n);
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', n);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', n);
+    // Our hook is inline, never a separate resource that could miss the first instances.
+    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+  });
+
+  describe.each(config.fleets.map((f) => [f.name, f] as const))('fleet %s', (fleetName, fleet) => {
+    test('group: sizes, warmup, 1-minute group metrics, inline terminate hook from the drain timeout', () => {
+      const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[groupLogicalId(stack, fleetName)];
+      expect(group.Properties).toMatchObject({
+        MinSize: String(fleet.minCapacity),
+        MaxSize: String(fleet.maxCapacity),
+        DefaultInstanceWarmup: fleet.instanceWarmupSeconds,
+        MetricsCollection: [{ Granularity: '1Minute' }],
+        LifecycleHookSpecificationList: [
+          {
+            LifecycleHookName: DRAIN_HOOK_NAME,
+            LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+            DefaultResult: 'CONTINUE',
+            HeartbeatTimeout: fleet.heartbeatTimeoutSeconds,
+            NotificationMetadata: JSON.stringify({ fleet: fleet.name, drainTimeoutSeconds: fleet.drainTimeoutSeconds }),
+          },
+        ],
+      });
+      expect(group.Properties.DesiredCapacity).toBeUndefined();
+      expect(group.Properties.Tags).toEqual(
+        expect.arrayContaining([{ Key: 'graceful-autoscaler:fleet', Value: fleet.name, PropagateAtLaunch: true }]),
+      );
+    });
+
+    test('group: instance types as mixed-instances overrides in order of preference', () => {
+      const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[groupLogicalId(stack, fleetName)];
+      const overrides = group.Properties.MixedInstancesPolicy.LaunchTemplate.Overrides;
+      expect(overrides).toEqual(fleet.instanceTypes.map((InstanceType) => ({ InstanceType })));
+      expect(group.Properties.CapacityRebalance).toBe(fleet.spot !== undefined);
+      const distribution = group.Properties.MixedInstancesPolicy.InstancesDistribution;
+      expect(distribution.OnDemandPercentageAboveBaseCapacity).toBe(fleet.spot?.onDemandPercentageAboveBase ?? 100);
+    });
+
+    test(`target tracking on ASGAverageCPUUtilization at ${fleet.targetCpuPercent}`, () => {
+      template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+        AutoScalingGroupName: { Ref: groupLogicalId(stack, fleetName) },
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingConfiguration: {
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+          TargetValue: fleet.targetCpuPercent,
+        },
+      });
+    });
+
+    test('CodeDeploy deployment group bound to the group, rolling back on failure or stop', () => {
+      const deploymentConfigName =
+        typeof fleet.deploymentConfig === 'string' ? `CodeDeployDefault.${fleet.deploymentConfig}` : Match.objectLike({ Ref: Match.anyValue() });
+      template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        AutoScalingGroups: [{ Ref: groupLogicalId(stack, fleetName) }],
+        AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayWith(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST']) },
+        DeploymentConfigName: deploymentConfigName,
+      });
+      if (typeof fleet.deploymentConfig !== 'string') {
+        template.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
+          MinimumHealthyHosts: { Type: 'FLEET_PERCENT', Value: fleet.deploymentConfig.minimumHealthyHostsPercent },
+        });
+      }
+    });
+
+    test('launch template: AL2023 from SSM at deploy time, IMDSv2, encrypted gp3, no public IP, detailed monitoring, agent in user data', () => {
+      const lt = template.findResources('AWS::EC2::LaunchTemplate')[launchTemplateLogicalId(stack, fleetName)];
+      const data = lt.Properties.LaunchTemplateData;
+      expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' });
+      expect(data.BlockDeviceMappings).toEqual([
+        { DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: fleet.rootVolumeGiB, VolumeType: 'gp3' } },
+      ]);
+      expect(data.NetworkInterfaces[0].AssociatePublicIpAddress).toBe(false);
+      expect(data.Monitoring).toEqual({ Enabled: true });
+      expect(data.ImageId.Ref).toMatch(/al2023/i);
+      expect(JSON.stringify(data.UserData)).toContain('aws-codedeploy-');
+    });
+  });
+
+  test('instance roles: SSM core, PutMetricData only in our namespace, read-only revisions', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'cloudwatch:PutMetricData',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+          }),
+          Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' }),
+        ]),
+      },
+    });
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] } },
+    });
+    expect(Object.keys(roles)).toHaveLength(config.fleets.length);
+    for (const role of Object.values(roles)) {
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+    }
+  });
+
+  test('encryption: rotating CMK that limits grants to AWS services; KMS revision bucket', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'kms:CreateGrant',
+            Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }), BucketKeyEnabled: true }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'revisions/' }),
+    });
+  });
+
+  test('alarm topic encrypted with the CMK, with the configured subscriptions', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::SNS::Subscription', config.notifications.emails.length);
+    for (const email of config.notifications.emails) {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email });
+    }
+  });
+
+  test('launch and terminate failures of each group go to the alarm topic', () => {
+    for (const fleet of config.fleets) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.autoscaling'],
+          'detail-type': ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
+          detail: { AutoScalingGroupName: [{ Ref: groupLogicalId(stack, fleet.name) }] },
+        },
+      });
+    }
+  });
+
+  test('network: created VPC with flow logs, or the configured subnets by id', () => {
+    if (config.network.kind === 'create') {
+      template.resourceCountIs('AWS::EC2::VPC', 1);
+      template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: config.network.cidr });
+      template.resourceCountIs('AWS::EC2::FlowLog', 1);
+      template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue() });
+    } else {
+      template.resourceCountIs('AWS::EC2::VPC', 0);
+      const ids = config.network.privateSubnets.map((s) => s.subnetId);
+      for (const group of Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))) {
+        expect(group.Properties.VPCZoneIdentifier).toEqual(ids);
+      }
+    }
+  });
+});

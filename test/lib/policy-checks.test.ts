@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { environments } from '../../config/environments';
+import { buildApp } from '../../lib/app';
+import { addPolicyChecks } from '../../lib/policy-checks';
+import { makeApp } from '../helpers';
+
+interface ValidationReport {
+  pluginReports: { pluginName: string; conclusion: string; violations: { severity?: string }[] }[];
+}
+
+// Every environment through every plugin (cdk-nag AwsSolutions, cfn-guard Control Tower, our invariants)
+// in one synth, as `cdk synth --all` runs them. Synth throws on any unacknowledged finding.
+test('every environment synthesizes with zero unacknowledged cdk-nag, cfn-guard or invariant findings', () => {
+  const app = makeApp();
+  buildApp(app, { environments });
+  const assembly = app.synth();
+  const report: ValidationReport = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+  for (const plugin of report.pluginReports) {
+    // Construct warnings (e.g. dev's Spot drain notice) are advice for the operator, not findings.
+    const findings = plugin.violations.filter((v) => !(plugin.pluginName === 'Construct Annotations' && v.severity === 'warning'));
+    expect({ plugin: plugin.pluginName, findings }).toEqual({ plugin: plugin.pluginName, findings: [] });
+  }
+});
+
+test('the checks fail synth on non-compliant resources, each plugin naming its rule', () => {
+  const app = makeApp();
+  addPolicyChecks(app);
+  const stack = new Stack(app, 'NonCompliant');
+  new s3.Bucket(stack, 'Plain'); // no access logs, no SSL enforcement, no public access block
+  new autoscaling.AutoScalingGroup(stack, 'NoHook', {
+    vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }),
+    instanceType: new ec2.InstanceType('m7i.large'),
+    machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+  });
+  let message = '';
+  try {
+    app.synth();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message).toMatch(/AwsSolutions-S1/);
+  expect(message).toMatch(/CT\.S3\.PR\.1/);
+  expect(message).toMatch(/GA-HOOK/);
+});
