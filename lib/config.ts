@@ -4,6 +4,7 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
+import { METRICS_NAMESPACE } from './names';
 import * as fleetDefaults from './worker-fleet';
 
 // Fleet defaults belong to the WorkerFleet construct (its props contract); config applies the same ones.
@@ -90,6 +91,37 @@ export interface FleetInput {
   readonly spot?: SpotInput;
 }
 
+/** A Trino/Presto worker's HTTP API as the controller reaches it from inside the VPC. */
+export interface TrinoEndpointInput {
+  /** @default 8080 */
+  readonly port?: number;
+  /** @default 'http' */
+  readonly scheme?: 'http' | 'https';
+  /** Sent as X-Trino-User; needs management rights on the workers. @default 'graceful-autoscaler' */
+  readonly user?: string;
+}
+
+/** How the drain controller counts tasks and stops workers, for every fleet of the environment. */
+export interface ControllerInput {
+  /**
+   * Where running-task counts come from: the agent's per-instance CloudWatch metric, or each worker's
+   * `GET /v1/task`. @default { kind: 'metric' } (GracefulAutoscaler/RunningTasks at 10 s)
+   */
+  readonly taskSource?:
+    | { readonly kind: 'metric'; readonly namespace?: string; readonly metricName?: string; readonly periodSeconds?: number }
+    | ({ readonly kind: 'trino' } & TrinoEndpointInput);
+  /**
+   * How a waiting worker is told to stop taking work: by the on-instance agent (from IMDS), by SSM Run
+   * Command with your commands, or by `PUT /v1/info/state "SHUTTING_DOWN"`. @default { kind: 'agent' }
+   */
+  readonly stopWorker?:
+    | { readonly kind: 'agent' }
+    | { readonly kind: 'ssm'; readonly commands: readonly string[] }
+    | ({ readonly kind: 'trino' } & TrinoEndpointInput);
+  /** Consecutive fresh zero readings, after the stop, that make a worker idle. @default 3 */
+  readonly idleReadings?: number;
+}
+
 /** One environment as an operator writes it in config/. */
 export interface EnvironmentInput {
   /** 12-digit account id. @default env-agnostic: the CLI's credentials decide at deploy time */
@@ -100,6 +132,8 @@ export interface EnvironmentInput {
   /** @default a topic with no subscriptions */
   readonly notifications?: NotificationsInput;
   readonly fleets: readonly FleetInput[];
+  /** @default metric task counts, agent stops the worker, 3 idle readings */
+  readonly controller?: ControllerInput;
 }
 
 /** A fleet after validation, with defaults applied and durations in seconds. */
@@ -129,7 +163,26 @@ export interface EnvironmentConfig {
     | Extract<NetworkInput, { kind: 'existing' }>;
   readonly notifications: { readonly emails: readonly string[]; readonly topicArn?: string };
   readonly fleets: readonly FleetConfig[];
+  readonly controller: ControllerConfig;
 }
+
+export type TrinoEndpointConfig = Required<TrinoEndpointInput>;
+
+/** The controller settings after validation, with defaults applied. */
+export interface ControllerConfig {
+  readonly taskSource:
+    | { readonly kind: 'metric'; readonly namespace: string; readonly metricName: string; readonly periodSeconds: number }
+    | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
+  readonly stopWorker:
+    | { readonly kind: 'agent' }
+    | { readonly kind: 'ssm'; readonly commands: readonly string[] }
+    | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
+  readonly idleReadings: number;
+}
+
+export const DEFAULT_TASK_METRIC = { namespace: METRICS_NAMESPACE, metricName: 'RunningTasks', periodSeconds: 10 } as const;
+export const DEFAULT_IDLE_READINGS = 3;
+const DEFAULT_TRINO_ENDPOINT: TrinoEndpointConfig = { port: 8080, scheme: 'http', user: 'graceful-autoscaler' };
 
 /** Thrown for configuration that must not reach synth; the message lists every problem found. */
 export class ConfigError extends Error {
@@ -213,6 +266,7 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
   if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
 
   const network = resolveNetwork(p, input.network);
+  const controller = resolveController(p, input.controller ?? {});
   const notifications = resolveNotifications(p, input.notifications ?? {});
 
   const fleets: FleetConfig[] = [];
@@ -234,7 +288,50 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     network: network!,
     notifications,
     fleets,
+    controller,
   };
+}
+
+function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {
+  const endpoint = { ...DEFAULT_TRINO_ENDPOINT, ...input };
+  p.integer(`${at}.port`, endpoint.port, 1, 65535);
+  p.check(endpoint.scheme === 'http' || endpoint.scheme === 'https', `${at}.scheme`, endpoint.scheme, 'must be "http" or "https"');
+  p.pattern(`${at}.user`, endpoint.user, /^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name of letters, digits and ._@-');
+  return endpoint;
+}
+
+function resolveController(p: Problems, input: ControllerInput): ControllerConfig {
+  const idleReadings = input.idleReadings ?? DEFAULT_IDLE_READINGS;
+  p.integer('controller.idleReadings', idleReadings, 1, 60);
+
+  let taskSource: ControllerConfig['taskSource'];
+  const ts = input.taskSource ?? { kind: 'metric' };
+  if (ts.kind === 'metric') {
+    taskSource = { kind: 'metric', namespace: ts.namespace ?? DEFAULT_TASK_METRIC.namespace, metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName, periodSeconds: ts.periodSeconds ?? DEFAULT_TASK_METRIC.periodSeconds };
+    p.pattern('controller.taskSource.namespace', taskSource.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
+    p.pattern('controller.taskSource.metricName', taskSource.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');
+    // CloudWatch periods below a minute exist only for high-resolution metrics: 1, 5, 10 or 30 s.
+    p.check([1, 5, 10, 30].includes(taskSource.periodSeconds) || (taskSource.periodSeconds >= 60 && taskSource.periodSeconds % 60 === 0 && taskSource.periodSeconds <= 3600), 'controller.taskSource.periodSeconds', taskSource.periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60 up to 3600');
+  } else if (ts.kind === 'trino') {
+    taskSource = { kind: 'trino', ...resolveTrino(p, 'controller.taskSource', ts) };
+  } else {
+    p.add('controller.taskSource.kind', (ts as { kind?: unknown }).kind, 'must be "metric" or "trino"');
+    taskSource = { kind: 'metric', ...DEFAULT_TASK_METRIC };
+  }
+
+  let stopWorker: ControllerConfig['stopWorker'];
+  const sw = input.stopWorker ?? { kind: 'agent' };
+  if (sw.kind === 'agent') stopWorker = { kind: 'agent' };
+  else if (sw.kind === 'ssm') {
+    p.check(Array.isArray(sw.commands) && sw.commands.length > 0 && sw.commands.every((c) => typeof c === 'string' && c.trim() !== ''), 'controller.stopWorker.commands', sw.commands, 'must list at least one non-empty shell command');
+    stopWorker = { kind: 'ssm', commands: sw.commands };
+  } else if (sw.kind === 'trino') {
+    stopWorker = { kind: 'trino', ...resolveTrino(p, 'controller.stopWorker', sw) };
+  } else {
+    p.add('controller.stopWorker.kind', (sw as { kind?: unknown }).kind, 'must be "agent", "ssm" or "trino"');
+    stopWorker = { kind: 'agent' };
+  }
+  return { taskSource, stopWorker, idleReadings };
 }
 
 function resolveNetwork(p: Problems, input: NetworkInput | undefined): EnvironmentConfig['network'] | undefined {

@@ -1,7 +1,8 @@
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import { Construct } from 'constructs';
+import { nagResourceFinding } from './nag-finding';
 
 /** Properties of a FleetDeployment. */
 export interface FleetDeploymentProps {
@@ -31,11 +32,9 @@ export class FleetDeployment extends Construct {
     });
     // installAgent grants the instance role read on AWS's public agent installer bucket for the region.
     const stack = Stack.of(this);
-    const agentBucket = Token.isUnresolved(stack.region)
-      ? 'arn:<AWS::Partition>:s3:::aws-codedeploy-<AWS::Region>'
-      : `arn:${stack.partition}:s3:::aws-codedeploy-${stack.region}`;
+    const agentObjects = nagResourceFinding(stack, `arn:${stack.partition}:s3:::aws-codedeploy-${stack.region}/latest/*`);
     Validations.of(props.autoScalingGroup.role).acknowledge(
-      ...['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', `Resource::${agentBucket}/latest/*`].map((finding) => ({
+      ...['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', agentObjects].map((finding) => ({
         id: `AwsSolutions-IAM5[${finding}]`,
         reason: 'Read-only access to the AWS-owned CodeDeploy agent installer bucket of this region, as CodeDeploy documents for installing the agent at boot.',
       })),

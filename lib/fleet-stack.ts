@@ -11,7 +11,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
+import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
+import { nagResourceFinding } from './nag-finding';
 import { TAG_ENVIRONMENT } from './names';
 import { WorkerFleet } from './worker-fleet';
 
@@ -48,6 +50,7 @@ export class FleetStack extends Stack {
   /** CodeDeploy revisions for this environment's fleets. */
   readonly revisionBucket: s3.Bucket;
   readonly fleets: readonly DeployedFleet[];
+  readonly drainController: DrainController;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
@@ -113,6 +116,22 @@ export class FleetStack extends Stack {
       return { config: fleetConfig, fleet, deployment };
     });
 
+    this.drainController = new DrainController(this, 'DrainController', {
+      environmentName: config.name,
+      fleets: this.fleets.map((f) => ({
+        name: f.config.name,
+        group: f.fleet.autoScalingGroup,
+        drainTimeout: f.fleet.drainTimeout,
+        heartbeatTimeout: f.fleet.heartbeatTimeout,
+        securityGroup: f.fleet.securityGroup,
+      })),
+      vpc: this.vpc,
+      vpcSubnets: subnets,
+      key: this.key,
+      controller: config.controller,
+    });
+    new CfnOutput(this, 'DrainTableName', { value: this.drainController.table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.drainController.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RevisionBucketName', { value: this.revisionBucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
@@ -242,7 +261,7 @@ export class FleetStack extends Stack {
     );
     this.key.grantDecrypt(fleet.role);
     Validations.of(fleet.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.revisionBucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[${nagResourceFinding(this, this.revisionBucket.arnForObjects('*'))}]`,
       reason: 'Revision object keys are chosen per deployment; the grant is read-only and limited to this environment\'s revision bucket.',
     });
   }

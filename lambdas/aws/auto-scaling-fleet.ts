@@ -1,0 +1,87 @@
+import {
+  AutoScalingClient,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  RecordLifecycleActionHeartbeatCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { chunk } from '../controller/concurrency';
+import { Fleet, LifecycleWriteResult, WaitingInstance } from '../ports';
+import { isNoActiveLifecycleAction } from './errors';
+
+/**
+ * DescribeAutoScalingGroups: up to 50 names by default, up to MaxRecords (max 100) names when MaxRecords is
+ * set, and at most 100 groups a page (Auto Scaling API reference, DescribeAutoScalingGroups).
+ */
+const GROUPS_PER_CALL = 100;
+/** DescribeAutoScalingInstances takes at most 50 instance ids (Auto Scaling API reference). */
+const INSTANCES_PER_CALL = 50;
+const WAITING = 'Terminating:Wait';
+
+/** Fleet on Amazon EC2 Auto Scaling. Reads grow with the number of groups, not instances. */
+export class AutoScalingFleet implements Fleet {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  async listWaitingInstances(groupNames: readonly string[]): Promise<WaitingInstance[]> {
+    const out: WaitingInstance[] = [];
+    for (const names of chunk(groupNames, GROUPS_PER_CALL)) {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, MaxRecords: GROUPS_PER_CALL, NextToken: token }),
+        );
+        for (const group of page.AutoScalingGroups ?? []) {
+          for (const i of group.Instances ?? []) {
+            if (i.LifecycleState === WAITING && i.InstanceId) out.push({ instanceId: i.InstanceId, groupName: group.AutoScalingGroupName! });
+          }
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    return out;
+  }
+
+  async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {
+    const waiting = new Set<string>();
+    for (const ids of chunk([...new Set(instances.map((i) => i.instanceId))], INSTANCES_PER_CALL)) {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids, MaxRecords: INSTANCES_PER_CALL, NextToken: token }));
+        for (const d of page.AutoScalingInstances ?? []) if (d.LifecycleState === WAITING && d.InstanceId) waiting.add(d.InstanceId);
+        token = page.NextToken;
+      } while (token);
+    }
+    return instances.filter((i) => waiting.has(i.instanceId));
+  }
+
+  async completeLifecycleAction(instance: WaitingInstance, hookName: string, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleWriteResult> {
+    return this.write(() =>
+      this.client.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: instance.groupName,
+          LifecycleHookName: hookName,
+          InstanceId: instance.instanceId,
+          LifecycleActionResult: result,
+        }),
+      ),
+    );
+  }
+
+  async recordHeartbeat(instance: WaitingInstance, hookName: string): Promise<LifecycleWriteResult> {
+    return this.write(() =>
+      this.client.send(
+        new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: instance.groupName, LifecycleHookName: hookName, InstanceId: instance.instanceId }),
+      ),
+    );
+  }
+
+  private async write(call: () => Promise<unknown>): Promise<LifecycleWriteResult> {
+    try {
+      await call();
+      return 'done';
+    } catch (e) {
+      if (isNoActiveLifecycleAction(e)) return 'gone';
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  AttributeValue,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TaskReading } from '../domain/drain';
+import { DrainRecord, DrainResult, DrainStore } from '../ports';
+import { errorName } from './errors';
+
+/** All drains in progress share one partition: one Query (1 MB a page, ~3000 records) reads them all. */
+const ACTIVE = 'ACTIVE';
+/** Finished drains are kept this long for operators, then expire by TTL. */
+export const HISTORY_RETENTION_DAYS = 30;
+
+type Item = Record<string, AttributeValue>;
+
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const s = (v: string): AttributeValue => ({ S: v });
+const num = (a: AttributeValue | undefined): number | undefined => (a?.N === undefined ? undefined : Number(a.N));
+
+function toItem(r: DrainRecord): Item {
+  const item: Item = {
+    pk: s(ACTIVE),
+    sk: s(r.instanceId),
+    groupName: s(r.groupName),
+    fleet: s(r.fleet),
+    waitStartedAt: n(r.waitStartedAt),
+    deadlineAt: n(r.deadlineAt),
+    hookExpiresAt: n(r.hookExpiresAt),
+    heartbeatTimeoutSeconds: n(r.heartbeatTimeoutSeconds),
+    heartbeats: n(r.heartbeats),
+    readings: s(JSON.stringify(r.readings)),
+  };
+  if (r.stopSentAt !== undefined) item.stopSentAt = n(r.stopSentAt);
+  return item;
+}
+
+function fromItem(i: Item): DrainRecord {
+  return {
+    instanceId: i.sk.S!,
+    groupName: i.groupName.S!,
+    fleet: i.fleet.S!,
+    waitStartedAt: num(i.waitStartedAt)!,
+    deadlineAt: num(i.deadlineAt)!,
+    hookExpiresAt: num(i.hookExpiresAt)!,
+    heartbeatTimeoutSeconds: num(i.heartbeatTimeoutSeconds)!,
+    stopSentAt: num(i.stopSentAt),
+    stopClaimUntil: num(i.stopClaimUntil),
+    heartbeats: num(i.heartbeats) ?? 0,
+    readings: i.readings?.S ? (JSON.parse(i.readings.S) as TaskReading[]) : [],
+  };
+}
+
+/** The history key of a finished drain: one partition per UTC day. */
+export function historyKey(completedAt: number, instanceId: string): { pk: string; sk: string } {
+  return { pk: `HISTORY#${new Date(completedAt).toISOString().slice(0, 10)}`, sk: `${new Date(completedAt).toISOString()}#${instanceId}` };
+}
+
+/** DrainStore on DynamoDB; every write is conditional so racing invocations never double-apply. */
+export class DynamoDrainStore implements DrainStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async listActive(): Promise<DrainRecord[]> {
+    const out: DrainRecord[] = [];
+    let key: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(ACTIVE) },
+          ConsistentRead: true,
+          ExclusiveStartKey: key,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      key = page.LastEvaluatedKey;
+    } while (key);
+    return out;
+  }
+
+  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return record;
+    } catch (e) {
+      const existing = (e as { Item?: Item }).Item;
+      if (errorName(e) === 'ConditionalCheckFailedException' && existing) return fromItem(existing);
+      throw e;
+    }
+  }
+
+  async claimStop(instanceId: string, now: number, until: number): Promise<boolean> {
+    return this.conditional({
+      UpdateExpression: 'SET stopClaimUntil = :until',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(stopSentAt) AND (attribute_not_exists(stopClaimUntil) OR stopClaimUntil < :now)',
+      values: { ':until': n(until), ':now': n(now) },
+      instanceId,
+    });
+  }
+
+  async markStopSent(instanceId: string, at: number): Promise<void> {
+    await this.conditional({ UpdateExpression: 'SET stopSentAt = :at REMOVE stopClaimUntil', ConditionExpression: 'attribute_exists(pk)', values: { ':at': n(at) }, instanceId });
+  }
+
+  async recordHeartbeat(instanceId: string, at: number, hookExpiresAt: number): Promise<void> {
+    await this.conditional({
+      UpdateExpression: 'SET hookExpiresAt = :exp, lastHeartbeatAt = :at ADD heartbeats :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      values: { ':exp': n(hookExpiresAt), ':at': n(at), ':one': n(1) },
+      instanceId,
+    });
+  }
+
+  async saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void> {
+    await this.conditional({ UpdateExpression: 'SET readings = :r', ConditionExpression: 'attribute_exists(pk)', values: { ':r': s(JSON.stringify(readings)) }, instanceId });
+  }
+
+  async finish(record: DrainRecord, result: DrainResult): Promise<boolean> {
+    const history: Item = {
+      ...toItem(record),
+      ...Object.fromEntries(Object.entries(historyKey(result.completedAt, record.instanceId)).map(([k, v]) => [k, s(v)])),
+      outcome: s(result.outcome),
+      completedAt: n(result.completedAt),
+      expiresAt: n(Math.floor(result.completedAt / 1000) + HISTORY_RETENTION_DAYS * 86_400),
+    };
+    if (result.runningTasksAtEnd !== undefined) history.runningTasksAtEnd = n(result.runningTasksAtEnd);
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Delete: { TableName: this.tableName, Key: { pk: s(ACTIVE), sk: s(record.instanceId) }, ConditionExpression: 'attribute_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: history } },
+          ],
+        }),
+      );
+      return true;
+    } catch (e) {
+      // Another invocation finished it first: its history record stands.
+      const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      if (errorName(e) === 'TransactionCanceledException' && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw e;
+    }
+  }
+
+  /** An UpdateItem on the active record; false when its condition did not hold. */
+  private async conditional(u: { instanceId: string; UpdateExpression: string; ConditionExpression: string; values: Item }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(ACTIVE), sk: s(u.instanceId) },
+          UpdateExpression: u.UpdateExpression,
+          ConditionExpression: u.ConditionExpression,
+          ExpressionAttributeValues: u.values,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (errorName(e) === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/** Error helpers shared by the adapters. */
+
+/** The SDK error's name (`ValidationError`, `ThrottlingException`, ...). */
+export function errorName(e: unknown): string {
+  return (e as { name?: string })?.name ?? '';
+}
+
+/**
+ * Auto Scaling answers CompleteLifecycleAction or RecordLifecycleActionHeartbeat for an action that was
+ * already completed, or whose hook expired, with `ValidationError: No active Lifecycle Action found with
+ * instance ID i-…`. That is "already done", not a failure: peers that retried it looped forever.
+ */
+export function isNoActiveLifecycleAction(e: unknown): boolean {
+  return errorName(e) === 'ValidationError' && /No active Lifecycle Action found/i.test((e as Error)?.message ?? '');
+}

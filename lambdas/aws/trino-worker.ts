@@ -1,0 +1,91 @@
+import { mapSettled } from '../controller/concurrency';
+import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../ports';
+
+/** A Trino/Presto worker's HTTP endpoint, reached from the controller inside the VPC. */
+export interface TrinoEndpoint {
+  readonly scheme: 'http' | 'https';
+  readonly port: number;
+  /** Sent as X-Trino-User; the worker's access control must allow it (see docs). */
+  readonly user: string;
+  readonly timeoutMs: number;
+}
+
+/** Task states after which a task holds no work (Trino `TaskState`); any other state, known or not, is active. */
+const TERMINAL_TASK_STATES = new Set(['FINISHED', 'CANCELED', 'ABORTED', 'FAILED']);
+const HTTP_CONCURRENCY = 16;
+
+/** Counts tasks not in a terminal state in a `GET /v1/task` answer; throws on anything not shaped like one. */
+export function countActiveTasks(body: unknown): number {
+  if (!Array.isArray(body)) throw new Error('GET /v1/task did not return a list');
+  return body.filter((t) => !TERMINAL_TASK_STATES.has(String(t?.taskStatus?.state ?? ''))).length;
+}
+
+function isConnectionRefused(e: unknown): boolean {
+  return /ECONNREFUSED/.test(String((e as { cause?: { code?: string } })?.cause?.code ?? (e as Error)?.message ?? ''));
+}
+
+async function addresses(details: InstanceDetails, instances: readonly WaitingInstance[]): Promise<Map<string, string>> {
+  const found = await details.describe(instances.map((i) => i.instanceId));
+  return new Map([...found].filter(([, d]) => d.privateIp).map(([id, d]) => [id, d.privateIp!]));
+}
+
+/**
+ * Running tasks from each worker's own API. One sample per call, so the controller keeps the history.
+ * A worker that refuses connections after being told to stop has exited: its shutdown finished.
+ */
+export class TrinoTaskCounts implements TaskCounts {
+  readonly keepsHistory = false;
+
+  constructor(
+    private readonly details: InstanceDetails,
+    private readonly endpoint: TrinoEndpoint,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async read(instances: readonly WaitingInstance[]): Promise<TaskReadings> {
+    const ips = await addresses(this.details, instances);
+    const out = new Map<string, { readings: { at: number; runningTasks: number }[]; drainedAt?: number }>();
+    await mapSettled(instances, HTTP_CONCURRENCY, async (i) => {
+      const ip = ips.get(i.instanceId);
+      if (!ip) return;
+      try {
+        const res = await fetch(`${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/task`, {
+          headers: { 'X-Trino-User': this.endpoint.user },
+          signal: AbortSignal.timeout(this.endpoint.timeoutMs),
+        });
+        if (!res.ok) return; // no reading: unknown, never idle
+        out.set(i.instanceId, { readings: [{ at: this.now(), runningTasks: countActiveTasks(await res.json()) }] });
+      } catch (e) {
+        if (isConnectionRefused(e)) out.set(i.instanceId, { readings: [], drainedAt: this.now() });
+      }
+    });
+    return out;
+  }
+}
+
+/** Tells each worker `PUT /v1/info/state "SHUTTING_DOWN"`: it stops taking tasks, finishes them, and exits. */
+export class TrinoWorkerControl implements WorkerControl {
+  readonly kind = 'http' as const;
+
+  constructor(
+    private readonly details: InstanceDetails,
+    private readonly endpoint: TrinoEndpoint,
+  ) {}
+
+  async requestStop(instances: readonly WaitingInstance[]): Promise<Set<string>> {
+    const ips = await addresses(this.details, instances);
+    const reached = new Set<string>();
+    await mapSettled(instances, HTTP_CONCURRENCY, async (i) => {
+      const ip = ips.get(i.instanceId);
+      if (!ip) return;
+      const res = await fetch(`${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/info/state`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', 'X-Trino-User': this.endpoint.user },
+        body: JSON.stringify('SHUTTING_DOWN'),
+        signal: AbortSignal.timeout(this.endpoint.timeoutMs),
+      });
+      if (res.ok) reached.add(i.instanceId);
+    });
+    return reached;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The controller's settings, as the CDK stack writes them into the Lambdas' environment and the
+ * simulator builds them. Parsed and validated once at load; a bad value is an error, never a default.
+ */
+import { DEFAULT_DRAIN_POLICY, DrainPolicy } from './drain';
+import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from './lifecycle-limits';
+
+/** One managed group. */
+export interface GroupSettings {
+  readonly fleet: string;
+  readonly drainTimeoutSeconds: number;
+  readonly heartbeatTimeoutSeconds: number;
+}
+
+/** Where running-task counts come from. */
+export type TaskSourceSettings =
+  | { readonly kind: 'metric'; readonly namespace: string; readonly metricName: string; readonly periodSeconds: number }
+  | ({ readonly kind: 'trino' } & TrinoEndpointSettings);
+
+/** How a worker is told to stop taking work. */
+export type WorkerControlSettings =
+  | { readonly kind: 'agent' }
+  | { readonly kind: 'ssm'; readonly commands: readonly string[] }
+  | ({ readonly kind: 'trino' } & TrinoEndpointSettings);
+
+export interface TrinoEndpointSettings {
+  readonly scheme: 'http' | 'https';
+  readonly port: number;
+  readonly user: string;
+  readonly timeoutMs: number;
+}
+
+export interface ControllerSettings {
+  /** Our hook; every other hook (CodeDeploy's) is left alone. */
+  readonly hookName: string;
+  /** Managed groups by name; events for any other group are ignored. */
+  readonly groups: Readonly<Record<string, GroupSettings>>;
+  readonly policy: DrainPolicy;
+  /** Lifecycle and store writes in flight at once, to stay under Auto Scaling's rate limits. */
+  readonly writeConcurrency: number;
+  /** How long one invocation holds the right to send a worker's stop before another may retry it. */
+  readonly stopClaimSeconds: number;
+  readonly taskSource: TaskSourceSettings;
+  readonly workerControl: WorkerControlSettings;
+}
+
+export const DEFAULT_WRITE_CONCURRENCY = 8;
+export const DEFAULT_STOP_CLAIM_SECONDS = 60;
+
+/** Parses settings JSON; throws an Error naming the field and value on anything malformed. */
+export function parseControllerSettings(json: string): ControllerSettings {
+  const { raw, fail, int } = parseJson(json);
+
+  if (typeof raw?.hookName !== 'string' || raw.hookName === '') fail('hookName', raw?.hookName, 'must be a non-empty string');
+  if (typeof raw.groups !== 'object' || raw.groups === null || Object.keys(raw.groups).length === 0) {
+    fail('groups', raw.groups, 'must name at least one group');
+  }
+  const groups: Record<string, GroupSettings> = {};
+  for (const [name, g] of Object.entries<any>(raw.groups)) {
+    if (typeof g?.fleet !== 'string' || g.fleet === '') fail(`groups.${name}.fleet`, g?.fleet, 'must be a non-empty string');
+    groups[name] = {
+      fleet: g.fleet,
+      drainTimeoutSeconds: int(`groups.${name}.drainTimeoutSeconds`, g.drainTimeoutSeconds, 1, 172_800),
+      heartbeatTimeoutSeconds: int(`groups.${name}.heartbeatTimeoutSeconds`, g.heartbeatTimeoutSeconds, MIN_HEARTBEAT_TIMEOUT_SECONDS, MAX_HEARTBEAT_TIMEOUT_SECONDS),
+    };
+  }
+  return {
+    hookName: raw.hookName,
+    groups,
+    writeConcurrency: int('writeConcurrency', raw.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, 1, 100),
+    stopClaimSeconds: int('stopClaimSeconds', raw.stopClaimSeconds ?? DEFAULT_STOP_CLAIM_SECONDS, 5, 900),
+    ...parseSourceSettings(raw, fail, int),
+    workerControl: parseWorkerControl(raw.workerControl, fail, int),
+  };
+}
+
+/** What the termination-policy function needs: it must not name the groups, which name it. */
+export interface TerminationPolicySettings {
+  readonly policy: DrainPolicy;
+  readonly taskSource: TaskSourceSettings;
+}
+
+export function parseTerminationPolicySettings(json: string): TerminationPolicySettings {
+  const { raw, fail, int } = parseJson(json);
+  return parseSourceSettings(raw, fail, int);
+}
+
+function parseJson(json: string): { raw: any; fail: Fail; int: Int } {
+  let raw: any;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`controller settings are not JSON: ${(e as Error).message}`);
+  }
+  const fail: Fail = (field, value, rule) => {
+    throw new Error(`controller settings: ${field} (${JSON.stringify(value)}) ${rule}`);
+  };
+  const int: Int = (field, value, min, max) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? value
+      : fail(field, value, `must be a whole number from ${min} to ${max}`);
+  return { raw, fail, int };
+}
+
+function parseSourceSettings(raw: any, fail: Fail, int: Int): TerminationPolicySettings {
+  const p = raw?.policy ?? {};
+  const policy: DrainPolicy = {
+    idleReadings: int('policy.idleReadings', p.idleReadings ?? DEFAULT_DRAIN_POLICY.idleReadings, 1, 60),
+    readingMaxAgeSeconds: int('policy.readingMaxAgeSeconds', p.readingMaxAgeSeconds ?? DEFAULT_DRAIN_POLICY.readingMaxAgeSeconds, 10, 3600),
+    heartbeatLeadSeconds: int('policy.heartbeatLeadSeconds', p.heartbeatLeadSeconds ?? DEFAULT_DRAIN_POLICY.heartbeatLeadSeconds, 61, 1800),
+  };
+  return { policy, taskSource: parseTaskSource(raw?.taskSource, fail, int) };
+}
+
+type Fail = (field: string, value: unknown, rule: string) => never;
+type Int = (field: string, value: unknown, min: number, max: number) => number;
+
+function parseTrino(field: string, raw: any, fail: Fail, int: Int): TrinoEndpointSettings {
+  if (raw.scheme !== 'http' && raw.scheme !== 'https') fail(`${field}.scheme`, raw.scheme, 'must be "http" or "https"');
+  if (typeof raw.user !== 'string' || raw.user === '') fail(`${field}.user`, raw.user, 'must be a non-empty string');
+  return { scheme: raw.scheme, port: int(`${field}.port`, raw.port, 1, 65535), user: raw.user, timeoutMs: int(`${field}.timeoutMs`, raw.timeoutMs, 100, 30_000) };
+}
+
+function parseTaskSource(raw: any, fail: Fail, int: Int): TaskSourceSettings {
+  if (raw?.kind === 'metric') {
+    for (const f of ['namespace', 'metricName'] as const) if (typeof raw[f] !== 'string' || raw[f] === '') fail(`taskSource.${f}`, raw[f], 'must be a non-empty string');
+    const periodSeconds = int('taskSource.periodSeconds', raw.periodSeconds, 1, 3600);
+    // CloudWatch periods: 1, 5, 10, 30 or a multiple of 60 (CloudWatch user guide, "High-resolution metrics").
+    if (![1, 5, 10, 30].includes(periodSeconds) && periodSeconds % 60 !== 0) fail('taskSource.periodSeconds', periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60');
+    return { kind: 'metric', namespace: raw.namespace, metricName: raw.metricName, periodSeconds };
+  }
+  if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('taskSource', raw, fail, int) };
+  return fail('taskSource.kind', raw?.kind, 'must be "metric" or "trino"');
+}
+
+function parseWorkerControl(raw: any, fail: Fail, int: Int): WorkerControlSettings {
+  if (raw?.kind === 'agent') return { kind: 'agent' };
+  if (raw?.kind === 'ssm') {
+    if (!Array.isArray(raw.commands) || raw.commands.length === 0 || !raw.commands.every((c: unknown) => typeof c === 'string' && c !== '')) {
+      fail('workerControl.commands', raw.commands, 'must be a non-empty list of shell commands');
+    }
+    return { kind: 'ssm', commands: raw.commands };
+  }
+  if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('workerControl', raw, fail, int) };
+  return fail('workerControl.kind', raw?.kind, 'must be "agent", "ssm" or "trino"');
+}

@@ -1,0 +1,33 @@
+/** Dependencies of the event and sweep functions, built once per container. */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AutoScalingFleet } from '../aws/auto-scaling-fleet';
+import { RETRY_SETTINGS } from '../aws/clients';
+import { DynamoDrainStore } from '../aws/dynamo-drain-store';
+import { AgentWorkerControl, SsmWorkerControl } from '../aws/ssm-worker-control';
+import { TrinoWorkerControl } from '../aws/trino-worker';
+import { ControllerDeps } from '../controller/reconcile';
+import { WorkerControl } from '../ports';
+import { buildTaskCounts, controllerLog, controllerMetrics, ec2Details, loadSettings, readEnvironment } from './runtime';
+
+export const env = readEnvironment(['CONTROLLER_SETTINGS', 'DRAIN_TABLE_NAME', 'DEAD_LETTER_QUEUE_URL'] as const);
+const settings = loadSettings(env.CONTROLLER_SETTINGS);
+
+function buildWorkerControl(): WorkerControl {
+  const control = settings.workerControl;
+  if (control.kind === 'agent') return new AgentWorkerControl();
+  if (control.kind === 'ssm') return new SsmWorkerControl(new SSMClient(RETRY_SETTINGS), control.commands);
+  return new TrinoWorkerControl(ec2Details(), control);
+}
+
+export const controllerDeps: ControllerDeps = {
+  fleet: new AutoScalingFleet(new AutoScalingClient(RETRY_SETTINGS)),
+  taskCounts: buildTaskCounts(settings, ec2Details),
+  workerControl: buildWorkerControl(),
+  store: new DynamoDrainStore(new DynamoDBClient(RETRY_SETTINGS), env.DRAIN_TABLE_NAME),
+  metrics: controllerMetrics,
+  log: controllerLog,
+  settings,
+  now: Date.now,
+};

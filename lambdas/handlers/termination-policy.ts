@@ -1,0 +1,77 @@
+import { DrainPolicy, latestReading } from '../domain/drain';
+import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../domain/termination-choice';
+import { ControllerLog, InstanceDetails, TaskCounts } from '../ports';
+
+/** Auto Scaling's request to a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
+export interface TerminationPolicyRequest {
+  readonly AutoScalingGroupARN?: string;
+  readonly AutoScalingGroupName: string;
+  readonly CapacityToTerminate: readonly { AvailabilityZone: string; Capacity: number; InstanceMarketOption: string }[];
+  readonly Instances: readonly { AvailabilityZone: string; InstanceId: string; InstanceType?: string; InstanceMarketOption: string }[];
+  readonly Cause?: string;
+  readonly HasMoreInstances?: boolean;
+}
+
+export interface TerminationPolicyDeps {
+  readonly taskCounts: TaskCounts;
+  readonly instances: InstanceDetails;
+  readonly policy: DrainPolicy;
+  readonly log: ControllerLog;
+  readonly now: () => number;
+  /** Auto Scaling gives the function 2 s; past this budget it answers with Auto Scaling's own suggestion. */
+  readonly budgetMs: number;
+}
+
+/** Auto Scaling waits at most 2 seconds for a custom termination policy (same guide, "Limitations"). */
+export const TERMINATION_POLICY_LIMIT_MS = 2000;
+
+/**
+ * Offers the least-busy instances first so drains end sooner and fewer tasks are forced. On bad input,
+ * a failure or a timeout it returns every suggested instance: Auto Scaling then applies its default policy
+ * among them, so a scale-in is never blocked by this function.
+ */
+export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
+  return async (request: TerminationPolicyRequest): Promise<{ InstanceIDs: string[] }> => {
+    const suggested = Array.isArray(request?.Instances) ? request.Instances.map((i) => i.InstanceId).filter((id) => typeof id === 'string') : [];
+    if (typeof request?.AutoScalingGroupName !== 'string' || !Array.isArray(request.CapacityToTerminate) || suggested.length === 0) {
+      deps.log.warn('termination policy request not understood; deferring to the default policy', { request });
+      return { InstanceIDs: suggested };
+    }
+    const candidates: TerminationCandidate[] = request.Instances.map((i) => ({ instanceId: i.InstanceId, availabilityZone: i.AvailabilityZone, marketOption: i.InstanceMarketOption }));
+    const capacity: CapacityToTerminate[] = request.CapacityToTerminate.map((c) => ({ availabilityZone: c.AvailabilityZone, capacity: c.Capacity, marketOption: c.InstanceMarketOption }));
+    const now = deps.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const load = await Promise.race([
+        readLoad(deps, request.AutoScalingGroupName, candidates, now),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${deps.budgetMs} ms`)), deps.budgetMs);
+        }),
+      ]);
+      const chosen = chooseLeastBusy(capacity, candidates, load);
+      deps.log.info('termination choice', { groupName: request.AutoScalingGroupName, cause: request.Cause, chosen, load: Object.fromEntries(chosen.map((id) => [id, load.get(id)])) });
+      return { InstanceIDs: chosen };
+    } catch (e) {
+      deps.log.warn('task counts unavailable; deferring to the default policy', { groupName: request.AutoScalingGroupName, error: String((e as Error)?.message ?? e) });
+      return { InstanceIDs: suggested };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidates: readonly TerminationCandidate[], now: number): Promise<Map<string, CandidateLoad>> {
+  const instances = candidates.map((c) => ({ instanceId: c.instanceId, groupName }));
+  const maxAgeMs = deps.policy.readingMaxAgeSeconds * 1000;
+  const [readings, details] = await Promise.all([deps.taskCounts.read(instances, now - maxAgeMs, now), deps.instances.describe(candidates.map((c) => c.instanceId))]);
+  const load = new Map<string, CandidateLoad>();
+  for (const c of candidates) {
+    const newest = latestReading(readings.get(c.instanceId)?.readings ?? []);
+    // Only a fresh reading counts: a stale one would rank a busy worker as idle.
+    load.set(c.instanceId, {
+      runningTasks: newest && now - newest.at <= maxAgeMs ? newest.runningTasks : undefined,
+      launchedAt: details.get(c.instanceId)?.launchedAt,
+    });
+  }
+  return load;
+}

@@ -1,0 +1,121 @@
+/**
+ * The small interfaces the controller needs from the outside world. lambdas/aws implements them with
+ * the AWS SDK; sim/ implements them in memory. The controller logic is written once against these.
+ */
+import type { TaskReading } from './domain/drain';
+
+/** An instance in Terminating:Wait in one of our groups. */
+export interface WaitingInstance {
+  readonly instanceId: string;
+  readonly groupName: string;
+}
+
+/** Outcome of a lifecycle write. `gone` means the action was already completed or expired. */
+export type LifecycleWriteResult = 'done' | 'gone';
+
+/** Auto Scaling, as the controller sees it. */
+export interface Fleet {
+  /** Instances in Terminating:Wait across these groups. */
+  listWaitingInstances(groupNames: readonly string[]): Promise<WaitingInstance[]>;
+  /** Of these instance ids, the ones still in Terminating:Wait (for events, which may be late or duplicated). */
+  filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]>;
+  completeLifecycleAction(instance: WaitingInstance, hookName: string, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleWriteResult>;
+  recordHeartbeat(instance: WaitingInstance, hookName: string): Promise<LifecycleWriteResult>;
+}
+
+/** Readings per instance id; an instance with no entry had no data. */
+export type TaskReadings = ReadonlyMap<string, { readonly readings: readonly TaskReading[]; readonly drainedAt?: number }>;
+
+/** Where running-task counts come from. */
+export interface TaskCounts {
+  /** True when the source keeps history (CloudWatch); false when each call is one fresh sample (HTTP). */
+  readonly keepsHistory: boolean;
+  /** Readings between `since` and `now` for each instance. */
+  read(instances: readonly WaitingInstance[], since: number, now: number): Promise<TaskReadings>;
+}
+
+/** How a worker is told to stop taking new work. */
+export interface WorkerControl {
+  /** `agent` means the on-instance agent stops the worker itself on the lifecycle signal. */
+  readonly kind: 'agent' | 'ssm' | 'http';
+  /** Sends the stop; returns the ids it reached. An id left out is retried on the next pass. */
+  requestStop(instances: readonly WaitingInstance[]): Promise<Set<string>>;
+}
+
+/** How a drain ended. */
+export type DrainOutcome = 'idle' | 'drained' | 'forced' | 'left-wait';
+
+/** The durable record of one drain. */
+export interface DrainRecord {
+  readonly instanceId: string;
+  readonly groupName: string;
+  readonly fleet: string;
+  readonly waitStartedAt: number;
+  readonly deadlineAt: number;
+  readonly hookExpiresAt: number;
+  readonly heartbeatTimeoutSeconds: number;
+  readonly stopSentAt?: number;
+  /** A stop send in flight, claimed by one invocation until this time. */
+  readonly stopClaimUntil?: number;
+  readonly heartbeats: number;
+  /** Samples kept for task sources without history. */
+  readonly readings: readonly TaskReading[];
+}
+
+/** A finished drain, kept for operators and metrics. */
+export interface DrainResult {
+  readonly outcome: DrainOutcome;
+  readonly completedAt: number;
+  readonly runningTasksAtEnd?: number;
+}
+
+/** The durable drain state. Writes are conditional: concurrent invocations never double-apply. */
+export interface DrainStore {
+  /** Every drain in progress. */
+  listActive(): Promise<DrainRecord[]>;
+  /** Creates the record unless one exists; returns the record that is stored either way. */
+  claimFirstSeen(record: DrainRecord): Promise<DrainRecord>;
+  /** Claims the right to send the stop until `until`; false if already sent or claimed by someone else. */
+  claimStop(instanceId: string, now: number, until: number): Promise<boolean>;
+  markStopSent(instanceId: string, at: number): Promise<void>;
+  recordHeartbeat(instanceId: string, at: number, hookExpiresAt: number): Promise<void>;
+  saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void>;
+  /** Moves the drain to history; false if another invocation finished it first. */
+  finish(record: DrainRecord, result: DrainResult): Promise<boolean>;
+}
+
+/** Counters and gauges the controller emits (EMF in Lambda, an in-memory tally in the simulator). */
+export interface ControllerMetrics {
+  count(name: ControllerCounter, value?: number): void;
+  gauge(name: ControllerGauge, value: number, unit: 'Count' | 'Seconds'): void;
+}
+
+export type ControllerCounter =
+  | 'GracefulCompletions'
+  | 'ForcedTerminations'
+  | 'TasksKilled'
+  | 'Heartbeats'
+  | 'StopRequests'
+  | 'LeftWait'
+  | 'InstanceErrors'
+  | 'IgnoredEvents'
+  | 'MalformedEvents';
+
+export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds';
+
+/** Structured logging. */
+export interface ControllerLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Where malformed events go so that none is lost silently. */
+export interface DeadLetters {
+  send(body: string, reason: string): Promise<void>;
+}
+
+/** Launch time and private address of instances (EC2 DescribeInstances). */
+export interface InstanceDetails {
+  describe(instanceIds: readonly string[]): Promise<Map<string, { readonly launchedAt?: number; readonly privateIp?: string }>>;
+}

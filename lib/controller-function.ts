@@ -1,0 +1,86 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from './names';
+
+/** Default memory: the controller is I/O-bound; 512 MB buys CPU for a cold start inside 2 s. */
+export const DEFAULT_FUNCTION_MEMORY_MB = 512;
+/** Default log retention for controller functions: a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks. */
+export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+
+/** The Lambda entry points under lambdas/entry. */
+export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy';
+
+/** esbuild options shared by every controller bundle (and by `npm run bench:bundle`, which measures them). */
+export const BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node24',
+  // Bundle the SDK clients rather than rely on the runtime's copy: the tested versions are what runs.
+  externalModules: [],
+};
+
+/** Properties of a ControllerFunction. */
+export interface ControllerFunctionProps {
+  /** Which entry point under lambdas/entry. */
+  readonly entry: ControllerEntry;
+  /** What the function does, for the console. */
+  readonly description: string;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Encrypts the log group. */
+  readonly key: kms.IKey;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** @default DEFAULT_FUNCTION_MEMORY_MB */
+  readonly memorySize?: number;
+  /** @default no reservation */
+  readonly reservedConcurrentExecutions?: number;
+  /** Retries of asynchronous invocations. @default 2 (Lambda's own default) */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Every controller Lambda goes through here: Node.js 24 on arm64, minified esbuild bundle with source
+ * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC.
+ */
+export class ControllerFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: DEFAULT_LOG_RETENTION,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      entry: path.join(__dirname, '..', 'lambdas', 'entry', `${props.entry}.ts`),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
+      timeout: props.timeout,
+      description: props.description,
+      bundling: BUNDLING,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [props.securityGroup],
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `graceful-autoscaler-${props.entry}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+  }
+}

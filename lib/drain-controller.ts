@@ -1,0 +1,281 @@
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
+import { ControllerConfig } from './config';
+import { ControllerFunction } from './controller-function';
+import { nagResourceFinding } from './nag-finding';
+import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT } from './names';
+
+/** How often the sweep re-checks every waiting instance. */
+export const SWEEP_PERIOD = Duration.minutes(1);
+/** Event function timeout; the queue's visibility timeout is six times this (Lambda developer guide, "Using Lambda with Amazon SQS"). */
+const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
+/** Sweep timeout: under the sweep period, so two sweeps never overlap for long. */
+const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
+/** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
+const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
+/** Deliveries before a message that keeps failing moves to the dead-letter queue. */
+const MAX_RECEIVE_COUNT = 5;
+/** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
+const DLQ_RETENTION = Duration.days(14);
+/** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
+const QUEUE_RETENTION = Duration.days(4);
+
+/** A fleet the controller drains. */
+export interface ManagedFleet {
+  readonly name: string;
+  readonly group: autoscaling.AutoScalingGroup;
+  readonly drainTimeout: Duration;
+  readonly heartbeatTimeout: Duration;
+  /** The workers' security group; opened to the controller when it calls the workers' HTTP API. */
+  readonly securityGroup: ec2.ISecurityGroup;
+}
+
+/** Properties of a DrainController. */
+export interface DrainControllerProps {
+  readonly environmentName: string;
+  readonly fleets: readonly ManagedFleet[];
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Encrypts the queue, its DLQ, the drain table and the function logs; must allow events.amazonaws.com. */
+  readonly key: kms.Key;
+  readonly controller: ControllerConfig;
+}
+
+/**
+ * The drain controller: EventBridge lifecycle events → encrypted SQS queue (with DLQ) → drain function
+ * (fast path); a sweep every minute over every waiting instance (safety net); a durable drain table; and
+ * a least-busy-first custom termination policy on every managed group.
+ */
+export class DrainController extends Construct {
+  readonly table: dynamodb.Table;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly eventFunction: ControllerFunction;
+  readonly sweepFunction: ControllerFunction;
+  readonly terminationPolicyFunction: ControllerFunction;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DrainControllerProps) {
+    super(scope, id);
+    if (props.fleets.length === 0) throw new Error('DrainController: fleets must not be empty');
+    const stack = Stack.of(this);
+
+    this.table = new dynamodb.Table(this, 'DrainTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      // Drain history is the record of what was forced and killed: keep it if the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+    });
+    this.queue = new sqs.Queue(this, 'EventQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+      visibilityTimeout: Duration.seconds(EVENT_FUNCTION_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    Validations.of(this.deadLetterQueue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the event queue.' },
+      { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: 'This is the dead-letter queue of the event queue; messages end here.' },
+    );
+
+    new events.Rule(this, 'LifecycleEvents', {
+      description: `graceful-autoscaler ${props.environmentName}: our terminate hook's lifecycle actions`,
+      eventPattern: {
+        source: ['aws.autoscaling'],
+        detailType: [TERMINATE_ACTION_DETAIL_TYPE],
+        detail: {
+          AutoScalingGroupName: props.fleets.map((f) => f.group.autoScalingGroupName),
+          LifecycleHookName: [DRAIN_HOOK_NAME],
+        },
+      },
+      targets: [new targets.SqsQueue(this.queue)],
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `graceful-autoscaler ${props.environmentName} drain controller`,
+      allowAllOutbound: true,
+    });
+    const c = props.controller;
+    for (const endpoint of [c.taskSource, c.stopWorker]) {
+      if (endpoint.kind !== 'trino') continue;
+      for (const f of props.fleets) {
+        f.securityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(endpoint.port), 'drain controller to worker HTTP API');
+      }
+    }
+
+    const policy = { idleReadings: c.idleReadings };
+    const taskSource = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
+    const workerControl = c.stopWorker.kind === 'trino' ? { ...c.stopWorker, timeoutMs: 5000 } : c.stopWorker;
+    const controllerSettings = stack.toJsonString({
+      hookName: DRAIN_HOOK_NAME,
+      groups: Object.fromEntries(
+        props.fleets.map((f) => [
+          f.group.autoScalingGroupName,
+          { fleet: f.name, drainTimeoutSeconds: f.drainTimeout.toSeconds(), heartbeatTimeoutSeconds: f.heartbeatTimeout.toSeconds() },
+        ]),
+      ),
+      policy,
+      taskSource,
+      workerControl,
+    });
+    const common = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup, key: props.key };
+    const controllerEnvironment = {
+      CONTROLLER_SETTINGS: controllerSettings,
+      DRAIN_TABLE_NAME: this.table.tableName,
+      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+    };
+
+    this.eventFunction = new ControllerFunction(this, 'EventFunction', {
+      ...common,
+      entry: 'drain-events',
+      description: `graceful-autoscaler ${props.environmentName}: drain instances on their lifecycle events`,
+      timeout: EVENT_FUNCTION_TIMEOUT,
+      environment: controllerEnvironment,
+    });
+    this.eventFunction.addEventSource(new sources.SqsEventSource(this.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }));
+    this.deadLetterQueue.grantSendMessages(this.eventFunction);
+
+    this.sweepFunction = new ControllerFunction(this, 'SweepFunction', {
+      ...common,
+      entry: 'drain-sweep',
+      description: `graceful-autoscaler ${props.environmentName}: re-check every waiting instance each minute`,
+      timeout: SWEEP_FUNCTION_TIMEOUT,
+      environment: controllerEnvironment,
+      // One sweep at a time; a failed one is not retried, the next one is a minute away.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
+    });
+    new events.Rule(this, 'Sweep', {
+      description: `graceful-autoscaler ${props.environmentName}: drain sweep`,
+      schedule: events.Schedule.rate(SWEEP_PERIOD),
+      targets: [new targets.LambdaFunction(this.sweepFunction, { retryAttempts: 0 })],
+    });
+
+    this.terminationPolicyFunction = new ControllerFunction(this, 'TerminationPolicyFunction', {
+      ...common,
+      entry: 'termination-policy',
+      description: `graceful-autoscaler ${props.environmentName}: least-busy-first scale-in`,
+      timeout: TERMINATION_POLICY_TIMEOUT,
+      environment: { TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource }) },
+    });
+
+    this.grantControllerAccess(props);
+    this.attachTerminationPolicy(props);
+  }
+
+  /** Least privilege: reads where AWS allows no scoping, lifecycle writes only on our groups. */
+  private grantControllerAccess(props: DrainControllerProps): void {
+    const drainFunctions = [this.eventFunction, this.sweepFunction];
+    const groupArns = props.fleets.map((f) => f.group.autoScalingGroupArn);
+    for (const fn of drainFunctions) {
+      // Describe* actions support no resource-level permissions (Service Authorization Reference, Auto Scaling).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'], resources: groupArns }),
+      );
+      this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
+    }
+    const c = props.controller;
+    const readers: lambda.IFunction[] = [...drainFunctions, this.terminationPolicyFunction];
+    for (const fn of readers) {
+      if (c.taskSource.kind === 'metric') {
+        // GetMetricData supports no resource-level permissions (Service Authorization Reference, CloudWatch).
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+      }
+    }
+    const needsEc2 = [this.terminationPolicyFunction, ...(c.taskSource.kind === 'trino' || c.stopWorker.kind === 'trino' ? drainFunctions : [])];
+    for (const fn of needsEc2) {
+      // DescribeInstances supports no resource-level permissions (Service Authorization Reference, EC2).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    }
+    if (c.stopWorker.kind === 'ssm') {
+      const stack = Stack.of(this);
+      for (const fn of drainFunctions) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ssm:SendCommand'],
+            resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })],
+          }),
+        );
+        // Only instances tagged with this environment: the workers of these fleets.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ssm:SendCommand'],
+            resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+            conditions: { StringEquals: { [`ssm:resourceTag/${TAG_ENVIRONMENT}`]: props.environmentName } },
+          }),
+        );
+      }
+    }
+    for (const fn of [...drainFunctions, this.terminationPolicyFunction]) {
+      Validations.of(fn).acknowledge(
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only Describe*/GetMetricData, X-Ray and ENI actions, which support no resource-level permissions; lifecycle writes are scoped to our groups.' },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+          reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.',
+        },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'The AWS-maintained minimum for function logs.',
+        },
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, which encrypts the drain table and queues; granted by CDK for that key only.' },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Re-encryption under this environment\'s CMK only, as CDK grants for encrypted queues and tables.' },
+        {
+          id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }))}]`,
+          reason: "SendCommand on instances carrying this environment's tag (ssm:resourceTag condition).",
+        },
+        ...groupArns.map((arn) => ({
+          id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), arn)}]`,
+          reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins it to our group.',
+        })),
+      );
+    }
+  }
+
+  /**
+   * Least-busy-first scale-in on every group. Auto Scaling invokes the function with its service-linked
+   * role, which needs this resource policy; the group must not reference the function before it exists.
+   */
+  private attachTerminationPolicy(props: DrainControllerProps): void {
+    const stack = Stack.of(this);
+    const serviceLinkedRole = Arn.format(
+      { service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling', arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+      stack,
+    );
+    const permission = new lambda.CfnPermission(this, 'AutoScalingInvokesTerminationPolicy', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.terminationPolicyFunction.functionArn,
+      principal: serviceLinkedRole,
+    });
+    for (const f of props.fleets) {
+      const cfnGroup = f.group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+      cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
+      cfnGroup.addDependency(permission);
+    }
+  }
+}
