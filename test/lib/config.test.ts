@@ -39,6 +39,11 @@ describe('example environments', () => {
       rootVolumeGiB: 50,
     });
     expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
+    expect(config.controller).toEqual({
+      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+      stopWorker: { kind: 'agent' },
+      idleReadings: 3,
+    });
   });
 
   test('a drain longer than one heartbeat period gets the 2 h heartbeat timeout', () => {
@@ -111,6 +116,12 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['bad topic ARN', { notifications: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' } }, {}, /notifications\.topicArn \(.*\) must be an SNS topic ARN/],
   ['emails beside an existing topic', { notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', emails: ['a@example.com'] } }, {}, /notifications\.emails .* must be empty when notifications\.topicArn is set/],
   ['no fleets', { fleets: [] }, {}, /env "qa": fleets \(\[\]\) must list at least one fleet/],
+  ['idle readings 0', { controller: { idleReadings: 0 } }, {}, /env "qa": controller\.idleReadings \(0\) must be a whole number from 1 to 60/],
+  ['metric period 15 s', { controller: { taskSource: { kind: 'metric', periodSeconds: 15 } } }, {}, /controller\.taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30 or a multiple of 60/],
+  ['unknown task source', { controller: { taskSource: { kind: 'prometheus' } as never } }, {}, /controller\.taskSource\.kind \("prometheus"\) must be "metric" or "trino"/],
+  ['Trino port 0', { controller: { taskSource: { kind: 'trino', port: 0 } } }, {}, /controller\.taskSource\.port \(0\) must be a whole number from 1 to 65535/],
+  ['SSM stop without commands', { controller: { stopWorker: { kind: 'ssm', commands: [] } } }, {}, /controller\.stopWorker\.commands \(\[\]\) must list at least one non-empty shell command/],
+  ['unknown stop mechanism', { controller: { stopWorker: { kind: 'kill' } as never } }, {}, /controller\.stopWorker\.kind \("kill"\) must be "agent", "ssm" or "trino"/],
 ])('config rule: %s', (_name, env, fleetOverride, expected) => {
   test('is reported with env, field, value and rule', () => {
     expect(errorFor(env, fleetOverride)).toMatch(expected);

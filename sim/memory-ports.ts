@@ -1,0 +1,252 @@
+/**
+ * In-memory implementations of the controller's ports, with Auto Scaling's lifecycle semantics: an
+ * instance waits under the hook until its action is completed or the hook times out (heartbeat timeout,
+ * capped by the global timeout), after which the default result (CONTINUE) terminates it. Completing or
+ * heartbeating an action that is no longer active answers "gone", as Auto Scaling's ValidationError does.
+ * Used by the simulator and by tests; nothing here is a stub: each port keeps real state.
+ */
+import { TaskReading } from '../lambdas/domain/drain';
+import { globalTimeoutFor } from '../lambdas/domain/lifecycle-limits';
+import {
+  ControllerCounter,
+  ControllerGauge,
+  ControllerLog,
+  ControllerMetrics,
+  DrainRecord,
+  DrainResult,
+  DrainStore,
+  Fleet,
+  LifecycleWriteResult,
+  TaskCounts,
+  TaskReadings,
+  WaitingInstance,
+  WorkerControl,
+} from '../lambdas/ports';
+
+export type MemoryInstanceState = 'InService' | 'Terminating:Wait' | 'Terminated';
+
+export interface MemoryInstance {
+  readonly instanceId: string;
+  readonly groupName: string;
+  state: MemoryInstanceState;
+  waitStartedAt?: number;
+  hookExpiresAt?: number;
+  globalExpiresAt?: number;
+  heartbeatTimeoutMs?: number;
+  /** How the wait ended: completed by a call, or by the hook's own timeout. */
+  endedBy?: 'complete' | 'timeout';
+  endedAt?: number;
+}
+
+/** Auto Scaling groups and their lifecycle hook, in memory. */
+export class MemoryFleet implements Fleet {
+  readonly instances = new Map<string, MemoryInstance>();
+  /** Completions that found an active action; a second one for the same instance would be a bug. */
+  readonly completions = new Map<string, number>();
+  calls = { read: 0, write: 0 };
+
+  constructor(private readonly now: () => number) {}
+
+  /** Puts an instance in service. */
+  launch(instanceId: string, groupName: string): MemoryInstance {
+    const i: MemoryInstance = { instanceId, groupName, state: 'InService' };
+    this.instances.set(instanceId, i);
+    return i;
+  }
+
+  /** Auto Scaling chose the instance for termination: it enters Terminating:Wait under our hook. */
+  beginTermination(instanceId: string, heartbeatTimeoutSeconds: number): void {
+    const i = this.instances.get(instanceId);
+    if (!i || i.state !== 'InService') throw new Error(`${instanceId} is not InService`);
+    const now = this.now();
+    i.state = 'Terminating:Wait';
+    i.waitStartedAt = now;
+    i.heartbeatTimeoutMs = heartbeatTimeoutSeconds * 1000;
+    i.hookExpiresAt = now + i.heartbeatTimeoutMs;
+    i.globalExpiresAt = now + globalTimeoutFor(heartbeatTimeoutSeconds) * 1000;
+  }
+
+  /** Applies hook timeouts up to now: the default result CONTINUE terminates the instance. */
+  expireHooks(): MemoryInstance[] {
+    const now = this.now();
+    const expired: MemoryInstance[] = [];
+    for (const i of this.instances.values()) {
+      if (i.state === 'Terminating:Wait' && now >= Math.min(i.hookExpiresAt!, i.globalExpiresAt!)) {
+        i.state = 'Terminated';
+        i.endedBy = 'timeout';
+        i.endedAt = now;
+        expired.push(i);
+      }
+    }
+    return expired;
+  }
+
+  async listWaitingInstances(groupNames: readonly string[]): Promise<WaitingInstance[]> {
+    this.calls.read++;
+    const groups = new Set(groupNames);
+    return [...this.instances.values()]
+      .filter((i) => i.state === 'Terminating:Wait' && groups.has(i.groupName))
+      .map((i) => ({ instanceId: i.instanceId, groupName: i.groupName }));
+  }
+
+  async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {
+    this.calls.read++;
+    return instances.filter((w) => this.instances.get(w.instanceId)?.state === 'Terminating:Wait');
+  }
+
+  async completeLifecycleAction(instance: WaitingInstance, _hookName: string): Promise<LifecycleWriteResult> {
+    this.calls.write++;
+    const i = this.active(instance);
+    if (!i) return 'gone';
+    i.state = 'Terminated';
+    i.endedBy = 'complete';
+    i.endedAt = this.now();
+    this.completions.set(i.instanceId, (this.completions.get(i.instanceId) ?? 0) + 1);
+    return 'done';
+  }
+
+  async recordHeartbeat(instance: WaitingInstance): Promise<LifecycleWriteResult> {
+    this.calls.write++;
+    const i = this.active(instance);
+    if (!i) return 'gone';
+    i.hookExpiresAt = this.now() + i.heartbeatTimeoutMs!;
+    return 'done';
+  }
+
+  private active(instance: WaitingInstance): MemoryInstance | undefined {
+    this.expireHooks();
+    const i = this.instances.get(instance.instanceId);
+    return i && i.state === 'Terminating:Wait' && i.groupName === instance.groupName ? i : undefined;
+  }
+}
+
+/** The drain table, with the same conditional-write semantics as the DynamoDB store. */
+export class MemoryDrainStore implements DrainStore {
+  readonly active = new Map<string, DrainRecord>();
+  readonly history: (DrainRecord & DrainResult)[] = [];
+  calls = { read: 0, write: 0 };
+
+  async listActive(): Promise<DrainRecord[]> {
+    this.calls.read++;
+    return [...this.active.values()].map((r) => ({ ...r }));
+  }
+
+  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord> {
+    this.calls.write++;
+    const existing = this.active.get(record.instanceId);
+    if (existing) return { ...existing };
+    this.active.set(record.instanceId, { ...record });
+    return record;
+  }
+
+  async claimStop(instanceId: string, now: number, until: number): Promise<boolean> {
+    this.calls.write++;
+    const r = this.active.get(instanceId);
+    if (!r || r.stopSentAt !== undefined || (r.stopClaimUntil !== undefined && r.stopClaimUntil >= now)) return false;
+    this.active.set(instanceId, { ...r, stopClaimUntil: until });
+    return true;
+  }
+
+  async markStopSent(instanceId: string, at: number): Promise<void> {
+    this.update(instanceId, (r) => ({ ...r, stopSentAt: at, stopClaimUntil: undefined }));
+  }
+
+  async recordHeartbeat(instanceId: string, _at: number, hookExpiresAt: number): Promise<void> {
+    this.update(instanceId, (r) => ({ ...r, hookExpiresAt, heartbeats: r.heartbeats + 1 }));
+  }
+
+  async saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void> {
+    this.update(instanceId, (r) => ({ ...r, readings: [...readings] }));
+  }
+
+  /** Moves an operator's deadline (the extend runbook does this through the store). */
+  setDeadline(instanceId: string, deadlineAt: number): void {
+    this.update(instanceId, (r) => ({ ...r, deadlineAt }));
+  }
+
+  async finish(record: DrainRecord, result: DrainResult): Promise<boolean> {
+    this.calls.write++;
+    const r = this.active.get(record.instanceId);
+    if (!r) return false;
+    this.active.delete(record.instanceId);
+    this.history.push({ ...r, ...result });
+    return true;
+  }
+
+  private update(instanceId: string, f: (r: DrainRecord) => DrainRecord): void {
+    this.calls.write++;
+    const r = this.active.get(instanceId);
+    if (r) this.active.set(instanceId, f(r));
+  }
+}
+
+/** Task counts as a metric store: readings per instance, kept as history like CloudWatch. */
+export class MemoryTaskCounts implements TaskCounts {
+  readonly keepsHistory = true;
+  readonly series = new Map<string, TaskReading[]>();
+  calls = 0;
+  /** When set, read() throws it: the metric service is down. */
+  failure?: Error;
+
+  publish(instanceId: string, at: number, runningTasks: number): void {
+    const list = this.series.get(instanceId) ?? [];
+    list.push({ at, runningTasks });
+    this.series.set(instanceId, list);
+  }
+
+  async read(instances: readonly WaitingInstance[], since: number, now: number): Promise<TaskReadings> {
+    this.calls++;
+    if (this.failure) throw this.failure;
+    const out = new Map<string, { readings: TaskReading[] }>();
+    for (const i of instances) {
+      const readings = (this.series.get(i.instanceId) ?? []).filter((r) => r.at >= since && r.at <= now);
+      if (readings.length > 0) out.set(i.instanceId, { readings });
+    }
+    return out;
+  }
+}
+
+/** Records stop requests per instance; `unreachable` ids are never reached. */
+export class MemoryWorkerControl implements WorkerControl {
+  readonly stops = new Map<string, number>();
+  readonly unreachable = new Set<string>();
+
+  constructor(readonly kind: 'agent' | 'ssm' | 'http' = 'ssm') {}
+
+  async requestStop(instances: readonly WaitingInstance[]): Promise<Set<string>> {
+    const reached = new Set<string>();
+    for (const i of instances) {
+      if (this.unreachable.has(i.instanceId)) continue;
+      this.stops.set(i.instanceId, (this.stops.get(i.instanceId) ?? 0) + 1);
+      reached.add(i.instanceId);
+    }
+    return reached;
+  }
+}
+
+/** Tallies metrics the way EMF would aggregate them. */
+export class TallyMetrics implements ControllerMetrics {
+  readonly counts = new Map<ControllerCounter, number>();
+  readonly gauges = new Map<ControllerGauge, number[]>();
+  count(name: ControllerCounter, value = 1): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
+  }
+  gauge(name: ControllerGauge, value: number): void {
+    this.gauges.set(name, [...(this.gauges.get(name) ?? []), value]);
+  }
+}
+
+/** Keeps log lines for assertions (or discards them with `quiet`). */
+export class MemoryLog implements ControllerLog {
+  readonly lines: { level: 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }[] = [];
+  constructor(private readonly quiet = false) {}
+  info(message: string, fields?: Record<string, unknown>): void {
+    if (!this.quiet) this.lines.push({ level: 'info', message, fields });
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    if (!this.quiet) this.lines.push({ level: 'warn', message, fields });
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', message, fields });
+  }
+}

@@ -1,0 +1,28 @@
+import { parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
+
+const valid = {
+  hookName: 'graceful-autoscaler-drain',
+  groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
+  taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+  workerControl: { kind: 'agent' },
+};
+
+test('valid settings parse with defaults for the tunables', () => {
+  expect(parseControllerSettings(JSON.stringify(valid))).toMatchObject({ writeConcurrency: 8, stopClaimSeconds: 60, policy: { idleReadings: 3, readingMaxAgeSeconds: 120, heartbeatLeadSeconds: 300 } });
+});
+
+test.each([
+  ['not JSON', '{', /not JSON/],
+  ['no groups', JSON.stringify({ ...valid, groups: {} }), /groups .* must name at least one group/],
+  ['heartbeat over 7200', JSON.stringify({ ...valid, groups: { g: { fleet: 'f', drainTimeoutSeconds: 60, heartbeatTimeoutSeconds: 9000 } } }), /groups\.g\.heartbeatTimeoutSeconds \(9000\)/],
+  ['period 15 s', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, periodSeconds: 15 } }), /taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30/],
+  ['empty ssm commands', JSON.stringify({ ...valid, workerControl: { kind: 'ssm', commands: [] } }), /workerControl\.commands/],
+  ['unknown worker control', JSON.stringify({ ...valid, workerControl: { kind: 'telnet' } }), /workerControl\.kind \("telnet"\)/],
+  ['heartbeat lead within a sweep', JSON.stringify({ ...valid, policy: { heartbeatLeadSeconds: 30 } }), /policy\.heartbeatLeadSeconds \(30\)/],
+])('%s is refused at load, naming the field and value', (_name, json, message) => {
+  expect(() => parseControllerSettings(json)).toThrow(message);
+});
+
+test('the termination policy needs no groups: it must not depend on the groups that reference it', () => {
+  expect(parseTerminationPolicySettings(JSON.stringify({ taskSource: valid.taskSource }))).toMatchObject({ taskSource: { kind: 'metric' } });
+});

@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
+import { ControllerSettings } from '../../../lambdas/domain/settings';
+import { makeDrainEventsHandler } from '../../../lambdas/handlers/drain-events';
+import { makeDrainSweepHandler } from '../../../lambdas/handlers/drain-sweep';
+import { TerminationPolicyRequest, makeTerminationPolicyHandler } from '../../../lambdas/handlers/termination-policy';
+import { InstanceDetails } from '../../../lambdas/ports';
+import { MemoryDrainStore, MemoryFleet, MemoryLog, MemoryTaskCounts, MemoryWorkerControl, TallyMetrics } from '../../../sim/memory-ports';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures', name), 'utf8');
+const lifecycleEvent = JSON.parse(fixture('terminate-lifecycle-action.json'));
+const GROUP = lifecycleEvent.detail.AutoScalingGroupName as string;
+const INSTANCE = lifecycleEvent.detail.EC2InstanceId as string;
+const T0 = Date.parse(lifecycleEvent.time);
+
+const settings: ControllerSettings = {
+  hookName: 'graceful-autoscaler-drain',
+  groups: { [GROUP]: { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
+  policy: DEFAULT_DRAIN_POLICY,
+  writeConcurrency: 4,
+  stopClaimSeconds: 60,
+  taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+  workerControl: { kind: 'ssm', commands: ['true'] },
+};
+
+function sqsRecord(messageId: string, body: unknown): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(T0), SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: String(T0) },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:GracefulAutoscaler-prod-EventQueue',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+function setup() {
+  let now = T0 + 2000;
+  const fleet = new MemoryFleet(() => now);
+  fleet.launch(INSTANCE, GROUP);
+  fleet.beginTermination(INSTANCE, 720);
+  const deadLetters: { body: string; reason: string }[] = [];
+  const deps = {
+    fleet,
+    store: new MemoryDrainStore(),
+    taskCounts: new MemoryTaskCounts(),
+    workerControl: new MemoryWorkerControl('ssm'),
+    metrics: new TallyMetrics(),
+    log: new MemoryLog(),
+    settings,
+    now: () => now,
+    deadLetters: { send: async (body: string, reason: string) => void deadLetters.push({ body, reason }) },
+  };
+  return { deps, deadLetters, at: (t: number) => (now = t) };
+}
+
+describe('drain-events handler', () => {
+  test('a real lifecycle event records the drain from the event time and stops the worker', async () => {
+    const { deps } = setup();
+    const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('m1', lifecycleEvent)] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deps.store.active.get(INSTANCE)).toMatchObject({ waitStartedAt: T0, deadlineAt: T0 + 600_000 });
+    expect(deps.workerControl.stops.get(INSTANCE)).toBe(1);
+  });
+
+  test('malformed, foreign-hook and unknown-group messages never stop the good one', async () => {
+    const { deps, deadLetters } = setup();
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord('bad-json', '{"source": "aws.autoscaling", '),
+        sqsRecord('codedeploy', { ...lifecycleEvent, detail: { ...lifecycleEvent.detail, LifecycleHookName: 'CodeDeploy-managed-automatic-launch-deployment-hook-x' } }),
+        sqsRecord('other-group', { ...lifecycleEvent, detail: { ...lifecycleEvent.detail, AutoScalingGroupName: 'not-ours' } }),
+        sqsRecord('good', lifecycleEvent),
+        sqsRecord('duplicate', lifecycleEvent),
+      ],
+    };
+    const out = await makeDrainEventsHandler(deps)(event);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deadLetters).toEqual([{ body: '{"source": "aws.autoscaling", ', reason: 'body is not JSON' }]);
+    expect(deps.metrics.counts.get('MalformedEvents')).toBe(1);
+    expect(deps.metrics.counts.get('IgnoredEvents')).toBe(2);
+    expect(deps.workerControl.stops.get(INSTANCE)).toBe(1);
+    expect(deps.store.active.size).toBe(1);
+  });
+
+  test('a malformed message whose dead-letter send fails is left for redelivery, not dropped', async () => {
+    const { deps } = setup();
+    deps.deadLetters.send = async () => {
+      throw new Error('KMS.ThrottlingException');
+    };
+    const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('bad', 'nope'), sqsRecord('good', lifecycleEvent)] });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+  });
+
+  test('a late event for an instance no longer waiting does nothing', async () => {
+    const { deps } = setup();
+    await deps.fleet.completeLifecycleAction({ instanceId: INSTANCE, groupName: GROUP }, settings.hookName);
+    const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('late', lifecycleEvent)] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deps.store.active.size).toBe(0);
+    expect(deps.workerControl.stops.size).toBe(0);
+  });
+
+  test('Auto Scaling unreachable: the relevant messages are redelivered', async () => {
+    const { deps } = setup();
+    deps.fleet.filterWaiting = async () => {
+      throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
+    };
+    const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('good', lifecycleEvent)] });
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'good' }]);
+  });
+});
+
+describe('drain-sweep handler', () => {
+  test('finds a waiting instance whose event was lost, and completes it once idle', async () => {
+    const { deps, at } = setup();
+    const sweep = makeDrainSweepHandler(deps);
+    await sweep();
+    expect(deps.workerControl.stops.get(INSTANCE)).toBe(1);
+    const stoppedAt = deps.store.active.get(INSTANCE)!.stopSentAt!;
+    for (let k = 1; k <= 3; k++) deps.taskCounts.publish(INSTANCE, stoppedAt + k * 10_000, 0);
+    at(stoppedAt + 40_000);
+    const summary = await sweep();
+    expect(summary.finished.get(INSTANCE)).toBe('idle');
+    expect(deps.metrics.gauges.get('InstancesDraining')).toEqual([1, 0]);
+  });
+});
+
+describe('termination-policy handler', () => {
+  const request: TerminationPolicyRequest = JSON.parse(fixture('termination-policy-request.json'));
+  const now = Date.UTC(2026, 10, 21, 12, 0, 0);
+  const launched: Record<string, number> = { 'i-0056faf8da3e1f75d': 3, 'i-0a1b2c3d4e5f60001': 1, 'i-02e1c69383a3ed501': 2, 'i-036bc44b6092c01c7': 1 };
+  const details: InstanceDetails = { describe: async (ids) => new Map(ids.map((id) => [id, { launchedAt: launched[id] }])) };
+
+  function handler(taskCounts: MemoryTaskCounts, budgetMs = 1200) {
+    return makeTerminationPolicyHandler({ taskCounts, instances: details, policy: DEFAULT_DRAIN_POLICY, log: new MemoryLog(true), now: () => now, budgetMs });
+  }
+
+  test('offers the least busy instance of each zone; ties go to the oldest launch', async () => {
+    const counts = new MemoryTaskCounts();
+    counts.publish('i-0056faf8da3e1f75d', now - 10_000, 0);
+    counts.publish('i-0a1b2c3d4e5f60001', now - 10_000, 6);
+    counts.publish('i-02e1c69383a3ed501', now - 10_000, 2);
+    counts.publish('i-036bc44b6092c01c7', now - 10_000, 2);
+    expect(await handler(counts)(request)).toEqual({ InstanceIDs: ['i-0056faf8da3e1f75d', 'i-036bc44b6092c01c7'] });
+  });
+
+  test('a stale reading does not make a worker look idle', async () => {
+    const counts = new MemoryTaskCounts();
+    counts.publish('i-0056faf8da3e1f75d', now - 10 * 60_000, 0); // old zero
+    counts.publish('i-0a1b2c3d4e5f60001', now - 10_000, 6);
+    const out = await handler(counts)(request);
+    expect(out.InstanceIDs[0]).toBe('i-0a1b2c3d4e5f60001');
+  });
+
+  test('task counts down: every suggested instance is returned, so Auto Scaling applies its default policy', async () => {
+    const counts = new MemoryTaskCounts();
+    counts.failure = new Error('CloudWatch 500');
+    expect((await handler(counts)(request)).InstanceIDs).toEqual(request.Instances.map((i) => i.InstanceId));
+  });
+
+  test('past its time budget it answers with the suggestion instead of missing Auto Scaling\'s 2 s', async () => {
+    const counts = new MemoryTaskCounts();
+    counts.read = () => new Promise(() => undefined);
+    expect((await handler(counts, 50)(request)).InstanceIDs).toHaveLength(4);
+  });
+
+  test('an input it does not understand is answered, not thrown on', async () => {
+    expect(await handler(new MemoryTaskCounts())({ nonsense: true } as never)).toEqual({ InstanceIDs: [] });
+  });
+});

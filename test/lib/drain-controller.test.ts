@@ -1,0 +1,140 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { environments } from '../../config/environments';
+import { buildApp } from '../../lib/app';
+import { EnvironmentInput } from '../../lib/config';
+import { DRAIN_HOOK_NAME } from '../../lib/names';
+import { makeApp } from '../helpers';
+
+// One Template for the prod stack (existing network, two fleets, a 3 h drain) and one for a variant
+// environment that uses SSM to stop workers and Trino's API to count tasks.
+const app = makeApp();
+const [prod] = buildApp(app, { environments, selected: ['prod'], policyChecks: false });
+const template = Template.fromStack(prod);
+
+const variantInput: EnvironmentInput = {
+  ...environments.dev,
+  controller: { taskSource: { kind: 'trino', port: 8081 }, stopWorker: { kind: 'ssm', commands: ['sudo systemctl start trino-graceful-shutdown'] }, idleReadings: 2 },
+};
+const [variant] = buildApp(makeApp(), { environments: { variant: variantInput }, policyChecks: false });
+const variantTemplate = Template.fromStack(variant);
+
+const groupIds = prod.fleets.map((f) => prod.getLogicalId(f.fleet.autoScalingGroup.node.defaultChild as never));
+const fnId = (fn: { node: { defaultChild?: unknown } }) => prod.getLogicalId(fn.node.defaultChild as never);
+
+test('EventBridge rule for our hook on our groups, into the encrypted queue', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      source: ['aws.autoscaling'],
+      'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+      detail: { AutoScalingGroupName: groupIds.map((id) => ({ Ref: id })), LifecycleHookName: [DRAIN_HOOK_NAME] },
+    },
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [prod.getLogicalId(prod.drainController.queue.node.defaultChild as never), 'Arn'] } })],
+  });
+});
+
+test('queue and DLQ: KMS-encrypted, redrive after 5 receives, retention longer than any drain', () => {
+  const dlqId = prod.getLogicalId(prod.drainController.deadLetterQueue.node.defaultChild as never);
+  template.hasResourceProperties('AWS::SQS::Queue', {
+    KmsMasterKeyId: Match.anyValue(),
+    MessageRetentionPeriod: 4 * 86_400,
+    VisibilityTimeout: 360,
+    RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+  });
+  template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 14 * 86_400 });
+});
+
+test('event function: partial batch responses from the queue', () => {
+  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    FunctionName: { Ref: fnId(prod.drainController.eventFunction) },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    BatchSize: 10,
+  });
+});
+
+test('sweep every minute, one at a time, not retried', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'rate(1 minute)',
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId(prod.drainController.sweepFunction), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Timeout: 55 });
+});
+
+test('functions: Node.js 24 on arm64, in the VPC, traced, with settings naming every group and its drain', () => {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { CONTROLLER_SETTINGS: Match.anyValue() } } } });
+  expect(Object.keys(fns)).toHaveLength(2);
+  for (const fn of Object.values(fns)) {
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    expect(fn.Properties.VpcConfig.SubnetIds).toEqual(environments.prod.network.kind === 'existing' ? environments.prod.network.privateSubnets.map((s) => s.subnetId) : []);
+    const settings = JSON.stringify(fn.Properties.Environment.Variables.CONTROLLER_SETTINGS);
+    expect(settings).toContain(DRAIN_HOOK_NAME);
+    expect(settings).toContain('10800'); // etl's 3 h drain
+    expect(settings).toContain('"kind\\":\\"metric');
+  }
+});
+
+test('termination policy: 2 s timeout, attached to every group, invocable by the Auto Scaling service-linked role', () => {
+  const tp = fnId(prod.drainController.terminationPolicyFunction);
+  template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 2, Environment: { Variables: { TERMINATION_POLICY_SETTINGS: Match.anyValue() } } });
+  const groups = template.findResources('AWS::AutoScaling::AutoScalingGroup');
+  for (const id of groupIds) {
+    expect(groups[id].Properties.TerminationPolicies).toEqual([{ 'Fn::GetAtt': [tp, 'Arn'] }]);
+    expect(groups[id].DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/AutoScalingInvokesTerminationPolicy/)]));
+  }
+  const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [tp, 'Arn'] } } }));
+  expect(permissions).toHaveLength(1);
+  expect(permissions[0].Properties.Action).toBe('lambda:InvokeFunction');
+  expect(JSON.stringify(permissions[0].Properties.Principal)).toMatch(/:role\/aws-service-role\/autoscaling.amazonaws.com\/AWSServiceRoleForAutoScaling"/);
+});
+
+test('IAM: lifecycle writes only on our groups, never autoscaling:* or writes on *', () => {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+  const lifecycle = statements.filter((s) => [s.Action].flat().includes('autoscaling:CompleteLifecycleAction'));
+  expect(lifecycle).toHaveLength(2);
+  for (const s of lifecycle) {
+    expect(s.Action).toEqual(['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat']);
+    expect(JSON.stringify(s.Resource)).not.toContain('"*"');
+    for (const id of groupIds) expect(JSON.stringify(s.Resource)).toContain(id);
+  }
+  for (const s of statements) {
+    const actions = [s.Action].flat() as string[];
+    expect(actions).not.toContain('autoscaling:*');
+    if ([s.Resource].flat().includes('*')) {
+      for (const a of actions) expect(a).toMatch(/^(autoscaling:Describe|cloudwatch:GetMetricData|ec2:DescribeInstances|xray:|cloudwatch:PutMetricData)/);
+    }
+  }
+});
+
+test('drain table: encrypted with the CMK, point-in-time recovery, TTL on history, retained', () => {
+  template.hasResource('AWS::DynamoDB::Table', {
+    Properties: Match.objectLike({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+    DeletionPolicy: 'Retain',
+  });
+});
+
+test('variant: SSM stop is scoped to the environment tag; Trino counting opens the worker port to the controller only', () => {
+  variantTemplate.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Action: 'ssm:SendCommand', Condition: { StringEquals: { 'ssm:resourceTag/graceful-autoscaler:environment': 'variant' } } }),
+      ]),
+    },
+  });
+  const statements = Object.values(variantTemplate.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+  expect(statements.some((s) => [s.Action].flat().includes('ec2:DescribeInstances') && s.Resource === '*')).toBe(true);
+  variantTemplate.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+    IpProtocol: 'tcp',
+    FromPort: 8081,
+    ToPort: 8081,
+    SourceSecurityGroupId: { 'Fn::GetAtt': [variant.getLogicalId(variant.drainController.securityGroup.node.defaultChild as never), 'GroupId'] },
+  });
+  const fns = variantTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { CONTROLLER_SETTINGS: Match.anyValue() } } } });
+  const settings = JSON.stringify(Object.values(fns)[0].Properties.Environment.Variables.CONTROLLER_SETTINGS);
+  expect(settings).toContain('trino-graceful-shutdown');
+  expect(settings).toContain('"idleReadings\\":2');
+});
