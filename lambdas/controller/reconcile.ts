@@ -39,6 +39,11 @@ export interface ReconcileOptions {
   readonly sweep: boolean;
   /** When each instance's wait began, from its lifecycle event; absent means "first seen now". */
   readonly waitStartedAt?: ReadonlyMap<string, number>;
+  /**
+   * Start no new per-instance action after this time (the function's own timeout less a margin). What is
+   * left is deferred to the next pass, nearest deadlines having gone first.
+   */
+  readonly stopBy?: number;
 }
 
 /** What one pass did, per instance, for logs, tests and the simulator. */
@@ -49,6 +54,8 @@ export interface ReconcileSummary {
   readonly stopsSent: number;
   readonly heartbeats: number;
   readonly errors: number;
+  /** Instances left for the next pass because the time budget ran out. */
+  readonly deferred: number;
 }
 
 export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingInstance[], options: ReconcileOptions): Promise<ReconcileSummary> {
@@ -109,9 +116,16 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     }
   }
 
-  // 4. Decide and act, one instance at a time, none able to stop the others.
+  // 4. Decide and act, one instance at a time, none able to stop the others; nearest deadline first so a
+  // pass that runs out of time has spent it where it matters.
+  current.sort((a, b) => a.deadlineAt - b.deadlineAt);
   let heartbeats = 0;
+  let deferred = 0;
   const acted = await mapSettled(current, limit, async (record) => {
+    if (options.stopBy !== undefined && deps.now() > options.stopBy) {
+      deferred++;
+      return;
+    }
     const observed = readings.get(record.instanceId) ?? { readings: [] };
     let samples = observed.readings;
     if (!deps.taskCounts.keepsHistory) {
@@ -166,7 +180,8 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     metrics.gauge('OldestDrainAgeSeconds', still.length ? (now - Math.min(...still.map((r) => r.waitStartedAt))) / 1000 : 0, 'Seconds');
   }
 
-  return { waiting: managed.length, decisions, finished, stopsSent, heartbeats, errors };
+  if (deferred > 0) log.warn('time budget spent; instances deferred to the next pass', { deferred });
+  return { waiting: managed.length, decisions, finished, stopsSent, heartbeats, errors, deferred };
 }
 
 function newRecord(deps: ControllerDeps, w: WaitingInstance, waitStartedAt: number): DrainRecord {

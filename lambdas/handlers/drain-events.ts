@@ -1,7 +1,8 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseLifecycleEvent } from '../domain/lifecycle-event';
 import { ControllerDeps, ReconcileSummary, reconcile } from '../controller/reconcile';
 import { DeadLetters } from '../ports';
+import { SWEEP_SAFETY_MARGIN_MS } from './drain-sweep';
 
 export interface DrainEventsDeps extends ControllerDeps {
   readonly deadLetters: DeadLetters;
@@ -14,7 +15,7 @@ export interface DrainEventsDeps extends ControllerDeps {
  * Reports partial batch failures so only what failed to process is redelivered.
  */
 export function makeDrainEventsHandler(deps: DrainEventsDeps) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse & { summary?: ReconcileSummary }> => {
+  return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse & { summary?: ReconcileSummary }> => {
     const failures = new Set<string>();
     const relevant = new Map<string, { groupName: string; time: number; messageIds: string[] }>();
 
@@ -55,7 +56,8 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
       for (const c of candidates) {
         if (!waiting.some((w) => w.instanceId === c.instanceId)) deps.log.info('instance no longer waiting; late or duplicate event', c);
       }
-      summary = await reconcile(deps, waiting, { sweep: false, waitStartedAt: new Map([...relevant].map(([id, r]) => [id, r.time])) });
+      const stopBy = context ? deps.now() + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MARGIN_MS : undefined;
+      summary = await reconcile(deps, waiting, { sweep: false, stopBy, waitStartedAt: new Map([...relevant].map(([id, r]) => [id, r.time])) });
     } catch (e) {
       // Whole-pass failure (Auto Scaling or the store unreachable): redeliver these events; the sweep also covers them.
       deps.log.error('event pass failed; events left for redelivery', { error: String((e as Error)?.message ?? e) });

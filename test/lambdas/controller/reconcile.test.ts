@@ -219,3 +219,20 @@ test('with the on-instance agent, the stop counts from the start of the wait and
   const s = await reconcile(h.deps, [w], { sweep: false, waitStartedAt: new Map([['i-1', T0]]) });
   expect(s.finished.get('i-1')).toBe('idle');
 });
+
+test('out of time: nearest deadlines are acted on first, the rest deferred to the next pass', async () => {
+  const h = harness();
+  const late = h.terminate('i-late');
+  h.at(T0 + 5 * MIN);
+  const early = h.terminate('i-early');
+  await reconcile(h.deps, [late], { sweep: false, waitStartedAt: new Map([['i-late', T0]]) });
+  await reconcile(h.deps, [early], { sweep: false });
+  h.at(T0 + 11 * MIN); // i-late is past its deadline, i-early is not
+  let calls = 0;
+  const clock = h.deps.now;
+  const deps = { ...h.deps, settings: { ...settings, writeConcurrency: 1 }, now: () => (calls++ < 2 ? clock() : clock() + 60 * MIN) };
+  const s = await reconcile(deps, [early, late], { sweep: false, stopBy: T0 + 11 * MIN + 1 });
+  expect(s.finished.get('i-late')).toBe('forced');
+  expect(s.deferred).toBe(1);
+  expect(h.store.active.has('i-early')).toBe(true);
+});

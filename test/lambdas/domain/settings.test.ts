@@ -1,4 +1,4 @@
-import { parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
+import { DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
 
 const valid = {
   hookName: 'graceful-autoscaler-drain',
@@ -8,7 +8,7 @@ const valid = {
 };
 
 test('valid settings parse with defaults for the tunables', () => {
-  expect(parseControllerSettings(JSON.stringify(valid))).toMatchObject({ writeConcurrency: 8, stopClaimSeconds: 60, policy: { idleReadings: 3, readingMaxAgeSeconds: 120, heartbeatLeadSeconds: 300 } });
+  expect(parseControllerSettings(JSON.stringify(valid))).toMatchObject({ writeConcurrency: DEFAULT_WRITE_CONCURRENCY, stopClaimSeconds: 60, policy: { idleReadings: 3, readingMaxAgeSeconds: 120, heartbeatLeadSeconds: 300 } });
 });
 
 test.each([

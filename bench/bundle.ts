@@ -1,0 +1,112 @@
+/**
+ * npm run bench:bundle — for each Lambda entry point, the minified bundle CDK deploys (same esbuild
+ * options as lib/controller-function.ts) and the time a fresh Node process takes to load it; then a
+ * baseline bundle holding only the AWS SDK clients that handler's bundle contains, built and loaded the
+ * same way in the same run. One JSON line each. Loads run with --enable-source-maps, as deployed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLING } from '../lib/controller-function';
+
+const ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy'] as const;
+const LOAD_RUNS = 9;
+const root = resolve(__dirname, '..');
+const out = mkdtempSync(join(tmpdir(), 'ga-bundle-'));
+
+/** Environment the handlers validate at load; values shaped like a real deployment's. */
+const LOAD_ENV = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  DRAIN_TABLE_NAME: 'drains',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+  POWERTOOLS_SERVICE_NAME: 'bench',
+  POWERTOOLS_METRICS_NAMESPACE: 'GracefulAutoscaler',
+  CONTROLLER_SETTINGS: JSON.stringify({
+    hookName: 'graceful-autoscaler-drain',
+    groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
+    taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+    workerControl: { kind: 'agent' },
+  }),
+  TERMINATION_POLICY_SETTINGS: JSON.stringify({ taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 } }),
+};
+
+async function bundle(entry: { path?: string; contents?: string }, outfile: string) {
+  const result = await build({
+    ...(entry.path ? { entryPoints: [entry.path] } : { stdin: { contents: entry.contents!, resolveDir: root, loader: 'ts' } }),
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return result.metafile!;
+}
+
+/** Median wall time of `require(file)` in fresh processes. */
+function loadMs(file: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const times = Array.from({ length: LOAD_RUNS }, () =>
+    Number(execFileSync(process.execPath, ['--enable-source-maps', '-e', script], { env: { ...process.env, ...LOAD_ENV }, encoding: 'utf8' })),
+  );
+  return Math.round(times.sort((a, b) => a - b)[Math.floor(LOAD_RUNS / 2)] * 10) / 10;
+}
+
+/** The @aws-sdk/client-* packages a bundle contains, from esbuild's metafile. */
+function sdkClients(metafile: { inputs: Record<string, unknown> }): string[] {
+  const names = new Set<string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /node_modules\/(@aws-sdk\/client-[a-z0-9-]+)\//.exec(input);
+    if (m) names.add(m[1]);
+  }
+  return [...names].sort();
+}
+
+const className: Record<string, string> = {
+  '@aws-sdk/client-auto-scaling': 'AutoScalingClient',
+  '@aws-sdk/client-cloudwatch': 'CloudWatchClient',
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-ec2': 'EC2Client',
+  '@aws-sdk/client-sqs': 'SQSClient',
+  '@aws-sdk/client-ssm': 'SSMClient',
+};
+
+async function main() {
+  for (const name of ENTRIES) {
+    const file = join(out, `${name}.js`);
+    const meta = await bundle({ path: join(root, 'lambdas', 'entry', `${name}.ts`) }, file);
+    const clients = sdkClients(meta);
+    const handler = { handler: name, bytes: statSync(file).size, loadMs: loadMs(file), sdkClients: clients };
+
+    // Baseline: the same clients, constructed once at module scope as the handler does, and nothing else.
+    const baselineFile = join(out, `${name}.baseline.js`);
+    const contents = clients
+      .map((c, i) => {
+        if (!className[c]) throw new Error(`no client class known for ${c}`);
+        return `import { ${className[c]} as C${i} } from '${c}';\nexport const c${i} = new C${i}({});`;
+      })
+      .join('\n');
+    writeFileSync(join(out, `${name}.baseline.ts`), contents);
+    await bundle({ contents }, baselineFile);
+    const baseline = { handler: `${name}:baseline`, bytes: statSync(baselineFile).size, loadMs: loadMs(baselineFile), sdkClients: clients };
+
+    console.log(JSON.stringify(handler));
+    console.log(JSON.stringify(baseline));
+    console.log(JSON.stringify({ handler: `${name}:ratio`, bytes: round(handler.bytes / baseline.bytes), loadMs: round(handler.loadMs / baseline.loadMs), goal: 1.3 }));
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
