@@ -9,6 +9,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { AGENT_TASK_METRIC } from '../lambdas/domain/settings';
 import { BUNDLING } from '../lib/controller-function';
 
 const ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy'] as const;
@@ -28,10 +29,10 @@ const LOAD_ENV = {
   CONTROLLER_SETTINGS: JSON.stringify({
     hookName: 'graceful-autoscaler-drain',
     groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
-    taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+    taskSource: AGENT_TASK_METRIC,
     workerControl: { kind: 'agent' },
   }),
-  TERMINATION_POLICY_SETTINGS: JSON.stringify({ taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 } }),
+  TERMINATION_POLICY_SETTINGS: JSON.stringify({ taskSource: AGENT_TASK_METRIC }),
 };
 
 async function bundle(entry: { path?: string; contents?: string }, outfile: string) {

@@ -16,7 +16,7 @@ import { DynamoDrainStore } from '../lambdas/aws/dynamo-drain-store';
 import { AgentWorkerControl } from '../lambdas/aws/ssm-worker-control';
 import { reconcile } from '../lambdas/controller/reconcile';
 import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
-import { ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
 import { MemoryLog, TallyMetrics } from '../sim/memory-ports';
 import { FakeAws } from './fake-aws';
 
@@ -53,7 +53,7 @@ async function runCase(instances: number, groups: number) {
     policy: DEFAULT_DRAIN_POLICY,
     writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? DEFAULT_WRITE_CONCURRENCY),
     stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,
-    taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+    taskSource: AGENT_TASK_METRIC,
     workerControl: { kind: 'agent' },
   };
   const startedAt = now - 5 * 60_000;
@@ -74,7 +74,7 @@ async function runCase(instances: number, groups: number) {
   }
   const deps = {
     fleet: new AutoScalingFleet(aws.attach(new AutoScalingClient(sdk))),
-    taskCounts: new CloudWatchTaskCounts(aws.attach(new CloudWatchClient(sdk)), settings.taskSource as never),
+    taskCounts: new CloudWatchTaskCounts(aws.attach(new CloudWatchClient(sdk)), AGENT_TASK_METRIC),
     workerControl: new AgentWorkerControl(),
     store: new DynamoDrainStore(aws.attach(new DynamoDBClient(sdk)), TABLE),
     metrics: new TallyMetrics(),

@@ -4,7 +4,7 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
-import { METRICS_NAMESPACE } from './names';
+import { AGENT_TASK_METRIC, TaskMetricSettings } from '../lambdas/domain/settings';
 import * as fleetDefaults from './worker-fleet';
 
 // Fleet defaults belong to the WorkerFleet construct (its props contract); config applies the same ones.
@@ -108,7 +108,18 @@ export interface ControllerInput {
    * `GET /v1/task`. @default { kind: 'metric' } (GracefulAutoscaler/RunningTasks at 10 s)
    */
   readonly taskSource?:
-    | { readonly kind: 'metric'; readonly namespace?: string; readonly metricName?: string; readonly periodSeconds?: number }
+    | {
+        readonly kind: 'metric';
+        readonly namespace?: string;
+        readonly metricName?: string;
+        readonly periodSeconds?: number;
+        /** Dimension carrying the instance id. @default 'InstanceId' */
+        readonly instanceDimension?: string;
+        /** Dimension carrying the group name; null when the metric has none. @default 'AutoScalingGroupName' */
+        readonly groupDimension?: string | null;
+        /** Fixed dimensions every datapoint carries, e.g. { Cluster: 'etl' }. @default none */
+        readonly extraDimensions?: Readonly<Record<string, string>>;
+      }
     | ({ readonly kind: 'trino' } & TrinoEndpointInput);
   /**
    * How a waiting worker is told to stop taking work: by the on-instance agent (from IMDS), by SSM Run
@@ -170,9 +181,7 @@ export type TrinoEndpointConfig = Required<TrinoEndpointInput>;
 
 /** The controller settings after validation, with defaults applied. */
 export interface ControllerConfig {
-  readonly taskSource:
-    | { readonly kind: 'metric'; readonly namespace: string; readonly metricName: string; readonly periodSeconds: number }
-    | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
+  readonly taskSource: ({ readonly kind: 'metric' } & TaskMetricSettings) | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
   readonly stopWorker:
     | { readonly kind: 'agent' }
     | { readonly kind: 'ssm'; readonly commands: readonly string[] }
@@ -180,7 +189,8 @@ export interface ControllerConfig {
   readonly idleReadings: number;
 }
 
-export const DEFAULT_TASK_METRIC = { namespace: METRICS_NAMESPACE, metricName: 'RunningTasks', periodSeconds: 10 } as const;
+/** The agent publishes this metric; the controller reads it unless told otherwise. */
+export const DEFAULT_TASK_METRIC = AGENT_TASK_METRIC;
 export const DEFAULT_IDLE_READINGS = 3;
 const DEFAULT_TRINO_ENDPOINT: TrinoEndpointConfig = { port: 8080, scheme: 'http', user: 'graceful-autoscaler' };
 
@@ -307,16 +317,29 @@ function resolveController(p: Problems, input: ControllerInput): ControllerConfi
   let taskSource: ControllerConfig['taskSource'];
   const ts = input.taskSource ?? { kind: 'metric' };
   if (ts.kind === 'metric') {
-    taskSource = { kind: 'metric', namespace: ts.namespace ?? DEFAULT_TASK_METRIC.namespace, metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName, periodSeconds: ts.periodSeconds ?? DEFAULT_TASK_METRIC.periodSeconds };
-    p.pattern('controller.taskSource.namespace', taskSource.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
-    p.pattern('controller.taskSource.metricName', taskSource.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');
+    const metric: { kind: 'metric' } & TaskMetricSettings = {
+      kind: 'metric',
+      namespace: ts.namespace ?? DEFAULT_TASK_METRIC.namespace,
+      metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName,
+      periodSeconds: ts.periodSeconds ?? DEFAULT_TASK_METRIC.periodSeconds,
+      instanceDimension: ts.instanceDimension ?? DEFAULT_TASK_METRIC.instanceDimension,
+      groupDimension: ts.groupDimension === null ? undefined : (ts.groupDimension ?? DEFAULT_TASK_METRIC.groupDimension),
+      extraDimensions: ts.extraDimensions ?? DEFAULT_TASK_METRIC.extraDimensions,
+    };
+    taskSource = metric;
+    p.pattern('controller.taskSource.namespace', metric.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
+    p.pattern('controller.taskSource.metricName', metric.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');
     // CloudWatch periods below a minute exist only for high-resolution metrics: 1, 5, 10 or 30 s.
-    p.check([1, 5, 10, 30].includes(taskSource.periodSeconds) || (taskSource.periodSeconds >= 60 && taskSource.periodSeconds % 60 === 0 && taskSource.periodSeconds <= 3600), 'controller.taskSource.periodSeconds', taskSource.periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60 up to 3600');
+    p.check([1, 5, 10, 30].includes(metric.periodSeconds) || (metric.periodSeconds >= 60 && metric.periodSeconds % 60 === 0 && metric.periodSeconds <= 3600), 'controller.taskSource.periodSeconds', metric.periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60 up to 3600');
+    p.pattern('controller.taskSource.instanceDimension', metric.instanceDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters');
+    if (metric.groupDimension !== undefined) p.pattern('controller.taskSource.groupDimension', metric.groupDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters, or null');
+    // A metric has at most 30 dimensions (CloudWatch API reference, Dimension).
+    p.check(Object.keys(metric.extraDimensions).length <= 28, 'controller.taskSource.extraDimensions', metric.extraDimensions, 'must add at most 28 dimensions (30 in all)');
   } else if (ts.kind === 'trino') {
     taskSource = { kind: 'trino', ...resolveTrino(p, 'controller.taskSource', ts) };
   } else {
     p.add('controller.taskSource.kind', (ts as { kind?: unknown }).kind, 'must be "metric" or "trino"');
-    taskSource = { kind: 'metric', ...DEFAULT_TASK_METRIC };
+    taskSource = DEFAULT_TASK_METRIC;
   }
 
   let stopWorker: ControllerConfig['stopWorker'];

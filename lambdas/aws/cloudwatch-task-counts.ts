@@ -6,17 +6,14 @@ import { TaskCounts, TaskReadings, WaitingInstance } from '../ports';
 /** GetMetricData takes at most 500 MetricDataQuery structures per call (CloudWatch API reference). */
 export const QUERIES_PER_CALL = 500;
 
+import { TaskMetricSettings } from '../domain/settings';
+
 /** Which metric holds each instance's running-task count. */
-export interface TaskMetric {
-  readonly namespace: string;
-  readonly metricName: string;
-  /** 10 for the agent's high-resolution metric, 60 for standard resolution. */
-  readonly periodSeconds: number;
-}
+export type TaskMetric = TaskMetricSettings;
 
 /**
- * Running tasks from a per-instance CloudWatch metric with `InstanceId` and `AutoScalingGroupName`
- * dimensions, read for every instance in ceil(N / 500) calls. The Maximum statistic per period: a period
+ * Running tasks from a per-instance CloudWatch metric (by default the agent's, with `InstanceId` and
+ * `AutoScalingGroupName` dimensions), read for every instance in ceil(N / 500) calls. The Maximum statistic per period: a period
  * in which the worker ever reported work is busy.
  */
 export class CloudWatchTaskCounts implements TaskCounts {
@@ -42,8 +39,9 @@ export class CloudWatchTaskCounts implements TaskCounts {
             Namespace: this.metric.namespace,
             MetricName: this.metric.metricName,
             Dimensions: [
-              { Name: 'InstanceId', Value: instance.instanceId },
-              { Name: 'AutoScalingGroupName', Value: instance.groupName },
+              { Name: this.metric.instanceDimension, Value: instance.instanceId },
+              ...(this.metric.groupDimension ? [{ Name: this.metric.groupDimension, Value: instance.groupName }] : []),
+              ...Object.entries(this.metric.extraDimensions).map(([Name, Value]) => ({ Name, Value })),
             ],
           },
           Period: this.metric.periodSeconds,

@@ -14,8 +14,30 @@ export interface GroupSettings {
 
 /** Where running-task counts come from. */
 export type TaskSourceSettings =
-  | { readonly kind: 'metric'; readonly namespace: string; readonly metricName: string; readonly periodSeconds: number }
+  | ({ readonly kind: 'metric' } & TaskMetricSettings)
   | ({ readonly kind: 'trino' } & TrinoEndpointSettings);
+
+/** The per-instance metric: which dimension carries the instance id, which the group name, and any fixed ones. */
+export interface TaskMetricSettings {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly periodSeconds: number;
+  readonly instanceDimension: string;
+  /** Omitted when the metric has no group dimension. */
+  readonly groupDimension?: string;
+  readonly extraDimensions: Readonly<Record<string, string>>;
+}
+
+/** The agent's metric: RunningTasks at 10 s with InstanceId and AutoScalingGroupName dimensions. */
+export const AGENT_TASK_METRIC: { readonly kind: 'metric' } & TaskMetricSettings = {
+  kind: 'metric',
+  namespace: 'GracefulAutoscaler',
+  metricName: 'RunningTasks',
+  periodSeconds: 10,
+  instanceDimension: 'InstanceId',
+  groupDimension: 'AutoScalingGroupName',
+  extraDimensions: {},
+};
 
 /** How a worker is told to stop taking work. */
 export type WorkerControlSettings =
@@ -128,7 +150,23 @@ function parseTaskSource(raw: any, fail: Fail, int: Int): TaskSourceSettings {
     const periodSeconds = int('taskSource.periodSeconds', raw.periodSeconds, 1, 3600);
     // CloudWatch periods: 1, 5, 10, 30 or a multiple of 60 (CloudWatch user guide, "High-resolution metrics").
     if (![1, 5, 10, 30].includes(periodSeconds) && periodSeconds % 60 !== 0) fail('taskSource.periodSeconds', periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60');
-    return { kind: 'metric', namespace: raw.namespace, metricName: raw.metricName, periodSeconds };
+    const dimension = (field: string, value: unknown) =>
+      typeof value === 'string' && value !== '' && value.length <= 255 ? value : fail(`taskSource.${field}`, value, 'must be a dimension name of 1 to 255 characters');
+    const extra = raw.extraDimensions ?? {};
+    if (typeof extra !== 'object' || Array.isArray(extra)) fail('taskSource.extraDimensions', extra, 'must map dimension names to values');
+    for (const [k, v] of Object.entries(extra)) if (typeof v !== 'string' || v === '') fail(`taskSource.extraDimensions.${k}`, v, 'must be a non-empty string');
+    // A metric takes at most 30 dimensions (CloudWatch API reference, Dimension).
+    const count = 1 + (raw.groupDimension ? 1 : 0) + Object.keys(extra).length;
+    if (count > 30) fail('taskSource.extraDimensions', extra, 'makes more than 30 dimensions');
+    return {
+      kind: 'metric',
+      namespace: raw.namespace,
+      metricName: raw.metricName,
+      periodSeconds,
+      instanceDimension: dimension('instanceDimension', raw.instanceDimension),
+      groupDimension: raw.groupDimension === undefined || raw.groupDimension === null ? undefined : dimension('groupDimension', raw.groupDimension),
+      extraDimensions: extra,
+    };
   }
   if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('taskSource', raw, fail, int) };
   return fail('taskSource.kind', raw?.kind, 'must be "metric" or "trino"');

@@ -40,7 +40,7 @@ describe('example environments', () => {
     });
     expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
     expect(config.controller).toEqual({
-      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
       stopWorker: { kind: 'agent' },
       idleReadings: 3,
     });
@@ -118,6 +118,7 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['no fleets', { fleets: [] }, {}, /env "qa": fleets \(\[\]\) must list at least one fleet/],
   ['idle readings 0', { controller: { idleReadings: 0 } }, {}, /env "qa": controller\.idleReadings \(0\) must be a whole number from 1 to 60/],
   ['metric period 15 s', { controller: { taskSource: { kind: 'metric', periodSeconds: 15 } } }, {}, /controller\.taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30 or a multiple of 60/],
+  ['empty instance dimension', { controller: { taskSource: { kind: 'metric', instanceDimension: '' } } }, {}, /controller\.taskSource\.instanceDimension \(""\) must be a dimension name/],
   ['unknown task source', { controller: { taskSource: { kind: 'prometheus' } as never } }, {}, /controller\.taskSource\.kind \("prometheus"\) must be "metric" or "trino"/],
   ['Trino port 0', { controller: { taskSource: { kind: 'trino', port: 0 } } }, {}, /controller\.taskSource\.port \(0\) must be a whole number from 1 to 65535/],
   ['SSM stop without commands', { controller: { stopWorker: { kind: 'ssm', commands: [] } } }, {}, /controller\.stopWorker\.commands \(\[\]\) must list at least one non-empty shell command/],

@@ -14,6 +14,7 @@ import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
 import { DynamoDrainStore } from '../../../lambdas/aws/dynamo-drain-store';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
+import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
 import { DrainRecord } from '../../../lambdas/ports';
 
 const asg = mockClient(AutoScalingClient);
@@ -90,7 +91,7 @@ describe('AutoScalingFleet', () => {
 });
 
 describe('CloudWatchTaskCounts', () => {
-  const metric = { namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 };
+  const metric = AGENT_TASK_METRIC;
   const counts = new CloudWatchTaskCounts(new CloudWatchClient({}), metric);
   const now = Date.UTC(2026, 10, 21, 12, 0, 0);
 
@@ -112,6 +113,15 @@ describe('CloudWatchTaskCounts', () => {
       },
     });
     expect(readings.get(instances[1199].instanceId)?.readings).toEqual([{ at: now - 20_000, runningTasks: 0 }, { at: now - 10_000, runningTasks: 2 }]);
+  });
+
+  test('dimensions are configurable: instance dimension renamed, no group dimension, fixed extras', async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const custom = new CloudWatchTaskCounts(new CloudWatchClient({}), { ...metric, namespace: 'Trino', metricName: 'ActiveTasks', periodSeconds: 60, instanceDimension: 'host', groupDimension: undefined, extraDimensions: { cluster: 'etl' } });
+    await custom.read([{ instanceId: 'i-a', groupName: 'g' }], now - 600_000, now);
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Period: 60, Metric: { Namespace: 'Trino', MetricName: 'ActiveTasks', Dimensions: [{ Name: 'host', Value: 'i-a' }, { Name: 'cluster', Value: 'etl' }] } }) })],
+    });
   });
 
   test('follows NextToken and merges pages per instance', async () => {

@@ -1,6 +1,6 @@
 import { ControllerDeps, reconcile } from '../../../lambdas/controller/reconcile';
 import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
-import { ControllerSettings } from '../../../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, ControllerSettings } from '../../../lambdas/domain/settings';
 import { WaitingInstance } from '../../../lambdas/ports';
 import { MemoryDrainStore, MemoryFleet, MemoryLog, MemoryTaskCounts, MemoryWorkerControl, TallyMetrics } from '../../../sim/memory-ports';
 
@@ -15,7 +15,7 @@ const settings: ControllerSettings = {
   policy: DEFAULT_DRAIN_POLICY,
   writeConcurrency: 4,
   stopClaimSeconds: 60,
-  taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+  taskSource: AGENT_TASK_METRIC,
   workerControl: { kind: 'ssm', commands: ['systemctl stop trino'] },
 };
 

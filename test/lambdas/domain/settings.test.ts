@@ -1,9 +1,9 @@
-import { DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
 
 const valid = {
   hookName: 'graceful-autoscaler-drain',
   groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
-  taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+  taskSource: AGENT_TASK_METRIC,
   workerControl: { kind: 'agent' },
 };
 
@@ -18,6 +18,7 @@ test.each([
   ['period 15 s', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, periodSeconds: 15 } }), /taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30/],
   ['empty ssm commands', JSON.stringify({ ...valid, workerControl: { kind: 'ssm', commands: [] } }), /workerControl\.commands/],
   ['unknown worker control', JSON.stringify({ ...valid, workerControl: { kind: 'telnet' } }), /workerControl\.kind \("telnet"\)/],
+  ['no instance dimension', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, instanceDimension: '' } }), /taskSource\.instanceDimension \(""\)/],
   ['heartbeat lead within a sweep', JSON.stringify({ ...valid, policy: { heartbeatLeadSeconds: 30 } }), /policy\.heartbeatLeadSeconds \(30\)/],
 ])('%s is refused at load, naming the field and value', (_name, json, message) => {
   expect(() => parseControllerSettings(json)).toThrow(message);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
-import { ControllerSettings } from '../../../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, ControllerSettings } from '../../../lambdas/domain/settings';
 import { makeDrainEventsHandler } from '../../../lambdas/handlers/drain-events';
 import { makeDrainSweepHandler } from '../../../lambdas/handlers/drain-sweep';
 import { TerminationPolicyRequest, makeTerminationPolicyHandler } from '../../../lambdas/handlers/termination-policy';
@@ -21,7 +21,7 @@ const settings: ControllerSettings = {
   policy: DEFAULT_DRAIN_POLICY,
   writeConcurrency: 4,
   stopClaimSeconds: 60,
-  taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10 },
+  taskSource: AGENT_TASK_METRIC,
   workerControl: { kind: 'ssm', commands: ['true'] },
 };
 
