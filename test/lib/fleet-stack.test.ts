@@ -188,6 +188,21 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     }
   });
 
+  test('drain controller: lifecycle rule, queue with DLQ, one-minute sweep, three functions, drain table', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['EC2 Instance-terminate Lifecycle Action'], detail: Match.objectLike({ LifecycleHookName: [DRAIN_HOOK_NAME] }) }),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    for (const variable of ['CONTROLLER_SETTINGS', 'TERMINATION_POLICY_SETTINGS']) {
+      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [variable]: Match.anyValue() }) } });
+    }
+    for (const group of Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))) {
+      expect(group.Properties.TerminationPolicies).toHaveLength(1);
+    }
+  });
+
   test('network: created VPC with flow logs, or the configured subnets by id', () => {
     if (config.network.kind === 'create') {
       template.resourceCountIs('AWS::EC2::VPC', 1);
