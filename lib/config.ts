@@ -133,6 +133,26 @@ export interface ControllerInput {
   readonly idleReadings?: number;
 }
 
+/** The worker agent installed on every instance (docs/agent.md). */
+export interface AgentInput {
+  /** Install the agent. Without it, the controller needs another source of task counts and stops. @default true */
+  readonly install?: boolean;
+  /** How the agent counts running tasks. @default { kind: 'trino', url: 'http://127.0.0.1:8080' } */
+  readonly tasks?: AgentWorkerInput;
+  /**
+   * How the agent starts the worker's graceful shutdown when the instance is marked for termination.
+   * @default the same as `tasks` when that is Trino (PUT /v1/info/state "SHUTTING_DOWN"), else required
+   */
+  readonly shutdown?: AgentWorkerInput | { readonly kind: 'none' };
+  /** Seconds between task counts. @default 10 */
+  readonly intervalSeconds?: number;
+}
+
+/** A worker as the agent reaches it on its own instance. */
+export type AgentWorkerInput =
+  | { readonly kind: 'trino'; readonly url?: string; readonly user?: string; readonly sharedSecretFile?: string }
+  | { readonly kind: 'command'; readonly command: string };
+
 /** One environment as an operator writes it in config/. */
 export interface EnvironmentInput {
   /** 12-digit account id. @default env-agnostic: the CLI's credentials decide at deploy time */
@@ -145,6 +165,8 @@ export interface EnvironmentInput {
   readonly fleets: readonly FleetInput[];
   /** @default metric task counts, agent stops the worker, 3 idle readings */
   readonly controller?: ControllerInput;
+  /** @default installed; counts and stops a Trino worker on 127.0.0.1:8080 */
+  readonly agent?: AgentInput;
 }
 
 /** A fleet after validation, with defaults applied and durations in seconds. */
@@ -175,7 +197,20 @@ export interface EnvironmentConfig {
   readonly notifications: { readonly emails: readonly string[]; readonly topicArn?: string };
   readonly fleets: readonly FleetConfig[];
   readonly controller: ControllerConfig;
+  /** The agent's configuration file content, or undefined when it is not installed. */
+  readonly agent?: AgentFileConfig;
 }
+
+/** What is written to /etc/graceful-autoscaler/agent.json (agent/config.ts parses it on the instance). */
+export interface AgentFileConfig {
+  readonly intervalSeconds: number;
+  readonly namespace: string;
+  readonly runningTasksMetric: string;
+  readonly tasks: Record<string, unknown>;
+  readonly shutdown: Record<string, unknown>;
+}
+
+export const DEFAULT_AGENT_WORKER_URL = 'http://127.0.0.1:8080';
 
 export type TrinoEndpointConfig = Required<TrinoEndpointInput>;
 
@@ -277,6 +312,7 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
 
   const network = resolveNetwork(p, input.network);
   const controller = resolveController(p, input.controller ?? {});
+  const agent = resolveAgent(p, input.agent ?? {}, controller);
   const notifications = resolveNotifications(p, input.notifications ?? {});
 
   const fleets: FleetConfig[] = [];
@@ -299,7 +335,58 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     notifications,
     fleets,
     controller,
+    agent,
   };
+}
+
+function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Record<string, unknown> {
+  if (w.kind === 'trino') {
+    const url = w.url ?? DEFAULT_AGENT_WORKER_URL;
+    p.pattern(`${at}.url`, url, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be http(s)://host:port');
+    return { kind: 'trino', url, user: w.user ?? DEFAULT_TRINO_ENDPOINT.user, ...(w.sharedSecretFile ? { sharedSecretFile: w.sharedSecretFile } : {}) };
+  }
+  if (w.kind === 'command') {
+    p.check(typeof w.command === 'string' && w.command.trim() !== '', `${at}.command`, w.command, 'must be a non-empty shell command');
+    return { kind: 'command', command: w.command };
+  }
+  p.add(`${at}.kind`, (w as { kind?: unknown }).kind, 'must be "trino" or "command"');
+  return {};
+}
+
+function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConfig): AgentFileConfig | undefined {
+  if (input.install === false) {
+    p.check(controller.stopWorker.kind !== 'agent', 'agent.install', false, 'must stay true while controller.stopWorker is "agent": nothing else would stop the workers');
+    return undefined;
+  }
+  if (controller.taskSource.kind === 'metric') {
+    // The agent publishes GracefulAutoscaler/RunningTasks by InstanceId and AutoScalingGroupName.
+    const m = controller.taskSource;
+    p.check(
+      m.namespace === DEFAULT_TASK_METRIC.namespace && m.metricName === DEFAULT_TASK_METRIC.metricName && m.instanceDimension === DEFAULT_TASK_METRIC.instanceDimension && m.groupDimension === DEFAULT_TASK_METRIC.groupDimension && Object.keys(m.extraDimensions).length === 0,
+      'controller.taskSource',
+      m,
+      'must be the agent\'s metric (GracefulAutoscaler/RunningTasks by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric',
+    );
+  }
+  const intervalSeconds = input.intervalSeconds ?? 10;
+  p.integer('agent.intervalSeconds', intervalSeconds, 1, 300);
+  const tasksInput = input.tasks ?? { kind: 'trino' };
+  const tasks = resolveAgentWorker(p, 'agent.tasks', tasksInput);
+  let shutdown: Record<string, unknown>;
+  if (input.shutdown === undefined) {
+    shutdown = tasksInput.kind === 'trino' ? tasks : { kind: 'none' };
+  } else if (input.shutdown.kind === 'none') {
+    shutdown = { kind: 'none' };
+  } else {
+    shutdown = resolveAgentWorker(p, 'agent.shutdown', input.shutdown);
+  }
+  p.check(
+    !(controller.stopWorker.kind === 'agent' && shutdown.kind === 'none'),
+    'agent.shutdown',
+    input.shutdown ?? shutdown,
+    'must start the worker\'s graceful shutdown while controller.stopWorker is "agent": nothing else would',
+  );
+  return { intervalSeconds, namespace: DEFAULT_TASK_METRIC.namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown };
 }
 
 function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {

@@ -275,7 +275,7 @@ export class DrainController extends Construct {
     for (const f of props.fleets) {
       const cfnGroup = f.group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
       cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
-      cfnGroup.addDependency(permission);
+      cfnGroup.node.addDependency(permission);
     }
   }
 }

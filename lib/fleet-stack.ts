@@ -15,6 +15,7 @@ import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { TAG_ENVIRONMENT } from './names';
+import { WorkerAgent } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
 
 /** Days VPC flow logs are kept. */
@@ -81,6 +82,7 @@ export class FleetStack extends Stack {
         ? { subnets: this.vpc.privateSubnets }
         : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
+    const agent = config.agent ? new WorkerAgent(this, 'WorkerAgent', { config: config.agent }) : undefined;
     this.fleets = config.fleets.map((fleetConfig) => {
       // Construct ids derive from the fleet name, which config forbids changing once deployed.
       const scopeId = `Fleet-${fleetConfig.name}`;
@@ -98,6 +100,8 @@ export class FleetStack extends Stack {
         rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
         spot: fleetConfig.spot,
       });
+      // Before CodeDeploy's own user data, so a failure there cannot keep the agent off the instance.
+      agent?.installOn(fleet);
       const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
         autoScalingGroup: fleet.autoScalingGroup,
         deploymentConfig: this.deploymentConfig(fleetConfig),

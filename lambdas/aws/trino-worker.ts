@@ -1,4 +1,5 @@
 import { mapSettled } from '../controller/concurrency';
+import { countActiveTasks, isConnectionRefused } from '../domain/trino-tasks';
 import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../ports';
 
 /** A Trino/Presto worker's HTTP endpoint, reached from the controller inside the VPC. */
@@ -10,19 +11,7 @@ export interface TrinoEndpoint {
   readonly timeoutMs: number;
 }
 
-/** Task states after which a task holds no work (Trino `TaskState`); any other state, known or not, is active. */
-const TERMINAL_TASK_STATES = new Set(['FINISHED', 'CANCELED', 'ABORTED', 'FAILED']);
 const HTTP_CONCURRENCY = 16;
-
-/** Counts tasks not in a terminal state in a `GET /v1/task` answer; throws on anything not shaped like one. */
-export function countActiveTasks(body: unknown): number {
-  if (!Array.isArray(body)) throw new Error('GET /v1/task did not return a list');
-  return body.filter((t) => !TERMINAL_TASK_STATES.has(String(t?.taskStatus?.state ?? ''))).length;
-}
-
-function isConnectionRefused(e: unknown): boolean {
-  return /ECONNREFUSED/.test(String((e as { cause?: { code?: string } })?.cause?.code ?? (e as Error)?.message ?? ''));
-}
 
 async function addresses(details: InstanceDetails, instances: readonly WaitingInstance[]): Promise<Map<string, string>> {
   const found = await details.describe(instances.map((i) => i.instanceId));

@@ -1,0 +1,80 @@
+/**
+ * IMDSv2: a session token from `PUT /latest/api/token`, then metadata reads with it. The endpoint is
+ * the one the AWS SDKs honour, AWS_EC2_METADATA_SERVICE_ENDPOINT, so the agent runs against a
+ * stand-in off EC2. (EC2 user guide, "Use the Instance Metadata Service to access instance metadata".)
+ */
+const DEFAULT_ENDPOINT = 'http://169.254.169.254';
+/** Token lifetime we ask for; IMDS allows up to 21,600 seconds. */
+const TOKEN_TTL_SECONDS = 21_600;
+const TIMEOUT_MS = 2000;
+
+export class ImdsClient {
+  private token?: { value: string; expiresAt: number };
+  /** One token request at a time: concurrent reads share it. */
+  private pending?: Promise<string>;
+
+  constructor(
+    private readonly endpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_ENDPOINT,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A metadata path's text, or undefined for 404 (e.g. no lifecycle state yet). Throws when IMDS is unreachable. */
+  async get(path: string): Promise<string | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await fetch(`${this.endpoint.replace(/\/$/, '')}/latest/${path}`, {
+        headers: { 'X-aws-ec2-metadata-token': await this.sessionToken() },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (res.status === 401) {
+        // The token expired or IMDS restarted: get a new one, once.
+        this.token = undefined;
+        continue;
+      }
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new Error(`IMDS ${path}: HTTP ${res.status}`);
+      return (await res.text()).trim();
+    }
+    throw new Error(`IMDS ${path}: token refused twice`);
+  }
+
+  private sessionToken(): Promise<string> {
+    if (this.token && this.token.expiresAt > this.now() + 60_000) return Promise.resolve(this.token.value);
+    this.pending ??= this.requestToken().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async requestToken(): Promise<string> {
+    const res = await fetch(`${this.endpoint.replace(/\/$/, '')}/latest/api/token`, {
+      method: 'PUT',
+      headers: { 'X-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (!res.ok) throw new Error(`IMDS token: HTTP ${res.status}`);
+    this.token = { value: (await res.text()).trim(), expiresAt: this.now() + TOKEN_TTL_SECONDS * 1000 };
+    return this.token.value;
+  }
+}
+
+/** What the agent needs to know about its instance. */
+export interface InstanceIdentity {
+  readonly instanceId: string;
+  readonly region: string;
+  readonly groupName: string;
+}
+
+/** Reads instance id, region and Auto Scaling group (instance tags in metadata must be enabled). */
+export async function readIdentity(imds: ImdsClient): Promise<InstanceIdentity> {
+  const [instanceId, region, groupName] = await Promise.all([
+    imds.get('meta-data/instance-id'),
+    imds.get('meta-data/placement/region'),
+    imds.get('meta-data/tags/instance/aws:autoscaling:groupName'),
+  ]);
+  if (!instanceId || !region) throw new Error('IMDS gave no instance id or region');
+  if (!groupName) throw new Error('IMDS gave no aws:autoscaling:groupName tag: is the instance in an Auto Scaling group with instance metadata tags enabled?');
+  return { instanceId, region, groupName };
+}
+
+/** `autoscaling/target-lifecycle-state`: InService, Terminated, Warmed:*; undefined before Auto Scaling sets it. */
+export function readTargetLifecycleState(imds: ImdsClient): Promise<string | undefined> {
+  return imds.get('meta-data/autoscaling/target-lifecycle-state');
+}

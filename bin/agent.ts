@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The on-instance worker agent: `node agent.js --config /etc/graceful-autoscaler/agent.json`.
+ * Honours AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH.
+ */
+import { readFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Agent, jsonLog } from '../agent/agent';
+import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
+import { ImdsClient } from '../agent/imds';
+import { MetricPublisher } from '../agent/publisher';
+/** Few SDK attempts: the publisher keeps what failed and retries on the next interval with its own backoff. */
+const AGENT_RETRY = { retryMode: 'adaptive', maxAttempts: 3 } as const;
+
+function configPath(argv: readonly string[]): string {
+  const i = argv.indexOf('--config');
+  const path = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
+  if (!path) throw new AgentConfigError('usage: agent --config <path to agent.json>');
+  return path;
+}
+
+/** Resolves `sharedSecretFile` into the secret, so a missing or empty file fails at start with its path. */
+function withSharedSecrets(config: AgentConfig): AgentConfig {
+  const resolve = <W extends AgentConfig['tasks'] | AgentConfig['shutdown']>(w: W): W => {
+    if (w.kind !== 'trino' || !w.sharedSecretFile || w.sharedSecret) return w;
+    let text: string;
+    try {
+      text = readFileSync(w.sharedSecretFile, 'utf8');
+    } catch (e) {
+      throw new AgentConfigError(`sharedSecretFile ${w.sharedSecretFile}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    }
+    return { ...w, sharedSecret: readSharedSecret(text) };
+  };
+  return { ...config, tasks: resolve(config.tasks), shutdown: resolve(config.shutdown) };
+}
+
+function main(): void {
+  let config;
+  try {
+    const path = configPath(process.argv.slice(2));
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new AgentConfigError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    config = withSharedSecrets(parseAgentConfig(text, path));
+  } catch (e) {
+    if (e instanceof AgentConfigError) {
+      console.error(`graceful-autoscaler agent: invalid configuration: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+
+  const agent = new Agent(config, new ImdsClient(), (identity) =>
+    new MetricPublisher(new CloudWatchClient({ ...AGENT_RETRY, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+  );
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop.abort());
+  agent.run(stop.signal).then(
+    () => process.exit(0),
+    (e) => {
+      jsonLog.error('agent crashed', { error: String(e?.stack ?? e) });
+      process.exit(1);
+    },
+  );
+}
+
+main();

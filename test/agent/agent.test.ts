@@ -1,0 +1,205 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Agent, AgentLog } from '../../agent/agent';
+import { AgentConfig, parseAgentConfig } from '../../agent/config';
+import { ImdsClient } from '../../agent/imds';
+import { MetricPublisher } from '../../agent/publisher';
+import { internalBearer } from '../../agent/worker';
+import { startCloudWatch, startImds, startTrino } from './stand-ins';
+
+const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'GracefulAutoscaler-dev-FleetadhocGroupASG-1' };
+const RUNNING = { taskStatus: { state: 'RUNNING' } };
+const FINISHED = { taskStatus: { state: 'FINISHED' } };
+
+class ListLog implements AgentLog {
+  lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
+}
+
+async function setup(configOverride: Record<string, unknown> = {}) {
+  const imds = await startImds(META);
+  const trino = await startTrino();
+  const cloudwatch = await startCloudWatch();
+  const config: AgentConfig = parseAgentConfig(
+    JSON.stringify({ tasks: { kind: 'trino', url: trino.url }, shutdown: { kind: 'trino', url: trino.url }, ...configOverride }),
+  );
+  const log = new ListLog();
+  let now = Date.UTC(2026, 10, 21, 12, 0, 0);
+  const client = new CloudWatchClient({ region: 'eu-west-1', endpoint: cloudwatch.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const agent = new Agent(config, new ImdsClient(imds.url), () => new MetricPublisher(client, config.namespace, config.bufferMax, () => now), log, () => now);
+  return {
+    imds, trino, cloudwatch, agent, log,
+    advance: (ms: number) => (now += ms),
+    close: async () => Promise.all([imds.close(), trino.close(), cloudwatch.close()]),
+  };
+}
+
+let env: Awaited<ReturnType<typeof setup>>;
+afterEach(async () => env?.close());
+
+test('publishes the running-task count as a high-resolution metric with instance and group dimensions', async () => {
+  env = await setup();
+  env.trino.state.tasks = [RUNNING, RUNNING, FINISHED, { taskStatus: { state: 'SOMETHING_NEW' } }];
+  const result = await env.agent.tick();
+  expect(result).toMatchObject({ runningTasks: 3, lifecycleState: 'InService', published: true });
+  expect(env.cloudwatch.state.calls[0]).toMatchObject({
+    Namespace: 'GracefulAutoscaler',
+    MetricData: [{ MetricName: 'RunningTasks', Value: 3, Unit: 'Count', StorageResolution: 1, Dimensions: [{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }] }],
+  });
+  // Every metadata read went through the token flow; nothing was asked without one.
+  expect(env.imds.state.tokenRequests).toBe(1);
+  expect(env.imds.state.rejectedWithoutToken).toBe(0);
+});
+
+test('an expired IMDS token is replaced and the read retried', async () => {
+  env = await setup();
+  await env.agent.tick();
+  env.imds.expireTokens();
+  const result = await env.agent.tick();
+  expect(result.lifecycleState).toBe('InService');
+  expect(env.imds.state.tokenRequests).toBe(2);
+});
+
+test('marked for termination: one SHUTTING_DOWN call however many ticks, reported as a metric and a log line', async () => {
+  env = await setup();
+  env.trino.state.tasks = [RUNNING];
+  await env.agent.tick();
+  env.imds.state.lifecycle = 'Terminated';
+  const first = await env.agent.tick();
+  await env.agent.tick();
+  await env.agent.tick();
+  expect(first.shutdownStartedNow).toBe(true);
+  expect(env.trino.state.shutdownCalls).toEqual([{ body: '"SHUTTING_DOWN"', user: 'graceful-autoscaler', bearer: undefined }]);
+  expect(env.cloudwatch.datapoints('ShutdownStarted')).toEqual([expect.objectContaining({ Value: 1 })]);
+  expect(env.log.lines.filter((l) => l.message.includes('graceful shutdown started'))).toHaveLength(1);
+});
+
+test('worker unreachable: no datapoint at all, never a made-up zero', async () => {
+  env = await setup();
+  env.trino.state.status = 503;
+  const result = await env.agent.tick();
+  expect(result.runningTasks).toBeUndefined();
+  expect(env.cloudwatch.datapoints('RunningTasks')).toEqual([]);
+  await env.trino.close(); // nothing listening, and no shutdown started by us
+  expect((await env.agent.tick()).runningTasks).toBeUndefined();
+  expect(env.cloudwatch.datapoints('RunningTasks')).toEqual([]);
+});
+
+test('after our graceful shutdown, a worker that stopped listening has exited: zero tasks', async () => {
+  env = await setup();
+  env.trino.state.tasks = [RUNNING];
+  env.imds.state.lifecycle = 'Terminated';
+  await env.agent.tick();
+  await env.trino.close();
+  // The first read may hit the pooled connection the exiting worker closed (no datapoint); a fresh
+  // connection is then refused, which after our shutdown means the process is gone.
+  const after = [(await env.agent.tick()).runningTasks, (await env.agent.tick()).runningTasks];
+  expect(after).toContain(0);
+  expect(env.cloudwatch.datapoints('RunningTasks').map((d) => d.Value)).toEqual([1, ...after.filter((v) => v !== undefined)]);
+});
+
+test('CloudWatch throttling or down: datapoints are kept, backed off, and delivered in order once it answers', async () => {
+  env = await setup();
+  env.trino.state.tasks = [RUNNING];
+  env.cloudwatch.state.fail = { status: 400, type: 'ThrottlingException' };
+  for (let k = 0; k < 3; k++) {
+    const r = await env.agent.tick();
+    expect(r.published).toBe(false);
+    env.advance(10_000);
+  }
+  env.cloudwatch.state.fail = { status: 500, type: 'InternalServiceError' };
+  await env.agent.tick();
+  env.cloudwatch.state.fail = undefined;
+  env.advance(10 * 60_000); // past any backoff
+  const r = await env.agent.tick();
+  expect(r.published).toBe(true);
+  const delivered = env.cloudwatch.datapoints('RunningTasks');
+  expect(delivered).toHaveLength(5);
+  expect(delivered.map((d) => d.Timestamp)).toEqual([...delivered.map((d) => d.Timestamp)].sort());
+  expect(env.log.lines.some((l) => l.message.startsWith('publishing metrics failed'))).toBe(true);
+});
+
+test('the buffer is bounded: the oldest datapoints are dropped and counted', async () => {
+  env = await setup({ bufferMax: 10 });
+  env.cloudwatch.state.fail = { status: 500, type: 'InternalServiceError' };
+  for (let k = 0; k < 14; k++) {
+    await env.agent.tick();
+    env.advance(10_000);
+  }
+  expect(env.agent.stats).toEqual({ pending: 10, dropped: 4 });
+  env.cloudwatch.state.fail = undefined;
+  env.advance(10 * 60_000);
+  await env.agent.tick();
+  // The newest ten survived (the last tick's own datapoint pushed a fifth out): the first five are gone.
+  const delivered = env.cloudwatch.datapoints('RunningTasks');
+  expect(delivered).toHaveLength(10);
+  expect(Math.min(...delivered.map((d) => d.Timestamp))).toBe(Date.UTC(2026, 10, 21, 12, 0, 0) / 1000 + 50);
+  expect(env.agent.stats).toEqual({ pending: 0, dropped: 5 });
+});
+
+test('IMDS unreachable: the agent keeps running and starts once IMDS answers', async () => {
+  env = await setup();
+  env.imds.state.down = true;
+  expect(await env.agent.tick()).toMatchObject({ published: false });
+  expect(env.log.lines[0].message).toMatch(/identity unavailable/);
+  env.imds.state.down = false;
+  expect(await env.agent.tick()).toMatchObject({ runningTasks: 0, published: true });
+});
+
+test('a shell command can count tasks and start the shutdown', async () => {
+  env = await setup({ tasks: { kind: 'command', command: 'echo 7' }, shutdown: { kind: 'command', command: 'true' } });
+  env.imds.state.lifecycle = 'Terminated';
+  expect(await env.agent.tick()).toMatchObject({ runningTasks: 7, shutdownStartedNow: true });
+});
+
+test('a command printing something other than a number gives no datapoint', async () => {
+  env = await setup({ tasks: { kind: 'command', command: 'echo lots' } });
+  expect((await env.agent.tick()).runningTasks).toBeUndefined();
+  expect(env.log.lines.some((l) => /not a whole number/.test(String(l.fields?.error)))).toBe(true);
+});
+
+test('with a shared secret, requests carry Trino internal authentication', async () => {
+  env = await setup();
+  const secretConfig = parseAgentConfig(JSON.stringify({ tasks: { kind: 'trino', url: env.trino.url, sharedSecret: 'cluster-secret' } }));
+  const client = new CloudWatchClient({ region: 'eu-west-1', endpoint: env.cloudwatch.url, credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+  const agent = new Agent(secretConfig, new ImdsClient(env.imds.url), () => new MetricPublisher(client, 'GracefulAutoscaler', 100), new ListLog());
+  await agent.tick();
+  const bearer = env.trino.state.taskCalls[0].bearer!;
+  const [header, payload] = bearer.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+  expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+  expect(payload.sub).toBe(META.instanceId);
+});
+
+test('the internal bearer is an HS256 JWT keyed by SHA-256 of the secret (a known vector)', () => {
+  const jwt = internalBearer('secret', 'node-1', 0);
+  // Recomputed independently: HMAC-SHA256 with key sha256("secret") over header.payload.
+  const crypto = require('node:crypto');
+  const [h, p, s] = jwt.split('.');
+  const key = crypto.createHash('sha256').update('secret').digest();
+  expect(crypto.createHmac('sha256', key).update(`${h}.${p}`).digest('base64url')).toBe(s);
+  expect(JSON.parse(Buffer.from(p, 'base64url').toString())).toEqual({ sub: 'node-1', exp: 300 });
+});
+
+describe('configuration', () => {
+  test.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['no task source', '{}', /tasks\.kind \(undefined\) must be "trino" or "command"/],
+    ['bad URL', JSON.stringify({ tasks: { kind: 'trino', url: 'localhost:8080' } }), /tasks\.url \("localhost:8080"\) must be http\(s\):\/\/host:port/],
+    ['zero interval', JSON.stringify({ intervalSeconds: 0, tasks: { kind: 'command', command: 'echo 1' } }), /intervalSeconds \(0\) must be a whole number from 1 to 300/],
+    ['empty command', JSON.stringify({ tasks: { kind: 'command', command: ' ' } }), /tasks\.command \(" "\) must be a non-empty string/],
+    ['unknown shutdown', JSON.stringify({ tasks: { kind: 'command', command: 'echo 1' }, shutdown: { kind: 'kill' } }), /shutdown\.kind \("kill"\) must be "trino", "command" or "none"/],
+  ])('%s is one clear error', (_name, text, message) => {
+    expect(() => parseAgentConfig(text, '/etc/graceful-autoscaler/agent.json')).toThrow(message);
+  });
+
+  test('defaults: 10 s interval, our namespace and metric names, one day of buffer, no shutdown', () => {
+    expect(parseAgentConfig(JSON.stringify({ tasks: { kind: 'command', command: 'echo 1' } }))).toMatchObject({
+      intervalSeconds: 10,
+      namespace: 'GracefulAutoscaler',
+      runningTasksMetric: 'RunningTasks',
+      bufferMax: 8640,
+      shutdown: { kind: 'none' },
+    });
+  });
+});

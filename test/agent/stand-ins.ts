@@ -1,0 +1,108 @@
+/**
+ * Stand-ins on loopback for what the agent talks to: IMDSv2 (token required), a Trino-like worker API,
+ * and a CloudWatch endpoint speaking the JSON 1.0 protocol the SDK uses for PutMetricData. Each records
+ * what it was sent and can be told to fail.
+ */
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export interface StandIn {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function body(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+const closer = (server: http.Server) => () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+
+/** IMDSv2: metadata only with a token from PUT /latest/api/token. */
+export async function startImds(meta: { instanceId: string; region: string; groupName: string }) {
+  const tokens = new Set<string>();
+  const state = { lifecycle: 'InService' as string | undefined, down: false, tokenRequests: 0, rejectedWithoutToken: 0 };
+  const { server, url } = await listen(async (req, res) => {
+    if (state.down) return void res.destroy();
+    if (req.method === 'PUT' && req.url === '/latest/api/token') {
+      if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void res.writeHead(400).end();
+      state.tokenRequests++;
+      const token = `token-${state.tokenRequests}`;
+      tokens.add(token);
+      return void res.writeHead(200).end(token);
+    }
+    if (!tokens.has(String(req.headers['x-aws-ec2-metadata-token']))) {
+      state.rejectedWithoutToken++;
+      return void res.writeHead(401).end();
+    }
+    const paths: Record<string, string | undefined> = {
+      '/latest/meta-data/instance-id': meta.instanceId,
+      '/latest/meta-data/placement/region': meta.region,
+      '/latest/meta-data/tags/instance/aws:autoscaling:groupName': meta.groupName,
+      '/latest/meta-data/autoscaling/target-lifecycle-state': state.lifecycle,
+    };
+    const value = paths[req.url ?? ''];
+    if (value === undefined) return void res.writeHead(404).end();
+    res.writeHead(200).end(value);
+  });
+  return { url, state, expireTokens: () => tokens.clear(), close: closer(server) };
+}
+
+/** A Trino-like worker: GET /v1/task lists tasks, PUT /v1/info/state takes "SHUTTING_DOWN". */
+export async function startTrino() {
+  const state = {
+    tasks: [] as { taskStatus: { state: string } }[],
+    status: 200,
+    shutdownCalls: [] as { body: string; user?: string; bearer?: string }[],
+    taskCalls: [] as { user?: string; bearer?: string }[],
+  };
+  const { server, url } = await listen(async (req, res) => {
+    const headers = { user: req.headers['x-trino-user'] as string | undefined, bearer: req.headers['x-trino-internal-bearer'] as string | undefined };
+    if (req.method === 'GET' && req.url === '/v1/task') {
+      state.taskCalls.push(headers);
+      if (state.status !== 200) return void res.writeHead(state.status).end('error');
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(state.tasks));
+    }
+    if (req.method === 'PUT' && req.url === '/v1/info/state') {
+      state.shutdownCalls.push({ body: (await body(req)).toString(), ...headers });
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('"SHUTTING_DOWN"');
+    }
+    res.writeHead(404).end();
+  });
+  return { url, port: Number(new URL(url).port), state, close: closer(server) };
+}
+
+export interface PutMetricDataCall {
+  Namespace: string;
+  MetricData: { MetricName: string; Value: number; Timestamp: number; StorageResolution?: number; Unit?: string; Dimensions?: { Name: string; Value: string }[] }[];
+}
+
+/** CloudWatch's JSON 1.0 endpoint for PutMetricData; `fail` answers with an error instead. */
+export async function startCloudWatch() {
+  const state = { calls: [] as PutMetricDataCall[], fail: undefined as undefined | { status: number; type: string }, attempts: 0 };
+  const { server, url } = await listen(async (req, res) => {
+    state.attempts++;
+    let raw = await body(req);
+    if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+    if (req.headers['x-amz-target'] !== 'GraniteServiceVersion20100801.PutMetricData') return void res.writeHead(400).end();
+    if (state.fail) {
+      return void res
+        .writeHead(state.fail.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${state.fail.type};Sender` })
+        .end(JSON.stringify({ __type: state.fail.type, message: 'stand-in failure' }));
+    }
+    state.calls.push(JSON.parse(raw.toString()));
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}');
+  });
+  const datapoints = (name: string) => state.calls.flatMap((c) => c.MetricData.filter((d) => d.MetricName === name));
+  return { url, state, datapoints, close: closer(server) };
+}
