@@ -45,13 +45,26 @@ export class MemoryFleet implements Fleet {
   readonly completions = new Map<string, number>();
   calls = { read: 0, write: 0 };
 
-  constructor(private readonly now: () => number) {}
+  /**
+   * @param now the clock
+   * @param onEnded called when an instance's wait ends (completed or timed out): the simulator
+   *   terminates it there, killing whatever it still runs.
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly onEnded: (instance: MemoryInstance) => void = () => undefined,
+  ) {}
 
   /** Puts an instance in service. */
   launch(instanceId: string, groupName: string): MemoryInstance {
     const i: MemoryInstance = { instanceId, groupName, state: 'InService' };
     this.instances.set(instanceId, i);
     return i;
+  }
+
+  /** Removes an instance that ended without a hook (no lifecycle hook on the group). */
+  forget(instanceId: string): void {
+    this.instances.delete(instanceId);
   }
 
   /** Auto Scaling chose the instance for termination: it enters Terminating:Wait under our hook. */
@@ -78,6 +91,7 @@ export class MemoryFleet implements Fleet {
         expired.push(i);
       }
     }
+    for (const i of expired) this.onEnded(i);
     return expired;
   }
 
@@ -102,6 +116,7 @@ export class MemoryFleet implements Fleet {
     i.endedBy = 'complete';
     i.endedAt = this.now();
     this.completions.set(i.instanceId, (this.completions.get(i.instanceId) ?? 0) + 1);
+    this.onEnded(i);
     return 'done';
   }
 

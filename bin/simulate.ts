@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * The fleet simulator CLI (`npm start` runs it with the default scenario).
+ *
+ *   npm start -- [--trace file.csv] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
+ *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
+ *                [--peak-rate 1.2] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
+ *                [--write-trace path]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatDuration, parseDurationSeconds } from '../lib/duration';
+import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../sim/fleet-sim';
+import { oracle } from '../sim/oracle';
+import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary } from '../sim/report';
+import { Query, formatTrace, generateTrace, parseTrace } from '../sim/trace';
+
+const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
+
+function usageError(message: string): never {
+  console.error(`simulate: ${message}`);
+  process.exit(2);
+}
+
+function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) usageError(`--${name} (${value}) must be a number from ${min} to ${max}`);
+  return n;
+}
+
+function duration(name: string, value: string): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined || seconds < 60) usageError(`--${name} (${value}) must be a duration of at least 1m, such as 10m or 1h30m`);
+  return seconds;
+}
+
+/** A one-line progress bar on stderr, only on a terminal. */
+function progress(label: string): ((f: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (f: number) => {
+    const width = 30;
+    const filled = Math.round(f * width);
+    process.stderr.write(`\r${label.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}%${f >= 1 ? '\n' : ''}`);
+  };
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        trace: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'sweep-timeouts': { type: 'string' },
+        faults: { type: 'boolean', default: false },
+        'drain-timeout': { type: 'string', default: '10m' },
+        slots: { type: 'string' },
+        target: { type: 'string' },
+        min: { type: 'string' },
+        max: { type: 'string' },
+        days: { type: 'string' },
+        'peak-rate': { type: 'string' },
+        seed: { type: 'string' },
+        'retry-killed': { type: 'boolean', default: false },
+        'skip-bad-rows': { type: 'boolean', default: false },
+        report: { type: 'string', default: 'reports/simulation.html' },
+        'write-trace': { type: 'string' },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    usageError((e as Error).message);
+  }
+
+  const seed = number('seed', args.seed, 1, 0, 2 ** 32 - 1);
+  let queries: Query[];
+  let source: string;
+  if (args.trace) {
+    let text: string;
+    try {
+      text = readFileSync(args.trace, 'utf8');
+    } catch (e) {
+      usageError(`--trace ${args.trace}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    }
+    const parsed = parseTrace(text);
+    for (const p of parsed.problems) console.error(`${args.trace}:${p.line}: ${p.reason}: ${p.text}`);
+    if (parsed.problems.length > 0 && !args['skip-bad-rows']) {
+      usageError(`${parsed.problems.length} bad row(s) in ${args.trace}; fix them or pass --skip-bad-rows to run without them`);
+    }
+    if (parsed.queries.length === 0) usageError(`${args.trace} holds no queries`);
+    queries = parsed.queries;
+    source = `trace ${args.trace}${parsed.problems.length ? ` (${parsed.problems.length} bad rows skipped)` : ''}`;
+  } else {
+    const days = number('days', args.days, 2, 0.1, 30);
+    const peakRate = number('peak-rate', args['peak-rate'], 1.2, 0.001, 100);
+    queries = generateTrace({ days, peakRate, troughShare: 0.15, seed });
+    source = `generated diurnal workload (${days} days, peak ${peakRate} queries/s)`;
+  }
+  if (args['write-trace']) writeFileSync(args['write-trace'], formatTrace(queries));
+
+  const slotsPerInstance = number('slots', args.slots, DEFAULT_SIM_OPTIONS.slotsPerInstance, 1, 256);
+  const targetCpu = number('target', args.target, DEFAULT_SIM_OPTIONS.targetCpu, 1, 100);
+  const minCapacity = number('min', args.min, DEFAULT_SIM_OPTIONS.minCapacity, 0, 5000);
+  const maxCapacity = number('max', args.max, DEFAULT_SIM_OPTIONS.maxCapacity, Math.max(1, minCapacity), 5000);
+  const drainTimeoutSeconds = duration('drain-timeout', args['drain-timeout']!);
+  const sweepText = args['sweep-timeouts'] ?? DEFAULT_SWEEP;
+  const sweepTimeouts = sweepText === 'none' ? [] : sweepText.split(',').map((t) => duration('sweep-timeouts', t.trim()));
+  const tooBig = queries.find((q) => q.slots > slotsPerInstance);
+  if (tooBig) usageError(`a query needs ${tooBig.slots} slots, more than --slots ${slotsPerInstance}: it could never run`);
+
+  const o = oracle(queries, slotsPerInstance, targetCpu, minCapacity);
+  // Sized for the peak at the same target utilisation the autoscaled fleets hold, for a like-for-like cost.
+  const staticCapacity = Math.min(maxCapacity, Math.max(minCapacity, Math.ceil(o.peakSlots / (slotsPerInstance * (targetCpu / 100)))));
+  const base: Omit<SimOptions, 'policy'> = {
+    ...DEFAULT_SIM_OPTIONS,
+    slotsPerInstance,
+    targetCpu,
+    minCapacity,
+    maxCapacity,
+    drainTimeoutSeconds,
+    staticCapacity,
+    retryKilled: args['retry-killed']!,
+    faults: args.faults ? DEFAULT_FAULTS : undefined,
+    seed,
+  };
+
+  const details: SimResult[] = [];
+  for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress(policy) }));
+  const sweepResults: SimResult[] = [];
+  for (const t of sweepTimeouts) {
+    sweepResults.push(await simulate(queries, { ...base, policy: 'graceful', drainTimeoutSeconds: t, onProgress: progress(`graceful ${formatDuration(t)}`) }));
+  }
+
+  const runs = details.map((d) => summaryFrom(d, o.instanceHours));
+  const timeoutSweep = sweepResults.map(sweepRowFrom);
+  const scenario: Scenario = {
+    source,
+    queries: queries.length,
+    days: o.end / 86_400,
+    slotsPerInstance,
+    targetCpu,
+    drainTimeout: formatDuration(drainTimeoutSeconds),
+    minCapacity,
+    maxCapacity,
+    staticCapacity,
+    seed,
+    faults: args.faults!,
+  };
+  const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
+  const violated = invariants.some((i) => i!.terminatedBusyBeforeDeadline + i!.waitingPastDeadline + i!.completedTwiceWithEffect > 0);
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ scenario, runs, timeoutSweep })}\n`);
+  } else {
+    const path = resolve(args.report!);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, htmlReport(scenario, runs, timeoutSweep, details));
+    console.log(textSummary(scenario, runs, timeoutSweep));
+    console.log(`\nReport: ${path}`);
+  }
+  if (violated) {
+    console.error('simulate: a graceful-drain invariant was violated (see "invariants")');
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,691 @@
+/**
+ * The fleet simulator: one Auto Scaling group of workers under target tracking, fed a query trace, with
+ * the drain controller's real handlers (the same makeDrainEventsHandler, makeDrainSweepHandler and
+ * makeTerminationPolicyHandler the Lambdas export) acting through in-memory ports. Discrete events in
+ * simulated seconds; the ports see the simulated clock.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import { ControllerDeps } from '../lambdas/controller/reconcile';
+import { DEFAULT_DRAIN_POLICY, TaskReading } from '../lambdas/domain/drain';
+import { FORCE_MARGIN_SECONDS, heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
+import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
+import { makeDrainEventsHandler } from '../lambdas/handlers/drain-events';
+import { makeDrainSweepHandler } from '../lambdas/handlers/drain-sweep';
+import { makeTerminationPolicyHandler } from '../lambdas/handlers/termination-policy';
+import { DrainStore, Fleet, TaskCounts, TaskReadings, WaitingInstance } from '../lambdas/ports';
+import { EventQueue } from './heap';
+import { MemoryDrainStore, MemoryFleet, MemoryInstance, MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
+import { Rng } from './rng';
+import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams } from './target-tracking';
+import { Query } from './trace';
+
+export type PolicyName = 'graceful' | 'no-hook' | 'cron-timeout' | 'static-peak';
+export const POLICIES: readonly PolicyName[] = ['graceful', 'no-hook', 'cron-timeout', 'static-peak'];
+
+const HOOK = 'graceful-autoscaler-drain';
+const GROUP = 'sim-workers';
+const ZONE = 'sim-1a';
+const AGENT_PERIOD = AGENT_TASK_METRIC.periodSeconds;
+
+export interface FaultOptions {
+  /** Share of Auto Scaling and store calls answered with throttling or a 5xx. */
+  readonly apiErrorRate: number;
+  /** Share of lifecycle events never delivered. */
+  readonly lostEventRate: number;
+  /** Share of lifecycle events delivered twice. */
+  readonly duplicateEventRate: number;
+  /** Share of sweeps whose Lambda dies partway (every call after a random point fails). */
+  readonly dieMidSweepRate: number;
+}
+
+export const DEFAULT_FAULTS: FaultOptions = { apiErrorRate: 0.05, lostEventRate: 0.2, duplicateEventRate: 0.2, dieMidSweepRate: 0.1 };
+
+export interface SimOptions {
+  readonly policy: PolicyName;
+  readonly slotsPerInstance: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly targetCpu: number;
+  readonly launchDelaySeconds: number;
+  readonly warmupSeconds: number;
+  readonly drainTimeoutSeconds: number;
+  /** From the wait starting until the worker refuses new work: the agent's poll plus the coordinator noticing. */
+  readonly shutdownGraceSeconds: number;
+  /** Delay before a 1-minute CPU datapoint is visible to the alarms. */
+  readonly metricDelaySeconds: number;
+  /** EventBridge → SQS → Lambda. */
+  readonly eventDelaySeconds: number;
+  readonly retryKilled: boolean;
+  readonly targetTracking: Omit<TargetTrackingParams, 'target'>;
+  /** Capacity of the static-peak policy; computed from the trace when absent. */
+  readonly staticCapacity?: number;
+  readonly faults?: FaultOptions;
+  readonly seed: number;
+  /** Samples of the capacity timeline kept for the report, every this many seconds. */
+  readonly timelineStepSeconds: number;
+  readonly onProgress?: (fraction: number) => void;
+}
+
+export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
+  slotsPerInstance: 8,
+  minCapacity: 2,
+  maxCapacity: 500,
+  targetCpu: 40,
+  launchDelaySeconds: 90,
+  warmupSeconds: 300,
+  drainTimeoutSeconds: 600,
+  shutdownGraceSeconds: 15,
+  metricDelaySeconds: 60,
+  eventDelaySeconds: 2,
+  retryKilled: false,
+  targetTracking: DEFAULT_TARGET_TRACKING,
+  seed: 1,
+  timelineStepSeconds: 300,
+};
+
+export interface SimResult {
+  readonly policy: PolicyName;
+  readonly drainTimeoutSeconds: number;
+  readonly instanceHours: number;
+  readonly queries: number;
+  readonly queriesCompleted: number;
+  readonly queriesKilled: number;
+  /** Task-slot seconds of work lost in killed queries. */
+  readonly killedSeconds: number;
+  readonly queueDelayP50S: number;
+  readonly queueDelayP95S: number;
+  readonly drainSecondsP50: number;
+  readonly drainSecondsP99: number;
+  readonly forcedTerminations: number;
+  readonly gracefulTerminations: number;
+  readonly instancesMax: number;
+  readonly events: number;
+  readonly killedDurations: readonly number[];
+  readonly drainSeconds: readonly number[];
+  readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number }[];
+  readonly invariants?: Invariants;
+  /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */
+  readonly faultsInjected?: { readonly apiErrors: number; readonly lostEvents: number; readonly duplicateEvents: number; readonly deadSweeps: number };
+}
+
+/** What must hold even under faults; each must be 0. */
+export interface Invariants {
+  readonly terminatedBusyBeforeDeadline: number;
+  readonly waitingPastDeadline: number;
+  readonly completedTwiceWithEffect: number;
+}
+
+interface Run {
+  readonly query: Query;
+  readonly index: number;
+  readonly start: number;
+  instance: Instance;
+  done: boolean;
+}
+
+interface Instance {
+  readonly id: string;
+  readonly seq: number;
+  state: 'pending' | 'InService' | 'Terminating:Wait' | 'Terminated';
+  readonly launchedAt: number;
+  warmUntil: number;
+  busy: number;
+  accepting: boolean;
+  readonly runs: Set<Run>;
+  waitStartedAt?: number;
+  /** Busy-slot changes, for the agent's metric; trimmed to what a read can ask for. */
+  history: { t: number; busy: number }[];
+  busySlotSeconds: number;
+  lastChange: number;
+  everWaitedPastDeadline?: boolean;
+}
+
+type Event =
+  | { kind: 'arrive'; index: number }
+  | { kind: 'finish'; run: Run }
+  | { kind: 'launched'; instance: Instance }
+  | { kind: 'stop-accepting'; instance: Instance }
+  | { kind: 'deliver'; instance: Instance; time: number }
+  | { kind: 'minute' };
+
+/** Percentile of a sample (nearest rank); 0 for an empty one. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export async function simulate(queries: readonly Query[], options: SimOptions): Promise<SimResult> {
+  return new FleetSimulation(queries, options).run();
+}
+
+class FleetSimulation {
+  private now = 0;
+  private readonly queue = new EventQueue<Event>();
+  private readonly instances = new Map<string, Instance>();
+  /** Accepting InService instances by busy slots: least-loaded dispatch in O(slots). */
+  private readonly byLoad: Set<Instance>[];
+  private readonly waitingQueries: number[] = [];
+  private waitingHead = 0;
+  private readonly queueDelays: number[] = [];
+  private readonly killedDurations: number[] = [];
+  private readonly drainSeconds: number[] = [];
+  private readonly timeline: SimResult['timeline'][number][] = [];
+  private readonly rng: Rng;
+  private readonly tracker: TargetTracker;
+  private readonly datapoints: { availableAt: number; value: number | undefined }[] = [];
+  private desired: number;
+  private seq = 0;
+  private events = 0;
+  private instanceSeconds = 0;
+  private lastAccounted = 0;
+  private instancesMax = 0;
+  private demandSlots = 0;
+  private completed = 0;
+  private killed = 0;
+  private killedSeconds = 0;
+  private forced = 0;
+  private graceful = 0;
+  private terminatedBusyBeforeDeadline = 0;
+  private readonly pastDeadline = new Set<string>();
+  private horizon = 0;
+  private readonly fleet: MemoryFleet;
+  private readonly store = new MemoryDrainStore();
+  private readonly handlers?: {
+    sweep: ReturnType<typeof makeDrainSweepHandler>;
+    events: ReturnType<typeof makeDrainEventsHandler>;
+    choose: ReturnType<typeof makeTerminationPolicyHandler>;
+  };
+  private dyingAfter = Infinity;
+  private readonly injected = { apiErrors: 0, lostEvents: 0, duplicateEvents: 0, deadSweeps: 0 };
+
+  constructor(
+    private readonly queries: readonly Query[],
+    private readonly o: SimOptions,
+  ) {
+    this.rng = new Rng(o.seed);
+    this.byLoad = Array.from({ length: o.slotsPerInstance + 1 }, () => new Set<Instance>());
+    this.tracker = new TargetTracker({ target: o.targetCpu, ...o.targetTracking });
+    this.fleet = new MemoryFleet(() => this.now * 1000, (i) => this.onWaitEnded(i));
+    this.desired = o.policy === 'static-peak' ? (o.staticCapacity ?? o.minCapacity) : o.minCapacity;
+    if (o.policy === 'graceful') this.handlers = this.controller();
+  }
+
+  /** The controller's deps: the Lambdas' handlers over in-memory ports, with faults when asked. */
+  private controller() {
+    const settings: ControllerSettings = {
+      hookName: HOOK,
+      groups: { [GROUP]: { fleet: 'sim', drainTimeoutSeconds: this.o.drainTimeoutSeconds, heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds) } },
+      policy: DEFAULT_DRAIN_POLICY,
+      writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
+      stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,
+      taskSource: AGENT_TASK_METRIC,
+      workerControl: { kind: 'agent' },
+    };
+    const taskCounts: TaskCounts = { keepsHistory: true, read: async (instances, since, now) => this.readTaskCounts(instances, since, now) };
+    const deps: ControllerDeps = {
+      fleet: this.withFaults(this.fleet),
+      store: this.withFaults(this.store),
+      taskCounts,
+      workerControl: new MemoryWorkerControl('agent'),
+      metrics: new TallyMetrics(),
+      log: new MemoryLog(true),
+      settings,
+      now: () => this.now * 1000,
+    };
+    return {
+      sweep: makeDrainSweepHandler(deps),
+      events: makeDrainEventsHandler({ ...deps, deadLetters: { send: async () => undefined } }),
+      choose: makeTerminationPolicyHandler({
+        taskCounts,
+        instances: { describe: async (ids) => new Map(ids.map((id) => [id, { launchedAt: this.instances.get(id)?.launchedAt }])) },
+        policy: DEFAULT_DRAIN_POLICY,
+        log: new MemoryLog(true),
+        now: () => this.now * 1000,
+        budgetMs: 1200,
+      }),
+    };
+  }
+
+  /** Wraps a port so its calls fail like AWS under load, and all fail once a sweep's Lambda has "died". */
+  private withFaults<T extends Fleet | DrainStore>(port: T): T {
+    const faults = this.o.faults;
+    if (!faults) return port;
+    return new Proxy(port, {
+      get: (target, key) => {
+        const value = (target as any)[key];
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (this.dyingAfter-- <= 0) throw Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
+          if (this.rng.next() < faults.apiErrorRate) {
+            this.injected.apiErrors++;
+            throw this.rng.next() < 0.5
+              ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })
+              : Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+  }
+
+  async run(): Promise<SimResult> {
+    this.horizon = this.queries.reduce((end, q) => Math.max(end, q.arrival + q.duration), 0);
+    this.queries.forEach((q, index) => index === 0 || q.arrival >= this.queries[index - 1].arrival || fail('trace not sorted'));
+    if (this.queries.length > 0) this.queue.push(this.queries[0].arrival, { kind: 'arrive', index: 0 });
+    for (let k = 0; k < this.desired; k++) this.launch(0, true);
+    this.queue.push(60, { kind: 'minute' });
+    let nextProgress = 0;
+    while (this.queue.size > 0) {
+      const { time, item } = this.queue.pop()!;
+      this.account(time);
+      this.now = time;
+      this.events++;
+      switch (item.kind) {
+        case 'arrive':
+          this.arrive(item.index);
+          break;
+        case 'finish':
+          this.finish(item.run);
+          break;
+        case 'launched':
+          this.inService(item.instance);
+          break;
+        case 'stop-accepting':
+          this.stopAccepting(item.instance);
+          break;
+        case 'deliver':
+          await this.deliver(item.instance, item.time);
+          break;
+        case 'minute':
+          await this.minute();
+          break;
+      }
+      if (this.o.onProgress && time >= nextProgress) {
+        this.o.onProgress(Math.min(1, time / Math.max(1, this.horizon)));
+        nextProgress = time + this.horizon / 200;
+      }
+    }
+    this.o.onProgress?.(1);
+    return this.result();
+  }
+
+  private done(): boolean {
+    return this.completed + this.killed >= this.queries.length + (this.o.retryKilled ? this.killed : 0) && this.now >= this.horizon;
+  }
+
+  // ---- capacity -------------------------------------------------------------------------------
+
+  private launch(at: number, immediate = false): void {
+    const instance: Instance = {
+      id: `i-${(this.seq++).toString(16).padStart(17, '0')}`,
+      seq: this.seq,
+      state: 'pending',
+      launchedAt: at * 1000,
+      warmUntil: 0,
+      busy: 0,
+      accepting: false,
+      runs: new Set(),
+      history: [{ t: at, busy: 0 }],
+      busySlotSeconds: 0,
+      lastChange: at,
+    };
+    this.instances.set(instance.id, instance);
+    this.fleet.launch(instance.id, GROUP);
+    if (immediate) {
+      // Initial capacity is already in service and warm when the trace starts.
+      this.inService(instance);
+      instance.warmUntil = 0;
+    } else {
+      this.queue.push(at + this.o.launchDelaySeconds, { kind: 'launched', instance });
+    }
+  }
+
+  private inService(instance: Instance): void {
+    if (instance.state !== 'pending') return;
+    instance.state = 'InService';
+    instance.warmUntil = this.now + this.o.warmupSeconds;
+    instance.accepting = true;
+    this.byLoad[instance.busy].add(instance);
+    this.dispatch();
+  }
+
+  private count(state: Instance['state']): number {
+    let n = 0;
+    for (const i of this.instances.values()) if (i.state === state) n++;
+    return n;
+  }
+
+  /** Brings pending + InService to the desired capacity. */
+  private async applyDesired(): Promise<void> {
+    const live = [...this.instances.values()].filter((i) => i.state === 'pending' || i.state === 'InService');
+    if (live.length < this.desired) {
+      for (let k = live.length; k < this.desired; k++) this.launch(this.now);
+      return;
+    }
+    const excess = live.length - this.desired;
+    if (excess <= 0) return;
+    // Pending instances go first (nothing runs on them), then the termination policy chooses.
+    const pending = live.filter((i) => i.state === 'pending').slice(0, excess);
+    for (const i of pending) this.terminateNow(i);
+    const remaining = excess - pending.length;
+    if (remaining <= 0) return;
+    const candidates = live.filter((i) => i.state === 'InService');
+    for (const i of await this.chooseToTerminate(candidates, remaining)) this.beginTermination(i);
+  }
+
+  private async chooseToTerminate(candidates: Instance[], n: number): Promise<Instance[]> {
+    if (this.handlers) {
+      const out = await this.handlers.choose({
+        AutoScalingGroupName: GROUP,
+        CapacityToTerminate: [{ AvailabilityZone: ZONE, Capacity: n, InstanceMarketOption: 'on-demand' }],
+        Instances: candidates.map((i) => ({ AvailabilityZone: ZONE, InstanceId: i.id, InstanceMarketOption: 'on-demand' })),
+        Cause: 'SCALE_IN',
+      });
+      return out.InstanceIDs.slice(0, n).map((id) => this.instances.get(id)!);
+    }
+    // Auto Scaling's default policy among identical instances is, in effect, arbitrary.
+    const pool = [...candidates];
+    const chosen: Instance[] = [];
+    while (chosen.length < n && pool.length > 0) chosen.push(pool.splice(this.rng.int(pool.length), 1)[0]);
+    return chosen;
+  }
+
+  private beginTermination(instance: Instance): void {
+    if (this.o.policy === 'no-hook' || this.o.policy === 'static-peak') return this.terminateNow(instance);
+    this.byLoad[instance.busy].delete(instance);
+    instance.state = 'Terminating:Wait';
+    instance.waitStartedAt = this.now;
+    this.fleet.beginTermination(instance.id, heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds));
+    if (this.o.policy === 'graceful') {
+      // The agent sees IMDS say Terminated and stops the worker; the coordinator stops routing to it.
+      this.queue.push(this.now + this.o.shutdownGraceSeconds, { kind: 'stop-accepting', instance });
+      const faults = this.o.faults;
+      if (!faults || this.rng.next() >= faults.lostEventRate) this.queue.push(this.now + this.o.eventDelaySeconds, { kind: 'deliver', instance, time: this.now });
+      else this.injected.lostEvents++;
+      if (faults && this.rng.next() < faults.duplicateEventRate) {
+        this.injected.duplicateEvents++;
+        this.queue.push(this.now + this.o.eventDelaySeconds + 30 * this.rng.next(), { kind: 'deliver', instance, time: this.now });
+      }
+    } else {
+      // The naive cron check never tells the worker: it keeps its slot in the dispatcher.
+      instance.accepting = true;
+      this.byLoad[instance.busy].add(instance);
+    }
+  }
+
+  private stopAccepting(instance: Instance): void {
+    if (instance.state !== 'Terminating:Wait') return;
+    instance.accepting = false;
+    this.byLoad[instance.busy].delete(instance);
+  }
+
+  /** Auto Scaling ended the wait (our complete, or the hook's own timeout): the instance terminates. */
+  private onWaitEnded(m: MemoryInstance): void {
+    const instance = this.instances.get(m.instanceId);
+    if (!instance || instance.state !== 'Terminating:Wait') return;
+    const deadline = instance.waitStartedAt! + this.o.drainTimeoutSeconds;
+    if (instance.runs.size > 0) {
+      if (m.endedBy === 'timeout' || this.now >= deadline - 1e-9) this.forced++;
+      else this.terminatedBusyBeforeDeadline++;
+    } else this.graceful++;
+    this.drainSeconds.push(this.now - instance.waitStartedAt!);
+    this.terminateNow(instance);
+  }
+
+  private terminateNow(instance: Instance): void {
+    // Out of the dispatcher before its runs are killed, or setBusy would put it back.
+    instance.accepting = false;
+    this.byLoad[instance.busy]?.delete(instance);
+    for (const run of [...instance.runs]) this.kill(run);
+    instance.state = 'Terminated';
+    this.instances.delete(instance.id);
+    if (this.fleet.instances.get(instance.id)?.state !== 'Terminated') this.fleet.forget(instance.id);
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  private arrive(index: number): void {
+    const next = index + 1;
+    if (next < this.queries.length) this.queue.push(this.queries[next].arrival, { kind: 'arrive', index: next });
+    this.waitingQueries.push(index);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.waitingHead < this.waitingQueries.length) {
+      const index = this.waitingQueries[this.waitingHead];
+      const q = this.queries[index];
+      const instance = this.leastLoaded(q.slots);
+      if (!instance) return; // FIFO: the head waits for room, and so does everyone behind it
+      if (!instance.accepting || (instance.state !== 'InService' && instance.state !== 'Terminating:Wait')) {
+        throw new Error(`simulator bug: dispatch to ${instance.id} in state ${instance.state}`);
+      }
+      this.waitingHead++;
+      if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waitingQueries.length) {
+        this.waitingQueries.splice(0, this.waitingHead);
+        this.waitingHead = 0;
+      }
+      this.queueDelays.push(this.now - q.arrival);
+      const run: Run = { query: q, index, start: this.now, instance, done: false };
+      this.setBusy(instance, instance.busy + q.slots);
+      instance.runs.add(run);
+      this.demandSlots += q.slots;
+      this.queue.push(this.now + q.duration, { kind: 'finish', run });
+    }
+  }
+
+  private leastLoaded(slots: number): Instance | undefined {
+    for (let b = 0; b + slots <= this.o.slotsPerInstance; b++) {
+      const set = this.byLoad[b];
+      if (set.size > 0) return set.values().next().value;
+    }
+    return undefined;
+  }
+
+  private setBusy(instance: Instance, busy: number): void {
+    instance.busySlotSeconds += instance.busy * (this.now - instance.lastChange);
+    instance.lastChange = this.now;
+    if (instance.accepting) {
+      this.byLoad[instance.busy].delete(instance);
+      this.byLoad[busy].add(instance);
+    }
+    instance.busy = busy;
+    instance.history.push({ t: this.now, busy });
+  }
+
+  private finish(run: Run): void {
+    if (run.done) return;
+    run.done = true;
+    run.instance.runs.delete(run);
+    this.setBusy(run.instance, run.instance.busy - run.query.slots);
+    this.demandSlots -= run.query.slots;
+    this.completed++;
+    this.dispatch();
+  }
+
+  private kill(run: Run): void {
+    run.done = true;
+    run.instance.runs.delete(run);
+    this.setBusy(run.instance, run.instance.busy - run.query.slots);
+    this.demandSlots -= run.query.slots;
+    this.killed++;
+    this.killedSeconds += (this.now - run.start) * run.query.slots;
+    this.killedDurations.push(run.query.duration);
+    if (this.o.retryKilled) this.waitingQueries.push(run.index);
+  }
+
+  // ---- the agent's metric, as CloudWatch holds it -----------------------------------------------
+
+  /** 10-second Maximum datapoints of each instance's busy slots over complete periods in [since, now]. */
+  private readTaskCounts(instances: readonly WaitingInstance[], sinceMs: number, nowMs: number): TaskReadings {
+    const out = new Map<string, { readings: TaskReading[] }>();
+    for (const w of instances) {
+      const instance = this.instances.get(w.instanceId);
+      if (!instance) continue;
+      const readings: TaskReading[] = [];
+      const h = instance.history;
+      let k = 0;
+      for (let t = Math.ceil(sinceMs / 1000 / AGENT_PERIOD) * AGENT_PERIOD; t + AGENT_PERIOD <= nowMs / 1000; t += AGENT_PERIOD) {
+        while (k + 1 < h.length && h[k + 1].t <= t) k++;
+        let max = h[k].t <= t ? h[k].busy : 0;
+        for (let j = k + 1; j < h.length && h[j].t < t + AGENT_PERIOD; j++) max = Math.max(max, h[j].busy);
+        readings.push({ at: t * 1000, runningTasks: max });
+      }
+      if (readings.length > 0) out.set(w.instanceId, { readings });
+    }
+    return out;
+  }
+
+  // ---- the minute: metric, alarms, controller --------------------------------------------------
+
+  private async minute(): Promise<void> {
+    // The 1-minute average CPU of InService, warm instances.
+    let sum = 0;
+    let n = 0;
+    let warming = false;
+    for (const i of this.instances.values()) {
+      if (i.state !== 'InService') continue;
+      if (this.now < i.warmUntil) {
+        warming = true;
+        continue;
+      }
+      i.busySlotSeconds += i.busy * (this.now - i.lastChange);
+      i.lastChange = this.now;
+      sum += (100 * i.busySlotSeconds) / (60 * this.o.slotsPerInstance);
+      n++;
+    }
+    for (const i of this.instances.values()) {
+      i.busySlotSeconds = 0;
+      i.lastChange = this.now;
+      // Keep the metric history a read can ask for: the controller reads at most 10 minutes back.
+      if (i.history.length > 64 && i.history[i.history.length - 64].t < this.now - 900) {
+        const cut = i.history.findIndex((e) => e.t >= this.now - 900);
+        if (cut > 1) i.history.splice(0, cut - 1);
+      }
+    }
+    this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined });
+
+    if (this.o.policy !== 'static-peak') {
+      while (this.datapoints.length > 0 && this.datapoints[0].availableAt <= this.now) {
+        const dp = this.datapoints.shift()!;
+        const current = this.count('InService') + this.count('pending');
+        const desired = this.tracker.observe(dp.value, current, this.o.minCapacity, this.o.maxCapacity, warming || this.count('pending') > 0);
+        if (desired !== undefined) this.desired = desired;
+      }
+      await this.applyDesired();
+    }
+
+    this.fleet.expireHooks();
+    if (this.o.policy === 'graceful') await this.sweep();
+    if (this.o.policy === 'cron-timeout') await this.cronCheck();
+    this.checkInvariants();
+
+    const live = [...this.instances.values()];
+    this.instancesMax = Math.max(this.instancesMax, live.length);
+    if (this.timeline.length === 0 || this.now - this.timeline[this.timeline.length - 1].t >= this.o.timelineStepSeconds) {
+      this.timeline.push({
+        t: this.now,
+        inService: live.filter((i) => i.state === 'InService' || i.state === 'pending').length,
+        draining: live.filter((i) => i.state === 'Terminating:Wait').length,
+        demandSlots: this.demandSlots + this.queuedSlots(),
+        desired: this.desired,
+      });
+    }
+    if (!this.done()) this.queue.push(this.now + 60, { kind: 'minute' });
+  }
+
+  private queuedSlots(): number {
+    let s = 0;
+    for (let k = this.waitingHead; k < this.waitingQueries.length; k++) s += this.queries[this.waitingQueries[k]].slots;
+    return s;
+  }
+
+  private async sweep(): Promise<void> {
+    const faults = this.o.faults;
+    this.dyingAfter = faults && this.rng.next() < faults.dieMidSweepRate ? this.rng.int(20) : Infinity;
+    if (this.dyingAfter !== Infinity) this.injected.deadSweeps++;
+    try {
+      await this.handlers!.sweep();
+    } catch {
+      // A sweep that died (or whose Describe failed) is simply followed by the next one.
+    }
+    this.dyingAfter = Infinity;
+  }
+
+  private async deliver(instance: Instance, time: number): Promise<void> {
+    const body = JSON.stringify({
+      version: '0',
+      id: `sim-${instance.id}-${time}`,
+      'detail-type': TERMINATE_ACTION_DETAIL_TYPE,
+      source: 'aws.autoscaling',
+      account: '123456789012',
+      time: new Date(time * 1000).toISOString(),
+      region: 'sim-1',
+      resources: [],
+      detail: { AutoScalingGroupName: GROUP, LifecycleHookName: HOOK, EC2InstanceId: instance.id, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', LifecycleActionToken: 'sim' },
+    });
+    const record = { messageId: `${instance.id}-${this.events}`, body } as SQSRecord;
+    try {
+      await this.handlers!.events({ Records: [record] });
+    } catch {
+      // Redelivery is SQS's job; the sweep covers it here.
+    }
+  }
+
+  /** The naive baseline: every minute, complete waiting instances that run nothing; force at the timeout. */
+  private async cronCheck(): Promise<void> {
+    for (const i of [...this.instances.values()]) {
+      if (i.state !== 'Terminating:Wait') continue;
+      if (i.busy === 0 || this.now >= i.waitStartedAt! + this.o.drainTimeoutSeconds) {
+        await this.fleet.completeLifecycleAction({ instanceId: i.id, groupName: GROUP }, HOOK);
+      }
+    }
+  }
+
+  private checkInvariants(): void {
+    const limit = this.o.drainTimeoutSeconds + FORCE_MARGIN_SECONDS; // deadline + 2 sweeps
+    for (const i of this.instances.values()) {
+      if (i.state === 'Terminating:Wait' && this.now > i.waitStartedAt! + limit) this.pastDeadline.add(i.id);
+    }
+  }
+
+  private account(time: number): void {
+    this.instanceSeconds += this.instances.size * (time - this.lastAccounted);
+    this.lastAccounted = time;
+  }
+
+  private result(): SimResult {
+    const completedTwice = [...this.fleet.completions.values()].filter((n) => n > 1).length;
+    return {
+      policy: this.o.policy,
+      drainTimeoutSeconds: this.o.drainTimeoutSeconds,
+      instanceHours: this.instanceSeconds / 3600,
+      queries: this.queries.length,
+      queriesCompleted: this.completed,
+      queriesKilled: this.killed,
+      killedSeconds: this.killedSeconds,
+      queueDelayP50S: percentile(this.queueDelays, 50),
+      queueDelayP95S: percentile(this.queueDelays, 95),
+      drainSecondsP50: percentile(this.drainSeconds, 50),
+      drainSecondsP99: percentile(this.drainSeconds, 99),
+      forcedTerminations: this.forced,
+      gracefulTerminations: this.graceful,
+      instancesMax: this.instancesMax,
+      events: this.events,
+      killedDurations: this.killedDurations,
+      drainSeconds: this.drainSeconds,
+      timeline: this.timeline,
+      invariants:
+        this.o.policy === 'graceful'
+          ? { terminatedBusyBeforeDeadline: this.terminatedBusyBeforeDeadline, waitingPastDeadline: this.pastDeadline.size, completedTwiceWithEffect: completedTwice }
+          : undefined,
+      ...(this.o.faults ? { faultsInjected: { ...this.injected } } : {}),
+    };
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

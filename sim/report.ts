@@ -1,0 +1,261 @@
+/**
+ * What the simulator shows a person: a plain-text summary for the terminal and a self-contained HTML
+ * report (inline SVG, no scripts, no network) with the charts operators choose a drain timeout from.
+ */
+import { formatDuration } from '../lib/duration';
+import { SimResult } from './fleet-sim';
+
+/** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */
+export type RunSummary = Pick<
+  SimResult,
+  | 'policy'
+  | 'instanceHours'
+  | 'queries'
+  | 'queriesKilled'
+  | 'killedSeconds'
+  | 'queueDelayP50S'
+  | 'queueDelayP95S'
+  | 'drainSecondsP50'
+  | 'drainSecondsP99'
+  | 'forcedTerminations'
+  | 'gracefulTerminations'
+  | 'instancesMax'
+  | 'invariants'
+  | 'faultsInjected'
+> & { readonly oracleInstanceHours: number };
+
+export interface SweepRow {
+  readonly drainTimeout: string;
+  readonly drainTimeoutSeconds: number;
+  readonly queriesKilled: number;
+  readonly cpuSecondsLost: number;
+  readonly instanceHours: number;
+  readonly drainSecondsP50: number;
+  readonly drainSecondsP99: number;
+  readonly forcedTerminations: number;
+}
+
+export interface Scenario {
+  readonly source: string;
+  readonly queries: number;
+  readonly days: number;
+  readonly slotsPerInstance: number;
+  readonly targetCpu: number;
+  readonly drainTimeout: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly staticCapacity: number;
+  readonly seed: number;
+  readonly faults: boolean;
+}
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSummary {
+  return {
+    policy: r.policy,
+    instanceHours: round(r.instanceHours),
+    oracleInstanceHours: round(oracleInstanceHours),
+    queries: r.queries,
+    queriesKilled: r.queriesKilled,
+    killedSeconds: round(r.killedSeconds),
+    queueDelayP50S: round(r.queueDelayP50S, 2),
+    queueDelayP95S: round(r.queueDelayP95S, 2),
+    drainSecondsP50: round(r.drainSecondsP50),
+    drainSecondsP99: round(r.drainSecondsP99),
+    forcedTerminations: r.forcedTerminations,
+    gracefulTerminations: r.gracefulTerminations,
+    instancesMax: r.instancesMax,
+    ...(r.invariants ? { invariants: r.invariants } : {}),
+    ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
+  };
+}
+
+export function sweepRowFrom(r: SimResult): SweepRow {
+  return {
+    drainTimeout: formatDuration(r.drainTimeoutSeconds),
+    drainTimeoutSeconds: r.drainTimeoutSeconds,
+    queriesKilled: r.queriesKilled,
+    cpuSecondsLost: round(r.killedSeconds),
+    instanceHours: round(r.instanceHours),
+    drainSecondsP50: round(r.drainSecondsP50),
+    drainSecondsP99: round(r.drainSecondsP99),
+    forcedTerminations: r.forcedTerminations,
+  };
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** The terminal summary. */
+export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
+  const parts = [
+    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.faults ? ', faults injected' : ''}`,
+    '',
+    table(
+      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'drain p50/p99 s', 'forced'],
+      runs.map((r) => [
+        r.policy,
+        r.instanceHours,
+        `${round(r.instanceHours / r.oracleInstanceHours, 2)}x`,
+        r.queriesKilled,
+        r.killedSeconds,
+        `${r.queueDelayP50S}/${r.queueDelayP95S}`,
+        `${r.drainSecondsP50}/${r.drainSecondsP99}`,
+        r.forcedTerminations,
+      ]),
+    ),
+    `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
+  ];
+  if (sweep.length > 0) {
+    parts.push(
+      '',
+      'Drain timeout sweep (graceful policy):',
+      table(
+        ['timeout', 'killed', 'lost slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
+        sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
+      ),
+    );
+  }
+  const inv = runs.find((r) => r.invariants)?.invariants;
+  if (inv) {
+    const ok = inv.terminatedBusyBeforeDeadline === 0 && inv.waitingPastDeadline === 0 && inv.completedTwiceWithEffect === 0;
+    parts.push('', `Invariants (graceful): terminated busy before deadline ${inv.terminatedBusyBeforeDeadline}, waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}, completed twice ${inv.completedTwiceWithEffect} — ${ok ? 'all hold' : 'VIOLATED'}`);
+  }
+  return parts.join('\n');
+}
+
+// ---- SVG ---------------------------------------------------------------------------------------
+
+interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly points: readonly [number, number][];
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[], xFormat: (x: number) => string, kind: 'line' | 'step' = 'line'): string {
+  const W = 860;
+  const H = 300;
+  const pad = { l: 60, r: 20, t: 30, b: 45 };
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return `<p>${esc(title)}: no data.</p>`;
+  const xMin = Math.min(...all.map((p) => p[0]));
+  const xMax = Math.max(...all.map((p) => p[0]), xMin + 1);
+  const yMax = Math.max(...all.map((p) => p[1]), 1) * 1.08;
+  const x = (v: number) => pad.l + ((v - xMin) / (xMax - xMin)) * (W - pad.l - pad.r);
+  const y = (v: number) => H - pad.b - (v / yMax) * (H - pad.t - pad.b);
+  const ticks = (n: number, lo: number, hi: number) => Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
+  const grid = ticks(4, 0, yMax)
+    .map((v) => `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${round(v, v < 10 ? 1 : 0)}</text>`)
+    .join('');
+  const xTicks = ticks(6, xMin, xMax)
+    .map((v) => `<text x="${x(v)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(xFormat(v))}</text>`)
+    .join('');
+  const paths = series
+    .map((s) => {
+      const pts = s.points.map(([a, b], k) => {
+        if (kind === 'step' && k > 0) return `L${x(a)},${y(s.points[k - 1][1])} L${x(a)},${y(b)}`;
+        return `${k === 0 ? 'M' : 'L'}${x(a)},${y(b)}`;
+      });
+      return `<path d="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
+    })
+    .join('');
+  const legend = series.map((s, k) => `<rect x="${pad.l + k * 190}" y="8" width="12" height="12" fill="${s.color}"/><text x="${pad.l + 18 + k * 190}" y="18">${esc(s.name)}</text>`).join('');
+  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">
+${grid}${xTicks}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>${paths}${legend}</svg></figure>`;
+}
+
+function histogram(title: string, values: readonly number[], bins: number, xLabel: string): string {
+  if (values.length === 0) return `<p>${esc(title)}: no drains.</p>`;
+  const max = Math.max(...values, 1);
+  const width = max / bins;
+  const counts = new Array(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.floor(v / width))]++;
+  const W = 860;
+  const H = 260;
+  const pad = { l: 60, r: 20, t: 20, b: 45 };
+  const top = Math.max(...counts);
+  const bw = (W - pad.l - pad.r) / bins;
+  const bars = counts
+    .map((c, k) => {
+      const h = (c / top) * (H - pad.t - pad.b);
+      return `<rect x="${pad.l + k * bw + 1}" y="${H - pad.b - h}" width="${bw - 2}" height="${h}" fill="#2563eb"><title>${round(k * width)}–${round((k + 1) * width)} s: ${c}</title></rect>`;
+    })
+    .join('');
+  const labels = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${pad.l + f * (W - pad.l - pad.r)}" y="${H - pad.b + 16}" text-anchor="middle">${round(f * max, 0)}</text>`).join('');
+  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">${bars}${labels}<text x="${pad.l - 6}" y="${pad.t + 8}" text-anchor="end">${top}</text><text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text></svg></figure>`;
+}
+
+function htmlTable(headers: string[], rows: (string | number)[][]): string {
+  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, k) => `<td${k > 0 ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** The HTML report. */
+export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[]): string {
+  const hours = (t: number) => `${round(t / 3600, 0)}h`;
+  const graceful = details.find((d) => d.policy === 'graceful');
+  const noHook = details.find((d) => d.policy === 'no-hook');
+  const capacity = graceful
+    ? lineChart(
+        'Capacity vs demand over time (graceful policy)',
+        'time since start',
+        'instances',
+        [
+          { name: 'demand at target (slots ÷ slots per instance at target)', color: '#9ca3af', points: graceful.timeline.map((p) => [p.t, p.demandSlots / (scenario.slotsPerInstance * (scenario.targetCpu / 100))]) },
+          { name: 'in service (incl. launching)', color: '#2563eb', points: graceful.timeline.map((p) => [p.t, p.inService]) },
+          { name: 'draining', color: '#dc2626', points: graceful.timeline.map((p) => [p.t, p.draining]) },
+          ...(noHook ? [{ name: 'no hook: in service', color: '#f59e0b', points: noHook.timeline.map((p) => [p.t, p.inService] as [number, number]) }] : []),
+        ],
+        hours,
+        'step',
+      )
+    : '';
+  const drains = graceful ? histogram(`Drain durations, graceful policy (${graceful.drainSeconds.length} drains)`, graceful.drainSeconds, 30, 'seconds from Terminating:Wait to terminated') : '';
+  const sweepChart =
+    sweep.length > 0
+      ? lineChart(
+          'Drain timeout sweep: what each timeout costs',
+          'drain timeout (s)',
+          'queries killed / instance-hours ÷ 10',
+          [
+            { name: 'queries killed', color: '#dc2626', points: sweep.map((s) => [s.drainTimeoutSeconds, s.queriesKilled]) },
+            { name: 'instance-hours ÷ 10', color: '#2563eb', points: sweep.map((s) => [s.drainTimeoutSeconds, s.instanceHours / 10]) },
+          ],
+          (x) => formatDuration(Math.round(x)),
+        )
+      : '';
+  const inv = runs.find((r) => r.invariants)?.invariants;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>graceful-autoscaler simulation</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:920px;color:#111827;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.note{color:#4b5563;font-size:.9rem}.ok{color:#15803d}.bad{color:#b91c1c}
+</style></head><body>
+<h1>How long does graceful termination take, and what does it cost?</h1>
+<p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
+<h2>Policies compared</h2>
+${htmlTable(
+  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'drain p50 / p99 (s)', 'forced'],
+  runs.map((r) => [r.policy, r.instanceHours, `${round(r.instanceHours / r.oracleInstanceHours, 2)}×`, r.queriesKilled, r.killedSeconds, `${r.queueDelayP50S} / ${r.queueDelayP95S}`, `${r.drainSecondsP50} / ${r.drainSecondsP99}`, r.forcedTerminations]),
+)}
+<p class="note">graceful: this project's controller (terminate hook, stop signal, idle test, least-busy scale-in). no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace.</p>
+${inv ? `<p class="${inv.terminatedBusyBeforeDeadline + inv.waitingPastDeadline + inv.completedTwiceWithEffect === 0 ? 'ok' : 'bad'}">Invariants: instances terminated with running tasks before their deadline ${inv.terminatedBusyBeforeDeadline}; still waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}; lifecycle actions completed twice with effect ${inv.completedTwiceWithEffect}.</p>` : ''}
+<h2>Capacity</h2>${capacity}
+<h2>Drains</h2>${drains}
+${sweep.length > 0 ? `<h2>Choosing the drain timeout</h2>${sweepChart}${htmlTable(
+  ['drain timeout', 'queries killed', 'slot-seconds lost', 'instance-hours', 'drain p50 (s)', 'drain p99 (s)', 'forced'],
+  sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
+)}<p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. Pick the shortest timeout whose kills you can accept.</p>` : ''}
+</body></html>
+`;
+}

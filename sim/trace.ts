@@ -1,0 +1,119 @@
+/**
+ * Workload traces: one query per row, `arrival,duration_s[,slots]` with a header. Arrival is seconds
+ * (from any origin) or an ISO-8601 timestamp. Bad rows are reported with their line number.
+ */
+import { Rng } from './rng';
+
+export interface Query {
+  /** Seconds from the start of the trace. */
+  readonly arrival: number;
+  readonly duration: number;
+  /** Task slots the query occupies on one worker. */
+  readonly slots: number;
+}
+
+export interface TraceProblem {
+  readonly line: number;
+  readonly text: string;
+  readonly reason: string;
+}
+
+export interface ParsedTrace {
+  readonly queries: Query[];
+  readonly problems: TraceProblem[];
+  /** When arrivals were timestamps: the first one, so reports can show wall-clock times. */
+  readonly origin?: Date;
+}
+
+/** Parses a CSV trace. Rows are sorted by arrival; arrivals are shifted so the first is 0. */
+export function parseTrace(text: string): ParsedTrace {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0]?.trim().toLowerCase().split(',').map((h) => h.trim());
+  const problems: TraceProblem[] = [];
+  if (!header || header[0] !== 'arrival' || header[1] !== 'duration_s' || (header.length > 2 && header[2] !== 'slots') || header.length > 3) {
+    return { queries: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "arrival,duration_s" or "arrival,duration_s,slots"' }] };
+  }
+  const raw: { arrival: number; duration: number; slots: number }[] = [];
+  let timestamps: boolean | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const text = lines[i].trim();
+    if (text === '' || text.startsWith('#')) continue;
+    const cells = text.split(',').map((c) => c.trim());
+    const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
+    if (cells.length !== header.length) {
+      bad(`expected ${header.length} columns, found ${cells.length}`);
+      continue;
+    }
+    const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
+    const arrival = isNumber ? Number(cells[0]) : Date.parse(cells[0]) / 1000;
+    if (!Number.isFinite(arrival)) {
+      bad(`arrival ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
+      continue;
+    }
+    if (timestamps !== undefined && timestamps !== !isNumber) {
+      bad('arrival mixes seconds and timestamps');
+      continue;
+    }
+    timestamps = !isNumber;
+    const duration = Number(cells[1]);
+    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !(duration > 0)) {
+      bad(`duration_s ${JSON.stringify(cells[1])} must be a positive number of seconds`);
+      continue;
+    }
+    const slots = cells.length > 2 ? Number(cells[2]) : 1;
+    if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) {
+      bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
+      continue;
+    }
+    raw.push({ arrival, duration, slots });
+  }
+  raw.sort((a, b) => a.arrival - b.arrival);
+  const first = raw[0]?.arrival ?? 0;
+  return {
+    queries: raw.map((q) => ({ arrival: q.arrival - first, duration: q.duration, slots: q.slots })),
+    problems,
+    origin: timestamps ? new Date(first * 1000) : undefined,
+  };
+}
+
+/** The default scenario's workload. */
+export interface GeneratorOptions {
+  readonly days: number;
+  /** Mean arrivals per second at the daily peak. */
+  readonly peakRate: number;
+  /** Arrival rate at the daily trough as a share of the peak. */
+  readonly troughShare: number;
+  readonly seed: number;
+}
+
+/**
+ * A diurnal analytic workload: arrivals follow a sinusoidal day (peak mid-afternoon, weekends at 40%),
+ * durations are heavy-tailed as interactive analytics sees them: most queries take seconds, a few
+ * percent take many minutes, a thin tail over an hour.
+ */
+export function generateTrace(o: GeneratorOptions): Query[] {
+  const rng = new Rng(o.seed);
+  const queries: Query[] = [];
+  const end = o.days * 86_400;
+  // Thinning (Lewis-Shedler) against the peak rate keeps arrivals a true non-homogeneous Poisson process.
+  let t = 0;
+  while (true) {
+    t += rng.exponential(1 / o.peakRate);
+    if (t >= end) break;
+    const hour = (t % 86_400) / 3600;
+    const day = Math.floor(t / 86_400) % 7;
+    const daily = o.troughShare + (1 - o.troughShare) * 0.5 * (1 + Math.cos(((hour - 15) / 24) * 2 * Math.PI));
+    const weekly = day >= 5 ? 0.4 : 1;
+    if (rng.next() > daily * weekly) continue;
+    const kind = rng.next();
+    const duration = kind < 0.8 ? rng.lognormal(8, 0.9) : kind < 0.97 ? rng.lognormal(120, 0.8) : rng.lognormal(900, 0.9);
+    const slots = kind < 0.8 ? 1 : kind < 0.97 ? 2 : 4;
+    queries.push({ arrival: t, duration: Math.min(Math.max(duration, 0.5), 6 * 3600), slots });
+  }
+  return queries;
+}
+
+/** Writes a trace back as CSV (for `--write-trace`). */
+export function formatTrace(queries: readonly Query[]): string {
+  return ['arrival,duration_s,slots', ...queries.map((q) => `${q.arrival.toFixed(3)},${q.duration.toFixed(3)},${q.slots}`)].join('\n') + '\n';
+}

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../../sim/fleet-sim';
+import { generateTrace } from '../../sim/trace';
+
+// Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
+const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
+const options = (policy: SimOptions['policy'], extra: Partial<SimOptions> = {}): SimOptions => ({ ...DEFAULT_SIM_OPTIONS, policy, staticCapacity: 30, ...extra });
+const results = new Map<string, SimResult>();
+beforeAll(async () => {
+  for (const p of POLICIES) results.set(p, await simulate(queries, options(p)));
+});
+
+test.each(POLICIES)('%s: every query finishes or is counted killed', (policy) => {
+  const r = results.get(policy)!;
+  expect(r.queriesCompleted + r.queriesKilled).toBe(queries.length);
+});
+
+test('graceful: no query shorter than the drain timeout minus the shutdown grace is ever killed', () => {
+  const r = results.get('graceful')!;
+  const limit = DEFAULT_SIM_OPTIONS.drainTimeoutSeconds - DEFAULT_SIM_OPTIONS.shutdownGraceSeconds;
+  expect(r.killedDurations.filter((d) => d < limit)).toEqual([]);
+  expect(r.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0 });
+});
+
+test('the controller kills far fewer queries than terminating at once, and scale-in did happen', () => {
+  const graceful = results.get('graceful')!;
+  const noHook = results.get('no-hook')!;
+  expect(graceful.gracefulTerminations + graceful.forcedTerminations).toBeGreaterThan(10);
+  expect(noHook.queriesKilled).toBeGreaterThan(5 * Math.max(1, graceful.queriesKilled));
+});
+
+test('a static fleet never terminates anything; forced kills only ever happen at the deadline', () => {
+  expect(results.get('static-peak')!.queriesKilled).toBe(0);
+  const graceful = results.get('graceful')!;
+  expect(graceful.drainSeconds.every((s) => s <= DEFAULT_SIM_OPTIONS.drainTimeoutSeconds + 60)).toBe(true);
+});
+
+test('same seed, same result', async () => {
+  const again = await simulate(queries, options('graceful'));
+  const { timeline: a, ...first } = results.get('graceful')!;
+  const { timeline: b, ...second } = again;
+  expect(second).toEqual(first);
+  expect(b).toEqual(a);
+});
+
+test.each([11, 12, 13])('faults (seed %i): throttling, 5xx, lost and duplicate events, dying sweeps — the invariants hold', async (seed) => {
+  const r = await simulate(queries, options('graceful', { faults: DEFAULT_FAULTS, seed }));
+  expect(r.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0 });
+  expect(r.queriesCompleted + r.queriesKilled).toBe(queries.length);
+  // The faults did happen: this is not a quiet run.
+  expect(r.faultsInjected!.apiErrors).toBeGreaterThan(10);
+  expect(r.faultsInjected!.lostEvents).toBeGreaterThan(0);
+  expect(r.faultsInjected!.duplicateEvents).toBeGreaterThan(0);
+  expect(r.faultsInjected!.deadSweeps).toBeGreaterThan(10);
+  const limit = DEFAULT_SIM_OPTIONS.drainTimeoutSeconds - DEFAULT_SIM_OPTIONS.shutdownGraceSeconds;
+  expect(r.killedDurations.filter((d) => d < limit)).toEqual([]);
+});
+
+test('killed queries can be retried: then every query completes', async () => {
+  const r = await simulate(queries, options('no-hook', { retryKilled: true }));
+  expect(r.queriesKilled).toBeGreaterThan(0);
+  expect(r.queriesCompleted).toBe(queries.length);
+});
+
+describe('the CLI', () => {
+  const run = promisify(execFile);
+  const cli = join(__dirname, '../../bin/simulate.ts');
+  const tsx = join(__dirname, '../../node_modules/.bin/tsx');
+  const dir = mkdtempSync(join(tmpdir(), 'ga-sim-'));
+  const trace = join(dir, 'trace.csv');
+  writeFileSync(trace, ['arrival,duration_s,slots', ...queries.slice(0, 3000).map((q) => `${q.arrival},${q.duration},${q.slots}`)].join('\n'));
+
+  test('--json prints exactly one JSON object with every policy and the timeout sweep', async () => {
+    const { stdout } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', '2m,10m'], { maxBuffer: 1 << 24 });
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0]);
+    expect(out.runs.map((r: { policy: string }) => r.policy)).toEqual(['graceful', 'no-hook', 'cron-timeout', 'static-peak']);
+    for (const r of out.runs) {
+      for (const field of ['instanceHours', 'oracleInstanceHours', 'queries', 'queriesKilled', 'killedSeconds', 'queueDelayP50S', 'queueDelayP95S', 'drainSecondsP50', 'drainSecondsP99', 'forcedTerminations']) {
+        expect(typeof r[field]).toBe('number');
+      }
+    }
+    expect(out.timeoutSweep.map((s: { drainTimeout: string }) => s.drainTimeout)).toEqual(['2m', '10m']);
+  }, 60_000);
+
+  test('without --json: a readable summary and an HTML report at the path it prints', async () => {
+    const report = join(dir, 'report.html');
+    const { stdout } = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', report]);
+    expect(stdout).toMatch(/policy\s+instance-h/);
+    expect(stdout).toContain(`Report: ${report}`);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
+  }, 60_000);
+
+  test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,0\n');
+    const refused = await run(tsx, [cli, '--trace', bad, '--json']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${bad}:3: arrival "soon" is neither seconds nor an ISO-8601 time`);
+    expect(refused.stderr).toContain(`${bad}:4: duration_s "0" must be a positive number of seconds`);
+    const skipped = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows', '--sweep-timeouts', 'none']);
+    expect(JSON.parse(skipped.stdout).scenario.source).toMatch(/2 bad rows skipped/);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+import { generateTrace, parseTrace } from '../../sim/trace';
+import { oracle } from '../../sim/oracle';
+
+test('seconds, ISO-8601 and optional slots parse; arrivals sorted and shifted to start at 0', () => {
+  const t = parseTrace('arrival,duration_s,slots\n100,5,2\n40,3.5,1\n');
+  expect(t.problems).toEqual([]);
+  expect(t.queries).toEqual([{ arrival: 0, duration: 3.5, slots: 1 }, { arrival: 60, duration: 5, slots: 2 }]);
+  const iso = parseTrace('arrival,duration_s\n2026-11-21T12:00:10Z,4\n2026-11-21T12:00:00Z,2\n');
+  expect(iso.queries).toEqual([{ arrival: 0, duration: 2, slots: 1 }, { arrival: 10, duration: 4, slots: 1 }]);
+  expect(iso.origin?.toISOString()).toBe('2026-11-21T12:00:00.000Z');
+});
+
+test('bad rows are reported with their line numbers, never silently dropped', () => {
+  const t = parseTrace(['arrival,duration_s,slots', '0,5,1', 'yesterday,5,1', '3,-1,1', '4,5', '5,5,0', '6,5,1', ''].join('\n'));
+  expect(t.queries).toHaveLength(2);
+  expect(t.problems.map((p) => [p.line, p.reason])).toEqual([
+    [3, 'arrival "yesterday" is neither seconds nor an ISO-8601 time'],
+    [4, 'duration_s "-1" must be a positive number of seconds'],
+    [5, 'expected 3 columns, found 2'],
+    [6, 'slots "0" must be a whole number >= 1'],
+  ]);
+});
+
+test('a wrong header is the one problem reported', () => {
+  expect(parseTrace('start,length\n1,2').problems).toEqual([{ line: 1, text: 'start,length', reason: expect.stringMatching(/header must be/) }]);
+});
+
+test('the generator is diurnal, heavy-tailed and seeded', () => {
+  const a = generateTrace({ days: 1, peakRate: 0.5, troughShare: 0.1, seed: 7 });
+  expect(generateTrace({ days: 1, peakRate: 0.5, troughShare: 0.1, seed: 7 })).toEqual(a);
+  const byHour = new Array(24).fill(0);
+  for (const q of a) byHour[Math.floor(q.arrival / 3600)]++;
+  expect(byHour[15]).toBeGreaterThan(3 * byHour[3]); // afternoon peak, night trough
+  const durations = a.map((q) => q.duration).sort((x, y) => x - y);
+  const median = durations[Math.floor(durations.length / 2)];
+  expect(durations[Math.floor(durations.length * 0.99)]).toBeGreaterThan(50 * median); // heavy tail
+});
+
+test('oracle: Σ ceil(concurrent slots / (slots × target)), never below min', () => {
+  // Two queries of 4 slots overlap for 100 s; 8 slots per instance at 50% → 4 slots an instance.
+  const q = [{ arrival: 0, duration: 200, slots: 4 }, { arrival: 100, duration: 200, slots: 4 }];
+  const r = oracle(q, 8, 50, 1);
+  // [0,100): 4 slots → 1; [100,200): 8 → 2; [200,300): 4 → 1  ⇒ 400 instance-seconds
+  expect(r.instanceHours * 3600).toBeCloseTo(400);
+  expect(r.peakSlots).toBe(8);
+  expect(oracle(q, 8, 50, 3).instanceHours * 3600).toBeCloseTo(900);
+});
