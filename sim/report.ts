@@ -139,10 +139,18 @@ interface Series {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[], xFormat: (x: number) => string, kind: 'line' | 'step' = 'line'): string {
+function lineChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly Series[],
+  xFormat: (x: number) => string,
+  kind: 'line' | 'step' = 'line',
+  xTickValues?: readonly number[],
+): string {
   const W = 860;
   const H = 300;
-  const pad = { l: 60, r: 20, t: 30, b: 45 };
+  const pad = { l: 60, r: 20, t: 12, b: 45 };
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<p>${esc(title)}: no data.</p>`;
   const xMin = Math.min(...all.map((p) => p[0]));
@@ -154,7 +162,7 @@ function lineChart(title: string, xLabel: string, yLabel: string, series: readon
   const grid = ticks(4, 0, yMax)
     .map((v) => `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${round(v, v < 10 ? 1 : 0)}</text>`)
     .join('');
-  const xTicks = ticks(6, xMin, xMax)
+  const xTicks = (xTickValues ?? ticks(6, xMin, xMax))
     .map((v) => `<text x="${x(v)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(xFormat(v))}</text>`)
     .join('');
   const paths = series
@@ -163,12 +171,14 @@ function lineChart(title: string, xLabel: string, yLabel: string, series: readon
         if (kind === 'step' && k > 0) return `L${x(a)},${y(s.points[k - 1][1])} L${x(a)},${y(b)}`;
         return `${k === 0 ? 'M' : 'L'}${x(a)},${y(b)}`;
       });
-      return `<path d="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
+      const dots = kind === 'line' ? s.points.map(([a, b]) => `<circle cx="${x(a)}" cy="${y(b)}" r="3" fill="${s.color}"/>`).join('') : '';
+      return `<path d="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.6"/>${dots}`;
     })
     .join('');
-  const legend = series.map((s, k) => `<rect x="${pad.l + k * 190}" y="8" width="12" height="12" fill="${s.color}"/><text x="${pad.l + 18 + k * 190}" y="18">${esc(s.name)}</text>`).join('');
-  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">
-${grid}${xTicks}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>${paths}${legend}</svg></figure>`;
+  // The legend is HTML so long names wrap instead of overlapping.
+  const legend = series.map((s) => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join('');
+  return `<figure><figcaption>${esc(title)}</figcaption><div class="legend">${legend}</div><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">
+${grid}${xTicks}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>${paths}</svg></figure>`;
 }
 
 function histogram(title: string, values: readonly number[], bins: number, xLabel: string): string {
@@ -219,17 +229,20 @@ export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], swee
       )
     : '';
   const drains = graceful ? histogram(`Drain durations, graceful policy (${graceful.drainSeconds.length} drains)`, graceful.drainSeconds, 30, 'seconds from Terminating:Wait to terminated') : '';
+  const cheapest = Math.min(...sweep.map((s) => s.instanceHours));
   const sweepChart =
     sweep.length > 0
       ? lineChart(
           'Drain timeout sweep: what each timeout costs',
-          'drain timeout (s)',
-          'queries killed / instance-hours ÷ 10',
+          'drain timeout',
+          'queries killed / extra instance-hours',
           [
             { name: 'queries killed', color: '#dc2626', points: sweep.map((s) => [s.drainTimeoutSeconds, s.queriesKilled]) },
-            { name: 'instance-hours ÷ 10', color: '#2563eb', points: sweep.map((s) => [s.drainTimeoutSeconds, s.instanceHours / 10]) },
+            { name: 'instance-hours above the cheapest timeout', color: '#2563eb', points: sweep.map((s) => [s.drainTimeoutSeconds, s.instanceHours - cheapest]) },
           ],
           (x) => formatDuration(Math.round(x)),
+          'line',
+          sweep.map((s) => s.drainTimeoutSeconds),
         )
       : '';
   const inv = runs.find((r) => r.invariants)?.invariants;
@@ -239,7 +252,7 @@ export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], swee
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:920px;color:#111827;line-height:1.45}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.note{color:#4b5563;font-size:.9rem}.ok{color:#15803d}.bad{color:#b91c1c}
+figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;font-size:.8rem;margin-bottom:.2rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}.note{color:#4b5563;font-size:.9rem}.ok{color:#15803d}.bad{color:#b91c1c}
 </style></head><body>
 <h1>How long does graceful termination take, and what does it cost?</h1>
 <p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
