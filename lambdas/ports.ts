@@ -69,6 +69,18 @@ export interface DrainResult {
   readonly runningTasksAtEnd?: number;
 }
 
+/** A reason scale-in of a group is held: an operator's pause or a deployment in progress. */
+export interface ScaleInHold {
+  readonly groupName: string;
+  /** Who holds it: `operator` or `deployment:<id>`; one hold per holder. */
+  readonly holder: string;
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly since: number;
+  /** The hold is released by then at the latest, whatever happens to its holder. */
+  readonly until: number;
+}
+
 /** The durable drain state. Writes are conditional: concurrent invocations never double-apply. */
 export interface DrainStore {
   /** Every drain in progress. */
@@ -82,6 +94,50 @@ export interface DrainStore {
   saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void>;
   /** Moves the drain to history; false if another invocation finished it first. */
   finish(record: DrainRecord, result: DrainResult): Promise<boolean>;
+  /** Moves an active drain's deadline; false if the drain is no longer active. */
+  setDeadline(instanceId: string, deadlineAt: number): Promise<boolean>;
+  putHold(hold: ScaleInHold): Promise<void>;
+  /** Removes one holder's hold; false if it held nothing. */
+  removeHold(groupName: string, holder: string): Promise<boolean>;
+  listHolds(): Promise<ScaleInHold[]>;
+}
+
+/** A group as the runbooks see it. */
+export interface GroupView {
+  readonly groupName: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly newInstancesProtected: boolean;
+  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly protectedFromScaleIn: boolean }[];
+}
+
+/** Auto Scaling operations the runbooks and the deployment guard use. */
+export interface FleetAdmin {
+  describeGroups(groupNames: readonly string[]): Promise<GroupView[]>;
+  /** The group of each instance, for those in any group. */
+  groupsOf(instanceIds: readonly string[]): Promise<Map<string, { groupName: string; lifecycleState: string }>>;
+  terminateInstance(instanceId: string, decrementDesired: boolean): Promise<void>;
+  /** Protects (or unprotects) instances and the group's new instances from scale-in. */
+  setScaleInProtection(groupName: string, instanceIds: readonly string[], protect: boolean): Promise<void>;
+}
+
+/** A CodeDeploy deployment as the runbooks report it. */
+export interface DeploymentView {
+  readonly deploymentId: string;
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  readonly status: string;
+  readonly overview?: Record<string, number>;
+  readonly errorMessage?: string;
+  readonly createTime?: number;
+  readonly completeTime?: number;
+}
+
+/** CodeDeploy, as the runbooks use it. */
+export interface Deployments {
+  create(applicationName: string, deploymentGroupName: string, revision: { bucket: string; key: string; bundleType: string; version?: string }, description: string): Promise<string>;
+  get(deploymentId: string): Promise<DeploymentView>;
 }
 
 /** Counters and gauges the controller emits (EMF in Lambda, an in-memory tally in the simulator). */
@@ -101,7 +157,7 @@ export type ControllerCounter =
   | 'IgnoredEvents'
   | 'MalformedEvents';
 
-export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds';
+export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds' | 'DrainsPastDeadline';
 
 /** Structured logging. */
 export interface ControllerLog {

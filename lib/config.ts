@@ -1,4 +1,4 @@
-import { DurationText, formatDuration, parseDurationSeconds } from './duration';
+import { DurationText, formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   MIN_DRAIN_TIMEOUT_SECONDS,

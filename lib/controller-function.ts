@@ -14,7 +14,7 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
 /** The Lambda entry points under lambdas/entry. */
-export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy';
+export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy' | 'runbook';
 
 /** esbuild options shared by every controller bundle (and by `npm run bench:bundle`, which measures them). */
 export const BUNDLING: nodejs.BundlingOptions = {
@@ -30,6 +30,8 @@ export const BUNDLING: nodejs.BundlingOptions = {
 export interface ControllerFunctionProps {
   /** Which entry point under lambdas/entry. */
   readonly entry: ControllerEntry;
+  /** Powertools service name: also the `service` dimension of every EMF metric the function emits. */
+  readonly serviceName: string;
   /** What the function does, for the console. */
   readonly description: string;
   readonly vpc: ec2.IVpc;
@@ -76,7 +78,7 @@ export class ControllerFunction extends nodejs.NodejsFunction {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: props.retryAttempts,
       environment: {
-        POWERTOOLS_SERVICE_NAME: `graceful-autoscaler-${props.entry}`,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

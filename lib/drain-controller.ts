@@ -11,6 +11,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
+import { TaskSourceSettings } from '../lambdas/domain/settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
@@ -30,6 +31,11 @@ const MAX_RECEIVE_COUNT = 5;
 const DLQ_RETENTION = Duration.days(14);
 /** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
 const QUEUE_RETENTION = Duration.days(4);
+
+/** The EMF `service` dimension of the controller's metrics in an environment (alarms and dashboards use it). */
+export function metricsServiceName(environmentName: string): string {
+  return `graceful-autoscaler-${environmentName}`;
+}
 
 /** A fleet the controller drains. */
 export interface ManagedFleet {
@@ -65,6 +71,8 @@ export class DrainController extends Construct {
   readonly sweepFunction: ControllerFunction;
   readonly terminationPolicyFunction: ControllerFunction;
   readonly securityGroup: ec2.SecurityGroup;
+  /** Where task counts come from, as the functions' settings say. */
+  readonly taskSource: TaskSourceSettings;
 
   constructor(scope: Construct, id: string, props: DrainControllerProps) {
     super(scope, id);
@@ -129,7 +137,8 @@ export class DrainController extends Construct {
     }
 
     const policy = { idleReadings: c.idleReadings };
-    const taskSource = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
+    const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
+    this.taskSource = taskSource;
     const workerControl = c.stopWorker.kind === 'trino' ? { ...c.stopWorker, timeoutMs: 5000 } : c.stopWorker;
     const controllerSettings = stack.toJsonString({
       hookName: DRAIN_HOOK_NAME,
@@ -143,7 +152,7 @@ export class DrainController extends Construct {
       taskSource,
       workerControl,
     });
-    const common = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup, key: props.key };
+    const common = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup, key: props.key, serviceName: metricsServiceName(props.environmentName) };
     const controllerEnvironment = {
       CONTROLLER_SETTINGS: controllerSettings,
       DRAIN_TABLE_NAME: this.table.tableName,

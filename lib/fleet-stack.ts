@@ -14,6 +14,7 @@ import { DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config'
 import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
+import { Operations } from './operations';
 import { TAG_ENVIRONMENT } from './names';
 import { WorkerAgent } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
@@ -52,6 +53,7 @@ export class FleetStack extends Stack {
   readonly revisionBucket: s3.Bucket;
   readonly fleets: readonly DeployedFleet[];
   readonly drainController: DrainController;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
@@ -134,6 +136,24 @@ export class FleetStack extends Stack {
       key: this.key,
       controller: config.controller,
     });
+    this.operations = new Operations(this, 'Operations', {
+      environmentName: config.name,
+      fleets: this.fleets,
+      controller: this.drainController,
+      revisionBucket: this.revisionBucket,
+      alarmTopic: this.alarmTopic,
+      vpc: this.vpc,
+      vpcSubnets: subnets,
+      key: this.key,
+      taskSource: this.drainController.taskSource,
+      idleReadings: config.controller.idleReadings,
+    });
+    for (const [name, doc] of Object.entries(this.operations.documents)) {
+      const key = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      new CfnOutput(this, `Runbook${key}`, { description: `SSM Automation document: ${name}`, value: doc.ref });
+      new CfnOutput(this, `RunbookFunction${key}`, { description: `Lambda function: ${name}`, value: this.operations.runbooks[name as keyof typeof this.operations.runbooks].functionName });
+    }
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'DrainTableName', { value: this.drainController.table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.drainController.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RevisionBucketName', { value: this.revisionBucket.bucketName });
@@ -206,6 +226,8 @@ export class FleetStack extends Stack {
     // EventBridge publishes fleet failures to the topic; with a customer-managed key it needs the
     // key too (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
     this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // CloudWatch alarms publish to the encrypted topic too (same guide).
+    this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     for (const email of config.notifications.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
   }

@@ -17,6 +17,7 @@ import {
   DrainStore,
   Fleet,
   LifecycleWriteResult,
+  ScaleInHold,
   TaskCounts,
   TaskReadings,
   WaitingInstance,
@@ -174,9 +175,29 @@ export class MemoryDrainStore implements DrainStore {
     this.update(instanceId, (r) => ({ ...r, readings: [...readings] }));
   }
 
-  /** Moves an operator's deadline (the extend runbook does this through the store). */
-  setDeadline(instanceId: string, deadlineAt: number): void {
-    this.update(instanceId, (r) => ({ ...r, deadlineAt }));
+  readonly holds = new Map<string, ScaleInHold>();
+
+  async setDeadline(instanceId: string, deadlineAt: number): Promise<boolean> {
+    this.calls.write++;
+    const r = this.active.get(instanceId);
+    if (!r) return false;
+    this.active.set(instanceId, { ...r, deadlineAt });
+    return true;
+  }
+
+  async putHold(hold: ScaleInHold): Promise<void> {
+    this.calls.write++;
+    this.holds.set(`${hold.groupName}|${hold.holder}`, { ...hold });
+  }
+
+  async removeHold(groupName: string, holder: string): Promise<boolean> {
+    this.calls.write++;
+    return this.holds.delete(`${groupName}|${holder}`);
+  }
+
+  async listHolds(): Promise<ScaleInHold[]> {
+    this.calls.read++;
+    return [...this.holds.values()];
   }
 
   async finish(record: DrainRecord, result: DrainResult): Promise<boolean> {

@@ -1,5 +1,6 @@
 import {
   AutoScalingClient,
+  AutoScalingGroup,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
@@ -18,27 +19,28 @@ const GROUPS_PER_CALL = 100;
 const INSTANCES_PER_CALL = 50;
 const WAITING = 'Terminating:Wait';
 
+/** Every group of `groupNames`, page by page: calls grow with groups, never with instances. */
+export async function describeGroups(client: AutoScalingClient, groupNames: readonly string[]): Promise<AutoScalingGroup[]> {
+  const out: AutoScalingGroup[] = [];
+  for (const names of chunk(groupNames, GROUPS_PER_CALL)) {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, MaxRecords: GROUPS_PER_CALL, NextToken: token }));
+      out.push(...(page.AutoScalingGroups ?? []));
+      token = page.NextToken;
+    } while (token);
+  }
+  return out;
+}
+
 /** Fleet on Amazon EC2 Auto Scaling. Reads grow with the number of groups, not instances. */
 export class AutoScalingFleet implements Fleet {
   constructor(private readonly client: AutoScalingClient) {}
 
   async listWaitingInstances(groupNames: readonly string[]): Promise<WaitingInstance[]> {
-    const out: WaitingInstance[] = [];
-    for (const names of chunk(groupNames, GROUPS_PER_CALL)) {
-      let token: string | undefined;
-      do {
-        const page = await this.client.send(
-          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, MaxRecords: GROUPS_PER_CALL, NextToken: token }),
-        );
-        for (const group of page.AutoScalingGroups ?? []) {
-          for (const i of group.Instances ?? []) {
-            if (i.LifecycleState === WAITING && i.InstanceId) out.push({ instanceId: i.InstanceId, groupName: group.AutoScalingGroupName! });
-          }
-        }
-        token = page.NextToken;
-      } while (token);
-    }
-    return out;
+    return (await describeGroups(this.client, groupNames)).flatMap((group) =>
+      (group.Instances ?? []).filter((i) => i.LifecycleState === WAITING && i.InstanceId).map((i) => ({ instanceId: i.InstanceId!, groupName: group.AutoScalingGroupName! })),
+    );
   }
 
   async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {

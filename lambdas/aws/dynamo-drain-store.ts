@@ -1,5 +1,6 @@
 import {
   AttributeValue,
+  DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
   QueryCommand,
@@ -7,11 +8,13 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TaskReading } from '../domain/drain';
-import { DrainRecord, DrainResult, DrainStore } from '../ports';
+import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../ports';
 import { errorName } from './errors';
 
 /** All drains in progress share one partition: one Query (1 MB a page, ~3000 records) reads them all. */
 const ACTIVE = 'ACTIVE';
+/** Scale-in holds, a handful at most: one partition, one page. */
+const HOLDS = 'HOLDS';
 /** Finished drains are kept this long for operators, then expire by TTL. */
 export const HISTORY_RETENTION_DAYS = 30;
 
@@ -154,6 +157,56 @@ export class DynamoDrainStore implements DrainStore {
       if (errorName(e) === 'TransactionCanceledException' && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
       throw e;
     }
+  }
+
+  async setDeadline(instanceId: string, deadlineAt: number): Promise<boolean> {
+    return this.conditional({ UpdateExpression: 'SET deadlineAt = :d', ConditionExpression: 'attribute_exists(pk)', values: { ':d': n(deadlineAt) }, instanceId });
+  }
+
+  async putHold(hold: ScaleInHold): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: s(HOLDS),
+          sk: s(`${hold.groupName}|${hold.holder}`),
+          groupName: s(hold.groupName),
+          holder: s(hold.holder),
+          reason: s(hold.reason),
+          requestedBy: s(hold.requestedBy),
+          since: n(hold.since),
+          until: n(hold.until),
+          // Kept a day past its end for the record, then removed by TTL.
+          expiresAt: n(Math.floor(hold.until / 1000) + 86_400),
+        },
+      }),
+    );
+  }
+
+  async removeHold(groupName: string, holder: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(HOLDS), sk: s(`${groupName}|${holder}`) }, ConditionExpression: 'attribute_exists(pk)' }),
+      );
+      return true;
+    } catch (e) {
+      if (errorName(e) === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  }
+
+  async listHolds(): Promise<ScaleInHold[]> {
+    const page = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(HOLDS) }, ConsistentRead: true }),
+    );
+    return (page.Items ?? []).map((i) => ({
+      groupName: i.groupName.S!,
+      holder: i.holder.S!,
+      reason: i.reason.S!,
+      requestedBy: i.requestedBy.S!,
+      since: num(i.since)!,
+      until: num(i.until)!,
+    }));
   }
 
   /** An UpdateItem on the active record; false when its condition did not hold. */

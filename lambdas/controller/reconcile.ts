@@ -3,7 +3,8 @@
  * workers to stop, read their task counts, and act on the domain's decision. The event handler, the
  * sweep and the simulator all run this same code against their own ports.
  */
-import { DrainDecision, TaskReading, decideDrain, latestReading } from '../domain/drain';
+import { DrainDecision, TaskReading, decideDrain, effectiveDeadline, latestReading } from '../domain/drain';
+import { FORCE_MARGIN_SECONDS } from '../domain/lifecycle-limits';
 import { ControllerSettings } from '../domain/settings';
 import {
   ControllerLog,
@@ -178,6 +179,8 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     const still = [...active.values()].filter((r) => !finished.has(r.instanceId) && seen.has(r.instanceId));
     metrics.gauge('InstancesDraining', still.length, 'Count');
     metrics.gauge('OldestDrainAgeSeconds', still.length ? (now - Math.min(...still.map((r) => r.waitStartedAt))) / 1000 : 0, 'Seconds');
+    // Drains that should have been forced by now (deadline + two sweeps) yet still wait: the alarm's signal.
+    metrics.gauge('DrainsPastDeadline', still.filter((r) => now > effectiveDeadline(stateOf(r)) + FORCE_MARGIN_SECONDS * 1000).length, 'Count');
   }
 
   if (deferred > 0) log.warn('time budget spent; instances deferred to the next pass', { deferred });

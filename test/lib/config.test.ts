@@ -6,7 +6,7 @@ import {
   resolveEnvironment,
   resolveEnvironments,
 } from '../../lib/config';
-import { parseDurationSeconds } from '../../lib/duration';
+import { parseDurationSeconds } from '../../lambdas/domain/duration';
 
 const fleet: FleetInput = { name: 'etl', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 4 };
 const base: EnvironmentInput = { network: { kind: 'create' }, fleets: [fleet] };

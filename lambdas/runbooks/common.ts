@@ -1,0 +1,136 @@
+/**
+ * What every runbook shares: its settings, input checks that name the field and value, refusals that
+ * change nothing, and an audit line naming who asked what.
+ */
+import type { DrainPolicy } from '../domain/drain';
+import { holdsInForce, protectionPlan } from '../domain/holds';
+import type { TaskSourceSettings } from '../domain/settings';
+import type { ControllerLog, DrainStore, FleetAdmin } from '../ports';
+
+export interface RunbookFleet {
+  readonly groupName: string;
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  readonly drainTimeoutSeconds: number;
+  readonly heartbeatTimeoutSeconds: number;
+}
+
+export interface RunbookSettings {
+  readonly environment: string;
+  readonly hookName: string;
+  readonly revisionBucket: string;
+  readonly fleets: Readonly<Record<string, RunbookFleet>>;
+  readonly policy: DrainPolicy;
+  readonly taskSource: TaskSourceSettings;
+}
+
+/** A request the runbook will not carry out; nothing was changed. */
+export class Refused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
+
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** Fields every runbook takes. */
+export interface CommonInput {
+  readonly requestedBy: string;
+  readonly dryRun: boolean;
+}
+
+export function objectInput(event: unknown): Record<string, unknown> {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new Refused('input must be a JSON object');
+  return event as Record<string, unknown>;
+}
+
+export function commonInput(input: Record<string, unknown>): CommonInput {
+  const requestedBy = input.requestedBy;
+  if (typeof requestedBy !== 'string' || !/^[\w.@+=,:/ -]{2,128}$/.test(requestedBy)) {
+    throw new Refused(`requestedBy (${JSON.stringify(requestedBy)}) must name who is asking: 2 to 128 letters, digits or .@+=,:/_- (a user, a ticket)`);
+  }
+  if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw new Refused(`dryRun (${JSON.stringify(input.dryRun)}) must be true or false`);
+  return { requestedBy, dryRun: input.dryRun === true };
+}
+
+export function instanceIdInput(input: Record<string, unknown>): string {
+  const id = input.instanceId;
+  if (typeof id !== 'string' || !INSTANCE_ID.test(id)) throw new Refused(`instanceId (${JSON.stringify(id)}) must be an EC2 instance id such as i-0123456789abcdef0`);
+  return id;
+}
+
+export function reasonInput(input: Record<string, unknown>): string {
+  const reason = input.reason;
+  if (typeof reason !== 'string' || reason.trim().length < 3 || reason.length > 512) throw new Refused(`reason (${JSON.stringify(reason)}) must say why, in 3 to 512 characters`);
+  return reason.trim();
+}
+
+/** The fleet named in the input, or a refusal listing this environment's fleets. */
+export function fleetInput(settings: RunbookSettings, input: Record<string, unknown>): [string, RunbookFleet] {
+  const name = input.fleet;
+  const fleet = typeof name === 'string' ? settings.fleets[name] : undefined;
+  if (!fleet) throw new Refused(`fleet (${JSON.stringify(name)}) is not a fleet of environment "${settings.environment}"; its fleets are ${Object.keys(settings.fleets).join(', ')}`);
+  return [name as string, fleet];
+}
+
+/** The fleet an instance belongs to, or a refusal when it is not in one of this environment's groups. */
+export async function fleetOfInstance(settings: RunbookSettings, admin: FleetAdmin, instanceId: string): Promise<{ fleet: string; groupName: string; lifecycleState: string }> {
+  const found = (await admin.groupsOf([instanceId])).get(instanceId);
+  if (!found) throw new Refused(`instance ${instanceId} is not in any Auto Scaling group`);
+  const fleet = Object.entries(settings.fleets).find(([, f]) => f.groupName === found.groupName)?.[0];
+  if (!fleet) throw new Refused(`instance ${instanceId} belongs to group ${found.groupName}, which is not a fleet of environment "${settings.environment}"`);
+  return { fleet, ...found };
+}
+
+/** One audit line per request, whatever its outcome: who asked what, and what happened. */
+export function audit(log: ControllerLog, runbook: string, input: unknown, outcome: Record<string, unknown>): void {
+  log.info('runbook request', { runbook, input, ...outcome });
+}
+
+/** Wraps a runbook: validates the common input, audits, turns refusals into a clear error. */
+export function runbook<R extends Record<string, unknown>>(name: string, log: ControllerLog, body: (input: Record<string, unknown>, common: CommonInput) => Promise<R>) {
+  return async (event: unknown): Promise<R & { ok: true; dryRun: boolean }> => {
+    try {
+      const input = objectInput(event);
+      const common = commonInput(input);
+      const result = await body(input, common);
+      audit(log, name, event, { requestedBy: common.requestedBy, dryRun: common.dryRun, result });
+      return { ok: true, dryRun: common.dryRun, ...result };
+    } catch (e) {
+      audit(log, name, event, { refused: e instanceof Refused, error: (e as Error).message });
+      throw e;
+    }
+  };
+}
+
+/** Makes a group's scale-in protection match its holds. Returns what changed. */
+export async function applyHolds(admin: FleetAdmin, store: DrainStore, groupName: string, now: number): Promise<{ held: boolean; changed: number }> {
+  const holds = holdsInForce(await store.listHolds(), groupName, now);
+  const [group] = await admin.describeGroups([groupName]);
+  if (!group) throw new Error(`group ${groupName} not found`);
+  const plan = protectionPlan(group, holds.length > 0);
+  if (plan.needed) await admin.setScaleInProtection(groupName, plan.instanceIds, plan.protect);
+  return { held: holds.length > 0, changed: plan.instanceIds.length };
+}
+
+/** Parses RUNBOOK_SETTINGS (written by the stack); a malformed value stops the function at load. */
+export function parseRunbookSettings(json: string, parseSources: (json: string) => Pick<RunbookSettings, 'policy' | 'taskSource'>): RunbookSettings {
+  const raw = JSON.parse(json);
+  const str = (field: string, v: unknown) => {
+    if (typeof v !== 'string' || v === '') throw new Error(`runbook settings: ${field} (${JSON.stringify(v)}) must be a non-empty string`);
+    return v;
+  };
+  const fleets: Record<string, RunbookFleet> = {};
+  for (const [name, f] of Object.entries<any>(raw.fleets ?? {})) {
+    fleets[name] = {
+      groupName: str(`fleets.${name}.groupName`, f.groupName),
+      applicationName: str(`fleets.${name}.applicationName`, f.applicationName),
+      deploymentGroupName: str(`fleets.${name}.deploymentGroupName`, f.deploymentGroupName),
+      drainTimeoutSeconds: Number(f.drainTimeoutSeconds),
+      heartbeatTimeoutSeconds: Number(f.heartbeatTimeoutSeconds),
+    };
+  }
+  if (Object.keys(fleets).length === 0) throw new Error('runbook settings: fleets must name at least one fleet');
+  return { environment: str('environment', raw.environment), hookName: str('hookName', raw.hookName), revisionBucket: str('revisionBucket', raw.revisionBucket), fleets, ...parseSources(json) };
+}
