@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+/**
+ * Query simulation: `npm run workload -- <command>`
+ *
+ *   signature                       JSON lines with a "query" field on stdin → one JSON line each with "signature" and "id"
+ *   analyze HISTORY [--plan FILE] [--queries N] [--compress F] [--json]
+ *                                   cluster summary of a query history; writes a plan (default workload-plan.json)
+ *   trace PLAN [--out FILE]         the plan as a simulator trace (CSV arrival,duration_s,slots)
+ *   replay PLAN --target trino|postgres --url URL [--user U] [--concurrency N] [--speed F] [--json]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { formatTrace } from '../sim/trace';
+import { parseHistory } from '../workload/history';
+import { Plan, buildPlan, clusterHistory, planToTrace, validatePlan } from '../workload/plan';
+import { PostgresTarget, ReplayTarget, TrinoTarget, replay } from '../workload/replay';
+import { signatureOf } from '../workload/signature';
+
+function fail(message: string, code = 2): never {
+  console.error(`workload: ${message}`);
+  process.exit(code);
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    fail(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  }
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) fail(`--${name} (${value}) must be a positive number`);
+  return n;
+}
+
+async function signature(): Promise<void> {
+  let line = 0;
+  let bad = 0;
+  for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    line++;
+    if (text.trim() === '') continue;
+    let input: any;
+    try {
+      input = JSON.parse(text);
+      if (typeof input?.query !== 'string') throw new Error('no "query" string field');
+      process.stdout.write(`${JSON.stringify({ ...input, ...signatureOf(input.query) })}\n`);
+    } catch (e) {
+      bad++;
+      // One line out per line in, so outputs stay aligned with inputs.
+      process.stdout.write(`${JSON.stringify({ line, error: (e as Error).message })}\n`);
+    }
+  }
+  if (bad > 0) console.error(`workload signature: ${bad} of ${line} lines could not be read (see their "error")`);
+}
+
+function analyze(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { plan: { type: 'string', default: 'workload-plan.json' }, queries: { type: 'string' }, compress: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const path = positionals[0] ?? fail('usage: analyze HISTORY [--plan FILE] [--queries N] [--compress F]');
+  const history = parseHistory(read(path));
+  for (const p of history.problems) console.error(`${path}:${p.line}: ${p.reason}`);
+  if (history.records.length === 0) fail(`${path}: no query could be read`);
+  const clustered = clusterHistory(history.records);
+  const n = Math.round(positiveNumber('queries', values.queries, history.records.length));
+  const compress = positiveNumber('compress', values.compress, 1);
+  const plan = buildPlan(history.records, clustered, n, compress, path);
+  writeFileSync(values.plan!, JSON.stringify(plan, null, 1));
+  const summary = { history: path, format: history.format, records: history.records.length + history.problems.length, read: history.records.length, skipped: history.problems.length, unparseableSql: clustered.unparseable, clusters: clustered.clusters.length, plan: { file: values.plan, queries: plan.queries.length, compress } };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...summary, topClusters: clustered.clusters.slice(0, 20) })}\n`);
+    return;
+  }
+  console.log(`${path} (${history.format}): ${summary.read} queries read, ${summary.skipped} records skipped, ${summary.unparseableSql} with SQL that does not tokenize; ${summary.clusters} clusters`);
+  console.log('');
+  console.log(`${'cluster'.padEnd(14)}${'count'.padStart(8)}${'share'.padStart(8)}${'p50 s'.padStart(9)}${'p95 s'.padStart(9)}${'cpu s'.padStart(10)}  signature`);
+  for (const c of clustered.clusters.slice(0, 20)) {
+    console.log(`${c.id.padEnd(14)}${String(c.count).padStart(8)}${(c.share * 100).toFixed(1).padStart(7)}%${c.durationP50S.toFixed(2).padStart(9)}${c.durationP95S.toFixed(2).padStart(9)}${c.cpuSecondsTotal.toFixed(0).padStart(10)}  ${c.signature.length > 90 ? `${c.signature.slice(0, 89)}…` : c.signature}`);
+  }
+  if (clustered.clusters.length > 20) console.log(`… and ${clustered.clusters.length - 20} more clusters`);
+  console.log(`\nPlan: ${plan.queries.length} queries over ${(plan.queries[plan.queries.length - 1]?.at ?? 0).toFixed(0)} s (compress ${compress}) written to ${values.plan}`);
+}
+
+/** A plan file, validated; a bad one is one message and exit 2. */
+function readPlan(path: string): Plan {
+  try {
+    return validatePlan(JSON.parse(read(path)));
+  } catch (e) {
+    fail(`${path}: ${(e as Error).message}`);
+  }
+}
+
+function trace(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string', default: 'workload-trace.csv' } } });
+  const plan = readPlan(positionals[0] ?? fail('usage: trace PLAN [--out FILE]'));
+  writeFileSync(values.out!, formatTrace(planToTrace(plan)));
+  console.log(`${values.out} (${plan.queries.length} queries): run it with npm start -- --trace ${values.out}`);
+}
+
+async function replayCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { target: { type: 'string' }, url: { type: 'string' }, user: { type: 'string', default: 'graceful-autoscaler' }, concurrency: { type: 'string' }, speed: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const plan = readPlan(positionals[0] ?? fail('usage: replay PLAN --target trino|postgres --url URL'));
+  if (!values.url) fail('--url is required (http://host:8080 for trino, postgres://user@host/db for postgres)');
+  const concurrency = Math.round(positiveNumber('concurrency', values.concurrency, 8));
+  const speed = positiveNumber('speed', values.speed, 1);
+  let target: ReplayTarget;
+  if (values.target === 'trino') target = new TrinoTarget(values.url, values.user!);
+  else if (values.target === 'postgres') target = new PostgresTarget(values.url, concurrency);
+  else fail(`--target (${values.target}) must be trino or postgres`);
+  const tty = process.stderr.isTTY;
+  const report = await replay(plan, target, {
+    concurrency,
+    speed,
+    onProgress: tty ? (done, total) => process.stderr.write(`\rreplaying ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+  }).finally(() => target.close());
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    console.log(`${report.queries} queries against ${report.target} in ${report.wallS} s, ${report.errors} errors, start lag p95 ${report.startLagP95S} s`);
+    console.log(`${'cluster'.padEnd(14)}${'queries'.padStart(9)}${'errors'.padStart(8)}${'p50 s'.padStart(9)}${'p95 s'.padStart(9)}${'history p50 s'.padStart(15)}`);
+    for (const c of report.clusters) console.log(`${c.cluster.padEnd(14)}${String(c.queries).padStart(9)}${String(c.errors).padStart(8)}${c.latencyP50S.toFixed(3).padStart(9)}${c.latencyP95S.toFixed(3).padStart(9)}${c.plannedP50S.toFixed(2).padStart(15)}`);
+    for (const e of report.firstErrors) console.log(`error (${e.cluster}): ${e.error}`);
+  }
+  if (report.errors > 0) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'signature':
+      return signature();
+    case 'analyze':
+      return analyze(rest);
+    case 'trace':
+      return trace(rest);
+    case 'replay':
+      return replayCommand(rest);
+    default:
+      fail('usage: workload signature | analyze HISTORY | trace PLAN | replay PLAN --target trino|postgres --url URL');
+  }
+}
+
+main().catch((e) => fail(String(e?.stack ?? e), 1));
