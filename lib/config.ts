@@ -37,11 +37,11 @@ export type DeploymentConfigInput = NamedDeploymentConfig | { readonly minimumHe
 export type NetworkInput =
   | {
       readonly kind: 'create';
-      /** @default DEFAULT_VPC_CIDR */
+      /** @default '10.40.0.0/16' (DEFAULT_VPC_CIDR) */
       readonly cidr?: string;
-      /** @default DEFAULT_MAX_AZS */
+      /** @default 3 (DEFAULT_MAX_AZS) */
       readonly maxAzs?: number;
-      /** @default DEFAULT_NAT_GATEWAYS */
+      /** @default 1 (DEFAULT_NAT_GATEWAYS) */
       readonly natGateways?: number;
     }
   | {
@@ -77,15 +77,15 @@ export interface FleetInput {
   readonly maxCapacity: number;
   /** @default unset: Auto Scaling keeps the current size across deploys */
   readonly desiredCapacity?: number;
-  /** @default DEFAULT_TARGET_CPU_PERCENT */
+  /** @default 40 (WorkerFleet's DEFAULT_TARGET_CPU_PERCENT) */
   readonly targetCpuPercent?: number;
-  /** @default DEFAULT_INSTANCE_WARMUP */
+  /** @default '5m' (WorkerFleet's DEFAULT_INSTANCE_WARMUP) */
   readonly instanceWarmup?: DurationText;
-  /** @default DEFAULT_DRAIN_TIMEOUT */
+  /** @default '10m' (WorkerFleet's DEFAULT_DRAIN_TIMEOUT) */
   readonly drainTimeout?: DurationText;
-  /** @default DEFAULT_DEPLOYMENT_CONFIG */
+  /** @default 'OneAtATime' (DEFAULT_DEPLOYMENT_CONFIG) */
   readonly deploymentConfig?: DeploymentConfigInput;
-  /** @default DEFAULT_ROOT_VOLUME_GIB */
+  /** @default 50 (WorkerFleet's DEFAULT_ROOT_VOLUME_SIZE) */
   readonly rootVolumeGiB?: number;
   /** @default on-demand only */
   readonly spot?: SpotInput;

@@ -197,6 +197,17 @@ export class DrainController extends Construct {
     this.attachTerminationPolicy(props);
   }
 
+  /**
+   * Table actions, plus the table's customer-managed key: Table.grant() grants only the DynamoDB actions,
+   * and a call without the key fails with AccessDenied (DynamoDB developer guide, "Using customer managed
+   * keys"). Reads need Decrypt and DescribeKey; writes also Encrypt, ReEncrypt and GenerateDataKey.
+   */
+  grantTable(fn: iam.IGrantable, ...actions: string[]): void {
+    this.table.grant(fn, ...actions);
+    const readOnly = actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:GetItem');
+    this.table.encryptionKey!.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']));
+  }
+
   /** Least privilege: reads where AWS allows no scoping, lifecycle writes only on our groups. */
   private grantControllerAccess(props: DrainControllerProps): void {
     const drainFunctions = [this.eventFunction, this.sweepFunction];
@@ -207,7 +218,7 @@ export class DrainController extends Construct {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'], resources: groupArns }),
       );
-      this.table.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
+      this.grantTable(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
     }
     const c = props.controller;
     const readers: lambda.IFunction[] = [...drainFunctions, this.terminationPolicyFunction];

@@ -75,6 +75,24 @@ export class FleetStack extends Stack {
       }),
     );
 
+    // Services that write into resources encrypted with this key: EventBridge (the alarm topic and the
+    // controller's queue) and CloudWatch alarms (the topic). Whatever the topic, created or imported.
+    // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics".)
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      this.key.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
+
+    // CloudWatch Logs encrypts every log group of this stack (flow logs, function logs) with the key,
+    // scoped to this account's log groups in this region (CloudWatch Logs user guide, "Encrypt log data
+    // in CloudWatch Logs using AWS KMS"). Without it a log group fails to create.
+    this.key.grantEncryptDecrypt(
+      new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`, {
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+
     this.vpc = this.createNetwork(config);
     this.alarmTopic = this.createAlarmTopic(config);
     this.revisionBucket = this.createRevisionBucket();
@@ -181,20 +199,6 @@ export class FleetStack extends Stack {
         { name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
       ],
     });
-    // CloudWatch Logs needs the key, scoped to this account's log groups in this region
-    // (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
-    this.key.grantEncryptDecrypt(
-      new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`, {
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }) },
-        },
-      }),
-    );
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       retention: FLOW_LOG_RETENTION,
       encryptionKey: this.key,
@@ -223,11 +227,6 @@ export class FleetStack extends Stack {
       masterKey: this.key,
       enforceSSL: true,
     });
-    // EventBridge publishes fleet failures to the topic; with a customer-managed key it needs the
-    // key too (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
-    this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    // CloudWatch alarms publish to the encrypted topic too (same guide).
-    this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     for (const email of config.notifications.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
   }

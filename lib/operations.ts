@@ -138,23 +138,23 @@ export class Operations extends Construct {
   private grantRunbooks(): void {
     const r = this.runbooks;
     const groupArns = this.props.fleets.map((f) => f.fleet.autoScalingGroup.autoScalingGroupArn);
-    const table = this.props.controller.table;
+    const controller = this.props.controller;
     const all = [...Object.values(r), this.guard];
     for (const fn of all) {
       // Describe* has no resource-level permissions (Service Authorization Reference, Auto Scaling).
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
     }
-    for (const fn of [r['fleet-status'], r['force-complete'], r['extend-drain'], r['pause-scaling'], r['resume-scaling'], this.guard]) table.grant(fn, 'dynamodb:Query');
+    for (const fn of [r['fleet-status'], r['force-complete'], r['extend-drain'], r['pause-scaling'], r['resume-scaling'], this.guard]) controller.grantTable(fn, 'dynamodb:Query');
     for (const fn of [r['fleet-status'], r['force-complete']]) {
       if (this.props.taskSource.kind === 'metric') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       else fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     }
     r['drain-instance'].addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resources: groupArns }));
     r['force-complete'].addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction'], resources: groupArns }));
-    table.grant(r['force-complete'], 'dynamodb:PutItem', 'dynamodb:DeleteItem');
-    table.grant(r['extend-drain'], 'dynamodb:UpdateItem');
+    controller.grantTable(r['force-complete'], 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    controller.grantTable(r['extend-drain'], 'dynamodb:UpdateItem');
     for (const fn of [r['pause-scaling'], r['resume-scaling'], this.guard]) {
-      table.grant(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+      controller.grantTable(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceProtection', 'autoscaling:UpdateAutoScalingGroup'], resources: groupArns }));
     }
     // CreateDeployment needs the group, its config and the application's revisions (CodeDeploy permissions reference).
@@ -172,6 +172,8 @@ export class Operations extends Construct {
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only Describe*, GetMetricData, DescribeInstances, X-Ray and ENI actions, which support no resource-level permissions.' },
         { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.' },
         { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The AWS-maintained minimum for function logs.' },
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK only, which encrypts the drain table the runbook writes." },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, for writes to the encrypted drain table." },
         ...groupArns.map((arn) => ({ id: `AwsSolutions-IAM5[${nagResourceFinding(stack, arn)}]`, reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins it to our group.' })),
       );
     }

@@ -139,3 +139,24 @@ test('variant: SSM stop is scoped to the environment tag; Trino counting opens t
   expect(settings).toContain('trino-graceful-shutdown');
   expect(settings).toContain('"idleReadings\\":2');
 });
+
+test('every function that touches the drain table may use its customer-managed key, or DynamoDB refuses it', () => {
+  const keyId = prod.getLogicalId(prod.key.node.defaultChild as never);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+  const tableUsers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('"dynamodb:'));
+  expect(tableUsers.length).toBeGreaterThanOrEqual(8); // event, sweep, six runbooks and the guard share roles per function
+  for (const p of tableUsers) {
+    const statements = p.Properties.PolicyDocument.Statement as any[];
+    const writes = statements.some((st) => [st.Action].flat().some((a: string) => /dynamodb:(PutItem|UpdateItem|DeleteItem)/.test(a)));
+    const kms = statements.filter((st) => JSON.stringify(st.Resource).includes(keyId)).flatMap((st) => [st.Action].flat());
+    expect(kms).toEqual(expect.arrayContaining(writes ? ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:Encrypt'] : ['kms:Decrypt']));
+  }
+});
+
+test('EventBridge may use the key for the encrypted queue even when the alarm topic is imported', () => {
+  const input = { ...environments.dev, notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } };
+  const [stack] = buildApp(makeApp(), { environments: { imported: input }, policyChecks: false });
+  const key = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0];
+  const principals = (key.Properties.KeyPolicy.Statement as any[]).map((st) => JSON.stringify(st.Principal));
+  expect(principals.some((p) => p.includes('events.amazonaws.com'))).toBe(true);
+});

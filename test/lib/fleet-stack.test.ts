@@ -168,6 +168,15 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     });
   });
 
+  test('the key lets CloudWatch Logs, EventBridge and alarms use it: every encrypted log group, queue and topic works', () => {
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0];
+    const principals = JSON.stringify((key.Properties.KeyPolicy.Statement as any[]).map((st) => st.Principal));
+    expect(principals).toMatch(/logs\.(", \{"Ref":"AWS::Region"\}, "|[a-z0-9-]+)\.amazonaws\.com|"logs\.",\{"Ref":"AWS::Region"\}/);
+    expect(principals).toContain('events.amazonaws.com');
+    expect(principals).toContain('cloudwatch.amazonaws.com');
+    for (const lg of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(lg.Properties.KmsKeyId).toBeDefined();
+  });
+
   test('alarm topic encrypted with the CMK, with the configured subscriptions', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::SNS::Subscription', config.notifications.emails.length);
