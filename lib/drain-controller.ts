@@ -175,8 +175,9 @@ export class DrainController extends Construct {
       description: `graceful-autoscaler ${props.environmentName}: re-check every waiting instance each minute`,
       timeout: SWEEP_FUNCTION_TIMEOUT,
       environment: controllerEnvironment,
-      // One sweep at a time; a failed one is not retried, the next one is a minute away.
-      reservedConcurrentExecutions: 1,
+      // A failed sweep is not retried: the next one is a minute away. No reserved concurrency: overlapping
+      // sweeps are safe (every write is conditional) and the 55 s timeout keeps them apart anyway, while a
+      // reservation fails the deploy in accounts with Lambda's minimum quota (10 must stay unreserved).
       retryAttempts: 0,
     });
     new events.Rule(this, 'Sweep', {
