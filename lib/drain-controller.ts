@@ -256,14 +256,6 @@ export class DrainController extends Construct {
     for (const fn of [...drainFunctions, this.terminationPolicyFunction]) {
       Validations.of(fn).acknowledge(
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only Describe*/GetMetricData, X-Ray and ENI actions, which support no resource-level permissions; lifecycle writes are scoped to our groups.' },
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-          reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.',
-        },
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'The AWS-maintained minimum for function logs.',
-        },
         { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, which encrypts the drain table and queues; granted by CDK for that key only.' },
         { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Re-encryption under this environment\'s CMK only, as CDK grants for encrypted queues and tables.' },
         {

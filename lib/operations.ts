@@ -170,8 +170,6 @@ export class Operations extends Construct {
     for (const fn of all) {
       Validations.of(fn).acknowledge(
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only Describe*, GetMetricData, DescribeInstances, X-Ray and ENI actions, which support no resource-level permissions.' },
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.' },
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The AWS-maintained minimum for function logs.' },
         { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK only, which encrypts the drain table the runbook writes." },
         { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, for writes to the encrypted drain table." },
         ...groupArns.map((arn) => ({ id: `AwsSolutions-IAM5[${nagResourceFinding(stack, arn)}]`, reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins it to our group.' })),
