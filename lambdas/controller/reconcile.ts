@@ -133,7 +133,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
       samples = mergeReadings(record.readings, observed.readings, settings.policy.idleReadings + 1);
       if (observed.readings.length > 0) await store.saveReadings(record.instanceId, samples);
     }
-    const decision = decideDrain(stateOf(record), { readings: samples, drainedAt: observed.drainedAt }, now, settings.policy);
+    const decision = decideDrain(record, { readings: samples, drainedAt: observed.drainedAt }, now, settings.policy);
     decisions.set(record.instanceId, decision);
     const instance = { instanceId: record.instanceId, groupName: record.groupName };
 
@@ -180,7 +180,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     metrics.gauge('InstancesDraining', still.length, 'Count');
     metrics.gauge('OldestDrainAgeSeconds', still.length ? (now - Math.min(...still.map((r) => r.waitStartedAt))) / 1000 : 0, 'Seconds');
     // Drains that should have been forced by now (deadline + two sweeps) yet still wait: the alarm's signal.
-    metrics.gauge('DrainsPastDeadline', still.filter((r) => now > effectiveDeadline(stateOf(r)) + FORCE_MARGIN_SECONDS * 1000).length, 'Count');
+    metrics.gauge('DrainsPastDeadline', still.filter((r) => now > effectiveDeadline(r) + FORCE_MARGIN_SECONDS * 1000).length, 'Count');
   }
 
   if (deferred > 0) log.warn('time budget spent; instances deferred to the next pass', { deferred });
@@ -201,16 +201,6 @@ function newRecord(deps: ControllerDeps, w: WaitingInstance, waitStartedAt: numb
     stopSentAt: deps.workerControl.kind === 'agent' ? waitStartedAt : undefined,
     heartbeats: 0,
     readings: [],
-  };
-}
-
-function stateOf(r: DrainRecord) {
-  return {
-    waitStartedAt: r.waitStartedAt,
-    deadlineAt: r.deadlineAt,
-    hookExpiresAt: r.hookExpiresAt,
-    heartbeatTimeoutSeconds: r.heartbeatTimeoutSeconds,
-    stopSentAt: r.stopSentAt,
   };
 }
 
