@@ -1,7 +1,6 @@
 /** Dependencies of the event and sweep functions, built once per container. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { AutoScalingFleet } from '../aws/auto-scaling-fleet';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { DynamoDrainStore } from '../aws/dynamo-drain-store';
@@ -17,7 +16,11 @@ const settings = loadSettings(env.CONTROLLER_SETTINGS);
 function buildWorkerControl(): WorkerControl {
   const control = settings.workerControl;
   if (control.kind === 'agent') return new AgentWorkerControl();
-  if (control.kind === 'ssm') return new SsmWorkerControl(new SSMClient(RETRY_SETTINGS), control.commands);
+  if (control.kind === 'ssm') {
+    // Required where used (see runtime.ec2Details): the SSM client loads only when SSM stops the workers.
+    const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    return new SsmWorkerControl(new SSMClient(RETRY_SETTINGS), control.commands);
+  }
   return new TrinoWorkerControl(ec2Details(), control);
 }
 

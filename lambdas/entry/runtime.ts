@@ -5,10 +5,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchTaskCounts } from '../aws/cloudwatch-task-counts';
-import { Ec2InstanceDetails } from '../aws/ec2-instance-details';
 import { TrinoTaskCounts } from '../aws/trino-worker';
 import { ControllerSettings, TerminationPolicySettings, parseControllerSettings } from '../domain/settings';
 import { ControllerLog, ControllerMetrics, InstanceDetails, TaskCounts } from '../ports';
@@ -57,8 +55,16 @@ export function buildTaskCounts(settings: TerminationPolicySettings, instanceDet
 }
 
 let details: InstanceDetails | undefined;
-/** One EC2-backed InstanceDetails per container, created on first use. */
+/**
+ * One EC2-backed InstanceDetails per container, created on first use. The EC2 client is required here,
+ * not imported at the top: esbuild defers a required module's evaluation to the call, so functions whose
+ * configuration never asks for instance details do not pay the EC2 client's load at cold start.
+ */
 export function ec2Details(): InstanceDetails {
-  details ??= new Ec2InstanceDetails(new EC2Client(RETRY_SETTINGS));
+  if (!details) {
+    const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+    const { Ec2InstanceDetails } = require('../aws/ec2-instance-details') as typeof import('../aws/ec2-instance-details');
+    details = new Ec2InstanceDetails(new EC2Client(RETRY_SETTINGS));
+  }
   return details;
 }
