@@ -126,7 +126,6 @@ interface Run {
 
 interface Instance {
   readonly id: string;
-  readonly seq: number;
   state: 'pending' | 'InService' | 'Terminating:Wait' | 'Terminated';
   readonly launchedAt: number;
   warmUntil: number;
@@ -138,7 +137,6 @@ interface Instance {
   history: { t: number; busy: number }[];
   busySlotSeconds: number;
   lastChange: number;
-  everWaitedPastDeadline?: boolean;
 }
 
 type Event =
@@ -320,7 +318,6 @@ class FleetSimulation {
   private launch(at: number, immediate = false): void {
     const instance: Instance = {
       id: `i-${(this.seq++).toString(16).padStart(17, '0')}`,
-      seq: this.seq,
       state: 'pending',
       launchedAt: at * 1000,
       warmUntil: 0,

@@ -7,11 +7,12 @@ import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { AgentWorkerControl, SsmWorkerControl } from '../aws/ssm-worker-control';
 import { TrinoWorkerControl } from '../aws/trino-worker';
 import { ControllerDeps } from '../controller/reconcile';
+import { parseControllerSettings } from '../domain/settings';
 import { WorkerControl } from '../ports';
-import { buildTaskCounts, controllerLog, controllerMetrics, ec2Details, loadSettings, readEnvironment } from './runtime';
+import { buildTaskCounts, controllerLog, controllerMetrics, ec2Details, readEnvironment } from './runtime';
 
 export const env = readEnvironment(['CONTROLLER_SETTINGS', 'DRAIN_TABLE_NAME', 'DEAD_LETTER_QUEUE_URL'] as const);
-const settings = loadSettings(env.CONTROLLER_SETTINGS);
+const settings = parseControllerSettings(env.CONTROLLER_SETTINGS);
 
 function buildWorkerControl(): WorkerControl {
   const control = settings.workerControl;

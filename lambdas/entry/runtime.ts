@@ -8,7 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchTaskCounts } from '../aws/cloudwatch-task-counts';
 import { TrinoTaskCounts } from '../aws/trino-worker';
-import { ControllerSettings, TerminationPolicySettings, parseControllerSettings } from '../domain/settings';
+import { TerminationPolicySettings } from '../domain/settings';
 import { ControllerLog, ControllerMetrics, InstanceDetails, TaskCounts } from '../ports';
 
 /** Reads the named variables once; a missing one stops the function at load, loudly. */
@@ -16,10 +16,6 @@ export function readEnvironment<K extends string>(names: readonly K[]): Record<K
   const missing = names.filter((n) => !process.env[n]);
   if (missing.length > 0) throw new Error(`missing environment variables: ${missing.join(', ')}`);
   return Object.fromEntries(names.map((n) => [n, process.env[n]!])) as Record<K, string>;
-}
-
-export function loadSettings(json: string): ControllerSettings {
-  return parseControllerSettings(json);
 }
 
 export const logger = new Logger();
