@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseLifecycleEvent } from '../domain/lifecycle-event';
-import { ControllerDeps, ReconcileSummary, reconcile } from '../controller/reconcile';
+import { ControllerDeps, reconcile } from '../controller/reconcile';
 import { DeadLetters } from '../ports';
 import { SWEEP_SAFETY_MARGIN_MS } from './drain-sweep';
 
@@ -15,7 +15,7 @@ export interface DrainEventsDeps extends ControllerDeps {
  * Reports partial batch failures so only what failed to process is redelivered.
  */
 export function makeDrainEventsHandler(deps: DrainEventsDeps) {
-  return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse & { summary?: ReconcileSummary }> => {
+  return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const failures = new Set<string>();
     const relevant = new Map<string, { groupName: string; time: number; messageIds: string[] }>();
 
@@ -50,19 +50,19 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
     if (relevant.size === 0) return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
 
     const candidates = [...relevant].map(([instanceId, r]) => ({ instanceId, groupName: r.groupName }));
-    let summary: ReconcileSummary | undefined;
     try {
       const waiting = await deps.fleet.filterWaiting(candidates);
       for (const c of candidates) {
         if (!waiting.some((w) => w.instanceId === c.instanceId)) deps.log.info('instance no longer waiting; late or duplicate event', c);
       }
       const stopBy = context ? deps.now() + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MARGIN_MS : undefined;
-      summary = await reconcile(deps, waiting, { sweep: false, stopBy, waitStartedAt: new Map([...relevant].map(([id, r]) => [id, r.time])) });
+      await reconcile(deps, waiting, { sweep: false, stopBy, waitStartedAt: new Map([...relevant].map(([id, r]) => [id, r.time])) });
     } catch (e) {
       // Whole-pass failure (Auto Scaling or the store unreachable): redeliver these events; the sweep also covers them.
       deps.log.error('event pass failed; events left for redelivery', { error: String((e as Error)?.message ?? e) });
       for (const r of relevant.values()) r.messageIds.forEach((id) => failures.add(id));
     }
-    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })), summary };
+    // Exactly the documented partial-batch response (Lambda developer guide, "Reporting batch item failures").
+    return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
