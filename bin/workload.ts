@@ -37,6 +37,12 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+function wholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(value)) fail(`--${name} (${value}) must be a whole number >= 1`);
+  return Number(value);
+}
+
 async function signature(): Promise<void> {
   let line = 0;
   let bad = 0;
@@ -64,7 +70,7 @@ function analyze(args: string[]): void {
   for (const p of history.problems) console.error(`${path}:${p.line}: ${p.reason}`);
   if (history.records.length === 0) fail(`${path}: no query could be read`);
   const clustered = clusterHistory(history.records);
-  const n = Math.round(positiveNumber('queries', values.queries, history.records.length));
+  const n = wholeNumber('queries', values.queries, history.records.length);
   const compress = positiveNumber('compress', values.compress, 1);
   const plan = buildPlan(history.records, clustered, n, compress, path);
   writeFileSync(values.plan!, JSON.stringify(plan, null, 1));
@@ -107,7 +113,7 @@ async function replayCommand(args: string[]): Promise<void> {
   });
   const plan = readPlan(positionals[0] ?? fail('usage: replay PLAN --target trino|postgres --url URL'));
   if (!values.url) fail('--url is required (http://host:8080 for trino, postgres://user@host/db for postgres)');
-  const concurrency = Math.round(positiveNumber('concurrency', values.concurrency, 8));
+  const concurrency = wholeNumber('concurrency', values.concurrency, 8);
   const speed = positiveNumber('speed', values.speed, 1);
   let target: ReplayTarget;
   if (values.target === 'trino') target = new TrinoTarget(values.url, values.user!);

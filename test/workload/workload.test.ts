@@ -237,6 +237,14 @@ describe('the CLI', () => {
     expect(trace.queries).toHaveLength(100);
   }, 60_000);
 
+  test('a fractional --queries or --concurrency is refused with a message, not a stack trace', async () => {
+    const csv = join(dir, 'small.csv');
+    writeFileSync(csv, 'arrival,duration_s,query\n0,1,SELECT 1\n');
+    const refused = await run(tsx, [cli, 'analyze', csv, '--plan', join(dir, 'p.json'), '--queries', '0.4']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('workload: --queries (0.4) must be a whole number >= 1');
+  }, 60_000);
+
   test('signature: JSON lines in, one JSON line out per line with signature and id', async () => {
     const child = execFile(tsx, [cli, 'signature']);
     let out = '';
