@@ -49,7 +49,7 @@ async function runCase(instances: number, groups: number) {
   const groupNames = Array.from({ length: groups }, (_, g) => `fleet-${g}-asg`);
   const settings: ControllerSettings = {
     hookName: 'graceful-autoscaler-drain',
-    groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720 }])),
+    groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720, shutdownGraceSeconds: 120 }])),
     policy: DEFAULT_DRAIN_POLICY,
     writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? DEFAULT_WRITE_CONCURRENCY),
     stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../sim/fleet-sim';
 import { oracle } from '../sim/oracle';
-import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary } from '../sim/report';
+import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
 import { Query, formatTrace, generateTrace, parseTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     faults: args.faults!,
   };
   const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
-  const violated = invariants.some((i) => i!.terminatedBusyBeforeDeadline + i!.waitingPastDeadline + i!.completedTwiceWithEffect > 0);
+  const violated = invariants.some((i) => violations(i!).length > 0);
 
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ scenario, runs, timeoutSweep })}\n`);

@@ -3,6 +3,7 @@
  * the AWS SDK; sim/ implements them in memory. The controller logic is written once against these.
  */
 import type { TaskReading } from './domain/drain';
+import type { DrainedBy } from './domain/drain-report';
 
 /** An instance in Terminating:Wait in one of our groups. */
 export interface WaitingInstance {
@@ -60,6 +61,10 @@ export interface DrainRecord {
   readonly heartbeats: number;
   /** Samples kept for task sources without history. */
   readonly readings: readonly TaskReading[];
+  /** When the controller accepted the worker's own verified report that it is drained. */
+  readonly drainedAt?: number;
+  /** What the report said made it drained. */
+  readonly drainedBy?: DrainedBy;
 }
 
 /** A finished drain, kept for operators and metrics. */
@@ -92,6 +97,8 @@ export interface DrainStore {
   markStopSent(instanceId: string, at: number): Promise<void>;
   recordHeartbeat(instanceId: string, at: number, hookExpiresAt: number): Promise<void>;
   saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void>;
+  /** Records a verified drain report, once; false if the drain is not active or already has one. */
+  markDrained(instanceId: string, at: number, drainedBy: DrainedBy): Promise<boolean>;
   /** Moves the drain to history; false if another invocation finished it first. */
   finish(record: DrainRecord, result: DrainResult): Promise<boolean>;
   /** Moves an active drain's deadline; false if the drain is no longer active. */
@@ -155,9 +162,11 @@ export type ControllerCounter =
   | 'LeftWait'
   | 'InstanceErrors'
   | 'IgnoredEvents'
-  | 'MalformedEvents';
+  | 'MalformedEvents'
+  | 'DrainReports'
+  | 'RejectedReports';
 
-export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds' | 'DrainsPastDeadline';
+export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds' | 'DrainsPastDeadline' | 'DrainedToCompletedSeconds';
 
 /** Structured logging. */
 export interface ControllerLog {

@@ -6,7 +6,8 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { ControllerDeps } from '../lambdas/controller/reconcile';
-import { DEFAULT_DRAIN_POLICY, TaskReading } from '../lambdas/domain/drain';
+import { DEFAULT_DRAIN_POLICY, TaskReading, TRINO_DEFAULT_GRACE_SECONDS } from '../lambdas/domain/drain';
+import { formatDrainReport } from '../lambdas/domain/drain-report';
 import { FORCE_MARGIN_SECONDS, heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
 import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
@@ -27,6 +28,8 @@ const HOOK = 'graceful-autoscaler-drain';
 const GROUP = 'sim-workers';
 const ZONE = 'sim-1a';
 const AGENT_PERIOD = AGENT_TASK_METRIC.periodSeconds;
+/** The simulated workers' instance-profile role id: SQS stamps reports with `<role id>:<instance id>`. */
+const WORKER_ROLE_ID = 'AROASIMULATEDWORKER01';
 
 export interface FaultOptions {
   /** Share of Auto Scaling and store calls answered with throttling or a 5xx. */
@@ -50,8 +53,17 @@ export interface SimOptions {
   readonly launchDelaySeconds: number;
   readonly warmupSeconds: number;
   readonly drainTimeoutSeconds: number;
-  /** From the wait starting until the worker refuses new work: the agent's poll plus the coordinator noticing. */
+  /**
+   * Trino's `shutdown.grace-period`: after `SHUTTING_DOWN` the worker keeps serving this long, then waits for
+   * its tasks, sleeps it again and exits. The controller counts no reading inside it towards idle.
+   */
   readonly shutdownGraceSeconds: number;
+  /** The agent's lifecycle loop: how often it asks IMDS for the target lifecycle state and checks the drain. */
+  readonly agentPollSeconds: number;
+  /** How often Trino's coordinator polls each node's state (about once a second). */
+  readonly coordinatorPollSeconds: number;
+  /** From the agent's SendMessage to the event function holding the report: SQS plus Lambda's 1 s batching window. */
+  readonly reportDelaySeconds: number;
   /** Delay before a 1-minute CPU datapoint is visible to the alarms. */
   readonly metricDelaySeconds: number;
   /** EventBridge → SQS → Lambda. */
@@ -75,7 +87,10 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   launchDelaySeconds: 90,
   warmupSeconds: 300,
   drainTimeoutSeconds: 600,
-  shutdownGraceSeconds: 15,
+  shutdownGraceSeconds: TRINO_DEFAULT_GRACE_SECONDS,
+  agentPollSeconds: 1,
+  coordinatorPollSeconds: 1,
+  reportDelaySeconds: 2,
   metricDelaySeconds: 60,
   eventDelaySeconds: 2,
   retryKilled: false,
@@ -97,12 +112,18 @@ export interface SimResult {
   readonly queueDelayP95S: number;
   readonly drainSecondsP50: number;
   readonly drainSecondsP99: number;
+  /** From the worker being drained (coordinator no longer schedules to it, no task left) to its completion. */
+  readonly drainedToCompletedP50S: number;
+  readonly drainedToCompletedP99S: number;
   readonly forcedTerminations: number;
   readonly gracefulTerminations: number;
   readonly instancesMax: number;
   readonly events: number;
   readonly killedDurations: readonly number[];
   readonly drainSeconds: readonly number[];
+  readonly drainedToCompleted: readonly number[];
+  /** Drain reports the agents sent (graceful policy). */
+  readonly drainReports: number;
   readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number }[];
   readonly invariants?: Invariants;
   /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */
@@ -114,6 +135,8 @@ export interface Invariants {
   readonly terminatedBusyBeforeDeadline: number;
   readonly waitingPastDeadline: number;
   readonly completedTwiceWithEffect: number;
+  /** Completed before the coordinator stopped scheduling to the worker (Trino's unsafe window). */
+  readonly completedInUnsafeWindow: number;
 }
 
 interface Run {
@@ -133,6 +156,10 @@ interface Instance {
   accepting: boolean;
   readonly runs: Set<Run>;
   waitStartedAt?: number;
+  /** When the agent sent `SHUTTING_DOWN`; when the coordinator saw it; when the worker was truly drained. */
+  stopAt?: number;
+  noticedAt?: number;
+  drainedAt?: number;
   /** Busy-slot changes, for the agent's metric; trimmed to what a read can ask for. */
   history: { t: number; busy: number }[];
   busySlotSeconds: number;
@@ -143,8 +170,10 @@ type Event =
   | { kind: 'arrive'; index: number }
   | { kind: 'finish'; run: Run }
   | { kind: 'launched'; instance: Instance }
-  | { kind: 'stop-accepting'; instance: Instance }
+  | { kind: 'agent-stop'; instance: Instance }
+  | { kind: 'coordinator-notice'; instance: Instance }
   | { kind: 'deliver'; instance: Instance; time: number }
+  | { kind: 'report'; instance: Instance }
   | { kind: 'minute' };
 
 /** Percentile of a sample (nearest rank); 0 for an empty one. */
@@ -169,6 +198,9 @@ class FleetSimulation {
   private readonly queueDelays: number[] = [];
   private readonly killedDurations: number[] = [];
   private readonly drainSeconds: number[] = [];
+  private readonly drainedToCompleted: number[] = [];
+  private completedInUnsafeWindow = 0;
+  private drainReports = 0;
   private readonly timeline: SimResult['timeline'][number][] = [];
   private readonly rng: Rng;
   private readonly tracker: TargetTracker;
@@ -214,7 +246,15 @@ class FleetSimulation {
   private controller() {
     const settings: ControllerSettings = {
       hookName: HOOK,
-      groups: { [GROUP]: { fleet: 'sim', drainTimeoutSeconds: this.o.drainTimeoutSeconds, heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds) } },
+      groups: {
+        [GROUP]: {
+          fleet: 'sim',
+          drainTimeoutSeconds: this.o.drainTimeoutSeconds,
+          heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds),
+          shutdownGraceSeconds: this.o.shutdownGraceSeconds,
+          workerRoleId: WORKER_ROLE_ID,
+        },
+      },
       policy: DEFAULT_DRAIN_POLICY,
       writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
       stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,
@@ -290,11 +330,17 @@ class FleetSimulation {
         case 'launched':
           this.inService(item.instance);
           break;
-        case 'stop-accepting':
-          this.stopAccepting(item.instance);
+        case 'agent-stop':
+          this.agentStop(item.instance);
+          break;
+        case 'coordinator-notice':
+          this.coordinatorNotice(item.instance);
           break;
         case 'deliver':
           await this.deliver(item.instance, item.time);
+          break;
+        case 'report':
+          await this.report(item.instance);
           break;
         case 'minute':
           await this.minute();
@@ -391,13 +437,14 @@ class FleetSimulation {
 
   private beginTermination(instance: Instance): void {
     if (this.o.policy === 'no-hook' || this.o.policy === 'static-peak') return this.terminateNow(instance);
-    this.byLoad[instance.busy].delete(instance);
     instance.state = 'Terminating:Wait';
     instance.waitStartedAt = this.now;
     this.fleet.beginTermination(instance.id, heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds));
+    // The coordinator knows nothing of Auto Scaling: the worker stays schedulable (accepting, in the
+    // dispatcher) until the coordinator sees it shutting down. That is the unsafe window.
     if (this.o.policy === 'graceful') {
-      // The agent sees IMDS say Terminated and stops the worker; the coordinator stops routing to it.
-      this.queue.push(this.now + this.o.shutdownGraceSeconds, { kind: 'stop-accepting', instance });
+      // The agent's lifecycle loop sees IMDS say Terminated at its next poll and sends SHUTTING_DOWN.
+      this.queue.push(this.now + this.rng.next() * this.o.agentPollSeconds, { kind: 'agent-stop', instance });
       const faults = this.o.faults;
       if (!faults || this.rng.next() >= faults.lostEventRate) this.queue.push(this.now + this.o.eventDelaySeconds, { kind: 'deliver', instance, time: this.now });
       else this.injected.lostEvents++;
@@ -405,17 +452,42 @@ class FleetSimulation {
         this.injected.duplicateEvents++;
         this.queue.push(this.now + this.o.eventDelaySeconds + 30 * this.rng.next(), { kind: 'deliver', instance, time: this.now });
       }
-    } else {
-      // The naive cron check never tells the worker: it keeps its slot in the dispatcher.
-      instance.accepting = true;
-      this.byLoad[instance.busy].add(instance);
     }
+    // The naive cron check never tells the worker: it keeps its slot in the dispatcher to the end.
   }
 
-  private stopAccepting(instance: Instance): void {
+  /** `PUT /v1/info/state "SHUTTING_DOWN"`: the worker keeps serving until the coordinator polls its state. */
+  private agentStop(instance: Instance): void {
     if (instance.state !== 'Terminating:Wait') return;
+    instance.stopAt = this.now;
+    this.queue.push(this.now + this.rng.next() * this.o.coordinatorPollSeconds, { kind: 'coordinator-notice', instance });
+  }
+
+  /** The coordinator's node poll sees SHUTTING_DOWN: it schedules nothing more to the worker. */
+  private coordinatorNotice(instance: Instance): void {
+    if (instance.state !== 'Terminating:Wait') return;
+    instance.noticedAt = this.now;
     instance.accepting = false;
     this.byLoad[instance.busy].delete(instance);
+    if (instance.runs.size === 0) this.becameDrained(instance);
+  }
+
+  /**
+   * The worker is drained now (no scheduling, no task). The agent checks every poll from its stop on: it
+   * first sees the coordinator's view at its next check after the notice, and takes a zero count as final
+   * only from a check at least one poll later (agent COORDINATOR_CONFIRM_MS); then it sends its report.
+   */
+  private becameDrained(instance: Instance): void {
+    instance.drainedAt = this.now;
+    const poll = this.o.agentPollSeconds;
+    const nextCheck = (t: number) => instance.stopAt! + Math.ceil((t - instance.stopAt!) / poll - 1e-9) * poll;
+    const detectedAt = Math.max(nextCheck(this.now), nextCheck(instance.noticedAt!) + poll);
+    const faults = this.o.faults;
+    if (faults && this.rng.next() < faults.lostEventRate) {
+      this.injected.lostEvents++;
+      return; // the metric and the sweep are the safety net
+    }
+    this.queue.push(detectedAt + this.o.reportDelaySeconds, { kind: 'report', instance });
   }
 
   /** Auto Scaling ended the wait (our complete, or the hook's own timeout): the instance terminates. */
@@ -423,6 +495,8 @@ class FleetSimulation {
     const instance = this.instances.get(m.instanceId);
     if (!instance || instance.state !== 'Terminating:Wait') return;
     const deadline = instance.waitStartedAt! + this.o.drainTimeoutSeconds;
+    if (this.o.policy === 'graceful' && m.endedBy === 'complete' && instance.noticedAt === undefined && this.now < deadline - 1e-9) this.completedInUnsafeWindow++;
+    if (instance.drainedAt !== undefined) this.drainedToCompleted.push(this.now - instance.drainedAt);
     if (instance.runs.size > 0) {
       if (m.endedBy === 'timeout' || this.now >= deadline - 1e-9) this.forced++;
       else this.terminatedBusyBeforeDeadline++;
@@ -499,6 +573,8 @@ class FleetSimulation {
     this.setBusy(run.instance, run.instance.busy - run.query.slots);
     this.demandSlots -= run.query.slots;
     this.completed++;
+    const i = run.instance;
+    if (i.state === 'Terminating:Wait' && i.noticedAt !== undefined && i.runs.size === 0 && i.drainedAt === undefined) this.becameDrained(i);
     this.dispatch();
   }
 
@@ -631,6 +707,25 @@ class FleetSimulation {
     }
   }
 
+  /** The agent's "worker drained" report arrives on the drain queue, stamped by SQS with its sender. */
+  private async report(instance: Instance): Promise<void> {
+    if (instance.state !== 'Terminating:Wait') return;
+    this.drainReports++;
+    const body = formatDrainReport({
+      instanceId: instance.id,
+      groupName: GROUP,
+      stoppedAt: instance.stopAt! * 1000,
+      drainedAt: instance.drainedAt! * 1000,
+      drainedBy: 'coordinator',
+    });
+    const record = { messageId: `report-${instance.id}`, body, attributes: { SenderId: `${WORKER_ROLE_ID}:${instance.id}` } } as unknown as SQSRecord;
+    try {
+      await this.handlers!.events({ Records: [record] });
+    } catch {
+      // As with events: the durable record and the sweep cover a failed pass.
+    }
+  }
+
   /** The naive baseline: every minute, complete waiting instances that run nothing; force at the timeout. */
   private async cronCheck(): Promise<void> {
     for (const i of [...this.instances.values()]) {
@@ -667,16 +762,25 @@ class FleetSimulation {
       queueDelayP95S: percentile(this.queueDelays, 95),
       drainSecondsP50: percentile(this.drainSeconds, 50),
       drainSecondsP99: percentile(this.drainSeconds, 99),
+      drainedToCompletedP50S: percentile(this.drainedToCompleted, 50),
+      drainedToCompletedP99S: percentile(this.drainedToCompleted, 99),
       forcedTerminations: this.forced,
       gracefulTerminations: this.graceful,
       instancesMax: this.instancesMax,
       events: this.events,
       killedDurations: this.killedDurations,
       drainSeconds: this.drainSeconds,
+      drainedToCompleted: this.drainedToCompleted,
+      drainReports: this.drainReports,
       timeline: this.timeline,
       invariants:
         this.o.policy === 'graceful'
-          ? { terminatedBusyBeforeDeadline: this.terminatedBusyBeforeDeadline, waitingPastDeadline: this.pastDeadline.size, completedTwiceWithEffect: completedTwice }
+          ? {
+              terminatedBusyBeforeDeadline: this.terminatedBusyBeforeDeadline,
+              waitingPastDeadline: this.pastDeadline.size,
+              completedTwiceWithEffect: completedTwice,
+              completedInUnsafeWindow: this.completedInUnsafeWindow,
+            }
           : undefined,
       ...(this.o.faults ? { faultsInjected: { ...this.injected } } : {}),
     };

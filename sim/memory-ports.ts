@@ -6,6 +6,7 @@
  * Used by the simulator and by tests; nothing here is a stub: each port keeps real state.
  */
 import { TaskReading } from '../lambdas/domain/drain';
+import { DrainedBy } from '../lambdas/domain/drain-report';
 import { globalTimeoutFor } from '../lambdas/domain/lifecycle-limits';
 import {
   ControllerCounter,
@@ -106,7 +107,11 @@ export class MemoryFleet implements Fleet {
 
   async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {
     this.calls.read++;
-    return instances.filter((w) => this.instances.get(w.instanceId)?.state === 'Terminating:Wait');
+    // DescribeAutoScalingInstances names each instance's group: a claim naming another group is not waiting there.
+    return instances.filter((w) => {
+      const i = this.instances.get(w.instanceId);
+      return i?.state === 'Terminating:Wait' && i.groupName === w.groupName;
+    });
   }
 
   async completeLifecycleAction(instance: WaitingInstance, _hookName: string): Promise<LifecycleWriteResult> {
@@ -173,6 +178,14 @@ export class MemoryDrainStore implements DrainStore {
 
   async saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void> {
     this.update(instanceId, (r) => ({ ...r, readings: [...readings] }));
+  }
+
+  async markDrained(instanceId: string, at: number, drainedBy: DrainedBy): Promise<boolean> {
+    this.calls.write++;
+    const r = this.active.get(instanceId);
+    if (!r || r.drainedAt !== undefined) return false;
+    this.active.set(instanceId, { ...r, drainedAt: at, drainedBy });
+    return true;
   }
 
   readonly holds = new Map<string, ScaleInHold>();

@@ -44,16 +44,17 @@ export class AutoScalingFleet implements Fleet {
   }
 
   async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {
-    const waiting = new Set<string>();
+    // Each instance's group as Auto Scaling reports it: a claim naming another group is not waiting there.
+    const waiting = new Map<string, string>();
     for (const ids of chunk([...new Set(instances.map((i) => i.instanceId))], INSTANCES_PER_CALL)) {
       let token: string | undefined;
       do {
         const page = await this.client.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids, MaxRecords: INSTANCES_PER_CALL, NextToken: token }));
-        for (const d of page.AutoScalingInstances ?? []) if (d.LifecycleState === WAITING && d.InstanceId) waiting.add(d.InstanceId);
+        for (const d of page.AutoScalingInstances ?? []) if (d.LifecycleState === WAITING && d.InstanceId && d.AutoScalingGroupName) waiting.set(d.InstanceId, d.AutoScalingGroupName);
         token = page.NextToken;
       } while (token);
     }
-    return instances.filter((i) => waiting.has(i.instanceId));
+    return instances.filter((i) => waiting.get(i.instanceId) === i.groupName);
   }
 
   async completeLifecycleAction(instance: WaitingInstance, hookName: string, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleWriteResult> {

@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TaskReading } from '../domain/drain';
+import { DrainedBy } from '../domain/drain-report';
 import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../ports';
 import { errorName } from './errors';
 
@@ -38,6 +39,8 @@ function toItem(r: DrainRecord): Item {
     readings: s(JSON.stringify(r.readings)),
   };
   if (r.stopSentAt !== undefined) item.stopSentAt = n(r.stopSentAt);
+  if (r.drainedAt !== undefined) item.drainedAt = n(r.drainedAt);
+  if (r.drainedBy !== undefined) item.drainedBy = s(r.drainedBy);
   return item;
 }
 
@@ -54,6 +57,8 @@ function fromItem(i: Item): DrainRecord {
     stopClaimUntil: num(i.stopClaimUntil),
     heartbeats: num(i.heartbeats) ?? 0,
     readings: i.readings?.S ? (JSON.parse(i.readings.S) as TaskReading[]) : [],
+    drainedAt: num(i.drainedAt),
+    drainedBy: i.drainedBy?.S as DrainedBy | undefined,
   };
 }
 
@@ -130,6 +135,15 @@ export class DynamoDrainStore implements DrainStore {
 
   async saveReadings(instanceId: string, readings: readonly TaskReading[]): Promise<void> {
     await this.conditional({ UpdateExpression: 'SET readings = :r', ConditionExpression: 'attribute_exists(pk)', values: { ':r': s(JSON.stringify(readings)) }, instanceId });
+  }
+
+  async markDrained(instanceId: string, at: number, drainedBy: DrainedBy): Promise<boolean> {
+    return this.conditional({
+      UpdateExpression: 'SET drainedAt = :at, drainedBy = :by',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(drainedAt)',
+      values: { ':at': n(at), ':by': s(drainedBy) },
+      instanceId,
+    });
   }
 
   async finish(record: DrainRecord, result: DrainResult): Promise<boolean> {

@@ -5,7 +5,8 @@
  */
 import { DrainDecision, TaskReading, decideDrain, effectiveDeadline, latestReading } from '../domain/drain';
 import { FORCE_MARGIN_SECONDS } from '../domain/lifecycle-limits';
-import { ControllerSettings } from '../domain/settings';
+import { DrainedBy } from '../domain/drain-report';
+import { ControllerSettings, managedGroup, policyForGroup } from '../domain/settings';
 import {
   ControllerLog,
   ControllerMetrics,
@@ -45,6 +46,11 @@ export interface ReconcileOptions {
    * left is deferred to the next pass, nearest deadlines having gone first.
    */
   readonly stopBy?: number;
+  /**
+   * Verified "worker drained" reports from the instances' agents (sender and Auto Scaling state already
+   * checked by the caller). Recorded durably first, so a completion that fails now is made by the sweep.
+   */
+  readonly drainReports?: ReadonlyMap<string, DrainedBy>;
 }
 
 /** What one pass did, per instance, for logs, tests and the simulator. */
@@ -72,7 +78,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     log.error('drain step failed; the next pass retries it', { instanceId, step, error: String((reason as Error)?.message ?? reason) });
   };
 
-  const managed = waiting.filter((w) => settings.groups[w.groupName] !== undefined);
+  const managed = waiting.filter((w) => managedGroup(settings, w.groupName) !== undefined);
   const active = new Map((await store.listActive()).map((r) => [r.instanceId, r]));
 
   // 1. A durable record for every instance first seen now: the deadline survives any restart.
@@ -80,6 +86,14 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
   const claimed = await mapSettled(unseen, limit, (w) => store.claimFirstSeen(newRecord(deps, w, options.waitStartedAt?.get(w.instanceId) ?? now)));
   claimed.forEach((r, i) => (r.status === 'fulfilled' ? active.set(r.value.instanceId, r.value) : failed(unseen[i].instanceId, 'record', r.reason)));
   const records = managed.map((w) => active.get(w.instanceId)).filter((r): r is DrainRecord => r !== undefined);
+
+  // 1b. Verified drain reports, once each: the durable record says "drained" whatever happens next.
+  const reported = records.filter((r) => r.drainedAt === undefined && options.drainReports?.has(r.instanceId));
+  const marked = await mapSettled(reported, limit, (r) => store.markDrained(r.instanceId, now, options.drainReports!.get(r.instanceId)!));
+  marked.forEach((m, i) => {
+    if (m.status === 'rejected') return failed(reported[i].instanceId, 'mark-drained', m.reason);
+    if (m.value) active.set(reported[i].instanceId, { ...active.get(reported[i].instanceId)!, drainedAt: now, drainedBy: options.drainReports!.get(reported[i].instanceId) });
+  });
 
   // 2. Stop new work, once: claim, send, then mark sent. A send that fails is retried after the claim lapses.
   let stopsSent = 0;
@@ -133,7 +147,8 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
       samples = mergeReadings(record.readings, observed.readings, settings.policy.idleReadings + 1);
       if (observed.readings.length > 0) await store.saveReadings(record.instanceId, samples);
     }
-    const decision = decideDrain(record, { readings: samples, drainedAt: observed.drainedAt }, now, settings.policy);
+    const policy = policyForGroup(settings, managedGroup(settings, record.groupName)!);
+    const decision = decideDrain(record, { readings: samples, drainedAt: observed.drainedAt }, now, policy);
     decisions.set(record.instanceId, decision);
     const instance = { instanceId: record.instanceId, groupName: record.groupName };
 
@@ -188,7 +203,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
 }
 
 function newRecord(deps: ControllerDeps, w: WaitingInstance, waitStartedAt: number): DrainRecord {
-  const group = deps.settings.groups[w.groupName];
+  const group = managedGroup(deps.settings, w.groupName)!;
   return {
     instanceId: w.instanceId,
     groupName: w.groupName,
@@ -214,7 +229,8 @@ export function mergeReadings(kept: readonly TaskReading[], fresh: readonly Task
 function reportFinished(deps: ControllerDeps, record: DrainRecord, outcome: DrainOutcome, now: number, runningTasks: number | undefined): void {
   const seconds = (now - record.waitStartedAt) / 1000;
   deps.metrics.gauge('DrainDurationSeconds', seconds, 'Seconds');
-  const fields = { instanceId: record.instanceId, groupName: record.groupName, fleet: record.fleet, outcome, drainSeconds: seconds, runningTasks };
+  if (record.drainedAt !== undefined) deps.metrics.gauge('DrainedToCompletedSeconds', (now - record.drainedAt) / 1000, 'Seconds');
+  const fields = { instanceId: record.instanceId, groupName: record.groupName, fleet: record.fleet, outcome, drainSeconds: seconds, runningTasks, ...(record.drainedBy ? { drainedBy: record.drainedBy } : {}) };
   if (outcome === 'forced') {
     deps.metrics.count('ForcedTerminations');
     deps.metrics.count('TasksKilled', runningTasks ?? 0);

@@ -23,6 +23,8 @@ export interface DrainState {
   readonly heartbeatTimeoutSeconds: number;
   /** When the worker was told to stop taking work; undefined until that succeeded. */
   readonly stopSentAt?: number;
+  /** When the worker's own agent reported it drained (verified by the controller, kept durably). */
+  readonly drainedAt?: number;
 }
 
 /** What the task source observed. */
@@ -41,18 +43,32 @@ export interface DrainPolicy {
   readonly readingMaxAgeSeconds: number;
   /** Send the heartbeat this long before the hook would expire; more than one sweep period. */
   readonly heartbeatLeadSeconds: number;
+  /**
+   * Readings taken less than this long after the stop do not count towards idle: until then the
+   * coordinator may still schedule work to the worker. For Trino this is the worker's
+   * `shutdown.grace-period`, the window Trino itself leaves the coordinator to notice the shutdown.
+   */
+  readonly stopSettleSeconds: number;
 }
 
-/** Defaults: three zero readings (30 s at the agent's 10 s period), fresh within 2 minutes, heartbeat 5 minutes early. */
+/** Trino's default `shutdown.grace-period` (Trino docs, "Graceful shutdown"): 2 minutes. */
+export const TRINO_DEFAULT_GRACE_SECONDS = 120;
+
+/**
+ * Defaults: three zero readings (30 s at the agent's 10 s period), fresh within 2 minutes, heartbeat 5
+ * minutes early, and only readings taken a Trino grace period after the stop.
+ */
 export const DEFAULT_DRAIN_POLICY: DrainPolicy = {
   idleReadings: 3,
   readingMaxAgeSeconds: 120,
   heartbeatLeadSeconds: 300,
+  stopSettleSeconds: TRINO_DEFAULT_GRACE_SECONDS,
 };
 
 /** Why an instance is still waiting. */
 export type WaitReason =
   | 'awaiting-stop' // the worker has not been told to stop yet
+  | 'settling' // stopped so recently that the coordinator may still schedule to the worker
   | 'busy' // the newest fresh reading is above zero
   | 'confirming-idle' // fresh zeros, fewer than idleReadings of them so far
   | 'stale' // readings exist, none fresh and after the stop
@@ -91,7 +107,10 @@ export function decideDrain(state: DrainState, observed: TaskObservation, now: n
   const deadlineAt = effectiveDeadline(state);
   const newest = latestReading(observed.readings);
 
-  if (state.stopSentAt !== undefined && observed.drainedAt !== undefined && observed.drainedAt >= state.stopSentAt) {
+  // Drained: the worker exited after its shutdown, or its agent saw the coordinator stop scheduling to it
+  // with no task left. Only a report made after the stop can say that.
+  const drainedAt = Math.max(observed.drainedAt ?? -Infinity, state.drainedAt ?? -Infinity);
+  if (state.stopSentAt !== undefined && drainedAt >= state.stopSentAt) {
     return { action: 'complete', reason: 'drained' };
   }
 
@@ -110,10 +129,12 @@ export function decideDrain(state: DrainState, observed: TaskObservation, now: n
 function idleStatus(state: DrainState, readings: readonly TaskReading[], now: number, policy: DrainPolicy): { reason: WaitReason | 'idle' } {
   if (state.stopSentAt === undefined) return { reason: 'awaiting-stop' };
   if (readings.length === 0) return { reason: 'no-data' };
-  // Only readings the worker took after it was told to stop: an earlier zero says nothing about
-  // work it may have accepted since.
-  const afterStop = readings.filter((r) => r.at >= state.stopSentAt! && r.at <= now).sort((a, b) => b.at - a.at);
+  // Only readings the worker took once the coordinator can no longer schedule to it: a zero taken
+  // earlier says nothing about work the coordinator may still send (Trino's grace period).
+  const settledAt = state.stopSentAt + policy.stopSettleSeconds * 1000;
+  const afterStop = readings.filter((r) => r.at >= settledAt && r.at <= now).sort((a, b) => b.at - a.at);
   const newest = afterStop[0];
+  if (!newest && now < settledAt) return { reason: 'settling' };
   if (!newest || now - newest.at > policy.readingMaxAgeSeconds * 1000) return { reason: 'stale' };
   if (newest.runningTasks > 0) return { reason: 'busy' };
   const zeros = afterStop.findIndex((r) => r.runningTasks !== 0);

@@ -2,7 +2,7 @@
  * The controller's settings, as the CDK stack writes them into the Lambdas' environment and the
  * simulator builds them. Parsed and validated once at load; a bad value is an error, never a default.
  */
-import { DEFAULT_DRAIN_POLICY, DrainPolicy } from './drain';
+import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from './drain';
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from './lifecycle-limits';
 
 /** One managed group. */
@@ -10,6 +10,28 @@ export interface GroupSettings {
   readonly fleet: string;
   readonly drainTimeoutSeconds: number;
   readonly heartbeatTimeoutSeconds: number;
+  /** The workers' graceful-shutdown grace period (Trino `shutdown.grace-period`): the unsafe window after a stop. */
+  readonly shutdownGraceSeconds: number;
+  /** The IAM role id of the group's instances; drain reports are accepted only from it. Absent: no reports. */
+  readonly workerRoleId?: string;
+}
+
+/**
+ * With the agent stopping the worker, the controller does not see the stop: it takes the wait's start
+ * as the stop time, and the agent acts within its 2 s lifecycle poll of IMDS reporting `Terminated`.
+ * This margin covers that lag before readings may count towards idle.
+ */
+export const AGENT_STOP_LAG_SECONDS = 10;
+
+/** The drain policy for one group: the environment's, with the group's unsafe window after the stop. */
+export function policyForGroup(settings: Pick<ControllerSettings, 'policy' | 'workerControl'>, group: GroupSettings): DrainPolicy {
+  const lag = settings.workerControl.kind === 'agent' ? AGENT_STOP_LAG_SECONDS : 0;
+  return { ...settings.policy, stopSettleSeconds: group.shutdownGraceSeconds + lag };
+}
+
+/** The group's settings when `name` is one of ours; own keys only, so `__proto__` is an unknown group. */
+export function managedGroup(settings: Pick<ControllerSettings, 'groups'>, name: string): GroupSettings | undefined {
+  return Object.prototype.hasOwnProperty.call(settings.groups, name) ? settings.groups[name] : undefined;
 }
 
 /** Where running-task counts come from. */
@@ -78,13 +100,16 @@ export function parseControllerSettings(json: string): ControllerSettings {
   if (typeof raw.groups !== 'object' || raw.groups === null || Object.keys(raw.groups).length === 0) {
     fail('groups', raw.groups, 'must name at least one group');
   }
-  const groups: Record<string, GroupSettings> = {};
+  // No prototype: a group named "__proto__" or "constructor" is a key like any other, never inherited.
+  const groups: Record<string, GroupSettings> = Object.create(null);
   for (const [name, g] of Object.entries<any>(raw.groups)) {
     if (typeof g?.fleet !== 'string' || g.fleet === '') fail(`groups.${name}.fleet`, g?.fleet, 'must be a non-empty string');
     groups[name] = {
       fleet: g.fleet,
       drainTimeoutSeconds: int(`groups.${name}.drainTimeoutSeconds`, g.drainTimeoutSeconds, 1, 172_800),
       heartbeatTimeoutSeconds: int(`groups.${name}.heartbeatTimeoutSeconds`, g.heartbeatTimeoutSeconds, MIN_HEARTBEAT_TIMEOUT_SECONDS, MAX_HEARTBEAT_TIMEOUT_SECONDS),
+      shutdownGraceSeconds: int(`groups.${name}.shutdownGraceSeconds`, g.shutdownGraceSeconds ?? TRINO_DEFAULT_GRACE_SECONDS, 0, 3600),
+      ...(g.workerRoleId === undefined ? {} : { workerRoleId: roleId(`groups.${name}.workerRoleId`, g.workerRoleId, fail) }),
     };
   }
   return {
@@ -131,11 +156,17 @@ function parseSourceSettings(raw: any, fail: Fail, int: Int): TerminationPolicyS
     idleReadings: int('policy.idleReadings', p.idleReadings ?? DEFAULT_DRAIN_POLICY.idleReadings, 1, 60),
     readingMaxAgeSeconds: int('policy.readingMaxAgeSeconds', p.readingMaxAgeSeconds ?? DEFAULT_DRAIN_POLICY.readingMaxAgeSeconds, 10, 3600),
     heartbeatLeadSeconds: int('policy.heartbeatLeadSeconds', p.heartbeatLeadSeconds ?? DEFAULT_DRAIN_POLICY.heartbeatLeadSeconds, 61, 1800),
+    stopSettleSeconds: int('policy.stopSettleSeconds', p.stopSettleSeconds ?? DEFAULT_DRAIN_POLICY.stopSettleSeconds, 0, 3600),
   };
   return { policy, taskSource: parseTaskSource(raw?.taskSource, fail, int) };
 }
 
 type Fail = (field: string, value: unknown, rule: string) => never;
+
+/** IAM unique ids of roles start with AROA (IAM user guide, "Unique identifiers"). */
+function roleId(field: string, value: unknown, fail: Fail): string {
+  return typeof value === 'string' && /^AROA[A-Z0-9]{12,124}$/.test(value) ? value : fail(field, value, 'must be an IAM role id (AROA…)');
+}
 type Int = (field: string, value: unknown, min: number, max: number) => number;
 
 function parseTrino(field: string, raw: any, fail: Fail, int: Int): TrinoEndpointSettings {

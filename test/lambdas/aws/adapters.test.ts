@@ -55,12 +55,19 @@ describe('AutoScalingFleet', () => {
   test('checks events against Auto Scaling in batches of 50 instance ids', async () => {
     const instanceIds = ids(120);
     asg.on(DescribeAutoScalingInstancesCommand).callsFake((input) => ({
-      AutoScalingInstances: input.InstanceIds.filter((_: string, k: number) => k % 2 === 0).map((InstanceId: string) => ({ InstanceId, LifecycleState: 'Terminating:Wait' })),
+      AutoScalingInstances: input.InstanceIds.filter((_: string, k: number) => k % 2 === 0).map((InstanceId: string) => ({ InstanceId, AutoScalingGroupName: 'g', LifecycleState: 'Terminating:Wait' })),
     }));
     const waiting = await fleet.filterWaiting(instanceIds.map((instanceId) => ({ instanceId, groupName: 'g' })));
     expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingInstancesCommand, 3);
     for (const call of asg.commandCalls(DescribeAutoScalingInstancesCommand)) expect(call.args[0].input.InstanceIds!.length).toBeLessThanOrEqual(50);
     expect(waiting).toHaveLength(60);
+  });
+
+  test('an instance waiting in another group than the event names is not waiting there', async () => {
+    asg.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [{ InstanceId: 'i-a', AutoScalingGroupName: 'someone-elses', LifecycleState: 'Terminating:Wait', AvailabilityZone: 'z', LaunchConfigurationName: 'x', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }],
+    });
+    await expect(fleet.filterWaiting([{ instanceId: 'i-a', groupName: 'ours' }])).resolves.toEqual([]);
   });
 
   test('completes with the instance id, our hook and CONTINUE', async () => {

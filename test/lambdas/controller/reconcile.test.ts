@@ -11,7 +11,11 @@ const HOOK = 'graceful-autoscaler-drain';
 
 const settings: ControllerSettings = {
   hookName: HOOK,
-  groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 }, 'long-asg': { fleet: 'long', drainTimeoutSeconds: 3 * 3600, heartbeatTimeoutSeconds: 7200 } },
+  // A batch runner's stop takes effect at once (no coordinator to notice it): no unsafe window.
+  groups: {
+    'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720, shutdownGraceSeconds: 0 },
+    'long-asg': { fleet: 'long', drainTimeoutSeconds: 3 * 3600, heartbeatTimeoutSeconds: 7200, shutdownGraceSeconds: 0 },
+  },
   policy: DEFAULT_DRAIN_POLICY,
   writeConcurrency: 4,
   stopClaimSeconds: 60,

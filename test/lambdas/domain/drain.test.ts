@@ -45,8 +45,31 @@ const table: Row[] = [
   ],
 ];
 
+/** A worker whose stop takes effect at once (a batch runner): no unsafe window after the stop. */
+const IMMEDIATE = { ...DEFAULT_DRAIN_POLICY, stopSettleSeconds: 0 };
+
 test.each(table)('%s', (_name, override, readings, drainedAt, now, expected) => {
-  expect(decideDrain({ ...base, ...override }, { readings, drainedAt }, now)).toMatchObject(expected);
+  expect(decideDrain({ ...base, ...override }, { readings, drainedAt }, now, IMMEDIATE)).toMatchObject(expected);
+});
+
+describe("Trino's unsafe window: the coordinator may schedule to the worker for a grace period after the stop", () => {
+  const trino = { ...DEFAULT_DRAIN_POLICY, stopSettleSeconds: 120 };
+  test('three zeros right after the stop are not idle: the worker is still settling', () => {
+    expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 3) }, T0 + 60 * S, trino)).toMatchObject({ action: 'wait', reason: 'settling' });
+  });
+  test('zeros taken once the grace period has passed count', () => {
+    expect(decideDrain(base, { readings: zeros(T0 + 5 * S + 120 * S, 3) }, T0 + 150 * S, trino)).toMatchObject({ action: 'complete', reason: 'idle' });
+  });
+  test('the default policy is Trino\'s default grace period', () => {
+    expect(DEFAULT_DRAIN_POLICY.stopSettleSeconds).toBe(120);
+    expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 3) }, T0 + 60 * S)).toMatchObject({ action: 'wait' });
+  });
+  test('a verified drain report completes at once, inside the window: the agent saw the coordinator stop scheduling', () => {
+    expect(decideDrain({ ...base, drainedAt: T0 + 8 * S }, { readings: [] }, T0 + 9 * S, trino)).toMatchObject({ action: 'complete', reason: 'drained' });
+  });
+  test('a report recorded before the stop says nothing', () => {
+    expect(decideDrain({ ...base, drainedAt: T0 + 1 * S }, { readings: [] }, T0 + 9 * S, trino)).toMatchObject({ action: 'wait' });
+  });
 });
 
 test('an extended deadline never passes the hook global timeout less the force margin', () => {
@@ -63,11 +86,11 @@ test('a 47h58m drain with heartbeats is forced before the 48 h limit', () => {
 
 test('idle needs exactly idleReadings zeros: the policy is honoured', () => {
   const policy = { ...DEFAULT_DRAIN_POLICY, idleReadings: 5 };
-  expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 4) }, T0 + 60 * S, policy)).toMatchObject({ action: 'wait', reason: 'confirming-idle' });
-  expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 5) }, T0 + 60 * S, policy)).toMatchObject({ action: 'complete' });
+  expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 4) }, T0 + 60 * S, { ...policy, stopSettleSeconds: 0 })).toMatchObject({ action: 'wait', reason: 'confirming-idle' });
+  expect(decideDrain(base, { readings: zeros(T0 + 10 * S, 5) }, T0 + 60 * S, { ...policy, stopSettleSeconds: 0 })).toMatchObject({ action: 'complete' });
 });
 
 test('the decision does not depend on the order readings arrive in', () => {
   const readings = [{ at: T0 + 40 * S, runningTasks: 0 }, { at: T0 + 10 * S, runningTasks: 2 }, { at: T0 + 30 * S, runningTasks: 0 }, { at: T0 + 20 * S, runningTasks: 0 }];
-  expect(decideDrain(base, { readings }, T0 + 50 * S)).toMatchObject({ action: 'complete', reason: 'idle' });
+  expect(decideDrain(base, { readings }, T0 + 50 * S, IMMEDIATE)).toMatchObject({ action: 'complete', reason: 'idle' });
 });

@@ -17,7 +17,7 @@ const T0 = Date.parse(lifecycleEvent.time);
 
 const settings: ControllerSettings = {
   hookName: 'graceful-autoscaler-drain',
-  groups: { [GROUP]: { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
+  groups: { [GROUP]: { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720, shutdownGraceSeconds: 0 } },
   policy: DEFAULT_DRAIN_POLICY,
   writeConcurrency: 4,
   stopClaimSeconds: 60,
