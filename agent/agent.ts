@@ -1,14 +1,21 @@
 /**
- * The worker agent: every interval it counts the worker's running tasks and publishes them as a
- * high-resolution metric, and watches IMDS for the instance being marked for termination, on which it
- * starts the worker's graceful shutdown, once, and reports that it did. It never publishes a number it
- * did not measure: when the worker cannot be read there is no datapoint, and the controller sees "no
- * data", which is never idle. The one inferred zero: after this agent started a graceful shutdown, a
- * worker that no longer accepts connections has exited, and an exited worker runs no tasks.
+ * The worker agent, two loops that never wait on each other:
+ * - the **lifecycle loop** (every second) asks IMDS whether the instance is marked for termination; if
+ *   so it starts the worker's graceful shutdown, once, then watches for the worker to be drained (the
+ *   coordinator no longer schedules to it and it runs no task, or it exited) and reports that, once, to
+ *   the drain controller's queue;
+ * - the **metrics loop** (every interval) counts the worker's running tasks and publishes them as a
+ *   high-resolution metric.
+ * A CloudWatch, SQS, worker or coordinator that never answers costs one call's time limit, never a loop.
+ * It never publishes a number it did not measure: when the worker cannot be read there is no datapoint,
+ * and the controller sees "no data", which is never idle. The one inferred zero: after this agent started
+ * a graceful shutdown, a worker that no longer accepts connections has exited, and runs no tasks.
  */
 import { Dimension } from '@aws-sdk/client-cloudwatch';
+import { DrainReport, DrainedBy } from '../lambdas/domain/drain-report';
 import { AgentConfig } from './config';
-import { ImdsClient, InstanceIdentity, readIdentity, readTargetLifecycleState } from './imds';
+import { readCoordinatorView } from './coordinator';
+import { ImdsClient, InstanceIdentity, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
 import { MetricPublisher } from './publisher';
 import { countRunningTasks, startShutdown } from './worker';
 
@@ -25,17 +32,40 @@ export const jsonLog: AgentLog = {
   error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields, time: new Date().toISOString() })),
 };
 
-/** What one tick did, for tests and logs. */
+/** Sends the drain report to the controller's queue; throws on failure (the loop retries). */
+export interface DrainReporter {
+  send(report: DrainReport): Promise<void>;
+}
+
+/** What one round did, for tests and logs. */
 export interface TickResult {
   readonly runningTasks?: number;
   readonly lifecycleState?: string;
   readonly shutdownStartedNow: boolean;
   readonly published: boolean;
+  /** Set on the round the worker was found drained. */
+  readonly drainedBy?: DrainedBy;
+  /** True once the drain report has been delivered. */
+  readonly reported: boolean;
 }
+
+/**
+ * After the coordinator is first seen not scheduling to the node, a zero count must come from a read
+ * started at least this much later: a task the coordinator placed just before has reached the worker.
+ */
+export const COORDINATOR_CONFIRM_MS = 1000;
+/** No loop round may take longer than this, whatever an endpoint does; each call also has its own limit. */
+export const ROUND_LIMIT_MS = 30_000;
 
 export class Agent {
   private shutdownStarted = false;
+  private stoppedAt?: number;
+  private coordinatorSeenAt?: number;
+  private drained?: { at: number; by: DrainedBy };
+  private reported = false;
   private identity?: InstanceIdentity;
+  private privateIp?: string;
+  private publisher?: MetricPublisher;
 
   constructor(
     private readonly config: AgentConfig,
@@ -43,9 +73,10 @@ export class Agent {
     private readonly publisherFor: (identity: InstanceIdentity) => MetricPublisher,
     private readonly log: AgentLog = jsonLog,
     private readonly now: () => number = Date.now,
+    private readonly reporterFor?: (identity: InstanceIdentity) => DrainReporter,
   ) {}
 
-  private publisher?: MetricPublisher;
+  private reporter?: DrainReporter;
 
   /** Datapoints waiting to be published, and dropped because the buffer was full. */
   get stats(): { pending: number; dropped: number } {
@@ -57,26 +88,120 @@ export class Agent {
     return this.shutdownStarted;
   }
 
-  /** One round: identity (until known), task count, lifecycle check, publish. Never throws. */
-  async tick(): Promise<TickResult> {
-    if (!this.identity) {
-      try {
-        this.identity = await readIdentity(this.imds);
-        this.publisher = this.publisherFor(this.identity);
-        this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds });
-      } catch (e) {
-        this.log.warn('instance identity unavailable; retrying next interval', { error: message(e) });
-        return { shutdownStartedNow: false, published: false };
-      }
+  /** Instance id, region and group, once; undefined (logged) while IMDS cannot tell. */
+  private identityPending?: Promise<InstanceIdentity | undefined>;
+
+  private ensureIdentity(): Promise<InstanceIdentity | undefined> {
+    if (this.identity) return Promise.resolve(this.identity);
+    // Both loops may ask at once: one IMDS read, one publisher.
+    this.identityPending ??= this.readIdentityOnce().finally(() => (this.identityPending = undefined));
+    return this.identityPending;
+  }
+
+  private async readIdentityOnce(): Promise<InstanceIdentity | undefined> {
+    try {
+      this.identity = await readIdentity(this.imds);
+      this.privateIp = await readPrivateIp(this.imds).catch(() => undefined);
+      this.publisher = this.publisherFor(this.identity);
+      this.reporter = this.reporterFor?.(this.identity);
+      this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds, lifecyclePollSeconds: this.config.lifecyclePollSeconds });
+    } catch (e) {
+      this.log.warn('instance identity unavailable; retrying next interval', { error: message(e) });
     }
-    const identity = this.identity;
-    const publisher = this.publisher!;
-    const now = this.now();
-    const dimensions: Dimension[] = [
+    return this.identity;
+  }
+
+  private dimensions(identity: InstanceIdentity): Dimension[] {
+    return [
       { Name: 'InstanceId', Value: identity.instanceId },
       { Name: 'AutoScalingGroupName', Value: identity.groupName },
     ];
+  }
 
+  /**
+   * One round of the lifecycle loop: the target lifecycle state; on Terminated the graceful shutdown
+   * (once); then, until reported, the drain check and the report. Never throws, never waits on CloudWatch.
+   */
+  async tickLifecycle(): Promise<Omit<TickResult, 'runningTasks' | 'published'>> {
+    let lifecycleState: string | undefined;
+    let shutdownStartedNow = false;
+    try {
+      lifecycleState = await readTargetLifecycleState(this.imds);
+    } catch (e) {
+      this.log.warn('lifecycle state unavailable', { error: message(e) });
+    }
+    const identity = await this.ensureIdentity();
+    if (lifecycleState === 'Terminated' && !this.shutdownStarted) {
+      if (this.config.shutdown.kind === 'none') {
+        // The controller stops the worker; remember we saw it so we do not log every round.
+        this.shutdownStarted = true;
+        this.log.info('instance marked for termination; the controller stops the worker', { ...identity });
+      } else {
+        const now = this.now();
+        try {
+          await startShutdown(this.config.shutdown, identity?.instanceId ?? 'graceful-autoscaler-agent', now);
+          this.shutdownStarted = true;
+          this.stoppedAt = now;
+          shutdownStartedNow = true;
+          this.log.info('instance marked for termination: graceful shutdown started', { ...identity });
+          if (identity) this.publisher?.add({ MetricName: this.config.shutdownMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: 1, Unit: 'Count', StorageResolution: 1 });
+        } catch (e) {
+          this.log.error('graceful shutdown failed to start; retrying next round', { error: message(e) });
+        }
+      }
+    }
+    let drainedBy: DrainedBy | undefined;
+    if (this.stoppedAt !== undefined && !this.drained) {
+      drainedBy = await this.checkDrained(this.stoppedAt, identity);
+      if (drainedBy) {
+        this.drained = { at: this.now(), by: drainedBy };
+        this.log.info('worker drained', { ...identity, drainedBy, secondsSinceStop: (this.drained.at - this.stoppedAt) / 1000 });
+      }
+    }
+    if (this.drained && !this.reported && identity && this.reporter && this.config.drainReport) {
+      try {
+        await this.reporter.send({ instanceId: identity.instanceId, groupName: identity.groupName, stoppedAt: this.stoppedAt!, drainedAt: this.drained.at, drainedBy: this.drained.by });
+        this.reported = true;
+        this.log.info('drain reported to the controller', { ...identity, drainedBy: this.drained.by });
+      } catch (e) {
+        this.log.warn('drain report failed; retrying next round', { error: message(e) });
+      }
+    }
+    return { lifecycleState, shutdownStartedNow, drainedBy, reported: this.reported };
+  }
+
+  /**
+   * Drained: the worker exited after our shutdown; or the coordinator no longer schedules to it and a
+   * count taken a confirmation later is zero; or, with no coordinator view, the grace period has passed
+   * and the count is zero. Unknown (an error, no view of this node) is never drained.
+   */
+  private async checkDrained(stoppedAt: number, identity: InstanceIdentity | undefined): Promise<DrainedBy | undefined> {
+    try {
+      const coordinator = this.config.coordinator;
+      if (coordinator) {
+        const askedAt = this.now();
+        const view = await readCoordinatorView(coordinator, this.privateIp);
+        if (view.kind === 'not-scheduling') this.coordinatorSeenAt ??= askedAt;
+        else if (view.kind === 'unknown') this.log.warn('coordinator does not list this node; not drained on its word', { privateIp: this.privateIp, nodeId: coordinator.nodeId });
+      }
+      const countedAt = this.now();
+      const count = await countRunningTasks(this.config.tasks, identity?.instanceId ?? 'graceful-autoscaler-agent', countedAt);
+      if (count.kind === 'not-listening') return 'exited';
+      if (count.runningTasks > 0) return undefined;
+      if (coordinator) return this.coordinatorSeenAt !== undefined && countedAt >= this.coordinatorSeenAt + COORDINATOR_CONFIRM_MS ? 'coordinator' : undefined;
+      return countedAt >= stoppedAt + this.config.shutdownGraceSeconds * 1000 ? 'grace' : undefined;
+    } catch (e) {
+      this.log.warn('drain check failed; retrying next round', { error: message(e) });
+      return undefined;
+    }
+  }
+
+  /** One round of the metrics loop: count the tasks and publish. Never throws. */
+  async tickMetrics(): Promise<Pick<TickResult, 'runningTasks' | 'published'>> {
+    const identity = await this.ensureIdentity();
+    if (!identity) return { published: false };
+    const publisher = this.publisher!;
+    const now = this.now();
     let runningTasks: number | undefined;
     try {
       const count = await countRunningTasks(this.config.tasks, identity.instanceId, now);
@@ -87,54 +212,63 @@ export class Agent {
       this.log.warn('task count failed; no datapoint', { error: message(e) });
     }
     if (runningTasks !== undefined) {
-      publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: dimensions, Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
+      publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
     }
-
-    let lifecycleState: string | undefined;
-    let shutdownStartedNow = false;
-    try {
-      lifecycleState = await readTargetLifecycleState(this.imds);
-    } catch (e) {
-      this.log.warn('lifecycle state unavailable', { error: message(e) });
-    }
-    if (lifecycleState === 'Terminated' && !this.shutdownStarted && this.config.shutdown.kind !== 'none') {
-      try {
-        await startShutdown(this.config.shutdown, identity.instanceId, now);
-        this.shutdownStarted = true;
-        shutdownStartedNow = true;
-        this.log.info('instance marked for termination: graceful shutdown started', { ...identity, runningTasks });
-        publisher.add({ MetricName: this.config.shutdownMetric, Dimensions: dimensions, Timestamp: new Date(now), Value: 1, Unit: 'Count', StorageResolution: 1 });
-      } catch (e) {
-        this.log.error('graceful shutdown failed to start; retrying next interval', { error: message(e) });
-      }
-    } else if (lifecycleState === 'Terminated' && !this.shutdownStarted) {
-      // shutdown: none — the controller stops the worker; remember we saw it so we do not log every tick.
-      this.shutdownStarted = true;
-      this.log.info('instance marked for termination; the controller stops the worker', { ...identity });
-    }
-
     // Drain everything buffered once the instance is going away: the controller needs the last readings.
     const error = await publisher.flush(this.shutdownStarted);
     if (error) this.log.warn('publishing metrics failed; kept for retry', { error: message(error), pending: publisher.pending, dropped: publisher.dropped });
-    return { runningTasks, lifecycleState, shutdownStartedNow, published: !error && publisher.pending === 0 };
+    return { runningTasks, published: !error && publisher.pending === 0 };
   }
 
-  /** Ticks every interval until the signal aborts, then flushes once more. */
+  /** One round of each loop, lifecycle first (for tests and one-shot use; `run` runs them apart). */
+  async tick(): Promise<TickResult> {
+    const lifecycle = await this.tickLifecycle();
+    const metrics = await this.tickMetrics();
+    return { ...lifecycle, ...metrics };
+  }
+
+  /** Runs both loops until the signal aborts, then flushes once more. */
   async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([
+      this.loop('lifecycle', this.config.lifecyclePollSeconds, signal, () => this.tickLifecycle()),
+      this.loop('metrics', this.config.intervalSeconds, signal, () => this.tickMetrics()),
+    ]);
+    await withLimit(this.publisher?.flush(true) ?? Promise.resolve(undefined), ROUND_LIMIT_MS).catch(() => undefined);
+    this.log.info('agent stopped', { pending: this.publisher?.pending ?? 0, dropped: this.publisher?.dropped ?? 0 });
+  }
+
+  private async loop(name: string, intervalSeconds: number, signal: AbortSignal, round: () => Promise<unknown>): Promise<void> {
     while (!signal.aborted) {
       const started = this.now();
-      await this.tick();
-      const wait = Math.max(0, this.config.intervalSeconds * 1000 - (this.now() - started));
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      try {
+        await withLimit(round(), ROUND_LIMIT_MS);
+      } catch (e) {
+        // A round that overran is abandoned (its calls end at their own limits); the loop goes on.
+        this.log.warn(`${name} round overran; next round starts`, { error: message(e) });
+      }
+      const wait = Math.max(0, intervalSeconds * 1000 - (this.now() - started));
+      await sleep(wait, signal);
     }
-    await this.publisher?.flush(true);
-    this.log.info('agent stopped', { pending: this.publisher?.pending ?? 0, dropped: this.publisher?.dropped ?? 0 });
   }
 }
 
+/** Resolves as `p` does, or rejects once `ms` have passed. */
+export function withLimit<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
 function message(e: unknown): string {
-  return String((e as Error)?.message ?? e);
+  return String((e as Error)?.message ?? e).slice(0, 500);
 }

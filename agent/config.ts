@@ -17,7 +17,28 @@ export interface TrinoWorker {
    * `internal-communication.shared-secret` is read. Read at start, so the secret never sits in user data.
    */
   readonly sharedSecretFile?: string;
+  /**
+   * A systemd credential (`LoadCredential=`) holding the same: read from `$CREDENTIALS_DIRECTORY/<name>`,
+   * so an unprivileged agent reads a secret file it could not open itself.
+   */
+  readonly sharedSecretCredential?: string;
   readonly timeoutMs: number;
+}
+
+/** Trino's coordinator, asked for its own view of this node (system.runtime.nodes). */
+export interface CoordinatorConfig {
+  /** e.g. http://trino-coordinator.internal:8080 */
+  readonly url: string;
+  /** Sent as X-Trino-User; needs read access to system.runtime.nodes. */
+  readonly user: string;
+  /** This node's `node.id`; when absent the node is found by the instance's private address in `http_uri`. */
+  readonly nodeId?: string;
+  readonly timeoutMs: number;
+}
+
+/** Where the "worker drained" report goes: the drain controller's queue. */
+export interface DrainReportConfig {
+  readonly queueUrl: string;
 }
 
 /** A shell command that prints the running-task count, or starts the graceful shutdown. */
@@ -37,9 +58,20 @@ export interface AgentConfig {
   readonly bufferMax: number;
   readonly tasks: TrinoWorker | ShellCommand;
   readonly shutdown: TrinoWorker | ShellCommand | { readonly kind: 'none' };
+  /** Seconds between IMDS lifecycle checks and, once stopping, drain checks. Its own loop, never behind CloudWatch. */
+  readonly lifecyclePollSeconds: number;
+  /** The worker's `shutdown.grace-period`: without a coordinator view, a zero count counts only after it. */
+  readonly shutdownGraceSeconds: number;
+  readonly coordinator?: CoordinatorConfig;
+  /** Absent: the agent reports nothing and the controller relies on the metric. */
+  readonly drainReport?: DrainReportConfig;
 }
 
 export const DEFAULT_INTERVAL_SECONDS = 10;
+/** IMDS is on the instance and answers in microseconds: a 1 s poll costs nothing and keeps drains short. */
+export const DEFAULT_LIFECYCLE_POLL_SECONDS = 1;
+/** Trino's default `shutdown.grace-period` (Trino docs, "Graceful shutdown"). */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 120;
 /** One day of 10-second datapoints. */
 export const DEFAULT_BUFFER_MAX = 8640;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -62,16 +94,28 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(field, value, `must be a whole number from ${min} to ${max}`);
   const str = (field: string, value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : fail(field, value, 'must be a non-empty string'));
 
+  const httpUrl = (field: string, value: unknown) => {
+    const url = str(field, value);
+    if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(url)) fail(field, url, 'must be http(s)://host:port');
+    return url.replace(/\/$/, '');
+  };
   const worker = (field: string, w: any, allowNone: boolean): TrinoWorker | ShellCommand | { kind: 'none' } => {
     if (w?.kind === 'trino') {
-      const url = str(`${field}.url`, w.url);
-      if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(url)) fail(`${field}.url`, url, 'must be http(s)://host:port');
-      return {
-        kind: 'trino',
-        url: url.replace(/\/$/, ''),
-        user: w.user === undefined ? 'graceful-autoscaler' : str(`${field}.user`, w.user),
+      const url = httpUrl(`${field}.url`, w.url);
+      const secret = {
         sharedSecret: w.sharedSecret === undefined ? undefined : str(`${field}.sharedSecret`, w.sharedSecret),
         sharedSecretFile: w.sharedSecretFile === undefined ? undefined : str(`${field}.sharedSecretFile`, w.sharedSecretFile),
+        sharedSecretCredential: w.sharedSecretCredential === undefined ? undefined : str(`${field}.sharedSecretCredential`, w.sharedSecretCredential),
+      };
+      // The internal JWT is as good as the secret for its five minutes: never on the wire in clear text.
+      if (Object.values(secret).some((v) => v !== undefined) && !isLoopbackOrTls(url)) {
+        fail(`${field}.url`, url, 'must be https:// or a loopback address while a shared secret signs requests: the token would cross the network in clear text');
+      }
+      return {
+        kind: 'trino',
+        url,
+        user: w.user === undefined ? 'graceful-autoscaler' : str(`${field}.user`, w.user),
+        ...secret,
         timeoutMs: int(`${field}.timeoutMs`, w.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
       };
     }
@@ -88,13 +132,47 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     bufferMax: int('bufferMax', raw.bufferMax ?? DEFAULT_BUFFER_MAX, 10, 1_000_000),
     tasks: worker('tasks', raw.tasks, false) as TrinoWorker | ShellCommand,
     shutdown: worker('shutdown', raw.shutdown ?? { kind: 'none' }, true),
+    lifecyclePollSeconds: int('lifecyclePollSeconds', raw.lifecyclePollSeconds ?? DEFAULT_LIFECYCLE_POLL_SECONDS, 1, 30),
+    shutdownGraceSeconds: int('shutdownGraceSeconds', raw.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, 0, 3600),
+    coordinator:
+      raw.coordinator === undefined
+        ? undefined
+        : {
+            url: httpUrl('coordinator.url', raw.coordinator?.url),
+            user: raw.coordinator.user === undefined ? 'graceful-autoscaler' : str('coordinator.user', raw.coordinator.user),
+            nodeId: raw.coordinator.nodeId === undefined ? undefined : str('coordinator.nodeId', raw.coordinator.nodeId),
+            timeoutMs: int('coordinator.timeoutMs', raw.coordinator.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
+          },
+    drainReport:
+      raw.drainReport === undefined
+        ? undefined
+        : {
+            queueUrl: /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[\w-]{1,80}$/.test(String(raw.drainReport?.queueUrl))
+              ? raw.drainReport.queueUrl
+              : fail('drainReport.queueUrl', raw.drainReport?.queueUrl, 'must be an SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/name'),
+          },
   };
 }
 
-/** The secret from `sharedSecretFile`: a properties file's `internal-communication.shared-secret`, or the whole file. */
-export function readSharedSecret(text: string): string {
-  const line = text.split(/\r?\n/).find((l) => /^\s*internal-communication\.shared-secret\s*[=:]/.test(l));
-  const secret = (line ? line.replace(/^[^=:]*[=:]/, '') : text).trim();
-  if (secret === '') throw new AgentConfigError('sharedSecretFile holds no secret');
+/** https, or a loopback host: where a bearer token may travel. */
+export function isLoopbackOrTls(url: string): boolean {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return u.protocol === 'https:' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The secret from `sharedSecretFile`: a properties file's `internal-communication.shared-secret`, or a
+ * file holding the secret alone. A properties file (any dotted `key=value` line) without that key is an
+ * error, never taken whole as the secret: that would sign every request with the wrong key.
+ */
+export function readSharedSecret(text: string, source = 'sharedSecretFile'): string {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !/^\s*[#!]/.test(l));
+  const line = lines.find((l) => /^\s*internal-communication\.shared-secret\s*[=:]/.test(l));
+  if (!line && (lines.length > 1 || lines.some((l) => /^\s*[A-Za-z][\w-]*(\.[\w-]+)+\s*[=:]/.test(l)))) {
+    throw new AgentConfigError(`${source} is a properties file without internal-communication.shared-secret`);
+  }
+  const secret = (line ? line.replace(/^[^=:]*[=:]/, '') : (lines[0] ?? '')).trim();
+  if (secret === '') throw new AgentConfigError(`${source} holds no secret`);
   return secret;
 }

@@ -74,6 +74,11 @@ export async function readIdentity(imds: ImdsClient): Promise<InstanceIdentity> 
   return { instanceId, region, groupName };
 }
 
+/** The instance's primary private IPv4 address: how a Trino worker is known to its coordinator by default. */
+export function readPrivateIp(imds: ImdsClient): Promise<string | undefined> {
+  return imds.get('meta-data/local-ipv4');
+}
+
 /** `autoscaling/target-lifecycle-state`: InService, Terminated, Warmed:*; undefined before Auto Scaling sets it. */
 export function readTargetLifecycleState(imds: ImdsClient): Promise<string | undefined> {
   return imds.get('meta-data/autoscaling/target-lifecycle-state');

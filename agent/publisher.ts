@@ -6,7 +6,15 @@
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 
 export const DATUMS_PER_CALL = 1000;
+
+/**
+ * The agent's AWS SDK clients: few attempts, each with connect and request time limits (the SDK's default
+ * request timeout is none), so an endpoint that accepts connections and never answers costs seconds.
+ */
+export const AGENT_SDK_SETTINGS = { retryMode: 'adaptive', maxAttempts: 3, requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } } as const;
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** One PutMetricData call, retries included, takes at most this long. */
+const SEND_LIMIT_MS = 15_000;
 
 export class MetricPublisher {
   private readonly buffer: MetricDatum[] = [];
@@ -44,7 +52,8 @@ export class MetricPublisher {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, DATUMS_PER_CALL);
       try {
-        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }));
+        // A hard limit on top of the client's own timeouts: a flush never outlives its round.
+        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }), { abortSignal: AbortSignal.timeout(SEND_LIMIT_MS) });
       } catch (e) {
         this.failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 10));

@@ -4,13 +4,16 @@
  * Honours AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Agent, jsonLog } from '../agent/agent';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { formatDrainReport } from '../lambdas/domain/drain-report';
+import { Agent, DrainReporter, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
-import { MetricPublisher } from '../agent/publisher';
-/** Few SDK attempts: the publisher keeps what failed and retries on the next interval with its own backoff. */
-const AGENT_RETRY = { retryMode: 'adaptive', maxAttempts: 3 } as const;
+import { AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
+/** The publisher and the reporter keep what failed and retry on their next round. */
+const AGENT_SDK = AGENT_SDK_SETTINGS;
 
 function configPath(argv: readonly string[]): string {
   const i = argv.indexOf('--config');
@@ -22,14 +25,21 @@ function configPath(argv: readonly string[]): string {
 /** Resolves `sharedSecretFile` into the secret, so a missing or empty file fails at start with its path. */
 function withSharedSecrets(config: AgentConfig): AgentConfig {
   const resolve = <W extends AgentConfig['tasks'] | AgentConfig['shutdown']>(w: W): W => {
-    if (w.kind !== 'trino' || !w.sharedSecretFile || w.sharedSecret) return w;
+    if (w.kind !== 'trino' || w.sharedSecret || (!w.sharedSecretFile && !w.sharedSecretCredential)) return w;
+    let path = w.sharedSecretFile!;
+    if (w.sharedSecretCredential) {
+      // systemd's LoadCredential= copies the file where only this service can read it.
+      const dir = process.env.CREDENTIALS_DIRECTORY;
+      if (!dir) throw new AgentConfigError(`sharedSecretCredential ${w.sharedSecretCredential}: no CREDENTIALS_DIRECTORY (run under systemd with LoadCredential=)`);
+      path = join(dir, w.sharedSecretCredential);
+    }
     let text: string;
     try {
-      text = readFileSync(w.sharedSecretFile, 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new AgentConfigError(`sharedSecretFile ${w.sharedSecretFile}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+      throw new AgentConfigError(`shared secret ${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
     }
-    return { ...w, sharedSecret: readSharedSecret(text) };
+    return { ...w, sharedSecret: readSharedSecret(text, path) };
   };
   return { ...config, tasks: resolve(config.tasks), shutdown: resolve(config.shutdown) };
 }
@@ -53,8 +63,22 @@ function main(): void {
     throw e;
   }
 
-  const agent = new Agent(config, new ImdsClient(), (identity) =>
-    new MetricPublisher(new CloudWatchClient({ ...AGENT_RETRY, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+  const drainReport = config.drainReport;
+  const reporterFor = (identity: { region: string }): DrainReporter => {
+    const sqs = new SQSClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region });
+    return {
+      send: async (report) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: drainReport!.queueUrl, MessageBody: formatDrainReport(report) }), { abortSignal: AbortSignal.timeout(15_000) });
+      },
+    };
+  };
+  const agent = new Agent(
+    config,
+    new ImdsClient(),
+    (identity) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+    jsonLog,
+    Date.now,
+    drainReport ? reporterFor : undefined,
   );
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop.abort());

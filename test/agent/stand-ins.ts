@@ -31,9 +31,10 @@ const closer = (server: http.Server) => () => new Promise<void>((resolve) => { s
 /** IMDSv2: metadata only with a token from PUT /latest/api/token. */
 export async function startImds(meta: { instanceId: string; region: string; groupName: string }) {
   const tokens = new Set<string>();
-  const state = { lifecycle: 'InService' as string | undefined, down: false, tokenRequests: 0, rejectedWithoutToken: 0 };
+  const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0 };
   const { server, url } = await listen(async (req, res) => {
     if (state.down) return void res.destroy();
+    if (state.hang) return; // accepted, never answered
     if (req.method === 'PUT' && req.url === '/latest/api/token') {
       if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void res.writeHead(400).end();
       state.tokenRequests++;
@@ -48,6 +49,7 @@ export async function startImds(meta: { instanceId: string; region: string; grou
     const paths: Record<string, string | undefined> = {
       '/latest/meta-data/instance-id': meta.instanceId,
       '/latest/meta-data/placement/region': meta.region,
+      '/latest/meta-data/local-ipv4': '10.40.3.17',
       '/latest/meta-data/tags/instance/aws:autoscaling:groupName': meta.groupName,
       '/latest/meta-data/autoscaling/target-lifecycle-state': state.lifecycle,
     };
@@ -65,8 +67,11 @@ export async function startTrino() {
     status: 200,
     shutdownCalls: [] as { body: string; user?: string; bearer?: string }[],
     taskCalls: [] as { user?: string; bearer?: string }[],
+    /** GET /v1/task accepted and never answered. */
+    hangTasks: false,
   };
   const { server, url } = await listen(async (req, res) => {
+    if (state.hangTasks && req.url === '/v1/task') return;
     const headers = { user: req.headers['x-trino-user'] as string | undefined, bearer: req.headers['x-trino-internal-bearer'] as string | undefined };
     if (req.method === 'GET' && req.url === '/v1/task') {
       state.taskCalls.push(headers);
@@ -105,4 +110,60 @@ export async function startCloudWatch() {
   });
   const datapoints = (name: string) => state.calls.flatMap((c) => c.MetricData.filter((d) => d.MetricName === name));
   return { url, state, datapoints, close: closer(server) };
+}
+
+/** An endpoint that accepts connections and never answers: a hung IMDS, worker or AWS endpoint. */
+export async function startHung() {
+  const held: http.ServerResponse[] = [];
+  const state = { requests: 0 };
+  const { server, url } = await listen((_req, res) => {
+    state.requests++;
+    held.push(res);
+  });
+  return { url, state, close: closer(server) };
+}
+
+/**
+ * A Trino coordinator's client protocol for `system.runtime.nodes`: POST /v1/statement answers with a
+ * nextUri, the next page holds the rows. `nodes` is what the table says right now.
+ */
+export async function startCoordinator() {
+  const state = { nodes: [] as { node_id: string; http_uri: string; state: string }[], queries: [] as { sql: string; user?: string }[], hang: false };
+  let url = '';
+  const started = await listen(async (req, res) => {
+    if (state.hang) return;
+    if (req.method === 'POST' && req.url === '/v1/statement') {
+      state.queries.push({ sql: (await body(req)).toString(), user: req.headers['x-trino-user'] as string | undefined });
+      const id = `q${state.queries.length}`;
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, nextUri: `${url}/v1/statement/executing/${id}/1`, stats: { state: 'QUEUED' } }));
+    }
+    if (req.method === 'GET' && req.url?.startsWith('/v1/statement/executing/')) {
+      const columns = ['node_id', 'http_uri', 'state'].map((name) => ({ name, type: 'varchar' }));
+      const data = state.nodes.map((n) => [n.node_id, n.http_uri, n.state]);
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'q', columns, data, stats: { state: 'FINISHED' } }));
+    }
+    res.writeHead(404).end();
+  });
+  url = started.url;
+  return { url, state, close: closer(started.server) };
+}
+
+/** SQS's JSON 1.0 endpoint for SendMessage (the protocol the SDK speaks); records each message body. */
+export async function startSqs() {
+  const state = { messages: [] as { QueueUrl: string; MessageBody: string }[], fail: false };
+  const { server, url } = await listen(async (req, res) => {
+    const raw = (await body(req)).toString();
+    if (req.headers['x-amz-target'] !== 'AmazonSQS.SendMessage') return void res.writeHead(400).end();
+    if (state.fail) {
+      return void res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'stand-in failure' }));
+    }
+    const input = JSON.parse(raw);
+    state.messages.push(input);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ MessageId: `m-${state.messages.length}`, MD5OfMessageBody: md5(input.MessageBody) }));
+  });
+  return { url, state, close: closer(server) };
+}
+
+function md5(text: string): string {
+  return require('node:crypto').createHash('md5').update(text).digest('hex');
 }
