@@ -65,7 +65,9 @@ function main(): void {
 
   const drainReport = config.drainReport;
   const reporterFor = (identity: { region: string }): DrainReporter => {
-    const sqs = new SQSClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region });
+    // The client's own endpoint (regional, or AWS_ENDPOINT_URL_SQS), not the queue URL's host: the same in
+    // AWS, and the standard endpoint variables keep working.
+    const sqs = new SQSClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region, useQueueUrlAsEndpoint: false });
     return {
       send: async (report) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: drainReport!.queueUrl, MessageBody: formatDrainReport(report) }), { abortSignal: AbortSignal.timeout(15_000) });

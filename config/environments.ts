@@ -32,6 +32,10 @@ export const environments: Record<string, EnvironmentInput> = {
         minCapacity: 1,
         maxCapacity: 8,
         deploymentConfig: 'HalfAtATime',
+        // The agent asks the coordinator for its view of each stopping worker: drained workers are
+        // completed within seconds instead of after the grace period. Match the workers' config.properties.
+        coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080',
+        shutdownGracePeriod: '2m',
       },
     ],
   },

@@ -89,6 +89,19 @@ export interface FleetInput {
   readonly rootVolumeGiB?: number;
   /** @default on-demand only */
   readonly spot?: SpotInput;
+  /**
+   * The workers' graceful-shutdown grace period: Trino's `shutdown.grace-period` as set in the workers'
+   * config.properties (the same value, or longer). After a stop the coordinator may still schedule to a
+   * worker this long; no zero reading inside it counts. `0s` for workers whose stop is immediate.
+   * @default '2m' (Trino's default)
+   */
+  readonly shutdownGracePeriod?: DurationText;
+  /**
+   * The fleet's Trino coordinator (`http(s)://host:port`), which the agent asks for its own view of the
+   * node (`system.runtime.nodes`) so a drained worker is reported within seconds instead of after the
+   * grace period. @default none: the agent waits the grace period after the stop
+   */
+  readonly coordinatorUrl?: string;
 }
 
 /** A Trino/Presto worker's HTTP API as the controller reaches it from inside the VPC. */
@@ -146,6 +159,11 @@ export interface AgentInput {
   readonly shutdown?: AgentWorkerInput | { readonly kind: 'none' };
   /** Seconds between task counts. @default 10 */
   readonly intervalSeconds?: number;
+  /**
+   * Run the agent as root instead of its own unprivileged, sandboxed user: only for `command` task or
+   * shutdown sources that need root (e.g. `systemctl`). @default false
+   */
+  readonly runAsRoot?: boolean;
 }
 
 /** A worker as the agent reaches it on its own instance. */
@@ -184,6 +202,8 @@ export interface FleetConfig {
   readonly deploymentConfig: DeploymentConfigInput;
   readonly rootVolumeGiB: number;
   readonly spot?: Required<SpotInput>;
+  readonly shutdownGraceSeconds: number;
+  readonly coordinatorUrl?: string;
 }
 
 /** An environment after validation. */
@@ -208,7 +228,12 @@ export interface AgentFileConfig {
   readonly runningTasksMetric: string;
   readonly tasks: Record<string, unknown>;
   readonly shutdown: Record<string, unknown>;
+  /** Not written to the file: how systemd runs the agent (lib/worker-agent.ts). */
+  readonly runAsRoot: boolean;
 }
+
+/** Trino's default `shutdown.grace-period`. */
+export const DEFAULT_SHUTDOWN_GRACE_PERIOD = '2m';
 
 export const DEFAULT_AGENT_WORKER_URL = 'http://127.0.0.1:8080';
 
@@ -322,7 +347,10 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
       const resolved = resolveFleet(p, `fleets[${i}]`, fleet);
       if (seen.has(fleet.name)) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
       seen.add(fleet.name);
-      if (resolved) fleets.push(resolved);
+      if (resolved) {
+        fleets.push(resolved);
+        checkDrainFits(p, `fleets[${i}]`, resolved, controller, agent);
+      }
     });
   }
 
@@ -337,6 +365,29 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     controller,
     agent,
   };
+}
+
+/**
+ * The metric path must be able to finish inside the drain timeout: the grace period after the stop,
+ * then idleReadings readings at the agent's interval. Otherwise every drain whose report is lost is forced.
+ */
+function checkDrainFits(p: Problems, at: string, fleet: FleetConfig, controller: ControllerConfig, agent: AgentFileConfig | undefined): void {
+  const period = agent ? agent.intervalSeconds : controller.taskSource.kind === 'metric' ? controller.taskSource.periodSeconds : 0;
+  const needed = fleet.shutdownGraceSeconds + controller.idleReadings * period;
+  p.check(
+    needed < fleet.drainTimeoutSeconds,
+    `${at}.shutdownGracePeriod`,
+    formatDuration(fleet.shutdownGraceSeconds),
+    `plus controller.idleReadings (${controller.idleReadings}) × the ${period} s reading period must be shorter than drainTimeout (${formatDuration(fleet.drainTimeoutSeconds)}): no idle worker could be completed before its deadline`,
+  );
+  if (fleet.coordinatorUrl !== undefined) {
+    p.check(
+      agent !== undefined && controller.stopWorker.kind === 'agent',
+      `${at}.coordinatorUrl`,
+      fleet.coordinatorUrl,
+      'needs the agent installed and controller.stopWorker "agent": the agent asks the coordinator after it stops the worker',
+    );
+  }
 }
 
 function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Record<string, unknown> {
@@ -386,7 +437,9 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
     input.shutdown ?? shutdown,
     'must start the worker\'s graceful shutdown while controller.stopWorker is "agent": nothing else would',
   );
-  return { intervalSeconds, namespace: DEFAULT_TASK_METRIC.namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown };
+  const runAsRoot = input.runAsRoot ?? false;
+  p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
+  return { intervalSeconds, namespace: DEFAULT_TASK_METRIC.namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown, runAsRoot };
 }
 
 function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {
@@ -554,6 +607,12 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     p.integer(`${at}.spot.onDemandPercentageAboveBase`, spot.onDemandPercentageAboveBase, 0, 100);
   }
 
+  // Trino's grace period; up to an hour (a longer one would hold every drain that long).
+  const shutdownGraceSeconds = p.duration(`${at}.shutdownGracePeriod`, f.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD, 0, 3600);
+  if (f.coordinatorUrl !== undefined) {
+    p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/:]+(:\d{1,5})?$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator');
+  }
+
   if (p.list.length > before) return undefined;
   return {
     name: f.name,
@@ -568,6 +627,8 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     deploymentConfig,
     rootVolumeGiB,
     spot,
+    shutdownGraceSeconds: shutdownGraceSeconds!,
+    coordinatorUrl: f.coordinatorUrl,
   };
 }
 

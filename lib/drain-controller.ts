@@ -11,7 +11,8 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
-import { TaskSourceSettings } from '../lambdas/domain/settings';
+import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
+import { TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
@@ -43,8 +44,15 @@ export interface ManagedFleet {
   readonly group: autoscaling.AutoScalingGroup;
   readonly drainTimeout: Duration;
   readonly heartbeatTimeout: Duration;
+  /** The workers' graceful-shutdown grace period (Trino `shutdown.grace-period`): the unsafe window after a stop. */
+  readonly shutdownGrace: Duration;
   /** The workers' security group; opened to the controller when it calls the workers' HTTP API. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The instance role of the fleet's workers, when their agent reports "drained" to the queue: it may
+   * send messages, and reports are accepted only from instances under it. @default no reports
+   */
+  readonly reportingRole?: iam.Role;
 }
 
 /** Properties of a DrainController. */
@@ -73,6 +81,8 @@ export class DrainController extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   /** Where task counts come from, as the functions' settings say. */
   readonly taskSource: TaskSourceSettings;
+  /** Per fleet name: readings this long after the stop count towards idle (what the controller applies). */
+  readonly stopSettleSeconds: Readonly<Record<string, number>>;
 
   constructor(scope: Construct, id: string, props: DrainControllerProps) {
     super(scope, id);
@@ -137,6 +147,9 @@ export class DrainController extends Construct {
     }
 
     const policy = { idleReadings: c.idleReadings };
+    this.stopSettleSeconds = Object.fromEntries(
+      props.fleets.map((f) => [f.name, policyForGroup({ policy: DEFAULT_DRAIN_POLICY, workerControl: c.stopWorker }, { shutdownGraceSeconds: f.shutdownGrace.toSeconds() }).stopSettleSeconds]),
+    );
     const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
     this.taskSource = taskSource;
     const workerControl = c.stopWorker.kind === 'trino' ? { ...c.stopWorker, timeoutMs: 5000 } : c.stopWorker;
@@ -145,7 +158,14 @@ export class DrainController extends Construct {
       groups: Object.fromEntries(
         props.fleets.map((f) => [
           f.group.autoScalingGroupName,
-          { fleet: f.name, drainTimeoutSeconds: f.drainTimeout.toSeconds(), heartbeatTimeoutSeconds: f.heartbeatTimeout.toSeconds() },
+          {
+            fleet: f.name,
+            drainTimeoutSeconds: f.drainTimeout.toSeconds(),
+            heartbeatTimeoutSeconds: f.heartbeatTimeout.toSeconds(),
+            shutdownGraceSeconds: f.shutdownGrace.toSeconds(),
+            // SQS stamps each report with `<role id>:<instance id>`; the role id is what the handler checks.
+            ...(f.reportingRole ? { workerRoleId: f.reportingRole.roleId } : {}),
+          },
         ]),
       ),
       policy,
@@ -196,6 +216,7 @@ export class DrainController extends Construct {
 
     this.grantControllerAccess(props);
     this.attachTerminationPolicy(props);
+    this.acceptDrainReports(props);
   }
 
   /**
@@ -266,6 +287,22 @@ export class DrainController extends Construct {
           id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), arn)}]`,
           reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins it to our group.',
         })),
+      );
+    }
+  }
+
+  /**
+   * The workers' agents send "drained" reports straight to the event queue: SendMessage on this queue and
+   * the data keys of its CMK (SQS developer guide, "Key management": a producer to an SSE-KMS queue needs
+   * kms:GenerateDataKey and kms:Decrypt). The handler accepts a report only from the named instance.
+   */
+  private acceptDrainReports(props: DrainControllerProps): void {
+    for (const f of props.fleets) {
+      if (!f.reportingRole) continue;
+      this.queue.grantSendMessages(f.reportingRole);
+      Validations.of(f.reportingRole).acknowledge(
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, needed to send to its encrypted drain queue; granted by CDK for that key only.' },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Granted by CDK with SendMessage on the encrypted drain queue, for this environment\'s CMK only.' },
       );
     }
   }

@@ -103,6 +103,7 @@ export class FleetStack extends Stack {
         : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     const agent = config.agent ? new WorkerAgent(this, 'WorkerAgent', { config: config.agent }) : undefined;
+    const reportsDrains = agent !== undefined && config.controller.stopWorker.kind === 'agent';
     this.fleets = config.fleets.map((fleetConfig) => {
       // Construct ids derive from the fleet name, which config forbids changing once deployed.
       const scopeId = `Fleet-${fleetConfig.name}`;
@@ -121,7 +122,12 @@ export class FleetStack extends Stack {
         spot: fleetConfig.spot,
       });
       // Before CodeDeploy's own user data, so a failure there cannot keep the agent off the instance.
-      agent?.installOn(fleet);
+      agent?.installOn(fleet, {
+        shutdownGraceSeconds: fleetConfig.shutdownGraceSeconds,
+        coordinatorUrl: fleetConfig.coordinatorUrl,
+        // The agent reports "drained" only when it stops the worker itself; the queue exists further down.
+        drainReportQueueUrl: reportsDrains ? () => this.drainController.queue.queueUrl : undefined,
+      });
       const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
         autoScalingGroup: fleet.autoScalingGroup,
         deploymentConfig: this.deploymentConfig(fleetConfig),
@@ -147,7 +153,9 @@ export class FleetStack extends Stack {
         group: f.fleet.autoScalingGroup,
         drainTimeout: f.fleet.drainTimeout,
         heartbeatTimeout: f.fleet.heartbeatTimeout,
+        shutdownGrace: Duration.seconds(f.config.shutdownGraceSeconds),
         securityGroup: f.fleet.securityGroup,
+        reportingRole: reportsDrains ? f.fleet.role : undefined,
       })),
       vpc: this.vpc,
       vpcSubnets: subnets,

@@ -76,6 +76,7 @@ export class Operations extends Construct {
             deploymentGroupName: f.deployment.deploymentGroup.deploymentGroupName,
             drainTimeoutSeconds: f.config.drainTimeoutSeconds,
             heartbeatTimeoutSeconds: f.config.heartbeatTimeoutSeconds,
+            stopSettleSeconds: props.controller.stopSettleSeconds[f.config.name],
           },
         ]),
       ),

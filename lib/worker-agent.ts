@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssetHashType, BundlingOutput, DockerImage, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, BundlingOutput, DockerImage, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { AgentFileConfig } from './config';
@@ -17,6 +17,21 @@ export const AGENT_PATHS = {
   node: '/usr/bin/node-22',
 } as const;
 export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
+/** systemd credential names (LoadCredential=): the agent reads them from $CREDENTIALS_DIRECTORY. */
+const CONFIG_CREDENTIAL = 'agent.json';
+const SECRET_CREDENTIAL = 'trino-shared-secret';
+/** The agent exits with this status on a configuration error (bin/agent.ts): restarting cannot fix it. */
+export const CONFIG_ERROR_EXIT_STATUS = 2;
+
+/** What differs between fleets in the agent's configuration. */
+export interface AgentFleetOptions {
+  /** The fleet's Trino `shutdown.grace-period`. */
+  readonly shutdownGraceSeconds: number;
+  /** The fleet's coordinator, for its view of each node. @default none */
+  readonly coordinatorUrl?: string;
+  /** The drain controller's queue URL, for the agent's "drained" report; resolved at synth. @default no report */
+  readonly drainReportQueueUrl?: () => string;
+}
 
 /** Properties of a WorkerAgent. */
 export interface WorkerAgentProps {
@@ -58,7 +73,7 @@ export class WorkerAgent extends Construct {
   }
 
   /** Adds the install to a fleet's launch template user data and lets its instances read the bundle. */
-  installOn(fleet: WorkerFleet): void {
+  installOn(fleet: WorkerFleet, options: AgentFleetOptions): void {
     this.asset.grantRead(fleet.role);
     Validations.of(fleet.role).acknowledge(
       ...['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'].map((finding) => ({
@@ -70,17 +85,35 @@ export class WorkerAgent extends Construct {
         reason: 'Asset object keys are content hashes chosen at synth; the grant is read-only on the CDK asset bucket.',
       },
     );
+    const { runAsRoot, ...environmentConfig } = this.props.config;
+    // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
+    const secretFiles = new Set<string>();
+    const withCredential = (w: Record<string, unknown>) => {
+      if (w.kind !== 'trino' || typeof w.sharedSecretFile !== 'string') return w;
+      secretFiles.add(w.sharedSecretFile);
+      const { sharedSecretFile: _file, ...rest } = w;
+      return { ...rest, sharedSecretCredential: SECRET_CREDENTIAL };
+    };
+    const fileConfig = {
+      ...environmentConfig,
+      tasks: withCredential(environmentConfig.tasks),
+      shutdown: withCredential(environmentConfig.shutdown),
+      shutdownGraceSeconds: options.shutdownGraceSeconds,
+      ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
+      ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
+    };
+    if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
     const userData = fleet.launchTemplate.userData!;
     // Stop at the first failure: a half-installed agent is worse than an instance that fails its launch checks.
     userData.addCommands('# graceful-autoscaler worker agent', 'set -e', 'dnf install -y nodejs22', `mkdir -p /opt/graceful-autoscaler /etc/graceful-autoscaler`);
     userData.addS3DownloadCommand({ bucket: this.asset.bucket, bucketKey: this.asset.s3ObjectKey, localFile: AGENT_PATHS.bundle });
     userData.addCommands(
       `cat > ${AGENT_PATHS.config} <<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'`,
-      JSON.stringify(this.props.config, null, 2),
+      JSON.stringify(fileConfig, null, 2),
       'GRACEFUL_AUTOSCALER_AGENT_CONFIG',
       `chmod 0600 ${AGENT_PATHS.config}`,
       `cat > ${AGENT_PATHS.unit} <<'GRACEFUL_AUTOSCALER_AGENT_UNIT'`,
-      ...systemdUnit(),
+      ...systemdUnit({ runAsRoot, sharedSecretFile: [...secretFiles][0] }),
       'GRACEFUL_AUTOSCALER_AGENT_UNIT',
       'systemctl daemon-reload',
       `systemctl enable --now ${AGENT_SERVICE}`,
@@ -88,23 +121,67 @@ export class WorkerAgent extends Construct {
   }
 }
 
-/** The service: restarts on failure, stops with SIGTERM (the agent flushes its buffer), logs to the journal. */
-export function systemdUnit(): string[] {
+/** How the unit runs the agent. */
+export interface SystemdUnitOptions {
+  /** Root instead of a dynamic unprivileged user (command sources that need root). @default false */
+  readonly runAsRoot?: boolean;
+  /** Handed to the agent as the `trino-shared-secret` credential. @default none */
+  readonly sharedSecretFile?: string;
+}
+
+/**
+ * The service, sandboxed: by default a dynamic unprivileged user with no capabilities, a read-only
+ * system, no home, private /tmp and devices, kernel and namespaces locked, the system-service syscall set
+ * and only IPv4/IPv6/Unix sockets (`systemd-analyze security` exposure 1.5; it needs the network for
+ * IMDS, CloudWatch, SQS and the worker). Its config and the Trino secret arrive as systemd credentials,
+ * readable by it alone. A configuration error (exit 2) stops the unit instead of restarting it forever.
+ * Not set: MemoryDenyWriteExecute (V8's JIT needs it) and PrivateNetwork/IPAddressDeny (it talks to AWS).
+ */
+export function systemdUnit(options: SystemdUnitOptions = {}): string[] {
+  const identity = options.runAsRoot
+    ? // Root for commands that drive systemctl or the worker's files: no capability limit, / writable but /usr, /boot, /etc.
+      ['User=root', 'ProtectSystem=full']
+    : ['DynamicUser=yes', 'ProtectSystem=strict', 'CapabilityBoundingSet=', 'AmbientCapabilities='];
   return [
     '[Unit]',
-    'Description=graceful-autoscaler worker agent (running-task metric, graceful shutdown on termination)',
+    'Description=graceful-autoscaler worker agent (running-task metric, graceful shutdown and drain report on termination)',
     'Wants=network-online.target',
     'After=network-online.target',
     '',
     '[Service]',
-    `ExecStart=${AGENT_PATHS.node} ${AGENT_PATHS.bundle} --config ${AGENT_PATHS.config}`,
+    `ExecStart=${AGENT_PATHS.node} ${AGENT_PATHS.bundle} --config %d/${CONFIG_CREDENTIAL}`,
+    `LoadCredential=${CONFIG_CREDENTIAL}:${AGENT_PATHS.config}`,
+    ...(options.sharedSecretFile ? [`LoadCredential=${SECRET_CREDENTIAL}:${options.sharedSecretFile}`] : []),
     'Restart=always',
     'RestartSec=5',
+    `RestartPreventExitStatus=${CONFIG_ERROR_EXIT_STATUS}`,
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',
-    // Root: a configured shutdown command typically drives systemctl for the worker.
-    'ProtectSystem=full',
-    'PrivateTmp=true',
+    ...identity,
+    'NoNewPrivileges=yes',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'DevicePolicy=closed',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'ProtectProc=invisible',
+    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+    'RestrictNamespaces=yes',
+    'RestrictRealtime=yes',
+    'RestrictSUIDSGID=yes',
+    'LockPersonality=yes',
+    'SystemCallArchitectures=native',
+    'SystemCallFilter=@system-service',
+    'SystemCallFilter=~@privileged',
+    'SystemCallErrorNumber=EPERM',
+    'UMask=0077',
+    'RemoveIPC=yes',
+    'KeyringMode=private',
     '',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -129,15 +129,18 @@ export function decideDrain(state: DrainState, observed: TaskObservation, now: n
 function idleStatus(state: DrainState, readings: readonly TaskReading[], now: number, policy: DrainPolicy): { reason: WaitReason | 'idle' } {
   if (state.stopSentAt === undefined) return { reason: 'awaiting-stop' };
   if (readings.length === 0) return { reason: 'no-data' };
-  // Only readings the worker took once the coordinator can no longer schedule to it: a zero taken
-  // earlier says nothing about work the coordinator may still send (Trino's grace period).
-  const settledAt = state.stopSentAt + policy.stopSettleSeconds * 1000;
-  const afterStop = readings.filter((r) => r.at >= settledAt && r.at <= now).sort((a, b) => b.at - a.at);
+  // Only readings the worker took after it was told to stop: an earlier zero says nothing about work it
+  // may have accepted since.
+  const afterStop = readings.filter((r) => r.at >= state.stopSentAt! && r.at <= now).sort((a, b) => b.at - a.at);
   const newest = afterStop[0];
-  if (!newest && now < settledAt) return { reason: 'settling' };
-  if (!newest || now - newest.at > policy.readingMaxAgeSeconds * 1000) return { reason: 'stale' };
+  // And only zeros taken once the coordinator can no longer schedule to it count towards idle: inside
+  // Trino's grace period a zero says nothing about work the coordinator may still send.
+  const settledAt = state.stopSentAt + policy.stopSettleSeconds * 1000;
+  if (!newest || now - newest.at > policy.readingMaxAgeSeconds * 1000) return { reason: now < settledAt ? 'settling' : 'stale' };
   if (newest.runningTasks > 0) return { reason: 'busy' };
-  const zeros = afterStop.findIndex((r) => r.runningTasks !== 0);
-  const streak = zeros === -1 ? afterStop.length : zeros;
-  return { reason: streak >= policy.idleReadings ? 'idle' : 'confirming-idle' };
+  const settled = afterStop.filter((r) => r.at >= settledAt);
+  const zeros = settled.findIndex((r) => r.runningTasks !== 0);
+  const streak = zeros === -1 ? settled.length : zeros;
+  if (streak >= policy.idleReadings) return { reason: 'idle' };
+  return { reason: settled.length === 0 ? 'settling' : 'confirming-idle' };
 }

@@ -24,7 +24,10 @@ export interface GroupSettings {
 export const AGENT_STOP_LAG_SECONDS = 10;
 
 /** The drain policy for one group: the environment's, with the group's unsafe window after the stop. */
-export function policyForGroup(settings: Pick<ControllerSettings, 'policy' | 'workerControl'>, group: GroupSettings): DrainPolicy {
+export function policyForGroup(
+  settings: { readonly policy: DrainPolicy; readonly workerControl: { readonly kind: string } },
+  group: Pick<GroupSettings, 'shutdownGraceSeconds'>,
+): DrainPolicy {
   const lag = settings.workerControl.kind === 'agent' ? AGENT_STOP_LAG_SECONDS : 0;
   return { ...settings.policy, stopSettleSeconds: group.shutdownGraceSeconds + lag };
 }

@@ -13,6 +13,8 @@ export interface RunbookFleet {
   readonly deploymentGroupName: string;
   readonly drainTimeoutSeconds: number;
   readonly heartbeatTimeoutSeconds: number;
+  /** Readings this long after the stop count towards idle (the fleet's grace period, plus the agent's lag). */
+  readonly stopSettleSeconds?: number;
 }
 
 export interface RunbookSettings {
@@ -129,6 +131,7 @@ export function parseRunbookSettings(json: string, parseSources: (json: string) 
       deploymentGroupName: str(`fleets.${name}.deploymentGroupName`, f.deploymentGroupName),
       drainTimeoutSeconds: Number(f.drainTimeoutSeconds),
       heartbeatTimeoutSeconds: Number(f.heartbeatTimeoutSeconds),
+      ...(f.stopSettleSeconds === undefined ? {} : { stopSettleSeconds: Number(f.stopSettleSeconds) }),
     };
   }
   if (Object.keys(fleets).length === 0) throw new Error('runbook settings: fleets must name at least one fleet');

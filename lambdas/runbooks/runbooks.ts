@@ -63,7 +63,10 @@ export function makeFleetStatus(deps: RunbookDeps) {
 }
 
 function drainView(r: DrainRecord, observed: { readings: { at: number; runningTasks: number }[]; drainedAt?: number } | undefined, now: number, deps: RunbookDeps) {
-  const decision = decideDrain(r, observed ?? { readings: [] }, now, deps.settings.policy);
+  // The same unsafe window the controller applies to this drain's fleet.
+  const settle = Object.values(deps.settings.fleets).find((f) => f.groupName === r.groupName)?.stopSettleSeconds;
+  const policy = settle === undefined ? deps.settings.policy : { ...deps.settings.policy, stopSettleSeconds: settle };
+  const decision = decideDrain(r, observed ?? { readings: [] }, now, policy);
   const next =
     decision.action === 'complete'
       ? 'complete at the next pass: idle'

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleAgent } from '../../lib/agent-bundle';
-import { startCloudWatch, startImds, startTrino } from './stand-ins';
+import { parseDrainReport } from '../../lambdas/domain/drain-report';
+import { startCloudWatch, startCoordinator, startImds, startSqs, startTrino } from './stand-ins';
 
 // The shipped artifact itself: the esbuild bundle run by Node as systemd would run it, pointed at
 // loopback stand-ins only through the standard variables the AWS SDKs honour.
@@ -83,4 +84,65 @@ test('a missing config file, or no --config at all, is refused the same way', as
   const none = run([]);
   expect(await none.exited).toBe(2);
   expect(none.output()).toMatch(/usage: agent --config/);
+});
+
+test('the bundle reads its Trino secret from the systemd credential and reports the drain to SQS, once', async () => {
+  const imds = await startImds(META);
+  const trino = await startTrino();
+  const cloudwatch = await startCloudWatch();
+  const coordinator = await startCoordinator();
+  const sqs = await startSqs();
+  try {
+    coordinator.state.nodes = [{ node_id: 'w1', http_uri: 'http://10.40.3.17:8080', state: 'active' }];
+    const credentials = mkdtempSync(join(tmpdir(), 'ga-cred-'));
+    writeFileSync(join(credentials, 'trino-shared-secret'), 'node.environment=prod\ninternal-communication.shared-secret=s3cr3t\n');
+    const config = join(dir, 'agent-report.json');
+    const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/GracefulAutoscaler-prod-EventQueue';
+    writeFileSync(
+      config,
+      JSON.stringify({
+        intervalSeconds: 300,
+        tasks: { kind: 'trino', url: trino.url, sharedSecretCredential: 'trino-shared-secret' },
+        shutdown: { kind: 'trino', url: trino.url, sharedSecretCredential: 'trino-shared-secret' },
+        coordinator: { url: coordinator.url },
+        drainReport: { queueUrl },
+      }),
+    );
+    const agent = run(['--config', config], {
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+      AWS_ENDPOINT_URL_SQS: sqs.url,
+      CREDENTIALS_DIRECTORY: credentials,
+    });
+    children.push(agent.child);
+    imds.state.lifecycle = 'Terminated';
+    await until(() => trino.state.shutdownCalls.length === 1).catch((e) => {
+      throw new Error(`${e.message}; agent output: ${agent.output().slice(-3000)}`);
+    });
+    expect(trino.state.shutdownCalls[0].bearer).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    coordinator.state.nodes[0].state = 'shutting_down';
+    await until(() => sqs.state.messages.length === 1).catch((e) => {
+      throw new Error(`${e.message}; agent output: ${agent.output().slice(-3000)}`);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sqs.state.messages).toHaveLength(1);
+    expect(sqs.state.messages[0].QueueUrl).toBe(queueUrl);
+    // What the controller will make of it, given SQS's stamp for this instance under its role.
+    const parsed = parseDrainReport(sqs.state.messages[0].MessageBody, `AROAEXAMPLEROLE12345:${META.instanceId}`, () => 'AROAEXAMPLEROLE12345');
+    expect(parsed).toMatchObject({ ok: true, report: { instanceId: META.instanceId, groupName: META.groupName, drainedBy: 'coordinator' } });
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  } finally {
+    await Promise.all([imds.close(), trino.close(), cloudwatch.close(), coordinator.close(), sqs.close()]);
+  }
+}, 30_000);
+
+test('a properties file without the shared-secret key is a configuration error, not the secret', async () => {
+  const credentials = mkdtempSync(join(tmpdir(), 'ga-cred-'));
+  writeFileSync(join(credentials, 'trino-shared-secret'), 'node.environment=prod\nhttp-server.http.port=8080\n');
+  const config = join(dir, 'agent-nokey.json');
+  writeFileSync(config, JSON.stringify({ tasks: { kind: 'trino', url: 'http://127.0.0.1:8080', sharedSecretCredential: 'trino-shared-secret' } }));
+  const agent = run(['--config', config], { CREDENTIALS_DIRECTORY: credentials });
+  expect(await agent.exited).toBe(2);
+  expect(agent.output()).toMatch(/properties file without internal-communication\.shared-secret/);
 });

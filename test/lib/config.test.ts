@@ -157,3 +157,28 @@ test.each([
 ])('duration %j parses to %j seconds', (text, seconds) => {
   expect(parseDurationSeconds(text)).toBe(seconds);
 });
+
+describe("Trino's grace period and the coordinator view", () => {
+  test('defaults: the grace period is Trino\'s 2 minutes; no coordinator', () => {
+    const [config] = resolveEnvironments({ qa: base });
+    expect(config.fleets[0]).toMatchObject({ shutdownGraceSeconds: 120, coordinatorUrl: undefined });
+  });
+  test.each([
+    [{ shutdownGracePeriod: '2h' }, /env "qa": fleets\[0\]\.shutdownGracePeriod \("2h"\) must be from 0s to 1h/],
+    [{ shutdownGracePeriod: 'soon' }, /fleets\[0\]\.shutdownGracePeriod \("soon"\) must be a duration/],
+    [{ coordinatorUrl: 'trino:8080' }, /fleets\[0\]\.coordinatorUrl \("trino:8080"\) must be http\(s\):\/\/host:port/],
+    [{ coordinatorUrl: 'http://trino:8080/ui' }, /fleets\[0\]\.coordinatorUrl \("http:\/\/trino:8080\/ui"\) must be http\(s\):\/\/host:port/],
+    // 10 minutes of grace plus 3 readings of 10 s cannot end before a 10-minute deadline.
+    [{ shutdownGracePeriod: '10m' }, /fleets\[0\]\.shutdownGracePeriod \("10m"\) plus controller\.idleReadings \(3\) × the 10 s reading period must be shorter than drainTimeout \("10m"\)|shorter than drainTimeout \(10m\)/],
+  ] as [Partial<FleetInput>, RegExp][])("%j is refused with env, field, value and rule", (override, message) => {
+    expect(errorFor({}, override)).toMatch(message);
+  });
+  test('a coordinator view needs the agent to stop the workers', () => {
+    expect(errorFor({ controller: { stopWorker: { kind: 'ssm', commands: ['systemctl stop trino'] } } }, { coordinatorUrl: 'http://trino:8080' })).toMatch(
+      /fleets\[0\]\.coordinatorUrl \("http:\/\/trino:8080"\) needs the agent installed and controller\.stopWorker "agent"/,
+    );
+  });
+  test('0s is accepted for workers whose stop is immediate', () => {
+    expect(errorFor({}, { shutdownGracePeriod: '0s' })).toBe('');
+  });
+});

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseAgentConfig } from '../../agent/config';
 import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
-import { AGENT_PATHS, AGENT_SERVICE } from '../../lib/worker-agent';
+import { AGENT_PATHS, AGENT_SERVICE, systemdUnit } from '../../lib/worker-agent';
 import { makeApp } from '../helpers';
 
 // Bundling on for this stack: the asset must really be built at synth, offline, without Docker.
@@ -15,7 +17,8 @@ const template = Template.fromStack(dev);
 function userDataOf(logicalId: string): string {
   const lt = template.findResources('AWS::EC2::LaunchTemplate')[logicalId];
   const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as unknown[];
-  return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
+  // Tokens (the queue URL's Ref, the asset bucket) become a recognisable placeholder.
+  return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).includes('EventQueue') ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/EventQueue' : JSON.stringify(p))).join('');
 }
 
 test('every launch template installs Node.js 22, downloads the agent asset, writes its config and starts its service', () => {
@@ -24,8 +27,12 @@ test('every launch template installs Node.js 22, downloads the agent asset, writ
     expect(userData).toContain('dnf install -y nodejs22');
     expect(userData).toMatch(new RegExp(`aws s3 cp 's3://.*/[0-9a-f]{64}\\.js' '${AGENT_PATHS.bundle}'`));
     expect(userData).toContain(`cat > ${AGENT_PATHS.config}`);
-    expect(userData).toContain(`ExecStart=${AGENT_PATHS.node} ${AGENT_PATHS.bundle} --config ${AGENT_PATHS.config}`);
+    // The config reaches the agent as a systemd credential only it can read.
+    expect(userData).toContain(`ExecStart=${AGENT_PATHS.node} ${AGENT_PATHS.bundle} --config %d/agent.json`);
+    expect(userData).toContain(`LoadCredential=agent.json:${AGENT_PATHS.config}`);
     expect(userData).toContain('Restart=always');
+    expect(userData).toContain('RestartPreventExitStatus=2');
+    expect(userData).toContain('DynamicUser=yes');
     expect(userData).toContain(`systemctl enable --now ${AGENT_SERVICE}`);
     // The agent is installed before CodeDeploy's installer, whose failure must not keep it off.
     expect(userData.indexOf(AGENT_SERVICE)).toBeLessThan(userData.indexOf('aws-codedeploy-'));
@@ -35,7 +42,64 @@ test('every launch template installs Node.js 22, downloads the agent asset, writ
 test('the config written to the instance is what config/ resolves to, and valid for the agent', () => {
   const userData = userDataOf(dev.getLogicalId(dev.fleets[0].fleet.launchTemplate.node.defaultChild as never));
   const json = /<<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'\n([\s\S]*?)\nGRACEFUL_AUTOSCALER_AGENT_CONFIG/.exec(userData)![1];
-  expect(parseAgentConfig(json)).toMatchObject({ intervalSeconds: 10, namespace: 'GracefulAutoscaler', tasks: { kind: 'trino', url: 'http://127.0.0.1:8080' }, shutdown: { kind: 'trino' } });
+  expect(parseAgentConfig(json)).toMatchObject({
+    intervalSeconds: 10,
+    namespace: 'GracefulAutoscaler',
+    tasks: { kind: 'trino', url: 'http://127.0.0.1:8080' },
+    shutdown: { kind: 'trino' },
+    shutdownGraceSeconds: 120,
+    drainReport: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/EventQueue' },
+  });
+  // runAsRoot shapes the unit, it is not the agent's business.
+  expect(JSON.parse(json)).not.toHaveProperty('runAsRoot');
+});
+
+test("each fleet's agent reports to the controller's own queue and may send there, nowhere else", () => {
+  const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+  const eventQueue = queues.find((q) => q.includes('EventQueue'))!;
+  for (const f of dev.fleets) {
+    const roleId = dev.getLogicalId(f.fleet.role.node.defaultChild as never);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+    const send = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
+    expect(send).toHaveLength(1);
+    expect([send[0].Action].flat()).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+    expect(JSON.stringify(send[0].Resource)).toContain(eventQueue);
+  }
+});
+
+const analyze = (() => {
+  try {
+    execFileSync('systemd-analyze', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!analyze && process.env.GA_REQUIRE_SYSTEMD_ANALYZE) throw new Error('GA_REQUIRE_SYSTEMD_ANALYZE is set but systemd-analyze is not installed');
+if (!analyze) console.warn('systemd-analyze not found: skipping the unit hardening check (CI requires it)');
+
+/** systemd's own judgement of the unit: `systemd-analyze security --offline=yes` prints an overall exposure. */
+function exposure(unit: string[]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'ga-unit-'));
+  const file = join(dir, AGENT_SERVICE);
+  writeFileSync(file, `${unit.join('\n')}\n`);
+  let out: string;
+  try {
+    out = execFileSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    // It exits non-zero above its threshold but still prints the verdict.
+    out = String((e as { stdout?: string }).stdout ?? '');
+  }
+  const m = /Overall exposure level for \S+: (\d+(\.\d+)?)/.exec(out);
+  if (!m) throw new Error(`no exposure level in systemd-analyze output: ${out.slice(-500)}`);
+  return Number(m[1]);
+}
+
+(analyze ? test : test.skip)('systemd-analyze security rates the unit 3.0 or better (root mode, for command sources, stays under 4)', () => {
+  expect(exposure(systemdUnit())).toBeLessThanOrEqual(3.0);
+  expect(exposure(systemdUnit({ runAsRoot: true }))).toBeLessThan(4.0);
 });
 
 test('the bundle is a real synthesized asset, and instances may read it', () => {

@@ -159,6 +159,17 @@ describe('DynamoDrainStore', () => {
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ConsistentRead: true, KeyConditionExpression: 'pk = :pk' });
   });
 
+  test('a drain report is recorded once: a second one finds drainedAt set and changes nothing', async () => {
+    ddb.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(store.markDrained('i-a', 10, 'coordinator')).resolves.toBe(true);
+    await expect(store.markDrained('i-a', 11, 'exited')).resolves.toBe(false);
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' } },
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(drainedAt)',
+      ExpressionAttributeValues: { ':at': { N: '10' }, ':by': { S: 'coordinator' } },
+    });
+  });
+
   test('first sight by two invocations: the loser gets the stored record back', async () => {
     const stored = { ...record, waitStartedAt: 0 };
     ddb.on(PutItemCommand).rejects(
@@ -166,7 +177,7 @@ describe('DynamoDrainStore', () => {
         Item: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' }, groupName: { S: 'g' }, fleet: { S: 'etl' }, waitStartedAt: { N: '0' }, deadlineAt: { N: '2' }, hookExpiresAt: { N: '3' }, heartbeatTimeoutSeconds: { N: '720' }, heartbeats: { N: '0' }, readings: { S: '[]' } },
       }),
     );
-    await expect(store.claimFirstSeen(record)).resolves.toEqual({ ...stored, stopSentAt: undefined, stopClaimUntil: undefined });
+    await expect(store.claimFirstSeen(record)).resolves.toEqual({ ...stored, stopSentAt: undefined, stopClaimUntil: undefined, drainedAt: undefined, drainedBy: undefined });
     expect(ddb).toHaveReceivedCommandWith(PutItemCommand, { ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
+import { formatDrainReport } from '../../../lambdas/domain/drain-report';
 import { AGENT_TASK_METRIC, ControllerSettings } from '../../../lambdas/domain/settings';
 import { makeDrainEventsHandler } from '../../../lambdas/handlers/drain-events';
 import { makeDrainSweepHandler } from '../../../lambdas/handlers/drain-sweep';
@@ -113,6 +114,92 @@ describe('drain-events handler', () => {
     };
     const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('good', lifecycleEvent)] });
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'good' }]);
+  });
+});
+
+describe('drain reports from the agents', () => {
+  const ROLE_ID = 'AROAWORKERROLEEXAMPLE1';
+  const reportSettings: ControllerSettings = {
+    ...settings,
+    groups: { [GROUP]: { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720, shutdownGraceSeconds: 120, workerRoleId: ROLE_ID } },
+    workerControl: { kind: 'agent' },
+  };
+  const report = (instanceId = INSTANCE, groupName = GROUP) =>
+    formatDrainReport({ instanceId, groupName, stoppedAt: T0 + 1000, drainedAt: T0 + 4000, drainedBy: 'coordinator' });
+  const fromSender = (messageId: string, body: string, senderId: string) => ({ ...sqsRecord(messageId, body), attributes: { ...sqsRecord(messageId, body).attributes, SenderId: senderId } });
+  function reporting() {
+    const env = setup();
+    const deps = { ...env.deps, settings: reportSettings, workerControl: new MemoryWorkerControl('agent') };
+    return { ...env, deps, handler: makeDrainEventsHandler(deps) };
+  }
+
+  test('a report from the instance itself, under its group\'s role, completes it in the same invocation', async () => {
+    const { deps, handler } = reporting();
+    await handler({ Records: [sqsRecord('event', lifecycleEvent)] });
+    expect(deps.fleet.instances.get(INSTANCE)!.state).toBe('Terminating:Wait'); // zeros alone would wait the grace period
+    const out = await handler({ Records: [fromSender('report', report(), `${ROLE_ID}:${INSTANCE}`)] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deps.fleet.instances.get(INSTANCE)).toMatchObject({ state: 'Terminated', endedBy: 'complete' });
+    expect(deps.store.history).toEqual([expect.objectContaining({ instanceId: INSTANCE, outcome: 'drained', drainedBy: 'coordinator' })]);
+    expect(deps.metrics.counts.get('DrainReports')).toBe(1);
+    expect(deps.metrics.gauges.get('DrainedToCompletedSeconds')).toEqual([0]);
+  });
+
+  test('a report whose lifecycle event was lost still completes: first sight and report in one pass', async () => {
+    const { deps, handler } = reporting();
+    await handler({ Records: [fromSender('report', report(), `${ROLE_ID}:${INSTANCE}`)] });
+    expect(deps.fleet.instances.get(INSTANCE)!.state).toBe('Terminated');
+  });
+
+  test.each([
+    ['another instance of the fleet', `${ROLE_ID}:i-0ffffffffffffffff`],
+    ['another role with the right session name', `AROAOTHERROLEEXAMPLE1:${INSTANCE}`],
+    ['an IAM user', 'AIDAEXAMPLE'],
+    ['no sender stamp at all', undefined],
+  ])('forged: a report sent by %s is rejected and changes nothing', async (_name, senderId) => {
+    const { deps, handler } = reporting();
+    await handler({ Records: [sqsRecord('event', lifecycleEvent)] });
+    const record = fromSender('forged', report(), senderId as string);
+    if (senderId === undefined) delete (record.attributes as Record<string, unknown>).SenderId;
+    const out = await handler({ Records: [record] });
+    expect(out.batchItemFailures).toEqual([]); // not retried: a forgery does not improve with time
+    expect(deps.fleet.instances.get(INSTANCE)!.state).toBe('Terminating:Wait');
+    expect(deps.store.active.get(INSTANCE)!.drainedAt).toBeUndefined();
+    expect(deps.metrics.counts.get('RejectedReports')).toBe(1);
+  });
+
+  test('a report naming a group it is not waiting in, an unmanaged or prototype-named group, is rejected', async () => {
+    const { deps, handler } = reporting();
+    for (const group of ['not-ours', '__proto__', 'constructor']) {
+      await handler({ Records: [fromSender(`r-${group}`, report(INSTANCE, group), `${ROLE_ID}:${INSTANCE}`)] });
+    }
+    expect(deps.fleet.instances.get(INSTANCE)!.state).toBe('Terminating:Wait');
+    expect(deps.metrics.counts.get('RejectedReports')).toBe(3);
+  });
+
+  test('a report for an instance that is not waiting is dropped, and its oversize cousin is logged capped', async () => {
+    const { deps, handler } = reporting();
+    await deps.fleet.completeLifecycleAction({ instanceId: INSTANCE, groupName: GROUP }, settings.hookName);
+    await handler({ Records: [fromSender('late', report(), `${ROLE_ID}:${INSTANCE}`)] });
+    expect(deps.store.active.size).toBe(0);
+    const huge = JSON.stringify({ source: 'graceful-autoscaler.agent', padding: 'x'.repeat(100_000) });
+    await handler({ Records: [fromSender('huge', huge, `${ROLE_ID}:${INSTANCE}${'y'.repeat(10_000)}`)] });
+    expect(deps.metrics.counts.get('RejectedReports')).toBe(2);
+    for (const line of deps.log.lines) expect(JSON.stringify(line).length).toBeLessThan(2000);
+  });
+
+  test('a report whose completion fails is kept: the next sweep completes it without another report', async () => {
+    const { deps, handler } = reporting();
+    await handler({ Records: [sqsRecord('event', lifecycleEvent)] });
+    const complete = deps.fleet.completeLifecycleAction.bind(deps.fleet);
+    deps.fleet.completeLifecycleAction = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    };
+    await handler({ Records: [fromSender('report', report(), `${ROLE_ID}:${INSTANCE}`)] });
+    expect(deps.store.active.get(INSTANCE)!.drainedAt).toBeDefined();
+    deps.fleet.completeLifecycleAction = complete;
+    const summary = await makeDrainSweepHandler(deps)();
+    expect(summary.finished.get(INSTANCE)).toBe('drained');
   });
 });
 
