@@ -1,21 +1,14 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Agent, AgentLog } from '../../agent/agent';
+import { Agent } from '../../agent/agent';
 import { AgentConfig, parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
 import { MetricPublisher } from '../../agent/publisher';
 import { internalBearer } from '../../agent/worker';
-import { startCloudWatch, startImds, startTrino } from './stand-ins';
+import { ListLog, startCloudWatch, startImds, startTrino } from './stand-ins';
 
 const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'GracefulAutoscaler-dev-FleetadhocGroupASG-1' };
 const RUNNING = { taskStatus: { state: 'RUNNING' } };
 const FINISHED = { taskStatus: { state: 'FINISHED' } };
-
-class ListLog implements AgentLog {
-  lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
-  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
-  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
-}
 
 async function setup(configOverride: Record<string, unknown> = {}) {
   const imds = await startImds(META);

@@ -4,23 +4,16 @@
  * able to hold up the shutdown.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Agent, AgentLog, DrainReporter } from '../../agent/agent';
+import { Agent, DrainReporter } from '../../agent/agent';
 import { parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
 import { AGENT_SDK_SETTINGS, MetricPublisher } from '../../agent/publisher';
 import { DrainReport } from '../../lambdas/domain/drain-report';
-import { startCloudWatch, startCoordinator, startHung, startImds, startTrino } from './stand-ins';
+import { ListLog, startCloudWatch, startCoordinator, startHung, startImds, startTrino } from './stand-ins';
 
 const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'GracefulAutoscaler-dev-FleetadhocGroupASG-1' };
 const PRIVATE_IP = '10.40.3.17'; // what the IMDS stand-in gives as local-ipv4
 const RUNNING = { taskStatus: { state: 'RUNNING' } };
-
-class ListLog implements AgentLog {
-  lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
-  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
-  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
-}
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { AgentLog } from '../../agent/agent';
 
 export interface StandIn {
   readonly url: string;
@@ -166,4 +167,12 @@ export async function startSqs() {
 
 function md5(text: string): string {
   return require('node:crypto').createHash('md5').update(text).digest('hex');
+}
+
+/** Keeps the agent's log lines for assertions. */
+export class ListLog implements AgentLog {
+  lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
 }
