@@ -4,7 +4,7 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
-import { AGENT_TASK_METRIC, TaskMetricSettings } from '../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../lambdas/domain/settings';
 import * as fleetDefaults from './worker-fleet';
 
 // Fleet defaults belong to the WorkerFleet construct (its props contract); config applies the same ones.
@@ -372,7 +372,8 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
  * then idleReadings readings at the agent's interval. Otherwise every drain whose report is lost is forced.
  */
 function checkDrainFits(p: Problems, at: string, fleet: FleetConfig, controller: ControllerConfig, agent: AgentFileConfig | undefined): void {
-  const period = agent ? agent.intervalSeconds : controller.taskSource.kind === 'metric' ? controller.taskSource.periodSeconds : 0;
+  // The agent's interval; a metric's period; or, for the controller's own HTTP reads, one sample a sweep.
+  const period = agent ? agent.intervalSeconds : controller.taskSource.kind === 'metric' ? controller.taskSource.periodSeconds : SWEEP_PERIOD_SECONDS;
   const needed = fleet.shutdownGraceSeconds + controller.idleReadings * period;
   p.check(
     needed < fleet.drainTimeoutSeconds,

@@ -12,14 +12,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
 import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
-import { TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
+import { SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
 import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT } from './names';
 
 /** How often the sweep re-checks every waiting instance. */
-export const SWEEP_PERIOD = Duration.minutes(1);
+export const SWEEP_PERIOD = Duration.seconds(SWEEP_PERIOD_SECONDS);
 /** Event function timeout; the queue's visibility timeout is six times this (Lambda developer guide, "Using Lambda with Amazon SQS"). */
 const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
 /** Sweep timeout: under the sweep period, so two sweeps never overlap for long. */

@@ -18,10 +18,13 @@ export interface GroupSettings {
 
 /**
  * With the agent stopping the worker, the controller does not see the stop: it takes the wait's start
- * as the stop time, and the agent acts within its 2 s lifecycle poll of IMDS reporting `Terminated`.
- * This margin covers that lag before readings may count towards idle.
+ * as the stop time, and the agent acts within its 1 s lifecycle poll (at most 30 s if configured so) of
+ * IMDS reporting `Terminated`. This margin covers that lag before readings may count towards idle.
  */
 export const AGENT_STOP_LAG_SECONDS = 10;
+
+/** The sweep re-checks every waiting instance this often; HTTP task counts are one sample a sweep. */
+export const SWEEP_PERIOD_SECONDS = 60;
 
 /** The drain policy for one group: the environment's, with the group's unsafe window after the stop. */
 export function policyForGroup(

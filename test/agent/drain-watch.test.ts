@@ -3,6 +3,7 @@
  * count inside the unsafe window is not "drained"), the report sent once, and no endpoint that hangs
  * able to hold up the shutdown.
  */
+import { getEventListeners } from 'node:events';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Agent, DrainReporter } from '../../agent/agent';
 import { parseAgentConfig } from '../../agent/config';
@@ -196,6 +197,17 @@ describe('never freezes', () => {
     const { started } = await runUntilShutdown(env);
     expect(started).toBe(true);
   }, 60_000);
+
+  test('rounds do not pile up abort listeners: one pending sleep per loop, however long it runs', async () => {
+    const env = await setup({ coordinator: undefined });
+    const stop = new AbortController();
+    const running = env.agent.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 3500)); // three or four lifecycle rounds
+    const listeners = getEventListeners(stop.signal, 'abort').length;
+    stop.abort();
+    await running;
+    expect(listeners).toBeLessThanOrEqual(2);
+  }, 30_000);
 
   test('an IMDS that hangs, then answers Terminated', async () => {
     const env = await setup({ intervalSeconds: 300, coordinator: undefined });

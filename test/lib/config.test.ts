@@ -178,6 +178,12 @@ describe("Trino's grace period and the coordinator view", () => {
       /fleets\[0\]\.coordinatorUrl \("http:\/\/trino:8080"\) needs the agent installed and controller\.stopWorker "agent"/,
     );
   });
+  test('with the controller reading each worker itself, a reading is one sweep (60 s): the rule counts that', () => {
+    const trino = { agent: { install: false }, controller: { taskSource: { kind: 'trino' as const }, stopWorker: { kind: 'trino' as const } } };
+    // 8 minutes of grace plus 3 readings a minute apart end after a 10-minute deadline.
+    expect(errorFor(trino, { shutdownGracePeriod: '8m' })).toMatch(/fleets\[0\]\.shutdownGracePeriod \("8m"\) plus controller\.idleReadings \(3\) × the 60 s reading period/);
+    expect(errorFor(trino, { shutdownGracePeriod: '6m' })).toBe('');
+  });
   test('0s is accepted for workers whose stop is immediate', () => {
     expect(errorFor({}, { shutdownGracePeriod: '0s' })).toBe('');
   });
