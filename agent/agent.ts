@@ -12,7 +12,7 @@
  * a graceful shutdown, a worker that no longer accepts connections has exited, and runs no tasks.
  */
 import { Dimension } from '@aws-sdk/client-cloudwatch';
-import { DrainReport, DrainedBy } from '../lambdas/domain/drain-report';
+import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../lambdas/domain/drain-report';
 import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
@@ -49,11 +49,6 @@ export interface TickResult {
   readonly reported: boolean;
 }
 
-/**
- * After the coordinator is first seen not scheduling to the node, a zero count must come from a read
- * started at least this much later: a task the coordinator placed just before has reached the worker.
- */
-export const COORDINATOR_CONFIRM_MS = 1000;
 /** No loop round may take longer than this, whatever an endpoint does; each call also has its own limit. */
 export const ROUND_LIMIT_MS = 30_000;
 
@@ -61,6 +56,7 @@ export class Agent {
   private shutdownStarted = false;
   private stoppedAt?: number;
   private coordinatorSeenAt?: number;
+  private warnedUnlisted = false;
   private drained?: { at: number; by: DrainedBy };
   private reported = false;
   private identity?: InstanceIdentity;
@@ -182,7 +178,11 @@ export class Agent {
         const askedAt = this.now();
         const view = await readCoordinatorView(coordinator, this.privateIp);
         if (view.kind === 'not-scheduling') this.coordinatorSeenAt ??= askedAt;
-        else if (view.kind === 'unknown') this.log.warn('coordinator does not list this node; not drained on its word', { privateIp: this.privateIp, nodeId: coordinator.nodeId });
+        else if (view.kind === 'unknown' && !this.warnedUnlisted) {
+          // Once: this round repeats every second for the whole drain.
+          this.warnedUnlisted = true;
+          this.log.warn('coordinator does not list this node; not drained on its word', { privateIp: this.privateIp, nodeId: coordinator.nodeId });
+        }
       }
       const countedAt = this.now();
       const count = await countRunningTasks(this.config.tasks, identity?.instanceId ?? 'graceful-autoscaler-agent', countedAt);

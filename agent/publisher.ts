@@ -13,8 +13,8 @@ export const DATUMS_PER_CALL = 1000;
  */
 export const AGENT_SDK_SETTINGS = { retryMode: 'adaptive', maxAttempts: 3, requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } } as const;
 const MAX_BACKOFF_MS = 5 * 60_000;
-/** One PutMetricData call, retries included, takes at most this long. */
-const SEND_LIMIT_MS = 15_000;
+/** One AWS call of the agent, retries included, takes at most this long. */
+export const AGENT_CALL_LIMIT_MS = 15_000;
 
 export class MetricPublisher {
   private readonly buffer: MetricDatum[] = [];
@@ -53,7 +53,7 @@ export class MetricPublisher {
       const batch = this.buffer.slice(0, DATUMS_PER_CALL);
       try {
         // A hard limit on top of the client's own timeouts: a flush never outlives its round.
-        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }), { abortSignal: AbortSignal.timeout(SEND_LIMIT_MS) });
+        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }), { abortSignal: AbortSignal.timeout(AGENT_CALL_LIMIT_MS) });
       } catch (e) {
         this.failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 10));

@@ -11,9 +11,7 @@ import { formatDrainReport } from '../lambdas/domain/drain-report';
 import { Agent, DrainReporter, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
-import { AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
-/** The publisher and the reporter keep what failed and retry on their next round. */
-const AGENT_SDK = AGENT_SDK_SETTINGS;
+import { AGENT_CALL_LIMIT_MS, AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
 
 function configPath(argv: readonly string[]): string {
   const i = argv.indexOf('--config');
@@ -67,17 +65,17 @@ function main(): void {
   const reporterFor = (identity: { region: string }): DrainReporter => {
     // The client's own endpoint (regional, or AWS_ENDPOINT_URL_SQS), not the queue URL's host: the same in
     // AWS, and the standard endpoint variables keep working.
-    const sqs = new SQSClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region, useQueueUrlAsEndpoint: false });
+    const sqs = new SQSClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region, useQueueUrlAsEndpoint: false });
     return {
       send: async (report) => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: drainReport!.queueUrl, MessageBody: formatDrainReport(report) }), { abortSignal: AbortSignal.timeout(15_000) });
+        await sqs.send(new SendMessageCommand({ QueueUrl: drainReport!.queueUrl, MessageBody: formatDrainReport(report) }), { abortSignal: AbortSignal.timeout(AGENT_CALL_LIMIT_MS) });
       },
     };
   };
   const agent = new Agent(
     config,
     new ImdsClient(),
-    (identity) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+    (identity) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
     jsonLog,
     Date.now,
     drainReport ? reporterFor : undefined,

@@ -7,7 +7,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { ControllerDeps } from '../lambdas/controller/reconcile';
 import { DEFAULT_DRAIN_POLICY, TaskReading, TRINO_DEFAULT_GRACE_SECONDS } from '../lambdas/domain/drain';
-import { formatDrainReport } from '../lambdas/domain/drain-report';
+import { COORDINATOR_CONFIRM_MS, formatDrainReport } from '../lambdas/domain/drain-report';
 import { FORCE_MARGIN_SECONDS, heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
 import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
@@ -475,13 +475,13 @@ class FleetSimulation {
   /**
    * The worker is drained now (no scheduling, no task). The agent checks every poll from its stop on: it
    * first sees the coordinator's view at its next check after the notice, and takes a zero count as final
-   * only from a check at least one poll later (agent COORDINATOR_CONFIRM_MS); then it sends its report.
+   * only from a check at least COORDINATOR_CONFIRM_MS after that; then it sends its report.
    */
   private becameDrained(instance: Instance): void {
     instance.drainedAt = this.now;
     const poll = this.o.agentPollSeconds;
     const nextCheck = (t: number) => instance.stopAt! + Math.ceil((t - instance.stopAt!) / poll - 1e-9) * poll;
-    const detectedAt = Math.max(nextCheck(this.now), nextCheck(instance.noticedAt!) + poll);
+    const detectedAt = Math.max(nextCheck(this.now), nextCheck(nextCheck(instance.noticedAt!) + COORDINATOR_CONFIRM_MS / 1000));
     const faults = this.o.faults;
     if (faults && this.rng.next() < faults.lostEventRate) {
       this.injected.lostEvents++;

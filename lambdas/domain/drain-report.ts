@@ -14,6 +14,12 @@
 
 export const DRAIN_REPORT_SOURCE = 'graceful-autoscaler.agent';
 export const DRAIN_REPORT_DETAIL_TYPE = 'Worker Drained';
+/**
+ * The agent's rule, which the simulator models: after the coordinator is first seen not scheduling to
+ * the node, a zero count is final only from a read started at least this much later, so a task the
+ * coordinator placed just before it noticed has reached the worker.
+ */
+export const COORDINATOR_CONFIRM_MS = 1000;
 /** A report is a few hundred bytes; anything much larger is not one of ours. */
 export const MAX_REPORT_BYTES = 4096;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;

@@ -27,8 +27,8 @@ function json(body: string): unknown {
  * The fast path: lifecycle events from EventBridge, through SQS, and the agents' "worker drained"
  * reports sent straight to the same queue. A report is accepted only from the named instance itself
  * (its SQS SenderId) under its group's worker role, and only for an instance Auto Scaling still holds
- * in Terminating:Wait in that group; a rejected report is logged and dropped, never retried. Malformed messages go to the DLQ with
- * their reason and never block the rest; events for other hooks (CodeDeploy's) or unknown groups are
+ * in Terminating:Wait in that group; a rejected report is logged and dropped, never retried. Malformed
+ * messages go to the DLQ with their reason and never block the rest; events for other hooks (CodeDeploy's) or unknown groups are
  * acknowledged and ignored; late or duplicate events are checked against Auto Scaling before acting.
  * Reports partial batch failures so only what failed to process is redelivered.
  */
