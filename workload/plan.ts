@@ -92,22 +92,32 @@ export function clusterHistory(records: readonly HistoryRecord[]): Clustered {
 export function buildPlan(records: readonly HistoryRecord[], clustered: Clustered, n: number, compress: number, source: string): Plan {
   if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`the plan needs a whole number of queries >= 1, got ${n}`);
   if (!(compress > 0)) throw new Error(`compress must be > 0, got ${compress}`);
+  // One pass to group, one sort per cluster: linear in the records but for the sorts.
   const byCluster = new Map<string, HistoryRecord[]>();
+  let start = Infinity;
+  let end = -Infinity;
   records.forEach((r, i) => {
     const id = clustered.assignment[i];
-    if (id !== undefined) byCluster.set(id, [...(byCluster.get(id) ?? []), r]);
+    if (id === undefined) return;
+    const members = byCluster.get(id);
+    if (members) members.push(r);
+    else byCluster.set(id, [r]);
+    if (r.arrival < start) start = r.arrival;
+    if (r.arrival > end) end = r.arrival;
   });
-  const usable = [...byCluster.values()].reduce((s, m) => s + m.length, 0);
+  let usable = 0;
+  for (const members of byCluster.values()) {
+    usable += members.length;
+    members.sort((a, b) => a.arrival - b.arrival);
+  }
   if (usable === 0) throw new Error('no usable query in the history');
-  const start = Math.min(...[...byCluster.values()].map((m) => Math.min(...m.map((r) => r.arrival))));
-  const end = Math.max(...[...byCluster.values()].map((m) => Math.max(...m.map((r) => r.arrival))));
   const span = Math.max(1, end - start + 1);
   const cycles = Math.ceil(n / usable);
   const queries: PlannedQuery[] = [];
   for (let cycle = 0; cycle < cycles; cycle++) {
     const inCycle = Math.floor(n / cycles) + (cycle < n % cycles ? 1 : 0);
     for (const [id, count] of allocate(byCluster, usable, inCycle)) {
-      const members = [...byCluster.get(id)!].sort((a, b) => a.arrival - b.arrival);
+      const members = byCluster.get(id)!;
       for (let j = 0; j < count; j++) {
         const r = members[Math.floor(((j + 0.5) * members.length) / count)];
         queries.push({ at: (r.arrival - start + cycle * span) / compress, cluster: id, sql: r.query, durationS: r.durationS });

@@ -1,32 +1,72 @@
 /**
- * A query's signature: its shape with the values taken out. From the tokenizer's tokens: literals of
- * every kind become `?`, lists of them collapse to one `?+`, comments and layout go, keywords and
- * unquoted identifiers are case-folded, quoted identifiers stay as written. Two queries that differ
+ * A query's signature: its shape with the values taken out. From the tokenizer's tokens, in one pass
+ * with an explicit stack (no recursion, so no depth of nesting can overflow it, and linear time):
+ * literals of every kind become `?`, lists of them collapse to one `?+`, comments and layout go,
+ * keywords and identifiers are folded as the dialect folds them, equivalent operators are written one
+ * way. ORDER BY and GROUP BY ordinals stay: they are positions, not values. Two queries that differ
  * only in values share a signature, and so a short id.
  */
 import { createHash } from 'node:crypto';
-import { Token, tokenize } from './tokenizer';
+import { Dialect, SqlSyntaxError, Token, tokenize } from './tokenizer';
+
+export type { Dialect } from './tokenizer';
 
 /** Type names that turn a following string literal into a typed literal: DATE '2024-01-01' is one value. */
 const TYPED_LITERAL_PREFIXES = new Set([
-  'date', 'time', 'timestamp', 'interval', 'decimal', 'numeric', 'real', 'double', 'char', 'varchar', 'json', 'uuid', 'ipaddress', 'bigint', 'integer', 'int', 'smallint', 'tinyint', 'boolean', 'varbinary',
+  'date', 'time', 'timestamp', 'timestamptz', 'interval', 'decimal', 'numeric', 'real', 'double', 'char', 'varchar', 'json', 'jsonb', 'uuid', 'ipaddress', 'bigint', 'integer', 'int', 'smallint', 'tinyint', 'boolean', 'varbinary', 'text',
 ]);
 const INTERVAL_UNITS = new Set(['year', 'month', 'week', 'day', 'hour', 'minute', 'second', 'years', 'months', 'days', 'hours', 'minutes', 'seconds']);
 /** TIMESTAMP WITH TIME ZONE '…' and the like: type words that may sit between the type and the literal. */
-const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local']);
+const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision']);
 const VALUE_WORDS = new Set(['true', 'false', 'null']);
 
-type Node = { t: 'tok'; kind: Token['kind'] | 'value'; text: string } | { t: 'group'; open: string; close: string; items: Node[] };
+/**
+ * Words after which an operand starts: a sign after one of them belongs to its number
+ * (`IS DISTINCT FROM -8639`, `LIMIT -1`), and a bracket after one is not a call.
+ */
+const KEYWORDS = new Set([
+  'select', 'from', 'where', 'and', 'or', 'not', 'in', 'values', 'between', 'like', 'ilike', 'when', 'then', 'else', 'by', 'limit', 'offset', 'is', 'on', 'set', 'return', 'case',
+  'having', 'as', 'distinct', 'all', 'any', 'some', 'exists', 'escape', 'similar', 'to', 'using', 'returning', 'fetch', 'first', 'next', 'with', 'union', 'except', 'intersect',
+  'join', 'over', 'partition', 'rows', 'range', 'preceding', 'following', 'into', 'div', 'mod', 'xor', 'regexp', 'rlike', 'top', 'elseif', 'if', 'lateral', 'window', 'qualify',
+]);
+/** Words that end an ORDER BY / GROUP BY list at the same depth. */
+const BY_LIST_END = new Set(['order', 'group', 'limit', 'offset', 'having', 'fetch', 'window', 'union', 'except', 'intersect', 'qualify', 'for', 'select', 'from', 'where', 'returning', 'into']);
+/** What may follow an ordinal in its list. */
+const AFTER_ORDINAL = new Set(['asc', 'desc', 'nulls', 'with', ...BY_LIST_END]);
+/** Quoted names that must stay quoted when rendered, so they never read as the keyword. */
+const RESERVED = new Set([...KEYWORDS, ...VALUE_WORDS, 'order', 'group', 'insert', 'update', 'delete', 'create', 'table', 'cast', 'left', 'right', 'inner', 'outer', 'full', 'cross', 'natural']);
+/** Names that need no quotes once folded. */
+const BARE_NAME = /^[a-z_][a-z0-9_$]*$/;
+const OPERATOR_SPELLINGS: Record<string, string> = { '!=': '<>' };
+
+/** `?` a value, `?+` a list of values, `n` an ordinal, `w` a word or name, `o` an operator, `p` punctuation. */
+type TokKind = '?' | '?+' | 'n' | 'w' | 'o' | 'p';
+interface Tok {
+  readonly k: TokKind;
+  readonly t: string;
+}
+interface Group {
+  readonly open: string;
+  /** '' when the input never closed it. */
+  readonly close: string;
+  readonly items: Item[];
+}
+type Item = Tok | Group;
+
+const VALUE: Tok = { k: '?', t: '?' };
+const LIST: Tok = { k: '?+', t: '?+' };
+const COMMA: Tok = { k: 'p', t: ',' };
+const PAIRS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 export interface Signature {
   readonly signature: string;
   readonly id: string;
 }
 
-export function signatureOf(sql: string): Signature {
-  const tokens = foldValues(tokenize(sql));
-  const tree = collapse(group(tokens));
-  const text = render(tree);
+/** The signature of one query in a dialect (default Trino). Throws SqlSyntaxError when it does not tokenize or holds no statement. */
+export function signatureOf(sql: string, dialect: Dialect = 'trino'): Signature {
+  const text = render(build(tokenize(sql, dialect), dialect));
+  if (text === '') throw new SqlSyntaxError('empty query: nothing but comments, whitespace or semicolons');
   return { signature: text, id: shortId(text) };
 }
 
@@ -35,131 +75,192 @@ export function shortId(signature: string): string {
   return createHash('sha256').update(signature).digest('hex').slice(0, 12);
 }
 
-/** Literals, typed literals and signed numbers become single `?` value tokens; words are case-folded. */
-function foldValues(tokens: Token[]): Node[] {
-  const out: Node[] = [];
+/** A quoted identifier's name as the dialect resolves it: Trino and MySQL fold case; PostgreSQL keeps it exact. */
+function quotedName(text: string, dialect: Dialect): string {
+  const quote = text[0];
+  const name = text.slice(1, -1).split(quote + quote).join(quote);
+  return dialect === 'postgres' ? name : name.toLowerCase();
+}
+
+function renderName(name: string): string {
+  return BARE_NAME.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+const isTok = (item: Item | undefined): item is Tok => item !== undefined && 'k' in item;
+const isWord = (item: Item | undefined, word: string) => isTok(item) && item.k === 'w' && item.t === word;
+/** A value, a collapsed list, or a bracketed list already collapsed to `(?+)` (so lists of lists collapse too). */
+const isValue = (item: Item | undefined) => item !== undefined && (isTok(item) ? item.k === '?' || item.k === '?+' : item.close !== '' && item.items.length === 1 && isTok(item.items[0]) && item.items[0].k === '?+');
+const isRow = (item: Item | undefined) => item !== undefined && !isTok(item) && item.open === '(' && isValue(item);
+/** Whether the item ends an operand, so a following sign subtracts rather than negates. */
+const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(item) || item.k === '?' || item.k === '?+' || item.k === 'n' || (item.k === 'w' && !KEYWORDS.has(item.t)));
+
+interface Frame {
+  readonly open: string;
+  readonly items: Item[];
+  /** Inside an ORDER BY or GROUP BY list at this depth. */
+  byList: boolean;
+}
+
+/** Tokens to a tree of groups, values folded and lists collapsed as each group closes. */
+function build(tokens: readonly Token[], dialect: Dialect): Item[] {
+  const root: Frame = { open: '', items: [], byList: false };
+  const stack: Frame[] = [root];
+  let top = root;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i];
-    const lower = tok.kind === 'word' ? tok.text.toLowerCase() : tok.text;
-    if (tok.kind === 'word' && TYPED_LITERAL_PREFIXES.has(lower)) {
-      // DATE '…', TIMESTAMP WITH TIME ZONE '…', INTERVAL '1' DAY [TO SECOND]: one value.
-      let j = i + 1;
-      while (j < tokens.length && tokens[j].kind === 'word' && TYPE_MODIFIERS.has(tokens[j].text.toLowerCase())) j++;
-      if (j < tokens.length && tokens[j].kind === 'string') {
-        if (lower === 'interval') {
-          while (j + 1 < tokens.length && tokens[j + 1].kind === 'word' && (INTERVAL_UNITS.has(tokens[j + 1].text.toLowerCase()) || tokens[j + 1].text.toLowerCase() === 'to')) j++;
+    const items = top.items;
+    const last = items[items.length - 1];
+    switch (tok.kind) {
+      case 'punct': {
+        const c = tok.text;
+        if (PAIRS[c]) {
+          top = { open: c, items: [], byList: false };
+          stack.push(top);
+        } else if (stack.length > 1 && PAIRS[top.open] === c) {
+          const closed = stack.pop()!;
+          top = stack[stack.length - 1];
+          top.items.push(closeGroup(closed, c));
+        } else if (c !== ';') {
+          items.push(c === ',' ? COMMA : { k: 'p', t: c });
         }
-        out.push({ t: 'tok', kind: 'value', text: '?' });
-        i = j;
-        continue;
+        break;
+      }
+      case 'string':
+      case 'param':
+        items.push(VALUE);
+        break;
+      case 'number': {
+        const next = tokens[i + 1];
+        const ordinal =
+          top.byList &&
+          (isWord(last, 'by') || (isTok(last) && last.t === ',')) &&
+          (next === undefined || (next.kind === 'punct' && (next.text === ',' || next.text === ')' || next.text === ';')) || (next.kind === 'word' && AFTER_ORDINAL.has(next.text.toLowerCase())));
+        if (ordinal) {
+          items.push({ k: 'n', t: String(Number(tok.text.replace(/_/g, ''))) });
+          break;
+        }
+        // A sign in front of a number is part of the value when it cannot be a binary operator.
+        if (isTok(last) && last.k === 'o' && (last.t === '-' || last.t === '+') && !endsOperand(items[items.length - 2])) items.pop();
+        items.push(VALUE);
+        break;
+      }
+      case 'quoted':
+        items.push({ k: 'w', t: renderName(quotedName(tok.text, dialect)) });
+        break;
+      case 'op':
+        items.push({ k: 'o', t: OPERATOR_SPELLINGS[tok.text] ?? tok.text });
+        break;
+      case 'word': {
+        const word = tok.text.toLowerCase();
+        if (TYPED_LITERAL_PREFIXES.has(word)) {
+          // DATE '…', TIMESTAMP WITH TIME ZONE '…', INTERVAL '1' DAY [TO SECOND]: one value.
+          let j = i + 1;
+          while (j < tokens.length && tokens[j].kind === 'word' && TYPE_MODIFIERS.has(tokens[j].text.toLowerCase())) j++;
+          if (j < tokens.length && tokens[j].kind === 'string') {
+            if (word === 'interval') {
+              while (j + 1 < tokens.length && tokens[j + 1].kind === 'word' && (INTERVAL_UNITS.has(tokens[j + 1].text.toLowerCase()) || tokens[j + 1].text.toLowerCase() === 'to')) j++;
+            }
+            items.push(VALUE);
+            i = j;
+            break;
+          }
+        }
+        // TRUE, FALSE and NULL are values, except in IS [NOT] NULL/TRUE/FALSE and NOT NULL, where they are the test.
+        if (VALUE_WORDS.has(word) && !isWord(last, 'is') && !isWord(last, 'not')) {
+          items.push(VALUE);
+          break;
+        }
+        // INNER JOIN is JOIN; LEFT OUTER JOIN is LEFT JOIN.
+        if ((word === 'inner' || word === 'outer') && tokens[i + 1]?.kind === 'word' && tokens[i + 1].text.toLowerCase() === 'join') break;
+        if (word === 'by' && (isWord(last, 'order') || isWord(last, 'group'))) top.byList = true;
+        else if (BY_LIST_END.has(word)) top.byList = false;
+        items.push({ k: 'w', t: word });
+        break;
       }
     }
-    if (tok.kind === 'string' || tok.kind === 'number' || tok.kind === 'param' || (tok.kind === 'word' && VALUE_WORDS.has(lower))) {
-      // A sign in front of a number is part of the value when it cannot be a binary operator.
-      const prev = out[out.length - 1];
-      if (tok.kind === 'number' && prev?.t === 'tok' && prev.kind === 'op' && (prev.text === '-' || prev.text === '+')) {
-        const before = out[out.length - 2];
-        const binary = before && ((before.t === 'tok' && (before.kind === 'value' || before.kind === 'quoted' || (before.kind === 'word' && !isKeyword(before.text)))) || (before.t === 'tok' && (before.text === ')' || before.text === ']')));
-        if (!binary) out.pop();
-      }
-      out.push({ t: 'tok', kind: 'value', text: '?' });
+  }
+  // Brackets never closed stay as written, innermost first, without collapsing.
+  while (stack.length > 1) {
+    const open = stack.pop()!;
+    top = stack[stack.length - 1];
+    top.items.push({ open: open.open, close: '', items: collapseValuesRuns(open.items) });
+  }
+  return collapseValuesRuns(root.items);
+}
+
+/** A closed bracket: a list of values (or of such lists) becomes one `?+`. */
+function closeGroup(frame: Frame, close: string): Group {
+  const items = collapseValuesRuns(frame.items);
+  let allValues = items.length > 0;
+  let expectValue = true;
+  for (const item of items) {
+    if (expectValue ? !isValue(item) : !(isTok(item) && item.t === ',')) {
+      allValues = false;
+      break;
+    }
+    expectValue = !expectValue;
+  }
+  if (allValues && expectValue) allValues = false; // a trailing comma
+  return { open: frame.open, close, items: allValues ? [LIST] : items };
+}
+
+/**
+ * VALUES (?+), (?+), … → VALUES (?+) and VALUES 27, 61 → VALUES ?+: the number of rows is a value
+ * too. Only a run that ends the clause collapses (`VALUES 1 + 2` keeps its shape). Linear.
+ */
+function collapseValuesRuns(items: Item[]): Item[] {
+  let hasValues = false;
+  for (const item of items) if (isWord(item, 'values')) hasValues = true;
+  if (!hasValues) return items;
+  const out: Item[] = [];
+  for (let i = 0; i < items.length; i++) {
+    out.push(items[i]);
+    if (!isWord(items[i], 'values')) continue;
+    const rows = isRow(items[i + 1]);
+    const scalar = !rows && isTok(items[i + 1]) && isValue(items[i + 1]);
+    if (!rows && !scalar) continue;
+    let end = i + 1;
+    while (isTok(items[end + 1]) && (items[end + 1] as Tok).t === ',' && (rows ? isRow(items[end + 2]) : isTok(items[end + 2]) && isValue(items[end + 2]))) end += 2;
+    const after = items[end + 1];
+    if (after !== undefined && !(isTok(after) && after.k === 'w')) continue;
+    out.push(rows ? items[i + 1] : LIST);
+    i = end;
+  }
+  return out;
+}
+
+/** One space between tokens, none inside brackets' edges, before , . or after . — written without recursion. */
+function render(root: Item[]): string {
+  const parts: string[] = [];
+  const stack: { items: Item[]; index: number; close: string }[] = [{ items: root, index: 0, close: '' }];
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    if (frame.index >= frame.items.length) {
+      stack.pop();
+      if (frame.close) parts.push(frame.close);
       continue;
     }
-    out.push({ t: 'tok', kind: tok.kind, text: tok.kind === 'word' ? lower : tok.text });
-  }
-  return out;
-}
-
-/** Words after which a sign starts a value rather than subtracting. */
-const KEYWORDS = new Set(['select', 'where', 'and', 'or', 'not', 'in', 'values', 'between', 'like', 'when', 'then', 'else', 'by', 'limit', 'offset', 'is', 'on', 'set', 'return', 'case', 'having', 'as']);
-function isKeyword(word: string): boolean {
-  return KEYWORDS.has(word);
-}
-
-const PAIRS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-
-/** Nests bracketed runs so lists can be seen whole. Unbalanced brackets stay as plain tokens. */
-function group(nodes: Node[]): Node[] {
-  const root: Node[] = [];
-  const stack: { open: string; items: Node[] }[] = [];
-  const top = () => (stack.length ? stack[stack.length - 1].items : root);
-  for (const node of nodes) {
-    if (node.t === 'tok' && node.kind === 'punct' && PAIRS[node.text]) {
-      stack.push({ open: node.text, items: [] });
-    } else if (node.t === 'tok' && node.kind === 'punct' && stack.length && PAIRS[stack[stack.length - 1].open] === node.text) {
-      const g = stack.pop()!;
-      top().push({ t: 'group', open: g.open, close: node.text, items: g.items });
-    } else {
-      top().push(node);
+    const item = frame.items[frame.index++];
+    if (isTok(item)) parts.push(item.t);
+    else {
+      parts.push(item.open);
+      stack.push({ items: item.items, index: 0, close: item.close });
     }
   }
-  // Unclosed groups: flatten back in order.
-  while (stack.length) {
-    const g = stack.pop()!;
-    top().push({ t: 'tok', kind: 'punct', text: g.open }, ...g.items);
-  }
-  return root;
-}
-
-/** A value, or a bracketed list already collapsed to `?+` (so lists of lists collapse too). */
-const isValue = (n: Node): boolean => (n.t === 'tok' && n.kind === 'value') || (n.t === 'group' && n.items.length === 1 && n.items[0].t === 'tok' && n.items[0].text === '?+');
-
-/** A bracketed list of values (or of such lists) becomes one `?+`; VALUES (…), (…) keeps a single row. */
-function collapse(nodes: Node[]): Node[] {
-  const out: Node[] = [];
-  for (const node of nodes) {
-    if (node.t === 'group') {
-      const items = collapse(node.items);
-      const elements = splitCommas(items);
-      const allValues = elements.length > 0 && elements.every((e) => e.length === 1 && isValue(e[0]));
-      out.push({ t: 'group', open: node.open, close: node.close, items: allValues ? [{ t: 'tok', kind: 'value', text: '?+' }] : items });
-    } else {
-      out.push(node);
-    }
-  }
-  // VALUES (?+), (?+), ... → VALUES (?+): the number of rows is a value too.
-  for (let i = 0; i < out.length; i++) {
-    const a = out[i];
-    if (a.t === 'group' && isValuesRow(a) && out[i + 1]?.t === 'tok' && (out[i + 1] as { text: string }).text === ',' && out[i + 2] && isValuesRow(out[i + 2])) {
-      out.splice(i + 1, 2);
-      i--;
-    }
-  }
-  return out;
-}
-
-const isValuesRow = (n: Node) => n.t === 'group' && n.open === '(' && n.items.length === 1 && n.items[0].t === 'tok' && n.items[0].text === '?+';
-
-function splitCommas(items: Node[]): Node[][] {
-  const parts: Node[][] = [[]];
-  for (const n of items) {
-    if (n.t === 'tok' && n.text === ',') parts.push([]);
-    else parts[parts.length - 1].push(n);
-  }
-  return parts[0].length === 0 && parts.length === 1 ? [] : parts;
-}
-
-/** One space between tokens, none inside brackets' edges, before , . or after . */
-function render(nodes: Node[]): string {
-  const parts: string[] = [];
-  const emit = (list: Node[]) => {
-    for (const n of list) {
-      if (n.t === 'group') {
-        parts.push(n.open);
-        emit(n.items);
-        parts.push(n.close);
-      } else if (n.text !== ';') {
-        parts.push(n.text);
-      }
-    }
-  };
-  emit(nodes);
   let s = '';
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i];
-    const prev = parts[i - 1];
-    const glue = i === 0 || p === ',' || p === ')' || p === ']' || p === '}' || p === '.' || prev === '(' || prev === '[' || prev === '{' || prev === '.' || (p === '(' && prev !== undefined && /^[\w"`]+$/.test(prev) && !isKeyword(prev)) || (p === '[' && prev !== undefined);
+  let prev: string | undefined;
+  for (const p of parts) {
+    const glue =
+      prev === undefined ||
+      p === ',' || p === ')' || p === ']' || p === '}' || p === '.' ||
+      prev === '(' || prev === '[' || prev === '{' || prev === '.' ||
+      (p === '(' && isCallee(prev)) ||
+      p === '[';
     s += (glue ? '' : ' ') + p;
+    prev = p;
   }
   return s;
 }
+
+/** `count(` is a call; `in (` is not. */
+const isCallee = (prev: string) => (BARE_NAME.test(prev) || prev.endsWith('"')) && !KEYWORDS.has(prev);

@@ -1,113 +1,296 @@
 /**
- * A SQL tokenizer for Trino/Presto (and PostgreSQL) text: comments, string literals with '' escapes,
- * quoted identifiers with "" escapes, numbers, identifiers, parameters and operators. Signatures are
- * built from its tokens, never from regular expressions over the raw text.
+ * A SQL tokenizer for three dialects: Trino/Presto, PostgreSQL and MySQL. Comments, string literals,
+ * quoted identifiers, numbers, parameters and operators are read by each dialect's own lexical rules;
+ * signatures and table references are built from its tokens, never from regular expressions over the
+ * raw text. One pass, no recursion, no backtracking: linear in the input.
  */
+
+export type Dialect = 'trino' | 'postgres' | 'mysql';
+export const DIALECTS: readonly Dialect[] = ['trino', 'postgres', 'mysql'];
 
 export type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'param' | 'op' | 'punct';
 
 export interface Token {
   readonly kind: TokenKind;
+  /** As written (a quoted identifier keeps its quotes). */
   readonly text: string;
+  /** Offset of the first character in the SQL. */
+  readonly start: number;
 }
 
 export class SqlSyntaxError extends Error {}
 
-const OPERATORS = ['<>', '<=', '>=', '!=', '||', '::', '->', '=>', '=', '<', '>', '+', '-', '*', '/', '%', '^', '~', '&', '|', '!', '?'];
-/** Operators by first character, longest first: one lookup instead of a scan. */
-const OPERATORS_BY_FIRST = new Map<string, string[]>();
-for (const op of OPERATORS) OPERATORS_BY_FIRST.set(op[0], [...(OPERATORS_BY_FIRST.get(op[0]) ?? []), op].sort((a, b) => b.length - a.length));
+interface Lexical {
+  /** PostgreSQL: block comments nest (docs, "Lexical Structure › Comments"). Trino and MySQL end at the first `*\/`. */
+  readonly nestedComments: boolean;
+  /** MySQL: `#` starts a comment to the end of the line (MySQL 8.4 manual, "Comments"). */
+  readonly hashComments: boolean;
+  /** MySQL: `--` starts a comment only when followed by whitespace or a control character. */
+  readonly dashCommentNeedsSpace: boolean;
+  /** MySQL: backslash escapes inside '…' and "…" (unless NO_BACKSLASH_ESCAPES). */
+  readonly backslashEscapes: boolean;
+  /** MySQL (without ANSI_QUOTES): "…" is a string, not an identifier. */
+  readonly doubleQuotedStrings: boolean;
+  /** PostgreSQL: $$…$$ and $tag$…$tag$ strings (docs, "Dollar-Quoted String Constants"). */
+  readonly dollarQuoting: boolean;
+  /** Operators by first character, longest first; PostgreSQL reads operators by its own rule instead. */
+  readonly operators: ReadonlyMap<string, readonly string[]> | 'postgres';
+  /** `?` is a positional parameter (Trino, MySQL prepared statements); in PostgreSQL it is an operator character. */
+  readonly questionMarkParam: boolean;
+}
+
+const byFirstChar = (ops: string[]): ReadonlyMap<string, readonly string[]> => {
+  const map = new Map<string, string[]>();
+  for (const op of ops) map.set(op[0], [...(map.get(op[0]) ?? []), op].sort((a, b) => b.length - a.length));
+  return map;
+};
+
+export const LEXICAL: Readonly<Record<Dialect, Lexical>> = {
+  trino: {
+    nestedComments: false,
+    hashComments: false,
+    dashCommentNeedsSpace: false,
+    backslashEscapes: false,
+    doubleQuotedStrings: false,
+    dollarQuoting: false,
+    // Trino's SqlBase.g4 operators, plus the lambda and named-argument arrows.
+    operators: byFirstChar(['<>', '<=', '>=', '!=', '||', '->', '=>', '::', '=', '<', '>', '+', '-', '*', '/', '%', '^', '~', '&', '|', '!']),
+    questionMarkParam: true,
+  },
+  postgres: {
+    nestedComments: true,
+    hashComments: false,
+    dashCommentNeedsSpace: false,
+    backslashEscapes: false,
+    doubleQuotedStrings: false,
+    dollarQuoting: true,
+    operators: 'postgres',
+    questionMarkParam: false,
+  },
+  mysql: {
+    nestedComments: false,
+    hashComments: true,
+    dashCommentNeedsSpace: true,
+    backslashEscapes: true,
+    doubleQuotedStrings: true,
+    dollarQuoting: false,
+    operators: byFirstChar(['<=>', '->>', '<>', '<=', '>=', '!=', '||', '&&', ':=', '<<', '>>', '->', '@@', '=', '<', '>', '+', '-', '*', '/', '%', '^', '~', '&', '|', '!', '@']),
+    questionMarkParam: true,
+  },
+};
+
+/** Checks a dialect name from a user; throws naming the choices. */
+export function checkDialect(name: string): Dialect {
+  if (!(DIALECTS as readonly string[]).includes(name)) throw new Error(`dialect "${name}" is not one of ${DIALECTS.join(', ')}`);
+  return name as Dialect;
+}
+
 const PUNCT = new Set(['(', ')', ',', ';', '.', '[', ']', '{', '}', ':']);
+/** PostgreSQL's operator characters (docs, "Operators": + - * / < > = ~ ! @ # % ^ & | ` ?). */
+const PG_OPERATOR_CHARS = new Set([...'+-*/<>=~!@#%^&|`?']);
+/** A PostgreSQL operator may end in + or - only when it holds one of these. */
+const PG_OPERATOR_SPECIAL = /[~!@#%^&|`?]/;
 
 // Character classes by code: this loop runs once per character of every query (bench:signature).
 const isWordStartCode = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90) || x === 95 || x >= 0xc0;
 const isWordCode = (x: number) => isWordStartCode(x) || (x >= 48 && x <= 57) || x === 36;
-const isWordStart = (c: string) => c !== undefined && isWordStartCode(c.charCodeAt(0));
-const isDigit = (c: string) => c >= '0' && c <= '9';
+const isDigitCode = (x: number) => x >= 48 && x <= 57;
+const isHexCode = (x: number) => isDigitCode(x) || (x >= 97 && x <= 102) || (x >= 65 && x <= 70) || x === 95;
+const isSpaceCode = (x: number) => x === 32 || (x >= 9 && x <= 13);
 
-/** Splits SQL into tokens; comments and whitespace are dropped. Throws on an unterminated literal or comment. */
-export function tokenize(sql: string): Token[] {
+/** Splits SQL into tokens; comments and whitespace are dropped. Throws SqlSyntaxError on an unterminated literal or comment. */
+export function tokenize(sql: string, dialect: Dialect = 'trino'): Token[] {
+  const lex = LEXICAL[dialect];
+  if (!lex) checkDialect(dialect);
   const out: Token[] = [];
-  let i = 0;
   const n = sql.length;
+  let i = 0;
+  const push = (kind: TokenKind, start: number, end: number) => out.push({ kind, text: sql.slice(start, end), start });
+
+  /** From the opening quote at `open`, the offset after the closing one; doubled quotes (and backslashes where the dialect has them) escape. */
+  const skipQuoted = (open: number, quote: number, backslash: boolean, what: string): number => {
+    let j = open + 1;
+    while (true) {
+      if (j >= n) throw new SqlSyntaxError(`unterminated ${what} at offset ${open}`);
+      const x = sql.charCodeAt(j);
+      if (backslash && x === 92) j += 2;
+      else if (x === quote && sql.charCodeAt(j + 1) === quote) j += 2;
+      else if (x === quote) return j + 1;
+      else j++;
+    }
+  };
+
   while (i < n) {
     const code = sql.charCodeAt(i);
-    // Whitespace (space, \t, \n, \f, \r) and plain words first: most of any query.
-    if (code === 32 || (code >= 9 && code <= 13)) {
+    if (isSpaceCode(code)) {
       i++;
       continue;
     }
-    const c = sql[i];
-    if (isWordStartCode(code) && sql.charCodeAt(i + 1) !== 39 && !((code === 85 || code === 117) && sql[i + 1] === '&')) {
+    const next = sql.charCodeAt(i + 1);
+    // Strings with a prefix: E'…' (PostgreSQL escapes), X'…' / B'…' (binary, bits), N'…' (national), U&'…' (Unicode).
+    if (isWordStartCode(code)) {
+      const lower = code | 0x20;
+      if (next === 39 && (lower === 101 || lower === 120 || lower === 98 || lower === 110)) {
+        const end = skipQuoted(i + 1, 39, lower === 101 || lex.backslashEscapes, 'string literal');
+        push('string', i, end);
+        i = end;
+        continue;
+      }
+      if (lower === 117 && next === 38 && sql.charCodeAt(i + 2) === 39) {
+        const end = skipQuoted(i + 2, 39, false, 'string literal');
+        push('string', i, end);
+        i = end;
+        continue;
+      }
       const start = i;
       while (i < n && isWordCode(sql.charCodeAt(i))) i++;
-      out.push({ kind: 'word', text: sql.slice(start, i) });
-    } else if (c === '-' && sql[i + 1] === '-') {
-      while (i < n && sql[i] !== '\n') i++;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      if (end < 0) throw new SqlSyntaxError(`unterminated /* comment at offset ${i}`);
-      i = end + 2;
-    } else if (c === "'" || ((c === 'E' || c === 'e' || c === 'X' || c === 'x' || c === 'B' || c === 'b') && sql[i + 1] === "'") || ((c === 'U' || c === 'u') && sql[i + 1] === '&' && sql[i + 2] === "'")) {
-      // '...' with '' as an escaped quote; E'..' (PostgreSQL escapes), X'..' (binary), U&'..' (unicode).
-      const start = i;
-      i = sql.indexOf("'", i);
-      const backslashEscapes = c === 'E' || c === 'e';
-      i++;
-      while (true) {
-        if (i >= n) throw new SqlSyntaxError(`unterminated string literal at offset ${start}`);
-        if (backslashEscapes && sql[i] === '\\') i += 2;
-        else if (sql[i] === "'" && sql[i + 1] === "'") i += 2;
-        else if (sql[i] === "'") break;
-        else i++;
-      }
-      i++;
-      out.push({ kind: 'string', text: sql.slice(start, i) });
-    } else if (c === '"' || c === '`') {
-      const start = i;
-      i++;
-      while (true) {
-        if (i >= n) throw new SqlSyntaxError(`unterminated quoted identifier at offset ${start}`);
-        if (sql[i] === c && sql[i + 1] === c) i += 2;
-        else if (sql[i] === c) break;
-        else i++;
-      }
-      i++;
-      out.push({ kind: 'quoted', text: sql.slice(start, i) });
-    } else if (isDigit(c) || (c === '.' && isDigit(sql[i + 1] ?? ''))) {
-      const start = i;
-      if (c === '0' && (sql[i + 1] === 'x' || sql[i + 1] === 'X')) {
-        i += 2;
-        while (i < n && /[0-9A-Fa-f_]/.test(sql[i])) i++;
-      } else {
-        while (i < n && (isDigit(sql[i]) || sql[i] === '_')) i++;
-        if (sql[i] === '.' && sql[i + 1] !== '.') {
-          i++;
-          while (i < n && isDigit(sql[i])) i++;
-        }
-        if ((sql[i] === 'e' || sql[i] === 'E') && (isDigit(sql[i + 1] ?? '') || ((sql[i + 1] === '+' || sql[i + 1] === '-') && isDigit(sql[i + 2] ?? '')))) {
-          i += 2;
-          while (i < n && isDigit(sql[i])) i++;
-        }
-      }
-      out.push({ kind: 'number', text: sql.slice(start, i) });
-    } else if (c === '$' && isDigit(sql[i + 1] ?? '')) {
-      const start = i++;
-      while (i < n && isDigit(sql[i])) i++;
-      out.push({ kind: 'param', text: sql.slice(start, i) });
-    } else if (isWordStart(c)) {
-      const start = i;
-      while (i < n && isWordCode(sql.charCodeAt(i))) i++;
-      out.push({ kind: 'word', text: sql.slice(start, i) });
-    } else if (PUNCT.has(c) && !(c === ':' && sql[i + 1] === ':')) {
-      out.push({ kind: 'punct', text: c });
-      i++;
-    } else {
-      const op = OPERATORS_BY_FIRST.get(c)?.find((o) => sql.startsWith(o, i));
-      if (!op) throw new SqlSyntaxError(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
-      out.push({ kind: op === '?' ? 'param' : 'op', text: op });
-      i += op.length;
+      push('word', start, i);
+      continue;
     }
+    if (code === 39) {
+      const end = skipQuoted(i, 39, lex.backslashEscapes, 'string literal');
+      push('string', i, end);
+      i = end;
+      continue;
+    }
+    if (code === 34) {
+      const end = skipQuoted(i, 34, lex.doubleQuotedStrings && lex.backslashEscapes, lex.doubleQuotedStrings ? 'string literal' : 'quoted identifier');
+      push(lex.doubleQuotedStrings ? 'string' : 'quoted', i, end);
+      i = end;
+      continue;
+    }
+    if (code === 96) {
+      const end = skipQuoted(i, 96, false, 'quoted identifier');
+      push('quoted', i, end);
+      i = end;
+      continue;
+    }
+    if (code === 45 && next === 45 && (!lex.dashCommentNeedsSpace || i + 2 >= n || sql.charCodeAt(i + 2) <= 32)) {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (code === 35 && lex.hashComments) {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (code === 47 && next === 42) {
+      i = skipBlockComment(sql, i, lex.nestedComments);
+      continue;
+    }
+    if (isDigitCode(code) || (code === 46 && isDigitCode(next))) {
+      const start = i;
+      const radix = code === 48 ? next | 0x20 : 0;
+      if (radix === 120 /* x */ || radix === 98 /* b */ || radix === 111 /* o */) {
+        i += 2;
+        while (i < n && isHexCode(sql.charCodeAt(i))) i++;
+      } else {
+        while (i < n && (isDigitCode(sql.charCodeAt(i)) || sql.charCodeAt(i) === 95)) i++;
+        if (sql.charCodeAt(i) === 46 && sql.charCodeAt(i + 1) !== 46) {
+          i++;
+          while (i < n && isDigitCode(sql.charCodeAt(i))) i++;
+        }
+        const e = sql.charCodeAt(i) | 0x20;
+        const sign = sql.charCodeAt(i + 1);
+        if (e === 101 && (isDigitCode(sign) || ((sign === 43 || sign === 45) && isDigitCode(sql.charCodeAt(i + 2))))) {
+          i += 2;
+          while (i < n && isDigitCode(sql.charCodeAt(i))) i++;
+        }
+      }
+      push('number', start, i);
+      continue;
+    }
+    if (code === 36 /* $ */) {
+      if (isDigitCode(next)) {
+        const start = i++;
+        while (i < n && isDigitCode(sql.charCodeAt(i))) i++;
+        push('param', start, i);
+        continue;
+      }
+      if (lex.dollarQuoting) {
+        // $tag$: the tag is empty or an identifier without `$` (docs, "Dollar-Quoted String Constants").
+        let j = i + 1;
+        while (j < n && isWordCode(sql.charCodeAt(j)) && sql.charCodeAt(j) !== 36) j++;
+        if (sql.charCodeAt(j) === 36 && !isDigitCode(next)) {
+          const tag = sql.slice(i, j + 1);
+          const close = sql.indexOf(tag, j + 1);
+          if (close < 0) throw new SqlSyntaxError(`unterminated dollar-quoted string ${tag} at offset ${i}`);
+          push('string', i, close + tag.length);
+          i = close + tag.length;
+          continue;
+        }
+      }
+    }
+    const c = sql[i];
+    if (code === 63 /* ? */ && lex.questionMarkParam) {
+      push('param', i, i + 1);
+      i++;
+      continue;
+    }
+    if (PUNCT.has(c) && !(code === 58 && (next === 58 || (next === 61 && dialect === 'mysql')))) {
+      push('punct', i, i + 1);
+      i++;
+      continue;
+    }
+    if (code === 58 && next === 58) {
+      push('op', i, i + 2);
+      i += 2;
+      continue;
+    }
+    const end = lex.operators === 'postgres' ? postgresOperatorEnd(sql, i) : fixedOperatorEnd(sql, i, lex.operators);
+    if (end <= i) throw new SqlSyntaxError(`unexpected character ${JSON.stringify(c)} at offset ${i}`);
+    push('op', i, end);
+    i = end;
   }
   return out;
+}
+
+/** The offset after a block comment starting at `open`; nested ones counted where the dialect nests them. */
+function skipBlockComment(sql: string, open: number, nested: boolean): number {
+  if (!nested) {
+    const end = sql.indexOf('*/', open + 2);
+    if (end < 0) throw new SqlSyntaxError(`unterminated /* comment at offset ${open}`);
+    return end + 2;
+  }
+  let depth = 1;
+  let j = open + 2;
+  while (depth > 0) {
+    const close = sql.indexOf('*/', j);
+    if (close < 0) throw new SqlSyntaxError(`unterminated /* comment at offset ${open}`);
+    const inner = sql.indexOf('/*', j);
+    if (inner >= 0 && inner < close) {
+      depth++;
+      j = inner + 2;
+    } else {
+      depth--;
+      j = close + 2;
+    }
+  }
+  return j;
+}
+
+function fixedOperatorEnd(sql: string, i: number, operators: ReadonlyMap<string, readonly string[]>): number {
+  const op = operators.get(sql[i])?.find((o) => sql.startsWith(o, i));
+  return op ? i + op.length : i;
+}
+
+/**
+ * PostgreSQL's rule (docs, "Lexical Structure › Operators"): the longest run of operator characters,
+ * never containing `--` or `/*`; a multi-character operator cannot end in + or - unless it also holds
+ * one of ~ ! @ # % ^ & | ` ?.
+ */
+function postgresOperatorEnd(sql: string, i: number): number {
+  let j = i;
+  while (j < sql.length && PG_OPERATOR_CHARS.has(sql[j])) {
+    if (j > i && ((sql[j] === '-' && sql[j - 1] === '-') || (sql[j] === '*' && sql[j - 1] === '/'))) {
+      j--;
+      break;
+    }
+    j++;
+  }
+  if (j - i > 1 && !PG_OPERATOR_SPECIAL.test(sql.slice(i, j))) {
+    while (j - i > 1 && (sql[j - 1] === '+' || sql[j - 1] === '-')) j--;
+  }
+  return j;
 }

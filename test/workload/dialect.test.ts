@@ -1,0 +1,89 @@
+/**
+ * Each case the query-simulation issue (#13) lists as merged or split wrongly, per dialect: pairs
+ * that must share a signature, pairs that must not, and syntax each dialect must read.
+ */
+import { Dialect, signatureOf } from '../../workload/signature';
+import { SqlSyntaxError } from '../../workload/tokenizer';
+
+const sig = (sql: string, dialect?: Dialect) => signatureOf(sql, dialect).signature;
+
+// [dialect, a, b]: equivalent queries
+const same: [Dialect, string, string][] = [
+  // Trino folds every identifier, quoted or not.
+  ['trino', 'SELECT "l_orderkey" FROM lineitem', 'SELECT l_orderkey FROM lineitem'],
+  ['trino', 'SELECT * FROM "hive"."sales"."orders"', 'SELECT * FROM hive.sales.orders'],
+  ['trino', 'SELECT "L_OrderKey" FROM t', 'select l_orderkey from T'],
+  // PostgreSQL folds unquoted names, keeps quoted ones exact: "l_orderkey" is l_orderkey.
+  ['postgres', 'SELECT "l_orderkey" FROM "lineitem"', 'SELECT L_ORDERKEY FROM lineitem'],
+  // MySQL backticks.
+  ['mysql', 'SELECT `a`, `B` FROM `T`', 'select a, b from t'],
+  // Equivalent operators normalize.
+  ['trino', 'SELECT * FROM t WHERE a != 1', 'SELECT * FROM t WHERE a <> 2'],
+  ['postgres', 'SELECT * FROM t WHERE a != 1', 'SELECT * FROM t WHERE a <> 2'],
+  ['mysql', 'SELECT * FROM t WHERE a != 1', 'SELECT * FROM t WHERE a <> 2'],
+  // A sign after FROM belongs to its number.
+  ['trino', 'SELECT * FROM t WHERE a IS DISTINCT FROM -8639', 'SELECT * FROM t WHERE a IS DISTINCT FROM 12'],
+  // VALUES lists without brackets collapse like bracketed ones.
+  ['trino', 'SELECT * FROM (VALUES 27, 61) AS v(x)', 'SELECT * FROM (VALUES 5) AS v(x)'],
+  // PostgreSQL's dollar quoting, escape strings and nested comments.
+  ['postgres', "SELECT $$it's$$", "SELECT 'x'"],
+  ['postgres', 'SELECT $fn$ body $$ inside $fn$ AS b', "SELECT 'y' AS b"],
+  ['postgres', "SELECT E'a\\'b' AS s", "SELECT 'c' AS s"],
+  ['postgres', '/* outer /* inner */ still a comment */ SELECT a FROM t', 'SELECT a FROM t'],
+  ['postgres', 'SELECT * FROM t WHERE doc @> \'{"a": 1}\'', 'SELECT * FROM t WHERE doc @> \'{}\''],
+  ['postgres', "SELECT doc #>> '{a,b}' FROM t", "SELECT doc #>> '{c}' FROM t"],
+  // MySQL: # comments, "strings", backslash escapes, `-- ` comments.
+  ['mysql', '# report\nSELECT a FROM t WHERE s = "x"', "SELECT a FROM t WHERE s = 'y'"],
+  ['mysql', "SELECT a FROM t WHERE s = 'it\\'s' -- note", "SELECT a FROM t WHERE s = 'b'"],
+  ['mysql', 'SELECT a FROM t WHERE s = "say \\"hi\\""', "SELECT a FROM t WHERE s = ''"],
+];
+
+// [dialect, a, b]: different queries
+const different: [Dialect, string, string][] = [
+  // Ordinals are positions, not literals.
+  ['trino', 'SELECT a, b, c FROM t ORDER BY 3, 2, 1', 'SELECT a, b, c FROM t ORDER BY 1, 3, 2'],
+  ['postgres', 'SELECT a, b FROM t GROUP BY 1, 2', 'SELECT a, b FROM t GROUP BY 2, 1'],
+  // IS NULL is not IS TRUE.
+  ['trino', 'SELECT * FROM t WHERE a IS NULL', 'SELECT * FROM t WHERE a IS TRUE'],
+  ['postgres', 'SELECT * FROM t WHERE a IS NOT NULL', 'SELECT * FROM t WHERE a IS NOT FALSE'],
+  // PostgreSQL keeps quoted names exact; Trino does not.
+  ['postgres', 'SELECT "Name" FROM t', 'SELECT name FROM t'],
+  // One-token near-misses stay apart.
+  ['postgres', 'SELECT * FROM t WHERE doc @> $1', 'SELECT * FROM t WHERE doc <@ $1'],
+  ['trino', 'SELECT * FROM t WHERE a < 1', 'SELECT * FROM t WHERE a <= 1'],
+];
+
+test.each(same)('%s: %j is %j', (dialect, a, b) => expect(sig(a, dialect)).toBe(sig(b, dialect)));
+test.each(different)('%s: %j is not %j', (dialect, a, b) => expect(sig(a, dialect)).not.toBe(sig(b, dialect)));
+
+test.each([
+  ['trino', 'SELECT a, b FROM t GROUP BY 1, 2 ORDER BY 2 DESC LIMIT 10', 'select a, b from t group by 1, 2 order by 2 desc limit ?'],
+  ['trino', 'SELECT * FROM t WHERE a IS NULL AND b = NULL AND c IS NOT TRUE', 'select * from t where a is null and b = ? and c is not true'],
+  ['trino', 'SELECT "Mixed Case", "select" FROM "My Table"', 'select "mixed case", "select" from "my table"'],
+  ['postgres', 'SELECT "Mixed Case", "plain" FROM "My Table"', 'select "Mixed Case", plain from "My Table"'],
+  ['trino', 'INSERT INTO t VALUES 1, 2, 3', 'insert into t values ?+'],
+  ['trino', 'SELECT * FROM t ORDER BY a + 1', 'select * from t order by a + ?'],
+  ['mysql', 'SELECT `a` FROM `db`.`T` WHERE x = "v" # trailing', 'select a from db.t where x = ?'],
+] as [Dialect, string, string][])('%s: %j → %j', (dialect, sql, expected) => expect(sig(sql, dialect)).toBe(expected));
+
+test.each([
+  ['trino', ''],
+  ['trino', '   \n\t'],
+  ['trino', '-- only a comment'],
+  ['postgres', ';'],
+  ['mysql', '# nothing'],
+] as [Dialect, string][])('%s: %j is an empty query, an error rather than a signature', (dialect, sql) => {
+  expect(() => signatureOf(sql, dialect)).toThrow(SqlSyntaxError);
+  expect(() => signatureOf(sql, dialect)).toThrow(/empty query/);
+});
+
+test('an unknown dialect is refused by name', () => {
+  expect(() => signatureOf('SELECT 1', 'oracle' as Dialect)).toThrow(/dialect "oracle" .*trino, postgres, mysql/);
+});
+
+test.each([
+  ['trino', "SELECT 'open"],
+  ['postgres', 'SELECT $$ never closed'],
+  ['postgres', 'SELECT 1 /* outer /* inner */ not closed'],
+  ['mysql', 'SELECT "open'],
+] as [Dialect, string][])('%s: %j does not tokenize', (dialect, sql) => expect(() => signatureOf(sql, dialect)).toThrow(SqlSyntaxError));
