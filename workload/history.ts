@@ -1,3 +1,5 @@
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+
 /**
  * Query history in, one record per query out: Trino/Presto coordinator `GET /v1/query` JSON, the
  * event listener's QueryCompletedEvent JSON lines, or CSV `arrival,duration_s,query`. Records that
@@ -11,6 +13,8 @@ export interface HistoryRecord {
   readonly cpuS?: number;
   readonly state?: string;
   readonly query: string;
+  /** Where it came from: its 1-based line, or for a JSON array its position. */
+  readonly line?: number;
 }
 
 export interface HistoryProblem {
@@ -75,42 +79,12 @@ function fromCompletedEvent(e: any): Parsed {
   return { record: { arrival, durationS, cpuS: parseDurationValue(e.statistics?.cpuTime), state: e.metadata?.queryState, query } };
 }
 
-/** RFC 4180 fields of one CSV line (quotes double to escape). Returns undefined when a quote is unterminated. */
-export function csvFields(line: string): string[] | undefined {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      while (true) {
-        if (i >= line.length) return undefined;
-        if (line[i] === '"' && line[i + 1] === '"') {
-          value += '"';
-          i += 2;
-        } else if (line[i] === '"') {
-          i++;
-          break;
-        } else value += line[i++];
-      }
-      out.push(value);
-      if (i < line.length && line[i] !== ',') return undefined;
-      i++;
-    } else {
-      const end = line.indexOf(',', i);
-      out.push(line.slice(i, end < 0 ? line.length : end));
-      i = end < 0 ? line.length + 1 : end + 1;
-    }
-  }
-  return out;
-}
-
 /** Reads any supported history format, detected from its first non-blank character and header. */
 export function parseHistory(text: string): History {
   const trimmed = text.trimStart();
   const records: HistoryRecord[] = [];
   const problems: HistoryProblem[] = [];
-  const take = (line: number, p: Parsed) => ('record' in p ? records.push(p.record) : problems.push({ line, reason: p.reason }));
+  const take = (line: number, p: Parsed) => ('record' in p ? records.push({ ...p.record, line }) : problems.push({ line, reason: p.reason }));
 
   if (trimmed.startsWith('[')) {
     let list: unknown;
@@ -122,9 +96,8 @@ export function parseHistory(text: string): History {
     (list as unknown[]).forEach((q, k) => take(k + 1, fromQueryInfo(q)));
     return { format: 'trino-query-list', records, problems };
   }
-  const lines = text.split(/\r?\n/);
   if (trimmed.startsWith('{')) {
-    lines.forEach((line, k) => {
+    text.split(/\r?\n/).forEach((line, k) => {
       if (line.trim() === '') return;
       let e: any;
       try {
@@ -137,20 +110,66 @@ export function parseHistory(text: string): History {
     });
     return { format: 'event-listener', records, problems };
   }
-  const header = csvFields(lines[0]?.trim() ?? '')?.map((h) => h.trim().toLowerCase());
+  return { format: 'csv', ...parseCsvHistory(text) };
+}
+
+/** The line a CSV record starts on: csv-parse reports where it ends, and a quoted field may hold newlines. */
+function startLine(endLine: number, raw: string | undefined): number {
+  if (!raw) return endLine;
+  // raw starts with the blank lines skipped before the record and ends with its record delimiter.
+  let first = 0;
+  while (raw[first] === '\n') first++;
+  let newlines = 0;
+  for (let k = raw.indexOf('\n', first); k >= 0; k = raw.indexOf('\n', k + 1)) newlines++;
+  return endLine - newlines + (raw.endsWith('\n') ? 1 : 0);
+}
+
+/**
+ * CSV `arrival,duration_s,query` read by csv-parse (RFC 4180: quoted fields may hold commas, doubled
+ * quotes and newlines). A record csv-parse cannot read is reported with the line it starts on and
+ * skipped; the records after it are still read.
+ */
+function parseCsvHistory(original: string): Pick<History, 'records' | 'problems'> {
+  // csv-parse miscounts lines for CRLF text (a CR and an LF inside a quoted field count as two), so it
+  // reads LF text; a file written with CRLF throughout gets its CRLFs back inside fields, exactly.
+  const crlf = original.includes('\r\n') && !/(^|[^\r])\n/.test(original);
+  const text = crlf ? original.replace(/\r\n/g, '\n') : original;
+  const field = (value: string) => (crlf ? value.replace(/\n/g, '\r\n') : value);
+  const records: HistoryRecord[] = [];
+  const problems: HistoryProblem[] = [];
+  let lastProblemLine = 0;
+  const rows = parseCsv(text, {
+    bom: true,
+    info: true,
+    raw: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined, raw: string | undefined) => {
+      const line = startLine(Number((error as { lines?: number } | undefined)?.lines ?? 0), raw);
+      // One malformed record can raise several errors (each stray quote): report it once.
+      if (line !== lastProblemLine) problems.push({ line, reason: `not valid CSV: ${(error?.message ?? 'unreadable record').replace(/ at line \d+/, '')}` });
+      lastProblemLine = line;
+      return undefined;
+    },
+  }) as unknown as { info: { lines: number }; raw: string; record: string[] }[];
+  const header = rows[0]?.record.map((h) => h.trim().toLowerCase());
   if (!header || header.join(',') !== 'arrival,duration_s,query') {
-    return { format: 'csv', records, problems: [{ line: 1, reason: 'not a /v1/query JSON list, event-listener JSON lines, or CSV with header arrival,duration_s,query' }] };
+    return { records, problems: [{ line: 1, reason: 'not a /v1/query JSON list, event-listener JSON lines, or CSV with header arrival,duration_s,query' }] };
   }
-  lines.slice(1).forEach((line, k) => {
-    if (line.trim() === '') return;
-    const f = csvFields(line);
-    if (!f || f.length !== 3) return void problems.push({ line: k + 2, reason: f ? `expected 3 fields, found ${f.length}` : 'unterminated quoted field' });
+  for (const { info, raw, record: f } of rows.slice(1)) {
+    const line = startLine(info.lines, raw);
+    if (f.length !== 3) {
+      problems.push({ line, reason: `expected 3 fields, found ${f.length}` });
+      continue;
+    }
     const arrival = /^\d+(\.\d+)?$/.test(f[0].trim()) ? Number(f[0]) : parseTime(f[0].trim());
     const durationS = Number(f[1]);
-    if (arrival === undefined || !Number.isFinite(arrival)) return void problems.push({ line: k + 2, reason: `arrival ${JSON.stringify(f[0])} is neither seconds nor an ISO-8601 time` });
-    if (!Number.isFinite(durationS) || durationS < 0 || f[1].trim() === '') return void problems.push({ line: k + 2, reason: `duration_s ${JSON.stringify(f[1])} must be a number of seconds` });
-    if (f[2].trim() === '') return void problems.push({ line: k + 2, reason: 'empty query' });
-    records.push({ arrival, durationS, query: f[2] });
-  });
-  return { format: 'csv', records, problems };
+    if (arrival === undefined || !Number.isFinite(arrival)) problems.push({ line, reason: `arrival ${JSON.stringify(f[0])} is neither seconds nor an ISO-8601 time` });
+    else if (!Number.isFinite(durationS) || durationS < 0 || f[1].trim() === '') problems.push({ line, reason: `duration_s ${JSON.stringify(f[1])} must be a number of seconds` });
+    else if (f[2].trim() === '') problems.push({ line, reason: 'empty query' });
+    else records.push({ arrival, durationS, query: field(f[2]), line });
+  }
+  problems.sort((x, y) => x.line - y.line);
+  return { records, problems };
 }
