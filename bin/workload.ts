@@ -2,11 +2,14 @@
 /**
  * Query simulation: `npm run workload -- <command>`
  *
- *   signature                       JSON lines with a "query" field on stdin → one JSON line each with "signature" and "id"
- *   analyze HISTORY [--plan FILE] [--queries N] [--compress F] [--json]
+ *   signature [--dialect D]         JSON lines with a "query" field on stdin → one JSON line out per line in, with
+ *                                   "signature" and "id", or "line" and "error"
+ *   analyze HISTORY [--dialect D] [--plan FILE] [--queries N] [--compress F] [--json]
  *                                   cluster summary of a query history; writes a plan (default workload-plan.json)
  *   trace PLAN [--out FILE]         the plan as a simulator trace (CSV arrival,duration_s,slots)
  *   replay PLAN --target trino|postgres --url URL [--user U] [--concurrency N] [--speed F] [--json]
+ *
+ * D is the SQL dialect: trino (default), postgres or mysql.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -16,6 +19,7 @@ import { parseHistory } from '../workload/history';
 import { Plan, buildPlan, clusterHistory, planToTrace, validatePlan } from '../workload/plan';
 import { PostgresTarget, ReplayTarget, TrinoTarget, replay } from '../workload/replay';
 import { signatureOf } from '../workload/signature';
+import { Dialect, checkDialect } from '../workload/tokenizer';
 
 function fail(message: string, code = 2): never {
   console.error(`workload: ${message}`);
@@ -43,17 +47,27 @@ function wholeNumber(name: string, value: string | undefined, fallback: number):
   return Number(value);
 }
 
-async function signature(): Promise<void> {
+function dialectOption(value: string | undefined): Dialect {
+  try {
+    return checkDialect(value ?? 'trino');
+  } catch (e) {
+    fail(`--dialect: ${(e as Error).message}`);
+  }
+}
+
+async function signature(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { dialect: { type: 'string' } } });
+  const dialect = dialectOption(values.dialect);
   let line = 0;
   let bad = 0;
   for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     line++;
-    if (text.trim() === '') continue;
     let input: any;
     try {
+      if (text.trim() === '') throw new Error('blank line: no query');
       input = JSON.parse(text);
       if (typeof input?.query !== 'string') throw new Error('no "query" string field');
-      process.stdout.write(`${JSON.stringify({ ...input, ...signatureOf(input.query) })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...input, ...signatureOf(input.query, dialect) })}\n`);
     } catch (e) {
       bad++;
       // One line out per line in, so outputs stay aligned with inputs.
@@ -64,17 +78,24 @@ async function signature(): Promise<void> {
 }
 
 function analyze(args: string[]): void {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { plan: { type: 'string', default: 'workload-plan.json' }, queries: { type: 'string' }, compress: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  const path = positionals[0] ?? fail('usage: analyze HISTORY [--plan FILE] [--queries N] [--compress F]');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { dialect: { type: 'string' }, plan: { type: 'string', default: 'workload-plan.json' }, queries: { type: 'string' }, compress: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const path = positionals[0] ?? fail('usage: analyze HISTORY [--dialect trino|postgres|mysql] [--plan FILE] [--queries N] [--compress F]');
+  const dialect = dialectOption(values.dialect);
   const history = parseHistory(read(path));
   for (const p of history.problems) console.error(`${path}:${p.line}: ${p.reason}`);
   if (history.records.length === 0) fail(`${path}: no query could be read`);
-  const clustered = clusterHistory(history.records);
+  const clustered = clusterHistory(history.records, dialect);
+  for (const u of clustered.firstUnparseable) console.error(`${path}:${u.line}: SQL left out (${dialect}): ${u.reason}`);
+  if (clustered.unparseable > clustered.firstUnparseable.length) console.error(`${path}: … and ${clustered.unparseable - clustered.firstUnparseable.length} more queries whose SQL does not tokenize as ${dialect}`);
   const n = wholeNumber('queries', values.queries, history.records.length);
   const compress = positiveNumber('compress', values.compress, 1);
   const plan = buildPlan(history.records, clustered, n, compress, path);
   writeFileSync(values.plan!, JSON.stringify(plan, null, 1));
-  const summary = { history: path, format: history.format, records: history.records.length + history.problems.length, read: history.records.length, skipped: history.problems.length, unparseableSql: clustered.unparseable, clusters: clustered.clusters.length, plan: { file: values.plan, queries: plan.queries.length, compress } };
+  const summary = { history: path, format: history.format, dialect, records: history.records.length + history.problems.length, read: history.records.length, skipped: history.problems.length, unparseableSql: clustered.unparseable, clusters: clustered.clusters.length, plan: { file: values.plan, queries: plan.queries.length, compress } };
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...summary, topClusters: clustered.clusters.slice(0, 20) })}\n`);
     return;
@@ -139,7 +160,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'signature':
-      return signature();
+      return signature(rest);
     case 'analyze':
       return analyze(rest);
     case 'trace':

@@ -7,7 +7,7 @@ import { percentile } from '../sim/fleet-sim';
 import { Query } from '../sim/trace';
 import { HistoryRecord } from './history';
 import { signatureOf } from './signature';
-import { SqlSyntaxError } from './tokenizer';
+import { DIALECTS, Dialect, SqlSyntaxError } from './tokenizer';
 
 export interface Cluster {
   readonly id: string;
@@ -34,34 +34,43 @@ export interface Plan {
   readonly version: 1;
   readonly source: string;
   readonly compress: number;
+  /** The SQL dialect the history was read in (plans written before dialects existed are Trino). */
+  readonly dialect: Dialect;
   readonly clusters: readonly Cluster[];
   readonly queries: readonly PlannedQuery[];
 }
 
 export interface Clustered {
+  readonly dialect: Dialect;
   readonly clusters: Cluster[];
-  /** Each record's cluster id, same order as the records; undefined where the SQL does not tokenize. */
+  /** Each record's cluster id, same order as the records; undefined where the SQL does not tokenize or is empty. */
   readonly assignment: (string | undefined)[];
   readonly unparseable: number;
+  /** The first few records left out, with their line and why: what an operator needs to fix the history or pick another dialect. */
+  readonly firstUnparseable: { readonly line: number; readonly reason: string }[];
 }
 
-export function clusterHistory(records: readonly HistoryRecord[]): Clustered {
+const UNPARSEABLE_EXAMPLES = 5;
+
+export function clusterHistory(records: readonly HistoryRecord[], dialect: Dialect = 'trino'): Clustered {
   const groups = new Map<string, { signature: string; members: HistoryRecord[] }>();
   const assignment: (string | undefined)[] = [];
   let unparseable = 0;
-  for (const r of records) {
+  const firstUnparseable: { line: number; reason: string }[] = [];
+  for (const [index, r] of records.entries()) {
     let sig;
     try {
-      sig = signatureOf(r.query);
+      sig = signatureOf(r.query, dialect);
     } catch (e) {
       if (!(e instanceof SqlSyntaxError)) throw e;
       unparseable++;
+      if (firstUnparseable.length < UNPARSEABLE_EXAMPLES) firstUnparseable.push({ line: r.line ?? index + 1, reason: e.message });
       assignment.push(undefined);
       continue;
     }
-    const g = groups.get(sig.id) ?? { signature: sig.signature, members: [] };
-    g.members.push(r);
-    groups.set(sig.id, g);
+    const g = groups.get(sig.id);
+    if (g) g.members.push(r);
+    else groups.set(sig.id, { signature: sig.signature, members: [r] });
     assignment.push(sig.id);
   }
   const total = records.length - unparseable;
@@ -79,7 +88,7 @@ export function clusterHistory(records: readonly HistoryRecord[]): Clustered {
     };
   });
   clusters.sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
-  return { clusters, assignment, unparseable };
+  return { dialect, clusters, assignment, unparseable, firstUnparseable };
 }
 
 /**
@@ -125,7 +134,7 @@ export function buildPlan(records: readonly HistoryRecord[], clustered: Clustere
     }
   }
   queries.sort((a, b) => a.at - b.at || a.cluster.localeCompare(b.cluster));
-  return { version: 1, source, compress, clusters: clustered.clusters, queries };
+  return { version: 1, source, compress, dialect: clustered.dialect, clusters: clustered.clusters, queries };
 }
 
 /** Splits `n` across clusters in proportion to their size (largest remainder, ties by id). */
@@ -148,10 +157,11 @@ export function planToTrace(plan: Plan): Query[] {
 /** Checks a plan file's shape; throws naming the first problem. */
 export function validatePlan(raw: any): Plan {
   if (raw?.version !== 1 || !Array.isArray(raw.queries) || !Array.isArray(raw.clusters)) throw new Error('not a plan: expected {version: 1, clusters: [...], queries: [...]}');
+  if (raw.dialect !== undefined && !(DIALECTS as readonly unknown[]).includes(raw.dialect)) throw new Error(`plan dialect ${JSON.stringify(raw.dialect)} is not one of ${DIALECTS.join(', ')}`);
   raw.queries.forEach((q: any, i: number) => {
     if (typeof q?.at !== 'number' || q.at < 0 || typeof q.sql !== 'string' || typeof q.cluster !== 'string' || typeof q.durationS !== 'number') {
       throw new Error(`plan query ${i} must have at (seconds >= 0), cluster, sql and durationS`);
     }
   });
-  return raw as Plan;
+  return { ...raw, dialect: raw.dialect ?? 'trino' } as Plan;
 }

@@ -38,8 +38,8 @@ describe('history formats', () => {
     );
     expect(h.format).toBe('trino-query-list');
     expect(h.records).toEqual([
-      { arrival: T0, durationS: 2.5, cpuS: 1.2, state: 'FINISHED', query: 'SELECT 1' },
-      { arrival: T0 + 1, durationS: 60, cpuS: undefined, state: 'FAILED', query: 'SELECT x' },
+      { arrival: T0, durationS: 2.5, cpuS: 1.2, state: 'FINISHED', query: 'SELECT 1', line: 1 },
+      { arrival: T0 + 1, durationS: 60, cpuS: undefined, state: 'FAILED', query: 'SELECT x', line: 2 },
     ]);
     expect(h.problems).toEqual([
       { line: 3, reason: 'no elapsedTime, and no endTime to derive it from (still running?)' },
@@ -64,6 +64,34 @@ describe('history formats', () => {
     const h = parseHistory('arrival,duration_s,query\n0,1.5,"SELECT a, b FROM t WHERE s = \'x,y\' AND q = ""z"""\n2026-11-20T08:00:05Z,2,SELECT 1\nlater,1,SELECT 2\n3,-1,SELECT 3\n4,1,"SELECT unterminated\n');
     expect(h.records.map((r) => r.query)).toEqual(['SELECT a, b FROM t WHERE s = \'x,y\' AND q = "z"', 'SELECT 1']);
     expect(h.problems.map((p) => p.line)).toEqual([4, 5, 6]);
+  });
+
+  test.each([['LF', '\n'], ['CRLF', '\r\n']])('CSV (%s): quoted newlines are part of the query, and problems keep the line their record starts on', (_, eol) => {
+    const text = [
+      'arrival,duration_s,query',
+      '0,1.5,"SELECT a,',
+      '  b',
+      'FROM t"',
+      '',
+      '2,1,SELECT 1',
+      '3,1,a,b',
+      '4,1,"bad "quote" here"',
+      '5,1,"SELECT 5 -- ""quoted"" comment"',
+      '6,1,"SELECT never closed',
+      '7,1,SELECT 7',
+    ].join(eol);
+    const h = parseHistory(`\ufeff${text}`);
+    expect(h.records.map((r) => [r.arrival, r.query])).toEqual([
+      [0, `SELECT a,${eol}  b${eol}FROM t`],
+      [2, 'SELECT 1'],
+      [5, 'SELECT 5 -- "quoted" comment'],
+    ]);
+    expect(h.problems).toEqual([
+      { line: 7, reason: 'expected 3 fields, found 4' },
+      { line: 8, reason: expect.stringMatching(/^not valid CSV: Invalid Closing Quote/) },
+      // RFC 4180: an open quote runs to the end, taking line 11 with it.
+      { line: 10, reason: expect.stringMatching(/^not valid CSV: Quote Not Closed/) },
+    ]);
   });
 
   test.each([
@@ -245,16 +273,31 @@ describe('the CLI', () => {
     expect(refused.stderr.trim()).toBe('workload: --queries (0.4) must be a whole number >= 1');
   }, 60_000);
 
-  test('signature: JSON lines in, one JSON line out per line with signature and id', async () => {
-    const child = execFile(tsx, [cli, 'signature']);
+  const signatures = async (input: string, args: string[] = []) => {
+    const child = execFile(tsx, [cli, 'signature', ...args]);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    child.stdin!.end('{"query":"SELECT * FROM t WHERE a = 1","user":"bi"}\nnot json\n{"query":"select * from T where A = 99"}\n');
+    child.stdin!.end(input);
     await new Promise((r) => child.on('exit', r));
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(3);
+    return out.trim().split('\n').map((l) => JSON.parse(l));
+  };
+
+  test('signature: JSON lines in, one JSON line out per line, blank and empty ones included, so outputs stay aligned', async () => {
+    const lines = await signatures('{"query":"SELECT * FROM t WHERE a = 1","user":"bi"}\nnot json\n\n{"query":"-- nothing"}\n{"query":"select * from T where A = 99"}\n');
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toMatchObject({ user: 'bi', signature: 'select * from t where a = ?' });
     expect(lines[1]).toMatchObject({ line: 2, error: expect.any(String) });
-    expect(lines[2].id).toBe(lines[0].id);
+    expect(lines[2]).toEqual({ line: 3, error: 'blank line: no query' });
+    expect(lines[3]).toMatchObject({ line: 4, error: expect.stringMatching(/^empty query/) });
+    expect(lines[4].id).toBe(lines[0].id);
+  }, 60_000);
+
+  test('signature --dialect postgres keeps quoted names exact; an unknown dialect is refused', async () => {
+    const [quoted, plain] = await signatures('{"query":"SELECT \\"Name\\" FROM t"}\n{"query":"SELECT name FROM t"}\n', ['--dialect', 'postgres']);
+    expect(quoted.signature).toBe('select "Name" from t');
+    expect(plain.signature).toBe('select name from t');
+    const refused = await run(tsx, [cli, 'signature', '--dialect', 'oracle']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('workload: --dialect: dialect "oracle" is not one of trino, postgres, mysql');
   }, 60_000);
 });
