@@ -145,7 +145,9 @@ function build(tokens: readonly Token[], dialect: Dialect): Item[] {
         break;
       }
       case 'quoted':
-        items.push({ k: 'w', t: renderName(quotedName(tok.text, dialect)) });
+        // MySQL: a backticked name stays apart from the bare one, case folded, as pt-fingerprint (and so
+        // pt-query-digest) groups them: a split at worst, never a merge.
+        items.push({ k: 'w', t: dialect === 'mysql' && tok.text[0] === '`' ? tok.text.toLowerCase() : renderName(quotedName(tok.text, dialect)) });
         break;
       case 'op':
         items.push({ k: 'o', t: OPERATOR_SPELLINGS[tok.text] ?? tok.text });

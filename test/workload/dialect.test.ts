@@ -15,8 +15,8 @@ const same: [Dialect, string, string][] = [
   ['trino', 'SELECT "L_OrderKey" FROM t', 'select l_orderkey from T'],
   // PostgreSQL folds unquoted names, keeps quoted ones exact: "l_orderkey" is l_orderkey.
   ['postgres', 'SELECT "l_orderkey" FROM "lineitem"', 'SELECT L_ORDERKEY FROM lineitem'],
-  // MySQL backticks.
-  ['mysql', 'SELECT `a`, `B` FROM `T`', 'select a, b from t'],
+  // MySQL backticks: case folds inside them.
+  ['mysql', 'SELECT `a`, `B` FROM `T`', 'select `A`, `b` from `t`'],
   // Equivalent operators normalize.
   ['trino', 'SELECT * FROM t WHERE a != 1', 'SELECT * FROM t WHERE a <> 2'],
   ['postgres', 'SELECT * FROM t WHERE a != 1', 'SELECT * FROM t WHERE a <> 2'],
@@ -48,6 +48,8 @@ const different: [Dialect, string, string][] = [
   ['postgres', 'SELECT * FROM t WHERE a IS NOT NULL', 'SELECT * FROM t WHERE a IS NOT FALSE'],
   // PostgreSQL keeps quoted names exact; Trino does not.
   ['postgres', 'SELECT "Name" FROM t', 'SELECT name FROM t'],
+  // MySQL keeps a backticked name apart from the bare one, as pt-fingerprint does.
+  ['mysql', 'SELECT `a` FROM t', 'SELECT a FROM t'],
   // One-token near-misses stay apart.
   ['postgres', 'SELECT * FROM t WHERE doc @> $1', 'SELECT * FROM t WHERE doc <@ $1'],
   ['trino', 'SELECT * FROM t WHERE a < 1', 'SELECT * FROM t WHERE a <= 1'],
@@ -63,7 +65,7 @@ test.each([
   ['postgres', 'SELECT "Mixed Case", "plain" FROM "My Table"', 'select "Mixed Case", plain from "My Table"'],
   ['trino', 'INSERT INTO t VALUES 1, 2, 3', 'insert into t values ?+'],
   ['trino', 'SELECT * FROM t ORDER BY a + 1', 'select * from t order by a + ?'],
-  ['mysql', 'SELECT `a` FROM `db`.`T` WHERE x = "v" # trailing', 'select a from db.t where x = ?'],
+  ['mysql', 'SELECT `a` FROM `db`.`T` WHERE x = "v" # trailing', 'select `a` from `db`.`t` where x = ?'],
 ] as [Dialect, string, string][])('%s: %j → %j', (dialect, sql, expected) => expect(sig(sql, dialect)).toBe(expected));
 
 test.each([

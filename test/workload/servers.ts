@@ -32,10 +32,11 @@ function pgBin(): string | undefined {
 }
 
 /**
- * GA_TEST_POSTGRES_URL if set; otherwise a private server from the installed binaries; otherwise
+ * GA_TEST_POSTGRES_URL if set; otherwise a private server from the installed binaries, started with
+ * `settings` (server parameters such as shared_preload_libraries); otherwise
  * undefined, unless GA_REQUIRE_POSTGRES is set (CI), which makes a missing server an error.
  */
-export async function startPostgres(): Promise<Postgres | undefined> {
+export async function startPostgres(settings: Record<string, string> = {}): Promise<Postgres | undefined> {
   if (process.env.GA_TEST_POSTGRES_URL) return { url: process.env.GA_TEST_POSTGRES_URL, stop: () => undefined };
   const bin = pgBin();
   if (!bin) {
@@ -53,7 +54,8 @@ export async function startPostgres(): Promise<Postgres | undefined> {
     execFileSync(cmd, rest, { stdio: 'pipe' });
   };
   run([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  run([join(bin, 'pg_ctl'), '-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const extra = Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('');
+  run([join(bin, 'pg_ctl'), '-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${extra}`, 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => {
