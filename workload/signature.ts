@@ -7,7 +7,7 @@
  * only in values share a signature, and so a short id.
  */
 import { createHash } from 'node:crypto';
-import { Dialect, SqlSyntaxError, Token, tokenize } from './tokenizer';
+import { Dialect, Scanned, SqlSyntaxError, TokenKind, scan } from './tokenizer';
 
 export type { Dialect } from './tokenizer';
 
@@ -31,6 +31,8 @@ const KEYWORDS = new Set([
 ]);
 /** Words that end an ORDER BY / GROUP BY list at the same depth. */
 const BY_LIST_END = new Set(['order', 'group', 'limit', 'offset', 'having', 'fetch', 'window', 'union', 'except', 'intersect', 'qualify', 'for', 'select', 'from', 'where', 'returning', 'into']);
+/** Punctuation that may follow an ordinal. */
+const ORDINAL_END_PUNCT = new Set([',', ')', ';']);
 /** What may follow an ordinal in its list. */
 const AFTER_ORDINAL = new Set(['asc', 'desc', 'nulls', 'with', ...BY_LIST_END]);
 /** Quoted names that must stay quoted when rendered, so they never read as the keyword. */
@@ -65,7 +67,7 @@ export interface Signature {
 
 /** The signature of one query in a dialect (default Trino). Throws SqlSyntaxError when it does not tokenize or holds no statement. */
 export function signatureOf(sql: string, dialect: Dialect = 'trino'): Signature {
-  const text = render(build(tokenize(sql, dialect), dialect));
+  const text = render(build(scan(sql, dialect), dialect));
   if (text === '') throw new SqlSyntaxError('empty query: nothing but comments, whitespace or semicolons');
   return { signature: text, id: shortId(text) };
 }
@@ -94,32 +96,41 @@ const isRow = (item: Item | undefined) => item !== undefined && !isTok(item) && 
 /** Whether the item ends an operand, so a following sign subtracts rather than negates. */
 const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(item) || item.k === '?' || item.k === '?+' || item.k === 'n' || (item.k === 'w' && !KEYWORDS.has(item.t)));
 
-interface Frame {
-  readonly open: string;
-  readonly items: Item[];
-  /** Inside an ORDER BY or GROUP BY list at this depth. */
-  byList: boolean;
-}
+const OPEN_MARKS: Record<string, Tok> = { '(': { k: 'p', t: '(' }, '[': { k: 'p', t: '[' }, '{': { k: 'p', t: '{' } };
 
-/** Tokens to a tree of groups, values folded and lists collapsed as each group closes. */
-function build(tokens: readonly Token[], dialect: Dialect): Item[] {
-  const root: Frame = { open: '', items: [], byList: false };
-  const stack: Frame[] = [root];
-  let top = root;
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i];
-    const items = top.items;
+/**
+ * Tokens to a tree of groups, values folded and lists collapsed as each group closes. Every item goes
+ * on one array; an opening bracket leaves a mark there, and its closing one moves what follows the
+ * mark into a group (each item is moved once, at its own depth: linear). A bracket never closed keeps
+ * its mark, which is the bracket as written. Open brackets are three parallel stacks, not objects.
+ */
+function build(tokens: Scanned, dialect: Dialect): Item[] {
+  const n = tokens.count;
+  const kind = (i: number): TokenKind | undefined => (i < n ? tokens.kind(i) : undefined);
+  const lower = (i: number) => tokens.text(i).toLowerCase();
+  const items: Item[] = [];
+  const starts: number[] = [];
+  const opens: string[] = [];
+  /** Inside an ORDER BY or GROUP BY list at this depth (index 0 is the top level). */
+  const byList: boolean[] = [false];
+  for (let i = 0; i < n; i++) {
     const last = items[items.length - 1];
-    switch (tok.kind) {
+    const depth = starts.length;
+    switch (tokens.kind(i)) {
       case 'punct': {
-        const c = tok.text;
+        const c = tokens.text(i);
         if (PAIRS[c]) {
-          top = { open: c, items: [], byList: false };
-          stack.push(top);
-        } else if (stack.length > 1 && PAIRS[top.open] === c) {
-          const closed = stack.pop()!;
-          top = stack[stack.length - 1];
-          top.items.push(closeGroup(closed, c));
+          starts.push(items.length);
+          opens.push(c);
+          byList.push(false);
+          items.push(OPEN_MARKS[c]);
+        } else if (depth > 0 && PAIRS[opens[depth - 1]] === c) {
+          const start = starts.pop()!;
+          const open = opens.pop()!;
+          byList.pop();
+          const group = closeGroup(open, items.slice(start + 1), c);
+          items.length = start;
+          items.push(group);
         } else if (c !== ';') {
           items.push(c === ',' ? COMMA : { k: 'p', t: c });
         }
@@ -130,13 +141,13 @@ function build(tokens: readonly Token[], dialect: Dialect): Item[] {
         items.push(VALUE);
         break;
       case 'number': {
-        const next = tokens[i + 1];
+        const next = kind(i + 1);
         const ordinal =
-          top.byList &&
+          byList[depth] &&
           (isWord(last, 'by') || (isTok(last) && last.t === ',')) &&
-          (next === undefined || (next.kind === 'punct' && (next.text === ',' || next.text === ')' || next.text === ';')) || (next.kind === 'word' && AFTER_ORDINAL.has(next.text.toLowerCase())));
+          (next === undefined || (next === 'punct' && ORDINAL_END_PUNCT.has(tokens.text(i + 1))) || (next === 'word' && AFTER_ORDINAL.has(lower(i + 1))));
         if (ordinal) {
-          items.push({ k: 'n', t: String(Number(tok.text.replace(/_/g, ''))) });
+          items.push({ k: 'n', t: String(Number(tokens.text(i).replace(/_/g, ''))) });
           break;
         }
         // A sign in front of a number is part of the value when it cannot be a binary operator.
@@ -144,23 +155,27 @@ function build(tokens: readonly Token[], dialect: Dialect): Item[] {
         items.push(VALUE);
         break;
       }
-      case 'quoted':
+      case 'quoted': {
+        const text = tokens.text(i);
         // MySQL: a backticked name stays apart from the bare one, case folded, as pt-fingerprint (and so
         // pt-query-digest) groups them: a split at worst, never a merge.
-        items.push({ k: 'w', t: dialect === 'mysql' && tok.text[0] === '`' ? tok.text.toLowerCase() : renderName(quotedName(tok.text, dialect)) });
+        items.push({ k: 'w', t: dialect === 'mysql' && text[0] === '`' ? text.toLowerCase() : renderName(quotedName(text, dialect)) });
         break;
-      case 'op':
-        items.push({ k: 'o', t: OPERATOR_SPELLINGS[tok.text] ?? tok.text });
+      }
+      case 'op': {
+        const text = tokens.text(i);
+        items.push({ k: 'o', t: OPERATOR_SPELLINGS[text] ?? text });
         break;
+      }
       case 'word': {
-        const word = tok.text.toLowerCase();
+        const word = lower(i);
         if (TYPED_LITERAL_PREFIXES.has(word)) {
           // DATE '…', TIMESTAMP WITH TIME ZONE '…', INTERVAL '1' DAY [TO SECOND]: one value.
           let j = i + 1;
-          while (j < tokens.length && tokens[j].kind === 'word' && TYPE_MODIFIERS.has(tokens[j].text.toLowerCase())) j++;
-          if (j < tokens.length && tokens[j].kind === 'string') {
+          while (kind(j) === 'word' && TYPE_MODIFIERS.has(lower(j))) j++;
+          if (kind(j) === 'string') {
             if (word === 'interval') {
-              while (j + 1 < tokens.length && tokens[j + 1].kind === 'word' && (INTERVAL_UNITS.has(tokens[j + 1].text.toLowerCase()) || tokens[j + 1].text.toLowerCase() === 'to')) j++;
+              while (kind(j + 1) === 'word' && (INTERVAL_UNITS.has(lower(j + 1)) || lower(j + 1) === 'to')) j++;
             }
             items.push(VALUE);
             i = j;
@@ -173,26 +188,20 @@ function build(tokens: readonly Token[], dialect: Dialect): Item[] {
           break;
         }
         // INNER JOIN is JOIN; LEFT OUTER JOIN is LEFT JOIN.
-        if ((word === 'inner' || word === 'outer') && tokens[i + 1]?.kind === 'word' && tokens[i + 1].text.toLowerCase() === 'join') break;
-        if (word === 'by' && (isWord(last, 'order') || isWord(last, 'group'))) top.byList = true;
-        else if (BY_LIST_END.has(word)) top.byList = false;
+        if ((word === 'inner' || word === 'outer') && kind(i + 1) === 'word' && lower(i + 1) === 'join') break;
+        if (word === 'by' && (isWord(last, 'order') || isWord(last, 'group'))) byList[depth] = true;
+        else if (BY_LIST_END.has(word)) byList[depth] = false;
         items.push({ k: 'w', t: word });
         break;
       }
     }
   }
-  // Brackets never closed stay as written, innermost first, without collapsing.
-  while (stack.length > 1) {
-    const open = stack.pop()!;
-    top = stack[stack.length - 1];
-    top.items.push({ open: open.open, close: '', items: collapseValuesRuns(open.items) });
-  }
-  return collapseValuesRuns(root.items);
+  return collapseValuesRuns(items);
 }
 
 /** A closed bracket: a list of values (or of such lists) becomes one `?+`. */
-function closeGroup(frame: Frame, close: string): Group {
-  const items = collapseValuesRuns(frame.items);
+function closeGroup(open: string, inner: Item[], close: string): Group {
+  const items = collapseValuesRuns(inner);
   let allValues = items.length > 0;
   let expectValue = true;
   for (const item of items) {
@@ -203,7 +212,7 @@ function closeGroup(frame: Frame, close: string): Group {
     expectValue = !expectValue;
   }
   if (allValues && expectValue) allValues = false; // a trailing comma
-  return { open: frame.open, close, items: allValues ? [LIST] : items };
+  return { open, close, items: allValues ? [LIST] : items };
 }
 
 /**
