@@ -7,6 +7,9 @@
  *   analyze HISTORY [--dialect D] [--plan FILE] [--queries N] [--compress F] [--json]
  *                                   cluster summary of a query history; writes a plan (default workload-plan.json)
  *   trace PLAN [--out FILE]         the plan as a simulator trace (CSV arrival,duration_s,slots)
+ *   dataset PLAN [--schema S] [--sample PERCENT] [--seed N] [--out FILE] [--plan-out FILE] [--json]
+ *                                   SQL that builds sampled copies of the tables the plan uses, and the
+ *                                   plan rewritten to use them
  *   replay PLAN --target trino|postgres --url URL [--user U] [--concurrency N] [--speed F] [--json]
  *
  * D is the SQL dialect: trino (default), postgres or mysql.
@@ -16,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { formatTrace } from '../sim/trace';
 import { parseHistory } from '../workload/history';
+import { buildDataset } from '../workload/dataset';
 import { Plan, buildPlan, clusterHistory, planToTrace, validatePlan } from '../workload/plan';
 import { PostgresTarget, ReplayTarget, TrinoTarget, replay } from '../workload/replay';
 import { signatureOf } from '../workload/signature';
@@ -126,6 +130,41 @@ function trace(args: string[]): void {
   console.log(`${values.out} (${plan.queries.length} queries): run it with npm start -- --trace ${values.out}`);
 }
 
+function dataset(args: string[]): void {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      schema: { type: 'string', default: 'loadtest' },
+      sample: { type: 'string', default: '10' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'workload-dataset.sql' },
+      'plan-out': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const path = positionals[0] ?? fail('usage: dataset PLAN [--schema S] [--sample PERCENT] [--seed N] [--out FILE] [--plan-out FILE]');
+  const plan = readPlan(path);
+  const percent = positiveNumber('sample', values.sample, 10);
+  const seed = wholeNumber('seed', values.seed, 1);
+  let built;
+  try {
+    built = buildDataset(plan, { dialect: plan.dialect, schema: values.schema!, percent, seed });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const planOut = values['plan-out'] ?? path.replace(/(\.json)?$/, '.dataset.json');
+  if (planOut === path) fail(`--plan-out must differ from the plan it rewrites (${path})`);
+  writeFileSync(values.out!, `${built.statements.join(';\n')};\n`);
+  writeFileSync(planOut, JSON.stringify(built.plan, null, 1));
+  const summary = { plan: path, dialect: plan.dialect, schema: values.schema, samplePercent: percent, tables: built.tables, clusters: built.clusters, unreadableQueries: built.unreadable, sql: values.out, rewrittenPlan: planOut };
+  if (values.json) return void process.stdout.write(`${JSON.stringify(summary)}\n`);
+  console.log(`${built.tables.length} tables used by ${built.clusters.length} clusters (${plan.dialect}); copies of ${percent}% of their rows go to ${values.schema}:`);
+  for (const t of built.tables) console.log(`  ${t.source.padEnd(40)} → ${t.copy}   (${t.clusters.length} clusters)`);
+  if (built.unreadable > 0) console.error(`workload dataset: ${built.unreadable} queries do not tokenize as ${plan.dialect}; left as they were`);
+  console.log(`\nRun ${values.out} against the source, then replay ${planOut}: it reads and writes only the copies.`);
+}
+
 async function replayCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -165,10 +204,12 @@ async function main(): Promise<void> {
       return analyze(rest);
     case 'trace':
       return trace(rest);
+    case 'dataset':
+      return dataset(rest);
     case 'replay':
       return replayCommand(rest);
     default:
-      fail('usage: workload signature | analyze HISTORY | trace PLAN | replay PLAN --target trino|postgres --url URL');
+      fail('usage: workload signature | analyze HISTORY | trace PLAN | dataset PLAN | replay PLAN --target trino|postgres --url URL');
   }
 }
 
