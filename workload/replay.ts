@@ -128,7 +128,11 @@ export async function replay(plan: Plan, target: ReplayTarget, o: ReplayOptions)
     }),
   );
   const byCluster = new Map<string, typeof results>();
-  for (const r of results) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r]);
+  for (const r of results) {
+    const rs = byCluster.get(r.cluster);
+    if (rs) rs.push(r);
+    else byCluster.set(r.cluster, [r]);
+  }
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     target: target.name,
