@@ -47,9 +47,9 @@ interface Tok {
   readonly k: TokKind;
   readonly t: string;
 }
+/** A closed bracket (one never closed stays a plain `(` token where it was opened). */
 interface Group {
   readonly open: string;
-  /** '' when the input never closed it. */
   readonly close: string;
   readonly items: Item[];
 }
@@ -91,7 +91,7 @@ function renderName(name: string): string {
 const isTok = (item: Item | undefined): item is Tok => item !== undefined && 'k' in item;
 const isWord = (item: Item | undefined, word: string) => isTok(item) && item.k === 'w' && item.t === word;
 /** A value, a collapsed list, or a bracketed list already collapsed to `(?+)` (so lists of lists collapse too). */
-const isValue = (item: Item | undefined) => item !== undefined && (isTok(item) ? item.k === '?' || item.k === '?+' : item.close !== '' && item.items.length === 1 && isTok(item.items[0]) && item.items[0].k === '?+');
+const isValue = (item: Item | undefined) => item !== undefined && (isTok(item) ? item.k === '?' || item.k === '?+' : item.items.length === 1 && isTok(item.items[0]) && item.items[0].k === '?+');
 const isRow = (item: Item | undefined) => item !== undefined && !isTok(item) && item.open === '(' && isValue(item);
 /** Whether the item ends an operand, so a following sign subtracts rather than negates. */
 const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(item) || item.k === '?' || item.k === '?+' || item.k === 'n' || (item.k === 'w' && !KEYWORDS.has(item.t)));
