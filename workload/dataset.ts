@@ -5,7 +5,7 @@
  * writes to the tables it was sampled from. Table references come from the tokenizer, one pass.
  */
 import { Plan, PlannedQuery } from './plan';
-import { Dialect, SqlSyntaxError, Token, tokenize } from './tokenizer';
+import { Dialect, SqlSyntaxError, Token, quotedIdentifierName, tokenize } from './tokenizer';
 
 export interface TableReference {
   /** Each part of the name as the engine resolves it (folded per dialect). */
@@ -52,13 +52,8 @@ const isName = (t: Token | undefined) => t !== undefined && (t.kind === 'word' |
 const lower = (t: Token | undefined) => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
 const isPunct = (t: Token | undefined, c: string) => t?.kind === 'punct' && t.text === c;
 
-/** A name part as the engine resolves it: Trino and MySQL fold case, PostgreSQL folds only unquoted names. */
-function namePart(t: Token, dialect: Dialect): string {
-  if (t.kind === 'word') return t.text.toLowerCase();
-  const quote = t.text[0];
-  const name = t.text.slice(1, -1).split(quote + quote).join(quote);
-  return dialect === 'postgres' ? name : name.toLowerCase();
-}
+/** A name part as the engine resolves it: unquoted names fold everywhere, quoted ones as the dialect says. */
+const namePart = (t: Token, dialect: Dialect) => (t.kind === 'word' ? t.text.toLowerCase() : quotedIdentifierName(t.text, dialect));
 
 /** The index of each bracket's partner (-1 when unmatched), one pass with a stack. */
 function partners(tokens: readonly Token[]): Int32Array {
@@ -78,7 +73,7 @@ function partners(tokens: readonly Token[]): Int32Array {
 /**
  * The tables a statement reads or writes: names after FROM (and its comma list), JOIN, UPDATE, INTO
  * and USING. Not tables: CTE names, subqueries, table functions (`unnest(…)`), the FROM inside
- * EXTRACT/SUBSTRING/TRIM or IS DISTINCT FROM, and the engines' system catalogs.
+ * EXTRACT/SUBSTRING/TRIM or IS DISTINCT FROM, and the engines' system catalogs. In textual order.
  */
 export function tableReferences(sql: string, dialect: Dialect): TableReference[] {
   const tokens = tokenize(sql, dialect);
@@ -147,7 +142,8 @@ export function tableReferences(sql: string, dialect: Dialect): TableReference[]
       break;
     }
   }
-  return refs;
+  // A FROM list steps over its subqueries and the scan finds their tables later: put them back in order.
+  return refs.sort((a, b) => a.start - b.start);
 }
 
 const BARE = /^[a-z_][a-z0-9_]*$/;
@@ -219,9 +215,15 @@ export function buildDataset(plan: Plan, o: DatasetOptions): Dataset {
   const queries: PlannedQuery[] = plan.queries.map((q, i) => {
     const refs = perQuery[i];
     if (!refs?.length) return q;
-    let sql = q.sql;
-    for (const r of [...refs].sort((a, b) => b.start - a.start)) sql = sql.slice(0, r.start) + copyOf.get(keyOf(r.parts))! + sql.slice(r.end);
-    return { ...q, sql };
+    // References come in order of their offsets: one pass of slices, linear however many a query has.
+    const pieces: string[] = [];
+    let at = 0;
+    for (const r of refs) {
+      pieces.push(q.sql.slice(at, r.start), copyOf.get(keyOf(r.parts))!);
+      at = r.end;
+    }
+    pieces.push(q.sql.slice(at));
+    return { ...q, sql: pieces.join('') };
   });
   return {
     tables: [...sources].map(([key, s]) => ({ source: qualified(s.parts, o.dialect), copy: copyOf.get(key)!, clusters: [...s.clusters].sort() })),

@@ -7,7 +7,7 @@
  * only in values share a signature, and so a short id.
  */
 import { createHash } from 'node:crypto';
-import { Dialect, Scanned, SqlSyntaxError, TokenKind, scan } from './tokenizer';
+import { Dialect, Scanned, SqlSyntaxError, TokenKind, quotedIdentifierName, scan } from './tokenizer';
 
 export type { Dialect } from './tokenizer';
 
@@ -75,13 +75,6 @@ export function signatureOf(sql: string, dialect: Dialect = 'trino'): Signature 
 /** 12 hex digits of SHA-256: stable across runs and machines. */
 export function shortId(signature: string): string {
   return createHash('sha256').update(signature).digest('hex').slice(0, 12);
-}
-
-/** A quoted identifier's name as the dialect resolves it: Trino and MySQL fold case; PostgreSQL keeps it exact. */
-function quotedName(text: string, dialect: Dialect): string {
-  const quote = text[0];
-  const name = text.slice(1, -1).split(quote + quote).join(quote);
-  return dialect === 'postgres' ? name : name.toLowerCase();
 }
 
 function renderName(name: string): string {
@@ -159,7 +152,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         const text = tokens.text(i);
         // MySQL: a backticked name stays apart from the bare one, case folded, as pt-fingerprint (and so
         // pt-query-digest) groups them: a split at worst, never a merge.
-        items.push({ k: 'w', t: dialect === 'mysql' && text[0] === '`' ? text.toLowerCase() : renderName(quotedName(text, dialect)) });
+        items.push({ k: 'w', t: dialect === 'mysql' && text[0] === '`' ? text.toLowerCase() : renderName(quotedIdentifierName(text, dialect)) });
         break;
       }
       case 'op': {

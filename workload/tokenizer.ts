@@ -85,7 +85,7 @@ const byFirstChar = (ops: string[]): ReadonlyMap<string, readonly string[]> => {
   return map;
 };
 
-export const LEXICAL: Readonly<Record<Dialect, Lexical>> = {
+const LEXICAL: Readonly<Record<Dialect, Lexical>> = {
   trino: {
     nestedComments: false,
     hashComments: false,
@@ -118,6 +118,16 @@ export const LEXICAL: Readonly<Record<Dialect, Lexical>> = {
     questionMarkParam: true,
   },
 };
+
+/**
+ * A quoted identifier's name (quotes off, doubled quotes undone) as the dialect resolves it: Trino and
+ * MySQL fold case, PostgreSQL keeps it exact.
+ */
+export function quotedIdentifierName(text: string, dialect: Dialect): string {
+  const quote = text[0];
+  const name = text.slice(1, -1).split(quote + quote).join(quote);
+  return dialect === 'postgres' ? name : name.toLowerCase();
+}
 
 /** Checks a dialect name from a user; throws naming the choices. */
 export function checkDialect(name: string): Dialect {

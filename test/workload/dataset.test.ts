@@ -70,6 +70,13 @@ test('Trino: CTAS with TABLESAMPLE BERNOULLI into the test schema, and the plan 
   ]);
 });
 
+test('a subquery before a later table in one FROM list: each reference is rewritten where it stands', () => {
+  const sql = 'SELECT * FROM (SELECT id FROM a) AS s, b JOIN (SELECT id FROM c) x ON true';
+  expect(names(sql)).toEqual(['a', 'b', 'c']);
+  const d = buildDataset(plan('trino', [sql]), { dialect: 'trino', schema: 'lt', percent: 1, seed: 1 });
+  expect(d.plan.queries[0].sql).toBe('SELECT * FROM (SELECT id FROM lt.a) AS s, lt.b JOIN (SELECT id FROM lt.c) x ON true');
+});
+
 test.each([
   [{ percent: 0 }, /--sample \(0\) must be a percentage > 0 and <= 100/],
   [{ percent: 150 }, /--sample \(150\)/],

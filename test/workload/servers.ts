@@ -32,8 +32,9 @@ function pgBin(): string | undefined {
 }
 
 /**
- * GA_TEST_POSTGRES_URL if set; otherwise a private server from the installed binaries, started with
- * `settings` (server parameters such as shared_preload_libraries); otherwise
+ * GA_TEST_POSTGRES_URL if set (that server must already have the `settings` a test needs); otherwise a
+ * private server from the installed binaries, started with `settings` (server parameters such as
+ * shared_preload_libraries); otherwise
  * undefined, unless GA_REQUIRE_POSTGRES is set (CI), which makes a missing server an error.
  */
 export async function startPostgres(settings: Record<string, string> = {}): Promise<Postgres | undefined> {
