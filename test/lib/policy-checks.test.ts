@@ -47,3 +47,30 @@ test('the checks fail synth on non-compliant resources, each plugin naming its r
   expect(message).toMatch(/CT\.S3\.PR\.1/);
   expect(message).toMatch(/GA-HOOK/);
 });
+
+describe('the gate fails closed for any configuration, not only the shipped one', () => {
+  // m4.large is not a Nitro type: Control Tower's CT.EC2.PR.15 denies it. Before the guard's findings
+  // carried a severity, the app's other acknowledgements turned this report into a pass and synth exited 0.
+  const nonNitro = { dev: { network: { kind: 'create' as const, maxAzs: 2, natGateways: 1 }, fleets: [{ name: 'old', instanceTypes: ['m4.large'], minCapacity: 1, maxCapacity: 2 }] } };
+
+  test('in memory, synth throws naming the rule', () => {
+    const app = makeApp();
+    buildApp(app, { environments: nonNitro });
+    expect(() => app.synth()).toThrow(/CT\.EC2\.PR\.15/);
+  });
+
+  test('under the CDK CLI (cdk synth, cdk deploy), the app exits 1', () => {
+    const app = makeApp({ context: { '@aws-cdk/core:appMode': 'process' } });
+    buildApp(app, { environments: nonNitro });
+    const before = process.exitCode;
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      app.synth();
+      expect(process.exitCode).toBe(1);
+      expect(error.mock.calls.flat().join('\n')).toMatch(/CT\.EC2\.PR\.15/);
+    } finally {
+      process.exitCode = before;
+      error.mockRestore();
+    }
+  });
+});
