@@ -1,6 +1,6 @@
 /**
  * npm run bench:drain — one sweep of the real controller (reconcile, the real adapters, real SDK clients
- * with adaptive retry) over N waiting instances in G groups, against bench/fake-aws.ts: every call
+ * with adaptive retry) over N waiting instances in G groups, against sim/aws-model.ts (the faithful in-memory AWS): every call
  * answers after 50 ms, and each API family throttles bursts above its bucket.
  *
  * The sweep is a representative one: a third of the instances are new (first seen), a third have been
@@ -18,7 +18,7 @@ import { reconcile } from '../lambdas/controller/reconcile';
 import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
 import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
 import { MemoryLog, TallyMetrics } from '../sim/memory-ports';
-import { FakeAws } from './fake-aws';
+import { AwsModel } from '../sim/aws-model';
 
 const LATENCY_MS = 50;
 /**
@@ -44,7 +44,7 @@ const TABLE = 'drains';
 const sdk = { ...RETRY_SETTINGS, region: 'eu-west-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
 
 async function runCase(instances: number, groups: number) {
-  const aws = new FakeAws({ latencyMs: LATENCY_MS, limits: LIMITS });
+  const aws = new AwsModel({ latencyMs: LATENCY_MS, limits: LIMITS });
   const now = Date.now();
   const groupNames = Array.from({ length: groups }, (_, g) => `fleet-${g}-asg`);
   const settings: ControllerSettings = {
@@ -60,7 +60,7 @@ async function runCase(instances: number, groups: number) {
   for (let k = 0; k < instances; k++) {
     const instanceId = `i-${k.toString(16).padStart(17, '0')}`;
     const groupName = groupNames[k % groups];
-    aws.instances.set(instanceId, { instanceId, groupName, state: 'Terminating:Wait' });
+    aws.addInstance({ instanceId, groupName, state: 'Terminating:Wait', terminationStartedAt: startedAt });
     const kind = k % 3; // 0: first seen now, 1: idle since its stop, 2: busy
     if (kind > 0) {
       aws.table.set(`ACTIVE|${instanceId}`, {

@@ -22,6 +22,12 @@ export interface Fleet {
   filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]>;
   completeLifecycleAction(instance: WaitingInstance, hookName: string, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleWriteResult>;
   recordHeartbeat(instance: WaitingInstance, hookName: string): Promise<LifecycleWriteResult>;
+  /**
+   * When each instance's termination began, by Auto Scaling's own record (DescribeScalingActivities
+   * StartTime); an instance without such an activity is left out. Bounds a drain's deadline, which an
+   * event's `time` alone must never set.
+   */
+  terminationStartTimes(instances: readonly WaitingInstance[]): Promise<Map<string, number>>;
 }
 
 /** Readings per instance id; an instance with no entry had no data. */
@@ -90,8 +96,11 @@ export interface ScaleInHold {
 export interface DrainStore {
   /** Every drain in progress. */
   listActive(): Promise<DrainRecord[]>;
-  /** Creates the record unless one exists; returns the record that is stored either way. */
-  claimFirstSeen(record: DrainRecord): Promise<DrainRecord>;
+  /**
+   * Creates the record unless one exists; returns the record that is stored either way, or undefined
+   * when this instance's drain already finished (a completed drain stays completed).
+   */
+  claimFirstSeen(record: DrainRecord): Promise<DrainRecord | undefined>;
   /** Claims the right to send the stop until `until`; false if already sent or claimed by someone else. */
   claimStop(instanceId: string, now: number, until: number): Promise<boolean>;
   markStopSent(instanceId: string, at: number): Promise<void>;
@@ -103,9 +112,13 @@ export interface DrainStore {
   finish(record: DrainRecord, result: DrainResult): Promise<boolean>;
   /** Moves an active drain's deadline; false if the drain is no longer active. */
   setDeadline(instanceId: string, deadlineAt: number): Promise<boolean>;
-  putHold(hold: ScaleInHold): Promise<void>;
-  /** Removes one holder's hold; false if it held nothing. */
-  removeHold(groupName: string, holder: string): Promise<boolean>;
+  /** Records a hold; false, holding nothing, when that holder already ended (a late START). */
+  putHold(hold: ScaleInHold): Promise<boolean>;
+  /**
+   * Removes one holder's hold; false if it held nothing. `ended` also remembers the holder, so a later
+   * putHold for it (an event redelivered out of order) holds nothing.
+   */
+  removeHold(groupName: string, holder: string, ended?: boolean): Promise<boolean>;
   listHolds(): Promise<ScaleInHold[]>;
 }
 
@@ -125,8 +138,11 @@ export interface FleetAdmin {
   /** The group of each instance, for those in any group. */
   groupsOf(instanceIds: readonly string[]): Promise<Map<string, { groupName: string; lifecycleState: string }>>;
   terminateInstance(instanceId: string, decrementDesired: boolean): Promise<void>;
-  /** Protects (or unprotects) instances and the group's new instances from scale-in. */
-  setScaleInProtection(groupName: string, instanceIds: readonly string[], protect: boolean): Promise<void>;
+  /**
+   * Protects (or unprotects) instances and the group's new instances from scale-in. An instance that
+   * left service meanwhile is skipped, never blocking the others; the ids not changed are returned.
+   */
+  setScaleInProtection(groupName: string, instanceIds: readonly string[], protect: boolean): Promise<{ readonly skipped: readonly string[] }>;
 }
 
 /** A CodeDeploy deployment as the runbooks report it. */

@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
 import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
-import { SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
+import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
@@ -27,7 +27,6 @@ const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
 /** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
 /** Deliveries before a message that keeps failing moves to the dead-letter queue. */
-const MAX_RECEIVE_COUNT = 5;
 /** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
 const DLQ_RETENTION = Duration.days(14);
 /** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
@@ -113,7 +112,7 @@ export class DrainController extends Construct {
       enforceSSL: true,
       retentionPeriod: QUEUE_RETENTION,
       visibilityTimeout: Duration.seconds(EVENT_FUNCTION_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: EVENT_MAX_RECEIVE_COUNT },
     });
     Validations.of(this.deadLetterQueue).acknowledge(
       { id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the event queue.' },

@@ -55,7 +55,17 @@ export class MemoryFleet implements Fleet {
   constructor(
     private readonly now: () => number,
     private readonly onEnded: (instance: MemoryInstance) => void = () => undefined,
+    /**
+     * How long Describe* keeps showing an ended wait as Terminating:Wait. Auto Scaling's Describe* APIs are
+     * eventually consistent (Auto Scaling API reference, "Eventual consistency"); see sim/aws-model.ts.
+     */
+    private readonly consistencyLagMs = 5000,
   ) {}
+
+  /** Whether Describe* still lists the instance as waiting: truly waiting, or ended within the lag. */
+  private listedWaiting(i: MemoryInstance): boolean {
+    return i.state === 'Terminating:Wait' || (i.endedAt !== undefined && this.now() - i.endedAt < this.consistencyLagMs);
+  }
 
   /** Puts an instance in service. */
   launch(instanceId: string, groupName: string): MemoryInstance {
@@ -101,7 +111,7 @@ export class MemoryFleet implements Fleet {
     this.calls.read++;
     const groups = new Set(groupNames);
     return [...this.instances.values()]
-      .filter((i) => i.state === 'Terminating:Wait' && groups.has(i.groupName))
+      .filter((i) => this.listedWaiting(i) && groups.has(i.groupName))
       .map((i) => ({ instanceId: i.instanceId, groupName: i.groupName }));
   }
 
@@ -110,8 +120,18 @@ export class MemoryFleet implements Fleet {
     // DescribeAutoScalingInstances names each instance's group: a claim naming another group is not waiting there.
     return instances.filter((w) => {
       const i = this.instances.get(w.instanceId);
-      return i?.state === 'Terminating:Wait' && i.groupName === w.groupName;
+      return i !== undefined && this.listedWaiting(i) && i.groupName === w.groupName;
     });
+  }
+
+  async terminationStartTimes(instances: readonly WaitingInstance[]): Promise<Map<string, number>> {
+    this.calls.read++;
+    const out = new Map<string, number>();
+    for (const w of instances) {
+      const i = this.instances.get(w.instanceId);
+      if (i?.waitStartedAt !== undefined && i.groupName === w.groupName) out.set(w.instanceId, i.waitStartedAt);
+    }
+    return out;
   }
 
   async completeLifecycleAction(instance: WaitingInstance, _hookName: string): Promise<LifecycleWriteResult> {
@@ -152,8 +172,14 @@ export class MemoryDrainStore implements DrainStore {
     return [...this.active.values()].map((r) => ({ ...r }));
   }
 
-  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord> {
+  /** Instances whose drain finished: a completed drain stays completed (the DynamoDB store's tombstones). */
+  readonly finished = new Set<string>();
+  /** Holders that ended: a late START holds nothing. */
+  readonly endedHolders = new Set<string>();
+
+  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord | undefined> {
     this.calls.write++;
+    if (this.finished.has(record.instanceId)) return undefined;
     const existing = this.active.get(record.instanceId);
     if (existing) return { ...existing };
     this.active.set(record.instanceId, { ...record });
@@ -198,13 +224,17 @@ export class MemoryDrainStore implements DrainStore {
     return true;
   }
 
-  async putHold(hold: ScaleInHold): Promise<void> {
+  async putHold(hold: ScaleInHold): Promise<boolean> {
     this.calls.write++;
-    this.holds.set(`${hold.groupName}|${hold.holder}`, { ...hold });
+    const key = `${hold.groupName}|${hold.holder}`;
+    if (this.endedHolders.has(key)) return false;
+    this.holds.set(key, { ...hold });
+    return true;
   }
 
-  async removeHold(groupName: string, holder: string): Promise<boolean> {
+  async removeHold(groupName: string, holder: string, ended = false): Promise<boolean> {
     this.calls.write++;
+    if (ended) this.endedHolders.add(`${groupName}|${holder}`);
     return this.holds.delete(`${groupName}|${holder}`);
   }
 
@@ -218,6 +248,7 @@ export class MemoryDrainStore implements DrainStore {
     const r = this.active.get(record.instanceId);
     if (!r) return false;
     this.active.delete(record.instanceId);
+    this.finished.add(record.instanceId);
     this.history.push({ ...r, ...result });
     return true;
   }

@@ -4,6 +4,7 @@ import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  DescribeScalingActivitiesCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { chunk } from '../controller/concurrency';
@@ -18,6 +19,12 @@ const GROUPS_PER_CALL = 100;
 /** DescribeAutoScalingInstances takes at most 50 instance ids (Auto Scaling API reference). */
 const INSTANCES_PER_CALL = 50;
 const WAITING = 'Terminating:Wait';
+/** DescribeScalingActivities returns at most 100 activities a page, newest first (Auto Scaling API reference). */
+const ACTIVITIES_PER_PAGE = 100;
+/** Pages read per group looking for a termination's activity: 500 activities is far past any wait in progress. */
+const MAX_ACTIVITY_PAGES = 5;
+/** A termination activity names its instance in its Description: "Terminating EC2 instance: i-…". */
+const TERMINATING = /^Terminating EC2 instance: (i-[0-9a-f]+)/;
 
 /** Every group of `groupNames`, page by page: calls grow with groups, never with instances. */
 export async function describeGroups(client: AutoScalingClient, groupNames: readonly string[]): Promise<AutoScalingGroup[]> {
@@ -76,6 +83,26 @@ export class AutoScalingFleet implements Fleet {
         new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: instance.groupName, LifecycleHookName: hookName, InstanceId: instance.instanceId }),
       ),
     );
+  }
+
+  async terminationStartTimes(instances: readonly WaitingInstance[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const byGroup = new Map<string, Set<string>>();
+    for (const i of instances) byGroup.set(i.groupName, (byGroup.get(i.groupName) ?? new Set()).add(i.instanceId));
+    for (const [groupName, wanted] of byGroup) {
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_PER_PAGE, NextToken: token }));
+        for (const a of page.Activities ?? []) {
+          const id = TERMINATING.exec(a.Description ?? '')?.[1];
+          // Newest first: the first activity seen for an instance is its current termination.
+          if (id && wanted.has(id) && !out.has(id) && a.StartTime) out.set(id, a.StartTime.getTime());
+        }
+        token = page.NextToken;
+      } while (token && ++pages < MAX_ACTIVITY_PAGES && [...wanted].some((id) => !out.has(id)));
+    }
+    return out;
   }
 
   private async write(call: () => Promise<unknown>): Promise<LifecycleWriteResult> {

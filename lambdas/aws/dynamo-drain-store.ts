@@ -12,12 +12,36 @@ import { DrainedBy } from '../domain/drain-report';
 import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../ports';
 import { errorName } from './errors';
 
-/** All drains in progress share one partition: one Query (1 MB a page, ~3000 records) reads them all. */
-const ACTIVE = 'ACTIVE';
+/**
+ * Drains spread over this many partitions by instance id. One partition serves at most 1,000 writes a
+ * second (DynamoDB developer guide, "Best practices for designing and using partition keys
+ * effectively"); a mass scale-in writes each drain several times, so one shared key would be the
+ * bottleneck. Reading every drain costs one Query per shard, in parallel.
+ */
+export const DRAIN_SHARDS = 16;
 /** Scale-in holds, a handful at most: one partition, one page. */
 const HOLDS = 'HOLDS';
+/** Holders that ended (deployment ids): a late START must not recreate their hold. */
+const ENDED = 'HOLDS-ENDED';
 /** Finished drains are kept this long for operators, then expire by TTL. */
 export const HISTORY_RETENTION_DAYS = 30;
+/**
+ * A finished drain leaves a tombstone this long: Auto Scaling's eventually consistent Describe* may
+ * still list the instance as waiting, and a sweep on that stale snapshot must not start a second drain.
+ * EC2 never reuses an instance id.
+ */
+export const TOMBSTONE_DAYS = 7;
+/** An ended holder is remembered this long: far past any redelivery of its events. */
+const ENDED_HOLDER_DAYS = 7;
+
+/** The shard of an instance id: FNV-1a, stable across runtimes. */
+export function shardOf(instanceId: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < instanceId.length; k++) h = Math.imul(h ^ instanceId.charCodeAt(k), 0x01000193);
+  return (h >>> 0) % DRAIN_SHARDS;
+}
+const activeKey = (instanceId: string) => ({ pk: s(`ACTIVE#${shardOf(instanceId)}`), sk: s(instanceId) });
+const tombstoneKey = (instanceId: string) => ({ pk: s(`DONE#${shardOf(instanceId)}`), sk: s(instanceId) });
 
 type Item = Record<string, AttributeValue>;
 
@@ -27,8 +51,7 @@ const num = (a: AttributeValue | undefined): number | undefined => (a?.N === und
 
 function toItem(r: DrainRecord): Item {
   const item: Item = {
-    pk: s(ACTIVE),
-    sk: s(r.instanceId),
+    ...activeKey(r.instanceId),
     groupName: s(r.groupName),
     fleet: s(r.fleet),
     waitStartedAt: n(r.waitStartedAt),
@@ -62,9 +85,9 @@ function fromItem(i: Item): DrainRecord {
   };
 }
 
-/** The history key of a finished drain: one partition per UTC day. */
+/** The history key of a finished drain: per UTC day, spread over the instance's shard. */
 export function historyKey(completedAt: number, instanceId: string): { pk: string; sk: string } {
-  return { pk: `HISTORY#${new Date(completedAt).toISOString().slice(0, 10)}`, sk: `${new Date(completedAt).toISOString()}#${instanceId}` };
+  return { pk: `HISTORY#${new Date(completedAt).toISOString().slice(0, 10)}#${shardOf(instanceId)}`, sk: `${new Date(completedAt).toISOString()}#${instanceId}` };
 }
 
 /** DrainStore on DynamoDB; every write is conditional so racing invocations never double-apply. */
@@ -75,38 +98,40 @@ export class DynamoDrainStore implements DrainStore {
   ) {}
 
   async listActive(): Promise<DrainRecord[]> {
-    const out: DrainRecord[] = [];
+    const shards = await Promise.all(Array.from({ length: DRAIN_SHARDS }, (_, k) => this.queryAll(`ACTIVE#${k}`)));
+    return shards.flat().map(fromItem);
+  }
+
+  private async queryAll(pk: string): Promise<Item[]> {
+    const out: Item[] = [];
     let key: Item | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': s(ACTIVE) },
-          ConsistentRead: true,
-          ExclusiveStartKey: key,
-        }),
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(pk) }, ConsistentRead: true, ExclusiveStartKey: key }),
       );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      out.push(...(page.Items ?? []));
       key = page.LastEvaluatedKey;
     } while (key);
     return out;
   }
 
-  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord> {
+  /** Creates the record unless one exists or the instance's drain already finished (its tombstone). */
+  async claimFirstSeen(record: DrainRecord): Promise<DrainRecord | undefined> {
     try {
       await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { ConditionCheck: { TableName: this.tableName, Key: tombstoneKey(record.instanceId), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+          ],
         }),
       );
       return record;
     } catch (e) {
-      const existing = (e as { Item?: Item }).Item;
-      if (errorName(e) === 'ConditionalCheckFailedException' && existing) return fromItem(existing);
+      const reasons = (e as { CancellationReasons?: { Code?: string; Item?: Item }[] }).CancellationReasons ?? [];
+      if (errorName(e) !== 'TransactionCanceledException') throw e;
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return undefined;
+      if (reasons[1]?.Code === 'ConditionalCheckFailed' && reasons[1].Item) return fromItem(reasons[1].Item);
       throw e;
     }
   }
@@ -159,8 +184,14 @@ export class DynamoDrainStore implements DrainStore {
       await this.client.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Delete: { TableName: this.tableName, Key: { pk: s(ACTIVE), sk: s(record.instanceId) }, ConditionExpression: 'attribute_exists(pk)' } },
+            { Delete: { TableName: this.tableName, Key: activeKey(record.instanceId), ConditionExpression: 'attribute_exists(pk)' } },
             { Put: { TableName: this.tableName, Item: history } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...tombstoneKey(record.instanceId), outcome: s(result.outcome), completedAt: n(result.completedAt), expiresAt: n(Math.floor(result.completedAt / 1000) + TOMBSTONE_DAYS * 86_400) },
+              },
+            },
           ],
         }),
       );
@@ -177,31 +208,49 @@ export class DynamoDrainStore implements DrainStore {
     return this.conditional({ UpdateExpression: 'SET deadlineAt = :d', ConditionExpression: 'attribute_exists(pk)', values: { ':d': n(deadlineAt) }, instanceId });
   }
 
-  async putHold(hold: ScaleInHold): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: s(HOLDS),
-          sk: s(`${hold.groupName}|${hold.holder}`),
-          groupName: s(hold.groupName),
-          holder: s(hold.holder),
-          reason: s(hold.reason),
-          requestedBy: s(hold.requestedBy),
-          since: n(hold.since),
-          until: n(hold.until),
-          // Kept a day past its end for the record, then removed by TTL.
-          expiresAt: n(Math.floor(hold.until / 1000) + 86_400),
-        },
-      }),
-    );
-  }
-
-  async removeHold(groupName: string, holder: string): Promise<boolean> {
+  async putHold(hold: ScaleInHold): Promise<boolean> {
+    const key = `${hold.groupName}|${hold.holder}`;
     try {
       await this.client.send(
-        new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(HOLDS), sk: s(`${groupName}|${holder}`) }, ConditionExpression: 'attribute_exists(pk)' }),
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { ConditionCheck: { TableName: this.tableName, Key: { pk: s(ENDED), sk: s(key) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: s(HOLDS),
+                  sk: s(key),
+                  groupName: s(hold.groupName),
+                  holder: s(hold.holder),
+                  reason: s(hold.reason),
+                  requestedBy: s(hold.requestedBy),
+                  since: n(hold.since),
+                  until: n(hold.until),
+                  // Kept a day past its end for the record, then removed by TTL.
+                  expiresAt: n(Math.floor(hold.until / 1000) + 86_400),
+                },
+              },
+            },
+          ],
+        }),
       );
+      return true;
+    } catch (e) {
+      if (errorName(e) === 'TransactionCanceledException' && (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw e;
+    }
+  }
+
+  async removeHold(groupName: string, holder: string, ended = false): Promise<boolean> {
+    const key = { pk: s(HOLDS), sk: s(`${groupName}|${holder}`) };
+    if (ended) {
+      // The holder is remembered before its hold goes, so a START redelivered after this END finds the
+      // marker and holds nothing; a START that committed before the marker is removed by the delete below.
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: s(ENDED), sk: key.sk, expiresAt: n(Math.floor(Date.now() / 1000) + ENDED_HOLDER_DAYS * 86_400) } }));
+    }
+    try {
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' }));
       return true;
     } catch (e) {
       if (errorName(e) === 'ConditionalCheckFailedException') return false;
@@ -229,7 +278,7 @@ export class DynamoDrainStore implements DrainStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: s(ACTIVE), sk: s(u.instanceId) },
+          Key: activeKey(u.instanceId),
           UpdateExpression: u.UpdateExpression,
           ConditionExpression: u.ConditionExpression,
           ExpressionAttributeValues: u.values,

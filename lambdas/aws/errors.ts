@@ -13,3 +13,14 @@ export function errorName(e: unknown): string {
 export function isNoActiveLifecycleAction(e: unknown): boolean {
   return errorName(e) === 'ValidationError' && /No active Lifecycle Action found/i.test((e as Error)?.message ?? '');
 }
+
+/**
+ * Throttling as each service names it, after the SDK's own retries gave up: Auto Scaling `Throttling`,
+ * most JSON services `ThrottlingException`, DynamoDB `ProvisionedThroughputExceededException` (and
+ * `RequestLimitExceeded`), EC2 `RequestLimitExceeded`, SQS `RequestThrottled`, Lambda `TooManyRequestsException`.
+ */
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'RequestThrottled', 'TooManyRequestsException', 'SlowDown']);
+
+export function isThrottling(e: unknown): boolean {
+  return THROTTLING.has(errorName(e));
+}

@@ -1,6 +1,7 @@
 import { SSMClient, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { chunk } from '../controller/concurrency';
 import { WaitingInstance, WorkerControl } from '../ports';
+import { errorName } from './errors';
 
 /** SendCommand targets at most 50 instance ids per call (Systems Manager API reference, SendCommand). */
 const INSTANCES_PER_COMMAND = 50;
@@ -17,21 +18,48 @@ export class SsmWorkerControl implements WorkerControl {
 
   async requestStop(instances: readonly WaitingInstance[]): Promise<Set<string>> {
     const reached = new Set<string>();
-    for (const batch of chunk(instances, INSTANCES_PER_COMMAND)) {
-      // SendCommand accepting the ids is what "reached" means here: Run Command then delivers to each
-      // instance's agent; the idle test, not this call, decides when the worker is done.
+    let firstError: unknown;
+    for (const batch of chunk(instances.map((i) => i.instanceId), INSTANCES_PER_COMMAND)) {
+      try {
+        await this.send(batch, reached);
+      } catch (e) {
+        // One batch failing (throttled after the SDK's retries, say) never stops the others: what was
+        // reached is reported, the rest is retried on the next pass.
+        firstError ??= e;
+      }
+    }
+    if (reached.size === 0 && firstError !== undefined) throw firstError;
+    return reached;
+  }
+
+  /**
+   * SendCommand rejects the whole call with InvalidInstanceId when any one instance is not a managed node
+   * or is shutting down (Systems Manager API reference, SendCommand). A refused batch is split in halves
+   * until the refused instance stands alone; it alone is left out, and the others get their stop, once.
+   * SendCommand accepting the ids is what "reached" means: Run Command then delivers to each instance's
+   * agent; the idle test, not this call, decides when the worker is done.
+   */
+  private async send(ids: readonly string[], reached: Set<string>): Promise<void> {
+    try {
       await this.client.send(
         new SendCommandCommand({
           DocumentName: 'AWS-RunShellScript',
-          InstanceIds: batch.map((i) => i.instanceId),
+          InstanceIds: [...ids],
           Parameters: { commands: [...this.commands], executionTimeout: [String(this.timeoutSeconds)] },
           Comment: 'graceful-autoscaler: stop taking new work',
           TimeoutSeconds: this.timeoutSeconds,
         }),
       );
-      for (const i of batch) reached.add(i.instanceId);
+      for (const id of ids) reached.add(id);
+    } catch (e) {
+      if (errorName(e) !== 'InvalidInstanceId' || ids.length === 1) {
+        if (errorName(e) === 'InvalidInstanceId') return; // this one instance is unreachable now
+        throw e;
+      }
+      const half = Math.ceil(ids.length / 2);
+      await this.send(ids.slice(0, half), reached);
+      await this.send(ids.slice(half), reached);
     }
-    return reached;
   }
 }
 

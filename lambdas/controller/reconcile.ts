@@ -19,6 +19,7 @@ import {
   WorkerControl,
 } from '../ports';
 import { mapSettled } from './concurrency';
+import { capError } from '../domain/log-text';
 
 /** An instance missing from Terminating:Wait this long after its drain began has left the wait. */
 export const ORPHAN_GRACE_MS = 120_000;
@@ -39,8 +40,6 @@ export interface ControllerDeps {
 export interface ReconcileOptions {
   /** A sweep sees every waiting instance, so records it does not see have left the wait. */
   readonly sweep: boolean;
-  /** When each instance's wait began, from its lifecycle event; absent means "first seen now". */
-  readonly waitStartedAt?: ReadonlyMap<string, number>;
   /**
    * Start no new per-instance action after this time (the function's own timeout less a margin). What is
    * left is deferred to the next pass, nearest deadlines having gone first.
@@ -75,16 +74,29 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
   const failed = (instanceId: string, step: string, reason: unknown) => {
     errors++;
     metrics.count('InstanceErrors');
-    log.error('drain step failed; the next pass retries it', { instanceId, step, error: String((reason as Error)?.message ?? reason) });
+    log.error('drain step failed; the next pass retries it', { instanceId, step, error: capError(reason) });
   };
 
   const managed = waiting.filter((w) => managedGroup(settings, w.groupName) !== undefined);
   const active = new Map((await store.listActive()).map((r) => [r.instanceId, r]));
 
   // 1. A durable record for every instance first seen now: the deadline survives any restart.
-  const unseen = managed.filter((w) => !active.has(w.instanceId));
-  const claimed = await mapSettled(unseen, limit, (w) => store.claimFirstSeen(newRecord(deps, w, options.waitStartedAt?.get(w.instanceId) ?? now)));
-  claimed.forEach((r, i) => (r.status === 'fulfilled' ? active.set(r.value.instanceId, r.value) : failed(unseen[i].instanceId, 'record', r.reason)));
+  let unseen = managed.filter((w) => !active.has(w.instanceId));
+  if (unseen.length > 0 && options.sweep) {
+    // The sweep's list is a snapshot, possibly stale by the time it gets here (Auto Scaling's Describe* is
+    // eventually consistent, and a long pass ages it): re-check before claiming, so no drain is started
+    // for an instance another pass just completed.
+    const still = new Set((await fleet.filterWaiting(unseen)).map((w) => w.instanceId));
+    unseen = unseen.filter((w) => still.has(w.instanceId));
+  }
+  const started = await waitStartTimes(deps, unseen, now);
+  const claimed = await mapSettled(unseen, limit, (w) => store.claimFirstSeen(newRecord(deps, w, started.get(w.instanceId) ?? now)));
+  claimed.forEach((r, i) => {
+    if (r.status === 'rejected') return failed(unseen[i].instanceId, 'record', r.reason);
+    if (r.value) active.set(r.value.instanceId, r.value);
+    // Its drain already finished: Auto Scaling's view lags the completion. A completed drain stays completed.
+    else log.info('drain already finished; stale listing ignored', { instanceId: unseen[i].instanceId });
+  });
   const records = managed.map((w) => active.get(w.instanceId)).filter((r): r is DrainRecord => r !== undefined);
 
   // 1b. Verified drain reports, once each: the durable record says "drained" whatever happens next.
@@ -103,7 +115,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     const ours = needStop.filter((_, i) => claims[i].status === 'fulfilled' && (claims[i] as PromiseFulfilledResult<boolean>).value);
     if (ours.length > 0) {
       const reached = await deps.workerControl.requestStop(ours).catch((e) => {
-        log.error('stop request failed', { instances: ours.length, error: String(e?.message ?? e) });
+        log.error('stop request failed', { instances: ours.length, error: capError(e) });
         return new Set<string>();
       });
       const sent = ours.filter((r) => reached.has(r.instanceId));
@@ -127,7 +139,7 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
       readings = await deps.taskCounts.read(current, since, now);
     } catch (e) {
       // Unknown is never idle: every instance waits this pass, and the deadline still applies.
-      log.error('task counts unavailable this pass', { error: String((e as Error)?.message ?? e) });
+      log.error('task counts unavailable this pass', { error: capError(e) });
     }
   }
 
@@ -200,6 +212,24 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
 
   if (deferred > 0) log.warn('time budget spent; instances deferred to the next pass', { deferred });
   return { waiting: managed.length, decisions, finished, stopsSent, heartbeats, errors, deferred };
+}
+
+/**
+ * When each new drain's wait began: Auto Scaling's own record of the termination (DescribeScalingActivities),
+ * never later than now. An instance without one starts at first sight. A lifecycle event's `time` is a
+ * claim anyone able to send to the queue can forge: an old one would force a busy worker at once, a
+ * future one would put the force off; it never sets a deadline.
+ */
+async function waitStartTimes(deps: ControllerDeps, instances: readonly WaitingInstance[], now: number): Promise<Map<string, number>> {
+  if (instances.length === 0) return new Map();
+  try {
+    const times = await deps.fleet.terminationStartTimes(instances);
+    for (const [id, t] of times) times.set(id, Math.min(t, now));
+    return times;
+  } catch (e) {
+    deps.log.warn('scaling activities unavailable; new drains start at first sight', { instances: instances.length, error: capError(e) });
+    return new Map();
+  }
 }
 
 function newRecord(deps: ControllerDeps, w: WaitingInstance, waitStartedAt: number): DrainRecord {

@@ -23,10 +23,15 @@ export interface ProtectionPlan {
   readonly needed: boolean;
 }
 
-/** Instances still able to be scaled in: InService and Pending (others are leaving already). */
-const SCALE_IN_CANDIDATES = new Set(['InService', 'Pending', 'Pending:Wait', 'Pending:Proceed']);
+/**
+ * The states SetInstanceProtection accepts (Auto Scaling API reference, SetInstanceProtection); it
+ * refuses the whole call for any other. Instances still launching (Pending, Pending:Wait while
+ * CodeDeploy deploys, Pending:Proceed) are covered by the group's NewInstancesProtectedFromScaleIn,
+ * which applies to them when they enter service; those leaving are beyond scale-in already.
+ */
+export const PROTECTABLE_STATES: ReadonlySet<string> = new Set(['InService', 'EnteringStandby', 'Standby']);
 
 export function protectionPlan(group: GroupView, held: boolean): ProtectionPlan {
-  const instanceIds = group.instances.filter((i) => SCALE_IN_CANDIDATES.has(i.lifecycleState) && i.protectedFromScaleIn !== held).map((i) => i.instanceId);
+  const instanceIds = group.instances.filter((i) => PROTECTABLE_STATES.has(i.lifecycleState) && i.protectedFromScaleIn !== held).map((i) => i.instanceId);
   return { protect: held, instanceIds, needed: instanceIds.length > 0 || group.newInstancesProtected !== held };
 }

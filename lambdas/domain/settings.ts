@@ -23,6 +23,13 @@ export interface GroupSettings {
  */
 export const AGENT_STOP_LAG_SECONDS = 10;
 
+/**
+ * The event queue's redrive policy moves a message to the DLQ once it has been received this many times
+ * (SQS developer guide, "Using dead-letter queues": when ReceiveCount exceeds maxReceiveCount). The stack
+ * sets maxReceiveCount from this. A valid event is never left to reach it: the DLQ alarm means poison.
+ */
+export const EVENT_MAX_RECEIVE_COUNT = 5;
+
 /** The sweep re-checks every waiting instance this often; HTTP task counts are one sample a sweep. */
 export const SWEEP_PERIOD_SECONDS = 60;
 

@@ -1,7 +1,9 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DrainedBy, looksLikeDrainReport, parseDrainReport } from '../domain/drain-report';
 import { parseLifecycleEvent } from '../domain/lifecycle-event';
-import { managedGroup } from '../domain/settings';
+import { capError, capText } from '../domain/log-text';
+import { isThrottling } from '../aws/errors';
+import { EVENT_MAX_RECEIVE_COUNT, managedGroup } from '../domain/settings';
 import { ControllerDeps, reconcile } from '../controller/reconcile';
 import { DeadLetters } from '../ports';
 import { SWEEP_SAFETY_MARGIN_MS } from './drain-sweep';
@@ -10,9 +12,8 @@ export interface DrainEventsDeps extends ControllerDeps {
   readonly deadLetters: DeadLetters;
 }
 
-/** At most this much of any caller-controlled text reaches a log line. */
-const LOG_TEXT_MAX = 200;
-const capped = (text: string | undefined) => (text === undefined ? undefined : text.length > LOG_TEXT_MAX ? `${text.slice(0, LOG_TEXT_MAX)}…` : text);
+const capped = (text: string | undefined) => (text === undefined ? undefined : capText(text));
+
 
 /** A body that parses as JSON, or undefined. */
 function json(body: string): unknown {
@@ -21,6 +22,10 @@ function json(body: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+function message(record: SQSRecord, report: boolean) {
+  return { id: record.messageId, receives: Number(record.attributes?.ApproximateReceiveCount ?? 1), report };
 }
 
 /**
@@ -35,7 +40,7 @@ function json(body: string): unknown {
 export function makeDrainEventsHandler(deps: DrainEventsDeps) {
   return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const failures = new Set<string>();
-    const relevant = new Map<string, { groupName: string; time: number; messageIds: string[] }>();
+    const relevant = new Map<string, { groupName: string; messages: { id: string; receives: number; report: boolean }[] }>();
     const reports = new Map<string, DrainedBy>();
     const roleOf = (groupName: string) => managedGroup(deps.settings, groupName)?.workerRoleId;
 
@@ -51,19 +56,18 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
         deps.metrics.count('DrainReports');
         reports.set(r.instanceId, r.drainedBy);
         const seen = relevant.get(r.instanceId);
-        // A report says nothing about when the wait began: the record's first sight, or the event's, stands.
-        relevant.set(r.instanceId, { groupName: r.groupName, time: seen?.time ?? Infinity, messageIds: [...(seen?.messageIds ?? []), record.messageId] });
+        relevant.set(r.instanceId, { groupName: r.groupName, messages: [...(seen?.messages ?? []), message(record, true)] });
         continue;
       }
       const parsed = parseLifecycleEvent(record.body);
       if (!parsed.ok) {
         deps.metrics.count('MalformedEvents');
-        deps.log.warn('malformed lifecycle event sent to the dead-letter queue', { messageId: record.messageId, reason: parsed.error });
+        deps.log.warn('malformed lifecycle event sent to the dead-letter queue', { messageId: record.messageId, reason: capText(parsed.error), bodyBytes: record.body.length });
         try {
           await deps.deadLetters.send(record.body, parsed.error);
         } catch (e) {
           // Not lost: SQS redelivers it, and its redrive policy moves it to the DLQ in the end.
-          deps.log.error('dead-letter send failed; message left for redelivery', { messageId: record.messageId, error: String((e as Error)?.message ?? e) });
+          deps.log.error('dead-letter send failed; message left for redelivery', { messageId: record.messageId, error: capError(e) });
           failures.add(record.messageId);
         }
         continue;
@@ -71,18 +75,15 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
       const e = parsed.event;
       if (e.hookName !== deps.settings.hookName || managedGroup(deps.settings, e.groupName) === undefined) {
         deps.metrics.count('IgnoredEvents');
-        deps.log.info('event for another hook or group ignored', { instanceId: e.instanceId, groupName: e.groupName, hookName: e.hookName });
+        deps.log.info('event for another hook or group ignored', { instanceId: e.instanceId, groupName: capText(e.groupName), hookName: capText(e.hookName) });
         continue;
       }
       const seen = relevant.get(e.instanceId);
       if (seen && seen.groupName !== e.groupName) {
         deps.log.warn('conflicting groups named for one instance; Auto Scaling decides', { instanceId: e.instanceId, groupName: capped(e.groupName) });
       }
-      relevant.set(e.instanceId, {
-        groupName: e.groupName,
-        time: Math.min(seen?.time ?? Infinity, e.time),
-        messageIds: [...(seen?.messageIds ?? []), record.messageId],
-      });
+      // The event's time is not kept: it is a claim, and the deadline comes from Auto Scaling's own record.
+      relevant.set(e.instanceId, { groupName: e.groupName, messages: [...(seen?.messages ?? []), message(record, false)] });
     }
 
     if (relevant.size === 0) return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
@@ -99,12 +100,22 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
         }
       }
       const stopBy = context ? deps.now() + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MARGIN_MS : undefined;
-      const waitStartedAt = new Map([...relevant].filter(([, r]) => Number.isFinite(r.time)).map(([id, r]) => [id, r.time]));
-      await reconcile(deps, waiting, { sweep: false, stopBy, waitStartedAt, drainReports: reports });
+      await reconcile(deps, waiting, { sweep: false, stopBy, drainReports: reports });
     } catch (e) {
-      // Whole-pass failure (Auto Scaling or the store unreachable): redeliver these events; the sweep also covers them.
-      deps.log.error('event pass failed; events left for redelivery', { error: String((e as Error)?.message ?? e) });
-      for (const r of relevant.values()) r.messageIds.forEach((id) => failures.add(id));
+      // Whole-pass failure (Auto Scaling or the store unreachable or throttled). Every waiting instance is
+      // the sweep's too, so nothing is lost by acknowledging; redelivery only makes the fast path faster.
+      // Under throttling (a mass scale-in) redelivery adds load and walks valid events into the DLQ, so
+      // lifecycle events are left to the sweep at once; drain reports, which the sweep cannot rebuild,
+      // are redelivered until their last receive, then left to the idle test.
+      const throttled = isThrottling(e);
+      let left = 0;
+      for (const r of relevant.values()) {
+        for (const m of r.messages) {
+          if ((m.report || !throttled) && m.receives < EVENT_MAX_RECEIVE_COUNT - 1) failures.add(m.id);
+          else left++;
+        }
+      }
+      deps.log.error('event pass failed; events left to redelivery or the sweep', { error: capError(e), throttled, redelivered: failures.size, leftToSweep: left });
     }
     // Exactly the documented partial-batch response (Lambda developer guide, "Reporting batch item failures").
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };

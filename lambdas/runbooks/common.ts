@@ -106,14 +106,35 @@ export function runbook<R extends Record<string, unknown>>(name: string, log: Co
   };
 }
 
-/** Makes a group's scale-in protection match its holds. Returns what changed. */
-export async function applyHolds(admin: FleetAdmin, store: DrainStore, groupName: string, now: number): Promise<{ held: boolean; changed: number }> {
-  const holds = holdsInForce(await store.listHolds(), groupName, now);
-  const [group] = await admin.describeGroups([groupName]);
-  if (!group) throw new Error(`group ${groupName} not found`);
-  const plan = protectionPlan(group, holds.length > 0);
-  if (plan.needed) await admin.setScaleInProtection(groupName, plan.instanceIds, plan.protect);
-  return { held: holds.length > 0, changed: plan.instanceIds.length };
+/** Rounds of apply-then-verify before giving up to the guard's schedule. */
+const APPLY_ROUNDS = 3;
+
+/**
+ * Makes a group's scale-in protection match its holds. Returns what changed.
+ *
+ * Two callers may race (an operator's pause and the guard releasing a deployment): each reads the holds,
+ * then applies. Whoever applied from a stale read finds out when it reads the holds again after
+ * applying, and applies again; so the last apply to finish is always checked against holds read after
+ * it, and a recorded hold never ends with the group unprotected. What still differs after a few rounds
+ * is left to the guard's schedule, which runs this again.
+ */
+export async function applyHolds(admin: FleetAdmin, store: DrainStore, groupName: string, now: number): Promise<{ held: boolean; changed: number; skipped: readonly string[] }> {
+  let held = holdsInForce(await store.listHolds(), groupName, now).length > 0;
+  let changed = 0;
+  let skipped: readonly string[] = [];
+  for (let round = 0; round < APPLY_ROUNDS; round++) {
+    const [group] = await admin.describeGroups([groupName]);
+    if (!group) throw new Error(`group ${groupName} not found`);
+    const plan = protectionPlan(group, held);
+    if (plan.needed) {
+      skipped = (await admin.setScaleInProtection(groupName, plan.instanceIds, plan.protect)).skipped;
+      changed += plan.instanceIds.length - skipped.length;
+    }
+    const after = holdsInForce(await store.listHolds(), groupName, now).length > 0;
+    if (after === held) break;
+    held = after;
+  }
+  return { held, changed, skipped };
 }
 
 /** Parses RUNBOOK_SETTINGS (written by the stack); a malformed value stops the function at load. */

@@ -6,6 +6,7 @@ import { decideDrain, latestReading } from '../domain/drain';
 import { MAX_DEPLOYMENT_HOLD_SECONDS, MAX_OPERATOR_HOLD_SECONDS, holdsInForce } from '../domain/holds';
 import { FORCE_MARGIN_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS, globalTimeoutFor } from '../domain/lifecycle-limits';
 import { parseDurationSeconds } from '../domain/duration';
+import { capText, capValue } from '../domain/log-text';
 import { ControllerLog, Deployments, DrainRecord, DrainStore, Fleet, FleetAdmin, TaskCounts } from '../ports';
 import { Refused, RunbookSettings, applyHolds, fleetInput, fleetOfInstance, instanceIdInput, reasonInput, runbook } from './common';
 
@@ -228,17 +229,23 @@ export function makeDeploymentGuard(deps: RunbookDeps) {
       const d = event.detail ?? {};
       const fleet = Object.entries(deps.settings.fleets).find(([, f]) => f.applicationName === d.application && f.deploymentGroupName === d.deploymentGroup);
       if (!fleet || typeof d.deploymentId !== 'string') {
-        deps.log.info('deployment event for another application ignored', { detail: d });
+        deps.log.info('deployment event for another application ignored', { detail: capValue(d) });
         return { action: 'ignored' };
       }
       const [name, f] = fleet;
       const holder = `deployment:${d.deploymentId}`;
       if (d.state === 'START') {
-        await deps.store.putHold({ groupName: f.groupName, holder, reason: `CodeDeploy deployment ${d.deploymentId} in progress`, requestedBy: 'codedeploy', since: now, until: now + MAX_DEPLOYMENT_HOLD_SECONDS * 1000 });
+        // A START delivered after its deployment's end (Lambda async retries, EventBridge redelivery)
+        // finds the deployment remembered as ended and holds nothing.
+        const put = await deps.store.putHold({ groupName: f.groupName, holder, reason: `CodeDeploy deployment ${d.deploymentId} in progress`, requestedBy: 'codedeploy', since: now, until: now + MAX_DEPLOYMENT_HOLD_SECONDS * 1000 });
+        if (!put) {
+          deps.log.warn('START of a deployment that already ended ignored (late or redelivered event)', { fleet: name, deploymentId: capText(d.deploymentId) });
+          return { action: `${name}: deployment ${d.deploymentId} already ended; nothing held` };
+        }
       } else if (d.state === 'SUCCESS' || d.state === 'FAILURE' || d.state === 'STOP') {
-        await deps.store.removeHold(f.groupName, holder);
+        await deps.store.removeHold(f.groupName, holder, true);
       } else {
-        return { action: `state ${String(d.state)} ignored` };
+        return { action: `state ${capText(String(d.state))} ignored` };
       }
       const applied = await applyHolds(deps.admin, deps.store, f.groupName, now);
       deps.log.info('deployment guard', { fleet: name, deploymentId: d.deploymentId, state: d.state, scaleInHeld: applied.held });

@@ -6,25 +6,20 @@ import {
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, TransactWriteItemsCommand, TransactionCanceledException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SSMClient, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
-import { DynamoDrainStore } from '../../../lambdas/aws/dynamo-drain-store';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
 import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
-import { DrainRecord } from '../../../lambdas/ports';
 
 const asg = mockClient(AutoScalingClient);
 const cw = mockClient(CloudWatchClient);
-const ddb = mockClient(DynamoDBClient);
 const ssm = mockClient(SSMClient);
 beforeEach(() => {
   asg.reset();
   cw.reset();
-  ddb.reset();
   ssm.reset();
 });
 
@@ -144,58 +139,6 @@ describe('CloudWatchTaskCounts', () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'q0', Timestamps: [], Values: [] }] });
     const readings = await counts.read([{ instanceId: 'i-a', groupName: 'g' }], now - 60_000, now);
     expect(readings.get('i-a')?.readings ?? []).toEqual([]);
-  });
-});
-
-describe('DynamoDrainStore', () => {
-  const store = new DynamoDrainStore(new DynamoDBClient({}), 'drains');
-  const record: DrainRecord = { instanceId: 'i-a', groupName: 'g', fleet: 'etl', waitStartedAt: 1, deadlineAt: 2, hookExpiresAt: 3, heartbeatTimeoutSeconds: 720, heartbeats: 0, readings: [] };
-
-  test('lists every active drain across pages with a consistent query of one partition', async () => {
-    const item = (id: string) => ({ pk: { S: 'ACTIVE' }, sk: { S: id }, groupName: { S: 'g' }, fleet: { S: 'etl' }, waitStartedAt: { N: '1' }, deadlineAt: { N: '2' }, hookExpiresAt: { N: '3' }, heartbeatTimeoutSeconds: { N: '720' }, heartbeats: { N: '0' }, readings: { S: '[]' } });
-    ddb.on(QueryCommand).resolvesOnce({ Items: [item('i-a')], LastEvaluatedKey: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' } } }).resolvesOnce({ Items: [item('i-b')] });
-    const active = await store.listActive();
-    expect(active.map((r) => r.instanceId)).toEqual(['i-a', 'i-b']);
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ConsistentRead: true, KeyConditionExpression: 'pk = :pk' });
-  });
-
-  test('a drain report is recorded once: a second one finds drainedAt set and changes nothing', async () => {
-    ddb.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    await expect(store.markDrained('i-a', 10, 'coordinator')).resolves.toBe(true);
-    await expect(store.markDrained('i-a', 11, 'exited')).resolves.toBe(false);
-    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      Key: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' } },
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(drainedAt)',
-      ExpressionAttributeValues: { ':at': { N: '10' }, ':by': { S: 'coordinator' } },
-    });
-  });
-
-  test('first sight by two invocations: the loser gets the stored record back', async () => {
-    const stored = { ...record, waitStartedAt: 0 };
-    ddb.on(PutItemCommand).rejects(
-      Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), {
-        Item: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' }, groupName: { S: 'g' }, fleet: { S: 'etl' }, waitStartedAt: { N: '0' }, deadlineAt: { N: '2' }, hookExpiresAt: { N: '3' }, heartbeatTimeoutSeconds: { N: '720' }, heartbeats: { N: '0' }, readings: { S: '[]' } },
-      }),
-    );
-    await expect(store.claimFirstSeen(record)).resolves.toEqual({ ...stored, stopSentAt: undefined, stopClaimUntil: undefined, drainedAt: undefined, drainedBy: undefined });
-    expect(ddb).toHaveReceivedCommandWith(PutItemCommand, { ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-  });
-
-  test('the stop claim is conditional: a held claim answers false', async () => {
-    ddb.on(UpdateItemCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} })).resolves({});
-    await expect(store.claimStop('i-a', 10, 70)).resolves.toBe(false);
-    await expect(store.claimStop('i-a', 10, 70)).resolves.toBe(true);
-  });
-
-  test('finishing moves the drain to history atomically; a second finisher gets false', async () => {
-    ddb.on(TransactWriteItemsCommand)
-      .resolvesOnce({})
-      .rejectsOnce(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
-    await expect(store.finish(record, { outcome: 'forced', completedAt: Date.UTC(2026, 10, 21), runningTasksAtEnd: 4 })).resolves.toBe(true);
-    const items = ddb.commandCalls(TransactWriteItemsCommand)[0].args[0].input.TransactItems!;
-    expect(items[0].Delete).toMatchObject({ Key: { pk: { S: 'ACTIVE' }, sk: { S: 'i-a' } }, ConditionExpression: 'attribute_exists(pk)' });
-    expect(items[1].Put!.Item).toMatchObject({ pk: { S: 'HISTORY#2026-11-21' }, outcome: { S: 'forced' }, runningTasksAtEnd: { N: '4' } });
-    await expect(store.finish(record, { outcome: 'idle', completedAt: 5 })).resolves.toBe(false);
   });
 });
 

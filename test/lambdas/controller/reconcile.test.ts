@@ -62,7 +62,7 @@ function harness(kind: 'ssm' | 'agent' = 'ssm') {
 test('first sight records the drain durably and tells the worker to stop, once', async () => {
   const h = harness();
   const w = h.terminate('i-1');
-  const summary = await reconcile(h.deps, [w], { sweep: false, waitStartedAt: new Map([['i-1', T0]]) });
+  const summary = await reconcile(h.deps, [w], { sweep: false });
   expect(summary.stopsSent).toBe(1);
   expect(h.store.active.get('i-1')).toMatchObject({ waitStartedAt: T0, deadlineAt: T0 + 600 * S, hookExpiresAt: T0 + 720 * S, stopSentAt: T0 });
   expect(summary.decisions.get('i-1')).toMatchObject({ action: 'wait', reason: 'no-data' });
@@ -74,8 +74,7 @@ test('first sight records the drain durably and tells the worker to stop, once',
 test('duplicate events and a sweep racing the event path send one stop and complete once', async () => {
   const h = harness();
   const w = h.terminate('i-1');
-  const starts = new Map([['i-1', T0]]);
-  await Promise.all([reconcile(h.deps, [w], { sweep: false, waitStartedAt: starts }), reconcile(h.deps, [w], { sweep: false, waitStartedAt: starts }), h.sweep()]);
+  await Promise.all([reconcile(h.deps, [w], { sweep: false }), reconcile(h.deps, [w], { sweep: false }), h.sweep()]);
   expect(h.workerControl.stops.get('i-1')).toBe(1);
   h.publish('i-1', T0 + 10 * S, T0 + 40 * S, 0);
   h.at(T0 + 45 * S);
@@ -126,7 +125,7 @@ test('a 3 h drain outlives the 2 h heartbeat timeout through heartbeats, and end
 test('the deadline comes from the durable record: a new container computes the same one', async () => {
   const h = harness();
   h.terminate('i-1');
-  await reconcile(h.deps, [{ instanceId: 'i-1', groupName: 'etl-asg' }], { sweep: false, waitStartedAt: new Map([['i-1', T0]]) });
+  await reconcile(h.deps, [{ instanceId: 'i-1', groupName: 'etl-asg' }], { sweep: false });
   // A fresh set of ports around the same store, as after a cold start, 10 minutes later.
   h.at(T0 + 10 * MIN);
   const restarted = { ...h.deps, metrics: new TallyMetrics(), log: new MemoryLog() };
@@ -220,7 +219,7 @@ test('with the on-instance agent, the stop counts from the start of the wait and
   const w = h.terminate('i-1');
   h.publish('i-1', T0 + 10 * S, T0 + 30 * S, 0);
   h.at(T0 + 35 * S);
-  const s = await reconcile(h.deps, [w], { sweep: false, waitStartedAt: new Map([['i-1', T0]]) });
+  const s = await reconcile(h.deps, [w], { sweep: false });
   expect(s.finished.get('i-1')).toBe('idle');
 });
 
@@ -229,7 +228,7 @@ test('out of time: nearest deadlines are acted on first, the rest deferred to th
   const late = h.terminate('i-late');
   h.at(T0 + 5 * MIN);
   const early = h.terminate('i-early');
-  await reconcile(h.deps, [late], { sweep: false, waitStartedAt: new Map([['i-late', T0]]) });
+  await reconcile(h.deps, [late], { sweep: false });
   await reconcile(h.deps, [early], { sweep: false });
   h.at(T0 + 11 * MIN); // i-late is past its deadline, i-early is not
   let calls = 0;
@@ -240,3 +239,25 @@ test('out of time: nearest deadlines are acted on first, the rest deferred to th
   expect(s.deferred).toBe(1);
   expect(h.store.active.has('i-early')).toBe(true);
 });
+
+describe('a sweep on a stale snapshot starts no phantom drain', () => {
+  test('an instance completed seconds ago, still listed as waiting, is not drained again', async () => {
+    const h = harness();
+    const w = h.terminate('i-1');
+    await reconcile(h.deps, [w], { sweep: false }); // first sight: the stop goes out
+    h.publish('i-1', T0 + 10 * S, T0 + 40 * S, 0);
+    h.at(T0 + 45 * S);
+    await reconcile(h.deps, [w], { sweep: false }); // the event path completes it
+    expect(h.store.history).toHaveLength(1);
+    // Auto Scaling's Describe* still lists it in Terminating:Wait for a few seconds.
+    h.at(T0 + 47 * S);
+    expect(await h.fleet.listWaitingInstances(['etl-asg'])).toEqual([w]);
+    const s = await h.sweep();
+    expect(h.store.history).toHaveLength(1);
+    expect(h.store.history[0].outcome).toBe('idle');
+    expect(h.store.active.size).toBe(0);
+    expect(h.metrics.counts.get('LeftWait')).toBeUndefined();
+    expect(s.finished.size).toBe(0);
+  });
+});
+

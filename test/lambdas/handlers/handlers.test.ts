@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
 import { formatDrainReport } from '../../../lambdas/domain/drain-report';
-import { AGENT_TASK_METRIC, ControllerSettings } from '../../../lambdas/domain/settings';
+import { AGENT_TASK_METRIC, ControllerSettings, EVENT_MAX_RECEIVE_COUNT } from '../../../lambdas/domain/settings';
 import { makeDrainEventsHandler } from '../../../lambdas/handlers/drain-events';
 import { makeDrainSweepHandler } from '../../../lambdas/handlers/drain-sweep';
 import { TerminationPolicyRequest, makeTerminationPolicyHandler } from '../../../lambdas/handlers/termination-policy';
@@ -41,10 +41,12 @@ function sqsRecord(messageId: string, body: unknown): SQSRecord {
 }
 
 function setup() {
-  let now = T0 + 2000;
+  // Auto Scaling's termination activity starts a second before it emits the event; the handler runs 2 s after.
+  let now = T0 - 1000;
   const fleet = new MemoryFleet(() => now);
   fleet.launch(INSTANCE, GROUP);
   fleet.beginTermination(INSTANCE, 720);
+  now = T0 + 2000;
   const deadLetters: { body: string; reason: string }[] = [];
   const deps = {
     fleet,
@@ -61,11 +63,11 @@ function setup() {
 }
 
 describe('drain-events handler', () => {
-  test('a real lifecycle event records the drain from the event time and stops the worker', async () => {
+  test('a real lifecycle event records the drain from Auto Scaling\'s record of the termination and stops the worker', async () => {
     const { deps } = setup();
     const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('m1', lifecycleEvent)] });
     expect(out.batchItemFailures).toEqual([]);
-    expect(deps.store.active.get(INSTANCE)).toMatchObject({ waitStartedAt: T0, deadlineAt: T0 + 600_000 });
+    expect(deps.store.active.get(INSTANCE)).toMatchObject({ waitStartedAt: T0 - 1000, deadlineAt: T0 - 1000 + 600_000 });
     expect(deps.workerControl.stops.get(INSTANCE)).toBe(1);
   });
 
@@ -99,8 +101,9 @@ describe('drain-events handler', () => {
   });
 
   test('a late event for an instance no longer waiting does nothing', async () => {
-    const { deps } = setup();
+    const { deps, at } = setup();
     await deps.fleet.completeLifecycleAction({ instanceId: INSTANCE, groupName: GROUP }, settings.hookName);
+    at(T0 + 60_000); // past Auto Scaling's eventual consistency: Describe* no longer lists it as waiting
     const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('late', lifecycleEvent)] });
     expect(out.batchItemFailures).toEqual([]);
     expect(deps.store.active.size).toBe(0);
@@ -114,6 +117,49 @@ describe('drain-events handler', () => {
     };
     const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('good', lifecycleEvent)] });
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'good' }]);
+  });
+
+  test('throttled under a mass scale-in: valid events are left to the sweep, never walked into the DLQ', async () => {
+    const { deps } = setup();
+    deps.fleet.filterWaiting = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    };
+    const out = await makeDrainEventsHandler(deps)({ Records: [sqsRecord('good', lifecycleEvent)] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deps.log.lines.at(-1)).toMatchObject({ level: 'error', fields: { throttled: true, leftToSweep: 1 } });
+  });
+
+  test('an event failing again and again is acknowledged before its last receive: the DLQ alarm means poison', async () => {
+    const { deps } = setup();
+    deps.fleet.filterWaiting = async () => {
+      throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
+    };
+    const handler = makeDrainEventsHandler(deps);
+    const outcomes = [];
+    for (let receive = 1; receive <= EVENT_MAX_RECEIVE_COUNT; receive++) {
+      const record = sqsRecord('good', lifecycleEvent);
+      record.attributes.ApproximateReceiveCount = String(receive);
+      outcomes.push((await handler({ Records: [record] })).batchItemFailures.length);
+    }
+    // Redelivered while attempts remain, then left to the sweep: it never exceeds maxReceiveCount.
+    expect(outcomes).toEqual([1, 1, 1, 0, 0]);
+  });
+
+  test.each([
+    ['long ago', '2001-01-01T00:00:00Z'],
+    ['in the future', '2101-01-01T00:00:00Z'],
+  ])('an event whose time is forged %s neither forces a busy worker nor puts the force off', async (_name, time) => {
+    const { deps, at } = setup();
+    deps.taskCounts.publish(INSTANCE, T0, 3);
+    const forged = { ...lifecycleEvent, time };
+    await makeDrainEventsHandler(deps)({ Records: [sqsRecord('forged', forged)] });
+    // The deadline is Auto Scaling's record of the termination (a second before T0) plus the drain timeout.
+    expect(deps.store.active.get(INSTANCE)).toMatchObject({ waitStartedAt: T0 - 1000, deadlineAt: T0 - 1000 + 600_000 });
+    expect(deps.fleet.instances.get(INSTANCE)!.state).toBe('Terminating:Wait');
+    for (let t = T0 + 60_000; t < T0 + 600_000; t += 60_000) deps.taskCounts.publish(INSTANCE, t, 3);
+    at(T0 + 600_000);
+    const sweep = await makeDrainSweepHandler(deps)();
+    expect(sweep.finished.get(INSTANCE)).toBe('forced');
   });
 });
 
@@ -178,8 +224,9 @@ describe('drain reports from the agents', () => {
   });
 
   test('a report for an instance that is not waiting is dropped, and its oversize cousin is logged capped', async () => {
-    const { deps, handler } = reporting();
+    const { deps, handler, at } = reporting();
     await deps.fleet.completeLifecycleAction({ instanceId: INSTANCE, groupName: GROUP }, settings.hookName);
+    at(T0 + 60_000); // past Auto Scaling's eventual consistency
     await handler({ Records: [fromSender('late', report(), `${ROLE_ID}:${INSTANCE}`)] });
     expect(deps.store.active.size).toBe(0);
     const huge = JSON.stringify({ source: 'graceful-autoscaler.agent', padding: 'x'.repeat(100_000) });

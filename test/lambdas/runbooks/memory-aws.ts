@@ -1,53 +1,69 @@
-/** In-memory Auto Scaling groups and CodeDeploy for runbook tests, with the API's refusals. */
+/**
+ * Auto Scaling for runbook tests: the real AutoScalingAdmin adapter over the faithful model
+ * (sim/aws-model.ts), so every refusal (SetInstanceProtection's whole-call ValidationError, the minimum
+ * size on terminate) is AWS's, not this file's. CodeDeploy stays in memory here; moto covers its adapter.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingAdmin } from '../../../lambdas/aws/auto-scaling-admin';
 import { DeploymentView, Deployments, FleetAdmin, GroupView } from '../../../lambdas/ports';
+import { AwsModel, LifecycleState } from '../../../sim/aws-model';
 
-type Group = { minSize: number; maxSize: number; desiredCapacity: number; newInstancesProtected: boolean; instances: Map<string, { lifecycleState: string; protectedFromScaleIn: boolean }> };
+/** A group as tests read it back. */
+interface GroupReadback {
+  readonly desiredCapacity: number;
+  readonly newInstancesProtected: boolean;
+  readonly instances: ReadonlyMap<string, { lifecycleState: string; protectedFromScaleIn: boolean }>;
+}
 
 export class MemoryAdmin implements FleetAdmin {
-  readonly groups = new Map<string, Group>();
+  readonly aws: AwsModel;
+  private readonly admin: AutoScalingAdmin;
+  /** The writes made, in order, as `terminate <id> <decrement>` and `protect <group> <on> <n>`. */
   readonly calls: string[] = [];
+  /** Called before each write reaches the model: tests use it to interleave a racing caller. */
+  beforeWrite?: (call: string) => Promise<void>;
+
+  constructor(now: () => number = Date.now) {
+    this.aws = new AwsModel({ now, consistencyLagMs: 0 });
+    this.admin = new AutoScalingAdmin(this.aws.attach(new AutoScalingClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 })));
+  }
 
   addGroup(name: string, size: { min: number; max: number; desired: number }, instances: Record<string, string>): void {
-    this.groups.set(name, {
-      minSize: size.min,
-      maxSize: size.max,
-      desiredCapacity: size.desired,
-      newInstancesProtected: false,
-      instances: new Map(Object.entries(instances).map(([id, lifecycleState]) => [id, { lifecycleState, protectedFromScaleIn: false }])),
-    });
+    for (const [instanceId, state] of Object.entries(instances)) this.aws.addInstance({ instanceId, groupName: name, state: state as LifecycleState });
+    if (!this.aws.groups.has(name)) this.aws.groups.set(name, { newInstancesProtected: false, minSize: 0, maxSize: 0, desiredCapacity: 0 });
+    Object.assign(this.aws.groups.get(name)!, { minSize: size.min, maxSize: size.max, desiredCapacity: size.desired });
   }
 
-  async describeGroups(names: readonly string[]): Promise<GroupView[]> {
-    return names.flatMap((groupName) => {
-      const g = this.groups.get(groupName);
-      return g ? [{ groupName, minSize: g.minSize, maxSize: g.maxSize, desiredCapacity: g.desiredCapacity, newInstancesProtected: g.newInstancesProtected, instances: [...g.instances].map(([instanceId, i]) => ({ instanceId, ...i })) }] : [];
-    });
-  }
-
-  async groupsOf(ids: readonly string[]) {
-    const out = new Map<string, { groupName: string; lifecycleState: string }>();
-    for (const [groupName, g] of this.groups) for (const id of ids) if (g.instances.has(id)) out.set(id, { groupName, lifecycleState: g.instances.get(id)!.lifecycleState });
+  /** The model's groups, read back the way the tests assert on them. */
+  get groups(): ReadonlyMap<string, GroupReadback> {
+    const out = new Map<string, GroupReadback>();
+    for (const [name, g] of this.aws.groups) {
+      const instances = new Map([...this.aws.instances.values()].filter((i) => i.groupName === name).map((i) => [i.instanceId, { lifecycleState: i.state as string, protectedFromScaleIn: i.protectedFromScaleIn ?? false }]));
+      out.set(name, { desiredCapacity: g.desiredCapacity, newInstancesProtected: g.newInstancesProtected, instances });
+    }
     return out;
   }
 
-  async terminateInstance(instanceId: string, decrement: boolean): Promise<void> {
-    this.calls.push(`terminate ${instanceId} ${decrement}`);
-    for (const g of this.groups.values()) {
-      const i = g.instances.get(instanceId);
-      if (!i) continue;
-      if (decrement && g.desiredCapacity <= g.minSize) throw Object.assign(new Error('Currently, desiredSize equals minSize'), { name: 'ValidationError' });
-      if (decrement) g.desiredCapacity--;
-      i.lifecycleState = 'Terminating:Wait'; // our hook holds it
-      return;
-    }
-    throw Object.assign(new Error(`Instance Id not found - No managed instance found for instance ID ${instanceId}`), { name: 'ValidationError' });
+  describeGroups(names: readonly string[]): Promise<GroupView[]> {
+    return this.admin.describeGroups(names);
   }
 
-  async setScaleInProtection(groupName: string, ids: readonly string[], protect: boolean): Promise<void> {
-    this.calls.push(`protect ${groupName} ${protect} ${ids.length}`);
-    const g = this.groups.get(groupName)!;
-    g.newInstancesProtected = protect;
-    for (const id of ids) g.instances.get(id)!.protectedFromScaleIn = protect;
+  groupsOf(ids: readonly string[]) {
+    return this.admin.groupsOf(ids);
+  }
+
+  async terminateInstance(instanceId: string, decrement: boolean): Promise<void> {
+    const call = `terminate ${instanceId} ${decrement}`;
+    await this.beforeWrite?.(call);
+    this.calls.push(call);
+    await this.admin.terminateInstance(instanceId, decrement);
+  }
+
+  async setScaleInProtection(groupName: string, ids: readonly string[], protect: boolean) {
+    const call = `protect ${groupName} ${protect} ${ids.length}`;
+    await this.beforeWrite?.(call);
+    this.calls.push(call);
+    return this.admin.setScaleInProtection(groupName, ids, protect);
   }
 }
 

@@ -35,7 +35,7 @@ const STRANGER = 'i-0bbbbbbbbbbbbbbb1';
 
 function setup() {
   let now = T0;
-  const admin = new MemoryAdmin();
+  const admin = new MemoryAdmin(() => now);
   admin.addGroup('etl-asg', { min: 1, max: 10, desired: 3 }, { [WORKER]: 'InService', [DRAINING]: 'Terminating:Wait', 'i-0aaaaaaaaaaaaaaa3': 'InService' });
   admin.addGroup('adhoc-asg', { min: 2, max: 10, desired: 2 }, { 'i-0ccccccccccccccc1': 'InService', 'i-0ccccccccccccccc2': 'InService' });
   admin.addGroup('someone-elses-asg', { min: 1, max: 2, desired: 1 }, { [STRANGER]: 'InService' });
@@ -144,10 +144,26 @@ test('pause and resume: scale-in protection on every in-service instance while h
   const status = await makeFleetStatus(deps)(who);
   expect(status.fleets[0].scaleIn).toMatchObject({ held: true, holds: [expect.objectContaining({ holder: 'operator', reason: 'month-end close', requestedBy: who.requestedBy })] });
   await makeResumeScaling(deps)({ ...who, fleet: 'etl' });
-  expect(etl.newInstancesProtected).toBe(false);
-  expect([...etl.instances.values()].some((i) => i.protectedFromScaleIn)).toBe(false);
+  const resumed = admin.groups.get('etl-asg')!;
+  expect(resumed.newInstancesProtected).toBe(false);
+  expect([...resumed.instances.values()].some((i) => i.protectedFromScaleIn)).toBe(false);
   expect(store.holds.size).toBe(0);
   await expect(makeResumeScaling(deps)({ ...who, fleet: 'etl' })).rejects.toThrow(/has no operator pause to resume/);
+});
+
+test('a launching instance (Pending:Wait while CodeDeploy deploys it) never leaves the others unprotected', async () => {
+  const { deps, admin } = setup();
+  const launching = 'i-0aaaaaaaaaaaaaaa4';
+  admin.aws.addInstance({ instanceId: launching, groupName: 'etl-asg', state: 'Pending:Wait' });
+  await makePauseScaling(deps)({ ...who, fleet: 'etl', reason: 'month-end close' });
+  let etl = admin.groups.get('etl-asg')!;
+  expect(etl.newInstancesProtected).toBe(true); // covers the launching instance when it enters service
+  expect([...etl.instances].filter(([, i]) => i.lifecycleState === 'InService').every(([, i]) => i.protectedFromScaleIn)).toBe(true);
+  expect(admin.aws.rejections).toEqual([]);
+  await makeResumeScaling(deps)({ ...who, fleet: 'etl' });
+  etl = admin.groups.get('etl-asg')!;
+  expect(etl.newInstancesProtected).toBe(false);
+  expect([...etl.instances.values()].some((i) => i.protectedFromScaleIn)).toBe(false);
 });
 
 test('deploy and deployment-status: only this environment\'s revision bucket and applications', async () => {
@@ -205,6 +221,39 @@ describe('deployment guard', () => {
     expect(await guard({})).toEqual({ action: 'holds reconciled' });
     expect(admin.groups.get('etl-asg')!.newInstancesProtected).toBe(false);
     expect(store.holds.size).toBe(0);
+  });
+
+  test('a START delivered after its SUCCESS (async retry, redelivery) never recreates the hold', async () => {
+    const { deps, admin, store } = setup();
+    const guard = makeDeploymentGuard(deps);
+    await guard(event('START'));
+    await guard(event('SUCCESS'));
+    expect(await guard(event('START'))).toEqual({ action: 'etl: deployment d-A1B2C3D4E already ended; nothing held' });
+    expect(store.holds.size).toBe(0);
+    expect(admin.groups.get('etl-asg')!.newInstancesProtected).toBe(false);
+    // A new deployment still holds as it should.
+    expect(await guard(event('START', 'd-B1B2C3D4E'))).toEqual({ action: 'etl: scale-in held' });
+  });
+
+  test('a pause racing the guard\'s release never ends with the hold recorded and the group unprotected', async () => {
+    const { deps, admin, store } = setup();
+    const guard = makeDeploymentGuard(deps);
+    await guard(event('START'));
+    // The guard read the holds (none left after its release) and is about to unprotect; the operator's
+    // pause runs to completion in between, then the guard's stale unprotect lands.
+    let raced = false;
+    admin.beforeWrite = async (call) => {
+      if (!raced && call.startsWith('protect etl-asg false')) {
+        raced = true;
+        await makePauseScaling(deps)({ ...who, fleet: 'etl', reason: 'incident 4712' });
+      }
+    };
+    await guard(event('SUCCESS'));
+    expect(raced).toBe(true);
+    expect([...store.holds.values()].map((h) => h.holder)).toEqual(['operator']);
+    const etl = admin.groups.get('etl-asg')!;
+    expect(etl.newInstancesProtected).toBe(true);
+    expect([...etl.instances.values()].filter((i) => i.lifecycleState === 'InService').every((i) => i.protectedFromScaleIn)).toBe(true);
   });
 
   test('deployments of other applications are ignored', async () => {
