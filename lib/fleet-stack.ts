@@ -58,7 +58,10 @@ export class FleetStack extends Stack {
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { config } = props;
-    Tags.of(this).add(TAG_ENVIRONMENT, config.name);
+    // CloudFormation's resource schema for AWS::CloudWatch::Dashboard has no Tags in every region
+    // (cfn-lint E3002 in us-east-1): a tagged dashboard would fail to deploy there. It is named after the
+    // environment instead (graceful-autoscaler-<env>).
+    Tags.of(this).add(TAG_ENVIRONMENT, config.name, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
 
     this.key = new kms.Key(this, 'Key', {
       description: `graceful-autoscaler ${config.name}: alarm topic and controller queues`,

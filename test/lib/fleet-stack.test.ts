@@ -227,3 +227,11 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     }
   });
 });
+
+test.each(cases)('%s: the dashboard carries no Tags, which CloudFormation rejects in us-east-1 (cfn-lint E3002)', (_name, _config, _stack, template) => {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  expect(dashboards.length).toBe(1);
+  expect(dashboards[0].Properties.Tags).toBeUndefined();
+  // Everything else still carries the environment tag.
+  template.hasResourceProperties('AWS::SQS::Queue', { Tags: Match.arrayWith([Match.objectLike({ Key: 'graceful-autoscaler:environment' })]) });
+});
