@@ -4,6 +4,7 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
+import { agentNamespace } from './names';
 import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../lambdas/domain/settings';
 import * as fleetDefaults from './worker-fleet';
 
@@ -336,8 +337,9 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
   if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
 
   const network = resolveNetwork(p, input.network);
-  const controller = resolveController(p, input.controller ?? {});
-  const agent = resolveAgent(p, input.agent ?? {}, controller);
+  const namespace = agentNamespace(name);
+  const controller = resolveController(p, input.controller ?? {}, namespace);
+  const agent = resolveAgent(p, input.agent ?? {}, controller, namespace);
   const notifications = resolveNotifications(p, input.notifications ?? {});
 
   const fleets: FleetConfig[] = [];
@@ -405,19 +407,19 @@ function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Recor
   return {};
 }
 
-function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConfig): AgentFileConfig | undefined {
+function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConfig, namespace: string): AgentFileConfig | undefined {
   if (input.install === false) {
     p.check(controller.stopWorker.kind !== 'agent', 'agent.install', false, 'must stay true while controller.stopWorker is "agent": nothing else would stop the workers');
     return undefined;
   }
   if (controller.taskSource.kind === 'metric') {
-    // The agent publishes GracefulAutoscaler/RunningTasks by InstanceId and AutoScalingGroupName.
+    // The agent publishes RunningTasks in the environment's namespace by InstanceId and AutoScalingGroupName.
     const m = controller.taskSource;
     p.check(
-      m.namespace === DEFAULT_TASK_METRIC.namespace && m.metricName === DEFAULT_TASK_METRIC.metricName && m.instanceDimension === DEFAULT_TASK_METRIC.instanceDimension && m.groupDimension === DEFAULT_TASK_METRIC.groupDimension && Object.keys(m.extraDimensions).length === 0,
+      m.namespace === namespace && m.metricName === DEFAULT_TASK_METRIC.metricName && m.instanceDimension === DEFAULT_TASK_METRIC.instanceDimension && m.groupDimension === DEFAULT_TASK_METRIC.groupDimension && Object.keys(m.extraDimensions).length === 0,
       'controller.taskSource',
       m,
-      'must be the agent\'s metric (GracefulAutoscaler/RunningTasks by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric',
+      `must be the agent's metric (${namespace}/RunningTasks by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
     );
   }
   const intervalSeconds = input.intervalSeconds ?? 10;
@@ -440,7 +442,7 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
   );
   const runAsRoot = input.runAsRoot ?? false;
   p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
-  return { intervalSeconds, namespace: DEFAULT_TASK_METRIC.namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown, runAsRoot };
+  return { intervalSeconds, namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown, runAsRoot };
 }
 
 function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {
@@ -451,7 +453,7 @@ function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): Trino
   return endpoint;
 }
 
-function resolveController(p: Problems, input: ControllerInput): ControllerConfig {
+function resolveController(p: Problems, input: ControllerInput, agentMetricNamespace: string): ControllerConfig {
   const idleReadings = input.idleReadings ?? DEFAULT_IDLE_READINGS;
   p.integer('controller.idleReadings', idleReadings, 1, 60);
 
@@ -460,7 +462,7 @@ function resolveController(p: Problems, input: ControllerInput): ControllerConfi
   if (ts.kind === 'metric') {
     const metric: { kind: 'metric' } & TaskMetricSettings = {
       kind: 'metric',
-      namespace: ts.namespace ?? DEFAULT_TASK_METRIC.namespace,
+      namespace: ts.namespace ?? agentMetricNamespace,
       metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName,
       periodSeconds: ts.periodSeconds ?? DEFAULT_TASK_METRIC.periodSeconds,
       instanceDimension: ts.instanceDimension ?? DEFAULT_TASK_METRIC.instanceDimension,

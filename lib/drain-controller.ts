@@ -16,7 +16,7 @@ import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, poli
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
-import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT } from './names';
+import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT, sourcePrefix } from './names';
 
 /** How often the sweep re-checks every waiting instance. */
 export const SWEEP_PERIOD = Duration.seconds(SWEEP_PERIOD_SECONDS);
@@ -119,7 +119,8 @@ export class DrainController extends Construct {
       { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: 'This is the dead-letter queue of the event queue; messages end here.' },
     );
 
-    new events.Rule(this, 'LifecycleEvents', {
+    const lifecycleRule = new events.Rule(this, 'LifecycleEvents', {
+      ruleName: `${sourcePrefix(props.environmentName)}lifecycle`,
       description: `graceful-autoscaler ${props.environmentName}: our terminate hook's lifecycle actions`,
       eventPattern: {
         source: ['aws.autoscaling'],
@@ -131,6 +132,18 @@ export class DrainController extends Construct {
       },
       targets: [new targets.SqsQueue(this.queue)],
     });
+    // EventBridge may send to the queue only for this rule. CDK's target grants events.amazonaws.com on
+    // aws:SourceAccount alone for an encrypted queue, which any rule in the account satisfies: anyone
+    // able to create a rule could feed the controller forged lifecycle events.
+    this.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': lifecycleRule.ruleArn } },
+      }),
+    );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

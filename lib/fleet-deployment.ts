@@ -1,6 +1,7 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { nagResourceFinding } from './nag-finding';
 
@@ -23,7 +24,50 @@ export class FleetDeployment extends Construct {
   constructor(scope: Construct, id: string, props: FleetDeploymentProps) {
     super(scope, id);
     this.application = new codedeploy.ServerApplication(this, 'Application');
+    const stack = Stack.of(this);
+    // CodeDeploy's service role, scoped to this fleet's group, in place of AWSCodeDeployRole, which allows
+    // Auto Scaling writes (lifecycle hooks, capacity, scaling policies, group creation) on every group of
+    // the account. An in-place deployment to a group needs: describing the group and its instances, and
+    // on this group only, its own launch hook (put, delete, complete, heartbeat) and suspending and
+    // resuming processes while it deploys (CodeDeploy user guide, "Integrating CodeDeploy with Amazon EC2
+    // Auto Scaling"; the actions AWSCodeDeployRole grants, narrowed). Blue/green deployments, which copy
+    // groups, are not supported by this role.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'CodeDeploy in-place deployments to one graceful-autoscaler fleet',
+    });
+    const groupArn = stack.formatArn({ service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${props.autoScalingGroup.autoScalingGroupName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'autoscaling:PutLifecycleHook',
+          'autoscaling:DeleteLifecycleHook',
+          'autoscaling:CompleteLifecycleAction',
+          'autoscaling:RecordLifecycleActionHeartbeat',
+          'autoscaling:SuspendProcesses',
+          'autoscaling:ResumeProcesses',
+        ],
+        resources: [groupArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        // Describe and read-only calls: no resource-level permissions exist for them.
+        actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLifecycleHooks', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'tag:GetResources'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Describe* and tag:GetResources have no resource-level permissions; every write is on this fleet\'s group only.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[${nagResourceFinding(stack, groupArn).slice('Resource::'.length)}]`.replace('[', '[Resource::'),
+      reason: 'The group\'s ARN with its generated id wildcarded: IAM matches Auto Scaling groups by name this way.',
+    });
     this.deploymentGroup = new codedeploy.ServerDeploymentGroup(this, 'DeploymentGroup', {
+      // Immutable to the deployment group: it would otherwise attach AWSCodeDeployRole to any role it is given.
+      role: role.withoutPolicyUpdates(),
       application: this.application,
       autoScalingGroups: [props.autoScalingGroup],
       installAgent: true,
@@ -31,7 +75,6 @@ export class FleetDeployment extends Construct {
       autoRollback: { failedDeployment: true, stoppedDeployment: true },
     });
     // installAgent grants the instance role read on AWS's public agent installer bucket for the region.
-    const stack = Stack.of(this);
     const agentObjects = nagResourceFinding(stack, `arn:${stack.partition}:s3:::aws-codedeploy-${stack.region}/latest/*`);
     Validations.of(props.autoScalingGroup.role).acknowledge(
       ...['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', agentObjects].map((finding) => ({
@@ -39,9 +82,5 @@ export class FleetDeployment extends Construct {
         reason: 'Read-only access to the AWS-owned CodeDeploy agent installer bucket of this region, as CodeDeploy documents for installing the agent at boot.',
       })),
     );
-    Validations.of(this.deploymentGroup).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRole]',
-      reason: 'AWSCodeDeployRole is the service role CodeDeploy documents for EC2/Auto Scaling deployments: it installs and completes lifecycle hooks of its own, whose names CodeDeploy generates, on the group.',
-    });
   }
 }

@@ -52,6 +52,11 @@ export function checkFleetInvariants(template: CfnTemplate): InvariantFinding[] 
         (props.Policies ?? []).forEach((p: any, i: number) =>
           checkPolicyDocument(p.PolicyDocument, (at) => add('GA-IAM-AUTOSCALING', logicalId, `Properties/Policies/${i}/PolicyDocument/${at}`)),
         );
+        // Managed policies count: an AWS managed policy that grants Auto Scaling writes on "*" is the same hole.
+        (props.ManagedPolicyArns ?? []).forEach((arn: unknown, i: number) => {
+          const name = managedPolicyName(arn);
+          if (name !== undefined && AUTOSCALING_WRITE_MANAGED_POLICIES.has(name)) add('GA-IAM-AUTOSCALING', logicalId, `Properties/ManagedPolicyArns/${i}`);
+        });
         break;
       case 'AWS::EC2::LaunchTemplate': {
         const data = props.LaunchTemplateData ?? {};
@@ -69,6 +74,28 @@ export function checkFleetInvariants(template: CfnTemplate): InvariantFinding[] 
 }
 
 const READ_ONLY_AUTOSCALING = /^autoscaling:(Describe|Get)/i;
+
+/**
+ * AWS managed policies that allow Auto Scaling writes on every resource (their documents, in the AWS
+ * Managed Policy reference): attaching one breaks GA-IAM-AUTOSCALING as surely as writing the statement.
+ */
+export const AUTOSCALING_WRITE_MANAGED_POLICIES: ReadonlySet<string> = new Set([
+  'service-role/AWSCodeDeployRole',
+  'AutoScalingFullAccess',
+  'AmazonEC2FullAccess',
+  'AdministratorAccess',
+  'PowerUserAccess',
+  'service-role/AmazonEC2RoleforSSM',
+  'AWSCodeDeployFullAccess',
+  'service-role/AutoScalingNotificationAccessRole',
+]);
+
+/** The name of an AWS managed policy (after `:iam::aws:policy/`), from a literal ARN or CDK's Fn::Join. */
+function managedPolicyName(arn: unknown): string | undefined {
+  const text = typeof arn === 'string' ? arn : JSON.stringify(arn);
+  const m = /:iam::aws:policy\/([\w+=,.@/-]+)/.exec(text);
+  return m?.[1];
+}
 
 function checkPolicyDocument(doc: any, report: (at: string) => void): void {
   (doc?.Statement ?? []).forEach((st: any, i: number) => {

@@ -15,7 +15,7 @@ import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
-import { TAG_ENVIRONMENT } from './names';
+import { TAG_ENVIRONMENT, agentNamespace, sourcePrefix } from './names';
 import { WorkerAgent } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
 
@@ -54,10 +54,13 @@ export class FleetStack extends Stack {
   readonly fleets: readonly DeployedFleet[];
   readonly drainController: DrainController;
   readonly operations: Operations;
+  /** The environment's name. */
+  readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.environmentName = config.name;
     // CloudFormation's resource schema for AWS::CloudWatch::Dashboard has no Tags in every region
     // (cfn-lint E3002 in us-east-1): a tagged dashboard would fail to deploy there. It is named after the
     // environment instead (graceful-autoscaler-<env>).
@@ -81,8 +84,18 @@ export class FleetStack extends Stack {
     // Services that write into resources encrypted with this key: EventBridge (the alarm topic and the
     // controller's queue) and CloudWatch alarms (the topic). Whatever the topic, created or imported.
     // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics".)
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      this.key.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only this environment's own rules and alarms (aws:SourceArn under its prefix): another rule or
+    // alarm in the account cannot use the key to write into our topic or queues (confused deputy; SNS
+    // developer guide, "Enabling compatibility between event sources and encrypted topics"). A Deny, so
+    // the grants CDK adds for the queue target are bounded too.
+    const sources = this.ownSources(config.name);
+    for (const [service, arns] of sources) {
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': arns } } }),
+      );
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.ServicePrincipal(service)], actions: ['kms:*'], resources: ['*'], conditions: { ArnNotLike: { 'aws:SourceArn': arns } } }),
+      );
     }
 
     // CloudWatch Logs encrypts every log group of this stack (flow logs, function logs) with the key,
@@ -113,6 +126,7 @@ export class FleetStack extends Stack {
       const fleet = new WorkerFleet(this, scopeId, {
         fleetName: fleetConfig.name,
         vpc: this.vpc,
+        metricsNamespace: agentNamespace(config.name),
         vpcSubnets: subnets,
         instanceTypes: fleetConfig.instanceTypes.map((t) => new ec2.InstanceType(t)),
         minCapacity: fleetConfig.minCapacity,
@@ -229,6 +243,15 @@ export class FleetStack extends Stack {
     return vpc;
   }
 
+  /** The ARN patterns of this environment's own EventBridge rules and CloudWatch alarms, per service principal. */
+  ownSources(environment: string): [string, string][] {
+    const prefix = sourcePrefix(environment);
+    return [
+      ['events.amazonaws.com', this.formatArn({ service: 'events', resource: 'rule', resourceName: `${prefix}*` })],
+      ['cloudwatch.amazonaws.com', this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    ];
+  }
+
   private createAlarmTopic(config: EnvironmentConfig): sns.ITopic {
     if (config.notifications.topicArn) {
       return sns.Topic.fromTopicArn(this, 'AlarmTopic', config.notifications.topicArn);
@@ -239,6 +262,12 @@ export class FleetStack extends Stack {
       enforceSSL: true,
     });
     for (const email of config.notifications.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    // Publishing services only for this environment's own rules and alarms.
+    for (const [service, arns] of this.ownSources(config.name)) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.ServicePrincipal(service)], actions: ['sns:Publish'], resources: [topic.topicArn], conditions: { ArnNotLike: { 'aws:SourceArn': arns } } }),
+      );
+    }
     return topic;
   }
 
@@ -321,6 +350,7 @@ export class FleetStack extends Stack {
   /** Launch and terminate failures of the group go to the alarm topic (EventBridge "EC2 Auto Scaling" events). */
   private notifyFailures(fleetName: string, fleet: WorkerFleet): void {
     new events.Rule(this, `Failures-${fleetName}`, {
+      ruleName: `${sourcePrefix(this.environmentName)}failures-${fleetName}`,
       description: `graceful-autoscaler: launch/terminate failures of fleet ${fleetName}`,
       eventPattern: {
         source: ['aws.autoscaling'],

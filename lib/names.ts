@@ -9,6 +9,15 @@ export const DRAIN_HOOK_NAME = 'graceful-autoscaler-drain';
 /** CloudWatch namespace for the agent's and the controller's metrics. */
 export const METRICS_NAMESPACE = 'GracefulAutoscaler';
 
+/**
+ * The namespace an environment's workers publish RunningTasks to, and the only one their role may write:
+ * one environment's workers cannot publish the metric that drives another environment's drains
+ * (PutMetricData is scoped by the cloudwatch:namespace condition alone).
+ */
+export function agentNamespace(environment: string): string {
+  return `${METRICS_NAMESPACE}/${environment}`;
+}
+
 /** Tag on every resource naming the environment that owns it. */
 export const TAG_ENVIRONMENT = 'graceful-autoscaler:environment';
 
@@ -18,4 +27,14 @@ export const TAG_FLEET = 'graceful-autoscaler:fleet';
 /** Stack name of an environment; stable, since renaming a stack replaces everything in it. */
 export function stackNameFor(environment: string): string {
   return `GracefulAutoscaler-${environment}`;
+}
+
+/**
+ * Prefix of the EventBridge rules and CloudWatch alarms an environment owns: `ga.<env>.`. The dots keep
+ * environments apart (environment names have no dots, so `ga.prod.*` never matches `ga.prod-eu.*`), and
+ * the environment's key, topic and queue admit only sources under this prefix (aws:SourceArn).
+ * Rule names are at most 64 characters (EventBridge API reference, PutRule): 3 + 24 + 30 fits.
+ */
+export function sourcePrefix(environment: string): string {
+  return `ga.${environment}.`;
 }

@@ -15,7 +15,7 @@ import { RunbookName } from '../lambdas/runbooks/runbooks';
 import { ControllerFunction } from './controller-function';
 import { DrainController, metricsServiceName } from './drain-controller';
 import { DeployedFleet } from './fleet-stack';
-import { METRICS_NAMESPACE } from './names';
+import { METRICS_NAMESPACE, agentNamespace, sourcePrefix } from './names';
 import { nagResourceFinding } from './nag-finding';
 
 /** How often the deployment guard releases expired holds. */
@@ -156,7 +156,22 @@ export class Operations extends Construct {
     controller.grantTable(r['extend-drain'], 'dynamodb:UpdateItem');
     for (const fn of [r['pause-scaling'], r['resume-scaling'], this.guard]) {
       controller.grantTable(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceProtection', 'autoscaling:UpdateAutoScalingGroup'], resources: groupArns }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceProtection'], resources: groupArns }));
+      // UpdateAutoScalingGroup is used for NewInstancesProtectedFromScaleIn only. IAM has no key for that
+      // field, but it has keys for the others that matter (Service Authorization Reference, Amazon EC2 Auto
+      // Scaling condition keys): requests that name sizes, a launch template or configuration, subnets or
+      // load balancers are refused. Desired capacity has no key: that much broader write remains.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['autoscaling:UpdateAutoScalingGroup'],
+          resources: groupArns,
+          conditions: {
+            Null: Object.fromEntries(
+              ['autoscaling:MinSize', 'autoscaling:MaxSize', 'autoscaling:LaunchConfigurationName', 'autoscaling:LaunchTemplateVersionSpecified', 'autoscaling:VPCZoneIdentifiers', 'autoscaling:LoadBalancerNames', 'autoscaling:TargetGroupARNs'].map((k) => [k, 'true']),
+            ),
+          },
+        }),
+      );
     }
     // CreateDeployment needs the group, its config and the application's revisions (CodeDeploy permissions reference).
     r.deploy.addToRolePolicy(
@@ -319,7 +334,7 @@ export class Operations extends Construct {
           width: 8,
           left: [
             new cloudwatch.MathExpression({
-              expression: `SUM(SEARCH('{${METRICS_NAMESPACE},AutoScalingGroupName,InstanceId} MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
+              expression: `SUM(SEARCH('{${agentNamespace(this.props.environmentName)},AutoScalingGroupName,InstanceId} MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
               label: 'running tasks (sum over instances)',
               period: Duration.minutes(1),
             }),
@@ -360,7 +375,8 @@ export class Operations extends Construct {
     const c = this.props.controller;
     const env = this.props.environmentName;
     const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, id, props);
+      // Named under the environment's prefix: the topic and the key admit only its own alarms.
+      const a = new cloudwatch.Alarm(this, id, { alarmName: `${sourcePrefix(env)}${id}`, ...props });
       a.addAlarmAction(new actions.SnsAction(this.props.alarmTopic));
       this.alarms.push(a);
     };

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
-import { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_FLEET } from './names';
+import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
 
 /** Default target for average CPU across the group's InService instances. */
 export const DEFAULT_TARGET_CPU_PERCENT = 40;
@@ -29,6 +29,8 @@ export interface WorkerFleetProps {
   readonly fleetName: string;
   /** VPC the workers run in. */
   readonly vpc: ec2.IVpc;
+  /** The only CloudWatch namespace the workers may publish to: the environment's (names.agentNamespace). */
+  readonly metricsNamespace: string;
   /** Subnets for the group. @default the VPC's private subnets with egress */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Instance types in order of preference; more than one, or Spot, gives a mixed-instances group. */
@@ -85,19 +87,40 @@ export class WorkerFleet extends Construct {
     this.role = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `graceful-autoscaler ${props.fleetName} worker instances`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      reason: 'AmazonSSMManagedInstanceCore is the documented minimum for the SSM agent (Run Command, Session Manager in place of SSH); AWS keeps it in step with the agent.',
-    });
+    // What the SSM agent needs for Run Command (the ssm stop mode) and Session Manager (in place of SSH),
+    // in place of AmazonSSMManagedInstanceCore, which also grants ssm:GetParameter(s) on every parameter
+    // in the account. Registration, command delivery and session channels (Systems Manager user guide,
+    // "Create a custom IAM role... for a Systems Manager instance profile"); none of these actions takes
+    // a resource narrower than "*" for the instance's own calls.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ssm:UpdateInstanceInformation',
+          'ssm:ListInstanceAssociations',
+          'ssm:UpdateInstanceAssociationStatus',
+          'ssm:DescribeInstanceProperties',
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+          'ec2messages:AcknowledgeMessage',
+          'ec2messages:DeleteMessage',
+          'ec2messages:FailMessage',
+          'ec2messages:GetEndpoint',
+          'ec2messages:GetMessages',
+          'ec2messages:SendReply',
+        ],
+        resources: ['*'],
+      }),
+    );
     // The agent publishes RunningTasks; PutMetricData has no resource-level permissions, so the
     // namespace condition is the only scope IAM offers (CloudWatch IAM reference, "cloudwatch:namespace").
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
       }),
     );
 
@@ -219,7 +242,7 @@ export class WorkerFleet extends Construct {
     }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to our namespace.',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions (limited by cloudwatch:namespace to this environment\'s namespace); the SSM agent\'s registration, command and session-channel actions have none for the instance\'s own calls.',
     });
   }
 }

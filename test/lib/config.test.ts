@@ -40,7 +40,7 @@ describe('example environments', () => {
     });
     expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
     expect(config.controller).toEqual({
-      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler', metricName: 'RunningTasks', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
+      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa', metricName: 'RunningTasks', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
       stopWorker: { kind: 'agent' },
       idleReadings: 3,
     });

@@ -89,7 +89,11 @@ test('termination policy: 2 s timeout, attached to every group, invocable by the
 test('IAM: lifecycle writes only on our groups, never autoscaling:* or writes on *', () => {
   const policies = template.findResources('AWS::IAM::Policy');
   const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
-  const lifecycle = statements.filter((s) => [s.Action].flat().some((a: string) => /LifecycleAction/.test(a)));
+  // CodeDeploy's service role manages its own launch hook: one statement per fleet, on that fleet's group only.
+  const codeDeploy = statements.filter((s) => [s.Action].flat().includes('autoscaling:PutLifecycleHook'));
+  expect(codeDeploy).toHaveLength(groupIds.length);
+  for (const s of codeDeploy) expect(groupIds.filter((id) => JSON.stringify(s.Resource).includes(id))).toHaveLength(1);
+  const lifecycle = statements.filter((s) => !codeDeploy.includes(s) && [s.Action].flat().some((a: string) => /LifecycleAction/.test(a)));
   // The event and sweep functions (complete + heartbeat), and the force-complete runbook (complete only).
   expect(lifecycle.filter((s) => [s.Action].flat().includes('autoscaling:RecordLifecycleActionHeartbeat'))).toHaveLength(2);
   expect(lifecycle).toHaveLength(3);
@@ -101,7 +105,7 @@ test('IAM: lifecycle writes only on our groups, never autoscaling:* or writes on
     const actions = [s.Action].flat() as string[];
     expect(actions).not.toContain('autoscaling:*');
     if ([s.Resource].flat().includes('*')) {
-      for (const a of actions) expect(a).toMatch(/^(autoscaling:Describe|cloudwatch:GetMetricData|ec2:DescribeInstances|xray:|cloudwatch:PutMetricData)/);
+      for (const a of actions) expect(a).toMatch(/^(autoscaling:Describe|cloudwatch:GetMetricData|ec2:DescribeInstance|tag:GetResources$|xray:|cloudwatch:PutMetricData|ssm:(UpdateInstanceInformation|ListInstanceAssociations|UpdateInstanceAssociationStatus|DescribeInstanceProperties)$|ssmmessages:|ec2messages:)/);
     }
   }
 });

@@ -45,3 +45,13 @@ test('a Deny on * is not a finding', () => {
   const template: CfnTemplate = { Resources: { P: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Deny', Action: 'autoscaling:*', Resource: '*' }] } } } } };
   expect(checkFleetInvariants(template)).toEqual([]);
 });
+
+test('managed policies count: a role with AWSCodeDeployRole breaks GA-IAM-AUTOSCALING', () => {
+  const template: CfnTemplate = {
+    Resources: {
+      ...compliant.Resources,
+      DeployRole: { Type: 'AWS::IAM::Role', Properties: { ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSCodeDeployRole']] }] } },
+    },
+  };
+  expect(checkFleetInvariants(template)).toEqual([{ rule: 'GA-IAM-AUTOSCALING', logicalId: 'DeployRole', location: 'Properties/ManagedPolicyArns/0' }]);
+});

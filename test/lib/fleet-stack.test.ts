@@ -122,14 +122,14 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     });
   });
 
-  test('instance roles: SSM core, PutMetricData only in our namespace, read-only revisions', () => {
+  test('instance roles: the SSM agent\'s actions, PutMetricData only in this environment\'s namespace, read-only revisions', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'cloudwatch:PutMetricData',
             Resource: '*',
-            Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+            Condition: { StringEquals: { 'cloudwatch:namespace': `${METRICS_NAMESPACE}/${config.name}` } },
           }),
           Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' }),
         ]),
@@ -140,8 +140,12 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     });
     expect(Object.keys(roles)).toHaveLength(config.fleets.length);
     for (const role of Object.values(roles)) {
-      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+      // Not AmazonSSMManagedInstanceCore: it grants ssm:GetParameter(s) on every parameter in the account.
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain('AmazonSSMManagedInstanceCore');
     }
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(JSON.stringify(statements)).not.toMatch(/ssm:GetParameter/);
+    expect(statements.some((st: { Action: unknown }) => Array.isArray(st.Action) && st.Action.includes('ssm:UpdateInstanceInformation'))).toBe(true);
   });
 
   test('encryption: rotating CMK that limits grants to AWS services; KMS revision bucket', () => {
@@ -234,4 +238,54 @@ test.each(cases)('%s: the dashboard carries no Tags, which CloudFormation reject
   expect(dashboards[0].Properties.Tags).toBeUndefined();
   // Everything else still carries the environment tag.
   template.hasResourceProperties('AWS::SQS::Queue', { Tags: Match.arrayWith([Match.objectLike({ Key: 'graceful-autoscaler:environment' })]) });
+});
+
+describe('least privilege and own sources only (prod)', () => {
+  const prod = stacks.find((s) => s.stackName === 'GracefulAutoscaler-prod')!;
+  const template = templates.get(prod.stackName)!;
+  const statements = (type: string, field: string) => Object.values(template.findResources(type)).flatMap((r) => r.Properties[field].Statement as any[]);
+
+  test('no role carries a managed policy that grants Auto Scaling writes on *; CodeDeploy\'s role writes only its group', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(JSON.stringify(roles.map((r) => r.Properties.ManagedPolicyArns ?? []))).not.toMatch(/AWSCodeDeployRole|AutoScalingFullAccess|AmazonSSMManagedInstanceCore/);
+    const codeDeployRoles = roles.filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('codedeploy.amazonaws.com'));
+    expect(codeDeployRoles).toHaveLength(prod.fleets.length);
+  });
+
+  test('the worker role reads exactly its agent object, not the CDK asset bucket', () => {
+    const reads = statements('AWS::IAM::Policy', 'PolicyDocument').filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')));
+    const assetReads = reads.filter((st) => JSON.stringify(st.Resource).includes('cdk-hnb659fds-assets'));
+    expect(assetReads.length).toBe(prod.fleets.length);
+    for (const st of assetReads) {
+      expect(st.Action).toBe('s3:GetObject');
+      expect(JSON.stringify(st.Resource)).toMatch(/\/[0-9a-f]{64}\.(js|zip)"/);
+      expect(JSON.stringify(st.Resource)).not.toMatch(/assets-[^"]*\/\*"/);
+    }
+  });
+
+  test('pause, resume and the guard may update a group only without sizes, templates or subnets', () => {
+    const updates = statements('AWS::IAM::Policy', 'PolicyDocument').filter((st) => [st.Action].flat().includes('autoscaling:UpdateAutoScalingGroup'));
+    expect(updates.length).toBe(3);
+    for (const st of updates) expect(st.Condition.Null).toMatchObject({ 'autoscaling:MinSize': 'true', 'autoscaling:MaxSize': 'true', 'autoscaling:LaunchTemplateVersionSpecified': 'true' });
+  });
+
+  test('the event queue admits EventBridge only for our lifecycle rule; the topic and key only our rules and alarms', () => {
+    const queue = statements('AWS::SQS::QueuePolicy', 'PolicyDocument').find((st) => st.Effect === 'Deny' && st.Principal?.Service === 'events.amazonaws.com');
+    expect(queue.Condition.ArnNotEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/LifecycleEvents/), 'Arn'] });
+    const topic = statements('AWS::SNS::TopicPolicy', 'PolicyDocument').filter((st) => st.Effect === 'Deny' && st.Condition?.ArnNotLike);
+    expect(topic.map((st) => st.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    const key = statements('AWS::KMS::Key', 'KeyPolicy');
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      const allows = key.filter((st) => st.Effect === 'Allow' && [st.Principal?.Service].flat().includes(service));
+      const denies = key.filter((st) => st.Effect === 'Deny' && st.Principal?.Service === service);
+      expect(denies).toHaveLength(1);
+      expect(JSON.stringify(denies[0].Condition.ArnNotLike)).toContain('ga.prod.');
+      // CDK's targets add their own Allows (one unconditional); the Deny bounds every one of them.
+      expect(allows.length).toBeGreaterThan(0);
+    }
+    // The rules and alarms are named under the prefix the policies admit.
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.Targets?.some((t: any) => JSON.stringify(t.Arn).match(/EventQueue|AlarmTopic/)));
+    for (const r of rules) expect(r.Properties.Name).toMatch(/^ga\.prod\./);
+    for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmName).toMatch(/^ga\.prod\./);
+  });
 });

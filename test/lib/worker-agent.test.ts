@@ -44,7 +44,7 @@ test('the config written to the instance is what config/ resolves to, and valid 
   const json = /<<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'\n([\s\S]*?)\nGRACEFUL_AUTOSCALER_AGENT_CONFIG/.exec(userData)![1];
   expect(parseAgentConfig(json)).toMatchObject({
     intervalSeconds: 10,
-    namespace: 'GracefulAutoscaler',
+    namespace: 'GracefulAutoscaler/dev',
     tasks: { kind: 'trino', url: 'http://127.0.0.1:8080' },
     shutdown: { kind: 'trino' },
     shutdownGraceSeconds: 120,
@@ -112,5 +112,8 @@ test('the bundle is a real synthesized asset, and instances may read it', () => 
   expect(existsSync(file)).toBe(true);
   expect(statSync(file).size).toBeGreaterThan(100_000); // the agent with its CloudWatch client inside
   const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
-  expect(statements.some((s) => [s.Action].flat().includes('s3:GetObject*') && JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'))).toBe(true);
+  // Exactly this object: s3:GetObject on the asset's own key, nothing else in the CDK asset bucket.
+  const entry = Object.values(manifest.files as Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>).find((f) => f.source.path === bundle!.path)!;
+  const key = Object.values(entry.destinations)[0].objectKey;
+  expect(statements.some((s) => s.Action === 's3:GetObject' && JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets') && JSON.stringify(s.Resource).includes(key))).toBe(true);
 });

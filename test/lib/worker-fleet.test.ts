@@ -10,6 +10,7 @@ function fleetIn(props: Partial<WorkerFleetProps> = {}, vpcFor?: (stack: Stack) 
   const fleet = new WorkerFleet(stack, 'Fleet', {
     fleetName: 'etl',
     vpc,
+    metricsNamespace: 'GracefulAutoscaler/test',
     instanceTypes: [new ec2.InstanceType('m7i.large')],
     minCapacity: 1,
     maxCapacity: 3,
