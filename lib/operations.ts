@@ -15,6 +15,7 @@ import { RunbookName } from '../lambdas/runbooks/runbooks';
 import { ControllerFunction } from './controller-function';
 import { DrainController, metricsServiceName } from './drain-controller';
 import { DeployedFleet } from './fleet-stack';
+import { DURATION_PATTERN_SOURCE } from '../lambdas/domain/duration';
 import { METRICS_NAMESPACE, agentNamespace, sourcePrefix } from './names';
 import { nagResourceFinding } from './nag-finding';
 
@@ -145,6 +146,10 @@ export class Operations extends Construct {
       // Describe* has no resource-level permissions (Service Authorization Reference, Auto Scaling).
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
     }
+    // The audit names who started the Automation execution (ExecutedBy), read from SSM, not from the input.
+    for (const fn of Object.values(r)) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetAutomationExecution'], resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' })] }));
+    }
     for (const fn of [r['fleet-status'], r['force-complete'], r['extend-drain'], r['pause-scaling'], r['resume-scaling'], this.guard]) controller.grantTable(fn, 'dynamodb:Query');
     for (const fn of [r['fleet-status'], r['force-complete']]) {
       if (this.props.taskSource.kind === 'metric') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
@@ -211,11 +216,11 @@ export class Operations extends Construct {
       'force-complete': { description: 'Complete one draining instance\'s lifecycle action now; recorded as a forced termination with the tasks it killed.', parameters: [instanceId, reason] },
       'extend-drain': {
         description: 'Move one draining instance\'s deadline later, within the 48 h lifecycle limit.',
-        parameters: [instanceId, { name: 'ExtendBy', field: 'extendBy', type: 'String', description: 'How much longer, e.g. 30m or 2h.', allowedPattern: '^(\\d+h)?(\\d+m)?(\\d+s)?$' }],
+        parameters: [instanceId, { name: 'ExtendBy', field: 'extendBy', type: 'String', description: 'How much longer, e.g. 30m or 2h.', allowedPattern: DURATION_PATTERN_SOURCE }],
       },
       'pause-scaling': {
         description: 'Hold scale-in of a fleet (its instances are protected from scale-in); scale-out and drains continue.',
-        parameters: [fleet, reason, { name: 'For', field: 'for', type: 'String', description: 'How long at most, e.g. 6h (up to 7 days).', default: '24h', allowedPattern: '^(\\d+d)?(\\d+h)?(\\d+m)?$' }],
+        parameters: [fleet, reason, { name: 'For', field: 'for', type: 'String', description: 'How long at most, e.g. 6h (up to 7 days).', default: '24h', allowedPattern: DURATION_PATTERN_SOURCE }],
       },
       'resume-scaling': { description: 'Release the operator pause of a fleet; scale-in resumes unless a deployment still holds it.', parameters: [fleet] },
       deploy: {
@@ -248,7 +253,9 @@ export class Operations extends Construct {
       ...parameters,
       { name: 'DryRun', field: 'dryRun', type: 'Boolean', description: 'Check and report what would happen, change nothing.', default: false },
     ];
-    const payload = `{${all.map((p) => `"${p.field}": ${p.type === 'Boolean' ? `{{ ${p.name} }}` : `"{{ ${p.name} }}"`}`).join(', ')}}`;
+    // The execution id is Automation's system variable, not a parameter: the audit names the real
+    // execution (and, through GetAutomationExecution, who started it), whatever RequestedBy says.
+    const payload = `{${[...all.map((p) => `"${p.field}": ${p.type === 'Boolean' ? `{{ ${p.name} }}` : `"{{ ${p.name} }}"`}`), '"automationExecutionId": "{{ automation:EXECUTION_ID }}"'].join(', ')}}`;
     return {
       schemaVersion: '0.3',
       description: `graceful-autoscaler ${this.props.environmentName}: ${description}`,

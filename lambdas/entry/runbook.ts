@@ -30,6 +30,11 @@ const deps: RunbookDeps = {
   deployments: new CodeDeployDeployments(new CodeDeployClient(RETRY_SETTINGS)),
   log: controllerLog,
   now: Date.now,
+  whoStarted: async (executionId) => {
+    const { SSMClient, GetAutomationExecutionCommand } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    const out = await new SSMClient(RETRY_SETTINGS).send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
+    return out.AutomationExecution?.ExecutedBy;
+  },
 };
 
 export const handler = withMetrics<[unknown], unknown>(name === 'deployment-guard' ? (makeDeploymentGuard(deps) as (e: unknown) => Promise<unknown>) : RUNBOOKS[name as RunbookName](deps));

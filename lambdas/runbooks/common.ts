@@ -6,6 +6,7 @@ import type { DrainPolicy } from '../domain/drain';
 import { holdsInForce, protectionPlan } from '../domain/holds';
 import type { TaskSourceSettings } from '../domain/settings';
 import type { ControllerLog, DrainStore, FleetAdmin } from '../ports';
+import { capText, capValue } from '../domain/log-text';
 
 export interface RunbookFleet {
   readonly groupName: string;
@@ -85,22 +86,64 @@ export async function fleetOfInstance(settings: RunbookSettings, admin: FleetAdm
   return { fleet, ...found };
 }
 
-/** One audit line per request, whatever its outcome: who asked what, and what happened. */
-export function audit(log: ControllerLog, runbook: string, input: unknown, outcome: Record<string, unknown>): void {
-  log.info('runbook request', { runbook, input, ...outcome });
+/**
+ * One audit line per request, whatever its outcome: who asked what, and what happened. The input is
+ * logged capped (a caller controls its size), and the caller is named by what SSM Automation itself
+ * supplies (`caller`), never by a field the caller typed.
+ */
+export function audit(log: ControllerLog, runbook: string, input: unknown, outcome: Record<string, unknown>, caller?: Caller): void {
+  log.info('runbook request', { runbook, input: boundedInput(input), ...(caller ? { caller } : { caller: 'direct invocation (no Automation execution)' }), ...outcome });
+}
+
+/** The input as given when small, else its JSON capped. */
+function boundedInput(input: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(input);
+  } catch {
+    json = undefined;
+  }
+  return json !== undefined && json.length <= AUDIT_INPUT_MAX ? input : capValue(input, AUDIT_INPUT_MAX);
+}
+
+/** At most this much of a runbook's input reaches its audit line. */
+export const AUDIT_INPUT_MAX = 2048;
+
+/** Who invoked a runbook, as SSM Automation records it. */
+export interface Caller {
+  /** The Automation execution id, passed by the document as {{automation:EXECUTION_ID}}: not the caller's to set. */
+  readonly automationExecutionId: string;
+  /** The principal that started the execution (GetAutomationExecution ExecutedBy), when SSM answers. */
+  readonly principal?: string;
+}
+
+const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The Automation execution id from the document's payload, if well formed. */
+export function executionIdOf(input: Record<string, unknown>): string | undefined {
+  const id = input.automationExecutionId;
+  return typeof id === 'string' && EXECUTION_ID.test(id) ? id : undefined;
 }
 
 /** Wraps a runbook: validates the common input, audits, turns refusals into a clear error. */
-export function runbook<R extends Record<string, unknown>>(name: string, log: ControllerLog, body: (input: Record<string, unknown>, common: CommonInput) => Promise<R>) {
+export function runbook<R extends Record<string, unknown>>(
+  name: string,
+  deps: { readonly log: ControllerLog; readonly whoStarted?: (executionId: string) => Promise<string | undefined> },
+  body: (input: Record<string, unknown>, common: CommonInput) => Promise<R>,
+) {
+  const { log, whoStarted } = deps;
   return async (event: unknown): Promise<R & { ok: true; dryRun: boolean }> => {
+    let caller: Caller | undefined;
     try {
       const input = objectInput(event);
+      const executionId = executionIdOf(input);
+      if (executionId) caller = { automationExecutionId: executionId, principal: await whoStarted?.(executionId).catch(() => undefined) };
       const common = commonInput(input);
       const result = await body(input, common);
-      audit(log, name, event, { requestedBy: common.requestedBy, dryRun: common.dryRun, result });
+      audit(log, name, event, { requestedBy: common.requestedBy, dryRun: common.dryRun, result }, caller);
       return { ok: true, dryRun: common.dryRun, ...result };
     } catch (e) {
-      audit(log, name, event, { refused: e instanceof Refused, error: (e as Error).message });
+      audit(log, name, event, { refused: e instanceof Refused, error: capText((e as Error).message, AUDIT_INPUT_MAX) }, caller);
       throw e;
     }
   };

@@ -19,6 +19,8 @@ export interface RunbookDeps {
   readonly deployments: Deployments;
   readonly log: ControllerLog;
   readonly now: () => number;
+  /** Who started an Automation execution (SSM GetAutomationExecution ExecutedBy), for the audit. */
+  readonly whoStarted?: (executionId: string) => Promise<string | undefined>;
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
@@ -34,7 +36,7 @@ function durationInput(input: Record<string, unknown>, field: string, maxSeconds
 
 /** fleet-status: per group, capacity and holds; per draining instance, tasks, deadline and the controller's next move. */
 export function makeFleetStatus(deps: RunbookDeps) {
-  return runbook('fleet-status', deps.log, async (input) => {
+  return runbook('fleet-status', deps, async (input) => {
     // An empty fleet (the Automation document's default) means every fleet.
     const only = input.fleet === undefined || input.fleet === '' ? undefined : fleetInput(deps.settings, input)[0];
     const names = Object.entries(deps.settings.fleets).filter(([name]) => !only || name === only);
@@ -88,7 +90,7 @@ function drainView(r: DrainRecord, observed: { readings: { at: number; runningTa
 
 /** drain-instance: terminate one instance through its group, so our hook drains it gracefully. */
 export function makeDrainInstance(deps: RunbookDeps) {
-  return runbook('drain-instance', deps.log, async (input, { dryRun }) => {
+  return runbook('drain-instance', deps, async (input, { dryRun }) => {
     const instanceId = instanceIdInput(input);
     if (input.decrementDesiredCapacity !== undefined && typeof input.decrementDesiredCapacity !== 'boolean') {
       throw new Refused(`decrementDesiredCapacity (${JSON.stringify(input.decrementDesiredCapacity)}) must be true or false`);
@@ -115,7 +117,7 @@ export function makeDrainInstance(deps: RunbookDeps) {
 
 /** force-complete: complete one waiting instance's hook now; recorded as a forced termination. */
 export function makeForceComplete(deps: RunbookDeps) {
-  return runbook('force-complete', deps.log, async (input, { dryRun, requestedBy }) => {
+  return runbook('force-complete', deps, async (input, { dryRun, requestedBy }) => {
     const instanceId = instanceIdInput(input);
     const reason = reasonInput(input);
     const { fleet, groupName, lifecycleState } = await fleetOfInstance(deps.settings, deps.admin, instanceId);
@@ -127,14 +129,16 @@ export function makeForceComplete(deps: RunbookDeps) {
     if (dryRun) return { fleet, instanceId, action: 'would complete the lifecycle action now (dry run)', runningTasks: runningTasks ?? null };
     const written = await deps.fleet.completeLifecycleAction({ instanceId, groupName }, deps.settings.hookName, 'CONTINUE');
     if (record) await deps.store.finish(record, { outcome: written === 'gone' ? 'left-wait' : 'forced', completedAt: now, runningTasksAtEnd: runningTasks });
-    deps.log.warn('termination forced by an operator', { instanceId, fleet, requestedBy, reason, tasksKilled: runningTasks ?? 'unknown' });
+    // "Forced by an operator" only when this call ended the wait: an action already over killed nothing.
+    if (written === 'done') deps.log.warn('termination forced by an operator', { instanceId, fleet, requestedBy, reason: capText(reason), tasksKilled: runningTasks ?? 'unknown' });
+    else deps.log.info('force-complete found the lifecycle action already ended; nothing forced', { instanceId, fleet, requestedBy });
     return { fleet, instanceId, action: written === 'gone' ? 'the lifecycle action had already ended' : 'lifecycle action completed: terminating', runningTasks: runningTasks ?? null };
   });
 }
 
 /** extend-drain: move one instance's deadline, within the 48 h lifecycle limit. */
 export function makeExtendDrain(deps: RunbookDeps) {
-  return runbook('extend-drain', deps.log, async (input, { dryRun }) => {
+  return runbook('extend-drain', deps, async (input, { dryRun }) => {
     const instanceId = instanceIdInput(input);
     const extendBy = durationInput(input, 'extendBy', MAX_DRAIN_TIMEOUT_SECONDS);
     await fleetOfInstance(deps.settings, deps.admin, instanceId);
@@ -153,7 +157,7 @@ export function makeExtendDrain(deps: RunbookDeps) {
 
 /** pause-scaling: hold scale-in of a fleet (instances protected from scale-in), with a reason and an end. */
 export function makePauseScaling(deps: RunbookDeps) {
-  return runbook('pause-scaling', deps.log, async (input, { dryRun, requestedBy }) => {
+  return runbook('pause-scaling', deps, async (input, { dryRun, requestedBy }) => {
     const [fleet, f] = fleetInput(deps.settings, input);
     const reason = reasonInput(input);
     const seconds = input.for === undefined ? 86_400 : durationInput(input, 'for', MAX_OPERATOR_HOLD_SECONDS);
@@ -168,7 +172,7 @@ export function makePauseScaling(deps: RunbookDeps) {
 
 /** resume-scaling: release the operator's hold; scale-in resumes unless a deployment still holds it. */
 export function makeResumeScaling(deps: RunbookDeps) {
-  return runbook('resume-scaling', deps.log, async (input, { dryRun }) => {
+  return runbook('resume-scaling', deps, async (input, { dryRun }) => {
     const [fleet, f] = fleetInput(deps.settings, input);
     const now = deps.now();
     const held = holdsInForce(await deps.store.listHolds(), f.groupName, now);
@@ -184,7 +188,7 @@ const BUNDLE_TYPES = new Set(['zip', 'tar', 'tgz', 'YAML', 'JSON']);
 
 /** deploy: start a CodeDeploy deployment of a revision in this environment's revision bucket to one fleet. */
 export function makeDeploy(deps: RunbookDeps) {
-  return runbook('deploy', deps.log, async (input, { dryRun, requestedBy }) => {
+  return runbook('deploy', deps, async (input, { dryRun, requestedBy }) => {
     const [fleet, f] = fleetInput(deps.settings, input);
     const key = input.revisionKey;
     if (typeof key !== 'string' || key === '' || key.length > 1024) throw new Refused(`revisionKey (${JSON.stringify(key)}) must be the object key of the revision in ${deps.settings.revisionBucket}`);
@@ -200,7 +204,7 @@ export function makeDeploy(deps: RunbookDeps) {
 
 /** deployment-status: a deployment's progress, only for this environment's applications. */
 export function makeDeploymentStatus(deps: RunbookDeps) {
-  return runbook('deployment-status', deps.log, async (input) => {
+  return runbook('deployment-status', deps, async (input) => {
     const id = input.deploymentId;
     if (typeof id !== 'string' || !/^d-[A-Z0-9]{9}$/.test(id)) throw new Refused(`deploymentId (${JSON.stringify(id)}) must be a CodeDeploy deployment id such as d-A1B2C3D4E`);
     let d;

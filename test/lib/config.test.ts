@@ -153,7 +153,8 @@ test.each([
   ['', undefined],
   ['10', undefined],
   ['m', undefined],
-  ['1d', undefined],
+  ['1d', 86_400],
+  ['1d1d', undefined],
 ])('duration %j parses to %j seconds', (text, seconds) => {
   expect(parseDurationSeconds(text)).toBe(seconds);
 });

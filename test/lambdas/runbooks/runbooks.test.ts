@@ -1,4 +1,5 @@
 import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
+import { DURATION_PATTERN_SOURCE, parseDurationSeconds } from '../../../lambdas/domain/duration';
 import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
 import { RunbookSettings } from '../../../lambdas/runbooks/common';
 import {
@@ -261,4 +262,38 @@ describe('deployment guard', () => {
     expect(await makeDeploymentGuard(deps)(event('START', 'd-A1B2C3D4E', 'payments'))).toEqual({ action: 'ignored' });
     expect(admin.calls).toEqual([]);
   });
+});
+
+describe('the audit names the real caller and stays bounded', () => {
+  const EXECUTION = '4f3c2b1a-0d9e-4c8b-a7f6-e5d4c3b2a190';
+
+  test('the Automation execution and the principal SSM reports, never the typed requestedBy alone', async () => {
+    const { deps, log } = setup();
+    const withSsm = { ...deps, whoStarted: async (id: string) => (id === EXECUTION ? 'arn:aws:sts::123456789012:assumed-role/oncall/mallory' : undefined) };
+    await makeFleetStatus(withSsm)({ requestedBy: 'alice@example.com', automationExecutionId: EXECUTION });
+    expect(log.lines.at(-1)?.fields).toMatchObject({ requestedBy: 'alice@example.com', caller: { automationExecutionId: EXECUTION, principal: 'arn:aws:sts::123456789012:assumed-role/oncall/mallory' } });
+    await makeFleetStatus(withSsm)({ requestedBy: 'alice@example.com' });
+    expect(log.lines.at(-1)?.fields).toMatchObject({ caller: 'direct invocation (no Automation execution)' });
+  });
+
+  test('a huge input is logged capped', async () => {
+    const { deps, log } = setup();
+    await expect(makePauseScaling(deps)({ ...who, fleet: 'etl', reason: 'x'.repeat(100_000) })).rejects.toThrow(/reason/);
+    expect(JSON.stringify(log.lines.at(-1)).length).toBeLessThan(6000);
+  });
+
+  test('"forced by an operator" is recorded only when the force took effect', async () => {
+    const { deps, fleet, log } = setup();
+    await fleet.completeLifecycleAction({ instanceId: DRAINING, groupName: 'etl-asg' }, settings.hookName); // ended meanwhile
+    await makeForceComplete(deps)({ ...who, instanceId: DRAINING, reason: 'stuck since noon' });
+    expect(log.lines.some((l) => l.message === 'termination forced by an operator')).toBe(false);
+  });
+});
+
+test('the runbook documents and the Lambda accept exactly the same durations', () => {
+  const pattern = new RegExp(DURATION_PATTERN_SOURCE);
+  const samples = ['', '0s', '30m', '2h', '1h30m', '7d', '1d12h', '90s', '1h1m1s', '1m1h', '2 h', ' 2h', '2h ', 'h', '10', '1.5h', '1w', 'd', '1d1d', '3h0m', '01m', '1D'];
+  for (const s of samples) expect([s, pattern.test(s)]).toEqual([s, parseDurationSeconds(s) !== undefined]);
+  expect(parseDurationSeconds('7d')).toBe(7 * 86_400);
+  expect(parseDurationSeconds('1h30m')).toBe(5400);
 });
