@@ -82,21 +82,20 @@ export class FleetStack extends Stack {
     );
 
     // Services that write into resources encrypted with this key: EventBridge (the alarm topic and the
-    // controller's queue) and CloudWatch alarms (the topic). Whatever the topic, created or imported.
-    // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics".)
-    // Only this environment's own rules and alarms (aws:SourceArn under its prefix): another rule or
-    // alarm in the account cannot use the key to write into our topic or queues (confused deputy; SNS
-    // developer guide, "Enabling compatibility between event sources and encrypted topics"). A Deny, so
-    // the grants CDK adds for the queue target are bounded too.
-    const sources = this.ownSources(config.name);
-    for (const [service, arns] of sources) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': arns } } }),
-      );
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.ServicePrincipal(service)], actions: ['kms:*'], resources: ['*'], conditions: { ArnNotLike: { 'aws:SourceArn': arns } } }),
-      );
-    }
+    // controller's queue) and CloudWatch alarms (the topic), whatever the topic, created or imported
+    // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
+    // CloudWatch's requests carry aws:SourceArn: only this environment's alarms (ga.<env>.*) may use the
+    // key, and a Deny bounds any other grant. EventBridge's KMS requests carry no aws:SourceArn (the same
+    // guide: those keys are not supported in a key policy for EventBridge), so a condition here would
+    // drop every event; its restriction to our own rules sits on the queue and topic policies instead.
+    const [[events], [cloudwatch, alarms]] = this.ownSources(config.name);
+    this.key.grant(new iam.ServicePrincipal(events), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(cloudwatch)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': alarms } } }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.ServicePrincipal(cloudwatch)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnNotLike: { 'aws:SourceArn': alarms } } }),
+    );
 
     // CloudWatch Logs encrypts every log group of this stack (flow logs, function logs) with the key,
     // scoped to this account's log groups in this region (CloudWatch Logs user guide, "Encrypt log data

@@ -165,7 +165,8 @@ export class Operations extends Construct {
     controller.grantTable(r['force-complete'], 'dynamodb:PutItem', 'dynamodb:DeleteItem');
     controller.grantTable(r['extend-drain'], 'dynamodb:UpdateItem');
     for (const fn of [r['pause-scaling'], r['resume-scaling'], this.guard]) {
-      controller.grantTable(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+      // putHold is a transaction whose ConditionCheck (the ended-holder marker) needs its own permission.
+      controller.grantTable(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceProtection'], resources: groupArns }));
       // UpdateAutoScalingGroup is used for NewInstancesProtectedFromScaleIn only. IAM has no key for that
       // field, but it has keys for the others that matter (Service Authorization Reference, Amazon EC2 Auto

@@ -95,6 +95,10 @@ test('runbook IAM: each allows only its own writes, on our groups, table and dep
   expect(actions('deploy')).toContain('codedeploy:CreateDeployment');
   expect(actions('deployment-status')).toEqual(expect.arrayContaining(['codedeploy:GetDeployment']));
   expect(actions('deployment-status')).not.toContain('codedeploy:CreateDeployment');
+  // The store's writes: a hold is a TransactWriteItems with a ConditionCheck (DynamoDB needs
+  // ConditionCheckItem for it); force-complete's finish deletes, puts history and a tombstone.
+  expect(actions('pause-scaling')).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem']));
+  expect(actions('force-complete')).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem']));
   for (const s of statementsOf('pause-scaling').filter((x) => [x.Action].flat().includes('autoscaling:SetInstanceProtection'))) {
     expect(JSON.stringify(s.Resource)).not.toContain('"*"');
   }
