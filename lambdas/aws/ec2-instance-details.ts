@@ -36,10 +36,8 @@ export class Ec2InstanceDetails implements InstanceDetails {
       } while (token);
     } catch (e) {
       const name = errorName(e);
-      if ((name !== 'InvalidInstanceID.NotFound' && name !== 'InvalidInstanceID.Malformed') || ids.length === 1) {
-        if (name === 'InvalidInstanceID.NotFound' || name === 'InvalidInstanceID.Malformed') return;
-        throw e;
-      }
+      if (name !== 'InvalidInstanceID.NotFound' && name !== 'InvalidInstanceID.Malformed') throw e;
+      if (ids.length === 1) return; // that id is unknown: left out
       const named = new Set(((e as Error).message ?? '').match(/i-[0-9a-f]+/g) ?? []);
       const rest = ids.filter((id) => !named.has(id));
       if (rest.length < ids.length) return this.describeBatch(rest, out);

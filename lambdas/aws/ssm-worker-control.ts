@@ -52,10 +52,8 @@ export class SsmWorkerControl implements WorkerControl {
       );
       for (const id of ids) reached.add(id);
     } catch (e) {
-      if (errorName(e) !== 'InvalidInstanceId' || ids.length === 1) {
-        if (errorName(e) === 'InvalidInstanceId') return; // this one instance is unreachable now
-        throw e;
-      }
+      if (errorName(e) !== 'InvalidInstanceId') throw e;
+      if (ids.length === 1) return; // this one instance is unreachable now
       const half = Math.ceil(ids.length / 2);
       await this.send(ids.slice(0, half), reached);
       await this.send(ids.slice(half), reached);

@@ -86,7 +86,15 @@ export async function reconcile(deps: ControllerDeps, waiting: readonly WaitingI
     // The sweep's list is a snapshot, possibly stale by the time it gets here (Auto Scaling's Describe* is
     // eventually consistent, and a long pass ages it): re-check before claiming, so no drain is started
     // for an instance another pass just completed.
-    const still = new Set((await fleet.filterWaiting(unseen)).map((w) => w.instanceId));
+    // If the re-check itself fails (throttled), new instances wait for the next sweep; drains already
+    // recorded still get their pass.
+    const still = await fleet.filterWaiting(unseen).then(
+      (w) => new Set(w.map((i) => i.instanceId)),
+      (e) => {
+        log.warn('re-check of newly listed instances failed; they are claimed next pass', { instances: unseen.length, error: capError(e) });
+        return new Set<string>();
+      },
+    );
     unseen = unseen.filter((w) => still.has(w.instanceId));
   }
   const started = await waitStartTimes(deps, unseen, now);

@@ -21,6 +21,16 @@ if (name !== 'deployment-guard' && !(name in RUNBOOKS)) throw new Error(`RUNBOOK
 const settings = parseRunbookSettings(env.RUNBOOK_SETTINGS, parseTerminationPolicySettings);
 const autoscaling = new AutoScalingClient(RETRY_SETTINGS);
 
+let ssmClient: import('@aws-sdk/client-ssm').SSMClient | undefined;
+/** One SSM client per container, loaded on first use: a direct invocation never pays for it. */
+function ssm() {
+  if (!ssmClient) {
+    const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    ssmClient = new SSMClient(RETRY_SETTINGS);
+  }
+  return ssmClient;
+}
+
 const deps: RunbookDeps = {
   settings,
   admin: new AutoScalingAdmin(autoscaling),
@@ -31,8 +41,8 @@ const deps: RunbookDeps = {
   log: controllerLog,
   now: Date.now,
   whoStarted: async (executionId) => {
-    const { SSMClient, GetAutomationExecutionCommand } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
-    const out = await new SSMClient(RETRY_SETTINGS).send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
+    const { GetAutomationExecutionCommand } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    const out = await ssm().send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
     return out.AutomationExecution?.ExecutedBy;
   },
 };

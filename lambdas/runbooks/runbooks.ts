@@ -23,6 +23,10 @@ export interface RunbookDeps {
   readonly whoStarted?: (executionId: string) => Promise<string | undefined>;
 }
 
+/** Instances Auto Scaling refused to (un)protect because they left service meanwhile: said, never dropped. */
+const skippedView = (skipped: readonly string[]) =>
+  skipped.length === 0 ? {} : { instancesSkipped: skipped, note: 'these left service while the change was made; the guard\'s schedule re-applies the holds' };
+
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
 function durationInput(input: Record<string, unknown>, field: string, maxSeconds: number): number {
@@ -166,7 +170,7 @@ export function makePauseScaling(deps: RunbookDeps) {
     if (dryRun) return { fleet, action: 'would hold scale-in (dry run)', until: iso(hold.until) };
     await deps.store.putHold(hold);
     const applied = await applyHolds(deps.admin, deps.store, f.groupName, now);
-    return { fleet, action: 'scale-in held: instances protected from scale-in; scale-out and drains continue', until: iso(hold.until), instancesChanged: applied.changed };
+    return { fleet, action: 'scale-in held: instances protected from scale-in; scale-out and drains continue', until: iso(hold.until), instancesChanged: applied.changed, ...skippedView(applied.skipped) };
   });
 }
 
@@ -180,7 +184,7 @@ export function makeResumeScaling(deps: RunbookDeps) {
     if (dryRun) return { fleet, action: 'would release the operator pause (dry run)', otherHolds: held.filter((h) => h.holder !== 'operator').map((h) => h.holder) };
     await deps.store.removeHold(f.groupName, 'operator');
     const applied = await applyHolds(deps.admin, deps.store, f.groupName, now);
-    return { fleet, action: applied.held ? 'operator pause released; a deployment still holds scale-in' : 'scale-in resumed', instancesChanged: applied.changed };
+    return { fleet, action: applied.held ? 'operator pause released; a deployment still holds scale-in' : 'scale-in resumed', instancesChanged: applied.changed, ...skippedView(applied.skipped) };
   });
 }
 

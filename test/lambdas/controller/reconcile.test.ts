@@ -261,3 +261,19 @@ describe('a sweep on a stale snapshot starts no phantom drain', () => {
   });
 });
 
+
+test('a failed re-check of newly listed instances delays only them: recorded drains still get their pass', async () => {
+  const h = harness();
+  const w = h.terminate('i-1');
+  await reconcile(h.deps, [w], { sweep: false });
+  h.publish('i-1', T0 + 10 * S, T0 + 40 * S, 0);
+  h.terminate('i-2');
+  h.at(T0 + 45 * S);
+  h.fleet.filterWaiting = async () => {
+    throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+  };
+  const s = await h.sweep();
+  expect(s.finished.get('i-1')).toBe('idle');
+  expect(h.store.active.has('i-2')).toBe(false);
+  expect(h.log.lines.some((l) => l.message.startsWith('re-check of newly listed instances failed'))).toBe(true);
+});

@@ -167,6 +167,16 @@ test('a launching instance (Pending:Wait while CodeDeploy deploys it) never leav
   expect([...etl.instances.values()].some((i) => i.protectedFromScaleIn)).toBe(false);
 });
 
+test('pause reports an instance that left service meanwhile instead of dropping it silently', async () => {
+  const { deps, admin } = setup();
+  admin.beforeWrite = async (call) => {
+    if (call.startsWith('protect etl-asg true')) admin.aws.beginTermination(WORKER);
+  };
+  const out = await makePauseScaling(deps)({ ...who, fleet: 'etl', reason: 'month-end close' });
+  expect(out).toMatchObject({ instancesSkipped: [WORKER] });
+  expect(admin.groups.get('etl-asg')!.instances.get('i-0aaaaaaaaaaaaaaa3')!.protectedFromScaleIn).toBe(true);
+});
+
 test('deploy and deployment-status: only this environment\'s revision bucket and applications', async () => {
   const { deps, deployments } = setup();
   const out = await makeDeploy(deps)({ ...who, fleet: 'adhoc', revisionKey: 'releases/worker-1.4.2.zip' });
