@@ -50,22 +50,43 @@ const CASES: [number, number][] = [
 const TABLE = 'drains';
 const sdk = { ...RETRY_SETTINGS, region: 'eu-west-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
 
-async function runCase(instances: number, groups: number) {
-  const aws = new AwsModel({ latencyMs: LATENCY_MS, limits: LIMITS });
-  const now = Date.now();
+/**
+ * The controller as deployed, on the model: real adapters and SDK clients, the agent stopping workers,
+ * G groups with a one-hour drain and the given grace period. BENCH_WRITE_CONCURRENCY overrides the default.
+ */
+function controllerOn(aws: AwsModel, groups: number, shutdownGraceSeconds: number) {
   const groupNames = Array.from({ length: groups }, (_, g) => `fleet-${g}-asg`);
   const settings: ControllerSettings = {
     hookName: 'graceful-autoscaler-drain',
-    groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720, shutdownGraceSeconds: 120 }])),
+    groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720, shutdownGraceSeconds }])),
     policy: DEFAULT_DRAIN_POLICY,
     writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? DEFAULT_WRITE_CONCURRENCY),
     stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,
     taskSource: AGENT_TASK_METRIC,
     workerControl: { kind: 'agent' },
   };
+  const deps = {
+    fleet: new AutoScalingFleet(aws.attach(new AutoScalingClient(sdk))),
+    taskCounts: new CloudWatchTaskCounts(aws.attach(new CloudWatchClient(sdk)), AGENT_TASK_METRIC),
+    workerControl: new AgentWorkerControl(),
+    store: new DynamoDrainStore(aws.attach(new DynamoDBClient(sdk)), TABLE),
+    metrics: new TallyMetrics(),
+    log: new MemoryLog(true),
+    settings,
+    now: Date.now,
+  };
+  return { groupNames, settings, deps };
+}
+
+const instanceIdOf = (k: number) => `i-${k.toString(16).padStart(17, '0')}`;
+
+async function runCase(instances: number, groups: number) {
+  const aws = new AwsModel({ latencyMs: LATENCY_MS, limits: LIMITS });
+  const now = Date.now();
+  const { groupNames, settings, deps } = controllerOn(aws, groups, 120);
   const startedAt = now - 5 * 60_000;
   for (let k = 0; k < instances; k++) {
-    const instanceId = `i-${k.toString(16).padStart(17, '0')}`;
+    const instanceId = instanceIdOf(k);
     const groupName = groupNames[k % groups];
     aws.addInstance({ instanceId, groupName, state: 'Terminating:Wait', terminationStartedAt: startedAt });
     const kind = k % 3; // 0: first seen now, 1: idle since its stop, 2: busy
@@ -80,16 +101,6 @@ async function runCase(instances: number, groups: number) {
       aws.metrics.set(instanceId, Array.from({ length: 30 }, (_, p) => ({ at: now - 300_000 + p * 10_000, value: kind === 1 ? 0 : 2 })));
     }
   }
-  const deps = {
-    fleet: new AutoScalingFleet(aws.attach(new AutoScalingClient(sdk))),
-    taskCounts: new CloudWatchTaskCounts(aws.attach(new CloudWatchClient(sdk)), AGENT_TASK_METRIC),
-    workerControl: new AgentWorkerControl(),
-    store: new DynamoDrainStore(aws.attach(new DynamoDBClient(sdk)), TABLE),
-    metrics: new TallyMetrics(),
-    log: new MemoryLog(true),
-    settings,
-    now: Date.now,
-  };
 
   const t0 = performance.now();
   const waiting = await deps.fleet.listWaitingInstances(groupNames);
@@ -125,33 +136,14 @@ async function runCase(instances: number, groups: number) {
 const EVENT_CONCURRENCY = 20;
 async function massScaleIn(instances: number, groups: number) {
   const aws = new AwsModel({ latencyMs: LATENCY_MS, limits: LIMITS });
-  const groupNames = Array.from({ length: groups }, (_, g) => `fleet-${g}-asg`);
-  const settings: ControllerSettings = {
-    hookName: 'graceful-autoscaler-drain',
-    groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720, shutdownGraceSeconds: 0 }])),
-    policy: DEFAULT_DRAIN_POLICY,
-    writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
-    stopClaimSeconds: DEFAULT_STOP_CLAIM_SECONDS,
-    taskSource: AGENT_TASK_METRIC,
-    workerControl: { kind: 'agent' },
-  };
+  const { groupNames, settings, deps } = controllerOn(aws, groups, 0);
   const start = Date.now();
   const ids: string[] = [];
   for (let k = 0; k < instances; k++) {
-    const instanceId = `i-${k.toString(16).padStart(17, '0')}`;
+    const instanceId = instanceIdOf(k);
     ids.push(instanceId);
     aws.addInstance({ instanceId, groupName: groupNames[k % groups], state: 'Terminating:Wait', terminationStartedAt: start });
   }
-  const deps = {
-    fleet: new AutoScalingFleet(aws.attach(new AutoScalingClient(sdk))),
-    taskCounts: new CloudWatchTaskCounts(aws.attach(new CloudWatchClient(sdk)), AGENT_TASK_METRIC),
-    workerControl: new AgentWorkerControl(),
-    store: new DynamoDrainStore(aws.attach(new DynamoDBClient(sdk)), TABLE),
-    metrics: new TallyMetrics(),
-    log: new MemoryLog(true),
-    settings,
-    now: Date.now,
-  };
   let deadLettered = 0;
   let redelivered = 0;
   let queue = ids.map((id, k) => ({

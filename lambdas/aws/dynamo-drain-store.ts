@@ -85,6 +85,17 @@ function fromItem(i: Item): DrainRecord {
   };
 }
 
+/**
+ * The cancellation reason of action `index` when a TransactWriteItems was cancelled because that
+ * action's condition failed (DynamoDB API reference, TransactWriteItems: CancellationReasons, one per
+ * action, in order; `Item` when that action asked for ALL_OLD); undefined otherwise.
+ */
+function failedCondition(e: unknown, index: number): { Code?: string; Item?: Item } | undefined {
+  if (errorName(e) !== 'TransactionCanceledException') return undefined;
+  const reason = (e as { CancellationReasons?: { Code?: string; Item?: Item }[] }).CancellationReasons?.[index];
+  return reason?.Code === 'ConditionalCheckFailed' ? reason : undefined;
+}
+
 /** The history key of a finished drain: per UTC day, spread over the instance's shard. */
 export function historyKey(completedAt: number, instanceId: string): { pk: string; sk: string } {
   return { pk: `HISTORY#${new Date(completedAt).toISOString().slice(0, 10)}#${shardOf(instanceId)}`, sk: `${new Date(completedAt).toISOString()}#${instanceId}` };
@@ -128,10 +139,9 @@ export class DynamoDrainStore implements DrainStore {
       );
       return record;
     } catch (e) {
-      const reasons = (e as { CancellationReasons?: { Code?: string; Item?: Item }[] }).CancellationReasons ?? [];
-      if (errorName(e) !== 'TransactionCanceledException') throw e;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return undefined;
-      if (reasons[1]?.Code === 'ConditionalCheckFailed' && reasons[1].Item) return fromItem(reasons[1].Item);
+      if (failedCondition(e, 0)) return undefined;
+      const existing = failedCondition(e, 1);
+      if (existing?.Item) return fromItem(existing.Item);
       throw e;
     }
   }
@@ -198,8 +208,7 @@ export class DynamoDrainStore implements DrainStore {
       return true;
     } catch (e) {
       // Another invocation finished it first: its history record stands.
-      const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      if (errorName(e) === 'TransactionCanceledException' && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (failedCondition(e, 0)) return false;
       throw e;
     }
   }
@@ -237,7 +246,7 @@ export class DynamoDrainStore implements DrainStore {
       );
       return true;
     } catch (e) {
-      if (errorName(e) === 'TransactionCanceledException' && (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (failedCondition(e, 0)) return false;
       throw e;
     }
   }

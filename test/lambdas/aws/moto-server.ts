@@ -4,23 +4,13 @@
  * its absence a failure.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
+import { freePort } from '../../free-port';
 
 export interface Moto {
   readonly endpoint: string;
   /** Client settings pointing an SDK client at this server. */
   readonly client: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; maxAttempts: number };
   stop(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export function motoInstalled(): boolean {
