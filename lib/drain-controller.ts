@@ -248,7 +248,7 @@ export class DrainController extends Construct {
     const groupArns = props.fleets.map((f) => f.group.autoScalingGroupArn);
     for (const fn of drainFunctions) {
       // Describe* actions support no resource-level permissions (Service Authorization Reference, Auto Scaling).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeScalingActivities'], resources: ['*'] }));
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'], resources: groupArns }),
       );

@@ -164,3 +164,13 @@ test('EventBridge may use the key for the encrypted queue even when the alarm to
   const principals = (key.Properties.KeyPolicy.Statement as any[]).map((st) => JSON.stringify(st.Principal));
   expect(principals.some((p) => p.includes('events.amazonaws.com'))).toBe(true);
 });
+
+test('IAM: the event and sweep functions may call every Auto Scaling read the controller makes', () => {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+  for (const fn of [prod.drainController.eventFunction, prod.drainController.sweepFunction]) {
+    const roleId = prod.getLogicalId(fn.role!.node.defaultChild as never);
+    const actions = policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId)).flatMap((p) => (p.Properties.PolicyDocument.Statement as any[]).flatMap((s) => [s.Action].flat()));
+    // listWaitingInstances, filterWaiting, terminationStartTimes (lambdas/aws/auto-scaling-fleet.ts).
+    expect(actions).toEqual(expect.arrayContaining(['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeScalingActivities', 'autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat']));
+  }
+});
