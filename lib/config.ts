@@ -4,7 +4,9 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
+import { Architecture, architectureOf, isMacInstance } from './instance-architecture';
 import { agentNamespace } from './names';
+import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from './network-plan';
 import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../lambdas/domain/settings';
 import * as fleetDefaults from './worker-fleet';
 
@@ -205,6 +207,8 @@ export interface FleetConfig {
   readonly spot?: Required<SpotInput>;
   readonly shutdownGraceSeconds: number;
   readonly coordinatorUrl?: string;
+  /** Of every instance type (config refuses a mix): picks the arm64 or x86_64 Amazon Linux 2023 image. */
+  readonly architecture: Architecture;
 }
 
 /** An environment after validation. */
@@ -336,19 +340,24 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
   if (input.account !== undefined) p.pattern('account', input.account, PATTERNS.account, 'must be a 12-digit AWS account id');
   if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
 
-  const network = resolveNetwork(p, input.network);
+  const network = resolveNetwork(p, input.network, input.region);
   const namespace = agentNamespace(name);
   const controller = resolveController(p, input.controller ?? {}, namespace);
   const agent = resolveAgent(p, input.agent ?? {}, controller, namespace);
-  const notifications = resolveNotifications(p, input.notifications ?? {});
+  const notifications = resolveNotifications(p, input.notifications ?? {}, input);
 
   const fleets: FleetConfig[] = [];
   if (p.check(Array.isArray(input.fleets) && input.fleets.length > 0, 'fleets', input.fleets, 'must list at least one fleet')) {
-    const seen = new Set<string>();
+    // CloudFormation logical ids keep letters and digits only (CDK drops the rest), so `a-b` and `ab`
+    // would name the same outputs: fleets must differ in their letters and digits.
+    const seen = new Map<string, string>();
     input.fleets.forEach((fleet, i) => {
       const resolved = resolveFleet(p, `fleets[${i}]`, fleet);
-      if (seen.has(fleet.name)) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
-      seen.add(fleet.name);
+      const key = typeof fleet.name === 'string' ? fleet.name.replace(/[^a-z0-9]/g, '') : '';
+      const other = seen.get(key);
+      if (other === fleet.name) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
+      else if (other !== undefined) p.add(`fleets[${i}].name`, fleet.name, `must differ from fleet "${other}" in its letters and digits: CloudFormation ids and outputs drop the dashes, so both would be "${key}"`);
+      if (other === undefined) seen.set(key, fleet.name);
       if (resolved) {
         fleets.push(resolved);
         checkDrainFits(p, `fleets[${i}]`, resolved, controller, agent);
@@ -397,7 +406,13 @@ function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Recor
   if (w.kind === 'trino') {
     const url = w.url ?? DEFAULT_AGENT_WORKER_URL;
     p.pattern(`${at}.url`, url, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be http(s)://host:port');
-    return { kind: 'trino', url, user: w.user ?? DEFAULT_TRINO_ENDPOINT.user, ...(w.sharedSecretFile ? { sharedSecretFile: w.sharedSecretFile } : {}) };
+    const user = w.user ?? DEFAULT_TRINO_ENDPOINT.user;
+    p.pattern(`${at}.user`, user, TRINO_USER, 'must be a user name of 1 to 64 letters, digits and ._@-');
+    if (w.sharedSecretFile !== undefined) {
+      // Written into the unit's LoadCredential= line: an absolute path with no spaces or line breaks.
+      p.pattern(`${at}.sharedSecretFile`, w.sharedSecretFile, /^\/[A-Za-z0-9._/-]{1,254}$/, 'must be an absolute file path of letters, digits and ._/- (the file holding Trino\'s internal-communication shared secret)');
+    }
+    return { kind: 'trino', url, user, ...(w.sharedSecretFile !== undefined ? { sharedSecretFile: w.sharedSecretFile } : {}) };
   }
   if (w.kind === 'command') {
     p.check(typeof w.command === 'string' && w.command.trim() !== '', `${at}.command`, w.command, 'must be a non-empty shell command');
@@ -445,11 +460,14 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
   return { intervalSeconds, namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown, runAsRoot };
 }
 
+/** What we send as X-Trino-User. */
+const TRINO_USER = /^[A-Za-z0-9._@-]{1,64}$/;
+
 function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {
   const endpoint = { ...DEFAULT_TRINO_ENDPOINT, ...input };
   p.integer(`${at}.port`, endpoint.port, 1, 65535);
   p.check(endpoint.scheme === 'http' || endpoint.scheme === 'https', `${at}.scheme`, endpoint.scheme, 'must be "http" or "https"');
-  p.pattern(`${at}.user`, endpoint.user, /^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name of letters, digits and ._@-');
+  p.pattern(`${at}.user`, endpoint.user, TRINO_USER, 'must be a user name of 1 to 64 letters, digits and ._@-');
   return endpoint;
 }
 
@@ -478,6 +496,12 @@ function resolveController(p: Problems, input: ControllerInput, agentMetricNames
     if (metric.groupDimension !== undefined) p.pattern('controller.taskSource.groupDimension', metric.groupDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters, or null');
     // A metric has at most 30 dimensions (CloudWatch API reference, Dimension).
     p.check(Object.keys(metric.extraDimensions).length <= 28, 'controller.taskSource.extraDimensions', metric.extraDimensions, 'must add at most 28 dimensions (30 in all)');
+    // Dimension names are 1 to 255 characters and values 1 to 1024 (CloudWatch API reference, Dimension):
+    // an empty value matches no datapoint, so every drain would read nothing and be forced.
+    for (const [dimension, value] of Object.entries(metric.extraDimensions)) {
+      p.check(dimension.length >= 1 && dimension.length <= 255, 'controller.taskSource.extraDimensions', dimension, 'must name each dimension with 1 to 255 characters');
+      p.check(typeof value === 'string' && value.length >= 1 && value.length <= 1024, `controller.taskSource.extraDimensions.${dimension}`, value, 'must be a dimension value of 1 to 1024 characters');
+    }
   } else if (ts.kind === 'trino') {
     taskSource = { kind: 'trino', ...resolveTrino(p, 'controller.taskSource', ts) };
   } else {
@@ -500,15 +524,19 @@ function resolveController(p: Problems, input: ControllerInput, agentMetricNames
   return { taskSource, stopWorker, idleReadings };
 }
 
-function resolveNetwork(p: Problems, input: NetworkInput | undefined): EnvironmentConfig['network'] | undefined {
+function resolveNetwork(p: Problems, input: NetworkInput | undefined, region: string | undefined): EnvironmentConfig['network'] | undefined {
   if (input?.kind === 'create') {
     const cidr = input.cidr ?? DEFAULT_VPC_CIDR;
     const m = PATTERNS.cidr.exec(cidr);
-    const cidrOk = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 24;
-    // VPC CIDR blocks are /16 to /28 (VPC user guide); /24 is the smallest that still fits three AZs' subnets.
-    p.check(cidrOk, 'network.cidr', cidr, 'must be an IPv4 CIDR block from /16 to /24');
+    // VPC CIDR blocks are /16 to /28 (VPC user guide, "VPC CIDR blocks").
+    const cidrOk = p.check(m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 28, 'network.cidr', cidr, 'must be an IPv4 CIDR block from /16 to /28');
     const maxAzs = input.maxAzs ?? DEFAULT_MAX_AZS;
-    p.integer('network.maxAzs', maxAzs, 2, 6);
+    const azsOk = p.integer('network.maxAzs', maxAzs, 2, 6);
+    if (cidrOk && azsOk) {
+      // Up to maxAzs zones, each with the whole layout: the block must hold them all or CDK fails mid-synth.
+      const layout = SUBNET_LAYOUT.map((s) => `a /${s.cidrMask} ${s.name}`).join(' and ');
+      p.check(layoutFits(Number(m![5]), maxAzs), 'network.cidr', cidr, `must hold ${layout} subnet in each of network.maxAzs (${maxAzs}) zones: use /${largestPrefixFor(maxAzs)} or larger`);
+    }
     const natGateways = input.natGateways ?? DEFAULT_NAT_GATEWAYS;
     if (p.integer('network.natGateways', natGateways, 1, 6)) {
       p.check(natGateways <= maxAzs, 'network.natGateways', natGateways, `must be <= network.maxAzs (${maxAzs})`);
@@ -527,6 +555,17 @@ function resolveNetwork(p: Problems, input: NetworkInput | undefined): Environme
         seen.add(s.subnetId);
       });
       const zones = new Set(subnets.map((s) => s.availabilityZone));
+      // A zone's name is its region's plus one letter; a stack's subnets all live in its region.
+      const regions = new Set([...zones].filter((z) => typeof z === 'string').map((z) => z.slice(0, -1)));
+      if (region !== undefined) {
+        subnets.forEach((s, i) => {
+          if (typeof s.availabilityZone === 'string' && PATTERNS.availabilityZone.test(s.availabilityZone)) {
+            p.check(s.availabilityZone.slice(0, -1) === region, `network.privateSubnets[${i}].availabilityZone`, s.availabilityZone, `must be a zone of the environment's region (${region})`);
+          }
+        });
+      } else {
+        p.check(regions.size <= 1, 'network.privateSubnets', [...zones], 'must all be in zones of one region');
+      }
       // One zone is one failure away from no fleet at all (Control Tower CT.AUTOSCALING.PR.1).
       p.check(zones.size >= 2, 'network.privateSubnets', [...zones], 'must span at least 2 Availability Zones');
     }
@@ -536,11 +575,20 @@ function resolveNetwork(p: Problems, input: NetworkInput | undefined): Environme
   return undefined;
 }
 
-function resolveNotifications(p: Problems, input: NotificationsInput): EnvironmentConfig['notifications'] {
+function resolveNotifications(p: Problems, input: NotificationsInput, env: Pick<EnvironmentInput, 'account' | 'region'>): EnvironmentConfig['notifications'] {
   const emails = input.emails ?? [];
   emails.forEach((e, i) => p.pattern(`notifications.emails[${i}]`, e, PATTERNS.email, 'must be an email address'));
   if (input.topicArn !== undefined) {
-    p.pattern('notifications.topicArn', input.topicArn, PATTERNS.topicArn, 'must be an SNS topic ARN');
+    if (p.pattern('notifications.topicArn', input.topicArn, PATTERNS.topicArn, 'must be an SNS topic ARN')) {
+      // Alarm actions publish only to a topic in the alarm's own region (CloudWatch user guide, "Using
+      // Amazon SNS topics"), and this stack's key, rules and alarms must be allowed by the topic's owner:
+      // the topic is the environment's, in its account and region, which synth can check only when set.
+      const [, , , topicRegion, topicAccount] = input.topicArn.split(':');
+      if (p.check(env.region !== undefined && env.account !== undefined, 'notifications.topicArn', input.topicArn, 'needs the environment\'s account and region set, so synth can check the topic is in them')) {
+        p.check(topicRegion === env.region, 'notifications.topicArn', input.topicArn, `must be in the environment's region (${env.region}): alarms cannot publish to another region's topic`);
+        p.check(topicAccount === env.account, 'notifications.topicArn', input.topicArn, `must be in the environment's account (${env.account})`);
+      }
+    }
     p.check(emails.length === 0, 'notifications.emails', emails, 'must be empty when notifications.topicArn is set: subscribe them to that topic instead');
   }
   return { emails, topicArn: input.topicArn };
@@ -555,10 +603,15 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     p.check(f.instanceTypes.length <= 40, `${at}.instanceTypes`, f.instanceTypes.length, 'must list at most 40 instance types');
     const seen = new Set<string>();
     f.instanceTypes.forEach((t, i) => {
-      p.pattern(`${at}.instanceTypes[${i}]`, t, PATTERNS.instanceType, 'must be an EC2 instance type such as "m7i.2xlarge"');
+      if (p.pattern(`${at}.instanceTypes[${i}]`, t, PATTERNS.instanceType, 'must be an EC2 instance type such as "m7i.2xlarge"')) {
+        p.check(!isMacInstance(t), `${at}.instanceTypes[${i}]`, t, 'must not be a Mac instance: they run macOS only, and fleets run Amazon Linux 2023');
+      }
       p.check(!seen.has(t), `${at}.instanceTypes[${i}]`, t, 'must not be listed twice');
       seen.add(t);
     });
+    // One launch template, one image: arm64 and x86_64 types cannot share it.
+    const architectures = new Set(f.instanceTypes.filter((t) => typeof t === 'string').map(architectureOf));
+    p.check(architectures.size <= 1, `${at}.instanceTypes`, f.instanceTypes, 'must all be Graviton (arm64) or all x86_64: the fleet has one Amazon Linux image; make a second fleet for the other architecture');
   }
 
   const minOk = p.integer(`${at}.minCapacity`, f.minCapacity, 0, MAX_FLEET_SIZE);
@@ -632,6 +685,7 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     spot,
     shutdownGraceSeconds: shutdownGraceSeconds!,
     coordinatorUrl: f.coordinatorUrl,
+    architecture: architectureOf(f.instanceTypes[0]),
   };
 }
 

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
+import { SUBNET_LAYOUT } from './network-plan';
 import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
@@ -218,10 +219,12 @@ export class FleetStack extends Stack {
       ipAddresses: ec2.IpAddresses.cidr(network.cidr),
       maxAzs: network.maxAzs,
       natGateways: network.natGateways,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        { name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-      ],
+      // Config checks at synth that the block holds this layout in every zone (lib/network-plan.ts).
+      subnetConfiguration: SUBNET_LAYOUT.map(({ name, cidrMask }) =>
+        name === 'public'
+          ? { name, subnetType: ec2.SubnetType.PUBLIC, cidrMask, mapPublicIpOnLaunch: false }
+          : { name, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask },
+      ),
     });
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       retention: FLOW_LOG_RETENTION,

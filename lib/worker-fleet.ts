@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
+import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
 
 /** Default target for average CPU across the group's InService instances. */
@@ -70,10 +71,20 @@ export class WorkerFleet extends Construct {
   readonly heartbeatTimeout: Duration;
   /** The launch template shared by every instance type override. */
   readonly launchTemplate: ec2.LaunchTemplate;
+  /** Of every instance type: picks the arm64 or x86_64 Amazon Linux 2023 image. */
+  readonly architecture: Architecture;
 
   constructor(scope: Construct, id: string, props: WorkerFleetProps) {
     super(scope, id);
     if (props.instanceTypes.length === 0) throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes must not be empty`);
+    // One launch template and one image: Graviton types get the arm64 Amazon Linux 2023 image, and a mix
+    // would launch some instances on an image their processor cannot run.
+    const architectures = new Set(props.instanceTypes.map((t) => architectureOf(t.toString())));
+    if (architectures.size > 1) {
+      throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes mix arm64 and x86_64 (${props.instanceTypes.join(', ')}); one fleet has one image`);
+    }
+    const [architecture] = architectures;
+    this.architecture = architecture;
     const targetCpuPercent = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
     this.drainTimeout = props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
     this.heartbeatTimeout = Duration.seconds(heartbeatTimeoutForDrain(this.drainTimeout.toSeconds()));
@@ -127,7 +138,7 @@ export class WorkerFleet extends Construct {
     const userData = ec2.UserData.forLinux();
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       // Resolved at deploy time through the public SSM parameter: no context lookup at synth.
-      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: architecture === 'arm64' ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64 }),
       // The first type; a mixed-instances group overrides it per type.
       instanceType: props.instanceTypes[0],
       role: this.role,

@@ -109,7 +109,7 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['single-zone existing network', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'eu-west-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1a' }] } }, {}, /network\.privateSubnets \(\["eu-west-1a"\]\) must span at least 2 Availability Zones/],
   ['no subnets', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [] } }, {}, /network\.privateSubnets \(\[\]\) must list at least one subnet/],
   ['unknown network kind', { network: { kind: 'lookup' } as never }, {}, /network\.kind \("lookup"\) must be "create" or "existing"/],
-  ['bad CIDR', { network: { kind: 'create', cidr: '10.0.0.0/8' } }, {}, /network\.cidr \("10\.0\.0\.0\/8"\) must be an IPv4 CIDR block from \/16 to \/24/],
+  ['bad CIDR', { network: { kind: 'create', cidr: '10.0.0.0/8' } }, {}, /network\.cidr \("10\.0\.0\.0\/8"\) must be an IPv4 CIDR block from \/16 to \/28/],
   ['one-zone created VPC', { network: { kind: 'create', maxAzs: 1 } }, {}, /network\.maxAzs \(1\) must be a whole number from 2 to 6/],
   ['more NATs than zones', { network: { kind: 'create', maxAzs: 2, natGateways: 3 } }, {}, /network\.natGateways \(3\) must be <= network\.maxAzs \(2\)/],
   ['bad email', { notifications: { emails: ['oncall'] } }, {}, /notifications\.emails\[0\] \("oncall"\) must be an email address/],
@@ -128,10 +128,52 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['Trino port 0', { controller: { taskSource: { kind: 'trino', port: 0 } } }, {}, /controller\.taskSource\.port \(0\) must be a whole number from 1 to 65535/],
   ['SSM stop without commands', { controller: { stopWorker: { kind: 'ssm', commands: [] } } }, {}, /controller\.stopWorker\.commands \(\[\]\) must list at least one non-empty shell command/],
   ['unknown stop mechanism', { controller: { stopWorker: { kind: 'kill' } as never } }, {}, /controller\.stopWorker\.kind \("kill"\) must be "agent", "ssm" or "trino"/],
+  // Issue 10, fix 8: each of these passed config and failed later, in CDK, CloudFormation or on the instance.
+  ['a /24 VPC cannot hold a /20 workers subnet per zone', { network: { kind: 'create', cidr: '10.40.0.0/24' } }, {}, /network\.cidr \("10\.40\.0\.0\/24"\) must hold a \/24 public and a \/20 workers subnet in each of network\.maxAzs \(3\) zones: use \/18 or larger/],
+  ['a /19 VPC is too small for three zones', { network: { kind: 'create', cidr: '10.40.0.0/19' } }, {}, /network\.cidr \("10\.40\.0\.0\/19"\) must hold .* use \/18 or larger/],
+  ['a /18 VPC is too small for six zones', { network: { kind: 'create', cidr: '10.40.0.0/18', maxAzs: 6, natGateways: 1 } }, {}, /network\.cidr \("10\.40\.0\.0\/18"\) must hold .* network\.maxAzs \(6\) zones: use \/17 or larger/],
+  ['a VPC block beyond /28', { network: { kind: 'create', cidr: '10.40.0.0/30' } }, {}, /network\.cidr \("10\.40\.0\.0\/30"\) must be an IPv4 CIDR block from \/16 to \/28/],
+  ['an octet above 255', { network: { kind: 'create', cidr: '10.400.0.0/16' } }, {}, /network\.cidr \("10\.400\.0\.0\/16"\) must be an IPv4 CIDR block/],
+  ['subnets in another region\'s zones', { region: 'eu-west-1', network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'us-east-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.privateSubnets\[0\]\.availabilityZone \("us-east-1a"\) must be a zone of the environment's region \(eu-west-1\)/],
+  ['subnets spread over two regions', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'us-east-1a' }, { subnetId: 'subnet-0123456789abcdef1', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.privateSubnets \(\["us-east-1a","eu-west-1b"\]\) must all be in zones of one region/],
+  ['a subnet listed twice', { network: { kind: 'existing', vpcId: 'vpc-0123456789abcdef0', privateSubnets: [{ subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'eu-west-1a' }, { subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'eu-west-1b' }] } }, {}, /network\.privateSubnets\[1\]\.subnetId \("subnet-0123456789abcdef0"\) must not be listed twice/],
+  ['a topic in another region', { account: '123456789012', region: 'eu-west-1', notifications: { topicArn: 'arn:aws:sns:us-east-1:123456789012:oncall' } }, {}, /env "qa": notifications\.topicArn \("arn:aws:sns:us-east-1:123456789012:oncall"\) must be in the environment's region \(eu-west-1\)/],
+  ['a topic in another account', { account: '123456789012', region: 'eu-west-1', notifications: { topicArn: 'arn:aws:sns:eu-west-1:210987654321:oncall' } }, {}, /notifications\.topicArn \(.*210987654321.*\) must be in the environment's account \(123456789012\)/],
+  ['a topic an env-agnostic stack cannot check', { notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } }, {}, /notifications\.topicArn \(.*\) needs the environment's account and region set/],
+  ['an empty agent user', { agent: { tasks: { kind: 'trino', user: '' } } }, {}, /env "qa": agent\.tasks\.user \(""\) must be a user name of 1 to 64 letters/],
+  ['an agent user with a line break', { agent: { tasks: { kind: 'trino', user: 'ops\nX-Trino-Role: admin' } } }, {}, /agent\.tasks\.user \("ops\\nX-Trino-Role: admin"\) must be a user name/],
+  ['an empty secret file', { agent: { tasks: { kind: 'trino', sharedSecretFile: '' } } }, {}, /agent\.tasks\.sharedSecretFile \(""\) must be an absolute file path/],
+  ['a relative secret file', { agent: { tasks: { kind: 'trino', sharedSecretFile: 'etc/trino/secret' } } }, {}, /agent\.tasks\.sharedSecretFile \("etc\/trino\/secret"\) must be an absolute file path/],
+  ['a secret file path that injects a unit line', { agent: { shutdown: { kind: 'trino', sharedSecretFile: '/etc/secret\nExecStartPre=/bin/sh' } } }, {}, /agent\.shutdown\.sharedSecretFile \("\/etc\/secret\\nExecStartPre=\/bin\/sh"\) must be an absolute file path/],
+  ['an empty metric dimension value', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', extraDimensions: { Cluster: '' } } } }, {}, /controller\.taskSource\.extraDimensions\.Cluster \(""\) must be a dimension value of 1 to 1024 characters/],
+  ['an empty metric dimension name', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', extraDimensions: { '': 'etl' } } } }, {}, /controller\.taskSource\.extraDimensions \(""\) must name each dimension with 1 to 255 characters/],
+  ['an empty controller Trino user', { agent: { install: false }, controller: { taskSource: { kind: 'trino', user: '' }, stopWorker: { kind: 'trino' } } }, {}, /controller\.taskSource\.user \(""\) must be a user name/],
+  ['idle readings at the agent interval overrun the drain', { agent: { intervalSeconds: 300 } }, {}, /fleets\[0\]\.shutdownGracePeriod \("2m"\) plus controller\.idleReadings \(3\) × the 300 s reading period must be shorter than drainTimeout \(10m\)/],
+  ['many idle readings overrun a short drain', { controller: { idleReadings: 30 } }, { drainTimeout: '5m' }, /fleets\[0\]\.shutdownGracePeriod \("2m"\) plus controller\.idleReadings \(30\) × the 10 s reading period must be shorter than drainTimeout \(5m\)/],
+  ['Graviton and x86 types in one fleet', {}, { instanceTypes: ['m7g.large', 'm7i.large'] }, /fleets\[0\]\.instanceTypes \(\["m7g\.large","m7i\.large"\]\) must all be Graviton \(arm64\) or all x86_64/],
+  ['an Intel type beside a Graviton GPU type', {}, { instanceTypes: ['g5g.xlarge', 'g4dn.xlarge'] }, /fleets\[0\]\.instanceTypes .* must all be Graviton \(arm64\) or all x86_64/],
+  ['a Mac instance', {}, { instanceTypes: ['mac2.metal'] }, /fleets\[0\]\.instanceTypes\[0\] \("mac2\.metal"\) must not be a Mac instance/],
 ])('config rule: %s', (_name, env, fleetOverride, expected) => {
   test('is reported with env, field, value and rule', () => {
     expect(errorFor(env, fleetOverride)).toMatch(expected);
   });
+});
+
+test('fleet names that differ only in dashes are refused: CloudFormation ids and outputs would collide', () => {
+  const message = errorFor({ fleets: [{ ...fleet, name: 'a-b' }, { ...fleet, name: 'ab' }] });
+  expect(message).toMatch(/env "qa": fleets\[1\]\.name \("ab"\) must differ from fleet "a-b" in its letters and digits: .* both would be "ab"/);
+  expect(errorFor({ fleets: [{ ...fleet, name: 'etl' }, { ...fleet, name: 'etl-' }] })).toMatch(/fleets\[1\]\.name \("etl-"\) must differ from fleet "etl"/);
+});
+
+test('an existing topic in the environment\'s own account and region is accepted', () => {
+  expect(errorFor({ account: '123456789012', region: 'eu-west-1', notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } })).toBe('');
+});
+
+test('a Graviton fleet resolves to arm64, an Intel or AMD one to x86_64', () => {
+  const [config] = resolveEnvironments({
+    qa: { ...base, fleets: [{ ...fleet, name: 'arm', instanceTypes: ['m7g.large', 'm6g.large', 'c7gn.large'] }, { ...fleet, name: 'x86', instanceTypes: ['m7i.large', 'm7a.large', 'g4dn.xlarge'] }] },
+  });
+  expect(config.fleets.map((f) => [f.name, f.architecture])).toEqual([['arm', 'arm64'], ['x86', 'x86_64']]);
 });
 
 test('duplicate fleet names are refused', () => {

@@ -80,3 +80,31 @@ test('subnets in a single Availability Zone are refused', () => {
 test('an empty instance type list is refused', () => {
   expect(() => fleetIn({ instanceTypes: [] })).toThrow(/WorkerFleet etl: instanceTypes must not be empty/);
 });
+
+describe('the image follows the instance architecture', () => {
+  /** The SSM parameter the launch template resolves its image from (Parameters of the template). */
+  function imageParameter(stack: Stack): string {
+    const parameters = Template.fromStack(stack).toJSON().Parameters as Record<string, { Default?: string }>;
+    const images = Object.values(parameters).map((p) => p.Default ?? '').filter((d) => d.includes('/aws/service/ami-amazon-linux-latest/'));
+    expect(images).toHaveLength(1);
+    return images[0];
+  }
+
+  test('Graviton types launch the arm64 Amazon Linux 2023 image', () => {
+    const { stack, fleet } = fleetIn({ instanceTypes: [new ec2.InstanceType('m7g.large'), new ec2.InstanceType('m6g.large')] });
+    expect(fleet.architecture).toBe('arm64');
+    expect(imageParameter(stack)).toMatch(/al2023-ami-kernel-.*-arm64$/);
+  });
+
+  test('Intel and AMD types launch the x86_64 image', () => {
+    const { stack, fleet } = fleetIn({ instanceTypes: [new ec2.InstanceType('m7i.large'), new ec2.InstanceType('m7a.large')] });
+    expect(fleet.architecture).toBe('x86_64');
+    expect(imageParameter(stack)).toMatch(/al2023-ami-kernel-.*-x86_64$/);
+  });
+
+  test('a mix of arm64 and x86_64 types is refused: one launch template has one image', () => {
+    expect(() => fleetIn({ instanceTypes: [new ec2.InstanceType('m7g.large'), new ec2.InstanceType('m7i.large')] })).toThrow(
+      /WorkerFleet etl: instanceTypes mix arm64 and x86_64 \(m7g\.large, m7i\.large\)/,
+    );
+  });
+});
