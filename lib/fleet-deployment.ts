@@ -3,12 +3,21 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BootSteps } from './boot-steps';
 import { nagResourceFinding } from './nag-finding';
+
+/** The CodeDeploy agent's boot step, as the InstallFailures metric names it. */
+export const CODEDEPLOY_AGENT_STEP = 'codedeploy-agent';
 
 /** Properties of a FleetDeployment. */
 export interface FleetDeploymentProps {
-  /** The fleet's group; a concrete group, because installing the agent adds to its user data. */
-  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The fleet's group. */
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /**
+   * Installs the CodeDeploy agent as a boot step of these instances (before any other step added after
+   * this construct). @default not installed: the instances' image must carry the agent
+   */
+  readonly installAgentOn?: BootSteps;
   /** How deployments roll across the fleet. @default codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME */
   readonly deploymentConfig?: codedeploy.IServerDeploymentConfig;
 }
@@ -70,17 +79,33 @@ export class FleetDeployment extends Construct {
       role: role.withoutPolicyUpdates(),
       application: this.application,
       autoScalingGroups: [props.autoScalingGroup],
-      installAgent: true,
+      // CDK's install runs `yum update -y` under `set -e` in the shared user data, so any failure there
+      // stopped every later line; ours is an independent, retried, reported boot step instead.
+      installAgent: false,
       deploymentConfig: props.deploymentConfig ?? codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME,
       autoRollback: { failedDeployment: true, stoppedDeployment: true },
     });
-    // installAgent grants the instance role read on AWS's public agent installer bucket for the region.
-    const agentObjects = nagResourceFinding(stack, `arn:${stack.partition}:s3:::aws-codedeploy-${stack.region}/latest/*`);
-    Validations.of(props.autoScalingGroup.role).acknowledge(
-      ...['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', agentObjects].map((finding) => ({
-        id: `AwsSolutions-IAM5[${finding}]`,
-        reason: 'Read-only access to the AWS-owned CodeDeploy agent installer bucket of this region, as CodeDeploy documents for installing the agent at boot.',
-      })),
-    );
+    if (props.installAgentOn) this.installAgent(props.installAgentOn);
+  }
+
+  /**
+   * The agent from AWS's installer bucket of the region, as the CodeDeploy user guide documents for
+   * Amazon Linux 2023 ("Install the CodeDeploy agent for Amazon Linux or RHEL"): Ruby, then `install
+   * auto`. The installer fetches the agent package itself over HTTPS from the same public bucket.
+   */
+  private installAgent(fleet: BootSteps): void {
+    const stack = Stack.of(this);
+    const installer = `arn:${stack.partition}:s3:::aws-codedeploy-${stack.region}/latest/install`;
+    fleet.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [installer] }));
+    fleet.addBootStep(CODEDEPLOY_AGENT_STEP, [
+      'dnf install -y ruby',
+      'installer_dir=$(mktemp -d)',
+      `aws s3 cp 's3://aws-codedeploy-${stack.region}/latest/install' "$installer_dir/install" --region ${stack.region}`,
+      'chmod +x "$installer_dir/install"',
+      '"$installer_dir/install" auto',
+      'rm -rf "$installer_dir"',
+      // The step succeeds only with the agent running: CodeDeploy's launch deployments need it.
+      'systemctl is-active --quiet codedeploy-agent || systemctl start codedeploy-agent',
+    ]);
   }
 }

@@ -138,16 +138,18 @@ export class FleetStack extends Stack {
         rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
         spot: fleetConfig.spot,
       });
-      // Before CodeDeploy's own user data, so a failure there cannot keep the agent off the instance.
+      // The CodeDeploy agent is the first boot step: a new instance must be able to take its launch
+      // deployment whatever happens to our agent's install, the step after it. Each is independent.
+      const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
+        autoScalingGroup: fleet.autoScalingGroup,
+        installAgentOn: fleet,
+        deploymentConfig: this.deploymentConfig(fleetConfig),
+      });
       agent?.installOn(fleet, {
         shutdownGraceSeconds: fleetConfig.shutdownGraceSeconds,
         coordinatorUrl: fleetConfig.coordinatorUrl,
         // The agent reports "drained" only when it stops the worker itself; the queue exists further down.
         drainReportQueueUrl: reportsDrains ? () => this.drainController.queue.queueUrl : undefined,
-      });
-      const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
-        autoScalingGroup: fleet.autoScalingGroup,
-        deploymentConfig: this.deploymentConfig(fleetConfig),
       });
       this.grantRevisionRead(fleet);
       this.notifyFailures(fleetConfig.name, fleet);

@@ -16,6 +16,7 @@ import { ControllerFunction } from './controller-function';
 import { DrainController, metricsServiceName } from './drain-controller';
 import { DeployedFleet } from './fleet-stack';
 import { DURATION_PATTERN_SOURCE } from '../lambdas/domain/duration';
+import { BOOT_STEP_ATTEMPTS, INSTALL_FAILURES_METRIC } from './boot-steps';
 import { METRICS_NAMESPACE, agentNamespace, sourcePrefix } from './names';
 import { nagResourceFinding } from './nag-finding';
 
@@ -366,6 +367,11 @@ export class Operations extends Construct {
         right: [c.eventFunction, c.sweepFunction, c.terminationPolicyFunction].map((fn) => fn.metricThrottles({ period: Duration.minutes(1), label: `${fn.node.id} throttles` })),
       }),
       new cloudwatch.GraphWidget({ title: 'Dead-letter queue depth', width: 8, left: [c.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) })] }),
+      new cloudwatch.GraphWidget({
+        title: 'Boot installs failed (CodeDeploy agent, worker agent)',
+        width: 8,
+        left: this.props.fleets.map((f) => this.installFailures(f.config.name)),
+      }),
       new cloudwatch.LogQueryWidget({
         title: 'Deployments (scale-in guard)',
         width: 8,
@@ -382,6 +388,11 @@ export class Operations extends Construct {
       }),
     );
     return dashboard;
+  }
+
+  /** Boot steps that failed on the fleet's instances (lib/boot-steps.ts), in the agent's namespace. */
+  private installFailures(fleet: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: agentNamespace(this.props.environmentName), metricName: INSTALL_FAILURES_METRIC, dimensionsMap: { Fleet: fleet }, statistic: 'Sum', period: Duration.minutes(5), label: `${fleet}: failed installs` });
   }
 
   private createAlarms(): void {
@@ -442,6 +453,14 @@ export class Operations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const f of this.props.fleets) {
+      alarm(`InstallFailedAlarm-${f.config.name}`, {
+        alarmDescription: `graceful-autoscaler ${env}: an instance of fleet ${f.config.name} failed to install the CodeDeploy agent or our worker agent at boot after ${BOOT_STEP_ATTEMPTS} attempts. The other steps still ran. The Component dimension of ${INSTALL_FAILURES_METRIC} names the step; the instance's /var/log/cloud-init-output.log says why. Without the CodeDeploy agent its launch deployment fails; without ours its drains are forced at the deadline.`,
+        metric: this.installFailures(f.config.name),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
       const group = f.fleet.autoScalingGroup.autoScalingGroupName;
       alarm(`CpuPinnedAlarm-${f.config.name}`, {
         alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name} is at its maximum of ${f.config.maxCapacity} instances with CPU above its ${f.config.targetCpuPercent}% target for ${PINNED_MINUTES} minutes: raise maxCapacity or expect queueing.`,

@@ -17,6 +17,8 @@ export const AGENT_PATHS = {
   node: '/usr/bin/node-22',
 } as const;
 export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
+/** The agent's boot step, as the InstallFailures metric names it. */
+export const WORKER_AGENT_STEP = 'worker-agent';
 /** systemd credential names (LoadCredential=): the agent reads them from $CREDENTIALS_DIRECTORY. */
 const CONFIG_CREDENTIAL = 'agent.json';
 const SECRET_CREDENTIAL = 'trino-shared-secret';
@@ -95,11 +97,13 @@ export class WorkerAgent extends Construct {
       ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
     };
     if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
-    const userData = fleet.launchTemplate.userData!;
-    // Stop at the first failure: a half-installed agent is worse than an instance that fails its launch checks.
-    userData.addCommands('# graceful-autoscaler worker agent', 'set -e', 'dnf install -y nodejs22', `mkdir -p /opt/graceful-autoscaler /etc/graceful-autoscaler`);
-    userData.addS3DownloadCommand({ bucket: this.asset.bucket, bucketKey: this.asset.s3ObjectKey, localFile: AGENT_PATHS.bundle });
-    userData.addCommands(
+    // One boot step, stopping at its first failure (a half-installed agent never starts), retried whole,
+    // and reported as InstallFailures{Component=worker-agent} if it still fails. CodeDeploy's agent is a
+    // step of its own, so neither install can keep the other off the instance.
+    fleet.addBootStep(WORKER_AGENT_STEP, [
+      'dnf install -y nodejs22',
+      'mkdir -p /opt/graceful-autoscaler /etc/graceful-autoscaler',
+      `aws s3 cp 's3://${this.asset.s3BucketName}/${this.asset.s3ObjectKey}' '${AGENT_PATHS.bundle}'`,
       `cat > ${AGENT_PATHS.config} <<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'`,
       JSON.stringify(fileConfig, null, 2),
       'GRACEFUL_AUTOSCALER_AGENT_CONFIG',
@@ -109,7 +113,7 @@ export class WorkerAgent extends Construct {
       'GRACEFUL_AUTOSCALER_AGENT_UNIT',
       'systemctl daemon-reload',
       `systemctl enable --now ${AGENT_SERVICE}`,
-    );
+    ]);
   }
 }
 

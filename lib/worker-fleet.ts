@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
+import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
 
@@ -58,7 +59,7 @@ export interface WorkerFleetProps {
  * One fleet of workers: a launch template (AL2023, IMDSv2, encrypted gp3, no public IP) and an Auto Scaling
  * group carrying our termination lifecycle hook inline, with target tracking on average CPU.
  */
-export class WorkerFleet extends Construct {
+export class WorkerFleet extends Construct implements BootSteps {
   /** The group. */
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The instance role: SSM, the CodeDeploy agent, and PutMetricData in our namespace. */
@@ -136,6 +137,7 @@ export class WorkerFleet extends Construct {
     );
 
     const userData = ec2.UserData.forLinux();
+    userData.addCommands(...bootPreamble({ namespace: props.metricsNamespace, fleetName: props.fleetName, region: Stack.of(this).region }));
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       // Resolved at deploy time through the public SSM parameter: no context lookup at synth.
       machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: architecture === 'arm64' ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64 }),
@@ -255,5 +257,13 @@ export class WorkerFleet extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:PutMetricData has no resource-level permissions (limited by cloudwatch:namespace to this environment\'s namespace); the SSM agent\'s registration, command and session-channel actions have none for the instance\'s own calls.',
     });
+  }
+
+  /**
+   * Adds an install to the instances' boot, in call order, independent of the others: retried, and
+   * reported as InstallFailures{Fleet, Component} when it still fails (lib/boot-steps.ts).
+   */
+  addBootStep(component: string, commands: readonly string[]): void {
+    this.launchTemplate.userData!.addCommands(...bootStep(component, commands));
   }
 }

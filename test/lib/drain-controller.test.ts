@@ -158,7 +158,7 @@ test('every function that touches the drain table may use its customer-managed k
 });
 
 test('EventBridge may use the key for the encrypted queue even when the alarm topic is imported', () => {
-  const input = { ...environments.dev, notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } };
+  const input = { ...environments.dev, account: '123456789012', region: 'eu-west-1', notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } };
   const [stack] = buildApp(makeApp(), { environments: { imported: input }, policyChecks: false });
   const key = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0];
   const principals = (key.Properties.KeyPolicy.Statement as any[]).map((st) => JSON.stringify(st.Principal));

@@ -34,8 +34,8 @@ test('every launch template installs Node.js 22, downloads the agent asset, writ
     expect(userData).toContain('RestartPreventExitStatus=2');
     expect(userData).toContain('DynamicUser=yes');
     expect(userData).toContain(`systemctl enable --now ${AGENT_SERVICE}`);
-    // The agent is installed before CodeDeploy's installer, whose failure must not keep it off.
-    expect(userData.indexOf(AGENT_SERVICE)).toBeLessThan(userData.indexOf('aws-codedeploy-'));
+    // CodeDeploy's agent is the step before ours; test/lib/boot-steps.test.ts runs both.
+    expect(userData.indexOf('ga_step codedeploy-agent')).toBeLessThan(userData.indexOf('ga_step worker-agent'));
   }
 });
 
