@@ -2,15 +2,18 @@
  * npm run bench:bundle — for each Lambda entry point, the minified bundle CDK deploys (same esbuild
  * options as lib/controller-function.ts) and the time a fresh Node process takes to load it; then a
  * baseline bundle holding only the AWS SDK clients that handler's bundle contains, built and loaded the
- * same way in the same run. One JSON line each. Loads run with --enable-source-maps, as deployed.
+ * same way in the same run. One JSON line each. Loads run with --enable-source-maps, as deployed. Then
+ * the termination policy's cold start: load plus its first answer, against moto.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { AGENT_TASK_METRIC } from '../lambdas/domain/settings';
+import { TERMINATION_POLICY_LIMIT_MS } from '../lambdas/handlers/termination-policy';
 import { BUNDLING } from '../lib/controller-function';
+import { startMoto } from '../test/lambdas/aws/moto-server';
 
 const ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy'] as const;
 /** Load runs per bundle; handler and baseline runs alternate so machine drift hits both alike. */
@@ -90,6 +93,51 @@ const className: Record<string, string> = {
   '@aws-sdk/client-ssm': 'SSMClient',
 };
 
+/**
+ * The termination policy's cold start as Auto Scaling waits for it: a fresh process loads the bundle
+ * and answers its first request (test/fixtures), its CloudWatch and EC2 calls served by moto over
+ * loopback. `initMs` is what the handler deducts from its budget; `totalMs` must stay under 2 s.
+ * Measured on this machine's CPU: a Lambda of DEFAULT_FUNCTION_MEMORY_MB gets a fraction of a vCPU.
+ */
+const COLD_MARKER = 'GA_COLD_START';
+
+async function terminationPolicyColdStart(file: string): Promise<void> {
+  const moto = await startMoto();
+  if (!moto) {
+    console.log(JSON.stringify({ handler: 'termination-policy:cold', skipped: 'moto_server is not installed' }));
+    return;
+  }
+  try {
+    const request = readFileSync(join(root, 'test', 'fixtures', 'termination-policy-request.json'), 'utf8');
+    const script = [
+      "const { performance } = require('node:perf_hooks');",
+      `const { handler } = require(${JSON.stringify(file)});`,
+      'const initMs = performance.now();',
+      // The handler logs to stdout too (JSON lines); the result is the line after the marker.
+      `handler(${request}).then((r) => process.stdout.write('\\n${COLD_MARKER} ' + JSON.stringify({ initMs, totalMs: performance.now(), answered: r.InstanceIDs.length })));`,
+    ].join('\n');
+    const env = { ...process.env, ...LOAD_ENV, AWS_ENDPOINT_URL: moto.endpoint, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+    const runOnce = () => {
+      const out = execFileSync(process.execPath, ['--enable-source-maps', '-e', script], { env, encoding: 'utf8' });
+      const line = out.split('\n').find((l) => l.startsWith(`${COLD_MARKER} `));
+      if (!line) throw new Error(`no answer from the termination policy: ${out.slice(0, 2000)}`);
+      return { ...(JSON.parse(line.slice(COLD_MARKER.length + 1)) as { initMs: number; totalMs: number; answered: number }), logs: out };
+    };
+    const runs = Array.from({ length: LOAD_RUNS }, runOnce);
+    // It must have read the counts, not deferred: a deferral would measure a shortcut.
+    const deferred = runs.filter((r) => r.logs.includes('deferring to the default policy')).length;
+    const stat = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return { median: Math.round(sorted[Math.floor(sorted.length / 2)]), max: Math.round(sorted[sorted.length - 1]) };
+    };
+    const init = stat(runs.map((r) => r.initMs));
+    const total = stat(runs.map((r) => r.totalMs));
+    console.log(JSON.stringify({ handler: 'termination-policy:cold', runs: runs.length, initMsMedian: init.median, initMsMax: init.max, totalMsMedian: total.median, totalMsMax: total.max, limitMs: TERMINATION_POLICY_LIMIT_MS, answered: runs.every((r) => r.answered > 0), deferred }));
+  } finally {
+    moto.stop();
+  }
+}
+
 async function main() {
   for (const name of ENTRIES) {
     const file = join(out, `${name}.js`);
@@ -113,6 +161,7 @@ async function main() {
     console.log(JSON.stringify(handler));
     console.log(JSON.stringify(baseline));
     console.log(JSON.stringify({ handler: `${name}:ratio`, bytes: round(handler.bytes / baseline.bytes), loadMs: round(handler.loadMs / baseline.loadMs), goal: 1.3 }));
+    if (name === 'termination-policy') await terminationPolicyColdStart(file);
   }
 }
 

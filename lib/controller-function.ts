@@ -34,9 +34,8 @@ export interface ControllerFunctionProps {
   readonly serviceName: string;
   /** What the function does, for the console. */
   readonly description: string;
-  readonly vpc: ec2.IVpc;
-  readonly vpcSubnets: ec2.SubnetSelection;
-  readonly securityGroup: ec2.ISecurityGroup;
+  /** Where the function runs; absent, outside any VPC (for functions that call public AWS APIs only). */
+  readonly network?: { readonly vpc: ec2.IVpc; readonly vpcSubnets: ec2.SubnetSelection; readonly securityGroup: ec2.ISecurityGroup };
   /** Encrypts the log group. */
   readonly key: kms.IKey;
   readonly timeout: Duration;
@@ -51,7 +50,7 @@ export interface ControllerFunctionProps {
 
 /**
  * Every controller Lambda goes through here: Node.js 24 on arm64, minified esbuild bundle with source
- * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC.
+ * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC unless told not.
  */
 export class ControllerFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
@@ -72,9 +71,9 @@ export class ControllerFunction extends nodejs.NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      securityGroups: [props.securityGroup],
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.vpcSubnets,
+      securityGroups: props.network ? [props.network.securityGroup] : undefined,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: props.retryAttempts,
       environment: {
@@ -84,10 +83,12 @@ export class ControllerFunction extends nodejs.NodejsFunction {
         ...props.environment,
       },
     });
-    // CDK attaches these to every VPC function's role; the acknowledgement belongs where they come from.
+    // CDK attaches these to every (VPC) function's role; the acknowledgement belongs where they come from.
     Validations.of(this).acknowledge(
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.' },
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The AWS-maintained minimum for function logs.' },
+      ...(props.network
+        ? [{ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'The AWS-maintained minimum for a VPC function: its network interfaces and logs.' }]
+        : []),
     );
   }
 }

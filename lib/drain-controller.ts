@@ -184,7 +184,8 @@ export class DrainController extends Construct {
       taskSource,
       workerControl,
     });
-    const common = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup, key: props.key, serviceName: metricsServiceName(props.environmentName) };
+    const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup };
+    const common = { network, key: props.key, serviceName: metricsServiceName(props.environmentName) };
     const controllerEnvironment = {
       CONTROLLER_SETTINGS: controllerSettings,
       DRAIN_TABLE_NAME: this.table.tableName,
@@ -218,14 +219,26 @@ export class DrainController extends Construct {
       targets: [new targets.LambdaFunction(this.sweepFunction, { retryAttempts: 0 })],
     });
 
+    // Auto Scaling gives the termination policy 2 s, cold start included. With metric task counts it calls
+    // only CloudWatch and EC2, public APIs, so it runs outside the VPC: no NAT on its path, and no
+    // Hyperplane ENI that Lambda reclaims from a function idle for weeks, after which the next invocation
+    // fails while the function is Pending (Lambda developer guide, "Lambda function states"). Scale-ins
+    // can be weeks apart. Only when it reads each worker's /v1/task does it need the VPC.
     this.terminationPolicyFunction = new ControllerFunction(this, 'TerminationPolicyFunction', {
       ...common,
+      network: taskSource.kind === 'trino' ? network : undefined,
       entry: 'termination-policy',
       description: `graceful-autoscaler ${props.environmentName}: least-busy-first scale-in`,
       timeout: TERMINATION_POLICY_TIMEOUT,
       environment: { TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource }) },
     });
 
+    if (taskSource.kind !== 'trino') {
+      Validations.of(this.terminationPolicyFunction).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: "It calls only CloudWatch GetMetricData and EC2 DescribeInstances, public AWS APIs, within Auto Scaling's 2 s; in a VPC it would depend on the NAT path, and a VPC function idle for weeks (scale-ins can be that rare) fails its next invocation while Lambda recreates its network interface.",
+      });
+    }
     this.grantControllerAccess(props);
     this.attachTerminationPolicy(props);
     this.acceptDrainReports(props);

@@ -20,7 +20,15 @@ export interface TerminationPolicyDeps {
   readonly now: () => number;
   /** Auto Scaling gives the function 2 s; past this budget it answers with Auto Scaling's own suggestion. */
   readonly budgetMs: number;
+  /**
+   * Milliseconds this execution environment spent starting before its first call (a cold start's init),
+   * which count against Auto Scaling's 2 s too; asked on the first call only. @default none
+   */
+  readonly initMs?: () => number;
 }
+
+/** Kept free of the 2 s for the invocation's round trip between Auto Scaling, Lambda and back. */
+export const ROUND_TRIP_MARGIN_MS = 300;
 
 /** Auto Scaling waits at most 2 seconds for a custom termination policy (same guide, "Limitations"). */
 export const TERMINATION_POLICY_LIMIT_MS = 2000;
@@ -31,10 +39,20 @@ export const TERMINATION_POLICY_LIMIT_MS = 2000;
  * among them, so a scale-in is never blocked by this function.
  */
 export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
+  let firstCall = true;
   return async (request: TerminationPolicyRequest): Promise<{ InstanceIDs: string[] }> => {
+    // A cold start's init already used part of the 2 s: the first call's budget is what is left of it.
+    const initMs = firstCall ? (deps.initMs?.() ?? 0) : 0;
+    firstCall = false;
+    const budgetMs = Math.min(deps.budgetMs, TERMINATION_POLICY_LIMIT_MS - ROUND_TRIP_MARGIN_MS - initMs);
     const suggested = Array.isArray(request?.Instances) ? request.Instances.map((i) => i.InstanceId).filter((id) => typeof id === 'string') : [];
     if (typeof request?.AutoScalingGroupName !== 'string' || !Array.isArray(request.CapacityToTerminate) || suggested.length === 0) {
       deps.log.warn('termination policy request not understood; deferring to the default policy', { request });
+      return { InstanceIDs: suggested };
+    }
+    if (budgetMs <= 0) {
+      // Answering late is worse than answering plainly: Auto Scaling would wait and ask again.
+      deps.log.warn('cold start used the time to read task counts; deferring to the default policy', { groupName: request.AutoScalingGroupName, initMs: Math.round(initMs) });
       return { InstanceIDs: suggested };
     }
     const candidates: TerminationCandidate[] = request.Instances.map((i) => ({ instanceId: i.InstanceId, availabilityZone: i.AvailabilityZone, marketOption: i.InstanceMarketOption }));
@@ -45,7 +63,7 @@ export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
       const load = await Promise.race([
         readLoad(deps, request.AutoScalingGroupName, candidates, now),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${deps.budgetMs} ms`)), deps.budgetMs);
+          timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(budgetMs)} ms`)), budgetMs);
         }),
       ]);
       const chosen = chooseLeastBusy(capacity, candidates, load);

@@ -86,6 +86,14 @@ test('termination policy: 2 s timeout, attached to every group, invocable by the
   expect(JSON.stringify(permissions[0].Properties.Principal)).toMatch(/:role\/aws-service-role\/autoscaling.amazonaws.com\/AWSServiceRoleForAutoScaling"/);
 });
 
+test('the termination policy runs outside the VPC when it reads metrics, inside when it reads each worker', () => {
+  const vpcConfig = (t: Template, stack: typeof prod) => t.toJSON().Resources[stack.getLogicalId(stack.drainController.terminationPolicyFunction.node.defaultChild as never)].Properties.VpcConfig;
+  expect(vpcConfig(template, prod)).toBeUndefined();
+  // The drain functions stay in the VPC either way.
+  expect(template.toJSON().Resources[fnId(prod.drainController.eventFunction)].Properties.VpcConfig).toBeDefined();
+  expect(vpcConfig(variantTemplate, variant)).toMatchObject({ SecurityGroupIds: [{ 'Fn::GetAtt': [variant.getLogicalId(variant.drainController.securityGroup.node.defaultChild as never), 'GroupId'] }] });
+});
+
 test('IAM: lifecycle writes only on our groups, never autoscaling:* or writes on *', () => {
   const policies = template.findResources('AWS::IAM::Policy');
   const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);

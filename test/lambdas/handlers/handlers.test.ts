@@ -304,6 +304,41 @@ describe('termination-policy handler', () => {
     expect((await handler(counts, 50)(request)).InstanceIDs).toHaveLength(4);
   });
 
+  test("a cold start's init counts against the 2 s: the first call reads for what is left, later calls for the full budget", async () => {
+    const counts = new MemoryTaskCounts();
+    const waits: number[] = [];
+    // Records how long the handler would wait on the read: the budget it derived.
+    const realSetTimeout = global.setTimeout;
+    const spy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms: number) => {
+      waits.push(ms);
+      return realSetTimeout(fn, ms);
+    }) as never);
+    try {
+      const log = new MemoryLog(true);
+      const h = makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200, initMs: () => 900 });
+      await h(request);
+      await h(request);
+      // 2000 - 300 (round trip) - 900 (init) = 800 ms, then the steady 1200 ms.
+      expect(waits).toEqual([800, 1200]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('an init that used the whole 2 s: answered at once with the suggestion rather than late', async () => {
+    const counts = new MemoryTaskCounts();
+    let reads = 0;
+    counts.read = async () => {
+      reads++;
+      return new Map();
+    };
+    const log = new MemoryLog();
+    const h = makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200, initMs: () => 1800 });
+    expect((await h(request)).InstanceIDs).toEqual(request.Instances.map((i) => i.InstanceId));
+    expect(reads).toBe(0);
+    expect(log.lines.some((l) => l.message.includes('cold start used the time'))).toBe(true);
+  });
+
   test('an input it does not understand is answered, not thrown on', async () => {
     expect(await handler(new MemoryTaskCounts())({ nonsense: true } as never)).toEqual({ InstanceIDs: [] });
   });
