@@ -1,5 +1,6 @@
 import { DrainPolicy, latestReading } from '../domain/drain';
 import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../domain/termination-choice';
+import { capError, capText, capValue } from '../domain/log-text';
 import { ControllerLog, InstanceDetails, TaskCounts } from '../ports';
 
 /** Auto Scaling's request to a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
@@ -27,6 +28,9 @@ export interface TerminationPolicyDeps {
   readonly initMs?: () => number;
 }
 
+/** A choice log names at most this many instances (a scale-in rarely removes more at once). */
+const CHOICES_LOGGED = 50;
+
 /** Kept free of the 2 s for the invocation's round trip between Auto Scaling, Lambda and back. */
 export const ROUND_TRIP_MARGIN_MS = 300;
 
@@ -47,12 +51,12 @@ export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
     const budgetMs = Math.min(deps.budgetMs, TERMINATION_POLICY_LIMIT_MS - ROUND_TRIP_MARGIN_MS - initMs);
     const suggested = Array.isArray(request?.Instances) ? request.Instances.map((i) => i.InstanceId).filter((id) => typeof id === 'string') : [];
     if (typeof request?.AutoScalingGroupName !== 'string' || !Array.isArray(request.CapacityToTerminate) || suggested.length === 0) {
-      deps.log.warn('termination policy request not understood; deferring to the default policy', { request });
+      deps.log.warn('termination policy request not understood; deferring to the default policy', { request: capValue(request) });
       return { InstanceIDs: suggested };
     }
     if (budgetMs <= 0) {
       // Answering late is worse than answering plainly: Auto Scaling would wait and ask again.
-      deps.log.warn('cold start used the time to read task counts; deferring to the default policy', { groupName: request.AutoScalingGroupName, initMs: Math.round(initMs) });
+      deps.log.warn('cold start used the time to read task counts; deferring to the default policy', { groupName: capText(request.AutoScalingGroupName), initMs: Math.round(initMs) });
       return { InstanceIDs: suggested };
     }
     const candidates: TerminationCandidate[] = request.Instances.map((i) => ({ instanceId: i.InstanceId, availabilityZone: i.AvailabilityZone, marketOption: i.InstanceMarketOption }));
@@ -67,10 +71,18 @@ export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
         }),
       ]);
       const chosen = chooseLeastBusy(capacity, candidates, load);
-      deps.log.info('termination choice', { groupName: request.AutoScalingGroupName, cause: request.Cause, chosen, load: Object.fromEntries(chosen.map((id) => [id, load.get(id)])) });
+      // Bounded whatever the request held: the first CHOICES_LOGGED choices with their loads, and the count.
+      const logged = chosen.slice(0, CHOICES_LOGGED);
+      deps.log.info('termination choice', {
+        groupName: capText(request.AutoScalingGroupName),
+        cause: capValue(request.Cause),
+        chosenCount: chosen.length,
+        chosen: logged.map((id) => capText(id)),
+        load: Object.fromEntries(logged.map((id) => [capText(id), load.get(id)])),
+      });
       return { InstanceIDs: chosen };
     } catch (e) {
-      deps.log.warn('task counts unavailable; deferring to the default policy', { groupName: request.AutoScalingGroupName, error: String((e as Error)?.message ?? e) });
+      deps.log.warn('task counts unavailable; deferring to the default policy', { groupName: capText(request.AutoScalingGroupName), error: capError(e) });
       return { InstanceIDs: suggested };
     } finally {
       clearTimeout(timer);

@@ -339,6 +339,20 @@ describe('termination-policy handler', () => {
     expect(log.lines.some((l) => l.message.includes('cold start used the time'))).toBe(true);
   });
 
+  test('a forged request (huge names, thousands of instances) answers and logs only bounded lines', async () => {
+    const log = new MemoryLog();
+    const counts = new MemoryTaskCounts();
+    const instances = Array.from({ length: 5000 }, (_, i) => ({ AvailabilityZone: 'eu-west-1b', InstanceId: `i-${i.toString(16).padStart(17, '0')}`, InstanceMarketOption: 'on-demand' }));
+    const forged = { AutoScalingGroupName: 'g'.repeat(1_000_000), Cause: 'x'.repeat(100_000), CapacityToTerminate: [{ AvailabilityZone: 'eu-west-1b', Capacity: 5000, InstanceMarketOption: 'on-demand' }], Instances: instances };
+    const h = makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200 });
+    expect((await h(forged)).InstanceIDs).toHaveLength(5000);
+    counts.failure = new Error('e'.repeat(100_000));
+    await h(forged);
+    await h({ nonsense: 'n'.repeat(1_000_000) } as never);
+    expect(log.lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of log.lines) expect(JSON.stringify(line).length).toBeLessThan(8_000);
+  });
+
   test('an input it does not understand is answered, not thrown on', async () => {
     expect(await handler(new MemoryTaskCounts())({ nonsense: true } as never)).toEqual({ InstanceIDs: [] });
   });
