@@ -1,0 +1,115 @@
+/**
+ * The scaling decision on a fleet's work, not only its CPU: an ordered chain of deterministic rules in
+ * LinkedIn Sage's manner (first rule that applies wins, every decision names its rule and inputs), whose
+ * scale-out rules are Google Cloud Dataflow's streaming autoscaler and whose scale-in rule carries
+ * Dataflow's preconditions and projected-CPU test. Pure: no SDK, no clock.
+ *
+ * The output is the capacity the fleet needs, expressed as a ratio to its current capacity. Auto Scaling
+ * tracks that ratio at 1.0 with its own target tracking policy, beside the CPU policy: it scales out
+ * when either asks and in only when both agree (Auto Scaling user guide, "Multiple dynamic scaling
+ * policies"). Nothing here sets desired capacity.
+ */
+
+/** One fleet's signals over the last minute, from its coordinator and CloudWatch. */
+export interface FleetSignals {
+  /** Instances in service or launching: the capacity the ratio is relative to. */
+  readonly capacity: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Queries waiting for a slot now (Dataflow's backlog). */
+  readonly queued: number;
+  /** Queries running now. */
+  readonly running: number;
+  /** Queries finished over the last minute (Dataflow's throughput T, per minute). */
+  readonly finishedPerMinute: number;
+  /** Change of `queued` over the last minute (Dataflow's backlog growth G, per minute). */
+  readonly backlogGrowthPerMinute: number;
+  /** The group's average CPU over the last minute; undefined when CloudWatch has no datapoint. */
+  readonly cpuPercent: number | undefined;
+  /** A scaling activity is under way (desired differs from in service, or instances are launching or draining). */
+  readonly actionInFlight: boolean;
+}
+
+/** The numbers an operator tunes (docs/scaling.md). */
+export interface ScalingPolicySettings {
+  /** Dataflow's R: how fast a backlog should clear, in seconds. */
+  readonly targetBacklogSeconds: number;
+  /** The CPU the fleet is sized for (the CPU policy's target). Scale-in never projects above it. */
+  readonly targetCpuPercent: number;
+  /**
+   * A backlog that clears within this many seconds is noise (Trino queues briefly under any real load):
+   * it neither scales out nor blocks a scale-in. Without it, ceil(M·(1 + B/R)) adds an instance for a
+   * single query waiting half a second.
+   */
+  readonly toleratedBacklogSeconds: number;
+}
+
+export const DEFAULT_SCALING_POLICY: Omit<ScalingPolicySettings, 'targetCpuPercent'> = {
+  targetBacklogSeconds: 60,
+  toleratedBacklogSeconds: 10,
+};
+
+export type ScalingRule =
+  /** No CPU datapoint and no work: nothing to decide on; no ratio is published. */
+  | 'no-data'
+  /** Sage: one action at a time per fleet; hold until the last one settles. */
+  | 'action-in-flight'
+  /** Queued work and nothing finishing: the fleet is stuck or empty; add at least one instance. */
+  | 'stalled'
+  /** Dataflow catch-up and keep-up: capacity to absorb growth and clear the backlog in R. */
+  | 'backlog'
+  /** Backpressure: the backlog needs more than the maximum; the fleet stays at it, queueing. */
+  | 'capacity-ceiling'
+  /** Dataflow's safe downscale: low backlog time, no growth, and CPU low enough to project under target. */
+  | 'scale-in'
+  /** Nothing to change. */
+  | 'hold';
+
+export interface ScalingDecision {
+  readonly rule: ScalingRule;
+  /** Instances the fleet needs, within [min, max]; undefined with `no-data`. */
+  readonly needed?: number;
+  /** needed ÷ capacity, the metric tracked at 1.0; undefined with `no-data`. */
+  readonly ratio?: number;
+  /** Backlog time B in seconds (queued ÷ throughput); Infinity when nothing finishes. */
+  readonly backlogSeconds: number;
+  /** The inputs the rule used, for the decision log. */
+  readonly inputs: FleetSignals;
+}
+
+const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
+
+/** The rule chain, in order; the first that applies decides. */
+export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): ScalingDecision {
+  const throughputPerSecond = s.finishedPerMinute / 60;
+  const backlogSeconds = s.queued === 0 ? 0 : throughputPerSecond > 0 ? s.queued / throughputPerSecond : Infinity;
+  const base = { backlogSeconds, inputs: s };
+  const capacity = Math.max(s.capacity, 0);
+  const decide = (rule: ScalingRule, needed: number): ScalingDecision => {
+    const n = clamp(Math.ceil(Math.round(needed * 1e9) / 1e9), s.minCapacity, s.maxCapacity);
+    // From zero instances the ratio is the instances needed: target tracking's proportional step then adds them.
+    return { ...base, rule, needed: n, ratio: capacity === 0 ? n : n / capacity };
+  };
+
+  if (s.cpuPercent === undefined && s.queued === 0 && s.running === 0) return { ...base, rule: 'no-data' };
+  if (s.actionInFlight) return decide('action-in-flight', capacity);
+
+  if (s.queued > 0 && backlogSeconds > p.toleratedBacklogSeconds) {
+    if (throughputPerSecond === 0) {
+      // Dataflow's formulas divide by T; with none, add one instance per step until work flows.
+      return decide(capacity >= s.maxCapacity ? 'capacity-ceiling' : 'stalled', capacity + 1);
+    }
+    // Keep up: M·(T+G)/T absorbs the growth; catch up: M·B/R more clears the backlog in R. Take the larger.
+    const keepUp = (capacity * (s.finishedPerMinute + Math.max(0, s.backlogGrowthPerMinute))) / s.finishedPerMinute;
+    const catchUp = capacity + (capacity * backlogSeconds) / p.targetBacklogSeconds;
+    const needed = Math.max(keepUp, catchUp);
+    if (needed > capacity) return decide(needed > s.maxCapacity && capacity >= s.maxCapacity ? 'capacity-ceiling' : 'backlog', needed);
+  }
+
+  if (backlogSeconds <= p.toleratedBacklogSeconds && s.backlogGrowthPerMinute <= 0 && s.cpuPercent !== undefined && s.cpuPercent < p.targetCpuPercent) {
+    // Projected CPU after removing instances: cpu·M/M' ≤ target, so M' = ceil(cpu·M/target).
+    const needed = Math.max(s.minCapacity, (s.cpuPercent * capacity) / p.targetCpuPercent);
+    if (Math.ceil(needed) < capacity) return decide('scale-in', needed);
+  }
+  return decide('hold', capacity);
+}

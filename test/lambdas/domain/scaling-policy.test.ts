@@ -1,0 +1,77 @@
+import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling } from '../../../lambdas/domain/scaling-policy';
+
+const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 };
+const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, actionInFlight: false };
+const decide = (s: Partial<FleetSignals>, p: Partial<ScalingPolicySettings> = {}) => decideScaling({ ...steady, ...s }, { ...settings, ...p });
+
+test('a fleet at its CPU target with no backlog holds: ratio 1', () => {
+  expect(decide({})).toMatchObject({ rule: 'hold', needed: 10, ratio: 1, backlogSeconds: 0 });
+});
+
+test("catch-up (Dataflow): a backlog of B seconds adds M·B/R instances to clear it in R", () => {
+  // 120 finished a minute = 2/s; 60 queued = 30 s of backlog; R = 60 s: 10 + 10·30/60 = 15.
+  expect(decide({ queued: 60 })).toMatchObject({ rule: 'backlog', needed: 15, ratio: 1.5, backlogSeconds: 30 });
+});
+
+test('keep-up (Dataflow): a growing backlog needs M·(T+G)/T, and the larger of the two answers wins', () => {
+  // Growth 60/min on throughput 120/min: keep-up 15; 24 queued = 12 s: catch-up 12 -> keep-up wins
+  // (the backlog must be past the tolerated 10 s for either rule: 24 queued = 12 s).
+  expect(decide({ queued: 24, backlogGrowthPerMinute: 60 })).toMatchObject({ rule: 'backlog', needed: 15 });
+  // Both: growth 24/min -> keep-up 12; backlog 120 s -> catch-up 30: catch-up wins.
+  expect(decide({ queued: 240, backlogGrowthPerMinute: 24 })).toMatchObject({ rule: 'backlog', needed: 30 });
+});
+
+test('queued work with nothing finishing adds one instance at a time instead of dividing by zero', () => {
+  expect(decide({ queued: 5, finishedPerMinute: 0 })).toMatchObject({ rule: 'stalled', needed: 11, backlogSeconds: Infinity });
+});
+
+test('backpressure (Heron): at the maximum with a backlog the rule says so; capacity stays at the maximum', () => {
+  expect(decide({ capacity: 50, queued: 600 })).toMatchObject({ rule: 'capacity-ceiling', needed: 50, ratio: 1 });
+  expect(decide({ capacity: 50, queued: 5, finishedPerMinute: 0 })).toMatchObject({ rule: 'capacity-ceiling', needed: 50 });
+  // Below the maximum, a need beyond it is still a scale-out, to the maximum.
+  expect(decide({ capacity: 40, queued: 6000 })).toMatchObject({ rule: 'backlog', needed: 50, ratio: 1.25 });
+});
+
+test('safe downscale (Dataflow): low backlog, no growth and CPU below target project CPU back to the target', () => {
+  // CPU 20% on 10 instances carries on 5 at 40%.
+  expect(decide({ cpuPercent: 20 })).toMatchObject({ rule: 'scale-in', needed: 5, ratio: 0.5 });
+  // Rounded up: 10·25/40 = 6.25 -> 7, never above the target.
+  expect(decide({ cpuPercent: 25 })).toMatchObject({ rule: 'scale-in', needed: 7 });
+  // Never below the minimum.
+  expect(decide({ cpuPercent: 1 })).toMatchObject({ rule: 'scale-in', needed: 2 });
+});
+
+test('no scale-in while the backlog grows, takes too long to clear, or CPU is unknown', () => {
+  expect(decide({ cpuPercent: 20, queued: 1, backlogGrowthPerMinute: 1 })).toMatchObject({ rule: 'hold', ratio: 1 });
+  // 30 queued at 2/s is 15 s of backlog, over the tolerated 10 s: no scale-in, and a scale-out instead.
+  expect(decide({ cpuPercent: 20, queued: 30 })).toMatchObject({ rule: 'backlog', needed: 13 });
+  expect(decide({ cpuPercent: undefined, running: 3 })).toMatchObject({ rule: 'hold' });
+});
+
+test('a backlog within the tolerated seconds is noise: no instance for one query waiting half a second', () => {
+  expect(decide({ queued: 1 })).toMatchObject({ rule: 'hold', needed: 10 });
+  // ... and it does not block a scale-in either.
+  expect(decide({ queued: 10, cpuPercent: 20 })).toMatchObject({ rule: 'scale-in', needed: 5 });
+});
+
+test('Sage: one action in flight per fleet; nothing else is decided until it settles', () => {
+  expect(decide({ actionInFlight: true, queued: 600 })).toMatchObject({ rule: 'action-in-flight', needed: 10, ratio: 1 });
+  expect(decide({ actionInFlight: true, cpuPercent: 5 })).toMatchObject({ rule: 'action-in-flight', ratio: 1 });
+});
+
+test('no CPU datapoint and no work: no ratio, so target tracking sees missing data and does not act', () => {
+  const d = decide({ cpuPercent: undefined, queued: 0, running: 0 });
+  expect(d.rule).toBe('no-data');
+  expect(d.ratio).toBeUndefined();
+});
+
+test('from zero instances, queued work asks for instances as a ratio target tracking can scale from', () => {
+  expect(decide({ capacity: 0, minCapacity: 0, running: 0, queued: 3, finishedPerMinute: 0, cpuPercent: undefined })).toMatchObject({ rule: 'stalled', needed: 1, ratio: 1 });
+});
+
+test('every decision names its rule and carries its inputs', () => {
+  const s = { ...steady, queued: 60 };
+  const d = decideScaling(s, settings);
+  expect(d.inputs).toBe(s);
+  expect(typeof d.rule).toBe('string');
+});
