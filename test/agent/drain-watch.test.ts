@@ -178,6 +178,8 @@ describe('never freezes', () => {
     env.imds.state.lifecycle = 'Terminated';
     const started = await until(() => env.trino.state.shutdownCalls.length === 1, 4000);
     stop.abort();
+    // The agent's last flush outlives the test otherwise; afterEach closes the stand-ins, which ends it.
+    closers.push(() => running);
     return { started, running };
   }
 
@@ -213,7 +215,8 @@ describe('never freezes', () => {
     const env = await setup({ intervalSeconds: 300, coordinator: undefined });
     env.imds.state.hang = true;
     const stop = new AbortController();
-    env.agent.run(stop.signal);
+    closers.push(() => running);
+    const running = env.agent.run(stop.signal);
     await new Promise((r) => setTimeout(r, 2500)); // IMDS reads time out (2 s) while it hangs
     env.imds.state.hang = false;
     env.imds.state.lifecycle = 'Terminated';
