@@ -14,7 +14,8 @@ export const handler = makeTerminationPolicyHandler({
   now: Date.now,
   // 1.2 s of Auto Scaling's 2 s to read task counts, less whatever a cold start's init took.
   budgetMs: TERMINATION_POLICY_LIMIT_MS * 0.6,
-  // On demand, Lambda starts the runtime process for the invocation that waits on it, so the time since
-  // the process began is the init that invocation waited for. A provisioned environment started earlier.
+  // On demand, Lambda usually starts the runtime process for the invocation that waits on it, so the time
+  // since the process began is the init that invocation waited for (the handler ignores more than 2 s: an
+  // environment initialized ahead of its first call). A provisioned environment started earlier.
   initMs: () => (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand' ? performance.now() : 0),
 });

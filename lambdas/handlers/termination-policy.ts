@@ -46,7 +46,10 @@ export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
   let firstCall = true;
   return async (request: TerminationPolicyRequest): Promise<{ InstanceIDs: string[] }> => {
     // A cold start's init already used part of the 2 s: the first call's budget is what is left of it.
-    const initMs = firstCall ? (deps.initMs?.() ?? 0) : 0;
+    // An environment up for longer than the 2 s was started ahead of this call (Lambda's proactive
+    // initialization reports itself as on-demand too), so this call did not wait for it.
+    const sinceStart = firstCall ? (deps.initMs?.() ?? 0) : 0;
+    const initMs = sinceStart > TERMINATION_POLICY_LIMIT_MS ? 0 : sinceStart;
     firstCall = false;
     const budgetMs = Math.min(deps.budgetMs, TERMINATION_POLICY_LIMIT_MS - ROUND_TRIP_MARGIN_MS - initMs);
     const suggested = Array.isArray(request?.Instances) ? request.Instances.map((i) => i.InstanceId).filter((id) => typeof id === 'string') : [];

@@ -320,6 +320,10 @@ describe('termination-policy handler', () => {
       await h(request);
       // 2000 - 300 (round trip) - 900 (init) = 800 ms, then the steady 1200 ms.
       expect(waits).toEqual([800, 1200]);
+      // An environment started minutes before its first call (proactive initialization) was not waited for.
+      const early = makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200, initMs: () => 180_000 });
+      await early(request);
+      expect(waits).toEqual([800, 1200, 1200]);
     } finally {
       spy.mockRestore();
     }
