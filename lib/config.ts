@@ -4,7 +4,7 @@ import {
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
 } from '../lambdas/domain/lifecycle-limits';
-import { Architecture, architectureOf, isMacInstance } from './instance-architecture';
+import { architectureOf, isMacInstance } from './instance-architecture';
 import { agentNamespace } from './names';
 import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from './network-plan';
 import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../lambdas/domain/settings';
@@ -207,8 +207,6 @@ export interface FleetConfig {
   readonly spot?: Required<SpotInput>;
   readonly shutdownGraceSeconds: number;
   readonly coordinatorUrl?: string;
-  /** Of every instance type (config refuses a mix): picks the arm64 or x86_64 Amazon Linux 2023 image. */
-  readonly architecture: Architecture;
 }
 
 /** An environment after validation. */
@@ -556,7 +554,6 @@ function resolveNetwork(p: Problems, input: NetworkInput | undefined, region: st
       });
       const zones = new Set(subnets.map((s) => s.availabilityZone));
       // A zone's name is its region's plus one letter; a stack's subnets all live in its region.
-      const regions = new Set([...zones].filter((z) => typeof z === 'string').map((z) => z.slice(0, -1)));
       if (region !== undefined) {
         subnets.forEach((s, i) => {
           if (typeof s.availabilityZone === 'string' && PATTERNS.availabilityZone.test(s.availabilityZone)) {
@@ -564,6 +561,7 @@ function resolveNetwork(p: Problems, input: NetworkInput | undefined, region: st
           }
         });
       } else {
+        const regions = new Set([...zones].filter((z) => typeof z === 'string').map((z) => z.slice(0, -1)));
         p.check(regions.size <= 1, 'network.privateSubnets', [...zones], 'must all be in zones of one region');
       }
       // One zone is one failure away from no fleet at all (Control Tower CT.AUTOSCALING.PR.1).
@@ -685,7 +683,6 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     spot,
     shutdownGraceSeconds: shutdownGraceSeconds!,
     coordinatorUrl: f.coordinatorUrl,
-    architecture: architectureOf(f.instanceTypes[0]),
   };
 }
 

@@ -103,7 +103,7 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
     const keepUp = (capacity * (s.finishedPerMinute + Math.max(0, s.backlogGrowthPerMinute))) / s.finishedPerMinute;
     const catchUp = capacity + (capacity * backlogSeconds) / p.targetBacklogSeconds;
     const needed = Math.max(keepUp, catchUp);
-    if (needed > capacity) return decide(needed > s.maxCapacity && capacity >= s.maxCapacity ? 'capacity-ceiling' : 'backlog', needed);
+    if (needed > capacity) return decide(capacity >= s.maxCapacity ? 'capacity-ceiling' : 'backlog', needed);
   }
 
   if (backlogSeconds <= p.toleratedBacklogSeconds && s.backlogGrowthPerMinute <= 0 && s.cpuPercent !== undefined && s.cpuPercent < p.targetCpuPercent) {

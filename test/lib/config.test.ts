@@ -169,11 +169,11 @@ test('an existing topic in the environment\'s own account and region is accepted
   expect(errorFor({ account: '123456789012', region: 'eu-west-1', notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } })).toBe('');
 });
 
-test('a Graviton fleet resolves to arm64, an Intel or AMD one to x86_64', () => {
+test('an all-Graviton fleet beside an all-x86 one is accepted (each gets its image: test/lib/worker-fleet.test.ts)', () => {
   const [config] = resolveEnvironments({
     qa: { ...base, fleets: [{ ...fleet, name: 'arm', instanceTypes: ['m7g.large', 'm6g.large', 'c7gn.large'] }, { ...fleet, name: 'x86', instanceTypes: ['m7i.large', 'm7a.large', 'g4dn.xlarge'] }] },
   });
-  expect(config.fleets.map((f) => [f.name, f.architecture])).toEqual([['arm', 'arm64'], ['x86', 'x86_64']]);
+  expect(config.fleets.map((f) => [f.name, f.instanceTypes.length])).toEqual([['arm', 3], ['x86', 3]]);
 });
 
 test('duplicate fleet names are refused', () => {
