@@ -24,6 +24,11 @@ import { DrainRecord } from '../../../lambdas/ports';
 import { Readable } from 'node:stream';
 import { Moto, motoInstalled, startMoto } from './moto-server';
 
+// Every test here talks to a moto subprocess, whose first call to a service loads that service's backend
+// (over a second idle, several on a loaded 2-core machine): Jest's 5 s default failed a green DynamoDB
+// test in one CI run. The limit only guards against a hang; nothing here is timed.
+jest.setTimeout(60_000);
+
 const run = motoInstalled() || process.env.GA_REQUIRE_MOTO ? describe : describe.skip;
 if (!motoInstalled() && !process.env.GA_REQUIRE_MOTO) console.warn('moto_server not installed: the moto adapter suite is skipped (CI requires it)');
 
