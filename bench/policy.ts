@@ -24,7 +24,10 @@ function signals(): FleetSignals {
     finishedPerMinute,
     backlogGrowthPerMinute: rng.int(200) - 100,
     cpuPercent: rng.next() < 0.02 ? undefined : rng.next() * 100,
-    actionInFlight: rng.next() < 0.2,
+    peakBusyInstances: rng.next() < 0.02 ? undefined : rng.next() * capacity,
+    launching: rng.next() < 0.1 ? rng.int(5) : 0,
+    warming: rng.next() < 0.1 ? rng.int(5) : 0,
+    draining: rng.next() < 0.1 ? rng.int(3) : 0,
   };
 }
 

@@ -11,7 +11,7 @@ async function main() {
   // 5 slots per instance so weekday peaks reach the 500-instance maximum.
   const queries = generateTrace({ days, peakRate: 3.47, troughShare: 0.15, seed: 42 });
   const t0 = performance.now();
-  const r = await simulate(queries, { ...DEFAULT_SIM_OPTIONS, policy: 'graceful', slotsPerInstance: 5, maxCapacity: 500, timelineStepSeconds: 3600 });
+  const r = await simulate(queries, { ...DEFAULT_SIM_OPTIONS, policy: 'signals', slotsPerInstance: 5, maxCapacity: 500, timelineStepSeconds: 3600 });
   const wallMs = Math.round(performance.now() - t0);
   if (r.queriesCompleted + r.queriesKilled !== queries.length) throw new Error('not every query finished or was killed');
   console.log(

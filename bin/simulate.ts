@@ -4,7 +4,7 @@
  *
  *   npm start -- [--trace file.csv] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
- *                [--peak-rate 1.2] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
+ *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
         max: { type: 'string' },
         days: { type: 'string' },
         'peak-rate': { type: 'string' },
+        shape: { type: 'string', default: 'diurnal' },
         seed: { type: 'string' },
         'retry-killed': { type: 'boolean', default: false },
         'skip-bad-rows': { type: 'boolean', default: false },
@@ -95,8 +96,10 @@ async function main(): Promise<void> {
   } else {
     const days = number('days', args.days, 2, 0.1, 30);
     const peakRate = number('peak-rate', args['peak-rate'], 1.2, 0.001, 100);
-    queries = generateTrace({ days, peakRate, troughShare: 0.15, seed });
-    source = `generated diurnal workload (${days} days, peak ${peakRate} queries/s)`;
+    const shape = args.shape;
+    if (shape !== 'diurnal' && shape !== 'bursty') usageError(`--shape (${shape}) must be diurnal or bursty`);
+    queries = generateTrace({ days, peakRate, troughShare: shape === 'bursty' ? 0.1 : 0.15, seed, shape });
+    source = `generated ${shape} workload (${days} days, peak ${peakRate} queries/s)`;
   }
   if (args['write-trace']) writeFileSync(args['write-trace'], formatTrace(queries));
 
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress(policy) }));
   const sweepResults: SimResult[] = [];
   for (const t of sweepTimeouts) {
-    sweepResults.push(await simulate(queries, { ...base, policy: 'graceful', drainTimeoutSeconds: t, onProgress: progress(`graceful ${formatDuration(t)}`) }));
+    sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress(`signals ${formatDuration(t)}`) }));
   }
 
   const runs = details.map((d) => summaryFrom(d, o.instanceHours));

@@ -18,11 +18,23 @@ import { DrainStore, Fleet, TaskCounts, TaskReadings, WaitingInstance } from '..
 import { EventQueue } from './heap';
 import { MemoryDrainStore, MemoryFleet, MemoryInstance, MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
 import { Rng } from './rng';
-import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams } from './target-tracking';
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../lambdas/domain/scaling-policy';
+import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams, TrackerProposal, combineProposals } from './target-tracking';
 import { Query } from './trace';
 
-export type PolicyName = 'graceful' | 'no-hook' | 'cron-timeout' | 'static-peak';
-export const POLICIES: readonly PolicyName[] = ['graceful', 'no-hook', 'cron-timeout', 'static-peak'];
+/**
+ * signals: this project in full: our drain, CPU target tracking, and the scaling decision on the
+ * coordinator's queue (lambdas/domain/scaling-policy.ts) tracked by a second target tracking policy.
+ * graceful-cpu: our drain under CPU target tracking alone. The rest are baselines.
+ */
+export type PolicyName = 'signals' | 'graceful-cpu' | 'no-hook' | 'cron-timeout' | 'static-peak';
+export const POLICIES: readonly PolicyName[] = ['signals', 'graceful-cpu', 'no-hook', 'cron-timeout', 'static-peak'];
+
+/** The policies that run our drain controller. */
+export const drains = (policy: PolicyName): boolean => policy === 'signals' || policy === 'graceful-cpu';
+
+/** A scale-in followed by a scale-out within this many seconds is a flap. */
+export const FLAP_WINDOW_SECONDS = 15 * 60;
 
 const HOOK = 'graceful-autoscaler-drain';
 const GROUP = 'sim-workers';
@@ -70,6 +82,10 @@ export interface SimOptions {
   readonly eventDelaySeconds: number;
   readonly retryKilled: boolean;
   readonly targetTracking: Omit<TargetTrackingParams, 'target'>;
+  /** The scaling decision's tunables (signals policy); the CPU target comes from `targetCpu`. */
+  readonly scaling: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
+  /** From the decision function's PutMetricData to the ratio's alarm evaluating the datapoint. */
+  readonly signalDelaySeconds: number;
   /** Capacity of the static-peak policy; computed from the trace when absent. */
   readonly staticCapacity?: number;
   readonly faults?: FaultOptions;
@@ -95,6 +111,8 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   eventDelaySeconds: 2,
   retryKilled: false,
   targetTracking: DEFAULT_TARGET_TRACKING,
+  scaling: DEFAULT_SCALING_POLICY,
+  signalDelaySeconds: 60,
   seed: 1,
   timelineStepSeconds: 300,
 };
@@ -124,7 +142,13 @@ export interface SimResult {
   readonly drainedToCompleted: readonly number[];
   /** Drain reports the agents sent (graceful policy). */
   readonly drainReports: number;
-  readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number }[];
+  /** Changes of desired capacity made by the scaling policies. */
+  readonly scalingActions: number;
+  /** Scale-ins followed by a scale-out within FLAP_WINDOW_SECONDS. */
+  readonly flaps: number;
+  /** Signals policy: how many minutes each rule of the decision decided. */
+  readonly decisions?: Partial<Record<ScalingRule, number>>;
+  readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number; queued: number }[];
   readonly invariants?: Invariants;
   /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */
   readonly faultsInjected?: { readonly apiErrors: number; readonly lostEvents: number; readonly duplicateEvents: number; readonly deadSweeps: number };
@@ -204,7 +228,19 @@ class FleetSimulation {
   private readonly timeline: SimResult['timeline'][number][] = [];
   private readonly rng: Rng;
   private readonly tracker: TargetTracker;
-  private readonly datapoints: { availableAt: number; value: number | undefined }[] = [];
+  private readonly ratioTracker: TargetTracker;
+  private readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number }[] = [];
+  private readonly ratioDatapoints: { availableAt: number; value: number | undefined }[] = [];
+  /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
+  private cpuSeen: number | undefined;
+  /** The group's busy instances (Sum of CPU ÷ 100) per minute over the decision's scale-in lookback, newest last. */
+  private readonly busyLookback: number[] = [];
+  private finishedThisMinute = 0;
+  private queuedLastMinute = 0;
+  private scalingActions = 0;
+  private flaps = 0;
+  private lastScaleInAt = -Infinity;
+  private readonly decisions: Partial<Record<ScalingRule, number>> = {};
   private desired: number;
   private seq = 0;
   private events = 0;
@@ -212,6 +248,7 @@ class FleetSimulation {
   private lastAccounted = 0;
   private instancesMax = 0;
   private demandSlots = 0;
+  private runningQueries = 0;
   private completed = 0;
   private killed = 0;
   private killedSeconds = 0;
@@ -237,9 +274,11 @@ class FleetSimulation {
     this.rng = new Rng(o.seed);
     this.byLoad = Array.from({ length: o.slotsPerInstance + 1 }, () => new Set<Instance>());
     this.tracker = new TargetTracker({ target: o.targetCpu, ...o.targetTracking });
+    // The second policy tracks the decision's needed-to-current ratio at 1.0, with the same managed alarms.
+    this.ratioTracker = new TargetTracker({ ...o.targetTracking, target: 1, disableScaleIn: false });
     this.fleet = new MemoryFleet(() => this.now * 1000, (i) => this.onWaitEnded(i));
     this.desired = o.policy === 'static-peak' ? (o.staticCapacity ?? o.minCapacity) : o.minCapacity;
-    if (o.policy === 'graceful') this.handlers = this.controller();
+    if (drains(o.policy)) this.handlers = this.controller();
   }
 
   /** The controller's deps: the Lambdas' handlers over in-memory ports, with faults when asked. */
@@ -442,7 +481,7 @@ class FleetSimulation {
     this.fleet.beginTermination(instance.id, heartbeatTimeoutForDrain(this.o.drainTimeoutSeconds));
     // The coordinator knows nothing of Auto Scaling: the worker stays schedulable (accepting, in the
     // dispatcher) until the coordinator sees it shutting down. That is the unsafe window.
-    if (this.o.policy === 'graceful') {
+    if (drains(this.o.policy)) {
       // The agent's lifecycle loop sees IMDS say Terminated at its next poll and sends SHUTTING_DOWN.
       this.queue.push(this.now + this.rng.next() * this.o.agentPollSeconds, { kind: 'agent-stop', instance });
       const faults = this.o.faults;
@@ -495,7 +534,7 @@ class FleetSimulation {
     const instance = this.instances.get(m.instanceId);
     if (!instance || instance.state !== 'Terminating:Wait') return;
     const deadline = instance.waitStartedAt! + this.o.drainTimeoutSeconds;
-    if (this.o.policy === 'graceful' && m.endedBy === 'complete' && instance.noticedAt === undefined && this.now < deadline - 1e-9) this.completedInUnsafeWindow++;
+    if (drains(this.o.policy) && m.endedBy === 'complete' && instance.noticedAt === undefined && this.now < deadline - 1e-9) this.completedInUnsafeWindow++;
     if (instance.drainedAt !== undefined) this.drainedToCompleted.push(this.now - instance.drainedAt);
     if (instance.runs.size > 0) {
       if (m.endedBy === 'timeout' || this.now >= deadline - 1e-9) this.forced++;
@@ -543,6 +582,7 @@ class FleetSimulation {
       this.setBusy(instance, instance.busy + q.slots);
       instance.runs.add(run);
       this.demandSlots += q.slots;
+      this.runningQueries++;
       this.queue.push(this.now + q.duration, { kind: 'finish', run });
     }
   }
@@ -572,7 +612,9 @@ class FleetSimulation {
     run.instance.runs.delete(run);
     this.setBusy(run.instance, run.instance.busy - run.query.slots);
     this.demandSlots -= run.query.slots;
+    this.runningQueries--;
     this.completed++;
+    this.finishedThisMinute++;
     const i = run.instance;
     if (i.state === 'Terminating:Wait' && i.noticedAt !== undefined && i.runs.size === 0 && i.drainedAt === undefined) this.becameDrained(i);
     this.dispatch();
@@ -583,6 +625,7 @@ class FleetSimulation {
     run.instance.runs.delete(run);
     this.setBusy(run.instance, run.instance.busy - run.query.slots);
     this.demandSlots -= run.query.slots;
+    this.runningQueries--;
     this.killed++;
     this.killedSeconds += (this.now - run.start) * run.query.slots;
     this.killedDurations.push(run.query.duration);
@@ -618,15 +661,19 @@ class FleetSimulation {
     let sum = 0;
     let n = 0;
     let warming = false;
+    // CloudWatch's Sum of CPUUtilization over the group's dimension counts every instance, warm or not.
+    let busyInstances = 0;
     for (const i of this.instances.values()) {
       if (i.state !== 'InService') continue;
+      i.busySlotSeconds += i.busy * (this.now - i.lastChange);
+      i.lastChange = this.now;
+      const cpu = (100 * i.busySlotSeconds) / (60 * this.o.slotsPerInstance);
+      busyInstances += cpu / 100;
       if (this.now < i.warmUntil) {
         warming = true;
         continue;
       }
-      i.busySlotSeconds += i.busy * (this.now - i.lastChange);
-      i.lastChange = this.now;
-      sum += (100 * i.busySlotSeconds) / (60 * this.o.slotsPerInstance);
+      sum += cpu;
       n++;
     }
     for (const i of this.instances.values()) {
@@ -638,20 +685,15 @@ class FleetSimulation {
         if (cut > 1) i.history.splice(0, cut - 1);
       }
     }
-    this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined });
+    this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances });
 
     if (this.o.policy !== 'static-peak') {
-      while (this.datapoints.length > 0 && this.datapoints[0].availableAt <= this.now) {
-        const dp = this.datapoints.shift()!;
-        const current = this.count('InService') + this.count('pending');
-        const desired = this.tracker.observe(dp.value, current, this.o.minCapacity, this.o.maxCapacity, warming || this.count('pending') > 0);
-        if (desired !== undefined) this.desired = desired;
-      }
+      await this.scale(warming);
       await this.applyDesired();
     }
 
     this.fleet.expireHooks();
-    if (this.o.policy === 'graceful') await this.sweep();
+    if (drains(this.o.policy)) await this.sweep();
     if (this.o.policy === 'cron-timeout') await this.cronCheck();
     this.checkInvariants();
 
@@ -664,9 +706,81 @@ class FleetSimulation {
         draining: live.filter((i) => i.state === 'Terminating:Wait').length,
         demandSlots: this.demandSlots + this.queuedSlots(),
         desired: this.desired,
+        queued: this.waitingQueries.length - this.waitingHead,
       });
     }
     if (!this.done()) this.queue.push(this.now + 60, { kind: 'minute' });
+  }
+
+  /**
+   * The group's scaling policies for this minute. Every policy's alarm sees its newest datapoint: CPU
+   * always; with `signals`, also the decision's ratio, which the decision function computed a minute ago
+   * from the coordinator's queue and the CPU CloudWatch then held. Auto Scaling combines what they ask.
+   */
+  private async scale(warming: boolean): Promise<void> {
+    const pending = this.count('pending');
+    const current = this.count('InService') + pending;
+    let cpu: number | undefined;
+    let fresh = false;
+    while (this.datapoints.length > 0 && this.datapoints[0].availableAt <= this.now) {
+      const dp = this.datapoints.shift()!;
+      cpu = dp.value;
+      fresh = true;
+      this.busyLookback.push(dp.busyInstances);
+      if (this.busyLookback.length > this.o.scaling.scaleInLookbackMinutes) this.busyLookback.shift();
+    }
+    if (fresh) this.cpuSeen = cpu;
+    const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
+    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity), scaleInDisabled: this.o.targetTracking.disableScaleIn });
+
+    if (this.o.policy === 'signals') {
+      const queued = this.waitingQueries.length - this.waitingHead;
+      let warmingInstances = 0;
+      let draining = 0;
+      for (const i of this.instances.values()) {
+        if (i.state === 'InService' && this.now < i.warmUntil) warmingInstances++;
+        if (i.state === 'Terminating:Wait') draining++;
+      }
+      const decision = decideScaling(
+        {
+          capacity: current,
+          minCapacity: this.o.minCapacity,
+          maxCapacity: this.o.maxCapacity,
+          queued,
+          running: this.runningQueries,
+          finishedPerMinute: this.finishedThisMinute,
+          backlogGrowthPerMinute: queued - this.queuedLastMinute,
+          cpuPercent: this.cpuSeen,
+          peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
+          launching: pending,
+          warming: warmingInstances,
+          draining,
+        },
+        { ...this.o.scaling, targetCpuPercent: this.o.targetCpu },
+      );
+      this.decisions[decision.rule] = (this.decisions[decision.rule] ?? 0) + 1;
+      this.ratioDatapoints.push({ availableAt: this.now + this.o.signalDelaySeconds, value: decision.ratio });
+      this.queuedLastMinute = queued;
+      let ratio: number | undefined;
+      let ratioFresh = false;
+      while (this.ratioDatapoints.length > 0 && this.ratioDatapoints[0].availableAt <= this.now) {
+        ratio = this.ratioDatapoints.shift()!.value;
+        ratioFresh = true;
+      }
+      if (ratioFresh) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratio, current, this.o.minCapacity, this.o.maxCapacity) });
+    }
+    this.finishedThisMinute = 0;
+
+    const acted = policies.length > 0 ? combineProposals(policies, warming || pending > 0) : undefined;
+    if (acted && acted.desired !== this.desired) {
+      this.desired = acted.desired;
+      this.scalingActions++;
+      if (acted.direction === 'in') this.lastScaleInAt = this.now;
+      else if (this.now - this.lastScaleInAt <= FLAP_WINDOW_SECONDS) {
+        this.flaps++;
+        this.lastScaleInAt = -Infinity;
+      }
+    }
   }
 
   private queuedSlots(): number {
@@ -772,9 +886,12 @@ class FleetSimulation {
       drainSeconds: this.drainSeconds,
       drainedToCompleted: this.drainedToCompleted,
       drainReports: this.drainReports,
+      scalingActions: this.scalingActions,
+      flaps: this.flaps,
+      ...(this.o.policy === 'signals' ? { decisions: { ...this.decisions } } : {}),
       timeline: this.timeline,
       invariants:
-        this.o.policy === 'graceful'
+        drains(this.o.policy)
           ? {
               terminatedBusyBeforeDeadline: this.terminatedBusyBeforeDeadline,
               waitingPastDeadline: this.pastDeadline.size,

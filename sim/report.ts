@@ -3,7 +3,7 @@
  * report (inline SVG, no scripts, no network) with the charts operators choose a drain timeout from.
  */
 import { formatDuration } from '../lambdas/domain/duration';
-import { Invariants, SimResult } from './fleet-sim';
+import { Invariants, SimResult, drains as usesDrain } from './fleet-sim';
 
 /** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */
 export type RunSummary = Pick<
@@ -22,6 +22,9 @@ export type RunSummary = Pick<
   | 'forcedTerminations'
   | 'gracefulTerminations'
   | 'instancesMax'
+  | 'scalingActions'
+  | 'flaps'
+  | 'decisions'
   | 'invariants'
   | 'faultsInjected'
 > & { readonly oracleInstanceHours: number };
@@ -75,6 +78,9 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     forcedTerminations: r.forcedTerminations,
     gracefulTerminations: r.gracefulTerminations,
     instancesMax: r.instancesMax,
+    scalingActions: r.scalingActions,
+    flaps: r.flaps,
+    ...(r.decisions ? { decisions: r.decisions } : {}),
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
   };
@@ -106,7 +112,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
     `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.faults ? ', faults injected' : ''}`,
     '',
     table(
-      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
+      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
       runs.map((r) => [
         r.policy,
         r.instanceHours,
@@ -114,8 +120,10 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
         r.queriesKilled,
         r.killedSeconds,
         `${r.queueDelayP50S}/${r.queueDelayP95S}`,
+        r.scalingActions,
+        r.flaps,
         `${r.drainSecondsP50}/${r.drainSecondsP99}`,
-        r.policy === 'graceful' ? `${r.drainedToCompletedP50S}/${r.drainedToCompletedP99S}` : '-',
+        usesDrain(r.policy) ? `${r.drainedToCompletedP50S}/${r.drainedToCompletedP99S}` : '-',
         r.forcedTerminations,
       ]),
     ),
@@ -124,7 +132,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
   if (sweep.length > 0) {
     parts.push(
       '',
-      'Drain timeout sweep (graceful policy):',
+      'Drain timeout sweep (signals policy):',
       table(
         ['timeout', 'killed', 'lost slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
         sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
@@ -136,7 +144,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
     const ok = violations(inv).length === 0;
     parts.push(
       '',
-      `Invariants (graceful): terminated busy before deadline ${inv.terminatedBusyBeforeDeadline}, waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}, completed twice ${inv.completedTwiceWithEffect}, completed inside Trino's unsafe window ${inv.completedInUnsafeWindow} — ${ok ? 'all hold' : 'VIOLATED'}`,
+      `Invariants (our drain): terminated busy before deadline ${inv.terminatedBusyBeforeDeadline}, waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}, completed twice ${inv.completedTwiceWithEffect}, completed inside Trino's unsafe window ${inv.completedInUnsafeWindow} — ${ok ? 'all hold' : 'VIOLATED'}`,
     );
   }
   return parts.join('\n');
@@ -224,27 +232,34 @@ function htmlTable(headers: string[], rows: (string | number)[][]): string {
 /** The HTML report. */
 export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[]): string {
   const hours = (t: number) => `${round(t / 3600, 0)}h`;
-  const graceful = details.find((d) => d.policy === 'graceful');
-  const noHook = details.find((d) => d.policy === 'no-hook');
+  // The product in full, and CPU target tracking alone with the same drain: the comparison the report is for.
+  const graceful = details.find((d) => d.policy === 'signals') ?? details.find((d) => usesDrain(d.policy));
+  const cpuOnly = details.find((d) => d.policy === 'graceful-cpu');
+  const atTarget = (slots: number) => slots / (scenario.slotsPerInstance * (scenario.targetCpu / 100));
   const capacity = graceful
     ? lineChart(
-        'Capacity vs demand over time (graceful policy)',
+        `Capacity, demand and queue over time (${graceful.policy}${cpuOnly && cpuOnly !== graceful ? ' against CPU-only' : ''})`,
         'time since start',
-        'instances',
+        'instances / queries queued',
         [
-          { name: 'demand at target (slots ÷ slots per instance at target)', color: '#9ca3af', points: graceful.timeline.map((p) => [p.t, p.demandSlots / (scenario.slotsPerInstance * (scenario.targetCpu / 100))]) },
-          { name: 'in service (incl. launching)', color: '#2563eb', points: graceful.timeline.map((p) => [p.t, p.inService]) },
-          { name: 'draining', color: '#dc2626', points: graceful.timeline.map((p) => [p.t, p.draining]) },
-          ...(noHook ? [{ name: 'no hook: in service', color: '#f59e0b', points: noHook.timeline.map((p) => [p.t, p.inService] as [number, number]) }] : []),
+          { name: 'demand at target (slots ÷ slots per instance at target)', color: '#9ca3af', points: graceful.timeline.map((p) => [p.t, atTarget(p.demandSlots)]) },
+          { name: `${graceful.policy}: in service (incl. launching)`, color: '#2563eb', points: graceful.timeline.map((p) => [p.t, p.inService]) },
+          { name: `${graceful.policy}: queries queued`, color: '#7c3aed', points: graceful.timeline.map((p) => [p.t, p.queued]) },
+          ...(cpuOnly && cpuOnly !== graceful
+            ? [
+                { name: 'graceful-cpu: in service', color: '#f59e0b', points: cpuOnly.timeline.map((p) => [p.t, p.inService] as [number, number]) },
+                { name: 'graceful-cpu: queries queued', color: '#dc2626', points: cpuOnly.timeline.map((p) => [p.t, p.queued] as [number, number]) },
+              ]
+            : []),
         ],
         hours,
         'step',
       )
     : '';
-  const drains = graceful ? histogram(`Drain durations, graceful policy (${graceful.drainSeconds.length} drains)`, graceful.drainSeconds, 30, 'seconds from Terminating:Wait to terminated') : '';
+  const drains = graceful ? histogram(`Drain durations, ${graceful.policy} policy (${graceful.drainSeconds.length} drains)`, graceful.drainSeconds, 30, 'seconds from Terminating:Wait to terminated') : '';
   const drainedToDone = graceful
     ? histogram(
-        `From drained to completed, graceful policy (${graceful.drainedToCompleted.length} drains; p50 ${round(graceful.drainedToCompletedP50S)} s, p99 ${round(graceful.drainedToCompletedP99S)} s)`,
+        `From drained to completed, ${graceful.policy} policy (${graceful.drainedToCompleted.length} drains; p50 ${round(graceful.drainedToCompletedP50S)} s, p99 ${round(graceful.drainedToCompletedP99S)} s)`,
         graceful.drainedToCompleted,
         30,
         'seconds from the worker being drained (coordinator no longer schedules to it, no task left) to its lifecycle action completed',
@@ -279,7 +294,7 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{disp
 <p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
 <h2>Policies compared</h2>
 ${htmlTable(
-  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
+  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
   runs.map((r) => [
     r.policy,
     r.instanceHours,
@@ -287,12 +302,14 @@ ${htmlTable(
     r.queriesKilled,
     r.killedSeconds,
     `${r.queueDelayP50S} / ${r.queueDelayP95S}`,
+    r.scalingActions,
+    r.flaps,
     `${r.drainSecondsP50} / ${r.drainSecondsP99}`,
-    r.policy === 'graceful' ? `${r.drainedToCompletedP50S} / ${r.drainedToCompletedP99S}` : '–',
+    usesDrain(r.policy) ? `${r.drainedToCompletedP50S} / ${r.drainedToCompletedP99S}` : '–',
     r.forcedTerminations,
   ]),
 )}
-<p class="note">graceful: this project's controller (terminate hook, stop signal, idle test, least-busy scale-in). no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace.</p>
+<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace.</p>
 ${inv ? `<p class="${violations(inv).length === 0 ? 'ok' : 'bad'}">Invariants: instances terminated with running tasks before their deadline ${inv.terminatedBusyBeforeDeadline}; still waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}; lifecycle actions completed twice with effect ${inv.completedTwiceWithEffect}; completed before Trino's coordinator stopped scheduling to the worker ${inv.completedInUnsafeWindow}.</p>` : ''}
 <h2>Capacity</h2>${capacity}
 <h2>Drains</h2>${drains}${drainedToDone}

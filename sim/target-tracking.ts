@@ -14,6 +14,8 @@ export interface TargetTrackingParams {
   readonly scaleOutPeriods: number;
   readonly scaleInPeriods: number;
   readonly scaleInThresholdRatio: number;
+  /** The policy's DisableScaleIn: it scales out only, and has no say in scale-in. */
+  readonly disableScaleIn?: boolean;
 }
 
 export const DEFAULT_TARGET_TRACKING: Omit<TargetTrackingParams, 'target'> = { scaleOutPeriods: 3, scaleInPeriods: 15, scaleInThresholdRatio: 0.9 };
@@ -25,6 +27,12 @@ export function proportionalCapacity(current: number, metric: number, target: nu
   return Math.min(max, Math.max(min, Math.ceil(raw)));
 }
 
+/** What one policy's alarms ask for after a datapoint: a new capacity out, or in, or nothing. */
+export interface TrackerProposal {
+  readonly scaleOut?: number;
+  readonly scaleIn?: number;
+}
+
 /** The alarm state across minutes. */
 export class TargetTracker {
   private high = 0;
@@ -34,31 +42,62 @@ export class TargetTracker {
 
   /**
    * Feeds one 1-minute datapoint (undefined: no data, which breaks both streaks as INSUFFICIENT_DATA does)
-   * and returns the new desired capacity, or undefined when the policy does not act.
+   * and says what the policy's alarms ask for, without acting: with several policies Auto Scaling decides
+   * which acts (`combineProposals`). An alarm with an Auto Scaling action invokes it every minute it stays
+   * in ALARM (CloudWatch user guide, "Alarm actions"), so a proposal stands until `acted`.
    */
-  observe(metric: number | undefined, current: number, min: number, max: number, warming: boolean): number | undefined {
+  assess(metric: number | undefined, current: number, min: number, max: number): TrackerProposal {
     if (metric === undefined) {
       this.high = 0;
       this.low = 0;
-      return undefined;
+      return {};
     }
     this.high = metric > this.p.target ? this.high + 1 : 0;
     this.low = metric < this.p.target * this.p.scaleInThresholdRatio ? this.low + 1 : 0;
+    const proposal: { scaleOut?: number; scaleIn?: number } = {};
     if (this.high >= this.p.scaleOutPeriods) {
       const desired = proportionalCapacity(current, metric, this.p.target, min, max);
-      if (desired > current) {
-        this.high = 0;
-        return desired;
-      }
+      if (desired > current) proposal.scaleOut = desired;
     }
-    // Scale-in waits while instances warm up: their load is not in the metric yet.
-    if (this.low >= this.p.scaleInPeriods && !warming) {
+    if (this.low >= this.p.scaleInPeriods && !this.p.disableScaleIn) {
       const desired = proportionalCapacity(current, metric, this.p.target, min, max);
-      if (desired < current) {
-        this.low = 0;
-        return desired;
-      }
+      if (desired < current) proposal.scaleIn = desired;
     }
-    return undefined;
+    return proposal;
   }
+
+  /** The policy's proposal was carried out: its alarm's streak starts again from the new capacity. */
+  acted(direction: 'out' | 'in'): void {
+    if (direction === 'out') this.high = 0;
+    else this.low = 0;
+  }
+
+  /** One policy alone: the new desired capacity, or undefined when it does not act. */
+  observe(metric: number | undefined, current: number, min: number, max: number, warming: boolean): number | undefined {
+    const decided = combineProposals([{ tracker: this, proposal: this.assess(metric, current, min, max) }], warming);
+    return decided?.desired;
+  }
+}
+
+/**
+ * Several target tracking policies on one group, as Auto Scaling combines them (user guide, "Multiple
+ * dynamic scaling policies"): it scales out if any policy asks, to the largest capacity asked; it scales
+ * in only when every policy with scale-in enabled asks, and then to the largest capacity asked, the
+ * smallest change. Scale-in waits while instances warm up: their load is not in the metrics yet.
+ */
+export function combineProposals(
+  policies: readonly { readonly tracker: TargetTracker; readonly proposal: TrackerProposal; readonly scaleInDisabled?: boolean }[],
+  warming: boolean,
+): { desired: number; direction: 'out' | 'in' } | undefined {
+  const outs = policies.filter((p) => p.proposal.scaleOut !== undefined);
+  if (outs.length > 0) {
+    const desired = Math.max(...outs.map((p) => p.proposal.scaleOut!));
+    for (const p of outs) p.tracker.acted('out');
+    return { desired, direction: 'out' };
+  }
+  const voters = policies.filter((p) => !p.scaleInDisabled);
+  if (warming || voters.length === 0 || voters.some((p) => p.proposal.scaleIn === undefined)) return undefined;
+  const desired = Math.max(...voters.map((p) => p.proposal.scaleIn!));
+  for (const p of voters) p.tracker.acted('in');
+  return { desired, direction: 'in' };
 }

@@ -84,6 +84,8 @@ export interface GeneratorOptions {
   /** Arrival rate at the daily trough as a share of the peak. */
   readonly troughShare: number;
   readonly seed: number;
+  /** diurnal (the default): a sinusoidal day; bursty: a quiet base with bursts at random times. */
+  readonly shape?: 'diurnal' | 'bursty';
 }
 
 /**
@@ -92,6 +94,7 @@ export interface GeneratorOptions {
  * percent take many minutes, a thin tail over an hour.
  */
 export function generateTrace(o: GeneratorOptions): Query[] {
+  if (o.shape === 'bursty') return generateBurstyTrace(o);
   const rng = new Rng(o.seed);
   const queries: Query[] = [];
   const end = o.days * 86_400;
@@ -105,10 +108,45 @@ export function generateTrace(o: GeneratorOptions): Query[] {
     const daily = o.troughShare + (1 - o.troughShare) * 0.5 * (1 + Math.cos(((hour - 15) / 24) * 2 * Math.PI));
     const weekly = day >= 5 ? 0.4 : 1;
     if (rng.next() > daily * weekly) continue;
-    const kind = rng.next();
-    const duration = kind < 0.8 ? rng.lognormal(8, 0.9) : kind < 0.97 ? rng.lognormal(120, 0.8) : rng.lognormal(900, 0.9);
-    const slots = kind < 0.8 ? 1 : kind < 0.97 ? 2 : 4;
-    queries.push({ arrival: t, duration: Math.min(Math.max(duration, 0.5), 6 * 3600), slots });
+    queries.push(analyticQuery(rng, t));
+  }
+  return queries;
+}
+
+/** One query of the mix interactive analytics sees: most take seconds, a few percent many minutes, a thin tail over an hour. */
+function analyticQuery(rng: Rng, arrival: number): Query {
+  const kind = rng.next();
+  const duration = kind < 0.8 ? rng.lognormal(8, 0.9) : kind < 0.97 ? rng.lognormal(120, 0.8) : rng.lognormal(900, 0.9);
+  const slots = kind < 0.8 ? 1 : kind < 0.97 ? 2 : 4;
+  return { arrival, duration: Math.min(Math.max(duration, 0.5), 6 * 3600), slots };
+}
+
+/**
+ * A bursty workload: a quiet base load (the trough share of the peak rate) and bursts at random times,
+ * about one every 90 minutes, each 5 to 30 minutes of arrivals at up to the peak rate: the dashboard
+ * refreshes, ad-hoc investigations and backfills a queue-driven fleet sees. Same query mix as diurnal.
+ */
+function generateBurstyTrace(o: GeneratorOptions): Query[] {
+  const rng = new Rng(o.seed);
+  const end = o.days * 86_400;
+  const bursts: { start: number; end: number; rate: number }[] = [];
+  for (let t = rng.exponential(90 * 60); t < end; t += rng.exponential(90 * 60)) {
+    bursts.push({ start: t, end: t + 300 + rng.next() * 1500, rate: o.peakRate * (0.4 + 0.6 * rng.next()) });
+  }
+  const base = o.peakRate * o.troughShare;
+  const queries: Query[] = [];
+  // Thinning against the peak rate plus the base, as the diurnal generator does.
+  const ceiling = o.peakRate + base;
+  let t = 0;
+  let k = 0;
+  while (true) {
+    t += rng.exponential(1 / ceiling);
+    if (t >= end) break;
+    while (k < bursts.length && bursts[k].end <= t) k++;
+    let rate = base;
+    for (let j = k; j < bursts.length && bursts[j].start <= t; j++) if (t < bursts[j].end) rate = Math.max(rate, base + bursts[j].rate);
+    if (rng.next() * ceiling > rate) continue;
+    queries.push(analyticQuery(rng, t));
   }
   return queries;
 }

@@ -12,7 +12,7 @@
 
 /** One fleet's signals over the last minute, from its coordinator and CloudWatch. */
 export interface FleetSignals {
-  /** Instances in service or launching: the capacity the ratio is relative to. */
+  /** Instances in service or launching, as Auto Scaling counts its current capacity: the ratio is relative to it. */
   readonly capacity: number;
   readonly minCapacity: number;
   readonly maxCapacity: number;
@@ -26,8 +26,18 @@ export interface FleetSignals {
   readonly backlogGrowthPerMinute: number;
   /** The group's average CPU over the last minute; undefined when CloudWatch has no datapoint. */
   readonly cpuPercent: number | undefined;
-  /** A scaling activity is under way (desired differs from in service, or instances are launching or draining). */
-  readonly actionInFlight: boolean;
+  /**
+   * The most instances' worth of CPU busy in any minute of the scale-in lookback (`scaleInLookbackMinutes`):
+   * the highest per-minute Sum of the group's CPUUtilization ÷ 100. Load, not utilization, so a minute
+   * before a capacity change counts at its true size. Undefined when CloudWatch has none.
+   */
+  readonly peakBusyInstances: number | undefined;
+  /** Instances launching, not yet in service: a scale-out in flight, part of `capacity` but of no throughput yet. */
+  readonly launching: number;
+  /** Instances in service but within their warmup: their load is not in the CPU yet. */
+  readonly warming: number;
+  /** Instances draining (Terminating:Wait): a scale-in in flight. */
+  readonly draining: number;
 }
 
 /** The numbers an operator tunes (docs/scaling.md). */
@@ -42,17 +52,20 @@ export interface ScalingPolicySettings {
    * single query waiting half a second.
    */
   readonly toleratedBacklogSeconds: number;
+  /** Minutes of CPU history a scale-in sizes for (its peak); 1 sizes for the last minute alone. */
+  readonly scaleInLookbackMinutes: number;
 }
 
 export const DEFAULT_SCALING_POLICY: Omit<ScalingPolicySettings, 'targetCpuPercent'> = {
-  targetBacklogSeconds: 60,
+  targetBacklogSeconds: 120,
   toleratedBacklogSeconds: 10,
+  scaleInLookbackMinutes: 8,
 };
 
 export type ScalingRule =
   /** No CPU datapoint and no work: nothing to decide on; no ratio is published. */
   | 'no-data'
-  /** Sage: one action at a time per fleet; hold until the last one settles. */
+  /** Sage: one scale-in at a time; no scale-in while an action is in flight (scale-out still may). */
   | 'action-in-flight'
   /** Queued work and nothing finishing: the fleet is stuck or empty; add at least one instance. */
   | 'stalled'
@@ -67,9 +80,12 @@ export type ScalingRule =
 
 export interface ScalingDecision {
   readonly rule: ScalingRule;
-  /** Instances the fleet needs, within [min, max]; undefined with `no-data`. */
+  /** Whole instances the fleet needs, within [min, max]; undefined with `no-data`. */
   readonly needed?: number;
-  /** needed ÷ capacity, the metric tracked at 1.0; undefined with `no-data`. */
+  /**
+   * The metric tracked at 1.0: the unrounded need ÷ capacity, so that target tracking's own proportional
+   * step, ceil(capacity × ratio), lands on `needed`. Exactly 1 when the rule holds. Undefined with `no-data`.
+   */
   readonly ratio?: number;
   /** Backlog time B in seconds (queued ÷ throughput); Infinity when nothing finishes. */
   readonly backlogSeconds: number;
@@ -85,14 +101,14 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
   const backlogSeconds = s.queued === 0 ? 0 : throughputPerSecond > 0 ? s.queued / throughputPerSecond : Infinity;
   const base = { backlogSeconds, inputs: s };
   const capacity = Math.max(s.capacity, 0);
-  const decide = (rule: ScalingRule, needed: number): ScalingDecision => {
-    const n = clamp(Math.ceil(Math.round(needed * 1e9) / 1e9), s.minCapacity, s.maxCapacity);
+  const decide = (rule: ScalingRule, raw: number): ScalingDecision => {
+    const exact = clamp(Math.round(raw * 1e9) / 1e9, s.minCapacity, s.maxCapacity);
+    const needed = Math.ceil(exact);
     // From zero instances the ratio is the instances needed: target tracking's proportional step then adds them.
-    return { ...base, rule, needed: n, ratio: capacity === 0 ? n : n / capacity };
+    return { ...base, rule, needed, ratio: needed === capacity ? 1 : capacity === 0 ? needed : exact / capacity };
   };
 
   if (s.cpuPercent === undefined && s.queued === 0 && s.running === 0) return { ...base, rule: 'no-data' };
-  if (s.actionInFlight) return decide('action-in-flight', capacity);
 
   if (s.queued > 0 && backlogSeconds > p.toleratedBacklogSeconds) {
     if (throughputPerSecond === 0) {
@@ -100,16 +116,28 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
       return decide(capacity >= s.maxCapacity ? 'capacity-ceiling' : 'stalled', capacity + 1);
     }
     // Keep up: M·(T+G)/T absorbs the growth; catch up: M·B/R more clears the backlog in R. Take the larger.
-    const keepUp = (capacity * (s.finishedPerMinute + Math.max(0, s.backlogGrowthPerMinute))) / s.finishedPerMinute;
-    const catchUp = capacity + (capacity * backlogSeconds) / p.targetBacklogSeconds;
+    // M is the instances that produced T: those still launching add nothing to T yet, and counting them
+    // would ask for more every minute until they serve (Sage: the action in flight is already asked for).
+    const serving = Math.max(1, capacity - s.launching);
+    const keepUp = (serving * (s.finishedPerMinute + Math.max(0, s.backlogGrowthPerMinute))) / s.finishedPerMinute;
+    const catchUp = serving + (serving * backlogSeconds) / p.targetBacklogSeconds;
     const needed = Math.max(keepUp, catchUp);
     if (needed > capacity) return decide(capacity >= s.maxCapacity ? 'capacity-ceiling' : 'backlog', needed);
   }
 
-  if (backlogSeconds <= p.toleratedBacklogSeconds && s.backlogGrowthPerMinute <= 0 && s.cpuPercent !== undefined && s.cpuPercent < p.targetCpuPercent) {
-    // Projected CPU after removing instances: cpu·M/M' ≤ target, so M' = ceil(cpu·M/target).
-    const needed = Math.max(s.minCapacity, (s.cpuPercent * capacity) / p.targetCpuPercent);
-    if (Math.ceil(needed) < capacity) return decide('scale-in', needed);
+  // Dataflow downscales only with no backlog growth. A queue going from 0 to 1 is growth that means
+  // nothing, so growth counts when a minute more of it would take the backlog past the tolerated time.
+  const backlogInAMinute = throughputPerSecond > 0 ? (s.queued + Math.max(0, s.backlogGrowthPerMinute)) / throughputPerSecond : s.queued + s.backlogGrowthPerMinute > 0 ? Infinity : 0;
+  if (backlogInAMinute <= p.toleratedBacklogSeconds && s.cpuPercent !== undefined && s.peakBusyInstances !== undefined && s.cpuPercent < p.targetCpuPercent) {
+    // Projected CPU after removing instances stays at or under the target: M' = ceil(busy·100/target),
+    // with busy the lookback's peak load: a fleet sized for one quiet minute scales straight back out.
+    const busy = Math.max((s.cpuPercent * capacity) / 100, s.peakBusyInstances);
+    const needed = Math.max(s.minCapacity, (busy * 100) / p.targetCpuPercent);
+    if (Math.ceil(Math.round(needed * 1e9) / 1e9) < capacity) {
+      // Sage: one scale-down at a time, and none while instances launch (their load is not in the CPU yet).
+      if (s.launching > 0) return decide('action-in-flight', capacity);
+      return decide('scale-in', needed);
+    }
   }
   return decide('hold', capacity);
 }

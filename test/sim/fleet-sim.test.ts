@@ -19,15 +19,15 @@ test.each(POLICIES)('%s: every query finishes or is counted killed', (policy) =>
   expect(r.queriesCompleted + r.queriesKilled).toBe(queries.length);
 });
 
-test('graceful: no query shorter than the drain timeout minus the shutdown grace is ever killed', () => {
-  const r = results.get('graceful')!;
+test.each(['signals', 'graceful-cpu'] as const)('%s: no query shorter than the drain timeout minus the shutdown grace is ever killed', (policy) => {
+  const r = results.get(policy)!;
   const limit = DEFAULT_SIM_OPTIONS.drainTimeoutSeconds - DEFAULT_SIM_OPTIONS.shutdownGraceSeconds;
   expect(r.killedDurations.filter((d) => d < limit)).toEqual([]);
   expect(r.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0, completedInUnsafeWindow: 0 });
 });
 
 test('drained workers are completed within seconds by their agent\'s report, not at the next sweep', () => {
-  const r = results.get('graceful')!;
+  const r = results.get('signals')!;
   expect(r.drainReports).toBeGreaterThan(10);
   expect(r.drainedToCompleted.length).toBeGreaterThan(10);
   // The issue's goals: drained → completed p50 ≤ 5 s, p99 ≤ 20 s; most scale-ins pick an idle worker,
@@ -40,15 +40,15 @@ test('drained workers are completed within seconds by their agent\'s report, not
 test('the unsafe-window invariant catches a controller that trusts zeros before the coordinator noticed', async () => {
   // A coordinator that takes a minute to notice, and a fleet configured as if the stop were instant:
   // the metric path completes on three zeros while the coordinator may still schedule to the worker.
-  const careless = await simulate(queries, options('graceful', { shutdownGraceSeconds: 0, coordinatorPollSeconds: 120 }));
+  const careless = await simulate(queries, options('signals', { shutdownGraceSeconds: 0, coordinatorPollSeconds: 120 }));
   expect(careless.invariants!.completedInUnsafeWindow).toBeGreaterThan(0);
   // The same slow coordinator with Trino's real grace period (it outlasts the notice): safe again.
-  const careful = await simulate(queries, options('graceful', { shutdownGraceSeconds: 180, coordinatorPollSeconds: 120 }));
+  const careful = await simulate(queries, options('signals', { shutdownGraceSeconds: 180, coordinatorPollSeconds: 120 }));
   expect(careful.invariants!.completedInUnsafeWindow).toBe(0);
 });
 
 test('the controller kills far fewer queries than terminating at once, and scale-in did happen', () => {
-  const graceful = results.get('graceful')!;
+  const graceful = results.get('signals')!;
   const noHook = results.get('no-hook')!;
   expect(graceful.gracefulTerminations + graceful.forcedTerminations).toBeGreaterThan(10);
   expect(noHook.queriesKilled).toBeGreaterThan(5 * Math.max(1, graceful.queriesKilled));
@@ -56,20 +56,20 @@ test('the controller kills far fewer queries than terminating at once, and scale
 
 test('a static fleet never terminates anything; forced kills only ever happen at the deadline', () => {
   expect(results.get('static-peak')!.queriesKilled).toBe(0);
-  const graceful = results.get('graceful')!;
+  const graceful = results.get('signals')!;
   expect(graceful.drainSeconds.every((s) => s <= DEFAULT_SIM_OPTIONS.drainTimeoutSeconds + 60)).toBe(true);
 });
 
 test('same seed, same result', async () => {
-  const again = await simulate(queries, options('graceful'));
-  const { timeline: a, ...first } = results.get('graceful')!;
+  const again = await simulate(queries, options('signals'));
+  const { timeline: a, ...first } = results.get('signals')!;
   const { timeline: b, ...second } = again;
   expect(second).toEqual(first);
   expect(b).toEqual(a);
 });
 
 test.each([11, 12, 13])('faults (seed %i): throttling, 5xx, lost and duplicate events, dying sweeps — the invariants hold', async (seed) => {
-  const r = await simulate(queries, options('graceful', { faults: DEFAULT_FAULTS, seed }));
+  const r = await simulate(queries, options('signals', { faults: DEFAULT_FAULTS, seed }));
   expect(r.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0, completedInUnsafeWindow: 0 });
   expect(r.queriesCompleted + r.queriesKilled).toBe(queries.length);
   // The faults did happen: this is not a quiet run.
@@ -100,7 +100,7 @@ describe('the CLI', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]);
-    expect(out.runs.map((r: { policy: string }) => r.policy)).toEqual(['graceful', 'no-hook', 'cron-timeout', 'static-peak']);
+    expect(out.runs.map((r: { policy: string }) => r.policy)).toEqual(['signals', 'graceful-cpu', 'no-hook', 'cron-timeout', 'static-peak']);
     for (const r of out.runs) {
       for (const field of ['instanceHours', 'oracleInstanceHours', 'queries', 'queriesKilled', 'killedSeconds', 'queueDelayP50S', 'queueDelayP95S', 'drainSecondsP50', 'drainSecondsP99', 'forcedTerminations']) {
         expect(typeof r[field]).toBe('number');

@@ -168,7 +168,7 @@ describe('clusters and plans', () => {
     const plan = buildPlan(records, clustered, 400, 1, 'test');
     const trace = planToTrace(plan);
     expect(trace).toHaveLength(400);
-    const result = await simulate(trace, { ...DEFAULT_SIM_OPTIONS, policy: 'graceful', minCapacity: 1 });
+    const result = await simulate(trace, { ...DEFAULT_SIM_OPTIONS, policy: 'graceful-cpu', minCapacity: 1 });
     expect(result.queriesCompleted + result.queriesKilled).toBe(400);
   });
 });

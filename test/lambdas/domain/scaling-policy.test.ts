@@ -1,7 +1,8 @@
 import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling } from '../../../lambdas/domain/scaling-policy';
 
-const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 };
-const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, actionInFlight: false };
+// The formulas' numbers, pinned here so a change of default tunes the product, not these tests.
+const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, toleratedBacklogSeconds: 10, targetCpuPercent: 40 };
+const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0, warming: 0, draining: 0 };
 const decide = (s: Partial<FleetSignals>, p: Partial<ScalingPolicySettings> = {}) => decideScaling({ ...steady, ...s }, { ...settings, ...p });
 
 test('a fleet at its CPU target with no backlog holds: ratio 1', () => {
@@ -42,7 +43,7 @@ test('safe downscale (Dataflow): low backlog, no growth and CPU below target pro
 });
 
 test('no scale-in while the backlog grows, takes too long to clear, or CPU is unknown', () => {
-  expect(decide({ cpuPercent: 20, queued: 1, backlogGrowthPerMinute: 1 })).toMatchObject({ rule: 'hold', ratio: 1 });
+  expect(decide({ cpuPercent: 20, queued: 15, backlogGrowthPerMinute: 10 })).toMatchObject({ rule: 'hold', ratio: 1 });
   // 30 queued at 2/s is 15 s of backlog, over the tolerated 10 s: no scale-in, and a scale-out instead.
   expect(decide({ cpuPercent: 20, queued: 30 })).toMatchObject({ rule: 'backlog', needed: 13 });
   expect(decide({ cpuPercent: undefined, running: 3 })).toMatchObject({ rule: 'hold' });
@@ -54,9 +55,35 @@ test('a backlog within the tolerated seconds is noise: no instance for one query
   expect(decide({ queued: 10, cpuPercent: 20 })).toMatchObject({ rule: 'scale-in', needed: 5 });
 });
 
-test('Sage: one action in flight per fleet; nothing else is decided until it settles', () => {
-  expect(decide({ actionInFlight: true, queued: 600 })).toMatchObject({ rule: 'action-in-flight', needed: 10, ratio: 1 });
-  expect(decide({ actionInFlight: true, cpuPercent: 5 })).toMatchObject({ rule: 'action-in-flight', ratio: 1 });
+test('Sage: no scale-in while a launch is in flight; a backlog still scales out, for what is still missing', () => {
+  expect(decide({ launching: 2, cpuPercent: 5 })).toMatchObject({ rule: 'action-in-flight', needed: 10, ratio: 1 });
+  // 7 serving produced T: catch-up asks 7 + 7·30/60 = 10.5 -> 11 of the 10 already launching or serving.
+  expect(decide({ launching: 3, queued: 60 })).toMatchObject({ rule: 'backlog', needed: 11 });
+  // A drain in flight does not stop the next decision: target tracking's own alarm spaces scale-ins.
+  expect(decide({ draining: 1, cpuPercent: 20 })).toMatchObject({ rule: 'scale-in', needed: 5 });
+});
+
+test('scale-in sizes for the busiest minute of the lookback, as load, not as utilization', () => {
+  // Now 20% of 10 = 2 instances busy, but 3.6 were busy a few minutes ago: keep ceil(3.6/0.4) = 9.
+  expect(decide({ cpuPercent: 20, peakBusyInstances: 3.6 })).toMatchObject({ rule: 'scale-in', needed: 9 });
+  // A peak from before a scale-out counts at its true size: 2 busy then is 2 busy now, whatever the CPU read.
+  expect(decide({ cpuPercent: 20, peakBusyInstances: 2 })).toMatchObject({ rule: 'scale-in', needed: 5 });
+  // No load history: no scale-in.
+  expect(decide({ cpuPercent: 20, peakBusyInstances: undefined })).toMatchObject({ rule: 'hold', ratio: 1 });
+});
+
+test('backlog growth blocks scale-in only when another minute of it would pass the tolerated backlog', () => {
+  // 0 -> 1 queued at 2 finished/s: half a second. Noise.
+  expect(decide({ cpuPercent: 20, queued: 1, backlogGrowthPerMinute: 1 })).toMatchObject({ rule: 'scale-in' });
+  // 10 queued growing by 15 a minute: 12.5 s within the minute.
+  expect(decide({ cpuPercent: 20, queued: 10, backlogGrowthPerMinute: 15 })).toMatchObject({ rule: 'hold' });
+});
+
+test('the ratio is unrounded, so that ceil(capacity × ratio) in target tracking lands on the whole instances needed', () => {
+  // 10 · 25/40 = 6.25: published 0.625; ceil(10 · 0.625) = 7 = needed.
+  const d = decide({ cpuPercent: 25 });
+  expect(d.ratio).toBeCloseTo(0.625, 9);
+  expect(Math.ceil(10 * d.ratio!)).toBe(d.needed);
 });
 
 test('no CPU datapoint and no work: no ratio, so target tracking sees missing data and does not act', () => {
