@@ -34,8 +34,6 @@ export interface FleetSignals {
   readonly peakBusyInstances: number | undefined;
   /** Instances launching, not yet in service: a scale-out in flight, part of `capacity` but of no throughput yet. */
   readonly launching: number;
-  /** Instances in service but within their warmup: their load is not in the CPU yet. */
-  readonly warming: number;
   /** Instances draining (Terminating:Wait): a scale-in in flight. */
   readonly draining: number;
 }

@@ -2,6 +2,7 @@
  * The controller's settings, as the CDK stack writes them into the Lambdas' environment and the
  * simulator builds them. Parsed and validated once at load; a bad value is an error, never a default.
  */
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from './scaling-policy';
 import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from './drain';
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from './lifecycle-limits';
 
@@ -226,4 +227,50 @@ function parseWorkerControl(raw: any, fail: Fail, int: Int): WorkerControlSettin
   }
   if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('workerControl', raw, fail, int) };
   return fail('workerControl.kind', raw?.kind, 'must be "agent", "ssm" or "trino"');
+}
+
+/** One fleet whose scaling signals are on, as the stack configures it. */
+export interface SignalsFleet {
+  readonly fleet: string;
+  readonly groupName: string;
+  /** `http(s)://host:port` of the coordinator. */
+  readonly coordinatorUrl: string;
+  readonly policy: ScalingPolicySettings;
+}
+
+/** What the scaling-signals function needs (SIGNALS_SETTINGS), written by the stack. */
+export interface SignalsSettings {
+  /** Where the signals and the ratio are published: the environment's namespace. */
+  readonly namespace: string;
+  /** Sent as X-Trino-User to each coordinator. */
+  readonly user: string;
+  readonly timeoutMs: number;
+  readonly fleets: readonly SignalsFleet[];
+}
+
+export function parseSignalsSettings(json: string): SignalsSettings {
+  const { raw, fail, int } = parseJson(json);
+  if (typeof raw?.namespace !== 'string' || raw.namespace === '') fail('namespace', raw?.namespace, 'must be a non-empty string');
+  if (typeof raw.user !== 'string' || raw.user === '') fail('user', raw.user, 'must be a non-empty string');
+  if (!Array.isArray(raw.fleets) || raw.fleets.length === 0) fail('fleets', raw.fleets, 'must list at least one fleet');
+  const num = (field: string, value: unknown, min: number, max: number): number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fail(field, value, `must be a number from ${min} to ${max}`);
+  const fleets = (raw.fleets as any[]).map((f, k): SignalsFleet => {
+    const at = `fleets[${k}]`;
+    for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
+    if (typeof f.coordinatorUrl !== 'string' || !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(f.coordinatorUrl)) fail(`${at}.coordinatorUrl`, f.coordinatorUrl, 'must be http(s)://host:port');
+    const p = f.policy ?? {};
+    return {
+      fleet: f.fleet,
+      groupName: f.groupName,
+      coordinatorUrl: f.coordinatorUrl,
+      policy: {
+        targetCpuPercent: num(`${at}.policy.targetCpuPercent`, p.targetCpuPercent, 1, 100),
+        targetBacklogSeconds: num(`${at}.policy.targetBacklogSeconds`, p.targetBacklogSeconds ?? DEFAULT_SCALING_POLICY.targetBacklogSeconds, 1, 86_400),
+        toleratedBacklogSeconds: num(`${at}.policy.toleratedBacklogSeconds`, p.toleratedBacklogSeconds ?? DEFAULT_SCALING_POLICY.toleratedBacklogSeconds, 0, 86_400),
+        scaleInLookbackMinutes: int(`${at}.policy.scaleInLookbackMinutes`, p.scaleInLookbackMinutes ?? DEFAULT_SCALING_POLICY.scaleInLookbackMinutes, 1, 60),
+      },
+    };
+  });
+  return { namespace: raw.namespace, user: raw.user, timeoutMs: int('timeoutMs', raw.timeoutMs ?? 5000, 100, 30_000), fleets };
 }

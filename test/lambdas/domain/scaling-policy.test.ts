@@ -2,7 +2,7 @@ import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScal
 
 // The formulas' numbers, pinned here so a change of default tunes the product, not these tests.
 const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, toleratedBacklogSeconds: 10, targetCpuPercent: 40 };
-const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0, warming: 0, draining: 0 };
+const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0, draining: 0 };
 const decide = (s: Partial<FleetSignals>, p: Partial<ScalingPolicySettings> = {}) => decideScaling({ ...steady, ...s }, { ...settings, ...p });
 
 test('a fleet at its CPU target with no backlog holds: ratio 1', () => {

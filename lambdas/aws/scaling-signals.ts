@@ -1,0 +1,106 @@
+/**
+ * The AWS side of the scaling signals: the groups from Auto Scaling, the CPU history and our own last
+ * queue reading from CloudWatch, the coordinator over HTTP inside the VPC, and PutMetricData.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { chunk } from '../controller/concurrency';
+import { SignalsFleet } from '../domain/settings';
+import { GroupState, MetricHistory, QUEUED_METRIC, SignalDatapoint } from '../handlers/scaling-signals';
+import { describeGroups } from './auto-scaling-fleet';
+import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
+
+/** PutMetricData takes at most 1,000 metrics a request (CloudWatch API reference, PutMetricData). */
+export const DATUMS_PER_CALL = 1000;
+
+const LAUNCHING = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed']);
+const DRAINING = new Set(['Terminating', 'Terminating:Wait', 'Terminating:Proceed']);
+const COUNTED = new Set([...LAUNCHING, 'InService']);
+
+export class AutoScalingGroupStates {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  async describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> {
+    const out = new Map<string, GroupState>();
+    for (const g of await describeGroups(this.client, groupNames)) {
+      const states = (g.Instances ?? []).map((i) => i.LifecycleState ?? '');
+      out.set(g.AutoScalingGroupName!, {
+        // Auto Scaling's current capacity: in service and launching, as target tracking counts it.
+        capacity: states.filter((s) => COUNTED.has(s)).length,
+        minCapacity: g.MinSize ?? 0,
+        maxCapacity: g.MaxSize ?? 0,
+        launching: states.filter((s) => LAUNCHING.has(s)).length,
+        draining: states.filter((s) => DRAINING.has(s)).length,
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * Per fleet, three queries in one GetMetricData: the group's average CPU over the last complete minute,
+ * its per-minute Sum of CPU (busy instances × 100) over the lookback, and our QueuedQueries a minute ago.
+ * AWS/EC2 CPUUtilization by AutoScalingGroupName has 1-minute datapoints because the launch template turns
+ * on detailed monitoring.
+ */
+export class CloudWatchSignalHistory {
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly namespace: string,
+  ) {}
+
+  async read(fleets: readonly SignalsFleet[], nowMs: number): Promise<Map<string, MetricHistory>> {
+    const minute = 60_000;
+    const end = new Date(Math.floor(nowMs / minute) * minute);
+    const lookback = Math.max(1, ...fleets.map((f) => f.policy.scaleInLookbackMinutes));
+    const start = new Date(end.getTime() - (lookback + 1) * minute);
+    const queries: MetricDataQuery[] = fleets.flatMap((f, k) => {
+      const cpu = { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: f.groupName }] };
+      return [
+        { Id: `avg${k}`, MetricStat: { Metric: cpu, Period: 60, Stat: 'Average' }, ReturnData: true },
+        { Id: `sum${k}`, MetricStat: { Metric: cpu, Period: 60, Stat: 'Sum' }, ReturnData: true },
+        { Id: `q${k}`, MetricStat: { Metric: { Namespace: this.namespace, MetricName: QUEUED_METRIC, Dimensions: [{ Name: 'Fleet', Value: f.fleet }] }, Period: 60, Stat: 'Maximum' }, ReturnData: true },
+      ];
+    });
+    const series = new Map<string, { t: number; v: number }[]>();
+    for (const batch of chunk(queries, QUERIES_PER_CALL)) {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(new GetMetricDataCommand({ MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending', NextToken: token }));
+        for (const r of page.MetricDataResults ?? []) {
+          const points = series.get(r.Id!) ?? [];
+          (r.Timestamps ?? []).forEach((t, i) => points.push({ t: t.getTime(), v: r.Values![i] }));
+          series.set(r.Id!, points);
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    const latest = (id: string) => (series.get(id) ?? []).reduce<{ t: number; v: number } | undefined>((a, p) => (!a || p.t > a.t ? p : a), undefined)?.v;
+    return new Map(
+      fleets.map((f, k) => {
+        const sums = (series.get(`sum${k}`) ?? []).filter((p) => p.t >= end.getTime() - f.policy.scaleInLookbackMinutes * minute);
+        return [f.fleet, { cpuPercent: latest(`avg${k}`), peakBusyInstances: sums.length > 0 ? Math.max(...sums.map((p) => p.v)) / 100 : undefined, previousQueued: latest(`q${k}`) }];
+      }),
+    );
+  }
+}
+
+export async function publishSignals(client: CloudWatchClient, namespace: string, datapoints: readonly SignalDatapoint[], at: Date): Promise<void> {
+  const data: MetricDatum[] = datapoints.map((d) => ({
+    MetricName: d.name,
+    Dimensions: [{ Name: 'Fleet', Value: d.fleet }, ...(d.rule ? [{ Name: 'Rule', Value: d.rule }] : [])],
+    Value: d.value,
+    Unit: d.unit as StandardUnit,
+    Timestamp: at,
+  }));
+  for (const batch of chunk(data, DATUMS_PER_CALL)) await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }));
+}
+
+/** The coordinator's query list; X-Trino-User names us (reading the list needs no other right). */
+export function coordinatorQueries(user: string, timeoutMs: number) {
+  return async (url: string): Promise<unknown> => {
+    const res = await fetch(`${url.replace(/\/$/, '')}/v1/query`, { headers: { 'X-Trino-User': user }, signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`GET ${url}/v1/query answered HTTP ${res.status}`);
+    return res.json();
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Once a minute, for every fleet with signals on: read the coordinator's queue, the group and its CPU,
+ * decide (lambdas/domain/scaling-policy.ts), and publish the needed-to-current ratio a second target
+ * tracking policy follows, the signals behind it, and which rule decided. Fleets are independent: one
+ * coordinator that does not answer costs that fleet its datapoint (its ratio policy then sees missing
+ * data and neither scales out nor agrees to a scale-in), never the others theirs.
+ */
+import { CoordinatorSignals, countCoordinatorQueries } from '../domain/coordinator-signals';
+import { capError } from '../domain/log-text';
+import { FleetSignals, ScalingDecision, decideScaling } from '../domain/scaling-policy';
+import { SignalsFleet } from '../domain/settings';
+import { ControllerLog } from '../ports';
+
+export interface GroupState {
+  readonly capacity: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
+  readonly launching: number;
+  /** Terminating:Wait and Terminating:Proceed. */
+  readonly draining: number;
+}
+
+export interface MetricHistory {
+  /** The group's average CPU over the last complete minute. */
+  readonly cpuPercent?: number;
+  /** The largest per-minute Sum of CPU ÷ 100 over the lookback. */
+  readonly peakBusyInstances?: number;
+  /** Our own QueuedQueries datapoint of the minute before: backlog growth is the change from it. */
+  readonly previousQueued?: number;
+}
+
+export interface SignalsDeps {
+  readonly fleets: readonly SignalsFleet[];
+  readonly coordinator: { queries(url: string): Promise<unknown> };
+  readonly groups: { describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> };
+  readonly history: { read(fleets: readonly SignalsFleet[], nowMs: number): Promise<Map<string, MetricHistory>> };
+  readonly publish: (datapoints: readonly SignalDatapoint[]) => Promise<void>;
+  readonly log: ControllerLog;
+  readonly now: () => number;
+}
+
+export interface SignalDatapoint {
+  readonly name: string;
+  readonly fleet: string;
+  readonly value: number;
+  readonly unit: 'None' | 'Count' | 'Seconds';
+  /** A second dimension (Rule) for the decision count. */
+  readonly rule?: string;
+}
+
+/** The metric the second target tracking policy follows at 1.0. */
+export const RATIO_METRIC = 'NeededCapacityRatio';
+/** Per fleet and rule, 1 each minute the rule decided: the decision log as a metric. */
+export const DECISION_METRIC = 'ScalingDecisions';
+export const QUEUED_METRIC = 'QueuedQueries';
+export const RUNNING_METRIC = 'RunningQueries';
+export const FINISHED_METRIC = 'FinishedQueries';
+export const CPU_SECONDS_METRIC = 'FinishedQueryCpuSeconds';
+export const BACKLOG_SECONDS_METRIC = 'BacklogSeconds';
+/** 1 for each fleet whose coordinator or group could not be read this minute. */
+export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
+
+export interface SignalsSummary {
+  readonly decided: Record<string, ScalingDecision['rule']>;
+  readonly failed: readonly string[];
+}
+
+export function makeScalingSignalsHandler(deps: SignalsDeps) {
+  return async (): Promise<SignalsSummary> => {
+    const now = deps.now();
+    const [groups, history] = await Promise.all([deps.groups.describe(deps.fleets.map((f) => f.groupName)), deps.history.read(deps.fleets, now)]);
+    const out: SignalDatapoint[] = [];
+    const decided: Record<string, ScalingDecision['rule']> = {};
+    const failed: string[] = [];
+    await Promise.all(
+      deps.fleets.map(async (f) => {
+        const group = groups.get(f.groupName);
+        let seen: CoordinatorSignals;
+        try {
+          if (!group) throw new Error(`group ${f.groupName} not found`);
+          seen = countCoordinatorQueries(await deps.coordinator.queries(f.coordinatorUrl), now);
+        } catch (e) {
+          failed.push(f.fleet);
+          out.push({ name: SIGNALS_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
+          deps.log.warn('signals unavailable: no ratio published for this fleet this minute', { fleet: f.fleet, error: capError(e) });
+          return;
+        }
+        const h = history.get(f.fleet) ?? {};
+        const signals: FleetSignals = {
+          capacity: group.capacity,
+          minCapacity: group.minCapacity,
+          maxCapacity: group.maxCapacity,
+          queued: seen.queued,
+          running: seen.running,
+          finishedPerMinute: seen.finishedLastMinute,
+          backlogGrowthPerMinute: h.previousQueued === undefined ? 0 : seen.queued - h.previousQueued,
+          cpuPercent: h.cpuPercent,
+          peakBusyInstances: h.peakBusyInstances,
+          launching: group.launching,
+          draining: group.draining,
+        };
+        const decision = decideScaling(signals, f.policy);
+        decided[f.fleet] = decision.rule;
+        out.push(
+          { name: QUEUED_METRIC, fleet: f.fleet, value: seen.queued, unit: 'Count' },
+          { name: RUNNING_METRIC, fleet: f.fleet, value: seen.running, unit: 'Count' },
+          { name: FINISHED_METRIC, fleet: f.fleet, value: seen.finishedLastMinute, unit: 'Count' },
+          { name: CPU_SECONDS_METRIC, fleet: f.fleet, value: seen.finishedCpuSecondsLastMinute, unit: 'Seconds' },
+          { name: DECISION_METRIC, fleet: f.fleet, rule: decision.rule, value: 1, unit: 'Count' },
+        );
+        // CloudWatch takes no Infinity: a backlog nothing drains is published as the stalled rule, not a number.
+        if (Number.isFinite(decision.backlogSeconds)) out.push({ name: BACKLOG_SECONDS_METRIC, fleet: f.fleet, value: decision.backlogSeconds, unit: 'Seconds' });
+        if (decision.ratio !== undefined) out.push({ name: RATIO_METRIC, fleet: f.fleet, value: decision.ratio, unit: 'None' });
+        deps.log.info('scaling decision', {
+          fleet: f.fleet,
+          rule: decision.rule,
+          needed: decision.needed,
+          ratio: decision.ratio,
+          backlogSeconds: Number.isFinite(decision.backlogSeconds) ? decision.backlogSeconds : 'unbounded',
+          throughputCapped: seen.throughputCapped,
+          unreadableQueries: seen.unreadable,
+          inputs: signals,
+        });
+      }),
+    );
+    if (out.length > 0) await deps.publish(out);
+    return { decided, failed };
+  };
+}

@@ -1,0 +1,43 @@
+import { countCoordinatorQueries, durationSeconds } from '../../../lambdas/domain/coordinator-signals';
+
+const now = Date.parse('2026-11-21T12:00:00Z');
+const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+// BasicQueryInfo as Trino's GET /v1/query lists it, trimmed to the fields read.
+const query = (state: string, stats: Record<string, unknown> = {}) => ({ queryId: `q_${state}_${Math.random()}`, state, queryStats: { createTime: at(300), ...stats } });
+
+test('queued and waiting-for-resources are the backlog; the admitted states are running', () => {
+  const body = [query('QUEUED'), query('QUEUED'), query('WAITING_FOR_RESOURCES'), query('DISPATCHING'), query('PLANNING'), query('STARTING'), query('RUNNING'), query('FINISHING')];
+  expect(countCoordinatorQueries(body, now)).toMatchObject({ queued: 3, running: 5, finishedLastMinute: 0 });
+});
+
+test('throughput is the queries that ended within the last minute, with their CPU time', () => {
+  const body = [
+    query('FINISHED', { endTime: at(10), totalCpuTime: '2.50s' }),
+    query('FAILED', { endTime: at(59), totalCpuTime: '1.00m' }),
+    query('FINISHED', { endTime: at(61), totalCpuTime: '9.00s' }),
+    query('FINISHED', { endTime: 'not a time' }),
+  ];
+  expect(countCoordinatorQueries(body, now)).toMatchObject({ finishedLastMinute: 2, finishedCpuSecondsLastMinute: 62.5, throughputCapped: false });
+});
+
+test('a full history whose oldest query ended within the minute says throughput may be undercounted', () => {
+  const body = Array.from({ length: 100 }, (_, i) => query('FINISHED', { endTime: at(i * 0.5) }));
+  expect(countCoordinatorQueries(body, now)).toMatchObject({ finishedLastMinute: 100, throughputCapped: true });
+});
+
+test('entries without a state are counted as unreadable, unknown states are neither backlog nor throughput', () => {
+  expect(countCoordinatorQueries([null, 7, { queryId: 'x' }, query('SOME_NEW_STATE')], now)).toMatchObject({ queued: 0, running: 0, unreadable: 3 });
+});
+
+test('a body that is not a list is an error, not an empty fleet', () => {
+  expect(() => countCoordinatorQueries({ message: 'Unauthorized' }, now)).toThrow(/not a list/);
+  expect(() => countCoordinatorQueries(null, now)).toThrow(/null/);
+});
+
+test("airlift durations in every unit Trino prints", () => {
+  expect(durationSeconds('250.00ms')).toBeCloseTo(0.25);
+  expect(durationSeconds('1.50h')).toBe(5400);
+  expect(durationSeconds('12ns')).toBeCloseTo(12e-9);
+  expect(durationSeconds('soon')).toBeUndefined();
+  expect(durationSeconds(3)).toBeUndefined();
+});

@@ -1,0 +1,76 @@
+import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
+import { GroupState, MetricHistory, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/handlers/scaling-signals';
+
+const now = Date.parse('2026-11-21T12:00:00Z');
+const policy = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, targetCpuPercent: 40 };
+const fleets = [
+  { fleet: 'etl', groupName: 'g-etl', coordinatorUrl: 'http://etl-coordinator:8080', policy },
+  { fleet: 'adhoc', groupName: 'g-adhoc', coordinatorUrl: 'http://adhoc-coordinator:8080', policy },
+];
+const ended = (secondsAgo: number) => ({ state: 'FINISHED', queryStats: { endTime: new Date(now - secondsAgo * 1000).toISOString() } });
+
+function deps(coordinators: Record<string, unknown | Error>, groups: Record<string, GroupState>, history: Record<string, MetricHistory>) {
+  const published: SignalDatapoint[] = [];
+  const logs: { message: string; fields?: Record<string, unknown> }[] = [];
+  const d: SignalsDeps = {
+    fleets,
+    coordinator: {
+      queries: async (url) => {
+        const answer = coordinators[url];
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    },
+    groups: { describe: async (names) => new Map(names.filter((n) => groups[n]).map((n) => [n, groups[n]])) },
+    history: { read: async () => new Map(Object.entries(history)) },
+    publish: async (points) => void published.push(...points),
+    log: { info: (message, fields) => logs.push({ message, fields }), warn: (message, fields) => logs.push({ message, fields }), error: (message, fields) => logs.push({ message, fields }) },
+    now: () => now,
+  };
+  return { d, published, logs };
+}
+
+const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, maxCapacity: 50, launching: 0, draining: 0 });
+
+test('a queue that takes 30 s to clear publishes a ratio target tracking scales out on, with its rule and signals', async () => {
+  // 60 queued, 120 finished in the last minute (2/s): 30 s of backlog; catch-up with R = 60 s asks 1.5×.
+  const etl = [...Array.from({ length: 60 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 120 }, (_, i) => ended(i * 0.4))];
+  const { d, published } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 40, peakBusyInstances: 4, previousQueued: 60 } });
+  const summary = await makeScalingSignalsHandler(d)();
+  expect(summary.decided).toEqual({ etl: 'backlog', adhoc: 'no-data' });
+  const etlPoints = published.filter((p) => p.fleet === 'etl');
+  expect(etlPoints.find((p) => p.name === RATIO_METRIC)?.value).toBeCloseTo(1.5);
+  expect(etlPoints.find((p) => p.name === 'QueuedQueries')?.value).toBe(60);
+  expect(etlPoints.find((p) => p.name === 'BacklogSeconds')?.value).toBeCloseTo(30);
+  expect(etlPoints.find((p) => p.name === 'ScalingDecisions')).toMatchObject({ rule: 'backlog', value: 1 });
+  // No CPU and no work: no ratio, so the policy sees missing data rather than a made-up 1.
+  expect(published.some((p) => p.fleet === 'adhoc' && p.name === RATIO_METRIC)).toBe(false);
+});
+
+test('a coordinator that does not answer costs its own fleet its datapoint, and no other fleet anything', async () => {
+  const { d, published, logs } = deps(
+    { 'http://etl-coordinator:8080': new Error('connect ECONNREFUSED '.repeat(2000)), 'http://adhoc-coordinator:8080': [{ state: 'RUNNING' }] },
+    { 'g-etl': group(10), 'g-adhoc': group(4) },
+    { adhoc: { cpuPercent: 38, peakBusyInstances: 1.5 } },
+  );
+  const summary = await makeScalingSignalsHandler(d)();
+  expect(summary.failed).toEqual(['etl']);
+  expect(published.filter((p) => p.fleet === 'etl').map((p) => p.name)).toEqual([SIGNALS_FAILED_METRIC]);
+  expect(published.some((p) => p.fleet === 'adhoc' && p.name === RATIO_METRIC)).toBe(true);
+  // The error is logged, capped.
+  const warned = logs.find((l) => l.fields?.fleet === 'etl')!;
+  expect(String(warned.fields!.error).length).toBeLessThan(2100);
+});
+
+test('a group that is gone is a failed fleet, not a crash', async () => {
+  const { d } = deps({ 'http://etl-coordinator:8080': [], 'http://adhoc-coordinator:8080': [] }, { 'g-adhoc': group(2) }, {});
+  expect((await makeScalingSignalsHandler(d)()).failed).toEqual(['etl']);
+});
+
+test('backlog growth is the change from the last published queue', async () => {
+  const etl = [...Array.from({ length: 40 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 60 }, (_, i) => ended(i))];
+  const { d, logs } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 50, peakBusyInstances: 5, previousQueued: 10 } });
+  await makeScalingSignalsHandler(d)();
+  const decision = logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')!;
+  expect(decision.fields!.inputs).toMatchObject({ queued: 40, backlogGrowthPerMinute: 30, finishedPerMinute: 60 });
+});
