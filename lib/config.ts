@@ -1,4 +1,5 @@
 import { DurationText, formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../lambdas/domain/scaling-policy';
 import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   MIN_DRAIN_TIMEOUT_SECONDS,
@@ -105,6 +106,23 @@ export interface FleetInput {
    * grace period. @default none: the agent waits the grace period after the stop
    */
   readonly coordinatorUrl?: string;
+  /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). */
+  readonly scaling?: ScalingInput;
+}
+
+/** The scaling signals of one fleet. */
+export interface ScalingInput {
+  /**
+   * Poll the coordinator once a minute and track the needed-capacity ratio beside CPU.
+   * @default true when coordinatorUrl is set
+   */
+  readonly signals?: boolean;
+  /** Dataflow's R: how fast a backlog should clear. @default '2m' */
+  readonly targetBacklog?: DurationText;
+  /** A backlog that clears within this is noise: no scale-out, no block on scale-in. @default '10s' */
+  readonly toleratedBacklog?: DurationText;
+  /** Minutes of load a scale-in sizes for (their busiest). @default 8 */
+  readonly scaleInLookbackMinutes?: number;
 }
 
 /** A Trino/Presto worker's HTTP API as the controller reaches it from inside the VPC. */
@@ -207,6 +225,8 @@ export interface FleetConfig {
   readonly spot?: Required<SpotInput>;
   readonly shutdownGraceSeconds: number;
   readonly coordinatorUrl?: string;
+  /** Present when the fleet's scaling signals are on (then coordinatorUrl is set). */
+  readonly scaling?: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
 }
 
 /** An environment after validation. */
@@ -255,7 +275,7 @@ export interface ControllerConfig {
 /** The agent publishes this metric; the controller reads it unless told otherwise. */
 export const DEFAULT_TASK_METRIC = AGENT_TASK_METRIC;
 export const DEFAULT_IDLE_READINGS = 3;
-const DEFAULT_TRINO_ENDPOINT: TrinoEndpointConfig = { port: 8080, scheme: 'http', user: 'graceful-autoscaler' };
+export const DEFAULT_TRINO_ENDPOINT: TrinoEndpointConfig = { port: 8080, scheme: 'http', user: 'graceful-autoscaler' };
 
 /** Thrown for configuration that must not reach synth; the message lists every problem found. */
 export class ConfigError extends Error {
@@ -390,12 +410,12 @@ function checkDrainFits(p: Problems, at: string, fleet: FleetConfig, controller:
     formatDuration(fleet.shutdownGraceSeconds),
     `plus controller.idleReadings (${controller.idleReadings}) × the ${period} s reading period must be shorter than drainTimeout (${formatDuration(fleet.drainTimeoutSeconds)}): no idle worker could be completed before its deadline`,
   );
-  if (fleet.coordinatorUrl !== undefined) {
+  if (fleet.coordinatorUrl !== undefined && fleet.scaling === undefined) {
     p.check(
       agent !== undefined && controller.stopWorker.kind === 'agent',
       `${at}.coordinatorUrl`,
       fleet.coordinatorUrl,
-      'needs the agent installed and controller.stopWorker "agent": the agent asks the coordinator after it stops the worker',
+      'needs the agent installed and controller.stopWorker "agent" (the agent asks the coordinator after it stops the worker), or scaling signals on (they poll its queue)',
     );
   }
 }
@@ -667,6 +687,8 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/:]+(:\d{1,5})?$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator');
   }
 
+  const scaling = resolveScaling(p, `${at}.scaling`, f);
+
   if (p.list.length > before) return undefined;
   return {
     name: f.name,
@@ -683,7 +705,29 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     spot,
     shutdownGraceSeconds: shutdownGraceSeconds!,
     coordinatorUrl: f.coordinatorUrl,
+    ...(scaling ? { scaling } : {}),
   };
+}
+
+/** The fleet's scaling signals: on by default when there is a coordinator to poll, refused on without one. */
+function resolveScaling(p: Problems, at: string, f: FleetInput): FleetConfig['scaling'] {
+  const s = f.scaling ?? {};
+  if (s.signals !== undefined && typeof s.signals !== 'boolean') {
+    p.add(`${at}.signals`, s.signals, 'must be true or false');
+    return undefined;
+  }
+  const on = s.signals ?? f.coordinatorUrl !== undefined;
+  if (!on) return undefined;
+  if (!p.check(f.coordinatorUrl !== undefined, `${at}.signals`, true, "needs the fleet's coordinatorUrl: the signals are the coordinator's queue")) return undefined;
+  const targetBacklogSeconds = p.duration(`${at}.targetBacklog`, s.targetBacklog ?? formatDuration(DEFAULT_SCALING_POLICY.targetBacklogSeconds), 10, 3600, ' (Dataflow\'s R: shorter than 10 s chases single queries)');
+  const toleratedBacklogSeconds = p.duration(`${at}.toleratedBacklog`, s.toleratedBacklog ?? formatDuration(DEFAULT_SCALING_POLICY.toleratedBacklogSeconds), 0, 3600);
+  const scaleInLookbackMinutes = s.scaleInLookbackMinutes ?? DEFAULT_SCALING_POLICY.scaleInLookbackMinutes;
+  p.integer(`${at}.scaleInLookbackMinutes`, scaleInLookbackMinutes, 1, 60);
+  if (targetBacklogSeconds !== undefined && toleratedBacklogSeconds !== undefined) {
+    p.check(toleratedBacklogSeconds < targetBacklogSeconds, `${at}.toleratedBacklog`, s.toleratedBacklog ?? formatDuration(toleratedBacklogSeconds), `must be shorter than targetBacklog (${formatDuration(targetBacklogSeconds)}): a backlog the fleet tolerates cannot also be one it must clear`);
+  }
+  if (targetBacklogSeconds === undefined || toleratedBacklogSeconds === undefined) return undefined;
+  return { targetBacklogSeconds, toleratedBacklogSeconds, scaleInLookbackMinutes };
 }
 
 /**

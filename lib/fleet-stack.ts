@@ -10,12 +10,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
+import { DEFAULT_TRINO_ENDPOINT, DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
 import { SUBNET_LAYOUT } from './network-plan';
 import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
+import { ScalingSignals } from './scaling-signals';
 import { TAG_ENVIRONMENT, agentNamespace, sourcePrefix } from './names';
 import { WorkerAgent } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
@@ -54,6 +55,8 @@ export class FleetStack extends Stack {
   readonly revisionBucket: s3.Bucket;
   readonly fleets: readonly DeployedFleet[];
   readonly drainController: DrainController;
+  /** The fleets' scaling signals; absent when no fleet has them on. */
+  readonly scalingSignals?: ScalingSignals;
   readonly operations: Operations;
   /** The environment's name. */
   readonly environmentName: string;
@@ -181,9 +184,27 @@ export class FleetStack extends Stack {
       key: this.key,
       controller: config.controller,
     });
+    const signalled = this.fleets.filter((f) => f.config.scaling !== undefined);
+    this.scalingSignals =
+      signalled.length === 0
+        ? undefined
+        : new ScalingSignals(this, 'ScalingSignals', {
+            environmentName: config.name,
+            fleets: signalled.map((f) => ({
+              fleetName: f.config.name,
+              group: f.fleet.autoScalingGroup,
+              coordinatorUrl: f.config.coordinatorUrl!,
+              policy: { ...f.config.scaling!, targetCpuPercent: f.config.targetCpuPercent },
+            })),
+            vpc: this.vpc,
+            vpcSubnets: subnets,
+            key: this.key,
+            user: DEFAULT_TRINO_ENDPOINT.user,
+          });
     this.operations = new Operations(this, 'Operations', {
       environmentName: config.name,
       fleets: this.fleets,
+      signals: this.scalingSignals,
       controller: this.drainController,
       revisionBucket: this.revisionBucket,
       alarmTopic: this.alarmTopic,

@@ -18,6 +18,15 @@ export function agentNamespace(environment: string): string {
   return `${METRICS_NAMESPACE}/${environment}`;
 }
 
+/**
+ * The namespace of an environment's scaling signals and the ratio its second target tracking policy
+ * follows. Apart from the agent's: the workers' role may write only `agentNamespace`, so no worker can
+ * publish a ratio that scales its fleet.
+ */
+export function signalsNamespace(environment: string): string {
+  return `${METRICS_NAMESPACE}/${environment}/signals`;
+}
+
 /** Tag on every resource naming the environment that owns it. */
 export const TAG_ENVIRONMENT = 'graceful-autoscaler:environment';
 

@@ -13,6 +13,9 @@ import { Construct } from 'constructs';
 import { TaskSourceSettings } from '../lambdas/domain/settings';
 import { RunbookName } from '../lambdas/runbooks/runbooks';
 import { ControllerFunction } from './controller-function';
+import { ScalingSignals } from './scaling-signals';
+import { BACKLOG_SECONDS_METRIC, DECISION_METRIC, FINISHED_METRIC, QUEUED_METRIC, RUNNING_METRIC, SIGNALS_FAILED_METRIC } from '../lambdas/handlers/scaling-signals';
+import { ScalingRule } from '../lambdas/domain/scaling-policy';
 import { DrainController, metricsServiceName } from './drain-controller';
 import { DeployedFleet } from './fleet-stack';
 import { DURATION_PATTERN_SOURCE } from '../lambdas/domain/duration';
@@ -24,6 +27,12 @@ import { nagResourceFinding } from './nag-finding';
 const GUARD_PERIOD = Duration.minutes(5);
 /** Runbooks answer an operator; anything slower is wrong. */
 const RUNBOOK_TIMEOUT = Duration.seconds(60);
+/** Minutes the decision says "capacity ceiling" before the backpressure alarm. */
+const CEILING_MINUTES = 5;
+/** Minutes without a fleet's signals before the operator is told. */
+const SIGNALS_DOWN_MINUTES = 5;
+/** Every rule, for the decision widget (one line each). */
+const SCALING_RULES: readonly ScalingRule[] = ['no-data', 'action-in-flight', 'stalled', 'backlog', 'capacity-ceiling', 'scale-in', 'hold'];
 /** Minutes at maximum capacity with CPU above target before capacity is called exhausted. */
 const PINNED_MINUTES = 15;
 
@@ -31,6 +40,8 @@ const PINNED_MINUTES = 15;
 export interface OperationsProps {
   readonly environmentName: string;
   readonly fleets: readonly DeployedFleet[];
+  /** The fleets' scaling signals, when any fleet has them on: their widgets and alarms. */
+  readonly signals?: ScalingSignals;
   readonly controller: DrainController;
   readonly revisionBucket: s3.IBucket;
   readonly alarmTopic: sns.ITopic;
@@ -353,6 +364,27 @@ export class Operations extends Construct {
           ],
         }),
       );
+      const sig = this.props.signals;
+      if (f.config.scaling && sig) {
+        const name = f.config.name;
+        dashboard.addWidgets(
+          new cloudwatch.GraphWidget({
+            title: `${name}: queue (backlog) and needed ÷ current capacity`,
+            width: 8,
+            left: [sig.metric(name, QUEUED_METRIC, 'Maximum', 'queued'), sig.metric(name, RUNNING_METRIC, 'Maximum', 'running'), sig.metric(name, FINISHED_METRIC, 'Sum', 'finished a minute')],
+            right: [sig.ratio(name)],
+            rightAnnotations: [{ value: 1, label: 'ratio tracked at 1.0', color: '#2ca02c' }],
+          }),
+          new cloudwatch.GraphWidget({
+            title: `${name}: which rule decided (minutes per rule)`,
+            width: 8,
+            stacked: true,
+            left: SCALING_RULES.map((rule) => sig.metric(name, DECISION_METRIC, 'Sum', rule, { Rule: rule })),
+            right: [sig.metric(name, BACKLOG_SECONDS_METRIC, 'Maximum', 'backlog time (s)')],
+          }),
+          new cloudwatch.AlarmWidget({ title: `${name}: capacity ceiling: queries queueing`, width: 8, alarm: this.ceilingAlarm(name) }),
+        );
+      }
     }
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Drain duration p50 / p99 (s)', width: 8, left: [this.controllerMetric('DrainDurationSeconds', 'p50', Duration.minutes(5)), this.controllerMetric('DrainDurationSeconds', 'p99', Duration.minutes(5))] }),
@@ -393,15 +425,41 @@ export class Operations extends Construct {
     return new cloudwatch.Metric({ namespace: agentNamespace(this.props.environmentName), metricName: INSTALL_FAILURES_METRIC, dimensionsMap: { Fleet: fleet }, statistic: 'Sum', period: Duration.minutes(5), label: `${fleet}: failed installs` });
   }
 
+  private addAlarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    // Named under the environment's prefix: the topic and the key admit only its own alarms.
+    const a = new cloudwatch.Alarm(this, id, { alarmName: `${sourcePrefix(this.props.environmentName)}${id}`, ...props });
+    a.addAlarmAction(new actions.SnsAction(this.props.alarmTopic));
+    this.alarms.push(a);
+    return a;
+  }
+
+  private readonly ceilingAlarms = new Map<string, cloudwatch.Alarm>();
+
+  /**
+   * Heron's backpressure made visible: the decision says the fleet needs more than its maximum (rule
+   * capacity-ceiling) for CEILING_MINUTES in a row, so queries queue instead of the fleet growing.
+   */
+  private ceilingAlarm(fleet: string): cloudwatch.Alarm {
+    let a = this.ceilingAlarms.get(fleet);
+    if (!a) {
+      const f = this.props.fleets.find((x) => x.config.name === fleet)!;
+      a = this.addAlarm(`CapacityCeilingAlarm-${fleet}`, {
+        alarmDescription: `graceful-autoscaler ${this.props.environmentName}: capacity ceiling: queries queueing. Fleet ${fleet} is at its maximum of ${f.config.maxCapacity} instances and its coordinator's backlog still needs more (rule capacity-ceiling, ${CEILING_MINUTES} minutes running). Raise maxCapacity, or accept the queue; the dashboard shows the queue and the backlog time.`,
+        metric: this.props.signals!.metric(fleet, DECISION_METRIC, 'Sum', 'capacity-ceiling minutes', { Rule: 'capacity-ceiling' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: CEILING_MINUTES,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.ceilingAlarms.set(fleet, a);
+    }
+    return a;
+  }
+
   private createAlarms(): void {
     const c = this.props.controller;
     const env = this.props.environmentName;
-    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-      // Named under the environment's prefix: the topic and the key admit only its own alarms.
-      const a = new cloudwatch.Alarm(this, id, { alarmName: `${sourcePrefix(env)}${id}`, ...props });
-      a.addAlarmAction(new actions.SnsAction(this.props.alarmTopic));
-      this.alarms.push(a);
-    };
+    const alarm = (id: string, props: cloudwatch.AlarmProps) => this.addAlarm(id, props);
     alarm('ForcedTerminationAlarm', {
       alarmDescription: `graceful-autoscaler ${env}: a drain reached its deadline and was forced, killing running tasks. See the dashboard's "what was killed".`,
       metric: this.controllerMetric('ForcedTerminations', 'Sum'),
@@ -459,6 +517,24 @@ export class Operations extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      if (f.config.scaling && this.props.signals) {
+        this.ceilingAlarm(f.config.name);
+        alarm(`SignalsUnavailableAlarm-${f.config.name}`, {
+          alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name}'s scaling signals could not be read for ${SIGNALS_DOWN_MINUTES} minutes (coordinator ${f.config.coordinatorUrl} unreachable or not answering /v1/query, or the function failing). Its ratio policy sees no data: it neither scales out on the queue nor agrees to any scale-in, so the fleet only grows on CPU. The function's log says why.`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(unavailable, 0) + FILL(errors, 0)',
+            usingMetrics: {
+              unavailable: this.props.signals.metric(f.config.name, SIGNALS_FAILED_METRIC, 'Sum', 'signals unavailable'),
+              errors: this.props.signals.function.metricErrors({ period: Duration.minutes(1) }),
+            },
+            period: Duration.minutes(1),
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: SIGNALS_DOWN_MINUTES,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
       const group = f.fleet.autoScalingGroup.autoScalingGroupName;
       alarm(`CpuPinnedAlarm-${f.config.name}`, {
         alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name} is at its maximum of ${f.config.maxCapacity} instances with CPU above its ${f.config.targetCpuPercent}% target for ${PINNED_MINUTES} minutes: raise maxCapacity or expect queueing.`,

@@ -216,10 +216,13 @@ describe("Trino's grace period and the coordinator view", () => {
   ] as [Partial<FleetInput>, RegExp][])("%j is refused with env, field, value and rule", (override, message) => {
     expect(errorFor({}, override)).toMatch(message);
   });
-  test('a coordinator view needs the agent to stop the workers', () => {
-    expect(errorFor({ controller: { stopWorker: { kind: 'ssm', commands: ['systemctl stop trino'] } } }, { coordinatorUrl: 'http://trino:8080' })).toMatch(
+  test('a coordinator only the agent would read needs the agent to stop the workers', () => {
+    const ssm = { controller: { stopWorker: { kind: 'ssm' as const, commands: ['systemctl stop trino'] } } };
+    expect(errorFor(ssm, { coordinatorUrl: 'http://trino:8080', scaling: { signals: false } })).toMatch(
       /fleets\[0\]\.coordinatorUrl \("http:\/\/trino:8080"\) needs the agent installed and controller\.stopWorker "agent"/,
     );
+    // With the scaling signals on (the default with a coordinator), the signals function reads it.
+    expect(errorFor(ssm, { coordinatorUrl: 'http://trino:8080' })).toBe('');
   });
   test('with the controller reading each worker itself, a reading is one sweep (60 s): the rule counts that', () => {
     const trino = { agent: { install: false }, controller: { taskSource: { kind: 'trino' as const }, stopWorker: { kind: 'trino' as const } } };
@@ -229,5 +232,30 @@ describe("Trino's grace period and the coordinator view", () => {
   });
   test('0s is accepted for workers whose stop is immediate', () => {
     expect(errorFor({}, { shutdownGracePeriod: '0s' })).toBe('');
+  });
+});
+
+describe('scaling signals per fleet', () => {
+  const fleetOf = (override: Partial<FleetInput>) => resolveEnvironment('qa', { ...base, fleets: [{ ...fleet, ...override }] }).fleets[0];
+  test('on by default with a coordinator to poll, with the documented defaults; off without one', () => {
+    expect(fleetOf({ coordinatorUrl: 'http://trino:8080' }).scaling).toEqual({ targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8 });
+    expect(fleetOf({}).scaling).toBeUndefined();
+    expect(fleetOf({ coordinatorUrl: 'http://trino:8080', scaling: { signals: false } }).scaling).toBeUndefined();
+    expect(fleetOf({ coordinatorUrl: 'http://trino:8080', scaling: { targetBacklog: '5m', toleratedBacklog: '30s', scaleInLookbackMinutes: 15 } }).scaling).toEqual({
+      targetBacklogSeconds: 300,
+      toleratedBacklogSeconds: 30,
+      scaleInLookbackMinutes: 15,
+    });
+  });
+  test.each([
+    [{ scaling: { signals: true } }, /env "qa": fleets\[0\]\.scaling\.signals \(true\) needs the fleet's coordinatorUrl/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { signals: 'yes' } }, /fleets\[0\]\.scaling\.signals \("yes"\) must be true or false/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { targetBacklog: '5s' } }, /fleets\[0\]\.scaling\.targetBacklog \("5s"\) must be from 10s to 1h/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { targetBacklog: 'soon' } }, /fleets\[0\]\.scaling\.targetBacklog \("soon"\) must be a duration/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { toleratedBacklog: '2m', targetBacklog: '1m' } }, /fleets\[0\]\.scaling\.toleratedBacklog \("2m"\) must be shorter than targetBacklog \(1m\)/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInLookbackMinutes: 0 } }, /fleets\[0\]\.scaling\.scaleInLookbackMinutes \(0\) must be a whole number from 1 to 60/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInLookbackMinutes: 2.5 } }, /scaleInLookbackMinutes \(2\.5\) must be a whole number/],
+  ] as [Partial<FleetInput>, RegExp][])('%j is refused with env, field, value and rule', (override, message) => {
+    expect(errorFor({}, override)).toMatch(message);
   });
 });

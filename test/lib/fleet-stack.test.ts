@@ -41,7 +41,8 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
   test('one Auto Scaling group, scaling policy, application and deployment group per fleet', () => {
     const n = config.fleets.length;
     template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n);
-    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n);
+    // CPU target tracking on every fleet; the ratio's second policy on fleets with scaling signals.
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + config.fleets.filter((f) => f.scaling).length);
     template.resourceCountIs('AWS::CodeDeploy::Application', n);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', n);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', n);
@@ -91,6 +92,25 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
           TargetValue: fleet.targetCpuPercent,
         },
       });
+    });
+
+    test(fleet.scaling ? 'scaling signals: a second target tracking policy holds the needed-capacity ratio at 1.0' : 'no scaling signals: CPU is the only policy', () => {
+      const policies = Object.values(template.findResources('AWS::AutoScaling::ScalingPolicy')).filter((p) => JSON.stringify(p.Properties.AutoScalingGroupName) === JSON.stringify({ Ref: groupLogicalId(stack, fleetName) }));
+      const ratio = policies.filter((p) => p.Properties.TargetTrackingConfiguration.CustomizedMetricSpecification);
+      if (!fleet.scaling) {
+        expect(ratio).toHaveLength(0);
+        return;
+      }
+      expect(ratio).toHaveLength(1);
+      expect(ratio[0].Properties).toMatchObject({
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingConfiguration: {
+          TargetValue: 1,
+          CustomizedMetricSpecification: { Namespace: `${METRICS_NAMESPACE}/${config.name}/signals`, MetricName: 'NeededCapacityRatio', Dimensions: [{ Name: 'Fleet', Value: fleet.name }], Statistic: 'Average' },
+        },
+      });
+      // Both policies scale in: Auto Scaling then scales in only when both agree.
+      expect(policies.every((p) => !p.Properties.TargetTrackingConfiguration.DisableScaleIn)).toBe(true);
     });
 
     test('CodeDeploy deployment group bound to the group, rolling back on failure or stop', () => {

@@ -1,0 +1,109 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { RATIO_METRIC } from '../lambdas/handlers/scaling-signals';
+import { ScalingPolicySettings } from '../lambdas/domain/scaling-policy';
+import { SignalsSettings } from '../lambdas/domain/settings';
+import { ControllerFunction } from './controller-function';
+import { signalsNamespace } from './names';
+
+/** The decision runs once a minute: the period of the target tracking alarms that act on it. */
+export const SIGNALS_PERIOD = Duration.minutes(1);
+/** The coordinator answers /v1/query from memory; 5 s is a coordinator in trouble. */
+const COORDINATOR_TIMEOUT_MS = 5000;
+
+/** One fleet whose signals are on. */
+export interface SignalsFleetProps {
+  readonly fleetName: string;
+  readonly group: autoscaling.AutoScalingGroup;
+  readonly coordinatorUrl: string;
+  readonly policy: ScalingPolicySettings;
+}
+
+export interface ScalingSignalsProps {
+  readonly environmentName: string;
+  readonly fleets: readonly SignalsFleetProps[];
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  /** Sent as X-Trino-User to the coordinators. */
+  readonly user: string;
+}
+
+/**
+ * The scaling signals of an environment's fleets (docs/scaling.md): one function in the VPC that, each
+ * minute, reads every coordinator's queue and publishes each fleet's needed-to-current capacity ratio;
+ * and per fleet a second target tracking policy that holds that ratio at 1.0 beside the CPU policy. Auto
+ * Scaling combines the two (user guide, "Multiple dynamic scaling policies"): out when either asks, in
+ * only when both agree. Nothing here sets desired capacity.
+ */
+export class ScalingSignals extends Construct {
+  readonly function: ControllerFunction;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: ScalingSignalsProps) {
+    super(scope, id);
+    this.namespace = signalsNamespace(props.environmentName);
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `graceful-autoscaler ${props.environmentName} scaling signals (to the coordinators)`,
+      allowAllOutbound: true,
+    });
+    const settings: SignalsSettings = {
+      namespace: this.namespace,
+      user: props.user,
+      timeoutMs: COORDINATOR_TIMEOUT_MS,
+      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, coordinatorUrl: f.coordinatorUrl, policy: f.policy })),
+    };
+    this.function = new ControllerFunction(this, 'Function', {
+      entry: 'scaling-signals',
+      serviceName: 'graceful-autoscaler-signals',
+      description: `graceful-autoscaler ${props.environmentName}: each fleet's queue, its scaling decision and ratio, once a minute`,
+      network: { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup },
+      key: props.key,
+      timeout: Duration.seconds(50),
+      environment: { SIGNALS_SETTINGS: Stack.of(this).toJsonString(settings) },
+      // A failed minute is not retried: the next datapoint is a minute away, and a late one is stale.
+      retryAttempts: 0,
+    });
+    new events.Rule(this, 'Schedule', {
+      description: `graceful-autoscaler ${props.environmentName}: scaling signals`,
+      schedule: events.Schedule.rate(SIGNALS_PERIOD),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+
+    // PutMetricData and GetMetricData have no resource-level permissions; publishing is held to the
+    // environment's namespace by the cloudwatch:namespace condition. DescribeAutoScalingGroups has none either.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': this.namespace } } }),
+    );
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    Validations.of(this.function.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData (held to this environment\'s namespace by condition), cloudwatch:GetMetricData and autoscaling:DescribeAutoScalingGroups have no resource-level permissions (Service Authorization Reference).',
+    });
+
+    for (const f of props.fleets) {
+      f.group.scaleToTrackMetric('SignalsTargetTracking', {
+        metric: this.ratio(f.fleetName),
+        targetValue: 1,
+      });
+    }
+  }
+
+  /** The fleet's needed-to-current ratio, as its target tracking policy reads it. */
+  ratio(fleet: string): cloudwatch.Metric {
+    return this.metric(fleet, RATIO_METRIC, 'Average', 'needed ÷ current capacity');
+  }
+
+  metric(fleet: string, metricName: string, statistic: string, label: string, extra: Record<string, string> = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { Fleet: fleet, ...extra }, statistic, period: SIGNALS_PERIOD, label });
+  }
+}
