@@ -735,12 +735,8 @@ class FleetSimulation {
 
     if (this.o.policy === 'signals') {
       const queued = this.waitingQueries.length - this.waitingHead;
-      let warmingInstances = 0;
       let draining = 0;
-      for (const i of this.instances.values()) {
-        if (i.state === 'InService' && this.now < i.warmUntil) warmingInstances++;
-        if (i.state === 'Terminating:Wait') draining++;
-      }
+      for (const i of this.instances.values()) if (i.state === 'Terminating:Wait') draining++;
       const decision = decideScaling(
         {
           capacity: current,
@@ -753,7 +749,6 @@ class FleetSimulation {
           cpuPercent: this.cpuSeen,
           peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
           launching: pending,
-          warming: warmingInstances,
           draining,
         },
         { ...this.o.scaling, targetCpuPercent: this.o.targetCpu },
