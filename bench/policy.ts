@@ -26,7 +26,6 @@ function signals(): FleetSignals {
     cpuPercent: rng.next() < 0.02 ? undefined : rng.next() * 100,
     peakBusyInstances: rng.next() < 0.02 ? undefined : rng.next() * capacity,
     launching: rng.next() < 0.1 ? rng.int(5) : 0,
-    draining: rng.next() < 0.1 ? rng.int(3) : 0,
   };
 }
 

@@ -720,23 +720,19 @@ class FleetSimulation {
   private async scale(warming: boolean): Promise<void> {
     const pending = this.count('pending');
     const current = this.count('InService') + pending;
-    let cpu: number | undefined;
-    let fresh = false;
-    while (this.datapoints.length > 0 && this.datapoints[0].availableAt <= this.now) {
-      const dp = this.datapoints.shift()!;
-      cpu = dp.value;
-      fresh = true;
+    const cpuPoints = available(this.datapoints, this.now);
+    for (const dp of cpuPoints) {
       this.busyLookback.push(dp.busyInstances);
       if (this.busyLookback.length > this.o.scaling.scaleInLookbackMinutes) this.busyLookback.shift();
     }
+    const fresh = cpuPoints.length > 0;
+    const cpu = cpuPoints.at(-1)?.value;
     if (fresh) this.cpuSeen = cpu;
     const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
     if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity), scaleInDisabled: this.o.targetTracking.disableScaleIn });
 
     if (this.o.policy === 'signals') {
       const queued = this.waitingQueries.length - this.waitingHead;
-      let draining = 0;
-      for (const i of this.instances.values()) if (i.state === 'Terminating:Wait') draining++;
       const decision = decideScaling(
         {
           capacity: current,
@@ -749,20 +745,14 @@ class FleetSimulation {
           cpuPercent: this.cpuSeen,
           peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
           launching: pending,
-          draining,
         },
         { ...this.o.scaling, targetCpuPercent: this.o.targetCpu },
       );
       this.decisions[decision.rule] = (this.decisions[decision.rule] ?? 0) + 1;
       this.ratioDatapoints.push({ availableAt: this.now + this.o.signalDelaySeconds, value: decision.ratio });
       this.queuedLastMinute = queued;
-      let ratio: number | undefined;
-      let ratioFresh = false;
-      while (this.ratioDatapoints.length > 0 && this.ratioDatapoints[0].availableAt <= this.now) {
-        ratio = this.ratioDatapoints.shift()!.value;
-        ratioFresh = true;
-      }
-      if (ratioFresh) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratio, current, this.o.minCapacity, this.o.maxCapacity) });
+      const ratios = available(this.ratioDatapoints, this.now);
+      if (ratios.length > 0) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratios.at(-1)!.value, current, this.o.minCapacity, this.o.maxCapacity) });
     }
     this.finishedThisMinute = 0;
 
@@ -897,6 +887,13 @@ class FleetSimulation {
       ...(this.o.faults ? { faultsInjected: { ...this.injected } } : {}),
     };
   }
+}
+
+/** Takes from a delay queue the datapoints visible at `now`, oldest first. */
+function available<T extends { availableAt: number }>(queue: T[], now: number): T[] {
+  let k = 0;
+  while (k < queue.length && queue[k].availableAt <= now) k++;
+  return queue.splice(0, k);
 }
 
 function fail(message: string): never {

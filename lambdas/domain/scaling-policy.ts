@@ -34,8 +34,6 @@ export interface FleetSignals {
   readonly peakBusyInstances: number | undefined;
   /** Instances launching, not yet in service: a scale-out in flight, part of `capacity` but of no throughput yet. */
   readonly launching: number;
-  /** Instances draining (Terminating:Wait): a scale-in in flight. */
-  readonly draining: number;
 }
 
 /** The numbers an operator tunes (docs/scaling.md). */
@@ -63,7 +61,11 @@ export const DEFAULT_SCALING_POLICY: Omit<ScalingPolicySettings, 'targetCpuPerce
 export type ScalingRule =
   /** No CPU datapoint and no work: nothing to decide on; no ratio is published. */
   | 'no-data'
-  /** Sage: one scale-in at a time; no scale-in while an action is in flight (scale-out still may). */
+  /**
+   * Sage: no scale-in while a scale-out is in flight (scale-out still may). Scale-ins are one at a time by
+   * target tracking's own low alarm, which needs 15 fresh minutes after each action; draining instances
+   * do not hold the decision, or every drain would restart that count.
+   */
   | 'action-in-flight'
   /** Queued work and nothing finishing: the fleet is stuck or empty; add at least one instance. */
   | 'stalled'
@@ -132,7 +134,7 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
     const busy = Math.max((s.cpuPercent * capacity) / 100, s.peakBusyInstances);
     const needed = Math.max(s.minCapacity, (busy * 100) / p.targetCpuPercent);
     if (Math.ceil(Math.round(needed * 1e9) / 1e9) < capacity) {
-      // Sage: one scale-down at a time, and none while instances launch (their load is not in the CPU yet).
+      // None while instances launch: their load is not in the CPU yet.
       if (s.launching > 0) return decide('action-in-flight', capacity);
       return decide('scale-in', needed);
     }

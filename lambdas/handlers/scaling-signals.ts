@@ -17,8 +17,6 @@ export interface GroupState {
   readonly maxCapacity: number;
   /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
   readonly launching: number;
-  /** Terminating:Wait and Terminating:Proceed. */
-  readonly draining: number;
 }
 
 export interface MetricHistory {
@@ -98,7 +96,6 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           cpuPercent: h.cpuPercent,
           peakBusyInstances: h.peakBusyInstances,
           launching: group.launching,
-          draining: group.draining,
         };
         const decision = decideScaling(signals, f.policy);
         decided[f.fleet] = decision.rule;

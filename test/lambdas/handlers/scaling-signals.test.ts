@@ -30,7 +30,7 @@ function deps(coordinators: Record<string, unknown | Error>, groups: Record<stri
   return { d, published, logs };
 }
 
-const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, maxCapacity: 50, launching: 0, draining: 0 });
+const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, maxCapacity: 50, launching: 0 });
 
 test('a queue that takes 30 s to clear publishes a ratio target tracking scales out on, with its rule and signals', async () => {
   // 60 queued, 120 finished in the last minute (2/s): 30 s of backlog; catch-up with R = 60 s asks 1.5×.
