@@ -13,8 +13,15 @@ import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 /** PutMetricData takes at most 1,000 metrics a request (CloudWatch API reference, PutMetricData). */
 export const DATUMS_PER_CALL = 1000;
 
+/**
+ * How old a datapoint may be and still count. EC2's 1-minute CPU lands a minute or two after its minute;
+ * our QueuedQueries of the last run (a minute ago) sits in the minute before the current one, or the one
+ * before that when the runs drift across a boundary.
+ */
+const CPU_FRESH_MINUTES = 3;
+const QUEUE_FRESH_MINUTES = 2;
+
 const LAUNCHING = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed']);
-const DRAINING = new Set(['Terminating', 'Terminating:Wait', 'Terminating:Proceed']);
 const COUNTED = new Set([...LAUNCHING, 'InService']);
 
 export class AutoScalingGroupStates {
@@ -30,7 +37,6 @@ export class AutoScalingGroupStates {
         minCapacity: g.MinSize ?? 0,
         maxCapacity: g.MaxSize ?? 0,
         launching: states.filter((s) => LAUNCHING.has(s)).length,
-        draining: states.filter((s) => DRAINING.has(s)).length,
       });
     }
     return out;
@@ -75,11 +81,21 @@ export class CloudWatchSignalHistory {
         token = page.NextToken;
       } while (token);
     }
-    const latest = (id: string) => (series.get(id) ?? []).reduce<{ t: number; v: number } | undefined>((a, p) => (!a || p.t > a.t ? p : a), undefined)?.v;
+    const since = (id: string, minutes: number) => (series.get(id) ?? []).filter((p) => p.t >= end.getTime() - minutes * minute);
+    // The newest datapoint, if recent enough to stand for "now": an older one would be decided on as if
+    // current (a stale low CPU scales in; a stale queue turns minutes of growth into one minute's).
+    const latest = (id: string, minutes: number) => since(id, minutes).reduce<{ t: number; v: number } | undefined>((a, p) => (!a || p.t > a.t ? p : a), undefined)?.v;
     return new Map(
       fleets.map((f, k) => {
-        const sums = (series.get(`sum${k}`) ?? []).filter((p) => p.t >= end.getTime() - f.policy.scaleInLookbackMinutes * minute);
-        return [f.fleet, { cpuPercent: latest(`avg${k}`), peakBusyInstances: sums.length > 0 ? Math.max(...sums.map((p) => p.v)) / 100 : undefined, previousQueued: latest(`q${k}`) }];
+        const sums = since(`sum${k}`, f.policy.scaleInLookbackMinutes);
+        return [
+          f.fleet,
+          {
+            cpuPercent: latest(`avg${k}`, CPU_FRESH_MINUTES),
+            peakBusyInstances: sums.length > 0 ? Math.max(...sums.map((p) => p.v)) / 100 : undefined,
+            previousQueued: latest(`q${k}`, QUEUE_FRESH_MINUTES),
+          },
+        ];
       }),
     );
   }

@@ -18,7 +18,7 @@ test("a group's capacity is what target tracking counts: in service and launchin
     AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: states.map((LifecycleState, k) => ({ InstanceId: `i-${k}`, LifecycleState })) } as any],
   });
   const got = await new AutoScalingGroupStates(new AutoScalingClient({})).describe(['g']);
-  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 2, draining: 2 });
+  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 2 });
 });
 
 test('the history takes the newest average, the peak per-minute Sum over the lookback as busy instances, and our last queue', async () => {
@@ -38,6 +38,21 @@ test('the history takes the newest average, the peak per-minute Sum over the loo
   const input = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
   expect(input.EndTime).toEqual(new Date('2026-11-21T12:00:00Z'));
   expect(input.MetricDataQueries!.map((q) => q.MetricStat!.Stat)).toEqual(['Average', 'Sum', 'Maximum']);
+});
+
+test('stale datapoints do not stand for now: no CPU from 10 minutes ago, no queue from 5', async () => {
+  const now = Date.parse('2026-11-21T12:00:30Z');
+  const minute = (k: number) => new Date(Date.parse('2026-11-21T12:00:00Z') - k * 60_000);
+  cw.on(GetMetricDataCommand).resolves({
+    MetricDataResults: [
+      { Id: 'avg0', Timestamps: [minute(10)], Values: [5] },
+      { Id: 'sum0', Timestamps: [minute(2)], Values: [300] },
+      { Id: 'q0', Timestamps: [minute(5)], Values: [40] },
+    ],
+  });
+  const fleets = [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { ...DEFAULT_SCALING_POLICY, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }];
+  const got = await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now);
+  expect(got.get('etl')).toEqual({ cpuPercent: undefined, peakBusyInstances: 3, previousQueued: undefined });
 });
 
 test('PutMetricData in batches of at most 1,000, each datapoint with its Fleet (and Rule) dimensions', async () => {
