@@ -96,7 +96,7 @@ export class Agent {
 
   private async readIdentityOnce(): Promise<InstanceIdentity | undefined> {
     try {
-      this.identity = await readIdentity(this.imds);
+      this.identity = await readIdentity(this.imds, this.config.groupName);
       this.privateIp = await readPrivateIp(this.imds).catch(() => undefined);
       this.publisher = this.publisherFor(this.identity);
       this.reporter = this.reporterFor?.(this.identity);

@@ -65,6 +65,11 @@ export interface AgentConfig {
   readonly coordinator?: CoordinatorConfig;
   /** Absent: the agent reports nothing and the controller relies on the metric. */
   readonly drainReport?: DrainReportConfig;
+  /**
+   * The instance's Auto Scaling group, for instances whose launch template does not expose tags in
+   * instance metadata (groups we adopt rather than launch). @default read from IMDS: tags/instance/aws:autoscaling:groupName
+   */
+  readonly groupName?: string;
 }
 
 export const DEFAULT_INTERVAL_SECONDS = 10;
@@ -134,6 +139,8 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     shutdown: worker('shutdown', raw.shutdown ?? { kind: 'none' }, true),
     lifecyclePollSeconds: int('lifecyclePollSeconds', raw.lifecyclePollSeconds ?? DEFAULT_LIFECYCLE_POLL_SECONDS, 1, 30),
     shutdownGraceSeconds: int('shutdownGraceSeconds', raw.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, 0, 3600),
+    // Auto Scaling group names are 1 to 255 characters (Auto Scaling API reference, CreateAutoScalingGroup).
+    groupName: raw.groupName === undefined ? undefined : str('groupName', raw.groupName).length <= 255 ? raw.groupName : fail('groupName', raw.groupName, 'must be at most 255 characters'),
     coordinator:
       raw.coordinator === undefined
         ? undefined

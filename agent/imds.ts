@@ -62,12 +62,15 @@ export interface InstanceIdentity {
   readonly groupName: string;
 }
 
-/** Reads instance id, region and Auto Scaling group (instance tags in metadata must be enabled). */
-export async function readIdentity(imds: ImdsClient): Promise<InstanceIdentity> {
+/**
+ * Reads instance id, region and Auto Scaling group: the configured group, or the instance's
+ * aws:autoscaling:groupName tag (instance tags in metadata must then be enabled).
+ */
+export async function readIdentity(imds: ImdsClient, configuredGroup?: string): Promise<InstanceIdentity> {
   const [instanceId, region, groupName] = await Promise.all([
     imds.get('meta-data/instance-id'),
     imds.get('meta-data/placement/region'),
-    imds.get('meta-data/tags/instance/aws:autoscaling:groupName'),
+    configuredGroup !== undefined ? Promise.resolve(configuredGroup) : imds.get('meta-data/tags/instance/aws:autoscaling:groupName'),
   ]);
   if (!instanceId || !region) throw new Error('IMDS gave no instance id or region');
   if (!groupName) throw new Error('IMDS gave no aws:autoscaling:groupName tag: is the instance in an Auto Scaling group with instance metadata tags enabled?');

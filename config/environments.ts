@@ -37,6 +37,14 @@ export const environments: Record<string, EnvironmentInput> = {
         coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080',
         shutdownGracePeriod: '2m',
       },
+      {
+        // A group another team's Terraform created, adopted where it stands: the stack adds our hook, CPU
+        // target tracking, termination policy and deployment group, and removes only those when deleted.
+        // Its instances run our agent, installed from the agent artifact (docs/adopt-existing-fleet.md).
+        name: 'legacy',
+        existing: { groupName: 'trino-legacy-workers', agentInstalled: true },
+        drainTimeout: '20m',
+      },
     ],
   },
 

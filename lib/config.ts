@@ -71,28 +71,16 @@ export interface SpotInput {
   readonly onDemandPercentageAboveBase?: number;
 }
 
-/** One worker fleet (one Auto Scaling group) as an operator writes it. */
-export interface FleetInput {
+/** What every fleet says, launched by us or adopted. */
+export interface FleetCommonInput {
   /** Short name, lower-case: `etl`, `adhoc`. Used in construct ids and tags; never change it once deployed. */
   readonly name: string;
-  /** Instance types, in order of preference; more than one gives a mixed-instances group. */
-  readonly instanceTypes: readonly string[];
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  /** @default unset: Auto Scaling keeps the current size across deploys */
-  readonly desiredCapacity?: number;
   /** @default 40 (WorkerFleet's DEFAULT_TARGET_CPU_PERCENT) */
   readonly targetCpuPercent?: number;
-  /** @default '5m' (WorkerFleet's DEFAULT_INSTANCE_WARMUP) */
-  readonly instanceWarmup?: DurationText;
   /** @default '10m' (WorkerFleet's DEFAULT_DRAIN_TIMEOUT) */
   readonly drainTimeout?: DurationText;
   /** @default 'OneAtATime' (DEFAULT_DEPLOYMENT_CONFIG) */
   readonly deploymentConfig?: DeploymentConfigInput;
-  /** @default 50 (WorkerFleet's DEFAULT_ROOT_VOLUME_SIZE) */
-  readonly rootVolumeGiB?: number;
-  /** @default on-demand only */
-  readonly spot?: SpotInput;
   /**
    * The workers' graceful-shutdown grace period: Trino's `shutdown.grace-period` as set in the workers'
    * config.properties (the same value, or longer). After a stop the coordinator may still schedule to a
@@ -109,6 +97,52 @@ export interface FleetInput {
   /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). */
   readonly scaling?: ScalingInput;
 }
+
+/** A fleet whose group, launch template and instances this stack creates. */
+export interface NewFleetInput extends FleetCommonInput {
+  readonly existing?: undefined;
+  /** Instance types, in order of preference; more than one gives a mixed-instances group. */
+  readonly instanceTypes: readonly string[];
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** @default unset: Auto Scaling keeps the current size across deploys */
+  readonly desiredCapacity?: number;
+  /** @default '5m' (WorkerFleet's DEFAULT_INSTANCE_WARMUP) */
+  readonly instanceWarmup?: DurationText;
+  /** @default 50 (WorkerFleet's DEFAULT_ROOT_VOLUME_SIZE) */
+  readonly rootVolumeGiB?: number;
+  /** @default on-demand only */
+  readonly spot?: SpotInput;
+}
+
+/**
+ * A fleet whose group another stack, Terraform or the console created: this stack adds our hook, CPU
+ * target tracking, termination policy and CodeDeploy deployment group to it, and removes exactly those
+ * when it is deleted (docs/adopt-existing-fleet.md). Its sizes, launch template and instances stay yours.
+ */
+export interface ExistingFleetInput extends FleetCommonInput {
+  readonly existing: ExistingGroupInput;
+}
+
+/** The group an existing fleet adopts. */
+export interface ExistingGroupInput {
+  /** The Auto Scaling group's name, in the environment's account and region. */
+  readonly groupName: string;
+  /**
+   * The workers' security group (`sg-…`): needed when the controller calls the workers' HTTP API
+   * (controller.taskSource or controller.stopWorker "trino"); the stack adds one ingress rule to it.
+   * @default none
+   */
+  readonly securityGroupId?: string;
+  /**
+   * You installed our agent on the group's instances (docs/adopt-existing-fleet.md): required while the
+   * controller relies on it (controller.stopWorker "agent", or the agent's task metric). @default false
+   */
+  readonly agentInstalled?: boolean;
+}
+
+/** One worker fleet (one Auto Scaling group) as an operator writes it: launched by this stack, or adopted. */
+export type FleetInput = NewFleetInput | ExistingFleetInput;
 
 /** The scaling signals of one fleet. */
 export interface ScalingInput {
@@ -208,26 +242,39 @@ export interface EnvironmentInput {
   readonly agent?: AgentInput;
 }
 
-/** A fleet after validation, with defaults applied and durations in seconds. */
-export interface FleetConfig {
+/** What every fleet has after validation, with defaults applied and durations in seconds. */
+export interface FleetCommonConfig {
   readonly name: string;
-  readonly instanceTypes: readonly string[];
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  readonly desiredCapacity?: number;
   readonly targetCpuPercent: number;
-  readonly instanceWarmupSeconds: number;
   readonly drainTimeoutSeconds: number;
   /** Derived from the drain timeout: see `heartbeatTimeoutForDrain`. */
   readonly heartbeatTimeoutSeconds: number;
   readonly deploymentConfig: DeploymentConfigInput;
-  readonly rootVolumeGiB: number;
-  readonly spot?: Required<SpotInput>;
   readonly shutdownGraceSeconds: number;
   readonly coordinatorUrl?: string;
   /** Present when the fleet's scaling signals are on (then coordinatorUrl is set). */
   readonly scaling?: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
 }
+
+/** A fleet this stack launches, after validation. */
+export interface NewFleetConfig extends FleetCommonConfig {
+  readonly existing?: undefined;
+  readonly instanceTypes: readonly string[];
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly desiredCapacity?: number;
+  readonly instanceWarmupSeconds: number;
+  readonly rootVolumeGiB: number;
+  readonly spot?: Required<SpotInput>;
+}
+
+/** An adopted fleet, after validation. */
+export interface ExistingFleetConfig extends FleetCommonConfig {
+  readonly existing: { readonly groupName: string; readonly securityGroupId?: string; readonly agentInstalled: boolean };
+}
+
+/** A fleet after validation. */
+export type FleetConfig = NewFleetConfig | ExistingFleetConfig;
 
 /** An environment after validation. */
 export interface EnvironmentConfig {
@@ -370,7 +417,7 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     // would name the same outputs: fleets must differ in their letters and digits.
     const seen = new Map<string, string>();
     input.fleets.forEach((fleet, i) => {
-      const resolved = resolveFleet(p, `fleets[${i}]`, fleet);
+      const resolved = resolveFleet(p, `fleets[${i}]`, fleet, controller);
       const key = typeof fleet.name === 'string' ? fleet.name.replace(/[^a-z0-9]/g, '') : '';
       const other = seen.get(key);
       if (other === fleet.name) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
@@ -612,11 +659,59 @@ function resolveNotifications(p: Problems, input: NotificationsInput, env: Pick<
   return { emails, topicArn: input.topicArn };
 }
 
-function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | undefined {
+function resolveFleet(p: Problems, at: string, f: FleetInput, controller: ControllerConfig): FleetConfig | undefined {
   const before = p.list.length;
   p.pattern(`${at}.name`, f.name, PATTERNS.fleetName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 20 characters');
 
-  if (p.check(Array.isArray(f.instanceTypes) && f.instanceTypes.length > 0, `${at}.instanceTypes`, f.instanceTypes, 'must list at least one instance type')) {
+  const targetCpuPercent = f.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
+  p.check(
+    typeof targetCpuPercent === 'number' && Number.isFinite(targetCpuPercent) && targetCpuPercent > 0 && targetCpuPercent <= 100,
+    `${at}.targetCpuPercent`,
+    targetCpuPercent,
+    'must be a number in (0, 100]',
+  );
+  const drainTimeoutSeconds = p.duration(
+    `${at}.drainTimeout`,
+    f.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+    MIN_DRAIN_TIMEOUT_SECONDS,
+    MAX_DRAIN_TIMEOUT_SECONDS,
+    ': the 48h lifecycle-hook limit less 2m so the controller forces explicitly before Auto Scaling times out',
+  );
+
+  const deploymentConfig = f.deploymentConfig ?? DEFAULT_DEPLOYMENT_CONFIG;
+  if (typeof deploymentConfig === 'string') {
+    p.check(NAMED_DEPLOYMENT_CONFIGS.includes(deploymentConfig), `${at}.deploymentConfig`, deploymentConfig, `must be one of ${NAMED_DEPLOYMENT_CONFIGS.join(', ')} or { minimumHealthyHostsPercent }`);
+  } else {
+    // FLEET_PERCENT minimum healthy hosts: 100 would leave no instance to deploy to.
+    p.integer(`${at}.deploymentConfig.minimumHealthyHostsPercent`, deploymentConfig?.minimumHealthyHostsPercent, 0, 99);
+  }
+
+  // Trino's grace period; up to an hour (a longer one would hold every drain that long).
+  const shutdownGraceSeconds = p.duration(`${at}.shutdownGracePeriod`, f.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD, 0, 3600);
+  if (f.coordinatorUrl !== undefined) {
+    p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/:]+(:\d{1,5})?$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator');
+  }
+  const scaling = resolveScaling(p, `${at}.scaling`, f);
+  const owned = f.existing === undefined ? resolveNewFleet(p, at, f as NewFleetInput) : undefined;
+  const existing = f.existing !== undefined ? resolveExistingGroup(p, at, f as ExistingFleetInput, controller) : undefined;
+
+  if (p.list.length > before) return undefined;
+  const common: FleetCommonConfig = {
+    name: f.name,
+    targetCpuPercent,
+    drainTimeoutSeconds: drainTimeoutSeconds!,
+    heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(drainTimeoutSeconds!),
+    deploymentConfig,
+    shutdownGraceSeconds: shutdownGraceSeconds!,
+    coordinatorUrl: f.coordinatorUrl,
+    ...(scaling ? { scaling } : {}),
+  };
+  return existing ? { ...common, existing } : { ...common, ...owned! };
+}
+
+/** What only a fleet we launch has: its instance types, sizes, warmup, volume and Spot share. */
+function resolveNewFleet(p: Problems, at: string, f: NewFleetInput): Omit<NewFleetConfig, keyof FleetCommonConfig> {
+  if (p.check(Array.isArray(f.instanceTypes) && f.instanceTypes.length > 0, `${at}.instanceTypes`, f.instanceTypes, 'must list at least one instance type (or set existing.groupName to adopt a group you already run)')) {
     // A mixed instances policy takes at most 40 overrides (Auto Scaling API, LaunchTemplate.Overrides).
     p.check(f.instanceTypes.length <= 40, `${at}.instanceTypes`, f.instanceTypes.length, 'must list at most 40 instance types');
     const seen = new Set<string>();
@@ -645,32 +740,7 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
       );
     }
   }
-
-  const targetCpuPercent = f.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
-  p.check(
-    typeof targetCpuPercent === 'number' && Number.isFinite(targetCpuPercent) && targetCpuPercent > 0 && targetCpuPercent <= 100,
-    `${at}.targetCpuPercent`,
-    targetCpuPercent,
-    'must be a number in (0, 100]',
-  );
-
   const instanceWarmupSeconds = p.duration(`${at}.instanceWarmup`, f.instanceWarmup ?? DEFAULT_INSTANCE_WARMUP, 0, MAX_INSTANCE_WARMUP_SECONDS);
-  const drainTimeoutSeconds = p.duration(
-    `${at}.drainTimeout`,
-    f.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-    MIN_DRAIN_TIMEOUT_SECONDS,
-    MAX_DRAIN_TIMEOUT_SECONDS,
-    ': the 48h lifecycle-hook limit less 2m so the controller forces explicitly before Auto Scaling times out',
-  );
-
-  const deploymentConfig = f.deploymentConfig ?? DEFAULT_DEPLOYMENT_CONFIG;
-  if (typeof deploymentConfig === 'string') {
-    p.check(NAMED_DEPLOYMENT_CONFIGS.includes(deploymentConfig), `${at}.deploymentConfig`, deploymentConfig, `must be one of ${NAMED_DEPLOYMENT_CONFIGS.join(', ')} or { minimumHealthyHostsPercent }`);
-  } else {
-    // FLEET_PERCENT minimum healthy hosts: 100 would leave no instance to deploy to.
-    p.integer(`${at}.deploymentConfig.minimumHealthyHostsPercent`, deploymentConfig?.minimumHealthyHostsPercent, 0, 99);
-  }
-
   const rootVolumeGiB = f.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB;
   p.integer(`${at}.rootVolumeGiB`, rootVolumeGiB, 8, MAX_GP3_GIB);
 
@@ -680,33 +750,48 @@ function resolveFleet(p: Problems, at: string, f: FleetInput): FleetConfig | und
     p.integer(`${at}.spot.onDemandBaseCapacity`, spot.onDemandBaseCapacity, 0, MAX_FLEET_SIZE);
     p.integer(`${at}.spot.onDemandPercentageAboveBase`, spot.onDemandPercentageAboveBase, 0, 100);
   }
-
-  // Trino's grace period; up to an hour (a longer one would hold every drain that long).
-  const shutdownGraceSeconds = p.duration(`${at}.shutdownGracePeriod`, f.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD, 0, 3600);
-  if (f.coordinatorUrl !== undefined) {
-    p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/:]+(:\d{1,5})?$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator');
-  }
-
-  const scaling = resolveScaling(p, `${at}.scaling`, f);
-
-  if (p.list.length > before) return undefined;
   return {
-    name: f.name,
     instanceTypes: f.instanceTypes,
     minCapacity: f.minCapacity,
     maxCapacity: f.maxCapacity,
     desiredCapacity: f.desiredCapacity,
-    targetCpuPercent,
     instanceWarmupSeconds: instanceWarmupSeconds!,
-    drainTimeoutSeconds: drainTimeoutSeconds!,
-    heartbeatTimeoutSeconds: heartbeatTimeoutForDrain(drainTimeoutSeconds!),
-    deploymentConfig,
     rootVolumeGiB,
     spot,
-    shutdownGraceSeconds: shutdownGraceSeconds!,
-    coordinatorUrl: f.coordinatorUrl,
-    ...(scaling ? { scaling } : {}),
   };
+}
+
+/** Fields of a launched fleet that an adopted group keeps as its owner set them. */
+const OWNED_FIELDS = ['instanceTypes', 'minCapacity', 'maxCapacity', 'desiredCapacity', 'instanceWarmup', 'rootVolumeGiB', 'spot'] as const;
+
+/**
+ * Auto Scaling group names are 1 to 255 characters (Auto Scaling API reference, CreateAutoScalingGroup).
+ * We also refuse `*` and `?`, which IAM would read as wildcards in the group's ARN (granting on other
+ * groups), and control characters.
+ */
+const GROUP_NAME = /^[^*?\u0000-\u001f\u007f]{1,255}$/;
+
+function resolveExistingGroup(p: Problems, at: string, f: ExistingFleetInput, controller: ControllerConfig): ExistingFleetConfig['existing'] | undefined {
+  const e = f.existing;
+  if (!p.check(typeof e === 'object' && e !== null && !Array.isArray(e), `${at}.existing`, e, 'must be { groupName, securityGroupId?, agentInstalled? }')) return undefined;
+  for (const field of OWNED_FIELDS) {
+    const value = (f as unknown as Record<string, unknown>)[field];
+    if (value !== undefined) p.add(`${at}.${field}`, value, "must not be set with existing: an adopted group keeps its own launch template, sizes and warmup; change them where the group is defined");
+  }
+  p.pattern(`${at}.existing.groupName`, e.groupName, GROUP_NAME, 'must be the Auto Scaling group\'s name: 1 to 255 characters, without * or ? (IAM would read them as wildcards) or control characters');
+  if (e.securityGroupId !== undefined) p.pattern(`${at}.existing.securityGroupId`, e.securityGroupId, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be a security group id such as "sg-0abc12345def67890"');
+  const agentInstalled = e.agentInstalled ?? false;
+  p.check(typeof agentInstalled === 'boolean', `${at}.existing.agentInstalled`, agentInstalled, 'must be true or false');
+  for (const [name, endpoint] of [['taskSource', controller.taskSource], ['stopWorker', controller.stopWorker]] as const) {
+    if (endpoint.kind === 'trino') {
+      p.check(e.securityGroupId !== undefined, `${at}.existing.securityGroupId`, e.securityGroupId, `is required while controller.${name} is "trino": the controller calls the workers on port ${endpoint.port}, and their security group must let it in`);
+    }
+  }
+  // What we cannot see from here: whether the instances run our agent. The operator says so.
+  if (controller.stopWorker.kind === 'agent' && agentInstalled !== true) {
+    p.add(`${at}.existing.agentInstalled`, e.agentInstalled, 'must be true while controller.stopWorker is "agent": nothing else would stop the workers. Install the agent on the group\'s instances first (docs/adopt-existing-fleet.md), or use stopWorker "trino" or "ssm"');
+  }
+  return { groupName: e.groupName, ...(e.securityGroupId !== undefined ? { securityGroupId: e.securityGroupId } : {}), agentInstalled };
 }
 
 /** The fleet's scaling signals: on by default when there is a coordinator to poll, refused on without one. */

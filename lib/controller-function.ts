@@ -14,7 +14,7 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
 /** The Lambda entry points under lambdas/entry. */
-export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy' | 'runbook' | 'scaling-signals';
+export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy' | 'runbook' | 'scaling-signals' | 'group-adoption';
 
 /** esbuild options shared by every controller bundle (and by `npm run bench:bundle`, which measures them). */
 export const BUNDLING: nodejs.BundlingOptions = {

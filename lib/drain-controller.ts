@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -26,6 +26,8 @@ const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
 const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
 /** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
+/** CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. */
+const ADOPTION_TIMEOUT = Duration.seconds(60);
 /** Deliveries before a message that keeps failing moves to the dead-letter queue. */
 /** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
 const DLQ_RETENTION = Duration.days(14);
@@ -40,16 +42,25 @@ export function metricsServiceName(environmentName: string): string {
 /** A fleet the controller drains. */
 export interface ManagedFleet {
   readonly name: string;
-  readonly group: autoscaling.AutoScalingGroup;
+  /**
+   * The fleet's group. One this stack defines (an `AutoScalingGroup`) gets the termination policy in its
+   * own definition; an imported one (`AutoScalingGroup.fromAutoScalingGroupName`) is adopted through a
+   * custom resource that restores the group's own policies when the stack is deleted.
+   */
+  readonly group: autoscaling.IAutoScalingGroup;
   readonly drainTimeout: Duration;
   readonly heartbeatTimeout: Duration;
   /** The workers' graceful-shutdown grace period (Trino `shutdown.grace-period`): the unsafe window after a stop. */
   readonly shutdownGrace: Duration;
-  /** The workers' security group; opened to the controller when it calls the workers' HTTP API. */
-  readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The workers' security group; opened to the controller when it calls the workers' HTTP API, which
+   * then needs it. @default none
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
   /**
    * The instance role of the fleet's workers, when their agent reports "drained" to the queue: it may
-   * send messages, and reports are accepted only from instances under it. @default no reports
+   * send messages, and reports are accepted only from instances under it (by its unique id, so a role
+   * this stack creates). @default no reports
    */
   readonly reportingRole?: iam.Role;
 }
@@ -61,7 +72,7 @@ export interface DrainControllerProps {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Encrypts the queue, its DLQ, the drain table and the function logs; must allow events.amazonaws.com. */
-  readonly key: kms.Key;
+  readonly key: kms.IKey;
   readonly controller: ControllerConfig;
 }
 
@@ -82,6 +93,10 @@ export class DrainController extends Construct {
   readonly taskSource: TaskSourceSettings;
   /** Per fleet name: readings this long after the stop count towards idle (what the controller applies). */
   readonly stopSettleSeconds: Readonly<Record<string, number>>;
+  /** Sets and restores adopted groups' termination policies; present when a fleet's group is imported. */
+  adoptionFunction?: ControllerFunction;
+  /** Per adopted fleet: the custom resource that holds our termination policy on its group. */
+  readonly adoptions = new Map<string, CustomResource>();
 
   constructor(scope: Construct, id: string, props: DrainControllerProps) {
     super(scope, id);
@@ -154,6 +169,9 @@ export class DrainController extends Construct {
     for (const endpoint of [c.taskSource, c.stopWorker]) {
       if (endpoint.kind !== 'trino') continue;
       for (const f of props.fleets) {
+        if (!f.securityGroup) {
+          throw new Error(`DrainController: fleet ${f.name} needs its workers' securityGroup: the controller calls their HTTP API on port ${endpoint.port} (${endpoint === c.taskSource ? 'taskSource' : 'stopWorker'} "trino")`);
+        }
         f.securityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(endpoint.port), 'drain controller to worker HTTP API');
       }
     }
@@ -297,6 +315,18 @@ export class DrainController extends Construct {
             conditions: { StringEquals: { [`ssm:resourceTag/${TAG_ENVIRONMENT}`]: props.environmentName } },
           }),
         );
+        // Adopted groups' instances carry no tag of ours, but Auto Scaling tags every instance it launches
+        // with aws:autoscaling:groupName (Auto Scaling user guide, "Tag Auto Scaling groups and instances").
+        const adopted = props.fleets.filter((f) => !(f.group.node.defaultChild instanceof autoscaling.CfnAutoScalingGroup)).map((f) => f.group.autoScalingGroupName);
+        if (adopted.length > 0) {
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['ssm:SendCommand'],
+              resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+              conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': adopted } },
+            }),
+          );
+        }
       }
     }
     for (const fn of [...drainFunctions, this.terminationPolicyFunction]) {
@@ -347,10 +377,61 @@ export class DrainController extends Construct {
       functionName: this.terminationPolicyFunction.functionArn,
       principal: serviceLinkedRole,
     });
+    const adopted: ManagedFleet[] = [];
     for (const f of props.fleets) {
-      const cfnGroup = f.group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
-      cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
-      cfnGroup.node.addDependency(permission);
+      const cfnGroup = f.group.node.defaultChild;
+      if (cfnGroup instanceof autoscaling.CfnAutoScalingGroup) {
+        cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
+        cfnGroup.node.addDependency(permission);
+      } else {
+        adopted.push(f);
+      }
+    }
+    if (adopted.length > 0) this.adoptGroups(props, adopted, permission);
+  }
+
+  /**
+   * Groups this stack does not define: a custom resource per group sets our termination policy and the
+   * group metrics the dashboard reads, and on delete puts back what it found (lambdas/handlers/group-adoption.ts).
+   * Its function runs outside the VPC: it calls only Auto Scaling and CloudFormation's response URL.
+   */
+  private adoptGroups(props: DrainControllerProps, fleets: readonly ManagedFleet[], permission: lambda.CfnPermission): void {
+    const stack = Stack.of(this);
+    this.adoptionFunction = new ControllerFunction(this, 'GroupAdoptionFunction', {
+      entry: 'group-adoption',
+      key: props.key,
+      serviceName: metricsServiceName(props.environmentName),
+      description: `graceful-autoscaler ${props.environmentName}: adopts existing groups (termination policy, group metrics) and restores them on delete`,
+      timeout: ADOPTION_TIMEOUT,
+      environment: { DRAIN_HOOK_NAME },
+      retryAttempts: 0,
+    });
+    // Describe* have no resource-level permissions; the writes are on the adopted groups only.
+    this.adoptionFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLifecycleHooks'], resources: ['*'] }));
+    const groupArns = fleets.map((f) => f.group.autoScalingGroupArn);
+    this.adoptionFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:EnableMetricsCollection', 'autoscaling:DisableMetricsCollection'], resources: groupArns }),
+    );
+    Validations.of(this.adoptionFunction).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'DescribeAutoScalingGroups and DescribeLifecycleHooks support no resource-level permissions; the writes are on the adopted groups only.' },
+      ...groupArns.map((arn) => ({
+        id: `AwsSolutions-IAM5[${nagResourceFinding(stack, arn)}]`,
+        reason: 'An adopted group is named, not created here: IAM matches it by name with its generated id wildcarded.',
+      })),
+      {
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: "It runs only during deploys and calls only Auto Scaling's public API and CloudFormation's pre-signed response URL; it reaches nothing inside the VPC.",
+      },
+    );
+    for (const f of fleets) {
+      const adoption = new CustomResource(this, `Adopt-${f.name}`, {
+        serviceToken: this.adoptionFunction.functionArn,
+        resourceType: 'Custom::GracefulAutoscalerGroupAdoption',
+        properties: { GroupName: f.group.autoScalingGroupName, TerminationPolicy: this.terminationPolicyFunction.functionArn },
+      });
+      // Auto Scaling must be allowed to invoke the function before a group names it.
+      adoption.node.addDependency(permission);
+      this.adoptions.set(f.name, adoption);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Size, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,7 +11,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { DEFAULT_TRINO_ENDPOINT, DeploymentConfigInput, EnvironmentConfig, FleetConfig } from './config';
+import { DEFAULT_TRINO_ENDPOINT, DeploymentConfigInput, EnvironmentConfig, ExistingFleetConfig, FleetConfig } from './config';
+import { ExistingWorkerFleet } from './existing-fleet';
+import { IWorkerFleet } from './fleet';
 import { SUBNET_LAYOUT } from './network-plan';
 import { DrainController } from './drain-controller';
 import { FleetDeployment } from './fleet-deployment';
@@ -18,7 +21,7 @@ import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
 import { ScalingSignals } from './scaling-signals';
 import { TAG_ENVIRONMENT, agentNamespace, sourcePrefix } from './names';
-import { WorkerAgent } from './worker-agent';
+import { AGENT_PATHS, WorkerAgent, agentFileConfig } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
 
 /** Days VPC flow logs are kept. */
@@ -37,7 +40,8 @@ export interface FleetStackProps extends StackProps {
 /** One deployed fleet and the constructs that serve it. */
 export interface DeployedFleet {
   readonly config: FleetConfig;
-  readonly fleet: WorkerFleet;
+  /** A WorkerFleet this stack launched, or an ExistingWorkerFleet it adopted. */
+  readonly fleet: IWorkerFleet;
   readonly deployment: FleetDeployment;
 }
 
@@ -126,34 +130,47 @@ export class FleetStack extends Stack {
     this.fleets = config.fleets.map((fleetConfig) => {
       // Construct ids derive from the fleet name, which config forbids changing once deployed.
       const scopeId = `Fleet-${fleetConfig.name}`;
-      const fleet = new WorkerFleet(this, scopeId, {
-        fleetName: fleetConfig.name,
-        vpc: this.vpc,
-        metricsNamespace: agentNamespace(config.name),
-        vpcSubnets: subnets,
-        instanceTypes: fleetConfig.instanceTypes.map((t) => new ec2.InstanceType(t)),
-        minCapacity: fleetConfig.minCapacity,
-        maxCapacity: fleetConfig.maxCapacity,
-        desiredCapacity: fleetConfig.desiredCapacity,
-        targetCpuPercent: fleetConfig.targetCpuPercent,
-        instanceWarmup: Duration.seconds(fleetConfig.instanceWarmupSeconds),
-        drainTimeout: Duration.seconds(fleetConfig.drainTimeoutSeconds),
-        rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
-        spot: fleetConfig.spot,
-      });
+      const fleet = fleetConfig.existing
+        ? this.adoptFleet(scopeId, fleetConfig, config.name)
+        : new WorkerFleet(this, scopeId, {
+            fleetName: fleetConfig.name,
+            vpc: this.vpc,
+            metricsNamespace: agentNamespace(config.name),
+            vpcSubnets: subnets,
+            instanceTypes: fleetConfig.instanceTypes.map((t) => new ec2.InstanceType(t)),
+            minCapacity: fleetConfig.minCapacity,
+            maxCapacity: fleetConfig.maxCapacity,
+            desiredCapacity: fleetConfig.desiredCapacity,
+            targetCpuPercent: fleetConfig.targetCpuPercent,
+            instanceWarmup: Duration.seconds(fleetConfig.instanceWarmupSeconds),
+            drainTimeout: Duration.seconds(fleetConfig.drainTimeoutSeconds),
+            rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
+            spot: fleetConfig.spot,
+          });
       // The CodeDeploy agent is the first boot step: a new instance must be able to take its launch
       // deployment whatever happens to our agent's install, the step after it. Each is independent.
+      // An adopted group's image carries its own CodeDeploy agent (docs/adopt-existing-fleet.md).
       const deployment = new FleetDeployment(this, `Deploy-${fleetConfig.name}`, {
         autoScalingGroup: fleet.autoScalingGroup,
-        installAgentOn: fleet,
+        installAgentOn: fleet instanceof WorkerFleet ? fleet : undefined,
         deploymentConfig: this.deploymentConfig(fleetConfig),
       });
-      agent?.installOn(fleet, {
+      const agentOptions = {
         shutdownGraceSeconds: fleetConfig.shutdownGraceSeconds,
         coordinatorUrl: fleetConfig.coordinatorUrl,
         // The agent reports "drained" only when it stops the worker itself; the queue exists further down.
-        drainReportQueueUrl: reportsDrains ? () => this.drainController.queue.queueUrl : undefined,
-      });
+        // Only from instances under a role this stack creates: the handler checks the role's unique id.
+        drainReportQueueUrl: reportsDrains && fleet instanceof WorkerFleet ? () => this.drainController.queue.queueUrl : undefined,
+      };
+      if (fleet instanceof WorkerFleet) {
+        agent?.installOn(fleet, agentOptions);
+      } else if (agent) {
+        // The operator installs the agent on instances we do not launch; this is its configuration file.
+        new CfnOutput(this, `${fleetConfig.name}AgentConfig`, {
+          description: `${AGENT_PATHS.config} for the workers of adopted group ${fleet.autoScalingGroup.autoScalingGroupName} (docs/adopt-existing-fleet.md)`,
+          value: this.toJsonString(agentFileConfig(config.agent!, { ...agentOptions, groupName: fleet.autoScalingGroup.autoScalingGroupName }).config),
+        });
+      }
       this.grantRevisionRead(fleet);
       this.notifyFailures(fleetConfig.name, fleet);
 
@@ -177,7 +194,7 @@ export class FleetStack extends Stack {
         heartbeatTimeout: f.fleet.heartbeatTimeout,
         shutdownGrace: Duration.seconds(f.config.shutdownGraceSeconds),
         securityGroup: f.fleet.securityGroup,
-        reportingRole: reportsDrains ? f.fleet.role : undefined,
+        reportingRole: reportsDrains && f.fleet instanceof WorkerFleet ? f.fleet.role : undefined,
       })),
       vpc: this.vpc,
       vpcSubnets: subnets,
@@ -342,17 +359,39 @@ export class FleetStack extends Stack {
    * The CodeDeploy agent downloads revisions with the instance role: objects and their versions only,
    * narrower than Bucket.grantRead (no List*, no GetBucket*).
    */
-  private grantRevisionRead(fleet: WorkerFleet): void {
-    fleet.role.addToPolicy(
+  private grantRevisionRead(fleet: IWorkerFleet): void {
+    fleet.addToWorkerPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [this.revisionBucket.arnForObjects('*')],
       }),
+      [
+        {
+          id: `AwsSolutions-IAM5[${nagResourceFinding(this, this.revisionBucket.arnForObjects('*'))}]`,
+          reason: 'Revision object keys are chosen per deployment; the grant is read-only and limited to this environment\'s revision bucket.',
+        },
+      ],
     );
-    this.key.grantDecrypt(fleet.role);
-    Validations.of(fleet.role).acknowledge({
-      id: `AwsSolutions-IAM5[${nagResourceFinding(this, this.revisionBucket.arnForObjects('*'))}]`,
-      reason: 'Revision object keys are chosen per deployment; the grant is read-only and limited to this environment\'s revision bucket.',
+    // The bucket is encrypted with this environment's key; its key policy defers to IAM for the account.
+    if (fleet instanceof WorkerFleet) this.key.grantDecrypt(fleet.role);
+    else fleet.addToWorkerPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }));
+  }
+
+  /**
+   * A group another stack, Terraform or the console created, named in config: imported by name (no
+   * lookup, so synth needs no credentials) and adopted. Its security group, when given, is imported
+   * mutable: the controller's one ingress rule is a resource of this stack.
+   */
+  private adoptFleet(scopeId: string, fleetConfig: ExistingFleetConfig, environment: string): ExistingWorkerFleet {
+    const scope = new Construct(this, `${scopeId}-Import`);
+    const { groupName, securityGroupId } = fleetConfig.existing;
+    return new ExistingWorkerFleet(this, scopeId, {
+      fleetName: fleetConfig.name,
+      autoScalingGroup: autoscaling.AutoScalingGroup.fromAutoScalingGroupName(scope, 'Group', groupName),
+      securityGroup: securityGroupId ? ec2.SecurityGroup.fromSecurityGroupId(scope, 'SecurityGroup', securityGroupId) : undefined,
+      metricsNamespace: agentNamespace(environment),
+      targetCpuPercent: fleetConfig.targetCpuPercent,
+      drainTimeout: Duration.seconds(fleetConfig.drainTimeoutSeconds),
     });
   }
 
@@ -373,7 +412,7 @@ export class FleetStack extends Stack {
   }
 
   /** Launch and terminate failures of the group go to the alarm topic (EventBridge "EC2 Auto Scaling" events). */
-  private notifyFailures(fleetName: string, fleet: WorkerFleet): void {
+  private notifyFailures(fleetName: string, fleet: IWorkerFleet): void {
     new events.Rule(this, `Failures-${fleetName}`, {
       ruleName: `${sourcePrefix(this.environmentName)}failures-${fleetName}`,
       description: `graceful-autoscaler: launch/terminate failures of fleet ${fleetName}`,

@@ -47,7 +47,7 @@ export interface OperationsProps {
   readonly alarmTopic: sns.ITopic;
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
-  readonly key: kms.Key;
+  readonly key: kms.IKey;
   readonly taskSource: TaskSourceSettings;
   readonly idleReadings: number;
 }
@@ -444,7 +444,7 @@ export class Operations extends Construct {
     if (!a) {
       const f = this.props.fleets.find((x) => x.config.name === fleet)!;
       a = this.addAlarm(`CapacityCeilingAlarm-${fleet}`, {
-        alarmDescription: `graceful-autoscaler ${this.props.environmentName}: capacity ceiling: queries queueing. Fleet ${fleet} is at its maximum of ${f.config.maxCapacity} instances and its coordinator's backlog still needs more (rule capacity-ceiling, ${CEILING_MINUTES} minutes running). Raise maxCapacity, or accept the queue; the dashboard shows the queue and the backlog time.`,
+        alarmDescription: `graceful-autoscaler ${this.props.environmentName}: capacity ceiling: queries queueing. Fleet ${fleet} is at its maximum${f.config.existing ? '' : ` of ${f.config.maxCapacity} instances`} and its coordinator's backlog still needs more (rule capacity-ceiling, ${CEILING_MINUTES} minutes running). Raise maxCapacity, or accept the queue; the dashboard shows the queue and the backlog time.`,
         metric: this.props.signals!.metric(fleet, DECISION_METRIC, 'Sum', 'capacity-ceiling minutes', { Rule: 'capacity-ceiling' }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -509,7 +509,8 @@ export class Operations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const f of this.props.fleets) {
-      alarm(`InstallFailedAlarm-${f.config.name}`, {
+      // Our boot steps run only on instances we launch; an adopted group's boot is its owner's.
+      if (f.fleet.ownsGroup) alarm(`InstallFailedAlarm-${f.config.name}`, {
         alarmDescription: `graceful-autoscaler ${env}: an instance of fleet ${f.config.name} failed to install the CodeDeploy agent or our worker agent at boot after ${BOOT_STEP_ATTEMPTS} attempts. The other steps still ran. The Component dimension of ${INSTALL_FAILURES_METRIC} names the step; the instance's /var/log/cloud-init-output.log says why. Without the CodeDeploy agent its launch deployment fails; without ours its drains are forced at the deadline.`,
         metric: this.installFailures(f.config.name),
         threshold: 1,
@@ -536,11 +537,17 @@ export class Operations extends Construct {
         });
       }
       const group = f.fleet.autoScalingGroup.autoScalingGroupName;
+      // An adopted group's maximum is its owner's to change: read it from the group's own metric.
+      const max = f.config.existing ? 'maxSize' : String(f.config.maxCapacity);
       alarm(`CpuPinnedAlarm-${f.config.name}`, {
-        alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name} is at its maximum of ${f.config.maxCapacity} instances with CPU above its ${f.config.targetCpuPercent}% target for ${PINNED_MINUTES} minutes: raise maxCapacity or expect queueing.`,
+        alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name} is at its maximum${f.config.existing ? '' : ` of ${f.config.maxCapacity} instances`} with CPU above its ${f.config.targetCpuPercent}% target for ${PINNED_MINUTES} minutes: raise maxCapacity or expect queueing.`,
         metric: new cloudwatch.MathExpression({
-          expression: `IF(inService >= ${f.config.maxCapacity} AND cpu > ${f.config.targetCpuPercent}, 1, 0)`,
-          usingMetrics: { inService: this.groupMetric('GroupInServiceInstances', group, 'in service'), cpu: this.cpu(group) },
+          expression: `IF(inService >= ${max} AND cpu > ${f.config.targetCpuPercent}, 1, 0)`,
+          usingMetrics: {
+            inService: this.groupMetric('GroupInServiceInstances', group, 'in service'),
+            cpu: this.cpu(group),
+            ...(f.config.existing ? { maxSize: this.groupMetric('GroupMaxSize', group, 'maximum') } : {}),
+          },
           period: Duration.minutes(1),
         }),
         threshold: 1,

@@ -21,7 +21,7 @@ const COORDINATOR_TIMEOUT_MS = 5000;
 /** One fleet whose signals are on. */
 export interface SignalsFleetProps {
   readonly fleetName: string;
-  readonly group: autoscaling.AutoScalingGroup;
+  readonly group: autoscaling.IAutoScalingGroup;
   readonly coordinatorUrl: string;
   readonly policy: ScalingPolicySettings;
 }

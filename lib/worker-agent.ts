@@ -79,24 +79,7 @@ export class WorkerAgent extends Construct {
     // Exactly the agent's object: Asset.grantRead would allow reading and listing the whole CDK asset
     // bucket, which holds every asset of every stack bootstrapped in the account and region.
     fleet.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.asset.bucket.arnForObjects(this.asset.s3ObjectKey)] }));
-    const { runAsRoot, ...environmentConfig } = this.props.config;
-    // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
-    const secretFiles = new Set<string>();
-    const withCredential = (w: Record<string, unknown>) => {
-      if (w.kind !== 'trino' || typeof w.sharedSecretFile !== 'string') return w;
-      secretFiles.add(w.sharedSecretFile);
-      const { sharedSecretFile: _file, ...rest } = w;
-      return { ...rest, sharedSecretCredential: SECRET_CREDENTIAL };
-    };
-    const fileConfig = {
-      ...environmentConfig,
-      tasks: withCredential(environmentConfig.tasks),
-      shutdown: withCredential(environmentConfig.shutdown),
-      shutdownGraceSeconds: options.shutdownGraceSeconds,
-      ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
-      ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
-    };
-    if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
+    const { config: fileConfig, sharedSecretFile } = agentFileConfig(this.props.config, options);
     // One boot step, stopping at its first failure (a half-installed agent never starts), retried whole,
     // and reported as InstallFailures{Component=worker-agent} if it still fails. CodeDeploy's agent is a
     // step of its own, so neither install can keep the other off the instance.
@@ -109,12 +92,40 @@ export class WorkerAgent extends Construct {
       'GRACEFUL_AUTOSCALER_AGENT_CONFIG',
       `chmod 0600 ${AGENT_PATHS.config}`,
       `cat > ${AGENT_PATHS.unit} <<'GRACEFUL_AUTOSCALER_AGENT_UNIT'`,
-      ...systemdUnit({ runAsRoot, sharedSecretFile: [...secretFiles][0] }),
+      ...systemdUnit({ runAsRoot: this.props.config.runAsRoot, sharedSecretFile }),
       'GRACEFUL_AUTOSCALER_AGENT_UNIT',
       'systemctl daemon-reload',
       `systemctl enable --now ${AGENT_SERVICE}`,
     ]);
   }
+}
+
+/**
+ * The agent's configuration file for one fleet: the environment's settings with the fleet's, and a Trino
+ * shared-secret file named as the systemd credential the unit hands over. The same file whether we
+ * install the agent or an operator does on a group we adopt.
+ */
+export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOptions & { readonly groupName?: string }): { config: Record<string, unknown>; sharedSecretFile?: string } {
+  const { runAsRoot: _runAsRoot, ...environmentConfig } = config;
+  // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
+  const secretFiles = new Set<string>();
+  const withCredential = (w: Record<string, unknown>) => {
+    if (w.kind !== 'trino' || typeof w.sharedSecretFile !== 'string') return w;
+    secretFiles.add(w.sharedSecretFile);
+    const { sharedSecretFile: _file, ...rest } = w;
+    return { ...rest, sharedSecretCredential: SECRET_CREDENTIAL };
+  };
+  const fileConfig = {
+    ...environmentConfig,
+    tasks: withCredential(environmentConfig.tasks),
+    shutdown: withCredential(environmentConfig.shutdown),
+    shutdownGraceSeconds: options.shutdownGraceSeconds,
+    ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
+    ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
+    ...(options.groupName !== undefined ? { groupName: options.groupName } : {}),
+  };
+  if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
+  return { config: fileConfig, sharedSecretFile: [...secretFiles][0] };
 }
 
 /** How the unit runs the agent. */

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
 import { BootSteps, bootPreamble, bootStep } from './boot-steps';
+import { Acknowledgement, IWorkerFleet } from './fleet';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
 
@@ -59,7 +60,9 @@ export interface WorkerFleetProps {
  * One fleet of workers: a launch template (AL2023, IMDSv2, encrypted gp3, no public IP) and an Auto Scaling
  * group carrying our termination lifecycle hook inline, with target tracking on average CPU.
  */
-export class WorkerFleet extends Construct implements BootSteps {
+export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
+  readonly fleetName: string;
+  readonly ownsGroup = true;
   /** The group. */
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The instance role: SSM, the CodeDeploy agent, and PutMetricData in our namespace. */
@@ -77,6 +80,7 @@ export class WorkerFleet extends Construct implements BootSteps {
 
   constructor(scope: Construct, id: string, props: WorkerFleetProps) {
     super(scope, id);
+    this.fleetName = props.fleetName;
     if (props.instanceTypes.length === 0) throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes must not be empty`);
     // One launch template and one image: Graviton types get the arm64 Amazon Linux 2023 image, and a mix
     // would launch some instances on an image their processor cannot run.
@@ -257,6 +261,11 @@ export class WorkerFleet extends Construct implements BootSteps {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:PutMetricData has no resource-level permissions (limited by cloudwatch:namespace to this environment\'s namespace); the SSM agent\'s registration, command and session-channel actions have none for the instance\'s own calls.',
     });
+  }
+
+  addToWorkerPolicy(statement: iam.PolicyStatement, acknowledgements: readonly Acknowledgement[] = []): void {
+    this.role.addToPolicy(statement);
+    if (acknowledgements.length > 0) Validations.of(this.role).acknowledge(...acknowledgements);
   }
 
   /**

@@ -66,7 +66,29 @@ export interface ModelGroup {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
+  /** @default ['Default'] (Auto Scaling's own when a group names none) */
+  terminationPolicies?: string[];
+  /** Group metrics being collected (EnableMetricsCollection). @default none */
+  enabledMetrics?: string[];
+  /** @default the account's AWSServiceRoleForAutoScaling */
+  serviceLinkedRoleArn?: string;
+  /** Lifecycle hooks by name, as PutLifecycleHook stored them. */
+  hooks?: Map<string, Record<string, unknown>>;
+  /** Scaling policies by name, as PutScalingPolicy stored them. */
+  policies?: Map<string, Record<string, unknown>>;
 }
+
+/** Per group, at most 50 lifecycle hooks and 50 scaling policies (Auto Scaling user guide, "Quotas for Auto Scaling resources and groups"). */
+const HOOKS_PER_GROUP = 50;
+const POLICIES_PER_GROUP = 50;
+/** EnableMetricsCollection: "1Minute" is the only valid granularity (Auto Scaling API reference). */
+const METRICS_GRANULARITY = '1Minute';
+/** The group metrics EnableMetricsCollection takes when it is given none: all of them (Auto Scaling API reference, EnableMetricsCollection). */
+const GROUP_METRICS = [
+  'GroupMinSize', 'GroupMaxSize', 'GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupStandbyInstances', 'GroupTerminatingInstances', 'GroupTotalInstances',
+  'GroupInServiceCapacity', 'GroupPendingCapacity', 'GroupStandbyCapacity', 'GroupTerminatingCapacity', 'GroupTotalCapacity',
+  'WarmPoolDesiredCapacity', 'WarmPoolWarmedCapacity', 'WarmPoolPendingCapacity', 'WarmPoolTerminatingCapacity', 'WarmPoolTotalCapacity', 'GroupAndWarmPoolDesiredCapacity', 'GroupAndWarmPoolTotalCapacity',
+];
 
 type AttrValue = { S?: string; N?: string };
 type Item = Record<string, AttrValue>;
@@ -217,8 +239,65 @@ export class AwsModel {
         return this.describeActivities(input);
       case 'UpdateAutoScalingGroup': {
         const g = this.group(input.AutoScalingGroupName);
+        if (input.TerminationPolicies !== undefined) {
+          const policies: string[] = input.TerminationPolicies;
+          // A Lambda function must come first when a group lists several (Auto Scaling user guide, "Create a
+          // custom termination policy with Lambda"); at most one function is allowed.
+          const lambdas = policies.filter((p) => p.startsWith('arn:'));
+          if (lambdas.length > 1 || (lambdas.length === 1 && !policies[0].startsWith('arn:'))) {
+            throw awsError('ValidationError', 'A custom termination policy (Lambda function ARN) must be the first and only function in TerminationPolicies');
+          }
+          g.terminationPolicies = policies.length > 0 ? [...policies] : ['Default'];
+        }
         if (input.NewInstancesProtectedFromScaleIn !== undefined) g.newInstancesProtected = input.NewInstancesProtectedFromScaleIn;
         return {};
+      }
+      case 'EnableMetricsCollection': {
+        const g = this.group(input.AutoScalingGroupName);
+        if (input.Granularity !== METRICS_GRANULARITY) throw awsError('ValidationError', `Valid value for Granularity is ${METRICS_GRANULARITY}`);
+        const asked: string[] = input.Metrics?.length ? input.Metrics : GROUP_METRICS;
+        g.enabledMetrics = [...new Set([...(g.enabledMetrics ?? []), ...asked])];
+        return {};
+      }
+      case 'DisableMetricsCollection': {
+        const g = this.group(input.AutoScalingGroupName);
+        const off = new Set<string>(input.Metrics?.length ? input.Metrics : GROUP_METRICS);
+        g.enabledMetrics = (g.enabledMetrics ?? []).filter((m) => !off.has(m));
+        return {};
+      }
+      case 'DescribeLifecycleHooks': {
+        const g = this.group(input.AutoScalingGroupName);
+        return { LifecycleHooks: [...(g.hooks ?? new Map()).entries()].map(([name, h]) => ({ ...h, LifecycleHookName: name, AutoScalingGroupName: input.AutoScalingGroupName })) };
+      }
+      case 'PutLifecycleHook': {
+        const g = this.group(input.AutoScalingGroupName);
+        g.hooks ??= new Map();
+        if (!g.hooks.has(input.LifecycleHookName) && g.hooks.size >= HOOKS_PER_GROUP) throw awsError('LimitExceeded', `Already have ${HOOKS_PER_GROUP} lifecycle hooks for the group`);
+        const { AutoScalingGroupName: _g, LifecycleHookName: _n, ...spec } = input;
+        g.hooks.set(input.LifecycleHookName, { DefaultResult: 'ABANDON', HeartbeatTimeout: 3600, ...spec });
+        return {};
+      }
+      case 'DeleteLifecycleHook': {
+        const g = this.group(input.AutoScalingGroupName);
+        if (!g.hooks?.delete(input.LifecycleHookName)) throw awsError('ValidationError', `No Lifecycle Hook found with name ${input.LifecycleHookName} for group ${input.AutoScalingGroupName}`);
+        return {};
+      }
+      case 'PutScalingPolicy': {
+        const g = this.group(input.AutoScalingGroupName);
+        g.policies ??= new Map();
+        if (!g.policies.has(input.PolicyName) && g.policies.size >= POLICIES_PER_GROUP) throw awsError('LimitExceeded', `Already have ${POLICIES_PER_GROUP} scaling policies for the group`);
+        const { AutoScalingGroupName: _g, ...spec } = input;
+        g.policies.set(input.PolicyName, spec);
+        return { PolicyARN: `arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:${input.PolicyName}` };
+      }
+      case 'DeletePolicy': {
+        const g = this.group(input.AutoScalingGroupName);
+        g.policies?.delete(input.PolicyName);
+        return {};
+      }
+      case 'DescribePolicies': {
+        const g = this.group(input.AutoScalingGroupName);
+        return { ScalingPolicies: [...(g.policies ?? new Map()).values()].map((p) => ({ ...p, AutoScalingGroupName: input.AutoScalingGroupName })) };
       }
       case 'SetInstanceProtection':
         return this.setInstanceProtection(input);
@@ -275,6 +354,9 @@ export class AwsModel {
         MaxSize: g?.maxSize,
         DesiredCapacity: g?.desiredCapacity,
         NewInstancesProtectedFromScaleIn: g?.newInstancesProtected ?? false,
+        TerminationPolicies: g?.terminationPolicies ?? ['Default'],
+        EnabledMetrics: (g?.enabledMetrics ?? []).map((Metric) => ({ Metric, Granularity: METRICS_GRANULARITY })),
+        ServiceLinkedRoleARN: g?.serviceLinkedRoleArn ?? 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
         Instances: [...this.instances.values()]
           .filter((i) => i.groupName === name && this.described(i) !== 'Terminated')
           .map((i) => ({ InstanceId: i.instanceId, LifecycleState: this.described(i), ProtectedFromScaleIn: i.protectedFromScaleIn ?? false })),
@@ -471,10 +553,10 @@ export class AwsModel {
 }
 
 function classify(operation: string): { service: Service; write: boolean } {
-  if (['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'SetInstanceProtection', 'UpdateAutoScalingGroup', 'TerminateInstanceInAutoScalingGroup'].includes(operation)) {
+  if (['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'SetInstanceProtection', 'UpdateAutoScalingGroup', 'TerminateInstanceInAutoScalingGroup', 'EnableMetricsCollection', 'DisableMetricsCollection', 'PutLifecycleHook', 'DeleteLifecycleHook', 'PutScalingPolicy', 'DeletePolicy'].includes(operation)) {
     return { service: 'autoscaling-write', write: true };
   }
-  if (operation.startsWith('DescribeAutoScaling') || operation === 'DescribeScalingActivities') return { service: 'autoscaling-read', write: false };
+  if (operation.startsWith('DescribeAutoScaling') || ['DescribeScalingActivities', 'DescribeLifecycleHooks', 'DescribePolicies'].includes(operation)) return { service: 'autoscaling-read', write: false };
   if (operation === 'GetMetricData') return { service: 'cloudwatch', write: false };
   if (operation === 'SendCommand') return { service: 'ssm', write: true };
   if (operation === 'DescribeInstances') return { service: 'ec2', write: false };

@@ -10,8 +10,8 @@ const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName
 const RUNNING = { taskStatus: { state: 'RUNNING' } };
 const FINISHED = { taskStatus: { state: 'FINISHED' } };
 
-async function setup(configOverride: Record<string, unknown> = {}) {
-  const imds = await startImds(META);
+async function setup(configOverride: Record<string, unknown> = {}, meta: { instanceId: string; region: string; groupName?: string } = META) {
+  const imds = await startImds(meta);
   const trino = await startTrino();
   const cloudwatch = await startCloudWatch();
   const config: AgentConfig = parseAgentConfig(
@@ -43,6 +43,20 @@ test('publishes the running-task count as a high-resolution metric with instance
   // Every metadata read went through the token flow; nothing was asked without one.
   expect(env.imds.state.tokenRequests).toBe(1);
   expect(env.imds.state.rejectedWithoutToken).toBe(0);
+});
+
+test('on a group we adopt, without instance tags in metadata, the configured group names the datapoints', async () => {
+  // Tags in IMDS are off unless the launch template turns them on; an adopted group's owner may not have.
+  env = await setup({}, { ...META, groupName: undefined });
+  await env.agent.tick();
+  expect(env.cloudwatch.state.calls).toHaveLength(0);
+  expect(env.log.lines.some((l) => /instance identity unavailable/.test(l.message))).toBe(true);
+  await env.close();
+
+  env = await setup({ groupName: 'trino-legacy-workers' }, { ...META, groupName: undefined });
+  env.trino.state.tasks = [RUNNING];
+  await env.agent.tick();
+  expect(env.cloudwatch.state.calls[0].MetricData[0].Dimensions).toEqual([{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: 'trino-legacy-workers' }]);
 });
 
 test('an expired IMDS token is replaced and the read retried', async () => {

@@ -30,7 +30,7 @@ function body(req: http.IncomingMessage): Promise<Buffer> {
 const closer = (server: http.Server) => () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
 
 /** IMDSv2: metadata only with a token from PUT /latest/api/token. */
-export async function startImds(meta: { instanceId: string; region: string; groupName: string }) {
+export async function startImds(meta: { instanceId: string; region: string; groupName?: string }) {
   const tokens = new Set<string>();
   const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0 };
   const { server, url } = await listen(async (req, res) => {

@@ -5,6 +5,7 @@ import {
   FleetInput,
   resolveEnvironment,
   resolveEnvironments,
+  NewFleetConfig,
 } from '../../lib/config';
 import { parseDurationSeconds } from '../../lambdas/domain/duration';
 
@@ -173,7 +174,7 @@ test('an all-Graviton fleet beside an all-x86 one is accepted (each gets its ima
   const [config] = resolveEnvironments({
     qa: { ...base, fleets: [{ ...fleet, name: 'arm', instanceTypes: ['m7g.large', 'm6g.large', 'c7gn.large'] }, { ...fleet, name: 'x86', instanceTypes: ['m7i.large', 'm7a.large', 'g4dn.xlarge'] }] },
   });
-  expect(config.fleets.map((f) => [f.name, f.instanceTypes.length])).toEqual([['arm', 3], ['x86', 3]]);
+  expect(config.fleets.map((f) => [f.name, (f as NewFleetConfig).instanceTypes.length])).toEqual([['arm', 3], ['x86', 3]]);
 });
 
 test('duplicate fleet names are refused', () => {

@@ -1,7 +1,8 @@
+import { WorkerFleet } from '../../lib/worker-fleet';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
-import { EnvironmentConfig, resolveEnvironments } from '../../lib/config';
+import { EnvironmentConfig, NewFleetConfig, resolveEnvironments } from '../../lib/config';
 import { FleetStack } from '../../lib/fleet-stack';
 import { DRAIN_HOOK_NAME, METRICS_NAMESPACE } from '../../lib/names';
 import { makeApp } from '../helpers';
@@ -17,6 +18,12 @@ const cases = configs.map((config): [string, EnvironmentConfig, FleetStack, Temp
   return [config.name, config, stack, templates.get(stack.stackName)!];
 });
 
+/** How the template names a fleet's group: a Ref to ours, the name of an adopted one. */
+function groupRef(stack: FleetStack, fleetName: string): unknown {
+  const fleet = stack.fleets.find((f) => f.config.name === fleetName)!;
+  return fleet.config.existing ? fleet.config.existing.groupName : { Ref: groupLogicalId(stack, fleetName) };
+}
+
 function groupLogicalId(stack: FleetStack, fleetName: string): string {
   const fleet = stack.fleets.find((f) => f.config.name === fleetName)!;
   return stack.getLogicalId(fleet.fleet.autoScalingGroup.node.defaultChild as never);
@@ -24,7 +31,7 @@ function groupLogicalId(stack: FleetStack, fleetName: string): string {
 
 function launchTemplateLogicalId(stack: FleetStack, fleetName: string): string {
   const fleet = stack.fleets.find((f) => f.config.name === fleetName)!;
-  return stack.getLogicalId(fleet.fleet.launchTemplate.node.defaultChild as never);
+  return stack.getLogicalId((fleet.fleet as WorkerFleet).launchTemplate.node.defaultChild as never);
 }
 
 test('one stack per environment with stable names', () => {
@@ -40,17 +47,20 @@ test('prod is pinned to its region; dev and staging stay env-agnostic', () => {
 describe.each(cases)('environment %s', (_name, config, stack, template) => {
   test('one Auto Scaling group, scaling policy, application and deployment group per fleet', () => {
     const n = config.fleets.length;
-    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n);
+    const adopted = config.fleets.filter((f) => f.existing).length;
+    // Groups and launch templates only for the fleets this stack launches; adopted groups keep their own.
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n - adopted);
     // CPU target tracking on every fleet; the ratio's second policy on fleets with scaling signals.
     template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + config.fleets.filter((f) => f.scaling).length);
     template.resourceCountIs('AWS::CodeDeploy::Application', n);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', n);
-    template.resourceCountIs('AWS::EC2::LaunchTemplate', n);
-    // Our hook is inline, never a separate resource that could miss the first instances.
-    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', n - adopted);
+    // Our hook is inline on our groups, never a separate resource that could miss the first instances;
+    // only an adopted group, which we cannot define, gets it as a resource of its own.
+    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', adopted);
   });
 
-  describe.each(config.fleets.map((f) => [f.name, f] as const))('fleet %s', (fleetName, fleet) => {
+  describe.each(config.fleets.filter((f): f is NewFleetConfig => !f.existing).map((f) => [f.name, f] as const))('fleet %s', (fleetName, fleet) => {
     test('group: sizes, warmup, 1-minute group metrics, inline terminate hook from the drain timeout', () => {
       const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[groupLogicalId(stack, fleetName)];
       expect(group.Properties).toMatchObject({
@@ -158,7 +168,7 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] } },
     });
-    expect(Object.keys(roles)).toHaveLength(config.fleets.length);
+    expect(Object.keys(roles)).toHaveLength(config.fleets.filter((f) => !f.existing).length);
     for (const role of Object.values(roles)) {
       // Not AmazonSSMManagedInstanceCore: it grants ssm:GetParameter(s) on every parameter in the account.
       expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain('AmazonSSMManagedInstanceCore');
@@ -215,7 +225,7 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
         EventPattern: {
           source: ['aws.autoscaling'],
           'detail-type': ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
-          detail: { AutoScalingGroupName: [{ Ref: groupLogicalId(stack, fleet.name) }] },
+          detail: { AutoScalingGroupName: [groupRef(stack, fleet.name)] },
         },
       });
     }

@@ -1,3 +1,4 @@
+import { WorkerFleet } from '../../lib/worker-fleet';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ function userDataOf(logicalId: string): string {
 
 test('every launch template installs Node.js 22, downloads the agent asset, writes its config and starts its service', () => {
   for (const f of dev.fleets) {
-    const userData = userDataOf(dev.getLogicalId(f.fleet.launchTemplate.node.defaultChild as never));
+    const userData = userDataOf(dev.getLogicalId((f.fleet as WorkerFleet).launchTemplate.node.defaultChild as never));
     expect(userData).toContain('dnf install -y nodejs22');
     expect(userData).toMatch(new RegExp(`aws s3 cp 's3://.*/[0-9a-f]{64}\\.js' '${AGENT_PATHS.bundle}'`));
     expect(userData).toContain(`cat > ${AGENT_PATHS.config}`);
@@ -40,7 +41,7 @@ test('every launch template installs Node.js 22, downloads the agent asset, writ
 });
 
 test('the config written to the instance is what config/ resolves to, and valid for the agent', () => {
-  const userData = userDataOf(dev.getLogicalId(dev.fleets[0].fleet.launchTemplate.node.defaultChild as never));
+  const userData = userDataOf(dev.getLogicalId((dev.fleets[0].fleet as WorkerFleet).launchTemplate.node.defaultChild as never));
   const json = /<<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'\n([\s\S]*?)\nGRACEFUL_AUTOSCALER_AGENT_CONFIG/.exec(userData)![1];
   expect(parseAgentConfig(json)).toMatchObject({
     intervalSeconds: 10,
@@ -58,7 +59,7 @@ test("each fleet's agent reports to the controller's own queue and may send ther
   const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
   const eventQueue = queues.find((q) => q.includes('EventQueue'))!;
   for (const f of dev.fleets) {
-    const roleId = dev.getLogicalId(f.fleet.role.node.defaultChild as never);
+    const roleId = dev.getLogicalId((f.fleet as WorkerFleet).role.node.defaultChild as never);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);

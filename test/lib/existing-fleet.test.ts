@@ -1,0 +1,319 @@
+/**
+ * A fleet that adopts a group someone else created: what the stack adds to it, and that deleting the
+ * stack takes away exactly that. The delete behaviour is played on the faithful model of Auto Scaling
+ * (sim/aws-model.ts): the template's own resources are applied to a group with settings of its owner's,
+ * in CloudFormation's order, then deleted in reverse, and the group must end as it began.
+ */
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AutoScalingGroupSettings } from '../../lambdas/aws/group-settings';
+import { ADOPTION_GROUP_METRICS, CustomResourceRequest, CustomResourceResponse, makeGroupAdoptionHandler } from '../../lambdas/handlers/group-adoption';
+import { buildApp } from '../../lib/app';
+import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
+import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';
+import { AwsModel } from '../../sim/aws-model';
+import { MemoryLog } from '../../sim/memory-ports';
+import { makeApp } from '../helpers';
+
+const GROUP = 'trino-legacy-workers';
+const adopting: Record<string, EnvironmentInput> = {
+  adopt: {
+    account: '123456789012',
+    region: 'eu-west-1',
+    network: { kind: 'create', maxAzs: 2, natGateways: 1 },
+    fleets: [
+      { name: 'etl', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 4 },
+      { name: 'legacy', existing: { groupName: GROUP, agentInstalled: true }, targetCpuPercent: 50, drainTimeout: '20m' },
+    ],
+  },
+};
+
+const app = makeApp();
+const [stack] = buildApp(app, { environments: adopting, policyChecks: false });
+const template = Template.fromStack(stack);
+const resources: Record<string, { Type: string; Properties?: any; DependsOn?: string | string[]; DeletionPolicy?: string }> = template.toJSON().Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const mentionsGroup = (value: unknown) => JSON.stringify(value).includes(GROUP);
+
+describe('an adopted group in the template', () => {
+  test('the stack defines no group, launch template or instance of its own for it', () => {
+    // Only the launched fleet has a group and a launch template.
+    expect(ofType('AWS::AutoScaling::AutoScalingGroup')).toHaveLength(1);
+    expect(ofType('AWS::EC2::LaunchTemplate')).toHaveLength(1);
+    expect(ofType('AWS::AutoScaling::AutoScalingGroup').some(([, r]) => mentionsGroup(r))).toBe(false);
+  });
+
+  test('our termination hook, as its own resource on the named group, from the drain timeout', () => {
+    const hooks = ofType('AWS::AutoScaling::LifecycleHook');
+    expect(hooks).toHaveLength(1);
+    const fleet = resolveEnvironment('adopt', adopting.adopt).fleets[1];
+    expect(hooks[0][1].Properties).toEqual({
+      AutoScalingGroupName: GROUP,
+      LifecycleHookName: DRAIN_HOOK_NAME,
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      DefaultResult: 'CONTINUE',
+      HeartbeatTimeout: fleet.heartbeatTimeoutSeconds,
+      NotificationMetadata: JSON.stringify({ fleet: 'legacy', drainTimeoutSeconds: 1200 }),
+    });
+  });
+
+  test('our CPU target tracking at the fleet\'s target', () => {
+    const policies = ofType('AWS::AutoScaling::ScalingPolicy').filter(([, r]) => r.Properties.AutoScalingGroupName === GROUP);
+    expect(policies).toHaveLength(1);
+    expect(policies[0][1].Properties).toMatchObject({
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 },
+    });
+  });
+
+  test('the least-busy termination policy, through the adoption resource, after Auto Scaling may invoke it', () => {
+    const adoptions = ofType('Custom::GracefulAutoscalerGroupAdoption');
+    expect(adoptions).toHaveLength(1);
+    const [, adoption] = adoptions[0];
+    const tpLogicalId = stack.getLogicalId(stack.drainController.terminationPolicyFunction.node.defaultChild as never);
+    expect(adoption.Properties.GroupName).toBe(GROUP);
+    expect(adoption.Properties.TerminationPolicy).toEqual({ 'Fn::GetAtt': [tpLogicalId, 'Arn'] });
+    const permission = ofType('AWS::Lambda::Permission').find(([, r]) => JSON.stringify(r.Properties.Principal).includes('AWSServiceRoleForAutoScaling'))!;
+    expect([adoption.DependsOn].flat()).toContain(permission[0]);
+  });
+
+  test('the CodeDeploy deployment group, on the named group', () => {
+    const groups = ofType('AWS::CodeDeploy::DeploymentGroup').filter(([, r]) => mentionsGroup(r.Properties.AutoScalingGroups));
+    expect(groups).toHaveLength(1);
+    expect(groups[0][1].Properties.AutoScalingGroups).toEqual([GROUP]);
+  });
+
+  test('the controller drains it like any other: lifecycle events, settings and lifecycle writes', () => {
+    const rule = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.EventPattern?.['detail-type']?.includes('EC2 Instance-terminate Lifecycle Action'))!;
+    expect(rule[1].Properties.EventPattern.detail.AutoScalingGroupName).toContain(GROUP);
+    const sweep = ofType('AWS::Lambda::Function').find(([, r]) => /re-check every waiting instance/.test(r.Properties.Description))!;
+    expect(JSON.stringify(sweep[1].Properties.Environment.Variables.CONTROLLER_SETTINGS)).toContain(`\\"${GROUP}\\":{\\"fleet\\":\\"legacy\\"`);
+    const lifecycleWrites = ofType('AWS::IAM::Policy').flatMap(([, r]) => r.Properties.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().includes('autoscaling:CompleteLifecycleAction'));
+    expect(lifecycleWrites.some((s: any) => JSON.stringify(s.Resource).includes(`autoScalingGroupName/${GROUP}`))).toBe(true);
+  });
+
+  test('a managed policy for the operator to attach: task counts in our namespace, revisions and their key', () => {
+    const [[, policy]] = ofType('AWS::IAM::ManagedPolicy');
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': agentNamespace('adopt') } } }));
+    expect(statements.map((s: any) => s.Action)).toEqual(expect.arrayContaining([['s3:GetObject', 's3:GetObjectVersion'], 'kms:Decrypt']));
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).some((k) => /WorkerPolicyArn/.test(k))).toBe(true);
+    const agentConfig = Object.entries<any>(outputs).find(([k]) => k.startsWith('legacyAgentConfig'))![1];
+    expect(JSON.stringify(agentConfig.Value)).toContain(`\\"groupName\\":\\"${GROUP}\\"`);
+  });
+
+  test('every resource that touches the group is deleted with the stack: none is retained', () => {
+    const touching = Object.entries(resources).filter(([, r]) => ['AWS::AutoScaling::LifecycleHook', 'AWS::AutoScaling::ScalingPolicy', 'Custom::GracefulAutoscalerGroupAdoption', 'AWS::CodeDeploy::DeploymentGroup'].includes(r.Type) && mentionsGroup(r.Properties));
+    expect(touching.map(([, r]) => r.Type).sort()).toEqual(['AWS::AutoScaling::LifecycleHook', 'AWS::AutoScaling::ScalingPolicy', 'AWS::CodeDeploy::DeploymentGroup', 'Custom::GracefulAutoscalerGroupAdoption']);
+    for (const [, r] of touching) expect(r.DeletionPolicy ?? 'Delete').toBe('Delete');
+    // Nothing else writes to the group: no scheduled action, warm pool, notification or tag of ours.
+    for (const type of ['AWS::AutoScaling::ScheduledAction', 'AWS::AutoScaling::WarmPool', 'AWS::AutoScaling::LaunchConfiguration']) {
+      expect(ofType(type).filter(([, r]) => mentionsGroup(r))).toEqual([]);
+    }
+  });
+});
+
+/** CloudFormation's custom resource protocol against the real adapter on the faithful model. */
+function adoptionOn(aws: AwsModel) {
+  const client = aws.attach(new AutoScalingClient({ region: 'eu-west-1', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 }));
+  const responses: CustomResourceResponse[] = [];
+  const log = new MemoryLog();
+  const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(client), respond: async (_url, r) => void responses.push(r), log, hookName: DRAIN_HOOK_NAME });
+  let n = 0;
+  const send = async (type: CustomResourceRequest['RequestType'], properties: Record<string, unknown>, physicalId?: string, old?: Record<string, unknown>) => {
+    await handler({ RequestType: type, ResponseURL: 'https://cloudformation-custom-resource-response.s3.amazonaws.com/x', StackId: 'stack', RequestId: `r${++n}`, LogicalResourceId: 'Adopt', PhysicalResourceId: physicalId, ResourceProperties: properties, OldResourceProperties: old });
+    return responses[responses.length - 1];
+  };
+  return { client, send, log, responses };
+}
+
+/** A group as its owner left it: their own policies, hook, scaling policy and one group metric. */
+function ownersGroup(aws: AwsModel) {
+  aws.groups.set(GROUP, {
+    newInstancesProtected: false,
+    minSize: 2,
+    maxSize: 10,
+    desiredCapacity: 3,
+    terminationPolicies: ['OldestLaunchTemplate', 'Default'],
+    enabledMetrics: ['GroupInServiceInstances'],
+    hooks: new Map([['their-launch-hook', { LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', HeartbeatTimeout: 300 }]]),
+    policies: new Map([['their-step-policy', { PolicyName: 'their-step-policy', PolicyType: 'StepScaling' }]]),
+  });
+}
+
+async function snapshot(client: AutoScalingClient) {
+  const [g] = (await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }))).AutoScalingGroups!;
+  const hooks = (await client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: GROUP }))).LifecycleHooks!;
+  const policies = (await client.send(new DescribePoliciesCommand({ AutoScalingGroupName: GROUP }))).ScalingPolicies!;
+  return {
+    sizes: [g.MinSize, g.MaxSize, g.DesiredCapacity],
+    terminationPolicies: g.TerminationPolicies,
+    metrics: g.EnabledMetrics!.map((m) => m.Metric).sort(),
+    hooks: hooks.map((h) => h.LifecycleHookName).sort(),
+    policies: policies.map((p) => p.PolicyName).sort(),
+  };
+}
+
+/** A template value with the one GetAtt it holds resolved to the function's ARN. */
+const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:GracefulAutoscaler-adopt-TerminationPolicy';
+const resolve = (props: Record<string, unknown>): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(props), (_k, v) => (v && typeof v === 'object' && 'Fn::GetAtt' in v ? FUNCTION_ARN : v));
+
+describe('deleting the stack leaves the adopted group as it was', () => {
+  const hook = ofType('AWS::AutoScaling::LifecycleHook')[0];
+  const cpu = ofType('AWS::AutoScaling::ScalingPolicy').find(([, r]) => r.Properties.AutoScalingGroupName === GROUP)!;
+  const adoption = ofType('Custom::GracefulAutoscalerGroupAdoption')[0];
+  const { ServiceToken: _token, ...adoptionProps } = resolve(adoption[1].Properties);
+
+  /** Creates the template's resources on the group in CloudFormation's order; returns how to delete them. */
+  async function deploy(aws: AwsModel) {
+    const { client, send, log } = adoptionOn(aws);
+    await client.send(new PutLifecycleHookCommand(hook[1].Properties));
+    await client.send(new PutScalingPolicyCommand({ ...cpu[1].Properties, PolicyName: cpu[0] }));
+    const created = await send('Create', adoptionProps);
+    expect(created.Status).toBe('SUCCESS');
+    const destroy = async () => {
+      const deleted = await send('Delete', adoptionProps, created.PhysicalResourceId);
+      expect(deleted.Status).toBe('SUCCESS');
+      await client.send(new DeletePolicyCommand({ AutoScalingGroupName: GROUP, PolicyName: cpu[0] }));
+      await client.send(new DeleteLifecycleHookCommand({ AutoScalingGroupName: GROUP, LifecycleHookName: DRAIN_HOOK_NAME }));
+    };
+    return { client, destroy, log, created };
+  }
+
+  test('deployed: our hook, policy, termination policy and the metrics we read are on it, and nothing of theirs is gone', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, created } = await deploy(aws);
+    const state = await snapshot(client);
+    expect(state.terminationPolicies).toEqual([FUNCTION_ARN]);
+    expect(state.hooks).toEqual([DRAIN_HOOK_NAME, 'their-launch-hook']);
+    expect(state.policies).toEqual([cpu[0], 'their-step-policy'].sort());
+    expect(state.metrics).toEqual([...new Set(['GroupInServiceInstances', ...ADOPTION_GROUP_METRICS])].sort());
+    expect(state.sizes).toEqual([2, 10, 3]);
+    // The one metric the owner already collected is not ours to turn off later.
+    expect(JSON.parse(created.PhysicalResourceId).metricsEnabled).not.toContain('GroupInServiceInstances');
+  });
+
+  test('deleted: termination policies, metrics, hooks, policies and sizes are the owner\'s again', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client } = adoptionOn(aws);
+    const before = await snapshot(client);
+    const { destroy } = await deploy(aws);
+    await destroy();
+    expect(await snapshot(client)).toEqual(before);
+  });
+
+  test('a termination policy the owner changed after us is theirs: delete leaves it', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, destroy, log } = await deploy(aws);
+    aws.groups.get(GROUP)!.terminationPolicies = ['NewestInstance'];
+    await destroy();
+    expect((await snapshot(client)).terminationPolicies).toEqual(['NewestInstance']);
+    expect(log.lines.some((l) => /changed since adoption/.test(l.message))).toBe(true);
+  });
+
+  test('a group deleted before the stack: the delete succeeds and changes nothing', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { send } = adoptionOn(aws);
+    const created = await send('Create', adoptionProps);
+    aws.groups.delete(GROUP);
+    expect((await send('Delete', adoptionProps, created.PhysicalResourceId)).Status).toBe('SUCCESS');
+  });
+
+  test('an update that only moves the function keeps what the first adoption found', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, send } = adoptionOn(aws);
+    const created = await send('Create', adoptionProps);
+    const moved = { ...adoptionProps, TerminationPolicy: `${FUNCTION_ARN}-v2` };
+    const updated = await send('Update', moved, created.PhysicalResourceId, adoptionProps);
+    expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
+    expect((await snapshot(client)).terminationPolicies).toEqual([`${FUNCTION_ARN}-v2`]);
+    await send('Delete', moved, created.PhysicalResourceId);
+    expect((await snapshot(client)).terminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
+  });
+});
+
+describe('adoption refuses what it cannot do, and changes nothing', () => {
+  const props = { GroupName: GROUP, TerminationPolicy: FUNCTION_ARN };
+
+  test('a group that does not exist fails the deploy naming it; the delete that follows is a no-op', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    const { send } = adoptionOn(aws);
+    const failed = await send('Create', props);
+    expect(failed).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`"${GROUP}" does not exist`) });
+    expect((await send('Delete', props, failed.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(aws.byOperation.get('UpdateAutoScalingGroup')).toBeUndefined();
+  });
+
+  test('a group under another service-linked role: our function could not be invoked, so no change', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    aws.groups.get(GROUP)!.serviceLinkedRoleArn = 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_custom';
+    const { client, send } = adoptionOn(aws);
+    const failed = await send('Create', props);
+    expect(failed).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('AWSServiceRoleForAutoScaling_custom') });
+    expect((await snapshot(client)).terminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
+  });
+
+  test('another termination hook on the group is reported, not refused: both must complete', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    aws.groups.get(GROUP)!.hooks!.set('their-drain', { LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' });
+    const { send, log } = adoptionOn(aws);
+    const created = await send('Create', props);
+    expect(created).toMatchObject({ Status: 'SUCCESS', Data: { OtherTerminatingHooks: 'their-drain' } });
+    expect(log.lines.some((l) => l.level === 'warn' && /other termination lifecycle hooks/.test(l.message))).toBe(true);
+  });
+
+  test('forged properties fail with the field named; an event with no response URL is logged and skipped', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    const { send, log, responses } = adoptionOn(aws);
+    expect(await send('Create', { GroupName: GROUP, TerminationPolicy: 'OldestInstance' })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('TerminationPolicy') });
+    const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(new AutoScalingClient({})), respond: async () => void responses.push({} as never), log, hookName: DRAIN_HOOK_NAME });
+    const count = responses.length;
+    await handler({ RequestType: 'Create', ResponseURL: 'http://169.254.169.254/latest', ResourceProperties: { GroupName: 'x'.repeat(10_000) } } as never);
+    expect(responses.length).toBe(count);
+    const line = log.lines[log.lines.length - 1];
+    expect(line.message).toMatch(/not a custom resource request/);
+    expect(String(line.fields!.event).length).toBeLessThan(2200);
+  });
+});
+
+describe('config for an existing group', () => {
+  const env = (fleet: Record<string, unknown>, controller?: EnvironmentInput['controller']): EnvironmentInput => ({
+    network: { kind: 'create' },
+    fleets: [{ name: 'legacy', ...fleet } as never],
+    ...(controller ? { controller } : {}),
+  });
+  const problems = (input: EnvironmentInput) => {
+    try {
+      resolveEnvironment('prod', input);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+
+  test.each([
+    ['a launched fleet\'s fields', { existing: { groupName: GROUP, agentInstalled: true }, minCapacity: 1, instanceTypes: ['m7i.large'] }, undefined, /fleets\[0\]\.instanceTypes \(\["m7i\.large"\]\) must not be set with existing/],
+    ['an IAM wildcard in the name', { existing: { groupName: 'trino-*', agentInstalled: true } }, undefined, /fleets\[0\]\.existing\.groupName \("trino-\*"\) must be the Auto Scaling group's name/],
+    ['an empty name', { existing: { groupName: '', agentInstalled: true } }, undefined, /existing\.groupName \(""\)/],
+    ['a name over 255 characters', { existing: { groupName: 'g'.repeat(256), agentInstalled: true } }, undefined, /existing\.groupName/],
+    ['the agent not confirmed while it must stop the workers', { existing: { groupName: GROUP } }, undefined, /existing\.agentInstalled \(undefined\) must be true while controller\.stopWorker is "agent"/],
+    ['no security group while the controller calls the workers', { existing: { groupName: GROUP } }, { taskSource: { kind: 'trino' as const }, stopWorker: { kind: 'trino' as const } }, /existing\.securityGroupId \(undefined\) is required while controller\.taskSource is "trino"/],
+    ['a malformed security group', { existing: { groupName: GROUP, securityGroupId: 'default' } }, { taskSource: { kind: 'trino' as const }, stopWorker: { kind: 'trino' as const } }, /existing\.securityGroupId \("default"\) must be a security group id/],
+  ])('refuses %s, naming env, field, value and rule', (_case, fleet, controller, rule) => {
+    const found = problems(env(fleet, controller));
+    expect(found.some((p) => p.startsWith('env "prod": ') && rule.test(p))).toBe(true);
+  });
+
+  test('an existing fleet with Trino stops needs no agent, only the workers\' security group', () => {
+    expect(problems(env({ existing: { groupName: GROUP, securityGroupId: 'sg-0abc12345def67890' } }, { taskSource: { kind: 'trino' }, stopWorker: { kind: 'trino' } }))).toEqual([]);
+  });
+});
