@@ -1,6 +1,6 @@
 /**
  * npm run bench:bundle — for each Lambda entry point, the minified bundle CDK deploys (same esbuild
- * options as lib/controller-function.ts) and the time a fresh Node process takes to load it; then a
+ * options as lib/bundles.ts) and the time a fresh Node process takes to load it; then a
  * baseline bundle holding only the AWS SDK clients that handler's bundle contains, built and loaded the
  * same way in the same run. One JSON line each. Loads run with --enable-source-maps, as deployed. Then
  * the termination policy's cold start: load plus its first answer, against moto.
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { AGENT_TASK_METRIC } from '../lambdas/domain/settings';
 import { TERMINATION_POLICY_LIMIT_MS } from '../lambdas/handlers/termination-policy';
-import { BUNDLING } from '../lib/controller-function';
+import { LAMBDA_BUNDLING } from '../lib/bundles';
 import { startMoto } from '../test/lambdas/aws/moto-server';
 
 const ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy'] as const;
@@ -46,10 +46,7 @@ async function bundle(entry: { path?: string; contents?: string }, outfile: stri
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
+    ...LAMBDA_BUNDLING,
     metafile: true,
     logLevel: 'silent',
   });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 
 const ROOT = join(__dirname, '..');
 /** Amazon Linux 2023 ships Node.js 22 as `nodejs22`, run as /usr/bin/node-22 (AL2023 user guide, "Node.js in AL2023"). */
@@ -10,6 +9,9 @@ export const AGENT_ENTRY = join(ROOT, 'bin', 'agent.ts');
 
 /** Bundles the agent into one minified CommonJS file with its SDK client inside: nothing to install on the instance but Node. */
 export function bundleAgent(outfile: string): void {
+  // esbuild is a development dependency: the published package ships the bundle instead (lib/bundles.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSync } = require('esbuild') as typeof import('esbuild');
   buildSync({
     entryPoints: [AGENT_ENTRY],
     outfile,

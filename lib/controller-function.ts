@@ -1,11 +1,10 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaCode } from './bundles';
 import { METRICS_NAMESPACE } from './names';
 
 /** Default memory: the controller is I/O-bound; 512 MB buys CPU for a cold start inside 2 s. */
@@ -13,18 +12,9 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 /** Default log retention for controller functions: a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks. */
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
-/** The Lambda entry points under lambdas/entry. */
-export type ControllerEntry = 'drain-events' | 'drain-sweep' | 'termination-policy' | 'runbook' | 'scaling-signals' | 'group-adoption';
-
-/** esbuild options shared by every controller bundle (and by `npm run bench:bundle`, which measures them). */
-export const BUNDLING: nodejs.BundlingOptions = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node24',
-  // Bundle the SDK clients rather than rely on the runtime's copy: the tested versions are what runs.
-  externalModules: [],
-};
+/** The Lambda entry points under lambdas/entry: each is one bundle, prebuilt in the package. */
+export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption'] as const;
+export type ControllerEntry = (typeof CONTROLLER_ENTRIES)[number];
 
 /** Properties of a ControllerFunction. */
 export interface ControllerFunctionProps {
@@ -52,7 +42,7 @@ export interface ControllerFunctionProps {
  * Every controller Lambda goes through here: Node.js 24 on arm64, minified esbuild bundle with source
  * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC unless told not.
  */
-export class ControllerFunction extends nodejs.NodejsFunction {
+export class ControllerFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: DEFAULT_LOG_RETENTION,
@@ -60,14 +50,14 @@ export class ControllerFunction extends nodejs.NodejsFunction {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     super(scope, id, {
-      entry: path.join(__dirname, '..', 'lambdas', 'entry', `${props.entry}.ts`),
-      handler: 'handler',
+      // A minified esbuild bundle with its source map (lib/bundles.ts): prebuilt in the package.
+      code: lambdaCode(props.entry),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       description: props.description,
-      bundling: BUNDLING,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,

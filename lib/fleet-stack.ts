@@ -16,6 +16,7 @@ import { ExistingWorkerFleet } from './existing-fleet';
 import { IWorkerFleet } from './fleet';
 import { SUBNET_LAYOUT } from './network-plan';
 import { DrainController } from './drain-controller';
+import { FEATURE_FLAGS } from './feature-flags';
 import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
@@ -67,6 +68,8 @@ export class FleetStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
+    // The flags this stack is validated with, whatever the app's own (lib/feature-flags.ts).
+    for (const [flag, value] of Object.entries(FEATURE_FLAGS)) this.node.setContext(flag, value);
     const { config } = props;
     this.environmentName = config.name;
     // CloudFormation's resource schema for AWS::CloudWatch::Dashboard has no Tags in every region

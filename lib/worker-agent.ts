@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssetHashType, BundlingOutput, DockerImage, Lazy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { AgentFileConfig } from './config';
 import { agentSourceHash, bundleAgent } from './agent-bundle';
+import { PREBUILT_DIR } from './bundles';
 import { WorkerFleet } from './worker-fleet';
 
 /** Where the agent lives on an instance. */
@@ -55,23 +56,27 @@ export class WorkerAgent extends Construct {
     private readonly props: WorkerAgentProps,
   ) {
     super(scope, id);
-    this.asset = new s3assets.Asset(this, 'Bundle', {
-      path: join(__dirname, '..', 'agent'),
-      assetHashType: AssetHashType.CUSTOM,
-      assetHash: agentSourceHash(),
-      bundling: {
-        // Never used: the local bundler below always succeeds, and there is no Docker here.
-        image: DockerImage.fromRegistry('scratch'),
-        outputType: BundlingOutput.SINGLE_FILE,
-        local: {
-          tryBundle(outputDir: string) {
-            mkdirSync(outputDir, { recursive: true });
-            bundleAgent(join(outputDir, 'agent.js'));
-            return true;
+    const prebuilt = join(PREBUILT_DIR, 'agent', 'agent.js');
+    this.asset = existsSync(prebuilt)
+      ? // The package ships the bundle (npm run build): nothing to build at the consumer's synth.
+        new s3assets.Asset(this, 'Bundle', { path: prebuilt })
+      : new s3assets.Asset(this, 'Bundle', {
+          path: join(__dirname, '..', 'agent'),
+          assetHashType: AssetHashType.CUSTOM,
+          assetHash: agentSourceHash(),
+          bundling: {
+            // Never used: the local bundler below always succeeds, and there is no Docker here.
+            image: DockerImage.fromRegistry('scratch'),
+            outputType: BundlingOutput.SINGLE_FILE,
+            local: {
+              tryBundle(outputDir: string) {
+                mkdirSync(outputDir, { recursive: true });
+                bundleAgent(join(outputDir, 'agent.js'));
+                return true;
+              },
+            },
           },
-        },
-      },
-    });
+        });
   }
 
   /** Adds the install to a fleet's launch template user data and lets its instances read the bundle. */

@@ -1,0 +1,53 @@
+/**
+ * graceful-autoscaler as a construct library: the constructs its stacks are built from, for a CDK app
+ * of your own, or for a group you already run (ExistingWorkerFleet). API reference: docs/library.md.
+ *
+ * The whole per-environment stack from typed config is `FleetStack` (or `buildApp` from
+ * `graceful-autoscaler/app`); cdk-nag and cfn-guard checks are `addPolicyChecks` from
+ * `graceful-autoscaler/policy-checks` (they need the optional peers cdk-nag and
+ * @cdklabs/cdk-validator-cfnguard).
+ */
+export type { IWorkerFleet, Acknowledgement } from './fleet';
+export { WorkerFleet, DEFAULT_TARGET_CPU_PERCENT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_INSTANCE_WARMUP, DEFAULT_ROOT_VOLUME_SIZE } from './worker-fleet';
+export type { WorkerFleetProps, FleetSpotOptions } from './worker-fleet';
+export { ExistingWorkerFleet } from './existing-fleet';
+export type { ExistingWorkerFleetProps } from './existing-fleet';
+export { FleetDeployment, CODEDEPLOY_AGENT_STEP } from './fleet-deployment';
+export type { FleetDeploymentProps } from './fleet-deployment';
+export { DrainController, metricsServiceName, SWEEP_PERIOD } from './drain-controller';
+export type { DrainControllerProps, ManagedFleet } from './drain-controller';
+export { Operations } from './operations';
+export type { OperationsProps } from './operations';
+export { ScalingSignals, SIGNALS_PERIOD } from './scaling-signals';
+export type { ScalingSignalsProps, SignalsFleetProps } from './scaling-signals';
+export { WorkerAgent, AGENT_PATHS, AGENT_SERVICE, systemdUnit, agentFileConfig } from './worker-agent';
+export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';
+export { FleetStack } from './fleet-stack';
+export type { FleetStackProps, DeployedFleet } from './fleet-stack';
+export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION } from './controller-function';
+export type { ControllerFunctionProps, ControllerEntry } from './controller-function';
+export { ConfigError, resolveEnvironment, resolveEnvironments, DEFAULT_TRINO_ENDPOINT } from './config';
+export type {
+  EnvironmentInput,
+  EnvironmentConfig,
+  FleetInput,
+  NewFleetInput,
+  ExistingFleetInput,
+  ExistingGroupInput,
+  FleetCommonInput,
+  FleetConfig,
+  NewFleetConfig,
+  ExistingFleetConfig,
+  FleetCommonConfig,
+  ControllerInput,
+  ControllerConfig,
+  AgentInput,
+  AgentFileConfig,
+  NetworkInput,
+  NotificationsInput,
+  SpotInput,
+  ScalingInput,
+  TrinoEndpointInput,
+  DeploymentConfigInput,
+} from './config';
+export { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_ENVIRONMENT, TAG_FLEET, agentNamespace, signalsNamespace, stackNameFor } from './names';
