@@ -21,7 +21,7 @@ export interface InvariantFinding {
 
 /** The project's own rules, beyond cdk-nag and Control Tower. */
 export const INVARIANTS = {
-  'GA-HOOK': 'Every Auto Scaling group declares our termination hook inline with DefaultResult CONTINUE.',
+  'GA-HOOK': 'Every Auto Scaling group declares our termination hook inline with DefaultResult CONTINUE; on an adopted group, our hook resource has the same shape.',
   'GA-IAM-AUTOSCALING': 'No IAM statement allows an Auto Scaling write action on every resource ("*").',
   'GA-LAUNCH-TEMPLATE': 'Every launch template requires IMDSv2 and encrypts every EBS block device.',
 } as const;
@@ -44,6 +44,12 @@ export function checkFleetInvariants(template: CfnTemplate): InvariantFinding[] 
         }
         break;
       }
+      case 'AWS::AutoScaling::LifecycleHook':
+        // An adopted group's hook is a resource of its own: held to the same shape as the inline one.
+        if (props.LifecycleHookName === DRAIN_HOOK_NAME && (props.LifecycleTransition !== 'autoscaling:EC2_INSTANCE_TERMINATING' || props.DefaultResult !== 'CONTINUE')) {
+          add('GA-HOOK', logicalId, 'Properties');
+        }
+        break;
       case 'AWS::IAM::Policy':
       case 'AWS::IAM::ManagedPolicy':
         checkPolicyDocument(props.PolicyDocument, (at) => add('GA-IAM-AUTOSCALING', logicalId, `Properties/PolicyDocument/${at}`));
