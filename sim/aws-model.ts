@@ -241,11 +241,12 @@ export class AwsModel {
         const g = this.group(input.AutoScalingGroupName);
         if (input.TerminationPolicies !== undefined) {
           const policies: string[] = input.TerminationPolicies;
-          // A Lambda function must come first when a group lists several (Auto Scaling user guide, "Create a
-          // custom termination policy with Lambda"); at most one function is allowed.
-          const lambdas = policies.filter((p) => p.startsWith('arn:'));
-          if (lambdas.length > 1 || (lambdas.length === 1 && !policies[0].startsWith('arn:'))) {
-            throw awsError('ValidationError', 'A custom termination policy (Lambda function ARN) must be the first and only function in TerminationPolicies');
+          // With several policies, a custom (Lambda) one must be first and Default last (Auto Scaling user
+          // guide, "Change the termination policy for an Auto Scaling group").
+          const custom = policies.findIndex((p) => p.startsWith('arn:'));
+          const fallback = policies.indexOf('Default');
+          if ((custom > 0) || (fallback >= 0 && fallback !== policies.length - 1)) {
+            throw awsError('ValidationError', 'A custom termination policy must be first and Default last in TerminationPolicies');
           }
           g.terminationPolicies = policies.length > 0 ? [...policies] : ['Default'];
         }

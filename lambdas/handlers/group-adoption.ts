@@ -118,7 +118,7 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
   const { groups, log } = deps;
 
-  async function adopt(group: string, policy: string): Promise<{ adoption: Adoption; data: Record<string, string> }> {
+  async function adopt(group: string, policy: string): Promise<{ physicalId: string; data: Record<string, string> }> {
     const found = await groups.describe(group);
     if (!found) throw new Refused(`Auto Scaling group "${group}" does not exist in this account and region: adopt only a group that exists (existing.groupName)`);
     // The termination policy function admits only Auto Scaling's default service-linked role; a group
@@ -129,7 +129,7 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     const previous = found.terminationPolicies.includes(policy) ? DEFAULT_TERMINATION_POLICIES : found.terminationPolicies;
     const missing = ADOPTION_GROUP_METRICS.filter((m) => !found.enabledMetrics.includes(m));
     const adoption: Adoption = { group, previousTerminationPolicies: previous.length > 0 ? previous : DEFAULT_TERMINATION_POLICIES, metricsEnabled: missing };
-    encodeAdoption(adoption); // refuses before any change when it cannot be recorded
+    const physicalId = encodeAdoption(adoption); // refuses before any change when it cannot be recorded
     await groups.setTerminationPolicies(group, [policy]);
     // Auto Scaling accepts only 1Minute granularity (API reference, EnableMetricsCollection).
     if (missing.length > 0) await groups.enableMetrics(group, missing);
@@ -139,7 +139,7 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
       log.warn('the group has other termination lifecycle hooks: an instance leaves only when each of them completes', { group, hooks: others });
     }
     log.info('group adopted', { group, previousTerminationPolicies: adoption.previousTerminationPolicies, metricsEnabled: missing });
-    return { adoption, data: { PreviousTerminationPolicies: adoption.previousTerminationPolicies.join(','), MetricsEnabled: missing.join(','), OtherTerminatingHooks: others.join(',') } };
+    return { physicalId, data: { PreviousTerminationPolicies: adoption.previousTerminationPolicies.join(','), MetricsEnabled: missing.join(','), OtherTerminatingHooks: others.join(',') } };
   }
 
   async function release(adoption: Adoption, policy: string | undefined): Promise<void> {
@@ -165,6 +165,7 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
       if (adoption) await release(adoption, typeof request.ResourceProperties?.TerminationPolicy === 'string' ? request.ResourceProperties.TerminationPolicy : undefined);
       return { PhysicalResourceId: request.PhysicalResourceId ?? request.RequestId };
     }
+    if (request.RequestType !== 'Create' && request.RequestType !== 'Update') throw new Refused(`RequestType ${JSON.stringify(capValue(request.RequestType))} must be Create, Update or Delete`);
     const { group, policy } = properties(request.ResourceProperties);
     const current = request.RequestType === 'Update' ? decodeAdoption(request.PhysicalResourceId) : undefined;
     if (current && current.group === group) {
@@ -176,8 +177,8 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
       return { PhysicalResourceId: request.PhysicalResourceId! };
     }
     // Create, or a new group: CloudFormation deletes the old resource (the old group released) after this.
-    const { adoption, data } = await adopt(group, policy);
-    return { PhysicalResourceId: encodeAdoption(adoption), Data: data };
+    const { physicalId, data } = await adopt(group, policy);
+    return { PhysicalResourceId: physicalId, Data: data };
   }
 
   return async (request: CustomResourceRequest): Promise<void> => {

@@ -4,7 +4,7 @@
  * (sim/aws-model.ts): the template's own resources are applied to a group with settings of its owner's,
  * in CloudFormation's order, then deleted in reverse, and the group must end as it began.
  */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, UpdateAutoScalingGroupCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AutoScalingGroupSettings } from '../../lambdas/aws/group-settings';
 import { ADOPTION_GROUP_METRICS, CustomResourceRequest, CustomResourceResponse, makeGroupAdoptionHandler } from '../../lambdas/handlers/group-adoption';
@@ -275,6 +275,9 @@ describe('adoption refuses what it cannot do, and changes nothing', () => {
     const aws = new AwsModel({ consistencyLagMs: 0 });
     const { send, log, responses } = adoptionOn(aws);
     expect(await send('Create', { GroupName: GROUP, TerminationPolicy: 'OldestInstance' })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('TerminationPolicy') });
+    // An unknown request type is refused, not taken for a Create.
+    expect(await send('Adopt' as never, { GroupName: GROUP, TerminationPolicy: FUNCTION_ARN })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('RequestType "Adopt"') });
+    expect(aws.byOperation.get('DescribeAutoScalingGroups')).toBeUndefined();
     const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(new AutoScalingClient({})), respond: async () => void responses.push({} as never), log, hookName: DRAIN_HOOK_NAME });
     const count = responses.length;
     await handler({ RequestType: 'Create', ResponseURL: 'http://169.254.169.254/latest', ResourceProperties: { GroupName: 'x'.repeat(10_000) } } as never);
@@ -283,6 +286,15 @@ describe('adoption refuses what it cannot do, and changes nothing', () => {
     expect(line.message).toMatch(/not a custom resource request/);
     expect(String(line.fields!.event).length).toBeLessThan(2200);
   });
+});
+
+test('the model holds termination policies to their documented order: a custom one first, Default last', async () => {
+  const aws = new AwsModel({ consistencyLagMs: 0 });
+  ownersGroup(aws);
+  const { client } = adoptionOn(aws);
+  await expect(client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, TerminationPolicies: ['Default', 'OldestInstance'] }))).rejects.toThrow(/Default last/);
+  await expect(client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, TerminationPolicies: ['OldestInstance', FUNCTION_ARN] }))).rejects.toThrow(/custom termination policy must be first/);
+  expect((await snapshot(client)).terminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
 });
 
 describe('config for an existing group', () => {
