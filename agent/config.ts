@@ -99,6 +99,7 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(field, value, `must be a whole number from ${min} to ${max}`);
   const str = (field: string, value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : fail(field, value, 'must be a non-empty string'));
 
+  const groupName = (name: string) => (name.length <= 255 ? name : fail('groupName', name, 'must be at most 255 characters'));
   const httpUrl = (field: string, value: unknown) => {
     const url = str(field, value);
     if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(url)) fail(field, url, 'must be http(s)://host:port');
@@ -140,7 +141,7 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     lifecyclePollSeconds: int('lifecyclePollSeconds', raw.lifecyclePollSeconds ?? DEFAULT_LIFECYCLE_POLL_SECONDS, 1, 30),
     shutdownGraceSeconds: int('shutdownGraceSeconds', raw.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, 0, 3600),
     // Auto Scaling group names are 1 to 255 characters (Auto Scaling API reference, CreateAutoScalingGroup).
-    groupName: raw.groupName === undefined ? undefined : str('groupName', raw.groupName).length <= 255 ? raw.groupName : fail('groupName', raw.groupName, 'must be at most 255 characters'),
+    groupName: raw.groupName === undefined ? undefined : groupName(str('groupName', raw.groupName)),
     coordinator:
       raw.coordinator === undefined
         ? undefined

@@ -39,6 +39,11 @@ export function metricsServiceName(environmentName: string): string {
   return `graceful-autoscaler-${environmentName}`;
 }
 
+/** A group this stack does not define (imported by name): its settings are adopted, not declared. */
+function isAdopted(group: autoscaling.IAutoScalingGroup): boolean {
+  return !(group.node.defaultChild instanceof autoscaling.CfnAutoScalingGroup);
+}
+
 /** A fleet the controller drains. */
 export interface ManagedFleet {
   readonly name: string;
@@ -317,7 +322,7 @@ export class DrainController extends Construct {
         );
         // Adopted groups' instances carry no tag of ours, but Auto Scaling tags every instance it launches
         // with aws:autoscaling:groupName (Auto Scaling user guide, "Tag Auto Scaling groups and instances").
-        const adopted = props.fleets.filter((f) => !(f.group.node.defaultChild instanceof autoscaling.CfnAutoScalingGroup)).map((f) => f.group.autoScalingGroupName);
+        const adopted = props.fleets.filter((f) => isAdopted(f.group)).map((f) => f.group.autoScalingGroupName);
         if (adopted.length > 0) {
           fn.addToRolePolicy(
             new iam.PolicyStatement({
@@ -377,16 +382,13 @@ export class DrainController extends Construct {
       functionName: this.terminationPolicyFunction.functionArn,
       principal: serviceLinkedRole,
     });
-    const adopted: ManagedFleet[] = [];
     for (const f of props.fleets) {
-      const cfnGroup = f.group.node.defaultChild;
-      if (cfnGroup instanceof autoscaling.CfnAutoScalingGroup) {
-        cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
-        cfnGroup.node.addDependency(permission);
-      } else {
-        adopted.push(f);
-      }
+      if (isAdopted(f.group)) continue;
+      const cfnGroup = f.group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+      cfnGroup.terminationPolicies = [this.terminationPolicyFunction.functionArn];
+      cfnGroup.node.addDependency(permission);
     }
+    const adopted = props.fleets.filter((f) => isAdopted(f.group));
     if (adopted.length > 0) this.adoptGroups(props, adopted, permission);
   }
 

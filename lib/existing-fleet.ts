@@ -44,7 +44,6 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
   readonly drainTimeout: Duration;
   readonly heartbeatTimeout: Duration;
   readonly securityGroup?: ec2.ISecurityGroup;
-  readonly ownsGroup = false;
   /** Our termination hook on the group. */
   readonly hook: autoscaling.CfnLifecycleHook;
   /** Target tracking on the group's average CPU. */

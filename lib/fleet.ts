@@ -21,8 +21,6 @@ export interface IWorkerFleet {
    * @default unknown: the controller may not call the workers
    */
   readonly securityGroup?: ec2.ISecurityGroup;
-  /** True when this stack owns the group's definition (its launch template, sizes and termination policies). */
-  readonly ownsGroup: boolean;
   /**
    * Grants the workers' instances a permission: on our instance role, or on the policy an adopted fleet's
    * operator attaches. The acknowledgements go where the statement lands (cdk-nag findings it raises).

@@ -510,7 +510,7 @@ export class Operations extends Construct {
     });
     for (const f of this.props.fleets) {
       // Our boot steps run only on instances we launch; an adopted group's boot is its owner's.
-      if (f.fleet.ownsGroup) alarm(`InstallFailedAlarm-${f.config.name}`, {
+      if (!f.config.existing) alarm(`InstallFailedAlarm-${f.config.name}`, {
         alarmDescription: `graceful-autoscaler ${env}: an instance of fleet ${f.config.name} failed to install the CodeDeploy agent or our worker agent at boot after ${BOOT_STEP_ATTEMPTS} attempts. The other steps still ran. The Component dimension of ${INSTALL_FAILURES_METRIC} names the step; the instance's /var/log/cloud-init-output.log says why. Without the CodeDeploy agent its launch deployment fails; without ours its drains are forced at the deadline.`,
         metric: this.installFailures(f.config.name),
         threshold: 1,

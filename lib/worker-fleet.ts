@@ -62,7 +62,6 @@ export interface WorkerFleetProps {
  */
 export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
   readonly fleetName: string;
-  readonly ownsGroup = true;
   /** The group. */
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The instance role: SSM, the CodeDeploy agent, and PutMetricData in our namespace. */
