@@ -16,6 +16,7 @@ import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../lambdas/domai
 import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
+import { CounterReading, NETWORK_METRIC, PressureReader, pressureBetween } from './pressure';
 import { MetricPublisher } from './publisher';
 import { countRunningTasks, startShutdown } from './worker';
 
@@ -70,7 +71,11 @@ export class Agent {
     private readonly log: AgentLog = jsonLog,
     private readonly now: () => number = Date.now,
     private readonly reporterFor?: (identity: InstanceIdentity) => DrainReporter,
+    private readonly pressure: PressureReader = new PressureReader(),
   ) {}
+
+  /** The previous metrics round's kernel counters: each round publishes the difference. */
+  private counters?: CounterReading;
 
   private reporter?: DrainReporter;
 
@@ -214,10 +219,31 @@ export class Agent {
     if (runningTasks !== undefined) {
       publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
     }
+    if (this.config.pressure) await this.addPressure(identity, now);
     // Drain everything buffered once the instance is going away: the controller needs the last readings.
     const error = await publisher.flush(this.shutdownStarted);
     if (error) this.log.warn('publishing metrics failed; kept for retry', { error: message(error), pending: publisher.pending, dropped: publisher.dropped });
     return { runningTasks, published: !error && publisher.pending === 0 };
+  }
+
+  /**
+   * The interval's resource pressure, from the kernel counters read now and a round ago. Standard
+   * resolution: the detector works in minutes, and 1-minute Averages are what it reads.
+   */
+  private async addPressure(identity: InstanceIdentity, now: number): Promise<void> {
+    let reading: CounterReading;
+    try {
+      reading = await this.pressure.sample(now);
+    } catch (e) {
+      this.log.warn('pressure counters unreadable; no datapoint', { error: message(e) });
+      return;
+    }
+    const before = this.counters;
+    this.counters = reading;
+    if (!before) return;
+    for (const [name, value] of Object.entries(pressureBetween(before, reading))) {
+      this.publisher!.add({ MetricName: name, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: value, Unit: name === NETWORK_METRIC ? 'Bytes/Second' : 'Percent' });
+    }
   }
 
   /** One round of each loop, lifecycle first (for tests and one-shot use; `run` runs them apart). */

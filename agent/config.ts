@@ -70,6 +70,11 @@ export interface AgentConfig {
    * instance metadata (groups we adopt rather than launch). @default read from IMDS: tags/instance/aws:autoscaling:groupName
    */
   readonly groupName?: string;
+  /**
+   * Publish the instance's resource pressure (CPU steal, PSI, disk busy, network) each interval for the
+   * straggler detector (docs/stragglers.md). @default false
+   */
+  readonly pressure: boolean;
 }
 
 export const DEFAULT_INTERVAL_SECONDS = 10;
@@ -142,6 +147,7 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     shutdownGraceSeconds: int('shutdownGraceSeconds', raw.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, 0, 3600),
     // Auto Scaling group names are 1 to 255 characters (Auto Scaling API reference, CreateAutoScalingGroup).
     groupName: raw.groupName === undefined ? undefined : groupName(str('groupName', raw.groupName)),
+    pressure: raw.pressure === undefined ? false : typeof raw.pressure === 'boolean' ? raw.pressure : fail('pressure', raw.pressure, 'must be true or false'),
     coordinator:
       raw.coordinator === undefined
         ? undefined

@@ -5,7 +5,7 @@
  *   npm start -- [--trace file.csv] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
- *                [--write-trace path]
+ *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -68,6 +68,9 @@ async function main(): Promise<void> {
         'skip-bad-rows': { type: 'boolean', default: false },
         report: { type: 'string', default: 'reports/simulation.html' },
         'write-trace': { type: 'string' },
+        degraded: { type: 'string' },
+        'degraded-mid-run': { type: 'boolean', default: false },
+        'no-straggler-actions': { type: 'boolean', default: false },
       },
       allowPositionals: false,
     }).values;
@@ -127,6 +130,9 @@ async function main(): Promise<void> {
     retryKilled: args['retry-killed']!,
     faults: args.faults ? DEFAULT_FAULTS : undefined,
     seed,
+    degraded: number('degraded', args.degraded, 0, 0, 1),
+    degradedMidRun: args['degraded-mid-run']!,
+    stragglerActions: !args['no-straggler-actions'],
   };
 
   const details: SimResult[] = [];
@@ -150,6 +156,8 @@ async function main(): Promise<void> {
     staticCapacity,
     seed,
     faults: args.faults!,
+    degraded: base.degraded,
+    degradedMidRun: base.degradedMidRun,
   };
   const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
   const violated = invariants.some((i) => violations(i!).length > 0);

@@ -36,6 +36,9 @@ export const environments: Record<string, EnvironmentInput> = {
         // completed within seconds instead of after the grace period. Match the workers' config.properties.
         coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080',
         shutdownGracePeriod: '2m',
+        // Lube: find workers bottlenecked while their peers are not (a bad host, disk or neighbour) and
+        // replace them, one at a time, through the drain (docs/stragglers.md).
+        stragglers: { detect: true, replace: true },
       },
       {
         // A group another team's Terraform created, adopted where it stands: the stack adds our hook, CPU
@@ -44,6 +47,8 @@ export const environments: Record<string, EnvironmentInput> = {
         name: 'legacy',
         existing: { groupName: 'trino-legacy-workers', agentInstalled: true },
         drainTimeout: '20m',
+        // Detect and report only: the dashboard shows stragglers, scale-in takes them first, nothing is replaced.
+        stragglers: { detect: true },
       },
     ],
   },

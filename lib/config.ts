@@ -1,5 +1,6 @@
 import { DurationText, formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../lambdas/domain/scaling-policy';
+import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../lambdas/domain/stragglers';
 import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   MIN_DRAIN_TIMEOUT_SECONDS,
@@ -96,6 +97,29 @@ export interface FleetCommonInput {
   readonly coordinatorUrl?: string;
   /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). */
   readonly scaling?: ScalingInput;
+  /** Finding bottlenecked workers and replacing them through the drain (docs/stragglers.md). @default off */
+  readonly stragglers?: StragglersInput;
+}
+
+/** Straggler detection for one fleet (Lube): opt-in. */
+export interface StragglersInput {
+  /**
+   * The agent publishes each worker's resource pressure; a function judges the fleet every minute,
+   * publishes what it finds (metrics, logs, the dashboard) and the termination policy takes stragglers
+   * first among equally busy instances. @default false
+   */
+  readonly detect?: boolean;
+  /**
+   * Also mark a persistent straggler unhealthy, so Auto Scaling replaces it through our hook (it drains
+   * first), one at a time per fleet. Needs `detect`. @default false
+   */
+  readonly replace?: boolean;
+  /** How long a worker must stay bottlenecked to be a straggler (and be replaced). @default '30m' */
+  readonly replaceAfter?: DurationText;
+  /** Excess over its peers, in percentage points, that the bottlenecked state expects. @default 20 */
+  readonly bottleneckExcessPercent?: number;
+  /** The sliding window the model is filtered over; longer than replaceAfter. @default '1h' */
+  readonly window?: DurationText;
 }
 
 /** A fleet whose group, launch template and instances this stack creates. */
@@ -254,6 +278,8 @@ export interface FleetCommonConfig {
   readonly coordinatorUrl?: string;
   /** Present when the fleet's scaling signals are on (then coordinatorUrl is set). */
   readonly scaling?: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
+  /** Present when straggler detection is on. */
+  readonly stragglers?: { readonly replace: boolean; readonly detector: StragglerSettings };
 }
 
 /** A fleet this stack launches, after validation. */
@@ -417,7 +443,7 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     // would name the same outputs: fleets must differ in their letters and digits.
     const seen = new Map<string, string>();
     input.fleets.forEach((fleet, i) => {
-      const resolved = resolveFleet(p, `fleets[${i}]`, fleet, controller);
+      const resolved = resolveFleet(p, `fleets[${i}]`, fleet, controller, agent !== undefined);
       const key = typeof fleet.name === 'string' ? fleet.name.replace(/[^a-z0-9]/g, '') : '';
       const other = seen.get(key);
       if (other === fleet.name) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
@@ -659,7 +685,7 @@ function resolveNotifications(p: Problems, input: NotificationsInput, env: Pick<
   return { emails, topicArn: input.topicArn };
 }
 
-function resolveFleet(p: Problems, at: string, f: FleetInput, controller: ControllerConfig): FleetConfig | undefined {
+function resolveFleet(p: Problems, at: string, f: FleetInput, controller: ControllerConfig, agentInstalled: boolean): FleetConfig | undefined {
   const before = p.list.length;
   p.pattern(`${at}.name`, f.name, PATTERNS.fleetName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 20 characters');
 
@@ -694,6 +720,7 @@ function resolveFleet(p: Problems, at: string, f: FleetInput, controller: Contro
   const scaling = resolveScaling(p, `${at}.scaling`, f);
   const owned = f.existing === undefined ? resolveNewFleet(p, at, f as NewFleetInput) : undefined;
   const existing = f.existing !== undefined ? resolveExistingGroup(p, at, f as ExistingFleetInput, controller) : undefined;
+  const stragglers = resolveStragglers(p, `${at}.stragglers`, f, f.existing === undefined ? agentInstalled : agentInstalled && f.existing?.agentInstalled === true);
 
   if (p.list.length > before) return undefined;
   const common: FleetCommonConfig = {
@@ -705,6 +732,7 @@ function resolveFleet(p: Problems, at: string, f: FleetInput, controller: Contro
     shutdownGraceSeconds: shutdownGraceSeconds!,
     coordinatorUrl: f.coordinatorUrl,
     ...(scaling ? { scaling } : {}),
+    ...(stragglers ? { stragglers } : {}),
   };
   return existing ? { ...common, existing } : { ...common, ...owned! };
 }
@@ -792,6 +820,33 @@ function resolveExistingGroup(p: Problems, at: string, f: ExistingFleetInput, co
     p.add(`${at}.existing.agentInstalled`, e.agentInstalled, 'must be true while controller.stopWorker is "agent": nothing else would stop the workers. Install the agent on the group\'s instances first (docs/adopt-existing-fleet.md), or use stopWorker "trino" or "ssm"');
   }
   return { groupName: e.groupName, ...(e.securityGroupId !== undefined ? { securityGroupId: e.securityGroupId } : {}), agentInstalled };
+}
+
+/** Straggler detection: off unless asked for; it needs the agent, which publishes the pressure it judges. */
+function resolveStragglers(p: Problems, at: string, f: FleetInput, agentOnInstances: boolean): FleetConfig['stragglers'] {
+  const s = f.stragglers;
+  if (s === undefined) return undefined;
+  if (!p.check(typeof s === 'object' && s !== null && !Array.isArray(s), at, s, 'must be { detect?, replace?, replaceAfter?, bottleneckExcessPercent?, window? }')) return undefined;
+  for (const key of ['detect', 'replace'] as const) {
+    if (s[key] !== undefined && typeof s[key] !== 'boolean') p.add(`${at}.${key}`, s[key], 'must be true or false');
+  }
+  const detect = s.detect === true;
+  if (s.replace === true && !detect) p.add(`${at}.replace`, true, 'needs detect: true: only detected stragglers are replaced');
+  if (!detect) return undefined;
+  p.check(agentOnInstances, `${at}.detect`, true, 'needs the agent on the instances (agent.install, and existing.agentInstalled for an adopted group): it publishes the pressure the detector judges');
+  const d = DEFAULT_STRAGGLER_SETTINGS;
+  const replaceAfter = p.duration(`${at}.replaceAfter`, s.replaceAfter ?? formatDuration(d.replaceAfterMinutes * 60), 180, 7200, ' (in whole minutes: the detector judges one-minute readings)');
+  const window = p.duration(`${at}.window`, s.window ?? formatDuration(d.windowMinutes * 60), 600, 10_800, ' (in whole minutes)');
+  const excess = s.bottleneckExcessPercent ?? d.bottleneckExcessPercent;
+  p.check(typeof excess === 'number' && Number.isFinite(excess) && excess >= 5 && excess <= 90, `${at}.bottleneckExcessPercent`, excess, 'must be a number from 5 to 90 (percentage points above what its peers show at its load)');
+  if (replaceAfter !== undefined && window !== undefined) {
+    p.check(replaceAfter % 60 === 0, `${at}.replaceAfter`, s.replaceAfter, 'must be whole minutes');
+    p.check(window % 60 === 0, `${at}.window`, s.window, 'must be whole minutes');
+    p.check(window > replaceAfter, `${at}.window`, s.window ?? formatDuration(window), `must be longer than replaceAfter (${formatDuration(replaceAfter)}): the run is counted inside the window`);
+  }
+  if (replaceAfter === undefined || window === undefined) return undefined;
+  const detector: StragglerSettings = { ...d, replaceAfterMinutes: replaceAfter / 60, windowMinutes: window / 60, bottleneckExcessPercent: excess };
+  return { replace: s.replace === true, detector };
 }
 
 /** The fleet's scaling signals: on by default when there is a coordinator to poll, refused on without one. */

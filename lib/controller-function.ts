@@ -13,7 +13,7 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
 /** The Lambda entry points under lambdas/entry: each is one bundle, prebuilt in the package. */
-export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption'] as const;
+export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers'] as const;
 export type ControllerEntry = (typeof CONTROLLER_ENTRIES)[number];
 
 /** Properties of a ControllerFunction. */

@@ -79,6 +79,11 @@ export interface DrainControllerProps {
   /** Encrypts the queue, its DLQ, the drain table and the function logs; must allow events.amazonaws.com. */
   readonly key: kms.IKey;
   readonly controller: ControllerConfig;
+  /**
+   * Where the straggler function publishes BottleneckedMinutes, when a fleet detects stragglers: the
+   * termination policy then takes stragglers first among equally busy instances. @default none
+   */
+  readonly stragglersNamespace?: string;
 }
 
 /**
@@ -253,7 +258,7 @@ export class DrainController extends Construct {
       entry: 'termination-policy',
       description: `graceful-autoscaler ${props.environmentName}: least-busy-first scale-in`,
       timeout: TERMINATION_POLICY_TIMEOUT,
-      environment: { TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource }) },
+      environment: { TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource, ...(props.stragglersNamespace ? { stragglersNamespace: props.stragglersNamespace } : {}) }) },
     });
 
     if (taskSource.kind !== 'trino') {
@@ -293,7 +298,7 @@ export class DrainController extends Construct {
     const c = props.controller;
     const readers: lambda.IFunction[] = [...drainFunctions, this.terminationPolicyFunction];
     for (const fn of readers) {
-      if (c.taskSource.kind === 'metric') {
+      if (c.taskSource.kind === 'metric' || (fn === this.terminationPolicyFunction && props.stragglersNamespace)) {
         // GetMetricData supports no resource-level permissions (Service Authorization Reference, CloudWatch).
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       }

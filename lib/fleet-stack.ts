@@ -21,7 +21,8 @@ import { FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
 import { ScalingSignals } from './scaling-signals';
-import { TAG_ENVIRONMENT, agentNamespace, sourcePrefix } from './names';
+import { StragglerDetection } from './stragglers';
+import { TAG_ENVIRONMENT, agentNamespace, signalsNamespace, sourcePrefix } from './names';
 import { AGENT_PATHS, WorkerAgent, agentFileConfig } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
 
@@ -62,6 +63,8 @@ export class FleetStack extends Stack {
   readonly drainController: DrainController;
   /** The fleets' scaling signals; absent when no fleet has them on. */
   readonly scalingSignals?: ScalingSignals;
+  /** The fleets' straggler detection; absent when no fleet has it on. */
+  readonly stragglers?: StragglerDetection;
   readonly operations: Operations;
   /** The environment's name. */
   readonly environmentName: string;
@@ -164,6 +167,7 @@ export class FleetStack extends Stack {
         // The agent reports "drained" only when it stops the worker itself; the queue exists further down.
         // Only from instances under a role this stack creates: the handler checks the role's unique id.
         drainReportQueueUrl: reportsDrains && fleet instanceof WorkerFleet ? () => this.drainController.queue.queueUrl : undefined,
+        pressure: fleetConfig.stragglers !== undefined,
       };
       if (fleet instanceof WorkerFleet) {
         agent?.installOn(fleet, agentOptions);
@@ -203,7 +207,20 @@ export class FleetStack extends Stack {
       vpcSubnets: subnets,
       key: this.key,
       controller: config.controller,
+      stragglersNamespace: this.fleets.some((f) => f.config.stragglers) ? signalsNamespace(config.name) : undefined,
     });
+    const detecting = this.fleets.filter((f) => f.config.stragglers !== undefined);
+    this.stragglers =
+      detecting.length === 0
+        ? undefined
+        : new StragglerDetection(this, 'Stragglers', {
+            environmentName: config.name,
+            fleets: detecting.map((f) => ({ fleetName: f.config.name, group: f.fleet.autoScalingGroup, replace: f.config.stragglers!.replace, detector: f.config.stragglers!.detector })),
+            pressureNamespace: agentNamespace(config.name),
+            namespace: signalsNamespace(config.name),
+            controller: this.drainController,
+            key: this.key,
+          });
     const signalled = this.fleets.filter((f) => f.config.scaling !== undefined);
     this.scalingSignals =
       signalled.length === 0
@@ -225,6 +242,7 @@ export class FleetStack extends Stack {
       environmentName: config.name,
       fleets: this.fleets,
       signals: this.scalingSignals,
+      stragglers: this.stragglers,
       controller: this.drainController,
       revisionBucket: this.revisionBucket,
       alarmTopic: this.alarmTopic,

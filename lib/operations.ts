@@ -14,6 +14,8 @@ import { TaskSourceSettings } from '../lambdas/domain/settings';
 import { RunbookName } from '../lambdas/runbooks/runbooks';
 import { ControllerFunction } from './controller-function';
 import { ScalingSignals } from './scaling-signals';
+import { StragglerDetection } from './stragglers';
+import { DEFERRED_METRIC, DETECTION_FAILED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC } from '../lambdas/handlers/stragglers';
 import { BACKLOG_SECONDS_METRIC, DECISION_METRIC, FINISHED_METRIC, QUEUED_METRIC, RUNNING_METRIC, SIGNALS_FAILED_METRIC } from '../lambdas/handlers/scaling-signals';
 import { ScalingRule } from '../lambdas/domain/scaling-policy';
 import { DrainController, metricsServiceName } from './drain-controller';
@@ -42,6 +44,8 @@ export interface OperationsProps {
   readonly fleets: readonly DeployedFleet[];
   /** The fleets' scaling signals, when any fleet has them on: their widgets and alarms. */
   readonly signals?: ScalingSignals;
+  /** The fleets' straggler detection, when any fleet has it on: its widgets. */
+  readonly stragglers?: StragglerDetection;
   readonly controller: DrainController;
   readonly revisionBucket: s3.IBucket;
   readonly alarmTopic: sns.ITopic;
@@ -383,6 +387,24 @@ export class Operations extends Construct {
             right: [sig.metric(name, BACKLOG_SECONDS_METRIC, 'Maximum', 'backlog time (s)')],
           }),
           new cloudwatch.AlarmWidget({ title: `${name}: capacity ceiling: queries queueing`, width: 8, alarm: this.ceilingAlarm(name) }),
+        );
+      }
+      const st = this.props.stragglers;
+      if (f.config.stragglers && st) {
+        const name = f.config.name;
+        dashboard.addWidgets(
+          new cloudwatch.GraphWidget({
+            title: `${name}: stragglers now, replaced, waiting for a replacement slot`,
+            width: 8,
+            left: [st.metric(name, STRAGGLERS_METRIC, 'Maximum', 'stragglers'), st.metric(name, REPLACEMENTS_METRIC, 'Sum', 'marked unhealthy for replacement')],
+            right: [st.metric(name, DEFERRED_METRIC, 'Sum', 'replacement deferred (minutes)'), st.metric(name, DETECTION_FAILED_METRIC, 'Sum', 'detection unavailable (minutes)')],
+          }),
+          new cloudwatch.GraphWidget({
+            title: `${name}: bottlenecked workers (minutes in a row; a straggler at ${f.config.stragglers.detector.replaceAfterMinutes})`,
+            width: 8,
+            left: [st.bottlenecked(group)],
+            leftAnnotations: [{ value: f.config.stragglers.detector.replaceAfterMinutes, label: 'straggler', color: '#d62728' }],
+          }),
         );
       }
     }

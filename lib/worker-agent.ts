@@ -34,6 +34,8 @@ export interface AgentFleetOptions {
   readonly coordinatorUrl?: string;
   /** The drain controller's queue URL, for the agent's "drained" report; resolved at synth. @default no report */
   readonly drainReportQueueUrl?: () => string;
+  /** Publish resource pressure for the straggler detector (docs/stragglers.md). @default false */
+  readonly pressure?: boolean;
 }
 
 /** Properties of a WorkerAgent. */
@@ -128,6 +130,7 @@ export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOpti
     ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
     ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
     ...(options.groupName !== undefined ? { groupName: options.groupName } : {}),
+    ...(options.pressure ? { pressure: true } : {}),
   };
   if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
   return { config: fileConfig, sharedSecretFile: [...secretFiles][0] };

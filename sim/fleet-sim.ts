@@ -21,6 +21,9 @@ import { Rng } from './rng';
 import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../lambdas/domain/scaling-policy';
 import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams, TrackerProposal, combineProposals } from './target-tracking';
 import { Query } from './trace';
+import { DEFAULT_STRAGGLER_SETTINGS, PRESSURE_RESOURCES, PressureResource, StragglerSettings, WorkerPressure } from '../lambdas/domain/stragglers';
+import { makeStragglerHandler } from '../lambdas/handlers/stragglers';
+import { DEFAULT_PRESSURE_MODEL, DEGRADATION_CAUSES, DEGRADED_SLOWDOWN, PressureModel, WorkerPressureState } from './pressure';
 
 /**
  * signals: this project in full: our drain, CPU target tracking, and the scaling decision on the
@@ -92,6 +95,14 @@ export interface SimOptions {
   readonly seed: number;
   /** Samples of the capacity timeline kept for the report, every this many seconds. */
   readonly timelineStepSeconds: number;
+  /** Share of launched instances that run tasks DEGRADED_SLOWDOWN× slower (a bad host, disk or neighbour). */
+  readonly degraded: number;
+  /** Degradation appears at a random time in a degraded instance's life, not at its launch. */
+  readonly degradedMidRun: boolean;
+  /** The full policy (`signals`) detects stragglers and replaces them (lambdas/handlers/stragglers.ts). */
+  readonly stragglerActions: boolean;
+  readonly stragglers: StragglerSettings;
+  readonly pressure: PressureModel;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -115,7 +126,34 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   signalDelaySeconds: 60,
   seed: 1,
   timelineStepSeconds: 300,
+  degraded: 0,
+  degradedMidRun: false,
+  stragglerActions: true,
+  stragglers: DEFAULT_STRAGGLER_SETTINGS,
+  pressure: DEFAULT_PRESSURE_MODEL,
 };
+
+/** Injected stragglers and what the detector and its actions did about them. */
+export interface StragglerReport {
+  /** Instances that were degraded at some point while in the group. */
+  readonly injected: number;
+  /** Degraded instances marked unhealthy and replaced. */
+  readonly replaced: number;
+  /** Healthy instances marked unhealthy and replaced. */
+  readonly falseReplacements: number;
+  /** Instances the detector called a straggler at least once, degraded or not. */
+  readonly detected: number;
+  readonly falseDetections: number;
+  /** Of the instances called stragglers, the share that were degraded (1 when none was called). */
+  readonly precision: number;
+  /** Of the degraded instances, the share called stragglers (1 when none was injected). */
+  readonly recall: number;
+  /** From a degraded instance's onset to its first straggler verdict, median and 95th percentile. */
+  readonly detectionDelayP50S: number;
+  readonly detectionDelayP95S: number;
+  /** Completed queries that ran, at least in part, on a degraded instance. */
+  readonly slowedQueries: number;
+}
 
 export interface SimResult {
   readonly policy: PolicyName;
@@ -128,6 +166,9 @@ export interface SimResult {
   readonly killedSeconds: number;
   readonly queueDelayP50S: number;
   readonly queueDelayP95S: number;
+  /** From arrival to finish (queue plus run time) of completed queries. */
+  readonly queryLatencyP50S: number;
+  readonly queryLatencyP95S: number;
   readonly drainSecondsP50: number;
   readonly drainSecondsP99: number;
   /** From the worker being drained (coordinator no longer schedules to it, no task left) to its completion. */
@@ -152,6 +193,8 @@ export interface SimResult {
   readonly invariants?: Invariants;
   /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */
   readonly faultsInjected?: { readonly apiErrors: number; readonly lostEvents: number; readonly duplicateEvents: number; readonly deadSweeps: number };
+  /** Set when instances were degraded or the straggler detector ran. */
+  readonly stragglers?: StragglerReport;
 }
 
 /** What must hold even under faults; each must be 0. */
@@ -169,6 +212,12 @@ interface Run {
   readonly start: number;
   instance: Instance;
   done: boolean;
+  /** Task-seconds of work left as of `since`, done at `rate` per second (1 healthy, ½ degraded). */
+  remaining: number;
+  since: number;
+  rate: number;
+  /** Bumped when the rate changes: a finish event of an older version is stale. */
+  version: number;
 }
 
 interface Instance {
@@ -188,11 +237,19 @@ interface Instance {
   history: { t: number; busy: number }[];
   busySlotSeconds: number;
   lastChange: number;
+  /** When it turns (or turned) degraded; undefined for a healthy instance. */
+  degradedAt?: number;
+  readonly pressure: WorkerPressureState;
+  /** The agent's pressure readings, one per minute (stamped at the minute's start), trimmed to the window. */
+  pressureHistory: { t: number; values: Record<PressureResource, number>; runningTasks: number }[];
+  /** Marked unhealthy by the straggler function. */
+  unhealthy: boolean;
 }
 
 type Event =
   | { kind: 'arrive'; index: number }
-  | { kind: 'finish'; run: Run }
+  | { kind: 'finish'; run: Run; version: number }
+  | { kind: 'degrade'; instance: Instance }
   | { kind: 'launched'; instance: Instance }
   | { kind: 'agent-stop'; instance: Instance }
   | { kind: 'coordinator-notice'; instance: Instance }
@@ -266,23 +323,126 @@ class FleetSimulation {
   };
   private dyingAfter = Infinity;
   private readonly injected = { apiErrors: 0, lostEvents: 0, duplicateEvents: 0, deadSweeps: 0 };
+  private readonly latencies: number[] = [];
+  /** Pressure noise and degradation draw from their own streams, so `--degraded` leaves the rest of a run's randomness alone. */
+  private readonly pressureRng: Rng;
+  private readonly degradeRng: Rng;
+  private readonly detectStragglers?: ReturnType<typeof makeStragglerHandler>;
+  /** The straggler function's last BottleneckedMinutes per instance, as the termination policy reads them. */
+  private bottlenecked = new Map<string, number>();
+  private readonly degradedSeen = new Map<string, number>();
+  private readonly firstCalled = new Map<string, number>();
+  private replacedDegraded = 0;
+  private replacedHealthy = 0;
+  private slowedQueries = 0;
 
   constructor(
     private readonly queries: readonly Query[],
     private readonly o: SimOptions,
   ) {
     this.rng = new Rng(o.seed);
+    this.pressureRng = new Rng(o.seed ^ 0x5eed1e55);
+    this.degradeRng = new Rng(o.seed ^ 0x0de9ade5);
     this.byLoad = Array.from({ length: o.slotsPerInstance + 1 }, () => new Set<Instance>());
     this.tracker = new TargetTracker({ target: o.targetCpu, ...o.targetTracking });
     // The second policy tracks the decision's needed-to-current ratio at 1.0, with the same managed alarms.
     this.ratioTracker = new TargetTracker({ ...o.targetTracking, target: 1, disableScaleIn: false });
     this.fleet = new MemoryFleet(() => this.now * 1000, (i) => this.onWaitEnded(i));
     this.desired = o.policy === 'static-peak' ? (o.staticCapacity ?? o.minCapacity) : o.minCapacity;
-    if (drains(o.policy)) this.handlers = this.controller();
+    const stragglerActions = o.policy === 'signals' && o.stragglerActions;
+    if (drains(o.policy)) this.handlers = this.controller(stragglerActions);
+    if (stragglerActions) this.detectStragglers = this.stragglerFunction();
+  }
+
+  /** The straggler function's handler over the simulated group, its agents' pressure and SetInstanceHealth. */
+  private stragglerFunction() {
+    return makeStragglerHandler({
+      fleets: [{ fleet: 'sim', groupName: GROUP, replace: true, detector: this.o.stragglers }],
+      groups: {
+        describe: async () =>
+          new Map([
+            [
+              GROUP,
+              {
+                groupName: GROUP,
+                desiredCapacity: this.desired,
+                instances: [...this.instances.values()].map((i) => ({ instanceId: i.id, lifecycleState: i.state === 'pending' ? 'Pending' : i.state, healthStatus: i.unhealthy ? 'Unhealthy' : 'Healthy' })),
+              },
+            ],
+          ]),
+      },
+      pressure: { read: async (_group, ids, endMs, minutes) => this.readPressure(ids, endMs, minutes) },
+      health: { markUnhealthy: async (id) => this.markUnhealthy(id) },
+      holds: { list: async () => [] },
+      publish: async (datapoints) => {
+        this.bottlenecked = new Map(datapoints.filter((d) => d.instance).map((d) => [d.instance!.instanceId, d.value]));
+      },
+      log: new MemoryLog(true),
+      now: () => this.now * 1000,
+      memo: true,
+    });
+  }
+
+  /** The agents' 1-minute pressure as GetMetricData returns it: a minute is visible once the metric delay has passed. */
+  private readPressure(ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
+    const visibleUntil = this.now - this.o.metricDelaySeconds;
+    const out = new Map<string, WorkerPressure>();
+    for (const id of ids) {
+      const instance = this.instances.get(id);
+      if (!instance) continue;
+      // One reading a minute, oldest first, each stamped at its minute's start: index by minute.
+      const h = instance.pressureHistory;
+      const series = Object.fromEntries([...PRESSURE_RESOURCES, 'load'].map((r) => [r, new Array<number | null>(minutes).fill(null)])) as Record<PressureResource | 'load', (number | null)[]>;
+      for (let m = 0; m < minutes; m++) {
+        const t = endMs / 1000 - (minutes - m) * 60;
+        if (h.length === 0 || t + 60 > visibleUntil) continue;
+        const j = Math.round((t - h[0].t) / 60);
+        const reading = j >= 0 && j < h.length && h[j].t === t ? h[j] : undefined;
+        if (!reading) continue;
+        for (const r of PRESSURE_RESOURCES) series[r][m] = reading.values[r];
+        series.load[m] = reading.runningTasks;
+      }
+      out.set(id, series);
+    }
+    return out;
+  }
+
+  /**
+   * SetInstanceHealth Unhealthy: Auto Scaling terminates the instance through the lifecycle hook and, with
+   * no instance maintenance policy, launches its replacement at the same time.
+   */
+  private markUnhealthy(id: string): void {
+    const instance = this.instances.get(id);
+    // SetInstanceHealth on an instance no longer in the group is a ValidationError.
+    if (!instance || instance.state !== 'InService') throw Object.assign(new Error(`instance ${id} is not in service`), { name: 'ValidationError' });
+    instance.unhealthy = true;
+    if (this.isDegraded(instance)) this.replacedDegraded++;
+    else this.replacedHealthy++;
+    this.beginTermination(instance);
+    this.launch(this.now);
+  }
+
+  private isDegraded(instance: Instance): boolean {
+    return instance.degradedAt !== undefined && this.now >= instance.degradedAt;
+  }
+
+  /** A degraded instance's slowdown begins: its running tasks go on at the slower rate. */
+  private degrade(instance: Instance): void {
+    if (instance.state === 'Terminated') return;
+    this.degradedSeen.set(instance.id, this.now);
+    for (const run of instance.runs) this.setRate(run, 1 / DEGRADED_SLOWDOWN);
+  }
+
+  private setRate(run: Run, rate: number): void {
+    run.remaining -= (this.now - run.since) * run.rate;
+    run.since = this.now;
+    run.rate = rate;
+    run.version++;
+    this.queue.push(this.now + Math.max(0, run.remaining) / rate, { kind: 'finish', run, version: run.version });
   }
 
   /** The controller's deps: the Lambdas' handlers over in-memory ports, with faults when asked. */
-  private controller() {
+  private controller(stragglerActions: boolean) {
     const settings: ControllerSettings = {
       hookName: HOOK,
       groups: {
@@ -321,6 +481,7 @@ class FleetSimulation {
         log: new MemoryLog(true),
         now: () => this.now * 1000,
         budgetMs: 1200,
+        ...(stragglerActions ? { stragglers: { read: async (_group: string, ids: readonly string[]) => new Map(ids.map((id) => [id, this.bottlenecked.get(id) ?? 0])) } } : {}),
       }),
     };
   }
@@ -364,7 +525,10 @@ class FleetSimulation {
           this.arrive(item.index);
           break;
         case 'finish':
-          this.finish(item.run);
+          if (item.version === item.run.version) this.finish(item.run);
+          break;
+        case 'degrade':
+          this.degrade(item.instance);
           break;
         case 'launched':
           this.inService(item.instance);
@@ -412,8 +576,15 @@ class FleetSimulation {
       history: [{ t: at, busy: 0 }],
       busySlotSeconds: 0,
       lastChange: at,
+      pressureHistory: [],
+      unhealthy: false,
+      ...this.drawDegradation(at),
     };
     this.instances.set(instance.id, instance);
+    if (instance.degradedAt !== undefined) {
+      if (instance.degradedAt <= at) this.degradedSeen.set(instance.id, at);
+      else this.queue.push(instance.degradedAt, { kind: 'degrade', instance });
+    }
     this.fleet.launch(instance.id, GROUP);
     if (immediate) {
       // Initial capacity is already in service and warm when the trace starts.
@@ -422,6 +593,15 @@ class FleetSimulation {
     } else {
       this.queue.push(at + this.o.launchDelaySeconds, { kind: 'launched', instance });
     }
+  }
+
+  /** Whether a new instance lands on a bad host (or disk), why, and from when. */
+  private drawDegradation(at: number): { degradedAt?: number; pressure: WorkerPressureState } {
+    const r = this.degradeRng;
+    const degraded = this.o.degraded > 0 && r.next() < this.o.degraded;
+    const cause = DEGRADATION_CAUSES[r.int(DEGRADATION_CAUSES.length)];
+    const onset = this.o.degradedMidRun ? at + r.next() * Math.max(0, this.horizon - at) : at;
+    return { ...(degraded ? { degradedAt: onset } : {}), pressure: new WorkerPressureState(this.pressureRng, this.o.pressure, degraded ? cause : undefined) };
   }
 
   private inService(instance: Instance): void {
@@ -578,12 +758,13 @@ class FleetSimulation {
         this.waitingHead = 0;
       }
       this.queueDelays.push(this.now - q.arrival);
-      const run: Run = { query: q, index, start: this.now, instance, done: false };
+      const rate = this.isDegraded(instance) ? 1 / DEGRADED_SLOWDOWN : 1;
+      const run: Run = { query: q, index, start: this.now, instance, done: false, remaining: q.duration, since: this.now, rate, version: 0 };
       this.setBusy(instance, instance.busy + q.slots);
       instance.runs.add(run);
       this.demandSlots += q.slots;
       this.runningQueries++;
-      this.queue.push(this.now + q.duration, { kind: 'finish', run });
+      this.queue.push(this.now + q.duration / rate, { kind: 'finish', run, version: 0 });
     }
   }
 
@@ -615,6 +796,8 @@ class FleetSimulation {
     this.runningQueries--;
     this.completed++;
     this.finishedThisMinute++;
+    this.latencies.push(this.now - run.query.arrival);
+    if (run.rate < 1) this.slowedQueries++;
     const i = run.instance;
     if (i.state === 'Terminating:Wait' && i.noticedAt !== undefined && i.runs.size === 0 && i.drainedAt === undefined) this.becameDrained(i);
     this.dispatch();
@@ -669,6 +852,7 @@ class FleetSimulation {
       i.lastChange = this.now;
       const cpu = (100 * i.busySlotSeconds) / (60 * this.o.slotsPerInstance);
       busyInstances += cpu / 100;
+      this.samplePressure(i, cpu / 100);
       if (this.now < i.warmUntil) {
         warming = true;
         continue;
@@ -677,6 +861,11 @@ class FleetSimulation {
       n++;
     }
     for (const i of this.instances.values()) {
+      // A draining worker's agent keeps publishing; the detector judges in-service workers only.
+      if (i.state === 'Terminating:Wait') {
+        i.busySlotSeconds += i.busy * (this.now - i.lastChange);
+        this.samplePressure(i, i.busySlotSeconds / (60 * this.o.slotsPerInstance));
+      }
       i.busySlotSeconds = 0;
       i.lastChange = this.now;
       // Keep the metric history a read can ask for: the controller reads at most 10 minutes back.
@@ -690,6 +879,11 @@ class FleetSimulation {
     if (this.o.policy !== 'static-peak') {
       await this.scale(warming);
       await this.applyDesired();
+    }
+    if (this.detectStragglers) {
+      for (const outcome of await this.detectStragglers()) {
+        for (const v of outcome.verdicts) if (v.straggler && !this.firstCalled.has(v.instanceId)) this.firstCalled.set(v.instanceId, this.now);
+      }
     }
 
     this.fleet.expireHooks();
@@ -766,6 +960,15 @@ class FleetSimulation {
         this.lastScaleInAt = -Infinity;
       }
     }
+  }
+
+  /** The agent's readings for the minute that just ended, kept for the detector's window. */
+  private samplePressure(instance: Instance, load: number): void {
+    const values = instance.pressure.sample(this.now, Math.min(1, load), this.isDegraded(instance));
+    // The agent's RunningTasks, averaged over the minute, is the load the detector weighs pressure against.
+    instance.pressureHistory.push({ t: this.now - 60, values, runningTasks: load * this.o.slotsPerInstance });
+    const keep = this.o.stragglers.windowMinutes + 3;
+    if (instance.pressureHistory.length > keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
   }
 
   private queuedSlots(): number {
@@ -859,6 +1062,8 @@ class FleetSimulation {
       killedSeconds: this.killedSeconds,
       queueDelayP50S: percentile(this.queueDelays, 50),
       queueDelayP95S: percentile(this.queueDelays, 95),
+      queryLatencyP50S: percentile(this.latencies, 50),
+      queryLatencyP95S: percentile(this.latencies, 95),
       drainSecondsP50: percentile(this.drainSeconds, 50),
       drainSecondsP99: percentile(this.drainSeconds, 99),
       drainedToCompletedP50S: percentile(this.drainedToCompleted, 50),
@@ -885,6 +1090,27 @@ class FleetSimulation {
             }
           : undefined,
       ...(this.o.faults ? { faultsInjected: { ...this.injected } } : {}),
+      ...(this.o.degraded > 0 || this.detectStragglers ? { stragglers: this.stragglerReport() } : {}),
+    };
+  }
+
+  private stragglerReport(): StragglerReport {
+    const called = [...this.firstCalled.entries()];
+    // A verdict before the instance's onset was a false one, even if the instance degraded later.
+    const right = called.filter(([id, at]) => this.degradedSeen.has(id) && at >= this.degradedSeen.get(id)!);
+    const delays = right.map(([id, at]) => at - this.degradedSeen.get(id)!);
+    const injected = this.degradedSeen.size;
+    return {
+      injected,
+      replaced: this.replacedDegraded,
+      falseReplacements: this.replacedHealthy,
+      detected: called.length,
+      falseDetections: called.length - right.length,
+      precision: called.length === 0 ? 1 : right.length / called.length,
+      recall: injected === 0 ? 1 : right.length / injected,
+      detectionDelayP50S: percentile(delays, 50),
+      detectionDelayP95S: percentile(delays, 95),
+      slowedQueries: this.slowedQueries,
     };
   }
 }

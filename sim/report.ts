@@ -15,6 +15,8 @@ export type RunSummary = Pick<
   | 'killedSeconds'
   | 'queueDelayP50S'
   | 'queueDelayP95S'
+  | 'queryLatencyP50S'
+  | 'queryLatencyP95S'
   | 'drainSecondsP50'
   | 'drainSecondsP99'
   | 'drainedToCompletedP50S'
@@ -27,6 +29,7 @@ export type RunSummary = Pick<
   | 'decisions'
   | 'invariants'
   | 'faultsInjected'
+  | 'stragglers'
 > & { readonly oracleInstanceHours: number };
 
 export interface SweepRow {
@@ -52,6 +55,9 @@ export interface Scenario {
   readonly staticCapacity: number;
   readonly seed: number;
   readonly faults: boolean;
+  /** Share of instances degraded (tasks 2× slower), and whether they degrade mid-run. */
+  readonly degraded: number;
+  readonly degradedMidRun: boolean;
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -71,6 +77,8 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     killedSeconds: round(r.killedSeconds),
     queueDelayP50S: round(r.queueDelayP50S, 2),
     queueDelayP95S: round(r.queueDelayP95S, 2),
+    queryLatencyP50S: round(r.queryLatencyP50S, 1),
+    queryLatencyP95S: round(r.queryLatencyP95S, 1),
     drainSecondsP50: round(r.drainSecondsP50),
     drainSecondsP99: round(r.drainSecondsP99),
     drainedToCompletedP50S: round(r.drainedToCompletedP50S),
@@ -83,6 +91,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     ...(r.decisions ? { decisions: r.decisions } : {}),
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
+    ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
   };
 }
 
@@ -109,10 +118,10 @@ function table(headers: string[], rows: (string | number)[][]): string {
 /** The terminal summary. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
   const parts = [
-    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.faults ? ', faults injected' : ''}`,
+    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
     table(
-      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
+      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
       runs.map((r) => [
         r.policy,
         r.instanceHours,
@@ -120,6 +129,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
         r.queriesKilled,
         r.killedSeconds,
         `${r.queueDelayP50S}/${r.queueDelayP95S}`,
+        r.queryLatencyP95S,
         r.scalingActions,
         r.flaps,
         `${r.drainSecondsP50}/${r.drainSecondsP99}`,
@@ -137,6 +147,13 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
         ['timeout', 'killed', 'lost slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
         sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
       ),
+    );
+  }
+  for (const r of runs.filter((r) => r.stragglers)) {
+    const s = r.stragglers!;
+    parts.push(
+      '',
+      `Stragglers (${r.policy}): ${s.injected} degraded instance(s) injected, ${s.replaced} replaced, ${s.falseReplacements} healthy one(s) replaced; detector precision ${s.precision}, recall ${s.recall}, detected ${s.detectionDelayP50S} s (p50) / ${s.detectionDelayP95S} s (p95) after onset`,
     );
   }
   const inv = runs.find((r) => r.invariants)?.invariants;

@@ -5,6 +5,7 @@
 import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from './scaling-policy';
 import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from './drain';
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from './lifecycle-limits';
+import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from './stragglers';
 
 /** One managed group. */
 export interface GroupSettings {
@@ -140,11 +141,15 @@ export function parseControllerSettings(json: string): ControllerSettings {
 export interface TerminationPolicySettings {
   readonly policy: DrainPolicy;
   readonly taskSource: TaskSourceSettings;
+  /** Where the straggler function publishes BottleneckedMinutes, when a fleet detects stragglers. */
+  readonly stragglersNamespace?: string;
 }
 
 export function parseTerminationPolicySettings(json: string): TerminationPolicySettings {
   const { raw, fail, int } = parseJson(json);
-  return parseSourceSettings(raw, fail, int);
+  const ns = raw?.stragglersNamespace;
+  if (ns !== undefined && (typeof ns !== 'string' || ns === '')) fail('stragglersNamespace', ns, 'must be a non-empty string');
+  return { ...parseSourceSettings(raw, fail, int), ...(ns !== undefined ? { stragglersNamespace: ns } : {}) };
 }
 
 function parseJson(json: string): { raw: any; fail: Fail; int: Int } {
@@ -273,4 +278,38 @@ export function parseSignalsSettings(json: string): SignalsSettings {
     };
   });
   return { namespace: raw.namespace, user: raw.user, timeoutMs: int('timeoutMs', raw.timeoutMs ?? 5000, 100, 30_000), fleets };
+}
+
+/** One fleet whose straggler detection is on, as the stack configures it. */
+export interface StragglerFleet {
+  readonly fleet: string;
+  readonly groupName: string;
+  /** Mark a persistent straggler unhealthy so Auto Scaling replaces it (through our hook); else detect and report only. */
+  readonly replace: boolean;
+  readonly detector: StragglerSettings;
+}
+
+/** What the straggler function needs (lambdas/handlers/stragglers.ts). */
+export interface StragglerFunctionSettings {
+  /** Where the agents publish their pressure metrics (InstanceId and AutoScalingGroupName dimensions). */
+  readonly pressureNamespace: string;
+  /** Where the function publishes its findings: a namespace the workers cannot write. */
+  readonly namespace: string;
+  readonly fleets: readonly StragglerFleet[];
+}
+
+export function parseStragglerSettings(json: string): StragglerFunctionSettings {
+  const { raw, fail } = parseJson(json);
+  for (const key of ['pressureNamespace', 'namespace'] as const) if (typeof raw?.[key] !== 'string' || raw[key] === '') fail(key, raw?.[key], 'must be a non-empty string');
+  if (!Array.isArray(raw.fleets) || raw.fleets.length === 0) fail('fleets', raw.fleets, 'must list at least one fleet');
+  const fleets = (raw.fleets as any[]).map((f, k): StragglerFleet => {
+    const at = `fleets[${k}]`;
+    for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
+    if (typeof f.replace !== 'boolean') fail(`${at}.replace`, f.replace, 'must be true or false');
+    const detector: StragglerSettings = { ...DEFAULT_STRAGGLER_SETTINGS, ...(f.detector ?? {}) };
+    const problem = stragglerSettingsProblems(detector)[0];
+    if (problem) fail(`${at}.detector.${problem.field}`, problem.value, problem.rule);
+    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, detector };
+  });
+  return { pressureNamespace: raw.pressureNamespace, namespace: raw.namespace, fleets };
 }

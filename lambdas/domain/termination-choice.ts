@@ -22,11 +22,14 @@ export interface TerminationCandidate {
 export interface CandidateLoad {
   readonly runningTasks?: number;
   readonly launchedAt?: number;
+  /** Minutes in a row the straggler detector has held it bottlenecked (lambdas/domain/stragglers.ts). */
+  readonly bottleneckedMinutes?: number;
 }
 
 /**
- * Per bucket, the `capacity` candidates with the fewest running tasks; ties go to the oldest launch,
- * then instance id so the answer is stable. Instances with no reading come after every measured one.
+ * Per bucket, the `capacity` candidates with the fewest running tasks; among equally busy ones the
+ * longest bottlenecked (a straggler, Lube) first, then the oldest launch, then instance id so the answer
+ * is stable. Instances with no reading come after every measured one.
  */
 export function chooseLeastBusy(
   capacity: readonly CapacityToTerminate[],
@@ -46,6 +49,8 @@ export function chooseLeastBusy(
 function compareLoad(a: CandidateLoad | undefined, b: CandidateLoad | undefined): number {
   const tasks = (a?.runningTasks ?? Infinity) - (b?.runningTasks ?? Infinity);
   if (tasks !== 0 && !Number.isNaN(tasks)) return tasks;
+  const bottlenecked = (b?.bottleneckedMinutes ?? 0) - (a?.bottleneckedMinutes ?? 0);
+  if (bottlenecked !== 0) return bottlenecked;
   const launched = (a?.launchedAt ?? Infinity) - (b?.launchedAt ?? Infinity);
   return Number.isNaN(launched) ? 0 : launched;
 }

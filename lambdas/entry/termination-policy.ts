@@ -1,12 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { TERMINATION_POLICY_LIMIT_MS, makeTerminationPolicyHandler } from '../handlers/termination-policy';
 import { parseTerminationPolicySettings } from '../domain/settings';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { RETRY_SETTINGS } from '../aws/clients';
+import { CloudWatchStragglerFindings } from '../aws/stragglers';
 import { buildTaskCounts, controllerLog, ec2Details, readEnvironment } from './runtime';
 
 const env = readEnvironment(['TERMINATION_POLICY_SETTINGS'] as const);
 const settings = parseTerminationPolicySettings(env.TERMINATION_POLICY_SETTINGS);
 
 export const handler = makeTerminationPolicyHandler({
+  ...(settings.stragglersNamespace ? { stragglers: new CloudWatchStragglerFindings(new CloudWatchClient(RETRY_SETTINGS), settings.stragglersNamespace) } : {}),
   taskCounts: buildTaskCounts(settings, ec2Details),
   instances: ec2Details(),
   policy: settings.policy,

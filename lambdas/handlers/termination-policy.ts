@@ -26,6 +26,11 @@ export interface TerminationPolicyDeps {
    * which count against Auto Scaling's 2 s too; asked on the first call only. @default none
    */
   readonly initMs?: () => number;
+  /**
+   * The straggler detector's findings (BottleneckedMinutes per instance), for fleets that detect them:
+   * among equally busy instances a straggler goes first. Unreadable counts as no straggler. @default none
+   */
+  readonly stragglers?: { read(groupName: string, instanceIds: readonly string[], now: number): Promise<Map<string, number>> };
 }
 
 /** A choice log names at most this many instances (a scale-in rarely removes more at once). */
@@ -96,7 +101,16 @@ export function makeTerminationPolicyHandler(deps: TerminationPolicyDeps) {
 async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidates: readonly TerminationCandidate[], now: number): Promise<Map<string, CandidateLoad>> {
   const instances = candidates.map((c) => ({ instanceId: c.instanceId, groupName }));
   const maxAgeMs = deps.policy.readingMaxAgeSeconds * 1000;
-  const [readings, details] = await Promise.all([deps.taskCounts.read(instances, now - maxAgeMs, now), deps.instances.describe(candidates.map((c) => c.instanceId))]);
+  const ids = candidates.map((c) => c.instanceId);
+  const [readings, details, bottlenecked] = await Promise.all([
+    deps.taskCounts.read(instances, now - maxAgeMs, now),
+    deps.instances.describe(ids),
+    // A tie-breaker only: when it cannot be read, the choice is made without it rather than deferred.
+    deps.stragglers?.read(groupName, ids, now).catch((e) => {
+      deps.log.warn('straggler findings unavailable; choosing without them', { groupName: capText(groupName), error: capError(e) });
+      return undefined;
+    }),
+  ]);
   const load = new Map<string, CandidateLoad>();
   for (const c of candidates) {
     const newest = latestReading(readings.get(c.instanceId)?.readings ?? []);
@@ -104,6 +118,7 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
     load.set(c.instanceId, {
       runningTasks: newest && now - newest.at <= maxAgeMs ? newest.runningTasks : undefined,
       launchedAt: details.get(c.instanceId)?.launchedAt,
+      ...(bottlenecked?.get(c.instanceId) ? { bottleneckedMinutes: bottlenecked.get(c.instanceId) } : {}),
     });
   }
   return load;

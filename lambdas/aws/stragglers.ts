@@ -1,0 +1,137 @@
+/**
+ * The AWS side of straggler detection: the groups and their instances' health from Auto Scaling, the
+ * agents' pressure and running tasks from CloudWatch, SetInstanceHealth, and PutMetricData of what was
+ * found; and, for the termination policy, each instance's BottleneckedMinutes.
+ */
+import { AutoScalingClient, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { chunk } from '../controller/concurrency';
+import { AGENT_TASK_METRIC } from '../domain/settings';
+import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../domain/stragglers';
+import { StragglerDatapoint, StragglerGroup } from '../handlers/stragglers';
+import { describeGroups } from './auto-scaling-fleet';
+import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
+import { DATUMS_PER_CALL } from './scaling-signals';
+
+const MINUTE = 60_000;
+
+export class AutoScalingStragglerGroups {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  async describe(groupNames: readonly string[]): Promise<Map<string, StragglerGroup>> {
+    const out = new Map<string, StragglerGroup>();
+    for (const g of await describeGroups(this.client, groupNames)) {
+      out.set(g.AutoScalingGroupName!, {
+        groupName: g.AutoScalingGroupName!,
+        desiredCapacity: g.DesiredCapacity ?? 0,
+        instances: (g.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '', lifecycleState: i.LifecycleState ?? '', healthStatus: i.HealthStatus ?? '' })),
+      });
+    }
+    return out;
+  }
+
+  /** Unhealthy, respecting the group's health check grace period: a worker still starting is left alone. */
+  async markUnhealthy(instanceId: string): Promise<void> {
+    await this.client.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: true }));
+  }
+}
+
+/**
+ * Per instance, the 1-minute Average of each pressure metric and of RunningTasks over the window: six
+ * queries an instance, so 83 instances a GetMetricData call (500 queries, CloudWatch API reference).
+ */
+export class CloudWatchPressure {
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly namespace: string,
+  ) {}
+
+  async read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> {
+    const start = endMs - minutes * MINUTE;
+    const names: [PressureResource | 'load', string][] = [...PRESSURE_RESOURCES.map((r): [PressureResource, string] => [r, PRESSURE_METRICS[r]]), ['load', AGENT_TASK_METRIC.metricName]];
+    const out = new Map<string, Record<string, (number | null)[]>>(instanceIds.map((id) => [id, Object.fromEntries(names.map(([key]) => [key, new Array<number | null>(minutes).fill(null)]))]));
+    const queries: { query: MetricDataQuery; instanceId: string; key: string }[] = instanceIds.flatMap((instanceId, i) =>
+      names.map(([key, metricName], j) => ({
+        instanceId,
+        key,
+        query: {
+          Id: `q${i}_${j}`,
+          ReturnData: true,
+          MetricStat: {
+            Metric: { Namespace: this.namespace, MetricName: metricName, Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }] },
+            Period: 60,
+            Stat: 'Average',
+          },
+        },
+      })),
+    );
+    const byId = new Map(queries.map((q) => [q.query.Id!, q]));
+    for (const batch of chunk(queries, QUERIES_PER_CALL)) {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new GetMetricDataCommand({ MetricDataQueries: batch.map((q) => q.query), StartTime: new Date(start), EndTime: new Date(endMs), NextToken: token }),
+        );
+        for (const r of page.MetricDataResults ?? []) {
+          const q = byId.get(r.Id ?? '');
+          if (!q) continue;
+          (r.Timestamps ?? []).forEach((ts, k) => {
+            const m = Math.round((ts.getTime() - start) / MINUTE);
+            const v = r.Values?.[k];
+            if (m >= 0 && m < minutes && typeof v === 'number' && Number.isFinite(v)) out.get(q.instanceId)![q.key][m] = v;
+          });
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    return out as Map<string, WorkerPressure>;
+  }
+}
+
+/** Fleet figures by Fleet; per-instance ones by InstanceId and AutoScalingGroupName, as the termination policy reads them. */
+export async function publishStragglerMetrics(client: CloudWatchClient, namespace: string, datapoints: readonly StragglerDatapoint[], at: Date): Promise<void> {
+  const data: MetricDatum[] = datapoints.map((d) => ({
+    MetricName: d.name,
+    Dimensions: d.instance
+      ? [
+          { Name: 'InstanceId', Value: d.instance.instanceId },
+          { Name: 'AutoScalingGroupName', Value: d.instance.groupName },
+        ]
+      : [{ Name: 'Fleet', Value: d.fleet }],
+    Value: d.value,
+    Unit: d.unit,
+    Timestamp: at,
+  }));
+  for (const batch of chunk(data, DATUMS_PER_CALL)) await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }));
+}
+
+/** The straggler function's newest BottleneckedMinutes per instance (within 3 minutes), for the termination policy. */
+export class CloudWatchStragglerFindings {
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly namespace: string,
+  ) {}
+
+  async read(groupName: string, instanceIds: readonly string[], now: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const end = Math.floor(now / MINUTE) * MINUTE + MINUTE;
+    for (const batch of chunk(instanceIds, QUERIES_PER_CALL)) {
+      const queries: MetricDataQuery[] = batch.map((instanceId, i) => ({
+        Id: `b${i}`,
+        ReturnData: true,
+        MetricStat: {
+          Metric: { Namespace: this.namespace, MetricName: BOTTLENECKED_MINUTES_METRIC, Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }] },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+      }));
+      const page = await this.client.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end - 3 * MINUTE), EndTime: new Date(end), ScanBy: 'TimestampDescending' }));
+      for (const r of page.MetricDataResults ?? []) {
+        const id = batch[Number(r.Id?.slice(1))];
+        const newest = r.Values?.[0];
+        if (id !== undefined && typeof newest === 'number' && Number.isFinite(newest)) out.set(id, newest);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Once a minute, for every fleet with straggler detection on: read each in-service worker's pressure
+ * over the sliding window, judge them (lambdas/domain/stragglers.ts), publish what was found, and, where
+ * the fleet asks for it, mark one persistent straggler unhealthy so Auto Scaling replaces it. The
+ * replacement goes through our termination hook like any other termination, so the worker drains first.
+ *
+ * At most one replacement in flight per fleet (Sage's rule): none while any instance of the group is
+ * unhealthy or terminating, whatever the cause, and none while scale-in is held (an operator's pause or a
+ * deployment). Fleets are independent: one whose group or metrics cannot be read is skipped and logged.
+ */
+import { capError, capText } from '../domain/log-text';
+import { StragglerFleet } from '../domain/settings';
+import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers } from '../domain/stragglers';
+import { ControllerLog, ScaleInHold } from '../ports';
+
+export interface StragglerGroup {
+  readonly groupName: string;
+  readonly desiredCapacity: number;
+  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly healthStatus: string }[];
+}
+
+export interface StragglerDatapoint {
+  readonly name: string;
+  readonly fleet: string;
+  readonly value: number;
+  readonly unit: 'Count';
+  /** Per-instance datapoints also carry the instance and its group (the termination policy reads them so). */
+  readonly instance?: { readonly instanceId: string; readonly groupName: string };
+}
+
+export interface StragglerDeps {
+  readonly fleets: readonly StragglerFleet[];
+  readonly groups: { describe(groupNames: readonly string[]): Promise<Map<string, StragglerGroup>> };
+  /** Each instance's per-minute readings over the `minutes` before `endMs` (oldest first, null when missing). */
+  readonly pressure: { read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> };
+  /** SetInstanceHealth Unhealthy, respecting the group's health check grace period. */
+  readonly health: { markUnhealthy(instanceId: string): Promise<void> };
+  /** Scale-in holds (runbook pauses, deployments); a replacement waits while its group has one. */
+  readonly holds: { list(): Promise<readonly ScaleInHold[]> };
+  readonly publish: (datapoints: readonly StragglerDatapoint[]) => Promise<void>;
+  readonly log: ControllerLog;
+  readonly now: () => number;
+  /** Keep fitted peer models between runs (a warm container, the simulator); see PeerModelMemo. @default none */
+  readonly memo?: boolean;
+}
+
+/** Per fleet, each minute: how many workers are stragglers now. */
+export const STRAGGLERS_METRIC = 'Stragglers';
+/** Per fleet: 1 for each straggler marked unhealthy for replacement. */
+export const REPLACEMENTS_METRIC = 'StragglerReplacements';
+/** Per fleet: 1 each minute a straggler waited for its replacement (one in flight, or scale-in held). */
+export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
+/** Per fleet: 1 each minute its group or metrics could not be read. */
+export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
+
+const UNSETTLED = /^(Terminating|Pending|Warmed)/;
+
+export interface FleetOutcome {
+  readonly fleet: string;
+  readonly verdicts: readonly WorkerVerdict[];
+  readonly replaced?: string;
+  readonly deferred?: string;
+  readonly error?: string;
+}
+
+export function makeStragglerHandler(deps: StragglerDeps) {
+  const memos = new Map<string, PeerModelMemo>();
+  return async (): Promise<FleetOutcome[]> => {
+    const now = deps.now();
+    // The window ends at the last whole minute: the minute in progress has only part of its readings.
+    const endMs = Math.floor(now / 60_000) * 60_000;
+    if (deps.memo) {
+      for (const f of deps.fleets) {
+        const memo = memos.get(f.fleet) ?? { newestMinuteAt: 0, models: new Map() };
+        memo.newestMinuteAt = endMs - 60_000;
+        // Forget minutes that left the window.
+        if (memo.models.size > 20_000) memo.models.clear();
+        memos.set(f.fleet, memo);
+      }
+    }
+    const outcomes: FleetOutcome[] = [];
+    const datapoints: StragglerDatapoint[] = [];
+    let groups: Map<string, StragglerGroup>;
+    let holds: readonly ScaleInHold[];
+    try {
+      [groups, holds] = await Promise.all([deps.groups.describe(deps.fleets.map((f) => f.groupName)), deps.holds.list()]);
+    } catch (e) {
+      deps.log.error('groups or holds unavailable; no straggler detection this minute', { error: capError(e) });
+      for (const f of deps.fleets) datapoints.push({ name: DETECTION_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
+      await publish(deps, datapoints);
+      return deps.fleets.map((f) => ({ fleet: f.fleet, verdicts: [], error: 'groups unavailable' }));
+    }
+    for (const fleet of deps.fleets) {
+      const outcome = await judgeFleet(deps, fleet, groups.get(fleet.groupName), holds, endMs, datapoints, memos.get(fleet.fleet)).catch((e): FleetOutcome => {
+        deps.log.error('straggler detection failed for this fleet; the others go on', { fleet: fleet.fleet, groupName: capText(fleet.groupName), error: capError(e) });
+        datapoints.push({ name: DETECTION_FAILED_METRIC, fleet: fleet.fleet, value: 1, unit: 'Count' });
+        return { fleet: fleet.fleet, verdicts: [], error: capError(e) };
+      });
+      outcomes.push(outcome);
+    }
+    await publish(deps, datapoints);
+    return outcomes;
+  };
+}
+
+async function judgeFleet(
+  deps: StragglerDeps,
+  fleet: StragglerFleet,
+  group: StragglerGroup | undefined,
+  holds: readonly ScaleInHold[],
+  endMs: number,
+  datapoints: StragglerDatapoint[],
+  memo: PeerModelMemo | undefined,
+): Promise<FleetOutcome> {
+  if (!group) throw new Error(`group ${fleet.groupName} not found`);
+  const inService = group.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy').map((i) => i.instanceId);
+  const pressure = await deps.pressure.read(fleet.groupName, inService, endMs, fleet.detector.windowMinutes);
+  const verdicts = detectStragglers(new Map(inService.map((id) => [id, pressure.get(id) ?? {}])), fleet.detector, memo);
+  const stragglers = verdicts.filter((v) => v.straggler).sort((a, b) => b.bottleneckedMinutes - a.bottleneckedMinutes || b.posterior - a.posterior);
+  datapoints.push({ name: STRAGGLERS_METRIC, fleet: fleet.fleet, value: stragglers.length, unit: 'Count' });
+  for (const v of verdicts) {
+    // Only workers with a bottleneck now: the termination policy reads a missing datapoint as none.
+    if (v.bottleneckedMinutes > 0) datapoints.push({ name: BOTTLENECKED_MINUTES_METRIC, fleet: fleet.fleet, value: v.bottleneckedMinutes, unit: 'Count', instance: { instanceId: v.instanceId, groupName: fleet.groupName } });
+  }
+  for (const v of stragglers) deps.log.info('straggler', { fleet: fleet.fleet, groupName: capText(fleet.groupName), ...evidence(v) });
+  let replaced: string | undefined;
+  let deferred: string | undefined;
+  if (fleet.replace && stragglers.length > 0) {
+    const unsettled = group.instances.filter((i) => i.healthStatus !== 'Healthy' || UNSETTLED.test(i.lifecycleState));
+    const held = holds.filter((h) => h.groupName === fleet.groupName);
+    if (unsettled.length > 0) {
+      deferred = `one replacement in flight at a time: ${unsettled.length} instance(s) unhealthy or terminating (${unsettled.slice(0, 3).map((i) => `${i.instanceId} ${i.lifecycleState}`).join(', ')})`;
+    } else if (held.length > 0) {
+      deferred = `scale-in held by ${held.map((h) => h.holder).join(', ')}`;
+    } else {
+      const target = stragglers[0];
+      // Auto Scaling takes it out of service and terminates it through our hook (Terminating:Wait), so
+      // the drain controller drains it; with no instance maintenance policy it launches the replacement
+      // at the same time (user guide, "Health checks for instances in an Auto Scaling group").
+      try {
+        await deps.health.markUnhealthy(target.instanceId);
+        replaced = target.instanceId;
+        deps.log.warn('straggler marked unhealthy for replacement', { fleet: fleet.fleet, groupName: capText(fleet.groupName), ...evidence(target) });
+      } catch (e) {
+        // The instance may have left the group since the describe; the next minute judges afresh.
+        deferred = `SetInstanceHealth failed: ${capError(e)}`;
+      }
+    }
+    if (deferred) deps.log.info('straggler replacement deferred', { fleet: fleet.fleet, reason: deferred, instanceId: stragglers[0].instanceId });
+  }
+  datapoints.push({ name: REPLACEMENTS_METRIC, fleet: fleet.fleet, value: replaced ? 1 : 0, unit: 'Count' });
+  datapoints.push({ name: DEFERRED_METRIC, fleet: fleet.fleet, value: deferred ? 1 : 0, unit: 'Count' });
+  return { fleet: fleet.fleet, verdicts, ...(replaced ? { replaced } : {}), ...(deferred ? { deferred } : {}) };
+}
+
+/** What an operator needs to check a verdict: the resource, how long, how sure, and the numbers. */
+function evidence(v: WorkerVerdict): Record<string, unknown> {
+  return {
+    instanceId: v.instanceId,
+    resource: v.resource,
+    bottleneckedMinutes: v.bottleneckedMinutes,
+    posterior: round(v.posterior),
+    forecast: round(v.forecast),
+    valuePercent: v.value === undefined ? undefined : round(v.value),
+    expectedPercent: v.expected === undefined ? undefined : round(v.expected),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+async function publish(deps: StragglerDeps, datapoints: readonly StragglerDatapoint[]): Promise<void> {
+  try {
+    await deps.publish(datapoints);
+  } catch (e) {
+    deps.log.error('publishing straggler metrics failed', { error: capError(e), datapoints: datapoints.length });
+  }
+}

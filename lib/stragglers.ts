@@ -1,0 +1,113 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { StragglerFunctionSettings } from '../lambdas/domain/settings';
+import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../lambdas/domain/stragglers';
+import { ControllerFunction } from './controller-function';
+import { DrainController } from './drain-controller';
+import { nagResourceFinding } from './nag-finding';
+
+/** The detector judges one-minute readings, once a minute. */
+export const STRAGGLER_PERIOD = Duration.minutes(1);
+
+/** One fleet whose straggler detection is on. */
+export interface StragglerFleetProps {
+  readonly fleetName: string;
+  readonly group: autoscaling.IAutoScalingGroup;
+  /** Mark a persistent straggler unhealthy so Auto Scaling replaces it through the drain. */
+  readonly replace: boolean;
+  readonly detector: StragglerSettings;
+}
+
+export interface StragglerDetectionProps {
+  readonly environmentName: string;
+  readonly fleets: readonly StragglerFleetProps[];
+  /** Where the agents publish pressure and RunningTasks (the environment's agent namespace). */
+  readonly pressureNamespace: string;
+  /** Where findings go: a namespace the workers cannot write (the environment's signals namespace). */
+  readonly namespace: string;
+  /** Its table holds the scale-in holds a replacement waits for. */
+  readonly controller: DrainController;
+  readonly key: kms.IKey;
+}
+
+/**
+ * Straggler detection for an environment's fleets (docs/stragglers.md): one function, outside the VPC
+ * (it calls only AWS APIs), run each minute. It reads every in-service worker's pressure, judges the
+ * fleet (lambdas/domain/stragglers.ts), publishes what it found and, for fleets that ask, marks one
+ * persistent straggler at a time unhealthy: Auto Scaling then terminates it through our hook, so it
+ * drains like any scale-in, and launches its replacement.
+ */
+export class StragglerDetection extends Construct {
+  readonly function: ControllerFunction;
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: StragglerDetectionProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    const settings: StragglerFunctionSettings = {
+      pressureNamespace: props.pressureNamespace,
+      namespace: props.namespace,
+      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, detector: f.detector })),
+    };
+    this.function = new ControllerFunction(this, 'Function', {
+      entry: 'stragglers',
+      serviceName: 'graceful-autoscaler-stragglers',
+      description: `graceful-autoscaler ${props.environmentName}: bottlenecked workers, found and replaced through the drain, once a minute`,
+      key: props.key,
+      timeout: Duration.seconds(50),
+      environment: { STRAGGLER_SETTINGS: Stack.of(this).toJsonString(settings), DRAIN_TABLE_NAME: props.controller.table.tableName },
+      // A missed minute is not retried: the next run judges the same window, a minute on.
+      retryAttempts: 0,
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      reason: 'It calls only CloudWatch, Auto Scaling and DynamoDB, public AWS APIs; in a VPC it would depend on the NAT path for nothing.',
+    });
+    new events.Rule(this, 'Schedule', {
+      description: `graceful-autoscaler ${props.environmentName}: straggler detection`,
+      schedule: events.Schedule.rate(STRAGGLER_PERIOD),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+
+    // PutMetricData, GetMetricData and DescribeAutoScalingGroups have no resource-level permissions;
+    // publishing is held to the findings' namespace by the cloudwatch:namespace condition.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } } }));
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    const replacing = props.fleets.filter((f) => f.replace);
+    if (replacing.length > 0) {
+      // SetInstanceHealth is scoped to the groups whose fleets asked for replacement (Service Authorization Reference, autoScalingGroup).
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceHealth'], resources: replacing.map((f) => f.group.autoScalingGroupArn) }));
+    }
+    props.controller.grantTable(this.function, 'dynamodb:Query');
+    Validations.of(this.function.role!).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "cloudwatch:PutMetricData (held to this environment's signals namespace by condition), cloudwatch:GetMetricData and autoscaling:DescribeAutoScalingGroups have no resource-level permissions (Service Authorization Reference).",
+      },
+      ...replacing.map((f) => ({
+        id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), f.group.autoScalingGroupArn)}]`,
+        reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins SetInstanceHealth to this fleet\'s group.',
+      })),
+    );
+  }
+
+  /** A fleet-level finding (Stragglers, StragglerReplacements, …). */
+  metric(fleet: string, metricName: string, statistic: string, label: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { Fleet: fleet }, statistic, period: STRAGGLER_PERIOD, label });
+  }
+
+  /** Every instance of the group with a bottleneck now, one line each. */
+  bottlenecked(groupName: string): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: `SEARCH('{${this.namespace},InstanceId,AutoScalingGroupName} MetricName="${BOTTLENECKED_MINUTES_METRIC}" AutoScalingGroupName="${groupName}"', 'Maximum', 60)`,
+      label: 'bottlenecked minutes',
+      period: STRAGGLER_PERIOD,
+    });
+  }
+}
