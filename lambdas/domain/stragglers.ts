@@ -211,22 +211,22 @@ function peerModel(
   const points = values.flatMap((v, k) => (v === undefined ? [] : [{ x: loads[k], y: v }]));
   if (points.length < s.minPeers) return undefined;
   const withLoad = points.filter((p): p is { x: number; y: number } => p.x !== undefined);
-  const median = middle(points.map((p) => p.y));
-  let line = { a: median, b: 0 };
+  const middle = median(points.map((p) => p.y));
+  let line = { a: middle, b: 0 };
   if (withLoad.length >= s.minPeers) {
     line = fitLine(withLoad);
     const residuals = withLoad.map((p) => p.y - line.a - line.b * p.x);
-    const cut = 3 * Math.max(s.noiseFloorPercent, 1.4826 * middle(residuals.map(Math.abs)));
+    const cut = 3 * Math.max(s.noiseFloorPercent, 1.4826 * median(residuals.map(Math.abs)));
     const kept = withLoad.filter((_, k) => Math.abs(residuals[k]) <= cut);
     if (kept.length >= s.minPeers) line = fitLine(kept);
   }
-  const expected = (load: number | undefined) => (load === undefined || withLoad.length < s.minPeers ? median : line.a + line.b * load);
+  const expected = (load: number | undefined) => (load === undefined || withLoad.length < s.minPeers ? middle : line.a + line.b * load);
   const residuals = points.map((p) => p.y - expected(p.x));
   const high = residuals.filter((r) => r >= s.bottleneckExcessPercent / 2).length;
   // One worker far above the rest is what a straggler looks like, however small the fleet.
   if (high > Math.max(1, Math.floor(s.maxBottleneckedShare * points.length))) return undefined;
-  const center = middle(residuals);
-  const spread = Math.max(s.noiseFloorPercent, 1.4826 * middle(residuals.map((r) => Math.abs(r - center))));
+  const center = median(residuals);
+  const spread = Math.max(s.noiseFloorPercent, 1.4826 * median(residuals.map((r) => Math.abs(r - center))));
   // A bottleneck's excess varies with how busy the worker is: its state is wider than the normal one.
   return { expected, spread, bottleneckSpread: Math.max(spread, s.bottleneckExcessPercent / 2) };
 }
@@ -247,7 +247,7 @@ function fitLine(points: readonly { x: number; y: number }[]): { a: number; b: n
 }
 
 /** The median, by selection (Hoare's quickselect) on a copy: linear on average, and this runs per minute per resource. */
-function middle(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const a = Float64Array.from(values);
   const n = a.length;
   const upper = select(a, n >> 1);

@@ -36,3 +36,11 @@ test('a bucket larger than its candidates takes what there is, never another zon
   const chosen = chooseLeastBusy([{ availabilityZone: 'eu-west-1b', capacity: 3, marketOption: 'on-demand' }], [c('i-a'), c('i-b', 'eu-west-1b')], new Map());
   expect(chosen).toEqual(['i-b']);
 });
+
+test('among equally busy instances the longest bottlenecked (a straggler) goes first, before the oldest launch', () => {
+  const one = [{ availabilityZone: 'eu-west-1a', capacity: 1, marketOption: 'on-demand' }];
+  const chosen = chooseLeastBusy(one, [c('i-a'), c('i-b'), c('i-c')], load({ 'i-a': { runningTasks: 1, launchedAt: 100 }, 'i-b': { runningTasks: 1, launchedAt: 300, bottleneckedMinutes: 40 }, 'i-c': { runningTasks: 1, launchedAt: 200, bottleneckedMinutes: 5 } }));
+  expect(chosen).toEqual(['i-b']);
+  // Never ahead of a less busy instance: the fewest tasks still decide first.
+  expect(chooseLeastBusy(one, [c('i-a'), c('i-b')], load({ 'i-a': { runningTasks: 0 }, 'i-b': { runningTasks: 1, bottleneckedMinutes: 60 } }))).toEqual(['i-a']);
+});

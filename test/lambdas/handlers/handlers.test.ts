@@ -292,6 +292,21 @@ describe('termination-policy handler', () => {
     expect(out.InstanceIDs[0]).toBe('i-0a1b2c3d4e5f60001');
   });
 
+  test('with straggler findings, an equally busy straggler goes first; findings that cannot be read change nothing else', async () => {
+    const counts = new MemoryTaskCounts();
+    for (const id of Object.keys(launched)) counts.publish(id, now - 10_000, 2);
+    const findings = new Map([['i-02e1c69383a3ed501', 31]]);
+    const withFindings = (read: () => Promise<Map<string, number>>) =>
+      makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log: new MemoryLog(true), now: () => now, budgetMs: 1200, stragglers: { read } });
+    const plain = (await handler(counts)(request)).InstanceIDs;
+    const chosen = (await withFindings(async () => findings)(request)).InstanceIDs;
+    const zoneOf = new Map(request.Instances.map((i) => [i.InstanceId, i.AvailabilityZone]));
+    // The straggler replaces the plain choice in its own zone; the other zones' choices stay.
+    expect(chosen).toContain('i-02e1c69383a3ed501');
+    expect(chosen.filter((id) => zoneOf.get(id) !== zoneOf.get('i-02e1c69383a3ed501'))).toEqual(plain.filter((id) => zoneOf.get(id) !== zoneOf.get('i-02e1c69383a3ed501')));
+    expect((await withFindings(async () => Promise.reject(new Error('GetMetricData throttled')))(request)).InstanceIDs).toEqual(plain);
+  });
+
   test('task counts down: every suggested instance is returned, so Auto Scaling applies its default policy', async () => {
     const counts = new MemoryTaskCounts();
     counts.failure = new Error('CloudWatch 500');

@@ -1,0 +1,123 @@
+import { DEFAULT_STRAGGLER_SETTINGS, PeerModelMemo, StragglerSettings, WorkerPressure, detectStragglers, median, stragglerSettingsProblems } from '../../../lambdas/domain/stragglers';
+import { Rng } from '../../../sim/rng';
+
+const S: StragglerSettings = DEFAULT_STRAGGLER_SETTINGS;
+const W = S.windowMinutes;
+
+/**
+ * A fleet of `n` workers over the window: each worker's load and pressure per minute from `shape`, with
+ * the noise a healthy fleet shows (seeded).
+ */
+function fleet(n: number, shape: (worker: number, minute: number, rng: Rng) => { steal?: number; io?: number; load?: number }, seed = 1): Map<string, WorkerPressure> {
+  const rng = new Rng(seed);
+  const out = new Map<string, WorkerPressure>();
+  for (let k = 0; k < n; k++) {
+    const steal: (number | null)[] = [];
+    const io: (number | null)[] = [];
+    const load: (number | null)[] = [];
+    for (let t = 0; t < W; t++) {
+      const s = shape(k, t, rng);
+      steal.push(s.steal === undefined ? null : s.steal);
+      io.push(s.io === undefined ? null : s.io);
+      load.push(s.load === undefined ? null : s.load);
+    }
+    out.set(`i-${String(k).padStart(17, '0')}`, { cpuSteal: steal, ioPressure: io, load });
+  }
+  return out;
+}
+
+const healthy = (rng: Rng, load = 3) => ({ steal: Math.abs(0.5 * rng.normal()), io: 3 * load + Math.abs(3 * rng.normal()), load });
+const byId = (verdicts: ReturnType<typeof detectStragglers>) => new Map(verdicts.map((v) => [v.instanceId, v]));
+
+test('a worker bottlenecked on steal for the whole window, among healthy peers, is a straggler, with its evidence', () => {
+  const pressure = fleet(8, (k, _t, rng) => ({ ...healthy(rng), ...(k === 3 ? { steal: 30 + 3 * rng.normal() } : {}) }));
+  const verdicts = byId(detectStragglers(pressure, S));
+  const v = verdicts.get('i-00000000000000003')!;
+  expect(v).toMatchObject({ straggler: true, resource: 'cpuSteal' });
+  expect(v.bottleneckedMinutes).toBeGreaterThanOrEqual(S.replaceAfterMinutes);
+  expect(v.posterior).toBeGreaterThan(0.99);
+  expect(v.value! - v.expected!).toBeGreaterThan(20);
+  expect([...verdicts.values()].filter((x) => x.straggler).map((x) => x.instanceId)).toEqual(['i-00000000000000003']);
+});
+
+test('a bottleneck that started too recently is reported (bottleneckedMinutes) but is not yet a straggler', () => {
+  const since = W - 10;
+  const pressure = fleet(8, (k, t, rng) => ({ ...healthy(rng), ...(k === 2 && t >= since ? { steal: 35 } : {}) }));
+  const v = byId(detectStragglers(pressure, S)).get('i-00000000000000002')!;
+  expect(v.straggler).toBe(false);
+  expect(v.bottleneckedMinutes).toBeGreaterThanOrEqual(8);
+  expect(v.bottleneckedMinutes).toBeLessThanOrEqual(10);
+});
+
+test('a transient spike is forgotten as soon as it ends: the run restarts from zero', () => {
+  const pressure = fleet(8, (k, t, rng) => ({ ...healthy(rng), ...(k === 1 && t >= 10 && t < 35 ? { io: 60 } : {}) }));
+  const v = byId(detectStragglers(pressure, S)).get('i-00000000000000001')!;
+  expect(v).toMatchObject({ straggler: false, bottleneckedMinutes: 0 });
+});
+
+test('a busier worker whose pressure is what its peers show at that load is not a straggler; without loads it would be', () => {
+  // Worker 0 holds three times the work; I/O pressure grows with work on every worker alike.
+  const pressure = fleet(8, (k, _t, rng) => healthy(rng, k === 0 ? 9 : 3));
+  expect(byId(detectStragglers(pressure, S)).get('i-00000000000000000')!.straggler).toBe(false);
+  const withoutLoad = new Map([...pressure].map(([id, p]) => [id, { ...p, load: undefined }]));
+  expect(byId(detectStragglers(withoutLoad, S)).get('i-00000000000000000')!.straggler).toBe(true);
+});
+
+test('pressure the whole fleet shares is load, not a straggler; so is a resource many workers are short of at once', () => {
+  const all = fleet(8, (_k, _t, rng) => ({ ...healthy(rng), steal: 40 + rng.normal() }));
+  expect(detectStragglers(all, S).filter((v) => v.bottleneckedMinutes > 0)).toEqual([]);
+  // Half the fleet (a mixed fleet, or a shared dependency) is far above the other half: no minute is evidence.
+  const half = fleet(8, (k, _t, rng) => ({ ...healthy(rng), ...(k < 4 ? { steal: 40 } : {}) }));
+  expect(detectStragglers(half, S).filter((v) => v.bottleneckedMinutes > 0)).toEqual([]);
+  // Two of eight (the allowed share) still are.
+  const two = fleet(8, (k, _t, rng) => ({ ...healthy(rng), ...(k < 2 ? { steal: 40 } : {}) }));
+  expect(detectStragglers(two, S).filter((v) => v.straggler).length).toBe(2);
+});
+
+test('with fewer workers than minPeers nothing is judged; one straggler among three is found', () => {
+  const two = fleet(2, (k, _t, rng) => ({ ...healthy(rng), ...(k === 0 ? { steal: 50 } : {}) }));
+  expect(detectStragglers(two, S).every((v) => v.bottleneckedMinutes === 0 && !v.straggler)).toBe(true);
+  const three = fleet(3, (k, _t, rng) => ({ ...healthy(rng), ...(k === 0 ? { steal: 50 } : {}) }));
+  expect(detectStragglers(three, S).filter((v) => v.straggler).map((v) => v.instanceId)).toEqual(['i-00000000000000000']);
+});
+
+test('missing minutes are no evidence either way: a straggler with gaps in its readings stays one', () => {
+  const pressure = fleet(8, (k, t, rng) => (k === 5 && t % 7 === 3 ? { load: 3 } : { ...healthy(rng), ...(k === 5 ? { steal: 35 } : {}) }));
+  expect(byId(detectStragglers(pressure, S)).get('i-00000000000000005')!.straggler).toBe(true);
+  // A worker with no readings at all gets "not bottlenecked", never a guess.
+  pressure.set('i-new', {});
+  expect(byId(detectStragglers(pressure, S)).get('i-new')).toMatchObject({ straggler: false, bottleneckedMinutes: 0 });
+});
+
+test('readings far out on either side give finite posteriors (no underflow to NaN)', () => {
+  const pressure = fleet(6, (k, t, rng) => ({ ...healthy(rng), ...(k === 0 ? { steal: t % 2 ? 1e6 : -1e6 } : {}) }));
+  for (const v of detectStragglers(pressure, S)) {
+    expect(Number.isFinite(v.posterior)).toBe(true);
+    expect(Number.isFinite(v.forecast)).toBe(true);
+  }
+});
+
+test('a memo of peer models gives the same verdicts as fitting every minute afresh', () => {
+  const pressure = fleet(12, (k, _t, rng) => ({ ...healthy(rng, 1 + (k % 4)), ...(k === 7 ? { io: 60 } : {}) }));
+  const memo: PeerModelMemo = { newestMinuteAt: 3_600_000, models: new Map() };
+  const fresh = detectStragglers(pressure, S);
+  expect(detectStragglers(pressure, S, memo)).toEqual(fresh);
+  expect(memo.models.size).toBeGreaterThan(0);
+  // Again from the memo alone.
+  expect(detectStragglers(pressure, S, memo)).toEqual(fresh);
+});
+
+test('the median by selection agrees with sorting', () => {
+  const rng = new Rng(7);
+  for (let n = 1; n < 60; n++) {
+    const xs = Array.from({ length: n }, () => Math.round(rng.normal() * 10) / 2);
+    const sorted = [...xs].sort((a, b) => a - b);
+    const expected = n % 2 ? sorted[n >> 1] : (sorted[(n >> 1) - 1] + sorted[n >> 1]) / 2;
+    expect(median(xs) === expected).toBe(true);
+  }
+});
+
+test('settings are checked field by field, naming the rule', () => {
+  expect(stragglerSettingsProblems(S)).toEqual([]);
+  expect(stragglerSettingsProblems({ ...S, minPeers: 2, confidence: 1.5, replaceAfterMinutes: 90, windowMinutes: 60 }).map((p) => p.field)).toEqual(['minPeers', 'confidence', 'replaceAfterMinutes']);
+});
