@@ -21,7 +21,7 @@ import { Rng } from './rng';
 import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../lambdas/domain/scaling-policy';
 import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams, TrackerProposal, combineProposals } from './target-tracking';
 import { Query } from './trace';
-import { DEFAULT_STRAGGLER_SETTINGS, PRESSURE_RESOURCES, PressureResource, StragglerSettings, WorkerPressure } from '../lambdas/domain/stragglers';
+import { DEFAULT_STRAGGLER_SETTINGS, PressureResource, StragglerSettings, WorkerPressure } from '../lambdas/domain/stragglers';
 import { makeStragglerHandler } from '../lambdas/handlers/stragglers';
 import { DEFAULT_PRESSURE_MODEL, DEGRADATION_CAUSES, DEGRADED_SLOWDOWN, PressureModel, WorkerPressureState } from './pressure';
 
@@ -392,14 +392,18 @@ class FleetSimulation {
       if (!instance) continue;
       // One reading a minute, oldest first, each stamped at its minute's start: index by minute.
       const h = instance.pressureHistory;
-      const series = Object.fromEntries([...PRESSURE_RESOURCES, 'load'].map((r) => [r, new Array<number | null>(minutes).fill(null)])) as Record<PressureResource | 'load', (number | null)[]>;
-      for (let m = 0; m < minutes; m++) {
-        const t = endMs / 1000 - (minutes - m) * 60;
-        if (h.length === 0 || t + 60 > visibleUntil) continue;
-        const j = Math.round((t - h[0].t) / 60);
-        const reading = j >= 0 && j < h.length && h[j].t === t ? h[j] : undefined;
-        if (!reading) continue;
-        for (const r of PRESSURE_RESOURCES) series[r][m] = reading.values[r];
+      const empty = () => new Array<number | null>(minutes).fill(null);
+      const series: Record<PressureResource | 'load', (number | null)[]> = { cpuSteal: empty(), cpuPressure: empty(), memoryPressure: empty(), ioPressure: empty(), diskBusy: empty(), load: empty() };
+      const first = endMs / 1000 - minutes * 60;
+      for (const reading of h) {
+        const m = Math.round((reading.t - first) / 60);
+        if (m < 0 || m >= minutes || reading.t + 60 > visibleUntil) continue;
+        const v = reading.values;
+        series.cpuSteal[m] = v.cpuSteal;
+        series.cpuPressure[m] = v.cpuPressure;
+        series.memoryPressure[m] = v.memoryPressure;
+        series.ioPressure[m] = v.ioPressure;
+        series.diskBusy[m] = v.diskBusy;
         series.load[m] = reading.runningTasks;
       }
       out.set(id, series);

@@ -119,7 +119,32 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
     const values: (number | undefined)[] = new Array(n);
     const load: (number | undefined)[] = new Array(n);
     const log = { b: 0, n: 0 };
-    for (let t = 0; t < minutes; t++) {
+    // With a memo, a worker's belief as of its last judged reading carries on from there; without one
+    // (a cold start, a new worker) it is filtered over the whole window from the stationary prior.
+    const minuteAt = (t: number) => (memo ? memo.newestMinuteAt - (minutes - 1 - t) * 60_000 : 0);
+    const start = new Int32Array(n);
+    const judgedAt = new Float64Array(n).fill(NaN);
+    // Before its first reading a worker has nothing to judge (a missing minute changes nothing).
+    for (let k = 0; k < n; k++) {
+      let t = 0;
+      while (t < minutes && finite(series[k]?.[t]) === undefined) t++;
+      start[k] = t;
+    }
+    if (memo) {
+      ids.forEach((id, k) => {
+        const b = memo.beliefs.get(`${resource}|${id}`);
+        const t = b ? Math.round((b.at - minuteAt(0)) / 60_000) : -1;
+        if (!b || t < 0 || t >= minutes) return;
+        start[k] = Math.max(start[k], t + 1);
+        posterior[k] = b.posterior;
+        run[k] = b.run;
+        lastValue[k] = b.value;
+        lastExpected[k] = b.expected;
+        judgedAt[k] = b.at;
+      });
+    }
+    const first = n === 0 ? minutes : Math.min(...start);
+    for (let t = first; t < minutes; t++) {
       for (let k = 0; k < n; k++) {
         values[k] = finite(series[k]?.[t]);
         load[k] = finite(loads[k]?.[t]);
@@ -128,6 +153,7 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
       // A minute without enough peers to compare with is no evidence about anyone.
       if (!evidence) continue;
       for (let k = 0; k < n; k++) {
+        if (t < start[k]) continue;
         const v = values[k];
         // A minute without a reading is no evidence either way: the belief and the run stand as they
         // were, neither counting it nor resetting.
@@ -145,7 +171,14 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         // Hysteresis: a run starts at `confidence` and lasts while a bottleneck stays the likelier state,
         // so one noisy minute in a long bottleneck does not start the count again.
         run[k] = posterior[k] >= (run[k] > 0 ? 0.5 : settings.confidence) ? run[k] + 1 : 0;
+        judgedAt[k] = minuteAt(t);
       }
+    }
+    if (memo) {
+      // As of each worker's last judged reading: a minute whose reading is late is judged when it lands.
+      ids.forEach((id, k) => {
+        if (!Number.isNaN(judgedAt[k])) memo.beliefs.set(`${resource}|${id}`, { at: judgedAt[k], posterior: posterior[k], run: run[k], value: lastValue[k], expected: lastExpected[k] });
+      });
     }
     ids.forEach((id, k) => {
       const current = best.get(id)!;
@@ -169,14 +202,25 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
 type PeerModel = ReturnType<typeof peerModel>;
 
 /**
- * Peer models already fitted, for a caller that judges the same fleet every minute (the simulator): a
- * minute's model depends only on that minute's readings, which do not change once published, so each is
- * fitted once instead of once per window it falls in. Pass the same memo with `newestMinuteAt`.
+ * State kept between runs by a caller that judges the same fleet every minute (a warm function, the
+ * simulator). A minute's peer model depends only on that minute's readings, so each is fitted once; and a
+ * worker's belief carries on from its last judged minute, so each run filters only the new minutes
+ * instead of the whole window (the window is what a cold start filters). Pass the same memo with
+ * `newestMinuteAt` set to the window's newest minute.
  */
 export interface PeerModelMemo {
   /** When the window's newest minute began (ms): names each minute across calls. */
   newestMinuteAt: number;
   readonly models: Map<string, PeerModel>;
+  /** Per resource and worker, the filter's state as of its last judged minute. */
+  readonly beliefs: Map<string, { at: number; posterior: number; run: number; value: number; expected: number }>;
+}
+
+/** Drops what has left the window: peer models and the beliefs of workers no longer read. */
+export function trimMemo(memo: PeerModelMemo, windowMinutes: number): void {
+  const oldest = memo.newestMinuteAt - windowMinutes * 60_000;
+  for (const [key, b] of memo.beliefs) if (b.at < oldest) memo.beliefs.delete(key);
+  if (memo.models.size > 50 * windowMinutes * PRESSURE_RESOURCES.length) memo.models.clear();
 }
 
 function memoized(memo: PeerModelMemo, resource: string, minutesBack: number, values: readonly (number | undefined)[], loads: readonly (number | undefined)[], s: StragglerSettings): PeerModel {

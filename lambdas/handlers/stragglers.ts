@@ -10,7 +10,7 @@
  */
 import { capError, capText } from '../domain/log-text';
 import { StragglerFleet } from '../domain/settings';
-import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers } from '../domain/stragglers';
+import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../domain/stragglers';
 import { ControllerLog, ScaleInHold } from '../ports';
 
 export interface StragglerGroup {
@@ -40,7 +40,7 @@ export interface StragglerDeps {
   readonly publish: (datapoints: readonly StragglerDatapoint[]) => Promise<void>;
   readonly log: ControllerLog;
   readonly now: () => number;
-  /** Keep fitted peer models between runs (a warm container, the simulator); see PeerModelMemo. @default none */
+  /** Keep peer models and beliefs between runs (a warm container, the simulator); see PeerModelMemo. @default none */
   readonly memo?: boolean;
 }
 
@@ -71,10 +71,9 @@ export function makeStragglerHandler(deps: StragglerDeps) {
     const endMs = Math.floor(now / 60_000) * 60_000;
     if (deps.memo) {
       for (const f of deps.fleets) {
-        const memo = memos.get(f.fleet) ?? { newestMinuteAt: 0, models: new Map() };
+        const memo = memos.get(f.fleet) ?? { newestMinuteAt: 0, models: new Map(), beliefs: new Map() };
         memo.newestMinuteAt = endMs - 60_000;
-        // Forget minutes that left the window.
-        if (memo.models.size > 20_000) memo.models.clear();
+        trimMemo(memo, f.detector.windowMinutes);
         memos.set(f.fleet, memo);
       }
     }

@@ -87,6 +87,48 @@ test('killed queries can be retried: then every query completes', async () => {
   expect(r.queriesCompleted).toBe(queries.length);
 });
 
+describe('degraded instances (--degraded) and the straggler detector', () => {
+  // A day, so instances live long enough under load for a 30-minute bottleneck to be seen.
+  const day = generateTrace({ days: 1, peakRate: 0.8, troughShare: 0.15, seed: 5 });
+  const degraded = new Map<string, SimResult>();
+  beforeAll(async () => {
+    for (const p of ['signals', 'graceful-cpu'] as const) degraded.set(p, await simulate(day, options(p, { degraded: 0.1, seed: 5 })));
+  }, 120_000);
+
+  test('the full policy replaces degraded instances through the drain; CPU-only leaves them, and more queries run slow', () => {
+    const full = degraded.get('signals')!.stragglers!;
+    const cpu = degraded.get('graceful-cpu')!.stragglers!;
+    expect(full.injected).toBeGreaterThan(0);
+    expect(full.replaced).toBeGreaterThan(0);
+    expect(full.precision).toBeGreaterThanOrEqual(0.8);
+    expect(full.detectionDelayP50S).toBeGreaterThanOrEqual(DEFAULT_SIM_OPTIONS.stragglers.replaceAfterMinutes * 60);
+    expect(cpu).toMatchObject({ replaced: 0, falseReplacements: 0, detected: 0 });
+    expect(full.slowedQueries).toBeLessThan(cpu.slowedQueries);
+    // Replacements drain like any scale-in: the invariants hold.
+    expect(degraded.get('signals')!.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0, completedInUnsafeWindow: 0 });
+  });
+
+  test('query latency is queue plus run time: slower with degraded instances than without', () => {
+    const r = degraded.get('graceful-cpu')!;
+    const clean = results.get('graceful-cpu')!;
+    expect(r.queryLatencyP95S).toBeGreaterThanOrEqual(r.queueDelayP95S);
+    expect(clean.queryLatencyP95S).toBeGreaterThan(0);
+    expect(r.queryLatencyP50S).toBeLessThanOrEqual(r.queryLatencyP95S);
+  });
+
+  test('without degraded instances the detector still runs in the full policy and reports its false replacements', () => {
+    expect(results.get('signals')!.stragglers).toMatchObject({ injected: 0, replaced: 0 });
+    expect(results.get('graceful-cpu')!.stragglers).toBeUndefined();
+  });
+
+  test('mid-run degradation: instances turn slow after their launch, and detection is timed from the onset', async () => {
+    const r = await simulate(day, options('signals', { degraded: 0.1, degradedMidRun: true, seed: 5 }));
+    expect(r.stragglers!.injected).toBeGreaterThan(0);
+    expect(r.stragglers!.injected).toBeLessThanOrEqual(degraded.get('signals')!.stragglers!.injected * 2);
+    expect(r.queriesCompleted + r.queriesKilled).toBe(day.length);
+  }, 60_000);
+});
+
 describe('the CLI', () => {
   const run = promisify(execFile);
   const cli = join(__dirname, '../../bin/simulate.ts');

@@ -19,6 +19,8 @@ import { DRAIN_SHARDS, DynamoDrainStore } from '../../../lambdas/aws/dynamo-drai
 import { Ec2InstanceDetails } from '../../../lambdas/aws/ec2-instance-details';
 import { SqsDeadLetters } from '../../../lambdas/aws/sqs-dead-letters';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
+import { AutoScalingStragglerGroups, CloudWatchPressure, CloudWatchStragglerFindings, publishStragglerMetrics } from '../../../lambdas/aws/stragglers';
+import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS } from '../../../lambdas/domain/stragglers';
 import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
 import { DrainRecord } from '../../../lambdas/ports';
 import { Readable } from 'node:stream';
@@ -109,6 +111,43 @@ run('adapters against moto', () => {
     expect(out.get(busy)?.readings.map((r) => r.runningTasks)).toEqual([3, 3, 3]);
     expect(out.get(idle)?.readings.map((r) => r.runningTasks)).toEqual([0, 0, 0]);
     expect(out.get(silent)?.readings ?? []).toEqual([]);
+  });
+
+  test('stragglers: pressure read back per instance into its minute, findings published and read by the termination policy, SetInstanceHealth taken by Auto Scaling', async () => {
+    const cw = new CloudWatchClient(moto.client);
+    const asg = new AutoScalingClient(moto.client);
+    const end = Math.floor(Date.now() / 60_000) * 60_000;
+    const [slow, normal, silent] = groupInstances['fleet-b-asg'];
+    const dims = (id: string) => [{ Name: 'InstanceId', Value: id }, { Name: 'AutoScalingGroupName', Value: 'fleet-b-asg' }];
+    // Three minutes of steal at 10 s, the last one missing for `normal`; RunningTasks as the load.
+    for (const [id, steal] of [[slow, 40], [normal, 1]] as const) {
+      const minutes = id === normal ? [3, 2] : [3, 2, 1];
+      await cw.send(new PutMetricDataCommand({
+        Namespace: 'GracefulAutoscaler/qa',
+        MetricData: minutes.flatMap((m) => [0, 20, 40].flatMap((s) => [
+          { MetricName: PRESSURE_METRICS.cpuSteal, Dimensions: dims(id), Timestamp: new Date(end - m * 60_000 + s * 1000), Value: steal + s / 20, Unit: 'Percent' as const },
+          { MetricName: AGENT_TASK_METRIC.metricName, Dimensions: dims(id), Timestamp: new Date(end - m * 60_000 + s * 1000), Value: 4, Unit: 'Count' as const },
+        ])),
+      }));
+    }
+    const pressure = await new CloudWatchPressure(cw, 'GracefulAutoscaler/qa').read('fleet-b-asg', [slow, normal, silent], end, 4);
+    expect(pressure.get(slow)!.cpuSteal).toEqual([null, 41, 41, 41]);
+    expect(pressure.get(normal)!.cpuSteal).toEqual([null, 2, 2, null]);
+    expect(pressure.get(normal)!.load).toEqual([null, 4, 4, null]);
+    expect(pressure.get(silent)!.cpuSteal).toEqual([null, null, null, null]);
+
+    await publishStragglerMetrics(cw, 'GracefulAutoscaler/qa/signals', [
+      { name: BOTTLENECKED_MINUTES_METRIC, fleet: 'b', value: 31, unit: 'Count', instance: { instanceId: slow, groupName: 'fleet-b-asg' } },
+      { name: 'Stragglers', fleet: 'b', value: 1, unit: 'Count' },
+    ], new Date(end - 30_000));
+    const findings = await new CloudWatchStragglerFindings(cw, 'GracefulAutoscaler/qa/signals').read('fleet-b-asg', [slow, normal], end - 1000);
+    expect([...findings]).toEqual([[slow, 31]]);
+
+    const groups = new AutoScalingStragglerGroups(asg);
+    await groups.markUnhealthy(slow);
+    const group = (await groups.describe(['fleet-b-asg'])).get('fleet-b-asg')!;
+    expect(group.instances.find((i) => i.instanceId === slow)?.healthStatus).toBe('Unhealthy');
+    expect(group.instances.find((i) => i.instanceId === normal)?.healthStatus).toBe('Healthy');
   });
 
   test('DynamoDB: conditional and transactional writes of the drain store, as moto evaluates them', async () => {

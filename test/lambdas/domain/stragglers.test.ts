@@ -99,7 +99,7 @@ test('readings far out on either side give finite posteriors (no underflow to Na
 
 test('a memo of peer models gives the same verdicts as fitting every minute afresh', () => {
   const pressure = fleet(12, (k, _t, rng) => ({ ...healthy(rng, 1 + (k % 4)), ...(k === 7 ? { io: 60 } : {}) }));
-  const memo: PeerModelMemo = { newestMinuteAt: 3_600_000, models: new Map() };
+  const memo: PeerModelMemo = { newestMinuteAt: 3_600_000, models: new Map(), beliefs: new Map() };
   const fresh = detectStragglers(pressure, S);
   expect(detectStragglers(pressure, S, memo)).toEqual(fresh);
   expect(memo.models.size).toBeGreaterThan(0);
@@ -120,4 +120,24 @@ test('the median by selection agrees with sorting', () => {
 test('settings are checked field by field, naming the rule', () => {
   expect(stragglerSettingsProblems(S)).toEqual([]);
   expect(stragglerSettingsProblems({ ...S, minPeers: 2, confidence: 1.5, replaceAfterMinutes: 90, windowMinutes: 60 }).map((p) => p.field)).toEqual(['minPeers', 'confidence', 'replaceAfterMinutes']);
+});
+
+test('carrying beliefs minute to minute calls the same stragglers as filtering each window afresh', () => {
+  const total = W + 60;
+  const rng = new Rng(11);
+  const long = new Map<string, WorkerPressure>();
+  for (let k = 0; k < 8; k++) {
+    const steal = Array.from({ length: total }, (_, t) => (k === 6 && t >= 40 ? 30 : 0) + Math.abs(rng.normal()) + (k === 2 && t >= 70 && t < 80 ? 40 : 0));
+    long.set(`i-${k}`, { cpuSteal: steal, load: steal.map(() => 3) });
+  }
+  const memo: PeerModelMemo = { newestMinuteAt: 0, models: new Map(), beliefs: new Map() };
+  for (let end = W; end <= total; end++) {
+    const window = new Map([...long].map(([id, p]) => [id, { cpuSteal: p.cpuSteal!.slice(end - W, end), load: p.load!.slice(end - W, end) }]));
+    memo.newestMinuteAt = (end - 1) * 60_000;
+    const fresh = detectStragglers(window, S);
+    const carried = detectStragglers(window, S, memo);
+    expect(carried.map((v) => [v.instanceId, v.straggler])).toEqual(fresh.map((v) => [v.instanceId, v.straggler]));
+    // Runs agree until the window caps the fresh count.
+    carried.forEach((v, k) => expect(Math.min(v.bottleneckedMinutes, W - 5)).toBe(Math.min(fresh[k].bottleneckedMinutes, W - 5)));
+  }
 });
