@@ -114,6 +114,11 @@ export interface StragglersInput {
    * first), one at a time per fleet. Needs `detect`. @default false
    */
   readonly replace?: boolean;
+  /**
+   * How long a replaced straggler may drain (it takes no new work once stopped; its queries finish at its
+   * slow pace instead of being killed at drainTimeout). At least drainTimeout. @default '1h'
+   */
+  readonly replaceDrainTimeout?: DurationText;
   /** How long a worker must stay bottlenecked to be a straggler (and be replaced). @default '30m' */
   readonly replaceAfter?: DurationText;
   /** Excess over its peers, in percentage points, that the bottlenecked state expects. @default 20 */
@@ -279,7 +284,7 @@ export interface FleetCommonConfig {
   /** Present when the fleet's scaling signals are on (then coordinatorUrl is set). */
   readonly scaling?: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
   /** Present when straggler detection is on. */
-  readonly stragglers?: { readonly replace: boolean; readonly detector: StragglerSettings };
+  readonly stragglers?: { readonly replace: boolean; readonly replaceDrainTimeoutSeconds: number; readonly detector: StragglerSettings };
 }
 
 /** A fleet this stack launches, after validation. */
@@ -720,7 +725,7 @@ function resolveFleet(p: Problems, at: string, f: FleetInput, controller: Contro
   const scaling = resolveScaling(p, `${at}.scaling`, f);
   const owned = f.existing === undefined ? resolveNewFleet(p, at, f as NewFleetInput) : undefined;
   const existing = f.existing !== undefined ? resolveExistingGroup(p, at, f as ExistingFleetInput, controller) : undefined;
-  const stragglers = resolveStragglers(p, `${at}.stragglers`, f, f.existing === undefined ? agentInstalled : agentInstalled && f.existing?.agentInstalled === true);
+  const stragglers = resolveStragglers(p, `${at}.stragglers`, f, f.existing === undefined ? agentInstalled : agentInstalled && f.existing?.agentInstalled === true, drainTimeoutSeconds);
 
   if (p.list.length > before) return undefined;
   const common: FleetCommonConfig = {
@@ -823,7 +828,10 @@ function resolveExistingGroup(p: Problems, at: string, f: ExistingFleetInput, co
 }
 
 /** Straggler detection: off unless asked for; it needs the agent, which publishes the pressure it judges. */
-function resolveStragglers(p: Problems, at: string, f: FleetInput, agentOnInstances: boolean): FleetConfig['stragglers'] {
+/** A replaced straggler's default drain: long enough for most analytic queries at half speed. */
+const DEFAULT_REPLACE_DRAIN_TIMEOUT = '1h';
+
+function resolveStragglers(p: Problems, at: string, f: FleetInput, agentOnInstances: boolean, drainTimeoutSeconds: number | undefined): FleetConfig['stragglers'] {
   const s = f.stragglers;
   if (s === undefined) return undefined;
   if (!p.check(typeof s === 'object' && s !== null && !Array.isArray(s), at, s, 'must be { detect?, replace?, replaceAfter?, bottleneckExcessPercent?, window? }')) return undefined;
@@ -844,9 +852,12 @@ function resolveStragglers(p: Problems, at: string, f: FleetInput, agentOnInstan
     p.check(window % 60 === 0, `${at}.window`, s.window, 'must be whole minutes');
     p.check(window > replaceAfter, `${at}.window`, s.window ?? formatDuration(window), `must be longer than replaceAfter (${formatDuration(replaceAfter)}): the run is counted inside the window`);
   }
-  if (replaceAfter === undefined || window === undefined) return undefined;
+  const replaceDrain = p.duration(`${at}.replaceDrainTimeout`, s.replaceDrainTimeout ?? DEFAULT_REPLACE_DRAIN_TIMEOUT, MIN_DRAIN_TIMEOUT_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS, ': the 48h lifecycle-hook limit less 2m');
+  if (replaceDrain === undefined || replaceAfter === undefined || window === undefined) return undefined;
+  // Never shorter than the fleet's own drain timeout: a replaced straggler drains at least as long as any worker.
+  const replaceDrainTimeoutSeconds = Math.max(replaceDrain, drainTimeoutSeconds ?? 0);
   const detector: StragglerSettings = { ...d, replaceAfterMinutes: replaceAfter / 60, windowMinutes: window / 60, bottleneckExcessPercent: excess };
-  return { replace: s.replace === true, detector };
+  return { replace: s.replace === true, replaceDrainTimeoutSeconds, detector };
 }
 
 /** The fleet's scaling signals: on by default when there is a coordinator to poll, refused on without one. */

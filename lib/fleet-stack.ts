@@ -215,7 +215,13 @@ export class FleetStack extends Stack {
         ? undefined
         : new StragglerDetection(this, 'Stragglers', {
             environmentName: config.name,
-            fleets: detecting.map((f) => ({ fleetName: f.config.name, group: f.fleet.autoScalingGroup, replace: f.config.stragglers!.replace, detector: f.config.stragglers!.detector })),
+            fleets: detecting.map((f) => ({
+              fleetName: f.config.name,
+              group: f.fleet.autoScalingGroup,
+              replace: f.config.stragglers!.replace,
+              replaceDrainTimeout: Duration.seconds(f.config.stragglers!.replaceDrainTimeoutSeconds),
+              detector: f.config.stragglers!.detector,
+            })),
             pressureNamespace: agentNamespace(config.name),
             namespace: signalsNamespace(config.name),
             controller: this.drainController,

@@ -21,6 +21,8 @@ export interface StragglerFleetProps {
   readonly group: autoscaling.IAutoScalingGroup;
   /** Mark a persistent straggler unhealthy so Auto Scaling replaces it through the drain. */
   readonly replace: boolean;
+  /** How long a replaced straggler may drain (lambdas/domain/settings.ts, StragglerFleet). */
+  readonly replaceDrainTimeout: Duration;
   readonly detector: StragglerSettings;
 }
 
@@ -53,7 +55,7 @@ export class StragglerDetection extends Construct {
     const settings: StragglerFunctionSettings = {
       pressureNamespace: props.pressureNamespace,
       namespace: props.namespace,
-      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, detector: f.detector })),
+      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, replaceDrainTimeoutSeconds: f.replaceDrainTimeout.toSeconds(), detector: f.detector })),
     };
     this.function = new ControllerFunction(this, 'Function', {
       entry: 'stragglers',
@@ -84,7 +86,8 @@ export class StragglerDetection extends Construct {
       // SetInstanceHealth is scoped to the groups whose fleets asked for replacement (Service Authorization Reference, autoScalingGroup).
       this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:SetInstanceHealth'], resources: replacing.map((f) => f.group.autoScalingGroupArn) }));
     }
-    props.controller.grantTable(this.function, 'dynamodb:Query');
+    // Holds and drains are read; a replaced straggler's drain gets its deadline (UpdateItem, conditional).
+    props.controller.grantTable(this.function, 'dynamodb:Query', ...(replacing.length > 0 ? ['dynamodb:UpdateItem'] : []));
     Validations.of(this.function.role!).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -102,6 +102,8 @@ export interface SimOptions {
   /** The full policy (`signals`) detects stragglers and replaces them (lambdas/handlers/stragglers.ts). */
   readonly stragglerActions: boolean;
   readonly stragglers: StragglerSettings;
+  /** How long a replaced straggler may drain (the straggler function moves its deadline). */
+  readonly stragglerDrainTimeoutSeconds: number;
   readonly pressure: PressureModel;
   readonly onProgress?: (fraction: number) => void;
 }
@@ -130,6 +132,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   degradedMidRun: false,
   stragglerActions: true,
   stragglers: DEFAULT_STRAGGLER_SETTINGS,
+  stragglerDrainTimeoutSeconds: 3600,
   pressure: DEFAULT_PRESSURE_MODEL,
 };
 
@@ -335,6 +338,8 @@ class FleetSimulation {
   private replacedDegraded = 0;
   private replacedHealthy = 0;
   private slowedQueries = 0;
+  /** Deadlines the straggler function moved (seconds), by instance. */
+  private readonly deadlines = new Map<string, number>();
 
   constructor(
     private readonly queries: readonly Query[],
@@ -357,7 +362,7 @@ class FleetSimulation {
   /** The straggler function's handler over the simulated group, its agents' pressure and SetInstanceHealth. */
   private stragglerFunction() {
     return makeStragglerHandler({
-      fleets: [{ fleet: 'sim', groupName: GROUP, replace: true, detector: this.o.stragglers }],
+      fleets: [{ fleet: 'sim', groupName: GROUP, replace: true, replaceDrainTimeoutSeconds: Math.max(this.o.stragglerDrainTimeoutSeconds, this.o.drainTimeoutSeconds), detector: this.o.stragglers }],
       groups: {
         describe: async () =>
           new Map([
@@ -373,7 +378,15 @@ class FleetSimulation {
       },
       pressure: { read: async (_group, ids, endMs, minutes) => this.readPressure(ids, endMs, minutes) },
       health: { markUnhealthy: async (id) => this.markUnhealthy(id) },
-      holds: { list: async () => [] },
+      store: {
+        listHolds: () => this.store.listHolds(),
+        listActive: () => this.store.listActive(),
+        setDeadline: async (id, at) => {
+          const moved = await this.store.setDeadline(id, at);
+          if (moved) this.deadlines.set(id, at / 1000);
+          return moved;
+        },
+      },
       publish: async (datapoints) => {
         this.bottlenecked = new Map(datapoints.filter((d) => d.instance).map((d) => [d.instance!.instanceId, d.value]));
       },
@@ -424,6 +437,11 @@ class FleetSimulation {
     else this.replacedHealthy++;
     this.beginTermination(instance);
     this.launch(this.now);
+  }
+
+  /** When the controller forces this drain: the fleet's drain timeout, or a replaced straggler's longer one. */
+  private deadlineOf(instance: Instance): number {
+    return this.deadlines.get(instance.id) ?? instance.waitStartedAt! + this.o.drainTimeoutSeconds;
   }
 
   private isDegraded(instance: Instance): boolean {
@@ -717,7 +735,7 @@ class FleetSimulation {
   private onWaitEnded(m: MemoryInstance): void {
     const instance = this.instances.get(m.instanceId);
     if (!instance || instance.state !== 'Terminating:Wait') return;
-    const deadline = instance.waitStartedAt! + this.o.drainTimeoutSeconds;
+    const deadline = this.deadlineOf(instance);
     if (drains(this.o.policy) && m.endedBy === 'complete' && instance.noticedAt === undefined && this.now < deadline - 1e-9) this.completedInUnsafeWindow++;
     if (instance.drainedAt !== undefined) this.drainedToCompleted.push(this.now - instance.drainedAt);
     if (instance.runs.size > 0) {
@@ -1043,9 +1061,9 @@ class FleetSimulation {
   }
 
   private checkInvariants(): void {
-    const limit = this.o.drainTimeoutSeconds + FORCE_MARGIN_SECONDS; // deadline + 2 sweeps
     for (const i of this.instances.values()) {
-      if (i.state === 'Terminating:Wait' && this.now > i.waitStartedAt! + limit) this.pastDeadline.add(i.id);
+      // Its deadline (a replaced straggler's is longer) + 2 sweeps.
+      if (i.state === 'Terminating:Wait' && this.now > this.deadlineOf(i) + FORCE_MARGIN_SECONDS) this.pastDeadline.add(i.id);
     }
   }
 

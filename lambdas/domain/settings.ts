@@ -286,6 +286,12 @@ export interface StragglerFleet {
   readonly groupName: string;
   /** Mark a persistent straggler unhealthy so Auto Scaling replaces it (through our hook); else detect and report only. */
   readonly replace: boolean;
+  /**
+   * How long a replaced straggler may drain: it takes no new work once stopped, so finishing its queries
+   * at its slow pace costs only its own time (the replacement is already launching), where forcing at the
+   * fleet's drain timeout would kill them. Never shorter than the fleet's drain timeout.
+   */
+  readonly replaceDrainTimeoutSeconds: number;
   readonly detector: StragglerSettings;
 }
 
@@ -298,8 +304,12 @@ export interface StragglerFunctionSettings {
   readonly fleets: readonly StragglerFleet[];
 }
 
+/** A drain's bounds (lifecycle-limits.ts): a sweep period, and the 48 h global limit less the force margin. */
+const MIN_DRAIN_SECONDS = 60;
+const MAX_DRAIN_SECONDS = 48 * 3600 - 120;
+
 export function parseStragglerSettings(json: string): StragglerFunctionSettings {
-  const { raw, fail } = parseJson(json);
+  const { raw, fail, int } = parseJson(json);
   for (const key of ['pressureNamespace', 'namespace'] as const) if (typeof raw?.[key] !== 'string' || raw[key] === '') fail(key, raw?.[key], 'must be a non-empty string');
   if (!Array.isArray(raw.fleets) || raw.fleets.length === 0) fail('fleets', raw.fleets, 'must list at least one fleet');
   const fleets = (raw.fleets as any[]).map((f, k): StragglerFleet => {
@@ -309,7 +319,8 @@ export function parseStragglerSettings(json: string): StragglerFunctionSettings 
     const detector: StragglerSettings = { ...DEFAULT_STRAGGLER_SETTINGS, ...(f.detector ?? {}) };
     const problem = stragglerSettingsProblems(detector)[0];
     if (problem) fail(`${at}.detector.${problem.field}`, problem.value, problem.rule);
-    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, detector };
+    const replaceDrainTimeoutSeconds = int(`${at}.replaceDrainTimeoutSeconds`, f.replaceDrainTimeoutSeconds, MIN_DRAIN_SECONDS, MAX_DRAIN_SECONDS);
+    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, replaceDrainTimeoutSeconds, detector };
   });
   return { pressureNamespace: raw.pressureNamespace, namespace: raw.namespace, fleets };
 }

@@ -19,7 +19,7 @@ export const handler = makeStragglerHandler({
   groups,
   pressure: new CloudWatchPressure(cloudwatch, settings.pressureNamespace),
   health: groups,
-  holds: { list: () => store.listHolds() },
+  store,
   publish: (datapoints) => publishStragglerMetrics(cloudwatch, settings.namespace, datapoints, new Date()),
   log: controllerLog,
   now: Date.now,

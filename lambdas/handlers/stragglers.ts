@@ -11,7 +11,8 @@
 import { capError, capText } from '../domain/log-text';
 import { StragglerFleet } from '../domain/settings';
 import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../domain/stragglers';
-import { ControllerLog, ScaleInHold } from '../ports';
+import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../domain/lifecycle-limits';
+import { ControllerLog, DrainRecord, DrainStore, ScaleInHold } from '../ports';
 
 export interface StragglerGroup {
   readonly groupName: string;
@@ -35,8 +36,11 @@ export interface StragglerDeps {
   readonly pressure: { read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> };
   /** SetInstanceHealth Unhealthy, respecting the group's health check grace period. */
   readonly health: { markUnhealthy(instanceId: string): Promise<void> };
-  /** Scale-in holds (runbook pauses, deployments); a replacement waits while its group has one. */
-  readonly holds: { list(): Promise<readonly ScaleInHold[]> };
+  /**
+   * The drain table: its scale-in holds (runbook pauses, deployments), which a replacement waits for;
+   * and its drains, whose deadline a replaced straggler's drain is given.
+   */
+  readonly store: Pick<DrainStore, 'listHolds' | 'listActive' | 'setDeadline'>;
   readonly publish: (datapoints: readonly StragglerDatapoint[]) => Promise<void>;
   readonly log: ControllerLog;
   readonly now: () => number;
@@ -82,7 +86,7 @@ export function makeStragglerHandler(deps: StragglerDeps) {
     let groups: Map<string, StragglerGroup>;
     let holds: readonly ScaleInHold[];
     try {
-      [groups, holds] = await Promise.all([deps.groups.describe(deps.fleets.map((f) => f.groupName)), deps.holds.list()]);
+      [groups, holds] = await Promise.all([deps.groups.describe(deps.fleets.map((f) => f.groupName)), deps.store.listHolds()]);
     } catch (e) {
       deps.log.error('groups or holds unavailable; no straggler detection this minute', { error: capError(e) });
       for (const f of deps.fleets) datapoints.push({ name: DETECTION_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
@@ -97,9 +101,41 @@ export function makeStragglerHandler(deps: StragglerDeps) {
       });
       outcomes.push(outcome);
     }
+    await extendReplacedDrains(deps, groups, now);
     await publish(deps, datapoints);
     return outcomes;
   };
+}
+
+/**
+ * A replaced straggler drains for its fleet's `replaceDrainTimeoutSeconds`, not the drain timeout: once
+ * stopped it takes no new work, so its queries finishing slowly costs only its own time, where a force
+ * would kill them. Applied to every unhealthy instance waiting on our hook in a replacing fleet, within
+ * the hook's global limit, as the extend-drain runbook does. An instance that failed another health check
+ * gets it too: if it is dead it reports nothing and waits out the longer deadline, at its own cost only.
+ */
+async function extendReplacedDrains(deps: StragglerDeps, groups: Map<string, StragglerGroup>, now: number): Promise<void> {
+  const replacing = deps.fleets.filter((f) => f.replace);
+  if (replacing.length === 0) return;
+  let active: DrainRecord[];
+  try {
+    active = await deps.store.listActive();
+  } catch (e) {
+    deps.log.warn('drains unreadable; replaced stragglers keep their deadline this minute', { error: capError(e) });
+    return;
+  }
+  for (const f of replacing) {
+    const unhealthy = new Set((groups.get(f.groupName)?.instances ?? []).filter((i) => i.healthStatus === 'Unhealthy' && i.lifecycleState === 'Terminating:Wait').map((i) => i.instanceId));
+    for (const r of active) {
+      if (r.groupName !== f.groupName || !unhealthy.has(r.instanceId)) continue;
+      const limit = r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000;
+      const wanted = Math.min(limit, r.waitStartedAt + f.replaceDrainTimeoutSeconds * 1000);
+      if (r.deadlineAt >= wanted || now >= r.deadlineAt) continue;
+      if (await deps.store.setDeadline(r.instanceId, wanted).catch(() => false)) {
+        deps.log.info('replaced straggler given its longer drain', { fleet: f.fleet, instanceId: r.instanceId, previousDeadline: new Date(r.deadlineAt).toISOString(), deadline: new Date(wanted).toISOString() });
+      }
+    }
+  }
 }
 
 async function judgeFleet(

@@ -42,9 +42,9 @@ test('staging: SetInstanceHealth only on the group that asked for replacement; p
   expect([health[0].Resource].flat()).toHaveLength(1);
   const put = statements.find((s) => [s.Action].flat().includes('cloudwatch:PutMetricData'));
   expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'GracefulAutoscaler/staging/signals' } });
-  // The holds a replacement waits for: read only.
+  // The holds a replacement waits for and the drains it lengthens: read, and UpdateItem for the deadline.
   const table = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-  expect(table.flatMap((s) => [s.Action].flat())).toEqual(['dynamodb:Query']);
+  expect(table.flatMap((s) => [s.Action].flat())).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   expect(id).toBeTruthy();
 });
 
@@ -89,9 +89,12 @@ describe('straggler config', () => {
   test('off unless asked; detect alone reports; the defaults are the detector\'s', () => {
     expect(resolve(undefined).fleets[0].stragglers).toBeUndefined();
     expect(resolve({ detect: false }).fleets[0].stragglers).toBeUndefined();
-    expect(resolve({ detect: true }).fleets[0].stragglers).toEqual({ replace: false, detector: DEFAULT_STRAGGLER_SETTINGS });
+    expect(resolve({ detect: true }).fleets[0].stragglers).toEqual({ replace: false, replaceDrainTimeoutSeconds: 3600, detector: DEFAULT_STRAGGLER_SETTINGS });
+    // A replaced straggler never drains shorter than the fleet's own timeout.
+    expect(resolve({ detect: true, replaceDrainTimeout: '20m' }, {}, { drainTimeout: '45m' }).fleets[0].stragglers!.replaceDrainTimeoutSeconds).toBe(2700);
     expect(resolve({ detect: true, replace: true, replaceAfter: '20m', window: '45m', bottleneckExcessPercent: 30 }).fleets[0].stragglers).toEqual({
       replace: true,
+      replaceDrainTimeoutSeconds: 3600,
       detector: { ...DEFAULT_STRAGGLER_SETTINGS, replaceAfterMinutes: 20, windowMinutes: 45, bottleneckExcessPercent: 30 },
     });
   });
@@ -106,6 +109,7 @@ describe('straggler config', () => {
     [{ detect: true, replaceAfter: '30m', window: '30m' }, {}, {}, /stragglers\.window \("30m"\) must be longer than replaceAfter \(30m\)/],
     [{ detect: true, replaceAfter: '10m30s' }, {}, {}, /stragglers\.replaceAfter \("10m30s"\) must be whole minutes/],
     [{ detect: true, bottleneckExcessPercent: 2 }, {}, {}, /stragglers\.bottleneckExcessPercent \(2\) must be a number from 5 to 90/],
+    [{ detect: true, replaceDrainTimeout: '49h' }, {}, {}, /stragglers\.replaceDrainTimeout \("49h"\) must be from 1m to 47h58m/],
     ['on', {}, {}, /fleets\[0\]\.stragglers \("on"\) must be \{ detect\?/],
   ])('%j is refused with env, field, value and rule', (stragglers, env, f, message) => {
     expect(error(stragglers, env, f)).toMatch(message);

@@ -1,7 +1,7 @@
 import { DEFAULT_STRAGGLER_SETTINGS, WorkerPressure } from '../../../lambdas/domain/stragglers';
 import { DEFERRED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC, StragglerDatapoint, StragglerDeps, StragglerGroup, makeStragglerHandler } from '../../../lambdas/handlers/stragglers';
 import { ScaleInHold } from '../../../lambdas/ports';
-import { MemoryLog } from '../../../sim/memory-ports';
+import { MemoryDrainStore, MemoryLog } from '../../../sim/memory-ports';
 import { Rng } from '../../../sim/rng';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
@@ -28,6 +28,8 @@ function setup(o: { slow?: string[]; states?: Record<string, { lifecycleState?: 
   const published: StragglerDatapoint[][] = [];
   const reads: { groupName: string; instanceIds: readonly string[]; endMs: number; minutes: number }[] = [];
   const log = new MemoryLog();
+  const store = new MemoryDrainStore();
+  for (const h of o.holds ?? []) void store.putHold(h);
   const group: StragglerGroup = {
     groupName: 'adhoc-asg',
     desiredCapacity: ids.length,
@@ -35,8 +37,8 @@ function setup(o: { slow?: string[]; states?: Record<string, { lifecycleState?: 
   };
   const deps: StragglerDeps = {
     fleets: [
-      { fleet: 'adhoc', groupName: 'adhoc-asg', replace: o.replace ?? true, detector: DEFAULT_STRAGGLER_SETTINGS },
-      { fleet: 'etl', groupName: 'etl-asg', replace: true, detector: DEFAULT_STRAGGLER_SETTINGS },
+      { fleet: 'adhoc', groupName: 'adhoc-asg', replace: o.replace ?? true, replaceDrainTimeoutSeconds: 3600, detector: DEFAULT_STRAGGLER_SETTINGS },
+      { fleet: 'etl', groupName: 'etl-asg', replace: true, replaceDrainTimeoutSeconds: 3600, detector: DEFAULT_STRAGGLER_SETTINGS },
     ],
     groups: {
       describe: async (names) => new Map(names.filter((n) => n === 'adhoc-asg' && !o.groupMissing).map((n) => [n, group])),
@@ -53,12 +55,12 @@ function setup(o: { slow?: string[]; states?: Record<string, { lifecycleState?: 
         marked.push(id);
       },
     },
-    holds: { list: async () => o.holds ?? [] },
+    store,
     publish: async (d) => void published.push([...d]),
     log,
     now: () => NOW,
   };
-  return { handler: makeStragglerHandler(deps), marked, published, reads, log };
+  return { handler: makeStragglerHandler(deps), marked, published, reads, log, store, group };
 }
 
 const fleetPoint = (published: StragglerDatapoint[][], name: string) => published.at(-1)!.find((d) => d.name === name && d.fleet === 'adhoc' && !d.instance)?.value;
@@ -130,4 +132,28 @@ test('a group that cannot be found, or a SetInstanceHealth that fails, costs tha
   const [adhoc] = await failing.handler();
   expect(adhoc.replaced).toBeUndefined();
   expect(adhoc.deferred).toMatch(/SetInstanceHealth failed: Instance Id not found/);
+});
+
+test('a replaced straggler waiting on the hook gets the longer drain, once, within the hook\'s limit; others keep theirs', async () => {
+  const { handler, store, log } = setup({ states: { [ids[1]]: { lifecycleState: 'Terminating:Wait', healthStatus: 'Unhealthy' }, [ids[2]]: { lifecycleState: 'Terminating:Wait' } } });
+  const record = (instanceId: string) => ({
+    instanceId,
+    groupName: 'adhoc-asg',
+    fleet: 'adhoc',
+    waitStartedAt: NOW - 60_000,
+    deadlineAt: NOW + 540_000,
+    hookExpiresAt: NOW + 660_000,
+    heartbeatTimeoutSeconds: 720,
+    heartbeats: 0,
+    readings: [],
+  });
+  await store.claimFirstSeen(record(ids[1]));
+  await store.claimFirstSeen(record(ids[2]));
+  await handler();
+  expect(store.active.get(ids[1])!.deadlineAt).toBe(NOW - 60_000 + 3_600_000);
+  // A scale-in's drain (healthy) keeps the fleet's timeout.
+  expect(store.active.get(ids[2])!.deadlineAt).toBe(NOW + 540_000);
+  expect(log.lines.filter((l) => l.message === 'replaced straggler given its longer drain')).toHaveLength(1);
+  await handler();
+  expect(log.lines.filter((l) => l.message === 'replaced straggler given its longer drain')).toHaveLength(1);
 });
