@@ -19,6 +19,8 @@ export type { DrainControllerProps, ManagedFleet } from './drain-controller';
 export { Operations } from './operations';
 export type { OperationsProps } from './operations';
 export { ScalingSignals, SIGNALS_PERIOD } from './scaling-signals';
+export { StragglerDetection, STRAGGLER_PERIOD } from './stragglers';
+export type { StragglerDetectionProps, StragglerFleetProps } from './stragglers';
 export type { ScalingSignalsProps, SignalsFleetProps } from './scaling-signals';
 export { WorkerAgent, AGENT_PATHS, AGENT_SERVICE, systemdUnit, agentFileConfig } from './worker-agent';
 export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';

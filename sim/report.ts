@@ -311,7 +311,7 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{disp
 <p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
 <h2>Policies compared</h2>
 ${htmlTable(
-  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
+  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'latency p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
   runs.map((r) => [
     r.policy,
     r.instanceHours,
@@ -319,6 +319,7 @@ ${htmlTable(
     r.queriesKilled,
     r.killedSeconds,
     `${r.queueDelayP50S} / ${r.queueDelayP95S}`,
+    r.queryLatencyP95S,
     r.scalingActions,
     r.flaps,
     `${r.drainSecondsP50} / ${r.drainSecondsP99}`,
@@ -327,6 +328,10 @@ ${htmlTable(
   ]),
 )}
 <p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace.</p>
+${runs
+  .filter((r) => r.stragglers)
+  .map((r) => `<p class="note">Stragglers (${esc(r.policy)}): ${r.stragglers!.injected} degraded instances injected, ${r.stragglers!.replaced} replaced, ${r.stragglers!.falseReplacements} healthy ones replaced; detector precision ${r.stragglers!.precision}, recall ${r.stragglers!.recall}; ${r.stragglers!.slowedQueries} queries ran on a degraded instance.</p>`)
+  .join('\n')}
 ${inv ? `<p class="${violations(inv).length === 0 ? 'ok' : 'bad'}">Invariants: instances terminated with running tasks before their deadline ${inv.terminatedBusyBeforeDeadline}; still waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}; lifecycle actions completed twice with effect ${inv.completedTwiceWithEffect}; completed before Trino's coordinator stopped scheduling to the worker ${inv.completedInUnsafeWindow}.</p>` : ''}
 <h2>Capacity</h2>${capacity}
 <h2>Drains</h2>${drains}${drainedToDone}

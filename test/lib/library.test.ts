@@ -12,7 +12,7 @@ import * as library from '../../lib/index';
 import { makeApp } from '../helpers';
 
 test('the entry point exports the public constructs and the config they are built from', () => {
-  for (const name of ['WorkerFleet', 'ExistingWorkerFleet', 'FleetDeployment', 'DrainController', 'Operations', 'ScalingSignals', 'WorkerAgent', 'FleetStack', 'ControllerFunction']) {
+  for (const name of ['WorkerFleet', 'ExistingWorkerFleet', 'FleetDeployment', 'DrainController', 'Operations', 'ScalingSignals', 'StragglerDetection', 'WorkerAgent', 'FleetStack', 'ControllerFunction']) {
     expect(typeof (library as Record<string, unknown>)[name]).toBe('function');
   }
   expect(typeof library.resolveEnvironment).toBe('function');
