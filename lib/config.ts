@@ -116,7 +116,7 @@ export interface StragglersInput {
   readonly replace?: boolean;
   /**
    * How long a replaced straggler may drain (it takes no new work once stopped; its queries finish at its
-   * slow pace instead of being killed at drainTimeout). At least drainTimeout. @default '1h'
+   * slow pace instead of being killed at drainTimeout). At least drainTimeout. @default '4h'
    */
   readonly replaceDrainTimeout?: DurationText;
   /** How long a worker must stay bottlenecked to be a straggler (and be replaced). @default '30m' */
@@ -828,8 +828,13 @@ function resolveExistingGroup(p: Problems, at: string, f: ExistingFleetInput, co
 }
 
 /** Straggler detection: off unless asked for; it needs the agent, which publishes the pressure it judges. */
-/** A replaced straggler's default drain: long enough for most analytic queries at half speed. */
-const DEFAULT_REPLACE_DRAIN_TIMEOUT = '1h';
+/**
+ * A replaced straggler's default drain. It takes no new work once stopped and ends as soon as its last
+ * query does, so the deadline matters only for queries that long at its slow pace: in the simulator a
+ * 10-minute deadline killed 32 queries on replaced stragglers over 3 days, 1 h killed 10, 4 h 3 (as many
+ * as with no degraded worker), for the same instance-hours within 0.5%.
+ */
+const DEFAULT_REPLACE_DRAIN_TIMEOUT = '4h';
 
 function resolveStragglers(p: Problems, at: string, f: FleetInput, agentOnInstances: boolean, drainTimeoutSeconds: number | undefined): FleetConfig['stragglers'] {
   const s = f.stragglers;

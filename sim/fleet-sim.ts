@@ -132,7 +132,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   degradedMidRun: false,
   stragglerActions: true,
   stragglers: DEFAULT_STRAGGLER_SETTINGS,
-  stragglerDrainTimeoutSeconds: 3600,
+  stragglerDrainTimeoutSeconds: 4 * 3600,
   pressure: DEFAULT_PRESSURE_MODEL,
 };
 

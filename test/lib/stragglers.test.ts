@@ -89,12 +89,12 @@ describe('straggler config', () => {
   test('off unless asked; detect alone reports; the defaults are the detector\'s', () => {
     expect(resolve(undefined).fleets[0].stragglers).toBeUndefined();
     expect(resolve({ detect: false }).fleets[0].stragglers).toBeUndefined();
-    expect(resolve({ detect: true }).fleets[0].stragglers).toEqual({ replace: false, replaceDrainTimeoutSeconds: 3600, detector: DEFAULT_STRAGGLER_SETTINGS });
+    expect(resolve({ detect: true }).fleets[0].stragglers).toEqual({ replace: false, replaceDrainTimeoutSeconds: 14_400, detector: DEFAULT_STRAGGLER_SETTINGS });
     // A replaced straggler never drains shorter than the fleet's own timeout.
     expect(resolve({ detect: true, replaceDrainTimeout: '20m' }, {}, { drainTimeout: '45m' }).fleets[0].stragglers!.replaceDrainTimeoutSeconds).toBe(2700);
     expect(resolve({ detect: true, replace: true, replaceAfter: '20m', window: '45m', bottleneckExcessPercent: 30 }).fleets[0].stragglers).toEqual({
       replace: true,
-      replaceDrainTimeoutSeconds: 3600,
+      replaceDrainTimeoutSeconds: 14_400,
       detector: { ...DEFAULT_STRAGGLER_SETTINGS, replaceAfterMinutes: 20, windowMinutes: 45, bottleneckExcessPercent: 30 },
     });
   });
