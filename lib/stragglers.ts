@@ -93,6 +93,12 @@ export class StragglerDetection extends Construct {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: "cloudwatch:PutMetricData (held to this environment's signals namespace by condition), cloudwatch:GetMetricData and autoscaling:DescribeAutoScalingGroups have no resource-level permissions (Service Authorization Reference).",
       },
+      ...(replacing.length > 0
+        ? [
+            { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK, which encrypts the drain table whose deadline it moves; granted by CDK for that key only." },
+            { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
+          ]
+        : []),
       ...replacing.map((f) => ({
         id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), f.group.autoScalingGroupArn)}]`,
         reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins SetInstanceHealth to this fleet\'s group.',
