@@ -5,8 +5,8 @@
  * replacement goes through our termination hook like any other termination, so the worker drains first.
  *
  * At most one replacement in flight per fleet (Sage's rule): none while any instance of the group is
- * unhealthy or terminating, whatever the cause, and none while scale-in is held (an operator's pause or a
- * deployment). Fleets are independent: one whose group or metrics cannot be read is skipped and logged.
+ * unhealthy, launching or terminating, whatever the cause, and none while scale-in is held (an operator's
+ * pause or a deployment). Fleets are independent: one whose group or metrics cannot be read is skipped and logged.
  */
 import { capError, capText } from '../domain/log-text';
 import { StragglerFleet } from '../domain/settings';
@@ -57,7 +57,8 @@ export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
 /** Per fleet: 1 each minute its group or metrics could not be read. */
 export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
 
-const UNSETTLED = /^(Terminating|Pending|Warmed)/;
+/** Launching or terminating (DescribeAutoScalingGroups lifecycle states): the fleet is mid-change. */
+const UNSETTLED = /^(Terminating|Pending)/;
 
 export interface FleetOutcome {
   readonly fleet: string;
@@ -84,15 +85,17 @@ export function makeStragglerHandler(deps: StragglerDeps) {
     const outcomes: FleetOutcome[] = [];
     const datapoints: StragglerDatapoint[] = [];
     let groups: Map<string, StragglerGroup>;
-    let holds: readonly ScaleInHold[];
     try {
-      [groups, holds] = await Promise.all([deps.groups.describe(deps.fleets.map((f) => f.groupName)), deps.store.listHolds()]);
+      groups = await deps.groups.describe(deps.fleets.map((f) => f.groupName));
     } catch (e) {
-      deps.log.error('groups or holds unavailable; no straggler detection this minute', { error: capError(e) });
+      deps.log.error('groups unavailable; no straggler detection this minute', { error: capError(e) });
       for (const f of deps.fleets) datapoints.push({ name: DETECTION_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
       await publish(deps, datapoints);
       return deps.fleets.map((f) => ({ fleet: f.fleet, verdicts: [], error: 'groups unavailable' }));
     }
+    // Read only when a replacement is about to be made, and then once for every fleet.
+    let holdsRead: Promise<readonly ScaleInHold[]> | undefined;
+    const holds = () => (holdsRead ??= deps.store.listHolds());
     for (const fleet of deps.fleets) {
       const outcome = await judgeFleet(deps, fleet, groups.get(fleet.groupName), holds, endMs, datapoints, memos.get(fleet.fleet)).catch((e): FleetOutcome => {
         deps.log.error('straggler detection failed for this fleet; the others go on', { fleet: fleet.fleet, groupName: capText(fleet.groupName), error: capError(e) });
@@ -115,8 +118,12 @@ export function makeStragglerHandler(deps: StragglerDeps) {
  * gets it too: if it is dead it reports nothing and waits out the longer deadline, at its own cost only.
  */
 async function extendReplacedDrains(deps: StragglerDeps, groups: Map<string, StragglerGroup>, now: number): Promise<void> {
-  const replacing = deps.fleets.filter((f) => f.replace);
-  if (replacing.length === 0) return;
+  const waiting = deps.fleets
+    .filter((f) => f.replace)
+    .map((f) => ({ f, unhealthy: new Set((groups.get(f.groupName)?.instances ?? []).filter((i) => i.healthStatus === 'Unhealthy' && i.lifecycleState === 'Terminating:Wait').map((i) => i.instanceId)) }))
+    .filter((w) => w.unhealthy.size > 0);
+  // Most minutes nothing replaced is waiting on the hook: then the drain table is not read.
+  if (waiting.length === 0) return;
   let active: DrainRecord[];
   try {
     active = await deps.store.listActive();
@@ -124,8 +131,7 @@ async function extendReplacedDrains(deps: StragglerDeps, groups: Map<string, Str
     deps.log.warn('drains unreadable; replaced stragglers keep their deadline this minute', { error: capError(e) });
     return;
   }
-  for (const f of replacing) {
-    const unhealthy = new Set((groups.get(f.groupName)?.instances ?? []).filter((i) => i.healthStatus === 'Unhealthy' && i.lifecycleState === 'Terminating:Wait').map((i) => i.instanceId));
+  for (const { f, unhealthy } of waiting) {
     for (const r of active) {
       if (r.groupName !== f.groupName || !unhealthy.has(r.instanceId)) continue;
       const limit = r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000;
@@ -142,7 +148,7 @@ async function judgeFleet(
   deps: StragglerDeps,
   fleet: StragglerFleet,
   group: StragglerGroup | undefined,
-  holds: readonly ScaleInHold[],
+  holds: () => Promise<readonly ScaleInHold[]>,
   endMs: number,
   datapoints: StragglerDatapoint[],
   memo: PeerModelMemo | undefined,
@@ -161,13 +167,8 @@ async function judgeFleet(
   let replaced: string | undefined;
   let deferred: string | undefined;
   if (fleet.replace && stragglers.length > 0) {
-    const unsettled = group.instances.filter((i) => i.healthStatus !== 'Healthy' || UNSETTLED.test(i.lifecycleState));
-    const held = holds.filter((h) => h.groupName === fleet.groupName);
-    if (unsettled.length > 0) {
-      deferred = `one replacement in flight at a time: ${unsettled.length} instance(s) unhealthy or terminating (${unsettled.slice(0, 3).map((i) => `${i.instanceId} ${i.lifecycleState}`).join(', ')})`;
-    } else if (held.length > 0) {
-      deferred = `scale-in held by ${held.map((h) => h.holder).join(', ')}`;
-    } else {
+    deferred = await replacementBlocked(fleet, group, holds);
+    if (!deferred) {
       const target = stragglers[0];
       // Auto Scaling takes it out of service and terminates it through our hook (Terminating:Wait), so
       // the drain controller drains it; with no instance maintenance policy it launches the replacement
@@ -186,6 +187,25 @@ async function judgeFleet(
   datapoints.push({ name: REPLACEMENTS_METRIC, fleet: fleet.fleet, value: replaced ? 1 : 0, unit: 'Count' });
   datapoints.push({ name: DEFERRED_METRIC, fleet: fleet.fleet, value: deferred ? 1 : 0, unit: 'Count' });
   return { fleet: fleet.fleet, verdicts, ...(replaced ? { replaced } : {}), ...(deferred ? { deferred } : {}) };
+}
+
+/**
+ * Why a replacement must wait, or undefined: one in flight at a time per fleet (Sage), so none while an
+ * instance of the group is unhealthy, launching or terminating, whatever the cause; and none while
+ * scale-in is held (a runbook pause or a deployment), or while the holds cannot be read.
+ */
+async function replacementBlocked(fleet: StragglerFleet, group: StragglerGroup, holds: () => Promise<readonly ScaleInHold[]>): Promise<string | undefined> {
+  const unsettled = group.instances.filter((i) => i.healthStatus !== 'Healthy' || UNSETTLED.test(i.lifecycleState));
+  if (unsettled.length > 0) {
+    return `one replacement in flight at a time: ${unsettled.length} instance(s) unhealthy, launching or terminating (${unsettled.slice(0, 3).map((i) => `${i.instanceId} ${i.lifecycleState}`).join(', ')})`;
+  }
+  let held: readonly ScaleInHold[];
+  try {
+    held = (await holds()).filter((h) => h.groupName === fleet.groupName);
+  } catch (e) {
+    return `scale-in holds unreadable: ${capError(e)}`;
+  }
+  return held.length > 0 ? `scale-in held by ${held.map((h) => h.holder).join(', ')}` : undefined;
 }
 
 /** What an operator needs to check a verdict: the resource, how long, how sure, and the numbers. */

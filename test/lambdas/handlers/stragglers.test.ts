@@ -80,8 +80,8 @@ test('a persistent straggler is marked unhealthy, once, with its evidence logged
   expect(line.fields!.bottleneckedMinutes as number).toBeGreaterThanOrEqual(DEFAULT_STRAGGLER_SETTINGS.replaceAfterMinutes);
 });
 
-test('one replacement in flight: none while an instance is unhealthy or terminating, whatever the cause', async () => {
-  for (const state of [{ lifecycleState: 'Terminating:Wait' }, { healthStatus: 'Unhealthy' }, { lifecycleState: 'Terminating:Proceed' }]) {
+test('one replacement in flight: none while an instance is unhealthy, launching or terminating, whatever the cause', async () => {
+  for (const state of [{ lifecycleState: 'Terminating:Wait' }, { healthStatus: 'Unhealthy' }, { lifecycleState: 'Terminating:Proceed' }, { lifecycleState: 'Pending:Wait' }]) {
     const { handler, marked, published } = setup({ slow: [ids[4]], states: { [ids[1]]: state } });
     const [adhoc] = await handler();
     expect(marked).toEqual([]);
@@ -100,6 +100,21 @@ test('a scale-in hold (an operator pause or a deployment) defers the replacement
   const [adhoc] = await handler();
   expect(marked).toEqual([]);
   expect(adhoc.deferred).toBe('scale-in held by deployment:d-123');
+});
+
+test('holds that cannot be read defer the replacement, never the detection', async () => {
+  const { handler, marked, published, store } = setup({ slow: [ids[2]] });
+  store.listHolds = async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  const [adhoc] = await handler();
+  expect(marked).toEqual([]);
+  expect(adhoc.deferred).toBe('scale-in holds unreadable: Rate exceeded');
+  expect(fleetPoint(published, STRAGGLERS_METRIC)).toBe(1);
+});
+
+test('a quiet minute reads neither the holds nor the drains: the table is read only when a replacement or its drain needs it', async () => {
+  const { handler, store } = setup();
+  await handler();
+  expect(store.calls.read).toBe(0);
 });
 
 test('detect only: stragglers are reported, nobody is marked', async () => {
