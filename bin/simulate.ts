@@ -6,6 +6,7 @@
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
+ *                [--straggler-drain-timeout 4h]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
         degraded: { type: 'string' },
         'degraded-mid-run': { type: 'boolean', default: false },
         'no-straggler-actions': { type: 'boolean', default: false },
+        'straggler-drain-timeout': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     degraded: number('degraded', args.degraded, 0, 0, 1),
     degradedMidRun: args['degraded-mid-run']!,
     stragglerActions: !args['no-straggler-actions'],
+    stragglerDrainTimeoutSeconds: args['straggler-drain-timeout'] === undefined ? DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds : duration('straggler-drain-timeout', args['straggler-drain-timeout']),
   };
 
   const details: SimResult[] = [];

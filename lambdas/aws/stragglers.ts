@@ -30,7 +30,12 @@ export class AutoScalingStragglerGroups {
     return out;
   }
 
-  /** Unhealthy, respecting the group's health check grace period: a worker still starting is left alone. */
+  /**
+   * Unhealthy, respecting the group's health check grace period: a worker still starting is left alone.
+   * Inside the grace period Auto Scaling refuses the whole call with ValidationError ("The age of the
+   * instance (N seconds) is less than the configured grace period of M seconds"); the handler counts
+   * that minute as deferred and judges again the next.
+   */
   async markUnhealthy(instanceId: string): Promise<void> {
     await this.client.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: true }));
   }

@@ -130,9 +130,12 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
       while (t < minutes && finite(series[k]?.[t]) === undefined) t++;
       start[k] = t;
     }
+    let beliefs: Map<string, Belief> | undefined;
     if (memo) {
+      beliefs = memo.beliefs.get(resource) ?? new Map<string, Belief>();
+      memo.beliefs.set(resource, beliefs);
       ids.forEach((id, k) => {
-        const b = memo.beliefs.get(`${resource}|${id}`);
+        const b = beliefs!.get(id);
         const t = b ? Math.round((b.at - minuteAt(0)) / 60_000) : -1;
         if (!b || t < 0 || t >= minutes) return;
         start[k] = Math.max(start[k], t + 1);
@@ -143,6 +146,7 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         judgedAt[k] = b.at;
       });
     }
+    const carried = Float64Array.from(judgedAt);
     const first = n === 0 ? minutes : Math.min(...start);
     for (let t = first; t < minutes; t++) {
       for (let k = 0; k < n; k++) {
@@ -174,10 +178,10 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         judgedAt[k] = minuteAt(t);
       }
     }
-    if (memo) {
+    if (beliefs) {
       // As of each worker's last judged reading: a minute whose reading is late is judged when it lands.
       ids.forEach((id, k) => {
-        if (!Number.isNaN(judgedAt[k])) memo.beliefs.set(`${resource}|${id}`, { at: judgedAt[k], posterior: posterior[k], run: run[k], value: lastValue[k], expected: lastExpected[k] });
+        if (!Number.isNaN(judgedAt[k]) && judgedAt[k] !== carried[k]) beliefs!.set(id, { at: judgedAt[k], posterior: posterior[k], run: run[k], value: lastValue[k], expected: lastExpected[k] });
       });
     }
     ids.forEach((id, k) => {
@@ -212,14 +216,23 @@ export interface PeerModelMemo {
   /** When the window's newest minute began (ms): names each minute across calls. */
   newestMinuteAt: number;
   readonly models: Map<string, PeerModel>;
-  /** Per resource and worker, the filter's state as of its last judged minute. */
-  readonly beliefs: Map<string, { at: number; posterior: number; run: number; value: number; expected: number }>;
+  /** Per resource, per worker, the filter's state as of its last judged minute. */
+  readonly beliefs: Map<PressureResource, Map<string, Belief>>;
+}
+
+/** One worker's filter state on one resource, as of the minute starting at `at` (ms). */
+interface Belief {
+  readonly at: number;
+  readonly posterior: number;
+  readonly run: number;
+  readonly value: number;
+  readonly expected: number;
 }
 
 /** Drops what has left the window: peer models and the beliefs of workers no longer read. */
 export function trimMemo(memo: PeerModelMemo, windowMinutes: number): void {
   const oldest = memo.newestMinuteAt - windowMinutes * 60_000;
-  for (const [key, b] of memo.beliefs) if (b.at < oldest) memo.beliefs.delete(key);
+  for (const byWorker of memo.beliefs.values()) for (const [id, b] of byWorker) if (b.at < oldest) byWorker.delete(id);
   if (memo.models.size > 50 * windowMinutes * PRESSURE_RESOURCES.length) memo.models.clear();
 }
 
