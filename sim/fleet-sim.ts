@@ -754,6 +754,8 @@ class FleetSimulation {
     instance.state = 'Terminated';
     this.instances.delete(instance.id);
     if (this.fleet.instances.get(instance.id)?.state !== 'Terminated') this.fleet.forget(instance.id);
+    // Killed queries put back in the queue (--retry-killed) may fit on another worker now.
+    if (this.o.retryKilled) this.dispatch();
   }
 
   // ---- queries --------------------------------------------------------------------------------
@@ -925,7 +927,11 @@ class FleetSimulation {
         queued: this.waitingQueries.length - this.waitingHead,
       });
     }
-    if (!this.done()) this.queue.push(this.now + 60, { kind: 'minute' });
+    if (this.done()) return;
+    // Every query ends within its duration once running, and the fleet keeps min capacity: a week past
+    // the trace with queries left is a simulator bug, reported rather than run forever.
+    if (this.now > this.horizon + 7 * 86_400) throw new Error(`simulator bug: ${this.waitingQueries.length - this.waitingHead} queries queued and ${this.runningQueries} running a week after the trace ended`);
+    this.queue.push(this.now + 60, { kind: 'minute' });
   }
 
   /**
@@ -945,7 +951,7 @@ class FleetSimulation {
     const cpu = cpuPoints.at(-1)?.value;
     if (fresh) this.cpuSeen = cpu;
     const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
-    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity), scaleInDisabled: this.o.targetTracking.disableScaleIn });
+    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity, this.warmCount()), scaleInDisabled: this.o.targetTracking.disableScaleIn });
 
     if (this.o.policy === 'signals') {
       const queued = this.waitingQueries.length - this.waitingHead;
@@ -961,6 +967,7 @@ class FleetSimulation {
           cpuPercent: this.cpuSeen,
           peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
           launching: pending,
+          warm: this.warmCount(),
         },
         { ...this.o.scaling, targetCpuPercent: this.o.targetCpu },
       );
@@ -968,7 +975,7 @@ class FleetSimulation {
       this.ratioDatapoints.push({ availableAt: this.now + this.o.signalDelaySeconds, value: decision.ratio });
       this.queuedLastMinute = queued;
       const ratios = available(this.ratioDatapoints, this.now);
-      if (ratios.length > 0) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratios.at(-1)!.value, current, this.o.minCapacity, this.o.maxCapacity) });
+      if (ratios.length > 0) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratios.at(-1)!.value, current, this.o.minCapacity, this.o.maxCapacity, this.warmCount()) });
     }
     this.finishedThisMinute = 0;
 
@@ -991,6 +998,12 @@ class FleetSimulation {
     instance.pressureHistory.push({ t: this.now - 60, values, runningTasks: load * this.o.slotsPerInstance });
     const keep = this.o.stragglers.windowMinutes + 3;
     if (instance.pressureHistory.length > keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
+  }
+
+  private warmCount(): number {
+    let n = 0;
+    for (const i of this.instances.values()) if (i.state === 'InService' && this.now >= i.warmUntil) n++;
+    return n;
   }
 
   private queuedSlots(): number {

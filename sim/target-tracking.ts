@@ -7,6 +7,12 @@
  * removing 1.5 instances ... we remove just one": Auto Scaling user guide, "Target tracking scaling
  * policies"). The period counts (3 and 15) and the 0.9 low threshold are what AWS creates in practice,
  * not documented values, hence parameters.
+ *
+ * A scale-out multiplies the warm instances only. Instances still in their warmup are already in the
+ * desired capacity but not in the current capacity the step is computed from (user guide, "Step and
+ * simple scaling policies": current capacity is the instances "that have passed their warmup"), so
+ * alarm breaches during a warmup make one scale-out, not a chain: "continuously (but not excessively)"
+ * ("Set the default instance warmup"). A proposal counts only when it exceeds the desired capacity.
  */
 
 export interface TargetTrackingParams {
@@ -44,9 +50,11 @@ export class TargetTracker {
    * Feeds one 1-minute datapoint (undefined: no data, which breaks both streaks as INSUFFICIENT_DATA does)
    * and says what the policy's alarms ask for, without acting: with several policies Auto Scaling decides
    * which acts (`combineProposals`). An alarm with an Auto Scaling action invokes it every minute it stays
-   * in ALARM (CloudWatch user guide, "Alarm actions"), so a proposal stands until `acted`.
+   * in ALARM (CloudWatch user guide, "Alarm actions"), so a proposal stands until `acted`. `current` is
+   * the desired capacity (in service and launching); `warm`, those of them past their warmup, the base a
+   * scale-out multiplies (all of them when none warms).
    */
-  assess(metric: number | undefined, current: number, min: number, max: number): TrackerProposal {
+  assess(metric: number | undefined, current: number, min: number, max: number, warm: number = current): TrackerProposal {
     if (metric === undefined) {
       this.high = 0;
       this.low = 0;
@@ -56,7 +64,7 @@ export class TargetTracker {
     this.low = metric < this.p.target * this.p.scaleInThresholdRatio ? this.low + 1 : 0;
     const proposal: { scaleOut?: number; scaleIn?: number } = {};
     if (this.high >= this.p.scaleOutPeriods) {
-      const desired = proportionalCapacity(current, metric, this.p.target, min, max);
+      const desired = proportionalCapacity(warm, metric, this.p.target, min, max);
       if (desired > current) proposal.scaleOut = desired;
     }
     if (this.low >= this.p.scaleInPeriods && !this.p.disableScaleIn) {

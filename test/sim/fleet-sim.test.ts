@@ -87,6 +87,19 @@ test('killed queries can be retried: then every query completes', async () => {
   expect(r.queriesCompleted).toBe(queries.length);
 });
 
+test('killed queries retried after the last arrival are still run: their kill puts them where a free worker takes them', async () => {
+  // A burst of short queries scales the fleet out; long 4-slot queries spread over it; once the burst
+  // ends, scale-in (no hook) kills some long ones. Nothing arrives after that, so nothing else would
+  // dispatch the retried queries to the workers left idle.
+  const burst = [
+    ...Array.from({ length: 300 }, (_, k) => ({ arrival: k * 0.2, duration: 900, slots: 1 })),
+    ...Array.from({ length: 12 }, (_, k) => ({ arrival: 1 + k * 0.2, duration: 7200, slots: 4 })),
+  ].sort((a, b) => a.arrival - b.arrival);
+  const r = await simulate(burst, options('no-hook', { retryKilled: true }));
+  expect(r.queriesKilled).toBeGreaterThan(0);
+  expect(r.queriesCompleted).toBe(burst.length);
+}, 30_000);
+
 describe('degraded instances (--degraded) and the straggler detector', () => {
   // A day, so instances live long enough under load for a 30-minute bottleneck to be seen.
   const day = generateTrace({ days: 1, peakRate: 0.8, troughShare: 0.15, seed: 5 });

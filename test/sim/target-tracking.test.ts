@@ -64,4 +64,18 @@ describe('the alarms', () => {
     expect(t.observe(undefined, 10, 1, 100, false)).toBeUndefined();
     expect(t.observe(80, 10, 1, 100, false)).toBeUndefined();
   });
+
+  test('breaches during a warmup make one scale-out, not a chain: the step multiplies the warm instances only', () => {
+    // 10 warm instances at 80% want 20. While the 10 new ones warm up, the CPU of the warm 10 stays at
+    // 80% (their long queries still run): AWS computes from the 10 warm instances, asks 20 again, and
+    // does nothing. Multiplying the 20 in the group would ask 40, then 80.
+    const t = new TargetTracker(params);
+    t.assess(80, 10, 1, 100, 10);
+    t.assess(80, 10, 1, 100, 10);
+    expect(t.assess(80, 10, 1, 100, 10).scaleOut).toBe(20);
+    t.acted('out');
+    for (let k = 0; k < 5; k++) expect(t.assess(80, 20, 1, 100, 10).scaleOut).toBeUndefined();
+    // A rise beyond what is already asked for still scales out, from the warm base: 10 × 100/40 = 25.
+    expect(t.assess(100, 20, 1, 100, 10).scaleOut).toBe(25);
+  });
 });
