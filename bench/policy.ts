@@ -14,6 +14,7 @@ const settings = { ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 };
 
 function signals(): FleetSignals {
   const capacity = 1 + rng.int(200);
+  const launching = Math.min(capacity, rng.next() < 0.1 ? rng.int(5) : 0);
   const finishedPerMinute = rng.next() < 0.05 ? 0 : rng.next() * 600;
   return {
     capacity,
@@ -25,7 +26,9 @@ function signals(): FleetSignals {
     backlogGrowthPerMinute: rng.int(200) - 100,
     cpuPercent: rng.next() < 0.02 ? undefined : rng.next() * 100,
     peakBusyInstances: rng.next() < 0.02 ? undefined : rng.next() * capacity,
-    launching: rng.next() < 0.1 ? rng.int(5) : 0,
+    launching,
+    // Newly in service instances still warming up: none in most minutes.
+    warm: capacity - launching - (rng.next() < 0.1 ? rng.int(Math.max(1, capacity - launching)) : 0),
   };
 }
 

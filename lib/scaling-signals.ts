@@ -80,14 +80,15 @@ export class ScalingSignals extends Construct {
     });
 
     // PutMetricData and GetMetricData have no resource-level permissions; publishing is held to the
-    // environment's namespace by the cloudwatch:namespace condition. DescribeAutoScalingGroups has none either.
+    // environment's namespace by the cloudwatch:namespace condition. DescribeAutoScalingGroups and
+    // DescribeScalingActivities (which launches still warm up) have none either.
     this.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': this.namespace } } }),
     );
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'], resources: ['*'] }));
     Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData (held to this environment\'s namespace by condition), cloudwatch:GetMetricData and autoscaling:DescribeAutoScalingGroups have no resource-level permissions (Service Authorization Reference).',
+      reason: 'cloudwatch:PutMetricData (held to this environment\'s namespace by condition), cloudwatch:GetMetricData, autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeScalingActivities have no resource-level permissions (Service Authorization Reference).',
     });
 
     for (const f of props.fleets) {

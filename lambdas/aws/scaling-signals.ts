@@ -2,7 +2,7 @@
  * The AWS side of the scaling signals: the groups from Auto Scaling, the CPU history and our own last
  * queue reading from CloudWatch, the coordinator over HTTP inside the VPC, and PutMetricData.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { Activity, AutoScalingClient, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../controller/concurrency';
 import { SignalsFleet } from '../domain/settings';
@@ -24,22 +24,70 @@ const QUEUE_FRESH_MINUTES = 2;
 const LAUNCHING = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed']);
 const COUNTED = new Set([...LAUNCHING, 'InService']);
 
+/** A launch whose instance is in service but not yet counted in the group's metrics (Activity.StatusCode). */
+const WARMING_UP = 'WaitingForInstanceWarmup';
+/** DescribeScalingActivities returns at most 100 activities a page, newest first (API reference). */
+const ACTIVITIES_PER_CALL = 100;
+/**
+ * Pages of activities read per group. Warmups are at most an hour (DefaultInstanceWarmup's limit), so a
+ * launch still warming is among the newest; paging stops at the first activity older than that window.
+ */
+const MAX_ACTIVITY_PAGES = 5;
+const WARMUP_WINDOW_MS = 2 * 3600_000;
+
 export class AutoScalingGroupStates {
-  constructor(private readonly client: AutoScalingClient) {}
+  constructor(
+    private readonly client: AutoScalingClient,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> {
     const out = new Map<string, GroupState>();
-    for (const g of await describeGroups(this.client, groupNames)) {
-      const states = (g.Instances ?? []).map((i) => i.LifecycleState ?? '');
-      out.set(g.AutoScalingGroupName!, {
-        // Auto Scaling's current capacity: in service and launching, as target tracking counts it.
-        capacity: states.filter((s) => COUNTED.has(s)).length,
-        minCapacity: g.MinSize ?? 0,
-        maxCapacity: g.MaxSize ?? 0,
-        launching: states.filter((s) => LAUNCHING.has(s)).length,
-      });
-    }
+    await Promise.all(
+      (await describeGroups(this.client, groupNames)).map(async (g) => {
+        const instances = g.Instances ?? [];
+        const inService = instances.filter((i) => i.LifecycleState === 'InService' && i.InstanceId).map((i) => i.InstanceId!);
+        const states = instances.map((i) => i.LifecycleState ?? '');
+        out.set(g.AutoScalingGroupName!, {
+          // Auto Scaling's current capacity: in service and launching, as target tracking counts it.
+          capacity: states.filter((s) => COUNTED.has(s)).length,
+          minCapacity: g.MinSize ?? 0,
+          maxCapacity: g.MaxSize ?? 0,
+          launching: states.filter((s) => LAUNCHING.has(s)).length,
+          warm: await this.warm(g.AutoScalingGroupName!, inService),
+        });
+      }),
+    );
     return out;
+  }
+
+  /**
+   * In-service instances past their warmup: those whose launch activity no longer says
+   * WaitingForInstanceWarmup. Undefined when the activities cannot be read; the decision then takes every
+   * in-service instance as warm, which at worst asks a little less during a warmup.
+   */
+  private async warm(groupName: string, inService: readonly string[]): Promise<number | undefined> {
+    if (inService.length === 0) return 0;
+    const serving = new Set(inService);
+    const warming = new Set<string>();
+    try {
+      let token: string | undefined;
+      for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
+        const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_PER_CALL, NextToken: token }));
+        const activities: Activity[] = res.Activities ?? [];
+        for (const a of activities) {
+          // "Launching a new EC2 instance: i-0123456789abcdef0" (or "... from warm pool: i-..."): the instance it launched.
+          const id = a.StatusCode === WARMING_UP ? a.Description?.match(/\bi-[0-9a-f]{8,17}\b/)?.[0] : undefined;
+          if (id && serving.has(id)) warming.add(id);
+        }
+        token = res.NextToken;
+        const oldest = activities.at(-1)?.StartTime?.getTime();
+        if (!token || oldest === undefined || oldest < this.now() - WARMUP_WINDOW_MS) break;
+      }
+    } catch {
+      return undefined;
+    }
+    return inService.length - warming.size;
   }
 }
 

@@ -34,6 +34,14 @@ export interface FleetSignals {
   readonly peakBusyInstances: number | undefined;
   /** Instances launching, not yet in service: a scale-out in flight, part of `capacity` but of no throughput yet. */
   readonly launching: number;
+  /**
+   * Instances in service and past their warmup: the capacity Auto Scaling multiplies a scale-out's metric
+   * by. Warming instances are already in the desired capacity but not in that base, which is how several
+   * alarm breaches during a warmup make one scale-out, not a chain ("Step and simple scaling policies":
+   * current capacity is the instances "that have passed their warmup"; "Set the default instance warmup":
+   * "continuously (but not excessively) scale out").
+   */
+  readonly warm: number;
 }
 
 /** The numbers an operator tunes (docs/scaling.md). */
@@ -104,8 +112,13 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
   const decide = (rule: ScalingRule, raw: number): ScalingDecision => {
     const exact = clamp(Math.round(raw * 1e9) / 1e9, s.minCapacity, s.maxCapacity);
     const needed = Math.ceil(exact);
+    if (needed === capacity) return { ...base, rule, needed, ratio: 1 };
+    // A scale-out is relative to the warm instances, the base Auto Scaling multiplies by: ceil(warm × ratio)
+    // lands on `needed` however many instances still warm up. A scale-in happens only with none warming
+    // (Auto Scaling holds scale-in until they finish), so its base is the whole capacity.
+    const relativeTo = needed > capacity ? Math.min(capacity, Math.max(0, s.warm)) : capacity;
     // From zero instances the ratio is the instances needed: target tracking's proportional step then adds them.
-    return { ...base, rule, needed, ratio: needed === capacity ? 1 : capacity === 0 ? needed : exact / capacity };
+    return { ...base, rule, needed, ratio: relativeTo === 0 ? needed : exact / relativeTo };
   };
 
   if (s.cpuPercent === undefined && s.queued === 0 && s.running === 0) return { ...base, rule: 'no-data' };

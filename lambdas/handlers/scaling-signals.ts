@@ -17,6 +17,11 @@ export interface GroupState {
   readonly maxCapacity: number;
   /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
   readonly launching: number;
+  /**
+   * In service and past the warmup: the base Auto Scaling multiplies a scale-out by. Undefined when the
+   * group's activities could not be read: every in-service instance is then taken as warm.
+   */
+  readonly warm?: number;
 }
 
 export interface MetricHistory {
@@ -96,6 +101,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           cpuPercent: h.cpuPercent,
           peakBusyInstances: h.peakBusyInstances,
           launching: group.launching,
+          warm: group.warm ?? group.capacity - group.launching,
         };
         const decision = decideScaling(signals, f.policy);
         decided[f.fleet] = decision.rule;
@@ -116,6 +122,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           ratio: decision.ratio,
           backlogSeconds: Number.isFinite(decision.backlogSeconds) ? decision.backlogSeconds : 'unbounded',
           throughputCapped: seen.throughputCapped,
+          ...(group.warm === undefined ? { warmUnknown: true } : {}),
           unreadableQueries: seen.unreadable,
           inputs: signals,
         });

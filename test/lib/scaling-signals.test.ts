@@ -44,7 +44,7 @@ test('least privilege: publishes only to the signals namespace, reads metrics an
   const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: { Ref?: string }) => r.Ref === roleId));
   const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
   const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
-  expect(actions).toEqual(expect.arrayContaining(['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups']));
+  expect(actions).toEqual(expect.arrayContaining(['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities']));
   expect(actions.filter((a: string) => /SetDesiredCapacity|UpdateAutoScalingGroup|ExecutePolicy|PutScalingPolicy/.test(a))).toEqual([]);
   const put = statements.find((s: { Action: string | string[] }) => [s.Action].flat().includes('cloudwatch:PutMetricData'));
   expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': signalsNamespace('staging') } });

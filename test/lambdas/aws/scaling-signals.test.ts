@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -63,4 +63,64 @@ test('PutMetricData in batches of at most 1,000, each datapoint with its Fleet (
   const calls = cw.commandCalls(PutMetricDataCommand);
   expect(calls.map((c) => c.args[0].input.MetricData!.length)).toEqual([DATUMS_PER_CALL, DATUMS_PER_CALL, 500]);
   expect(calls[0].args[0].input.MetricData![0].Dimensions).toEqual([{ Name: 'Fleet', Value: 'f0' }, { Name: 'Rule', Value: 'hold' }]);
+});
+
+test("the warm instances are those in service whose launch no longer waits for its warmup (the group's own activities)", async () => {
+  const now = Date.parse('2026-11-21T12:00:00Z');
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'g',
+        MinSize: 1,
+        MaxSize: 9,
+        Instances: [
+          { InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' },
+          { InstanceId: 'i-0000000000000000b', LifecycleState: 'InService' },
+          { InstanceId: 'i-0000000000000000c', LifecycleState: 'InService' },
+          { InstanceId: 'i-0000000000000000d', LifecycleState: 'Pending' },
+        ],
+      } as any,
+    ],
+  });
+  const activity = (id: string, StatusCode: string, minutesAgo: number) => ({
+    ActivityId: `a-${id}`,
+    AutoScalingGroupName: 'g',
+    Cause: 'alarm',
+    Description: `Launching a new EC2 instance: ${id}`,
+    StartTime: new Date(now - minutesAgo * 60_000),
+    StatusCode,
+  });
+  asg.on(DescribeScalingActivitiesCommand).resolves({
+    Activities: [
+      activity('i-0000000000000000d', 'PreInService', 1),
+      activity('i-0000000000000000c', 'WaitingForInstanceWarmup', 3),
+      // An instance that warmed up, and one warming up that is no longer in the group, count for nothing.
+      activity('i-0000000000000000b', 'Successful', 30),
+      activity('i-00000000000000099', 'WaitingForInstanceWarmup', 4),
+    ] as any,
+  });
+  const got = await new AutoScalingGroupStates(new AutoScalingClient({}), () => now).describe(['g']);
+  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 1, warm: 2 });
+  expect(asg.commandCalls(DescribeScalingActivitiesCommand)[0].args[0].input).toMatchObject({ AutoScalingGroupName: 'g', MaxRecords: 100 });
+});
+
+test('activities that cannot be read leave the warm count unknown, never the group unread', async () => {
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: [{ InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' }] } as any],
+  });
+  asg.on(DescribeScalingActivitiesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+  const got = await new AutoScalingGroupStates(new AutoScalingClient({})).describe(['g']);
+  expect(got.get('g')).toEqual({ capacity: 1, minCapacity: 1, maxCapacity: 9, launching: 0, warm: undefined });
+});
+
+test('activities are paged only while they are recent enough to hold a launch still warming', async () => {
+  const now = Date.parse('2026-11-21T12:00:00Z');
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: [{ InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' }] } as any],
+  });
+  const recent = { ActivityId: 'x', AutoScalingGroupName: 'g', Cause: 'c', Description: 'Terminating EC2 instance: i-00000000000000001', StartTime: new Date(now - 60_000), StatusCode: 'Successful' };
+  const old = { ...recent, StartTime: new Date(now - 3 * 3600_000) };
+  asg.on(DescribeScalingActivitiesCommand).resolvesOnce({ Activities: [recent] as any, NextToken: 't1' }).resolvesOnce({ Activities: [old] as any, NextToken: 't2' }).resolves({ Activities: [], NextToken: 't3' });
+  await new AutoScalingGroupStates(new AutoScalingClient({}), () => now).describe(['g']);
+  expect(asg.commandCalls(DescribeScalingActivitiesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 't1']);
 });

@@ -2,7 +2,7 @@ import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScal
 
 // The formulas' numbers, pinned here so a change of default tunes the product, not these tests.
 const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, toleratedBacklogSeconds: 10, targetCpuPercent: 40 };
-const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0 };
+const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0, warm: 10 };
 const decide = (s: Partial<FleetSignals>, p: Partial<ScalingPolicySettings> = {}) => decideScaling({ ...steady, ...s }, { ...settings, ...p });
 
 test('a fleet at its CPU target with no backlog holds: ratio 1', () => {
@@ -30,7 +30,7 @@ test('backpressure (Heron): at the maximum with a backlog the rule says so; capa
   expect(decide({ capacity: 50, queued: 600 })).toMatchObject({ rule: 'capacity-ceiling', needed: 50, ratio: 1 });
   expect(decide({ capacity: 50, queued: 5, finishedPerMinute: 0 })).toMatchObject({ rule: 'capacity-ceiling', needed: 50 });
   // Below the maximum, a need beyond it is still a scale-out, to the maximum.
-  expect(decide({ capacity: 40, queued: 6000 })).toMatchObject({ rule: 'backlog', needed: 50, ratio: 1.25 });
+  expect(decide({ capacity: 40, warm: 40, queued: 6000 })).toMatchObject({ rule: 'backlog', needed: 50, ratio: 1.25 });
 });
 
 test('safe downscale (Dataflow): low backlog, no growth and CPU below target project CPU back to the target', () => {
@@ -99,4 +99,14 @@ test('every decision names its rule and carries its inputs', () => {
   const d = decideScaling(s, settings);
   expect(d.inputs).toBe(s);
   expect(typeof d.rule).toBe('string');
+});
+
+test('a scale-out while instances warm up is relative to the warm ones, the base Auto Scaling multiplies', () => {
+  // 10 in service, 4 of them still warming: the backlog needs 15. Auto Scaling steps from the 6 warm
+  // instances, so 15/6 = 2.5 lands on ceil(6 × 2.5) = 15; 15/10 = 1.5 would land on 9, below the 10 it has.
+  const d = decide({ warm: 6, queued: 60 });
+  expect(d).toMatchObject({ rule: 'backlog', needed: 15, ratio: 2.5 });
+  expect(Math.ceil(6 * d.ratio!)).toBe(15);
+  // Holding while instances warm publishes 1: ceil(6 × 1) is below the capacity already asked for, so nothing moves.
+  expect(decide({ warm: 6 })).toMatchObject({ rule: 'hold', ratio: 1 });
 });
