@@ -26,53 +26,44 @@ const COUNTED = new Set([...LAUNCHING, 'InService']);
 
 /** A launch whose instance is in service but not yet counted in the group's metrics (Activity.StatusCode). */
 const WARMING_UP = 'WaitingForInstanceWarmup';
-/** DescribeScalingActivities returns at most 100 activities a page, newest first (API reference). */
+/** The end states of an activity; every other status is still in progress. */
+const FINISHED = new Set(['Successful', 'Failed', 'Cancelled']);
+/** DescribeScalingActivities returns at most 100 activities a page (API reference, MaxRecords). */
 const ACTIVITIES_PER_CALL = 100;
-/**
- * Pages of activities read per group. Warmups are at most an hour (DefaultInstanceWarmup's limit), so a
- * launch still warming is among the newest; paging stops at the first activity older than that window.
- */
-const MAX_ACTIVITY_PAGES = 5;
-const WARMUP_WINDOW_MS = 2 * 3600_000;
 
 export class AutoScalingGroupStates {
-  constructor(
-    private readonly client: AutoScalingClient,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly client: AutoScalingClient) {}
 
   async describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> {
     const out = new Map<string, GroupState>();
-    await Promise.all(
-      (await describeGroups(this.client, groupNames)).map(async (g) => {
-        const instances = g.Instances ?? [];
-        const inService = instances.filter((i) => i.LifecycleState === 'InService' && i.InstanceId).map((i) => i.InstanceId!);
-        const states = instances.map((i) => i.LifecycleState ?? '');
-        out.set(g.AutoScalingGroupName!, {
-          // Auto Scaling's current capacity: in service and launching, as target tracking counts it.
-          capacity: states.filter((s) => COUNTED.has(s)).length,
-          minCapacity: g.MinSize ?? 0,
-          maxCapacity: g.MaxSize ?? 0,
-          launching: states.filter((s) => LAUNCHING.has(s)).length,
-          warm: await this.warm(g.AutoScalingGroupName!, inService),
-        });
-      }),
-    );
+    for (const g of await describeGroups(this.client, groupNames)) {
+      const instances = g.Instances ?? [];
+      const states = instances.map((i) => i.LifecycleState ?? '');
+      out.set(g.AutoScalingGroupName!, {
+        // Auto Scaling's current capacity: in service and launching, as target tracking counts it.
+        capacity: states.filter((s) => COUNTED.has(s)).length,
+        minCapacity: g.MinSize ?? 0,
+        maxCapacity: g.MaxSize ?? 0,
+        launching: states.filter((s) => LAUNCHING.has(s)).length,
+        inService: instances.filter((i) => i.LifecycleState === 'InService' && i.InstanceId).map((i) => i.InstanceId!),
+      });
+    }
     return out;
   }
 
   /**
    * In-service instances past their warmup: those whose launch activity no longer says
-   * WaitingForInstanceWarmup. Undefined when the activities cannot be read; the decision then takes every
-   * in-service instance as warm, which at worst asks a little less during a warmup.
+   * WaitingForInstanceWarmup. DescribeScalingActivities lists activities still in progress first, then
+   * the rest by start time (API reference), so paging stops at the first finished one. Undefined when the
+   * activities cannot be read.
    */
-  private async warm(groupName: string, inService: readonly string[]): Promise<number | undefined> {
+  async warm(groupName: string, inService: readonly string[]): Promise<number | undefined> {
     if (inService.length === 0) return 0;
     const serving = new Set(inService);
     const warming = new Set<string>();
     try {
       let token: string | undefined;
-      for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
+      do {
         const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_PER_CALL, NextToken: token }));
         const activities: Activity[] = res.Activities ?? [];
         for (const a of activities) {
@@ -80,10 +71,8 @@ export class AutoScalingGroupStates {
           const id = a.StatusCode === WARMING_UP ? a.Description?.match(/\bi-[0-9a-f]{8,17}\b/)?.[0] : undefined;
           if (id && serving.has(id)) warming.add(id);
         }
-        token = res.NextToken;
-        const oldest = activities.at(-1)?.StartTime?.getTime();
-        if (!token || oldest === undefined || oldest < this.now() - WARMUP_WINDOW_MS) break;
-      }
+        token = activities.some((a) => FINISHED.has(a.StatusCode ?? '')) ? undefined : res.NextToken;
+      } while (token);
     } catch {
       return undefined;
     }

@@ -17,11 +17,8 @@ export interface GroupState {
   readonly maxCapacity: number;
   /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
   readonly launching: number;
-  /**
-   * In service and past the warmup: the base Auto Scaling multiplies a scale-out by. Undefined when the
-   * group's activities could not be read: every in-service instance is then taken as warm.
-   */
-  readonly warm?: number;
+  /** The in-service instances' ids. */
+  readonly inService: readonly string[];
 }
 
 export interface MetricHistory {
@@ -36,7 +33,11 @@ export interface MetricHistory {
 export interface SignalsDeps {
   readonly fleets: readonly SignalsFleet[];
   readonly coordinator: { queries(url: string): Promise<unknown> };
-  readonly groups: { describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> };
+  readonly groups: {
+    describe(groupNames: readonly string[]): Promise<Map<string, GroupState>>;
+    /** Of these in-service instances, those past their warmup; undefined when that cannot be read. */
+    warm(groupName: string, inService: readonly string[]): Promise<number | undefined>;
+  };
   readonly history: { read(fleets: readonly SignalsFleet[], nowMs: number): Promise<Map<string, MetricHistory>> };
   readonly publish: (datapoints: readonly SignalDatapoint[]) => Promise<void>;
   readonly log: ControllerLog;
@@ -90,7 +91,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           return;
         }
         const h = history.get(f.fleet) ?? {};
-        const signals: FleetSignals = {
+        let signals: FleetSignals = {
           capacity: group.capacity,
           minCapacity: group.minCapacity,
           maxCapacity: group.maxCapacity,
@@ -101,9 +102,21 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           cpuPercent: h.cpuPercent,
           peakBusyInstances: h.peakBusyInstances,
           launching: group.launching,
-          warm: group.warm ?? group.capacity - group.launching,
+          warm: group.inService.length,
         };
-        const decision = decideScaling(signals, f.policy);
+        let decision = decideScaling(signals, f.policy);
+        // Only a scale-out depends on which instances still warm up (its ratio is relative to the warm
+        // ones), so only then are the group's activities read. Unreadable, every in-service instance counts
+        // as warm: during a warmup the ratio then asks a little less, never more.
+        let warmUnknown = false;
+        if (decision.needed !== undefined && decision.needed > group.capacity && group.inService.length > 0) {
+          const warm = await deps.groups.warm(f.groupName, group.inService);
+          if (warm === undefined) warmUnknown = true;
+          else if (warm !== signals.warm) {
+            signals = { ...signals, warm };
+            decision = decideScaling(signals, f.policy);
+          }
+        }
         decided[f.fleet] = decision.rule;
         out.push(
           { name: QUEUED_METRIC, fleet: f.fleet, value: seen.queued, unit: 'Count' },
@@ -122,7 +135,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           ratio: decision.ratio,
           backlogSeconds: Number.isFinite(decision.backlogSeconds) ? decision.backlogSeconds : 'unbounded',
           throughputCapped: seen.throughputCapped,
-          ...(group.warm === undefined ? { warmUnknown: true } : {}),
+          ...(warmUnknown ? { warmUnknown: true } : {}),
           unreadableQueries: seen.unreadable,
           inputs: signals,
         });

@@ -18,7 +18,9 @@ test("a group's capacity is what target tracking counts: in service and launchin
     AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: states.map((LifecycleState, k) => ({ InstanceId: `i-${k}`, LifecycleState })) } as any],
   });
   const got = await new AutoScalingGroupStates(new AutoScalingClient({})).describe(['g']);
-  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 2 });
+  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 2, inService: ['i-0', 'i-1'] });
+  // Which of them still warm up is read only when a scale-out needs it (the handler asks).
+  expect(asg.commandCalls(DescribeScalingActivitiesCommand)).toHaveLength(0);
 });
 
 test('the history takes the newest average, the peak per-minute Sum over the lookback as busy instances, and our last queue', async () => {
@@ -67,21 +69,6 @@ test('PutMetricData in batches of at most 1,000, each datapoint with its Fleet (
 
 test("the warm instances are those in service whose launch no longer waits for its warmup (the group's own activities)", async () => {
   const now = Date.parse('2026-11-21T12:00:00Z');
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'g',
-        MinSize: 1,
-        MaxSize: 9,
-        Instances: [
-          { InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' },
-          { InstanceId: 'i-0000000000000000b', LifecycleState: 'InService' },
-          { InstanceId: 'i-0000000000000000c', LifecycleState: 'InService' },
-          { InstanceId: 'i-0000000000000000d', LifecycleState: 'Pending' },
-        ],
-      } as any,
-    ],
-  });
   const activity = (id: string, StatusCode: string, minutesAgo: number) => ({
     ActivityId: `a-${id}`,
     AutoScalingGroupName: 'g',
@@ -90,37 +77,30 @@ test("the warm instances are those in service whose launch no longer waits for i
     StartTime: new Date(now - minutesAgo * 60_000),
     StatusCode,
   });
+  // In progress first, then by start time (API reference).
   asg.on(DescribeScalingActivitiesCommand).resolves({
     Activities: [
       activity('i-0000000000000000d', 'PreInService', 1),
       activity('i-0000000000000000c', 'WaitingForInstanceWarmup', 3),
-      // An instance that warmed up, and one warming up that is no longer in the group, count for nothing.
-      activity('i-0000000000000000b', 'Successful', 30),
+      // One warming up that is no longer in the group counts for nothing, as does one that warmed up.
       activity('i-00000000000000099', 'WaitingForInstanceWarmup', 4),
+      activity('i-0000000000000000b', 'Successful', 30),
     ] as any,
   });
-  const got = await new AutoScalingGroupStates(new AutoScalingClient({}), () => now).describe(['g']);
-  expect(got.get('g')).toEqual({ capacity: 4, minCapacity: 1, maxCapacity: 9, launching: 1, warm: 2 });
+  const inService = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c'];
+  expect(await new AutoScalingGroupStates(new AutoScalingClient({})).warm('g', inService)).toBe(2);
   expect(asg.commandCalls(DescribeScalingActivitiesCommand)[0].args[0].input).toMatchObject({ AutoScalingGroupName: 'g', MaxRecords: 100 });
 });
 
-test('activities that cannot be read leave the warm count unknown, never the group unread', async () => {
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: [{ InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' }] } as any],
-  });
+test('activities that cannot be read leave the warm count unknown', async () => {
   asg.on(DescribeScalingActivitiesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-  const got = await new AutoScalingGroupStates(new AutoScalingClient({})).describe(['g']);
-  expect(got.get('g')).toEqual({ capacity: 1, minCapacity: 1, maxCapacity: 9, launching: 0, warm: undefined });
+  expect(await new AutoScalingGroupStates(new AutoScalingClient({})).warm('g', ['i-0000000000000000a'])).toBeUndefined();
 });
 
-test('activities are paged only while they are recent enough to hold a launch still warming', async () => {
-  const now = Date.parse('2026-11-21T12:00:00Z');
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [{ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 9, Instances: [{ InstanceId: 'i-0000000000000000a', LifecycleState: 'InService' }] } as any],
-  });
-  const recent = { ActivityId: 'x', AutoScalingGroupName: 'g', Cause: 'c', Description: 'Terminating EC2 instance: i-00000000000000001', StartTime: new Date(now - 60_000), StatusCode: 'Successful' };
-  const old = { ...recent, StartTime: new Date(now - 3 * 3600_000) };
-  asg.on(DescribeScalingActivitiesCommand).resolvesOnce({ Activities: [recent] as any, NextToken: 't1' }).resolvesOnce({ Activities: [old] as any, NextToken: 't2' }).resolves({ Activities: [], NextToken: 't3' });
-  await new AutoScalingGroupStates(new AutoScalingClient({}), () => now).describe(['g']);
+test('activities are paged only until the first finished one: every launch still warming comes before it', async () => {
+  const inProgress = { ActivityId: 'x', AutoScalingGroupName: 'g', Cause: 'c', Description: 'Launching a new EC2 instance: i-00000000000000001', StartTime: new Date(0), StatusCode: 'WaitingForInstanceWarmup' };
+  const done = { ...inProgress, Description: 'Terminating EC2 instance: i-00000000000000002', StatusCode: 'Successful' };
+  asg.on(DescribeScalingActivitiesCommand).resolvesOnce({ Activities: [inProgress] as any, NextToken: 't1' }).resolvesOnce({ Activities: [inProgress, done] as any, NextToken: 't2' }).resolves({ Activities: [], NextToken: 't3' });
+  expect(await new AutoScalingGroupStates(new AutoScalingClient({})).warm('g', ['i-00000000000000001', 'i-0000000000000000a'])).toBe(1);
   expect(asg.commandCalls(DescribeScalingActivitiesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 't1']);
 });

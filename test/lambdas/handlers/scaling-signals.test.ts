@@ -9,8 +9,9 @@ const fleets = [
 ];
 const ended = (secondsAgo: number) => ({ state: 'FINISHED', queryStats: { endTime: new Date(now - secondsAgo * 1000).toISOString() } });
 
-function deps(coordinators: Record<string, unknown | Error>, groups: Record<string, GroupState>, history: Record<string, MetricHistory>) {
+function deps(coordinators: Record<string, unknown | Error>, groups: Record<string, GroupState>, history: Record<string, MetricHistory>, warm: Record<string, number | undefined> = {}) {
   const published: SignalDatapoint[] = [];
+  const warmReads: string[] = [];
   const logs: { message: string; fields?: Record<string, unknown> }[] = [];
   const d: SignalsDeps = {
     fleets,
@@ -21,16 +22,22 @@ function deps(coordinators: Record<string, unknown | Error>, groups: Record<stri
         return answer;
       },
     },
-    groups: { describe: async (names) => new Map(names.filter((n) => groups[n]).map((n) => [n, groups[n]])) },
+    groups: {
+      describe: async (names) => new Map(names.filter((n) => groups[n]).map((n) => [n, groups[n]])),
+      warm: async (name, inService) => {
+        warmReads.push(name);
+        return name in warm ? warm[name] : inService.length;
+      },
+    },
     history: { read: async () => new Map(Object.entries(history)) },
     publish: async (points) => void published.push(...points),
     log: { info: (message, fields) => logs.push({ message, fields }), warn: (message, fields) => logs.push({ message, fields }), error: (message, fields) => logs.push({ message, fields }) },
     now: () => now,
   };
-  return { d, published, logs };
+  return { d, published, logs, warmReads };
 }
 
-const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, maxCapacity: 50, launching: 0 });
+const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, maxCapacity: 50, launching: 0, inService: Array.from({ length: capacity }, (_, k) => `i-${k}`) });
 
 test('a queue that takes 30 s to clear publishes a ratio target tracking scales out on, with its rule and signals', async () => {
   // 60 queued, 120 finished in the last minute (2/s): 30 s of backlog; catch-up with R = 60 s asks 1.5×.
@@ -73,4 +80,21 @@ test('backlog growth is the change from the last published queue', async () => {
   await makeScalingSignalsHandler(d)();
   const decision = logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')!;
   expect(decision.fields!.inputs).toMatchObject({ queued: 40, backlogGrowthPerMinute: 30, finishedPerMinute: 60 });
+});
+
+test('only a scale-out reads which instances still warm up, and its ratio is then relative to the warm ones', async () => {
+  // The etl queue of the first test needs 15 of 10; 4 of the 10 still warm up: 15 / 6 = 2.5.
+  const etl = [...Array.from({ length: 60 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 120 }, (_, i) => ended(i * 0.4))];
+  const history = { etl: { cpuPercent: 40, peakBusyInstances: 4, previousQueued: 60 }, adhoc: { cpuPercent: 38, peakBusyInstances: 1.5 } };
+  const coordinators = { 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [{ state: 'RUNNING' }] };
+  const { d, published, warmReads } = deps(coordinators, { 'g-etl': group(10), 'g-adhoc': group(4) }, history, { 'g-etl': 6 });
+  await makeScalingSignalsHandler(d)();
+  expect(warmReads).toEqual(['g-etl']); // adhoc holds: no read
+  expect(published.find((p) => p.fleet === 'etl' && p.name === RATIO_METRIC)?.value).toBeCloseTo(2.5);
+
+  // Unreadable: every in-service instance counts as warm (15 / 10), and the log says so.
+  const unreadable = deps(coordinators, { 'g-etl': group(10), 'g-adhoc': group(4) }, history, { 'g-etl': undefined });
+  await makeScalingSignalsHandler(unreadable.d)();
+  expect(unreadable.published.find((p) => p.fleet === 'etl' && p.name === RATIO_METRIC)?.value).toBeCloseTo(1.5);
+  expect(unreadable.logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')?.fields).toMatchObject({ warmUnknown: true });
 });
