@@ -901,7 +901,7 @@ class FleetSimulation {
     this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances });
 
     if (this.o.policy !== 'static-peak') {
-      await this.scale(warming);
+      await this.scale(warming, n);
       await this.applyDesired();
     }
     if (this.detectStragglers) {
@@ -938,8 +938,9 @@ class FleetSimulation {
    * The group's scaling policies for this minute. Every policy's alarm sees its newest datapoint: CPU
    * always; with `signals`, also the decision's ratio, which the decision function computed a minute ago
    * from the coordinator's queue and the CPU CloudWatch then held. Auto Scaling combines what they ask.
+   * `warm` counts the in-service instances past their warmup: the base a scale-out multiplies.
    */
-  private async scale(warming: boolean): Promise<void> {
+  private async scale(warming: boolean, warm: number): Promise<void> {
     const pending = this.count('pending');
     const current = this.count('InService') + pending;
     const cpuPoints = available(this.datapoints, this.now);
@@ -951,7 +952,7 @@ class FleetSimulation {
     const cpu = cpuPoints.at(-1)?.value;
     if (fresh) this.cpuSeen = cpu;
     const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
-    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity, this.warmCount()), scaleInDisabled: this.o.targetTracking.disableScaleIn });
+    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity, warm), scaleInDisabled: this.o.targetTracking.disableScaleIn });
 
     if (this.o.policy === 'signals') {
       const queued = this.waitingQueries.length - this.waitingHead;
@@ -967,7 +968,7 @@ class FleetSimulation {
           cpuPercent: this.cpuSeen,
           peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
           launching: pending,
-          warm: this.warmCount(),
+          warm,
         },
         { ...this.o.scaling, targetCpuPercent: this.o.targetCpu },
       );
@@ -975,7 +976,7 @@ class FleetSimulation {
       this.ratioDatapoints.push({ availableAt: this.now + this.o.signalDelaySeconds, value: decision.ratio });
       this.queuedLastMinute = queued;
       const ratios = available(this.ratioDatapoints, this.now);
-      if (ratios.length > 0) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratios.at(-1)!.value, current, this.o.minCapacity, this.o.maxCapacity, this.warmCount()) });
+      if (ratios.length > 0) policies.push({ tracker: this.ratioTracker, proposal: this.ratioTracker.assess(ratios.at(-1)!.value, current, this.o.minCapacity, this.o.maxCapacity, warm) });
     }
     this.finishedThisMinute = 0;
 
@@ -998,12 +999,6 @@ class FleetSimulation {
     instance.pressureHistory.push({ t: this.now - 60, values, runningTasks: load * this.o.slotsPerInstance });
     const keep = this.o.stragglers.windowMinutes + 3;
     if (instance.pressureHistory.length > keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
-  }
-
-  private warmCount(): number {
-    let n = 0;
-    for (const i of this.instances.values()) if (i.state === 'InService' && this.now >= i.warmUntil) n++;
-    return n;
   }
 
   private queuedSlots(): number {
