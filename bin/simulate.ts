@@ -6,7 +6,7 @@
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
- *                [--straggler-drain-timeout 4h]
+ *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +28,12 @@ function number(name: string, value: string | undefined, fallback: number, min: 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) usageError(`--${name} (${value}) must be a number from ${min} to ${max}`);
+  return n;
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const n = number(name, value, fallback, min, max);
+  if (!Number.isInteger(n)) usageError(`--${name} (${value}) must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
         'degraded-mid-run': { type: 'boolean', default: false },
         'no-straggler-actions': { type: 'boolean', default: false },
         'straggler-drain-timeout': { type: 'string' },
+        'scale-in-lookback': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -136,6 +143,8 @@ async function main(): Promise<void> {
     degradedMidRun: args['degraded-mid-run']!,
     stragglerActions: !args['no-straggler-actions'],
     stragglerDrainTimeoutSeconds: args['straggler-drain-timeout'] === undefined ? DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds : duration('straggler-drain-timeout', args['straggler-drain-timeout']),
+    // The fleet config's scaling.scaleInLookbackMinutes, with its range (lib/config.ts).
+    scaling: { ...DEFAULT_SIM_OPTIONS.scaling, scaleInLookbackMinutes: integer('scale-in-lookback', args['scale-in-lookback'], DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes, 1, 60) },
   };
 
   const details: SimResult[] = [];

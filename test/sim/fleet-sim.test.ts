@@ -174,6 +174,15 @@ describe('the CLI', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
   }, 60_000);
 
+  test('--scale-in-lookback reaches the full policy (a longer lookback scales in later), and is refused out of range', async () => {
+    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--scale-in-lookback', minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
+    const [short, long] = [await runFor('1'), await runFor('30')];
+    expect(long.instanceHours).toBeGreaterThan(short.instanceHours);
+    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--scale-in-lookback', '0']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--scale-in-lookback (0) must be a number from 1 to 60');
+  }, 60_000);
+
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,0\n');
