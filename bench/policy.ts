@@ -25,7 +25,8 @@ function signals(): FleetSignals {
     finishedPerMinute,
     backlogGrowthPerMinute: rng.int(200) - 100,
     cpuPercent: rng.next() < 0.02 ? undefined : rng.next() * 100,
-    peakBusyInstances: rng.next() < 0.02 ? undefined : rng.next() * capacity,
+    // The lookback's load, a minute each: none in 2% of fleets, as when CloudWatch has no datapoints yet.
+    busyInstances: rng.next() < 0.02 ? [] : Array.from({ length: settings.scaleInLookbackMinutes }, (_, k) => ({ minutesAgo: settings.scaleInLookbackMinutes - k, busy: rng.next() * capacity })),
     launching,
     // Newly in service instances still warming up: none in most minutes.
     warm: capacity - launching - (rng.next() < 0.1 ? rng.int(Math.max(1, capacity - launching)) : 0),

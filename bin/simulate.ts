@@ -6,7 +6,7 @@
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
- *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8]
+ *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
         'no-straggler-actions': { type: 'boolean', default: false },
         'straggler-drain-timeout': { type: 'string' },
         'scale-in-lookback': { type: 'string' },
+        'scale-in-horizon': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -143,8 +144,12 @@ async function main(): Promise<void> {
     degradedMidRun: args['degraded-mid-run']!,
     stragglerActions: !args['no-straggler-actions'],
     stragglerDrainTimeoutSeconds: args['straggler-drain-timeout'] === undefined ? DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds : duration('straggler-drain-timeout', args['straggler-drain-timeout']),
-    // The fleet config's scaling.scaleInLookbackMinutes, with its range (lib/config.ts).
-    scaling: { ...DEFAULT_SIM_OPTIONS.scaling, scaleInLookbackMinutes: integer('scale-in-lookback', args['scale-in-lookback'], DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes, 1, 60) },
+    // The fleet config's scaling.scaleInLookbackMinutes and scaleInHorizonMinutes, with their ranges (lib/config.ts).
+    scaling: {
+      ...DEFAULT_SIM_OPTIONS.scaling,
+      scaleInLookbackMinutes: integer('scale-in-lookback', args['scale-in-lookback'], DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes, 1, 60),
+      scaleInHorizonMinutes: integer('scale-in-horizon', args['scale-in-horizon'], DEFAULT_SIM_OPTIONS.scaling.scaleInHorizonMinutes, 0, 60),
+    },
   };
 
   const details: SimResult[] = [];

@@ -186,6 +186,8 @@ export interface ScalingInput {
   readonly toleratedBacklog?: DurationText;
   /** Minutes of load a scale-in sizes for (their busiest). @default 8 */
   readonly scaleInLookbackMinutes?: number;
+  /** Minutes ahead a scale-in sizes for: the lookback's rising trend, carried this far. 0: the peak alone. @default 15 */
+  readonly scaleInHorizonMinutes?: number;
 }
 
 /** A Trino/Presto worker's HTTP API as the controller reaches it from inside the VPC. */
@@ -879,11 +881,13 @@ function resolveScaling(p: Problems, at: string, f: FleetInput): FleetConfig['sc
   const toleratedBacklogSeconds = p.duration(`${at}.toleratedBacklog`, s.toleratedBacklog ?? formatDuration(DEFAULT_SCALING_POLICY.toleratedBacklogSeconds), 0, 3600);
   const scaleInLookbackMinutes = s.scaleInLookbackMinutes ?? DEFAULT_SCALING_POLICY.scaleInLookbackMinutes;
   p.integer(`${at}.scaleInLookbackMinutes`, scaleInLookbackMinutes, 1, 60);
+  const scaleInHorizonMinutes = s.scaleInHorizonMinutes ?? DEFAULT_SCALING_POLICY.scaleInHorizonMinutes;
+  p.integer(`${at}.scaleInHorizonMinutes`, scaleInHorizonMinutes, 0, 60);
   if (targetBacklogSeconds !== undefined && toleratedBacklogSeconds !== undefined) {
     p.check(toleratedBacklogSeconds < targetBacklogSeconds, `${at}.toleratedBacklog`, s.toleratedBacklog ?? formatDuration(toleratedBacklogSeconds), `must be shorter than targetBacklog (${formatDuration(targetBacklogSeconds)}): a backlog the fleet tolerates cannot also be one it must clear`);
   }
   if (targetBacklogSeconds === undefined || toleratedBacklogSeconds === undefined) return undefined;
-  return { targetBacklogSeconds, toleratedBacklogSeconds, scaleInLookbackMinutes };
+  return { targetBacklogSeconds, toleratedBacklogSeconds, scaleInLookbackMinutes, scaleInHorizonMinutes };
 }
 
 /**

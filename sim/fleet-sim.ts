@@ -966,7 +966,7 @@ class FleetSimulation {
           finishedPerMinute: this.finishedThisMinute,
           backlogGrowthPerMinute: queued - this.queuedLastMinute,
           cpuPercent: this.cpuSeen,
-          peakBusyInstances: this.busyLookback.length > 0 ? Math.max(...this.busyLookback) : undefined,
+          busyInstances: this.busyLookback.map((busy, i) => ({ minutesAgo: this.busyLookback.length - i, busy })),
           launching: pending,
           warm,
         },

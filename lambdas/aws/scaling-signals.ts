@@ -129,7 +129,8 @@ export class CloudWatchSignalHistory {
           f.fleet,
           {
             cpuPercent: latest(`avg${k}`, CPU_FRESH_MINUTES),
-            peakBusyInstances: sums.length > 0 ? Math.max(...sums.map((p) => p.v)) / 100 : undefined,
+            // A datapoint's timestamp is the start of its minute: the one starting a minute before `end` is 1 minute ago.
+            busyInstances: sums.map((p) => ({ minutesAgo: Math.round((end.getTime() - p.t) / minute), busy: p.v / 100 })).sort((a, b) => b.minutesAgo - a.minutesAgo),
             previousQueued: latest(`q${k}`, QUEUE_FRESH_MINUTES),
           },
         ];

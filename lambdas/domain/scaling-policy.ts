@@ -27,11 +27,11 @@ export interface FleetSignals {
   /** The group's average CPU over the last minute; undefined when CloudWatch has no datapoint. */
   readonly cpuPercent: number | undefined;
   /**
-   * The most instances' worth of CPU busy in any minute of the scale-in lookback (`scaleInLookbackMinutes`):
-   * the highest per-minute Sum of the group's CPUUtilization ÷ 100. Load, not utilization, so a minute
-   * before a capacity change counts at its true size. Undefined when CloudWatch has none.
+   * The load over the scale-in lookback (`scaleInLookbackMinutes`), one entry per minute CloudWatch has:
+   * the per-minute Sum of the group's CPUUtilization ÷ 100, instances' worth of CPU busy. Load, not
+   * utilization, so a minute before a capacity change counts at its true size. Empty when CloudWatch has none.
    */
-  readonly peakBusyInstances: number | undefined;
+  readonly busyInstances: readonly BusyMinute[];
   /** Instances launching, not yet in service: a scale-out in flight, part of `capacity` but of no throughput yet. */
   readonly launching: number;
   /**
@@ -42,6 +42,12 @@ export interface FleetSignals {
    * "continuously (but not excessively) scale out").
    */
   readonly warm: number;
+}
+
+/** One minute of load: `minutesAgo` counts back from the decision (1 is the last complete minute). */
+export interface BusyMinute {
+  readonly minutesAgo: number;
+  readonly busy: number;
 }
 
 /** The numbers an operator tunes (docs/scaling.md). */
@@ -58,12 +64,21 @@ export interface ScalingPolicySettings {
   readonly toleratedBacklogSeconds: number;
   /** Minutes of CPU history a scale-in sizes for (its peak); 1 sizes for the last minute alone. */
   readonly scaleInLookbackMinutes: number;
+  /**
+   * Minutes ahead a scale-in sizes for: the lookback's load trend, projected this far past its newest
+   * minute, counts when it is above the peak. 0 sizes for the peak alone.
+   */
+  readonly scaleInHorizonMinutes: number;
 }
 
 export const DEFAULT_SCALING_POLICY: Omit<ScalingPolicySettings, 'targetCpuPercent'> = {
   targetBacklogSeconds: 120,
   toleratedBacklogSeconds: 10,
   scaleInLookbackMinutes: 8,
+  // Target tracking's low alarm needs 15 one-minute datapoints after a scale-in before the next one can
+  // happen (what AWS creates in practice; sim/target-tracking.ts), so a scale-in's capacity has to carry
+  // the load about that long.
+  scaleInHorizonMinutes: 15,
 };
 
 export type ScalingRule =
@@ -141,10 +156,12 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
   // Dataflow downscales only with no backlog growth. A queue going from 0 to 1 is growth that means
   // nothing, so growth counts when a minute more of it would take the backlog past the tolerated time.
   const backlogInAMinute = throughputPerSecond > 0 ? (s.queued + Math.max(0, s.backlogGrowthPerMinute)) / throughputPerSecond : s.queued + s.backlogGrowthPerMinute > 0 ? Infinity : 0;
-  if (backlogInAMinute <= p.toleratedBacklogSeconds && s.cpuPercent !== undefined && s.peakBusyInstances !== undefined && s.cpuPercent < p.targetCpuPercent) {
+  const projected = projectedBusy(s.busyInstances, p.scaleInHorizonMinutes);
+  if (backlogInAMinute <= p.toleratedBacklogSeconds && s.cpuPercent !== undefined && projected !== undefined && s.cpuPercent < p.targetCpuPercent) {
     // Projected CPU after removing instances stays at or under the target: M' = ceil(busy·100/target),
-    // with busy the lookback's peak load: a fleet sized for one quiet minute scales straight back out.
-    const busy = Math.max((s.cpuPercent * capacity) / 100, s.peakBusyInstances);
+    // with busy the lookback's peak load, or its trend over the horizon when that is higher: a fleet sized
+    // for one quiet minute, or for a load still rising, scales straight back out.
+    const busy = Math.max((s.cpuPercent * capacity) / 100, projected);
     const needed = Math.max(s.minCapacity, (busy * 100) / p.targetCpuPercent);
     if (Math.ceil(Math.round(needed * 1e9) / 1e9) < capacity) {
       // None while instances launch: their load is not in the CPU yet.
@@ -153,4 +170,37 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
     }
   }
   return decide('hold', capacity);
+}
+
+/**
+ * The load a scale-in sizes for: the lookback's peak, or, when higher, its least-squares trend carried
+ * `horizonMinutes` past the newest minute. The trend needs 3 minutes; with fewer the peak stands alone.
+ * Undefined with no load history. A falling or flat trend never lowers the answer below the peak.
+ */
+export function projectedBusy(history: readonly BusyMinute[], horizonMinutes: number): number | undefined {
+  if (history.length === 0) return undefined;
+  let peak = -Infinity;
+  for (const m of history) peak = Math.max(peak, m.busy);
+  if (horizonMinutes <= 0 || history.length < 3) return peak;
+  // x is minutes from now (negative into the past); y is the load.
+  let sx = 0;
+  let sy = 0;
+  for (const m of history) {
+    sx -= m.minutesAgo;
+    sy += m.busy;
+  }
+  const n = history.length;
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  let newest = -Infinity;
+  for (const m of history) {
+    const dx = -m.minutesAgo - mx;
+    sxy += dx * (m.busy - my);
+    sxx += dx * dx;
+    newest = Math.max(newest, -m.minutesAgo);
+  }
+  if (sxx === 0) return peak;
+  return Math.max(peak, my + (sxy / sxx) * (newest + horizonMinutes - mx));
 }

@@ -274,6 +274,7 @@ export function parseSignalsSettings(json: string): SignalsSettings {
         targetBacklogSeconds: num(`${at}.policy.targetBacklogSeconds`, p.targetBacklogSeconds ?? DEFAULT_SCALING_POLICY.targetBacklogSeconds, 1, 86_400),
         toleratedBacklogSeconds: num(`${at}.policy.toleratedBacklogSeconds`, p.toleratedBacklogSeconds ?? DEFAULT_SCALING_POLICY.toleratedBacklogSeconds, 0, 86_400),
         scaleInLookbackMinutes: int(`${at}.policy.scaleInLookbackMinutes`, p.scaleInLookbackMinutes ?? DEFAULT_SCALING_POLICY.scaleInLookbackMinutes, 1, 60),
+        scaleInHorizonMinutes: int(`${at}.policy.scaleInHorizonMinutes`, p.scaleInHorizonMinutes ?? DEFAULT_SCALING_POLICY.scaleInHorizonMinutes, 0, 60),
       },
     };
   });

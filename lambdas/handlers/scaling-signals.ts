@@ -7,7 +7,7 @@
  */
 import { CoordinatorSignals, countCoordinatorQueries } from '../domain/coordinator-signals';
 import { capError } from '../domain/log-text';
-import { FleetSignals, ScalingDecision, decideScaling } from '../domain/scaling-policy';
+import { BusyMinute, FleetSignals, ScalingDecision, decideScaling } from '../domain/scaling-policy';
 import { SignalsFleet } from '../domain/settings';
 import { ControllerLog } from '../ports';
 
@@ -24,8 +24,8 @@ export interface GroupState {
 export interface MetricHistory {
   /** The group's average CPU over the last complete minute. */
   readonly cpuPercent?: number;
-  /** The largest per-minute Sum of CPU ÷ 100 over the lookback. */
-  readonly peakBusyInstances?: number;
+  /** The per-minute Sum of CPU ÷ 100 over the lookback, oldest first: the load the scale-in sizes for. */
+  readonly busyInstances?: readonly BusyMinute[];
   /** Our own QueuedQueries datapoint of the minute before: backlog growth is the change from it. */
   readonly previousQueued?: number;
 }
@@ -100,7 +100,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           finishedPerMinute: seen.finishedLastMinute,
           backlogGrowthPerMinute: h.previousQueued === undefined ? 0 : seen.queued - h.previousQueued,
           cpuPercent: h.cpuPercent,
-          peakBusyInstances: h.peakBusyInstances,
+          busyInstances: h.busyInstances ?? [],
           launching: group.launching,
           warm: group.inService.length,
         };

@@ -239,13 +239,14 @@ describe("Trino's grace period and the coordinator view", () => {
 describe('scaling signals per fleet', () => {
   const fleetOf = (override: Partial<FleetInput>) => resolveEnvironment('qa', { ...base, fleets: [{ ...fleet, ...override }] }).fleets[0];
   test('on by default with a coordinator to poll, with the documented defaults; off without one', () => {
-    expect(fleetOf({ coordinatorUrl: 'http://trino:8080' }).scaling).toEqual({ targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8 });
+    expect(fleetOf({ coordinatorUrl: 'http://trino:8080' }).scaling).toEqual({ targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8, scaleInHorizonMinutes: 15 });
     expect(fleetOf({}).scaling).toBeUndefined();
     expect(fleetOf({ coordinatorUrl: 'http://trino:8080', scaling: { signals: false } }).scaling).toBeUndefined();
-    expect(fleetOf({ coordinatorUrl: 'http://trino:8080', scaling: { targetBacklog: '5m', toleratedBacklog: '30s', scaleInLookbackMinutes: 15 } }).scaling).toEqual({
+    expect(fleetOf({ coordinatorUrl: 'http://trino:8080', scaling: { targetBacklog: '5m', toleratedBacklog: '30s', scaleInLookbackMinutes: 15, scaleInHorizonMinutes: 0 } }).scaling).toEqual({
       targetBacklogSeconds: 300,
       toleratedBacklogSeconds: 30,
       scaleInLookbackMinutes: 15,
+      scaleInHorizonMinutes: 0,
     });
   });
   test.each([
@@ -256,6 +257,8 @@ describe('scaling signals per fleet', () => {
     [{ coordinatorUrl: 'http://t:8080', scaling: { toleratedBacklog: '2m', targetBacklog: '1m' } }, /fleets\[0\]\.scaling\.toleratedBacklog \("2m"\) must be shorter than targetBacklog \(1m\)/],
     [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInLookbackMinutes: 0 } }, /fleets\[0\]\.scaling\.scaleInLookbackMinutes \(0\) must be a whole number from 1 to 60/],
     [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInLookbackMinutes: 2.5 } }, /scaleInLookbackMinutes \(2\.5\) must be a whole number/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInHorizonMinutes: 61 } }, /fleets\[0\]\.scaling\.scaleInHorizonMinutes \(61\) must be a whole number from 0 to 60/],
+    [{ coordinatorUrl: 'http://t:8080', scaling: { scaleInHorizonMinutes: -1 } }, /scaleInHorizonMinutes \(-1\) must be a whole number from 0 to 60/],
   ] as [Partial<FleetInput>, RegExp][])('%j is refused with env, field, value and rule', (override, message) => {
     expect(errorFor({}, override)).toMatch(message);
   });

@@ -31,7 +31,7 @@ test('one signals function in the VPC, once a minute, configured with each fleet
     namespace: signalsNamespace('staging'),
     user: 'graceful-autoscaler',
     timeoutMs: 5000,
-    fleets: [{ fleet: 'adhoc', groupName: 'GROUP', coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080', policy: { targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }],
+    fleets: [{ fleet: 'adhoc', groupName: 'GROUP', coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080', policy: { targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8, scaleInHorizonMinutes: 15, targetCpuPercent: 40 } }],
   });
   template.hasResourceProperties('AWS::Events::Rule', {
     ScheduleExpression: 'rate(1 minute)',

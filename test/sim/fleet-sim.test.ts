@@ -183,6 +183,15 @@ describe('the CLI', () => {
     expect(refused.stderr).toContain('--scale-in-lookback (0) must be a number from 1 to 60');
   }, 60_000);
 
+  test('--scale-in-horizon reaches the full policy (sizing for a rising load scales in less), and is refused out of range', async () => {
+    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--scale-in-horizon', minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
+    const [none, far] = [await runFor('0'), await runFor('60')];
+    expect(far.instanceHours).toBeGreaterThan(none.instanceHours);
+    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--scale-in-horizon', '61']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--scale-in-horizon (61) must be a number from 0 to 60');
+  }, 60_000);
+
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,0\n');

@@ -23,7 +23,7 @@ test("a group's capacity is what target tracking counts: in service and launchin
   expect(asg.commandCalls(DescribeScalingActivitiesCommand)).toHaveLength(0);
 });
 
-test('the history takes the newest average, the peak per-minute Sum over the lookback as busy instances, and our last queue', async () => {
+test('the history takes the newest average, the per-minute Sum over the lookback as busy instances (oldest first, by minutes ago), and our last queue', async () => {
   const now = Date.parse('2026-11-21T12:00:30Z');
   const minute = (k: number) => new Date(Date.parse('2026-11-21T12:00:00Z') - k * 60_000);
   cw.on(GetMetricDataCommand).resolves({
@@ -36,7 +36,15 @@ test('the history takes the newest average, the peak per-minute Sum over the loo
   });
   const fleets = [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { ...DEFAULT_SCALING_POLICY, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }];
   const got = await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now);
-  expect(got.get('etl')).toEqual({ cpuPercent: 35, peakBusyInstances: 6, previousQueued: 12 });
+  expect(got.get('etl')).toEqual({
+    cpuPercent: 35,
+    // The missing minute 2 stays missing rather than read as idle: the trend is fitted on the minutes there are.
+    busyInstances: [
+      { minutesAgo: 3, busy: 6 },
+      { minutesAgo: 1, busy: 4.2 },
+    ],
+    previousQueued: 12,
+  });
   const input = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
   expect(input.EndTime).toEqual(new Date('2026-11-21T12:00:00Z'));
   expect(input.MetricDataQueries!.map((q) => q.MetricStat!.Stat)).toEqual(['Average', 'Sum', 'Maximum']);
@@ -54,7 +62,7 @@ test('stale datapoints do not stand for now: no CPU from 10 minutes ago, no queu
   });
   const fleets = [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { ...DEFAULT_SCALING_POLICY, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }];
   const got = await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now);
-  expect(got.get('etl')).toEqual({ cpuPercent: undefined, peakBusyInstances: 3, previousQueued: undefined });
+  expect(got.get('etl')).toEqual({ cpuPercent: undefined, busyInstances: [{ minutesAgo: 2, busy: 3 }], previousQueued: undefined });
 });
 
 test('PutMetricData in batches of at most 1,000, each datapoint with its Fleet (and Rule) dimensions', async () => {

@@ -1,8 +1,10 @@
-import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling } from '../../../lambdas/domain/scaling-policy';
+import { BusyMinute, DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling, projectedBusy } from '../../../lambdas/domain/scaling-policy';
 
 // The formulas' numbers, pinned here so a change of default tunes the product, not these tests.
 const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, toleratedBacklogSeconds: 10, targetCpuPercent: 40 };
-const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, peakBusyInstances: 0, launching: 0, warm: 10 };
+const steady: FleetSignals = { capacity: 10, minCapacity: 2, maxCapacity: 50, queued: 0, running: 30, finishedPerMinute: 120, backlogGrowthPerMinute: 0, cpuPercent: 40, busyInstances: [{ minutesAgo: 1, busy: 0 }], launching: 0, warm: 10 };
+/** Load over the last minutes, oldest first, one a minute. */
+const load = (...busy: number[]): BusyMinute[] => busy.map((b, i) => ({ minutesAgo: busy.length - i, busy: b }));
 const decide = (s: Partial<FleetSignals>, p: Partial<ScalingPolicySettings> = {}) => decideScaling({ ...steady, ...s }, { ...settings, ...p });
 
 test('a fleet at its CPU target with no backlog holds: ratio 1', () => {
@@ -63,11 +65,39 @@ test('Sage: no scale-in while a launch is in flight; a backlog still scales out,
 
 test('scale-in sizes for the busiest minute of the lookback, as load, not as utilization', () => {
   // Now 20% of 10 = 2 instances busy, but 3.6 were busy a few minutes ago: keep ceil(3.6/0.4) = 9.
-  expect(decide({ cpuPercent: 20, peakBusyInstances: 3.6 })).toMatchObject({ rule: 'scale-in', needed: 9 });
+  expect(decide({ cpuPercent: 20, busyInstances: load(2, 3.6, 2) })).toMatchObject({ rule: 'scale-in', needed: 9 });
   // A peak from before a scale-out counts at its true size: 2 busy then is 2 busy now, whatever the CPU read.
-  expect(decide({ cpuPercent: 20, peakBusyInstances: 2 })).toMatchObject({ rule: 'scale-in', needed: 5 });
+  expect(decide({ cpuPercent: 20, busyInstances: load(2) })).toMatchObject({ rule: 'scale-in', needed: 5 });
   // No load history: no scale-in.
-  expect(decide({ cpuPercent: 20, peakBusyInstances: undefined })).toMatchObject({ rule: 'hold', ratio: 1 });
+  expect(decide({ cpuPercent: 20, busyInstances: [] })).toMatchObject({ rule: 'hold', ratio: 1 });
+});
+
+test('scale-in sizes for a rising load where it will be over the horizon, not where it peaked so far', () => {
+  // 10 instances, 20% busy now, the load rising half an instance a minute: 0.5, 1, 1.5, 2. Its peak alone
+  // (2 busy) would scale in to 5, at 40% now and over it within minutes. Carried 15 minutes on, the trend
+  // reaches 9.5 busy: more than the fleet carries at 40%, so no scale-in at all.
+  const rising = load(0.5, 1, 1.5, 2);
+  expect(decide({ cpuPercent: 20, busyInstances: rising }, { scaleInHorizonMinutes: 0 })).toMatchObject({ rule: 'scale-in', needed: 5 });
+  expect(decide({ cpuPercent: 20, busyInstances: rising }, { scaleInHorizonMinutes: 15 })).toMatchObject({ rule: 'hold', ratio: 1 });
+  // A gentler rise, 0.05 a minute from 1.85 to 2: 2 + 15·0.05 = 2.75 busy -> ceil(2.75/0.4) = 7 instead of 5.
+  expect(decide({ cpuPercent: 20, busyInstances: load(1.85, 1.9, 1.95, 2) })).toMatchObject({ rule: 'scale-in', needed: 7 });
+  // A falling load never sizes below its peak: the trend only ever adds.
+  expect(decide({ cpuPercent: 10, busyInstances: load(3.6, 3, 2, 1) })).toMatchObject({ rule: 'scale-in', needed: 9 });
+});
+
+test('the projected load: peak, least-squares trend over the horizon, gaps in the minutes, too short a history', () => {
+  expect(projectedBusy([], 15)).toBeUndefined();
+  // Two minutes are too few for a trend: the peak.
+  expect(projectedBusy(load(1, 2), 15)).toBe(2);
+  // Exact line 1, 2, 3 (slope 1/minute) from 3 minutes ago to 1: at 1 + 15 minutes past the newest -> 18.
+  expect(projectedBusy(load(1, 2, 3), 15)).toBeCloseTo(18, 9);
+  // A minute CloudWatch lacks does not bend the line: minutes 4, 3 and 1 ago on the same slope.
+  expect(projectedBusy([{ minutesAgo: 4, busy: 0 }, { minutesAgo: 3, busy: 1 }, { minutesAgo: 1, busy: 3 }], 15)).toBeCloseTo(18, 9);
+  // Order does not matter, nor does a flat load (the peak).
+  expect(projectedBusy([{ minutesAgo: 1, busy: 3 }, { minutesAgo: 3, busy: 1 }, { minutesAgo: 2, busy: 2 }], 5)).toBeCloseTo(8, 9);
+  expect(projectedBusy(load(2, 2, 2, 2), 15)).toBe(2);
+  // Horizon 0: the peak alone.
+  expect(projectedBusy(load(1, 2, 3), 0)).toBe(3);
 });
 
 test('backlog growth blocks scale-in only when another minute of it would pass the tolerated backlog', () => {

@@ -42,7 +42,7 @@ const group = (capacity: number): GroupState => ({ capacity, minCapacity: 1, max
 test('a queue that takes 30 s to clear publishes a ratio target tracking scales out on, with its rule and signals', async () => {
   // 60 queued, 120 finished in the last minute (2/s): 30 s of backlog; catch-up with R = 60 s asks 1.5×.
   const etl = [...Array.from({ length: 60 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 120 }, (_, i) => ended(i * 0.4))];
-  const { d, published } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 40, peakBusyInstances: 4, previousQueued: 60 } });
+  const { d, published } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 40, busyInstances: [{ minutesAgo: 1, busy: 4 }], previousQueued: 60 } });
   const summary = await makeScalingSignalsHandler(d)();
   expect(summary.decided).toEqual({ etl: 'backlog', adhoc: 'no-data' });
   const etlPoints = published.filter((p) => p.fleet === 'etl');
@@ -58,7 +58,7 @@ test('a coordinator that does not answer costs its own fleet its datapoint, and 
   const { d, published, logs } = deps(
     { 'http://etl-coordinator:8080': new Error('connect ECONNREFUSED '.repeat(2000)), 'http://adhoc-coordinator:8080': [{ state: 'RUNNING' }] },
     { 'g-etl': group(10), 'g-adhoc': group(4) },
-    { adhoc: { cpuPercent: 38, peakBusyInstances: 1.5 } },
+    { adhoc: { cpuPercent: 38, busyInstances: [{ minutesAgo: 1, busy: 1.5 }] } },
   );
   const summary = await makeScalingSignalsHandler(d)();
   expect(summary.failed).toEqual(['etl']);
@@ -76,7 +76,7 @@ test('a group that is gone is a failed fleet, not a crash', async () => {
 
 test('backlog growth is the change from the last published queue', async () => {
   const etl = [...Array.from({ length: 40 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 60 }, (_, i) => ended(i))];
-  const { d, logs } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 50, peakBusyInstances: 5, previousQueued: 10 } });
+  const { d, logs } = deps({ 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [] }, { 'g-etl': group(10), 'g-adhoc': group(2) }, { etl: { cpuPercent: 50, busyInstances: [{ minutesAgo: 1, busy: 5 }], previousQueued: 10 } });
   await makeScalingSignalsHandler(d)();
   const decision = logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')!;
   expect(decision.fields!.inputs).toMatchObject({ queued: 40, backlogGrowthPerMinute: 30, finishedPerMinute: 60 });
@@ -85,7 +85,7 @@ test('backlog growth is the change from the last published queue', async () => {
 test('only a scale-out reads which instances still warm up, and its ratio is then relative to the warm ones', async () => {
   // The etl queue of the first test needs 15 of 10; 4 of the 10 still warm up: 15 / 6 = 2.5.
   const etl = [...Array.from({ length: 60 }, () => ({ state: 'QUEUED' })), ...Array.from({ length: 120 }, (_, i) => ended(i * 0.4))];
-  const history = { etl: { cpuPercent: 40, peakBusyInstances: 4, previousQueued: 60 }, adhoc: { cpuPercent: 38, peakBusyInstances: 1.5 } };
+  const history = { etl: { cpuPercent: 40, busyInstances: [{ minutesAgo: 1, busy: 4 }], previousQueued: 60 }, adhoc: { cpuPercent: 38, busyInstances: [{ minutesAgo: 1, busy: 1.5 }] } };
   const coordinators = { 'http://etl-coordinator:8080': etl, 'http://adhoc-coordinator:8080': [{ state: 'RUNNING' }] };
   const { d, published, warmReads } = deps(coordinators, { 'g-etl': group(10), 'g-adhoc': group(4) }, history, { 'g-etl': 6 });
   await makeScalingSignalsHandler(d)();
