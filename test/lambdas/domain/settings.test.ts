@@ -1,4 +1,5 @@
-import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
+import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
+import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseSignalsSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
 
 const valid = {
   hookName: 'graceful-autoscaler-drain',
@@ -26,4 +27,19 @@ test.each([
 
 test('the termination policy needs no groups: it must not depend on the groups that reference it', () => {
   expect(parseTerminationPolicySettings(JSON.stringify({ taskSource: valid.taskSource }))).toMatchObject({ taskSource: { kind: 'metric' } });
+});
+
+describe('the scaling-signals settings', () => {
+  const signals = (policy: object) => JSON.stringify({ namespace: 'GracefulAutoscaler/prod/signals', user: 'graceful-autoscaler', fleets: [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { targetCpuPercent: 40, ...policy } }] });
+  test('the tunables default to the documented values, the horizon included', () => {
+    expect(parseSignalsSettings(signals({})).fleets[0].policy).toEqual({ ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 });
+    expect(parseSignalsSettings(signals({ scaleInHorizonMinutes: 0 })).fleets[0].policy.scaleInHorizonMinutes).toBe(0);
+  });
+  test.each([
+    [{ scaleInHorizonMinutes: 61 }, /fleets\[0\]\.policy\.scaleInHorizonMinutes \(61\)/],
+    [{ scaleInHorizonMinutes: 1.5 }, /scaleInHorizonMinutes \(1\.5\)/],
+    [{ scaleInLookbackMinutes: 0 }, /scaleInLookbackMinutes \(0\)/],
+  ])('%j is refused, naming the field and value', (policy, message) => {
+    expect(() => parseSignalsSettings(signals(policy))).toThrow(message);
+  });
 });
