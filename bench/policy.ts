@@ -12,6 +12,11 @@ const ROUNDS = 2000;
 const rng = new Rng(12);
 const settings = { ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 };
 
+function lookback(level: number): FleetSignals['busyInstances'] {
+  const n = settings.scaleInLookbackMinutes;
+  return Array.from({ length: n }, (_, k) => ({ minutesAgo: n - k, busy: level * (0.9 + 0.2 * rng.next()) }));
+}
+
 function signals(): FleetSignals {
   const capacity = 1 + rng.int(200);
   const launching = Math.min(capacity, rng.next() < 0.1 ? rng.int(5) : 0);
@@ -25,8 +30,9 @@ function signals(): FleetSignals {
     finishedPerMinute,
     backlogGrowthPerMinute: rng.int(200) - 100,
     cpuPercent: rng.next() < 0.02 ? undefined : rng.next() * 100,
-    // The lookback's load, a minute each: none in 2% of fleets, as when CloudWatch has no datapoints yet.
-    busyInstances: rng.next() < 0.02 ? [] : Array.from({ length: settings.scaleInLookbackMinutes }, (_, k) => ({ minutesAgo: settings.scaleInLookbackMinutes - k, busy: rng.next() * capacity })),
+    // The lookback's load, a minute each, around one level with ±10% noise, as a fleet's load moves from
+    // minute to minute: none in 2% of fleets, as when CloudWatch has no datapoints yet.
+    busyInstances: rng.next() < 0.02 ? [] : lookback(rng.next() * capacity),
     launching,
     // Newly in service instances still warming up: none in most minutes.
     warm: capacity - launching - (rng.next() < 0.1 ? rng.int(Math.max(1, capacity - launching)) : 0),
