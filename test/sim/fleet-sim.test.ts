@@ -174,22 +174,18 @@ describe('the CLI', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
   }, 60_000);
 
-  test('--scale-in-lookback reaches the full policy (a longer lookback scales in later), and is refused out of range', async () => {
-    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--scale-in-lookback', minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
-    const [short, long] = [await runFor('1'), await runFor('30')];
-    expect(long.instanceHours).toBeGreaterThan(short.instanceHours);
-    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--scale-in-lookback', '0']).catch((e) => e);
+  // Each scale-in tunable reaches the full policy (more of it scales in later or less: more instance-hours)
+  // and is refused out of its config range.
+  test.each([
+    ['scale-in-lookback', '1', '30', '0', '--scale-in-lookback (0) must be a number from 1 to 60'],
+    ['scale-in-horizon', '0', '60', '61', '--scale-in-horizon (61) must be a number from 0 to 60'],
+  ])('--%s reaches the full policy, and is refused out of range', async (flag, less, more, bad, message) => {
+    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', `--${flag}`, minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
+    const [low, high] = [await runFor(less), await runFor(more)];
+    expect(high.instanceHours).toBeGreaterThan(low.instanceHours);
+    const refused = await run(tsx, [cli, '--trace', trace, '--json', `--${flag}`, bad]).catch((e) => e);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('--scale-in-lookback (0) must be a number from 1 to 60');
-  }, 60_000);
-
-  test('--scale-in-horizon reaches the full policy (sizing for a rising load scales in less), and is refused out of range', async () => {
-    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--scale-in-horizon', minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
-    const [none, far] = [await runFor('0'), await runFor('60')];
-    expect(far.instanceHours).toBeGreaterThan(none.instanceHours);
-    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--scale-in-horizon', '61']).catch((e) => e);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('--scale-in-horizon (61) must be a number from 0 to 60');
+    expect(refused.stderr).toContain(message);
   }, 60_000);
 
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
