@@ -81,10 +81,10 @@ export class AutoScalingGroupStates {
 }
 
 /**
- * Per fleet, three queries in one GetMetricData: the group's average CPU over the last complete minute,
- * its per-minute Sum of CPU (busy instances × 100) over the lookback, and our QueuedQueries a minute ago.
- * AWS/EC2 CPUUtilization by AutoScalingGroupName has 1-minute datapoints because the launch template turns
- * on detailed monitoring.
+ * Per fleet, four queries in one GetMetricData: the group's average CPU over the last complete minute,
+ * its per-minute Sum of CPU (busy instances × 100) and SampleCount (instances reporting) over the
+ * lookback, and our QueuedQueries a minute ago. AWS/EC2 CPUUtilization by AutoScalingGroupName has
+ * 1-minute datapoints because the launch template turns on detailed monitoring.
  */
 export class CloudWatchSignalHistory {
   constructor(
@@ -102,6 +102,7 @@ export class CloudWatchSignalHistory {
       return [
         { Id: `avg${k}`, MetricStat: { Metric: cpu, Period: 60, Stat: 'Average' }, ReturnData: true },
         { Id: `sum${k}`, MetricStat: { Metric: cpu, Period: 60, Stat: 'Sum' }, ReturnData: true },
+        { Id: `n${k}`, MetricStat: { Metric: cpu, Period: 60, Stat: 'SampleCount' }, ReturnData: true },
         { Id: `q${k}`, MetricStat: { Metric: { Namespace: this.namespace, MetricName: QUEUED_METRIC, Dimensions: [{ Name: 'Fleet', Value: f.fleet }] }, Period: 60, Stat: 'Maximum' }, ReturnData: true },
       ];
     });
@@ -124,19 +125,41 @@ export class CloudWatchSignalHistory {
     const latest = (id: string, minutes: number) => since(id, minutes).reduce<{ t: number; v: number } | undefined>((a, p) => (!a || p.t > a.t ? p : a), undefined)?.v;
     return new Map(
       fleets.map((f, k) => {
-        const sums = since(`sum${k}`, f.policy.scaleInLookbackMinutes);
+        const counts = new Map(since(`n${k}`, f.policy.scaleInLookbackMinutes).map((p) => [p.t, p.v]));
         return [
           f.fleet,
           {
             cpuPercent: latest(`avg${k}`, CPU_FRESH_MINUTES),
-            // A datapoint's timestamp is the start of its minute: the one starting a minute before `end` is 1 minute ago.
-            busyInstances: sums.map((p) => ({ minutesAgo: Math.round((end.getTime() - p.t) / minute), busy: p.v / 100 })).sort((a, b) => b.minutesAgo - a.minutesAgo),
+            busyInstances: withoutPartialNewest(
+              since(`sum${k}`, f.policy.scaleInLookbackMinutes)
+                .sort((a, b) => a.t - b.t)
+                .map((p) => ({ t: p.t, sum: p.v, count: counts.get(p.t) })),
+            ).map((p) => ({
+              // A datapoint's timestamp is the start of its minute: the one starting a minute before `end` is 1 minute ago.
+              minutesAgo: Math.round((end.getTime() - p.t) / minute),
+              busy: p.sum / 100,
+            })),
             previousQueued: latest(`q${k}`, QUEUE_FRESH_MINUTES),
           },
         ];
       }),
     );
   }
+}
+
+/**
+ * The per-minute Sums, oldest first, less the newest minutes still arriving. CloudWatch aggregates the
+ * datapoints it has received (SampleCount is how many: "Statistics", CloudWatch user guide), and each
+ * instance's 1-minute CPU lands on its own schedule, so the minute that has just ended can hold some
+ * instances and not yet others: its Sum reads as a drop in load. A newest minute with fewer samples than
+ * the one before it is left out, and so on back while that holds, rather than fitted into the trend as if
+ * load had fallen. A scale-in lowers the count for real, and then costs one run that minute; a scale-out
+ * raises it, which is never taken for partial.
+ */
+export function withoutPartialNewest<T extends { readonly count?: number }>(minutes: readonly T[]): T[] {
+  let keep = minutes.length;
+  while (keep >= 2 && (minutes[keep - 1].count ?? Infinity) < (minutes[keep - 2].count ?? 0)) keep--;
+  return minutes.slice(0, keep);
 }
 
 export async function publishSignals(client: CloudWatchClient, namespace: string, datapoints: readonly SignalDatapoint[], at: Date): Promise<void> {

@@ -2,7 +2,7 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeScalingAct
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AutoScalingGroupStates, CloudWatchSignalHistory, DATUMS_PER_CALL, publishSignals } from '../../../lambdas/aws/scaling-signals';
+import { AutoScalingGroupStates, CloudWatchSignalHistory, DATUMS_PER_CALL, publishSignals, withoutPartialNewest } from '../../../lambdas/aws/scaling-signals';
 import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
 
 const asg = mockClient(AutoScalingClient);
@@ -47,7 +47,41 @@ test('the history takes the newest average, the per-minute Sum over the lookback
   });
   const input = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
   expect(input.EndTime).toEqual(new Date('2026-11-21T12:00:00Z'));
-  expect(input.MetricDataQueries!.map((q) => q.MetricStat!.Stat)).toEqual(['Average', 'Sum', 'Maximum']);
+  expect(input.MetricDataQueries!.map((q) => q.MetricStat!.Stat)).toEqual(['Average', 'Sum', 'SampleCount', 'Maximum']);
+});
+
+test('the newest minutes, while fewer instances have reported in them than in the minute before, are left out of the load, not read as a drop', async () => {
+  const now = Date.parse('2026-11-21T12:00:30Z');
+  const minute = (k: number) => new Date(Date.parse('2026-11-21T12:00:00Z') - k * 60_000);
+  const read = async (counts: number[]) => {
+    cw.reset();
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'avg0', Timestamps: [minute(1)], Values: [40] },
+        // Newest first (TimestampDescending): six instances at 40% each, 240, in every complete minute.
+        { Id: 'sum0', Timestamps: [minute(1), minute(2), minute(3), minute(4)], Values: counts.map((n) => n * 40) },
+        { Id: 'n0', Timestamps: [minute(1), minute(2), minute(3), minute(4)], Values: counts },
+      ],
+    });
+    const fleets = [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { ...DEFAULT_SCALING_POLICY, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }];
+    return (await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now)).get('etl')!.busyInstances;
+  };
+  // Two instances' datapoints for the minute just ended, and one for the minute before, have not landed yet.
+  expect(await read([4, 5, 6, 6])).toEqual([
+    { minutesAgo: 4, busy: 2.4 },
+    { minutesAgo: 3, busy: 2.4 },
+  ]);
+  // A scale-out raises the count: every minute counts.
+  expect((await read([7, 6, 6, 6])).map((m) => m.minutesAgo)).toEqual([4, 3, 2, 1]);
+  // Once the minutes have landed, nothing is left out.
+  expect(await read([6, 6, 6, 6])).toHaveLength(4);
+});
+
+test('withoutPartialNewest keeps a series with no sample counts, or one minute, whole', () => {
+  expect(withoutPartialNewest([{ count: 3 }])).toEqual([{ count: 3 }]);
+  expect(withoutPartialNewest([{}, {}, {}])).toHaveLength(3);
+  expect(withoutPartialNewest([{ count: 5 }, {}])).toHaveLength(2);
+  expect(withoutPartialNewest([{ count: 5 }, { count: 5 }, { count: 4 }])).toHaveLength(2);
 });
 
 test('stale datapoints do not stand for now: no CPU from 10 minutes ago, no queue from 5', async () => {
