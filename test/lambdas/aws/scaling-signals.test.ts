@@ -64,7 +64,7 @@ test('the newest minutes, while fewer instances have reported in them than in th
       ],
     });
     const fleets = [{ fleet: 'etl', groupName: 'g', coordinatorUrl: 'http://c:8080', policy: { ...DEFAULT_SCALING_POLICY, scaleInLookbackMinutes: 8, targetCpuPercent: 40 } }];
-    return (await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now)).get('etl')!.busyInstances;
+    return (await new CloudWatchSignalHistory(new CloudWatchClient({}), 'GracefulAutoscaler/prod').read(fleets, now)).get('etl')!.busyInstances ?? [];
   };
   // Two instances' datapoints for the minute just ended, and one for the minute before, have not landed yet.
   expect(await read([4, 5, 6, 6])).toEqual([
