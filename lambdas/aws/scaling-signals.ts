@@ -153,8 +153,9 @@ export class CloudWatchSignalHistory {
  * instance's 1-minute CPU lands on its own schedule, so the minute that has just ended can hold some
  * instances and not yet others: its Sum reads as a drop in load. A newest minute with fewer samples than
  * the one before it is left out, and so on back while that holds, rather than fitted into the trend as if
- * load had fallen. A scale-in lowers the count for real, and then costs one run that minute; a scale-out
- * raises it, which is never taken for partial.
+ * load had fallen. A scale-in lowers the count for real: a minute in which instances terminated is left
+ * out while it is the newest, and counts once a later minute has as many samples. A scale-out raises the
+ * count, which is never taken for partial.
  */
 export function withoutPartialNewest<T extends { readonly count?: number }>(minutes: readonly T[]): T[] {
   let keep = minutes.length;
