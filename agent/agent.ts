@@ -208,9 +208,10 @@ export class Agent {
     const publisher = this.publisher!;
     const now = this.now();
     let runningTasks: number | undefined;
+    let oldestTaskAgeSeconds: number | undefined;
     try {
       const count = await countRunningTasks(this.config.tasks, identity.instanceId, now);
-      if (count.kind === 'count') runningTasks = count.runningTasks;
+      if (count.kind === 'count') ({ runningTasks, oldestTaskAgeSeconds } = count);
       else if (this.shutdownStarted) runningTasks = 0; // exited after our graceful shutdown
       else this.log.warn('worker not listening; no datapoint', { tasks: this.config.tasks.kind });
     } catch (e) {
@@ -218,6 +219,11 @@ export class Agent {
     }
     if (runningTasks !== undefined) {
       publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
+      // Beside the count, at the same resolution: the termination policy's tie-break reads both. An idle
+      // worker has no age to report (the reader takes a zero count as age 0), which keeps the buffer for counts.
+      if (oldestTaskAgeSeconds !== undefined && runningTasks > 0) {
+        publisher.add({ MetricName: this.config.oldestTaskAgeMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: oldestTaskAgeSeconds, Unit: 'Seconds', StorageResolution: 1 });
+      }
     }
     if (this.config.pressure) await this.addPressure(identity, now);
     // Drain everything buffered once the instance is going away: the controller needs the last readings.

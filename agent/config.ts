@@ -53,6 +53,8 @@ export interface AgentConfig {
   readonly intervalSeconds: number;
   readonly namespace: string;
   readonly runningTasksMetric: string;
+  /** Seconds the oldest running task has run, published beside the count when the task source knows it. */
+  readonly oldestTaskAgeMetric: string;
   readonly shutdownMetric: string;
   /** Datapoints kept while CloudWatch is unreachable; the oldest are dropped past this. */
   readonly bufferMax: number;
@@ -139,6 +141,7 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     intervalSeconds: int('intervalSeconds', raw.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS, 1, 300),
     namespace: str('namespace', raw.namespace ?? 'GracefulAutoscaler'),
     runningTasksMetric: str('runningTasksMetric', raw.runningTasksMetric ?? 'RunningTasks'),
+    oldestTaskAgeMetric: str('oldestTaskAgeMetric', raw.oldestTaskAgeMetric ?? 'OldestTaskAgeSeconds'),
     shutdownMetric: str('shutdownMetric', raw.shutdownMetric ?? 'ShutdownStarted'),
     bufferMax: int('bufferMax', raw.bufferMax ?? DEFAULT_BUFFER_MAX, 10, 1_000_000),
     tasks: worker('tasks', raw.tasks, false) as TrinoWorker | ShellCommand,

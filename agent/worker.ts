@@ -1,11 +1,14 @@
 /** Talking to the worker on this instance: count its running tasks, start its graceful shutdown. */
 import { exec } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { countActiveTasks, isConnectionRefused } from '../lambdas/domain/trino-tasks';
+import { isConnectionRefused, summarizeTasks } from '../lambdas/domain/trino-tasks';
 import { ShellCommand, TrinoWorker } from './config';
 
-/** The outcome of one count: a number, or "no worker process listening" (after a shutdown, that means it exited). */
-export type TaskCount = { readonly kind: 'count'; readonly runningTasks: number } | { readonly kind: 'not-listening' };
+/**
+ * The outcome of one count: a number (with the oldest task's age in seconds when the source knows it), or
+ * "no worker process listening" (after a shutdown, that means it exited).
+ */
+export type TaskCount = { readonly kind: 'count'; readonly runningTasks: number; readonly oldestTaskAgeSeconds?: number } | { readonly kind: 'not-listening' };
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
@@ -34,17 +37,21 @@ function runCommand(c: ShellCommand): Promise<string> {
   });
 }
 
-/** Counts running tasks once. Throws on any failure other than a refused connection: no guessed numbers. */
+/**
+ * Counts running tasks once. Throws on any failure other than a refused connection: no guessed numbers.
+ * A command prints the count, optionally followed by the oldest task's age in seconds ("3" or "3 412.5").
+ */
 export async function countRunningTasks(source: TrinoWorker | ShellCommand, subject: string, nowMs: number): Promise<TaskCount> {
   if (source.kind === 'command') {
     const out = (await runCommand(source)).trim();
-    if (!/^\d+$/.test(out)) throw new Error(`task command printed ${JSON.stringify(out.slice(0, 100))}, not a whole number`);
-    return { kind: 'count', runningTasks: Number(out) };
+    const m = /^(\d+)(?:\s+(\d+(?:\.\d+)?))?$/.exec(out);
+    if (!m) throw new Error(`task command printed ${JSON.stringify(out.slice(0, 100))}, not a whole number (optionally followed by the oldest task's age in seconds)`);
+    return { kind: 'count', runningTasks: Number(m[1]), ...(m[2] !== undefined ? { oldestTaskAgeSeconds: Number(m[1]) === 0 ? 0 : Number(m[2]) } : {}) };
   }
   try {
     const res = await fetch(`${source.url}/v1/task`, { headers: trinoHeaders(source, subject, nowMs), signal: AbortSignal.timeout(source.timeoutMs) });
     if (!res.ok) throw new Error(`GET /v1/task: HTTP ${res.status}`);
-    return { kind: 'count', runningTasks: countActiveTasks(await res.json()) };
+    return { kind: 'count', ...summarizeTasks(await res.json(), nowMs) };
   } catch (e) {
     if (isConnectionRefused(e)) return { kind: 'not-listening' };
     throw e;

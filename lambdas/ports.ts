@@ -37,8 +37,12 @@ export type TaskReadings = ReadonlyMap<string, { readonly readings: readonly Tas
 export interface TaskCounts {
   /** True when the source keeps history (CloudWatch); false when each call is one fresh sample (HTTP). */
   readonly keepsHistory: boolean;
-  /** Readings between `since` and `now` for each instance. */
-  read(instances: readonly WaitingInstance[], since: number, now: number): Promise<TaskReadings>;
+  /**
+   * Readings between `since` and `now` for each instance. With `taskAges`, a source that knows them also
+   * fills each reading's `oldestTaskAgeSeconds` (a metric source reads a second metric for it, so only the
+   * termination policy asks).
+   */
+  read(instances: readonly WaitingInstance[], since: number, now: number, options?: { readonly taskAges?: boolean }): Promise<TaskReadings>;
 }
 
 /** How a worker is told to stop taking new work. */

@@ -218,6 +218,12 @@ export interface ControllerInput {
         readonly groupDimension?: string | null;
         /** Fixed dimensions every datapoint carries, e.g. { Cluster: 'etl' }. @default none */
         readonly extraDimensions?: Readonly<Record<string, string>>;
+        /**
+         * The metric (same namespace, dimensions and period) with each instance's oldest running task's age
+         * in seconds: among equally busy instances, scale-in takes the one whose tasks are youngest. null
+         * reads none. @default 'OldestTaskAgeSeconds' (the agent's) with the agent's metricName, else none
+         */
+        readonly ageMetricName?: string | null;
       }
     | ({ readonly kind: 'trino' } & TrinoEndpointInput);
   /**
@@ -329,6 +335,7 @@ export interface AgentFileConfig {
   readonly intervalSeconds: number;
   readonly namespace: string;
   readonly runningTasksMetric: string;
+  readonly oldestTaskAgeMetric: string;
   readonly tasks: Record<string, unknown>;
   readonly shutdown: Record<string, unknown>;
   /** Not written to the file: how systemd runs the agent (lib/worker-agent.ts). */
@@ -529,10 +536,15 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
     // The agent publishes RunningTasks in the environment's namespace by InstanceId and AutoScalingGroupName.
     const m = controller.taskSource;
     p.check(
-      m.namespace === namespace && m.metricName === DEFAULT_TASK_METRIC.metricName && m.instanceDimension === DEFAULT_TASK_METRIC.instanceDimension && m.groupDimension === DEFAULT_TASK_METRIC.groupDimension && Object.keys(m.extraDimensions).length === 0,
+      m.namespace === namespace &&
+        m.metricName === DEFAULT_TASK_METRIC.metricName &&
+        (m.ageMetricName === undefined || m.ageMetricName === DEFAULT_TASK_METRIC.ageMetricName) &&
+        m.instanceDimension === DEFAULT_TASK_METRIC.instanceDimension &&
+        m.groupDimension === DEFAULT_TASK_METRIC.groupDimension &&
+        Object.keys(m.extraDimensions).length === 0,
       'controller.taskSource',
       m,
-      `must be the agent's metric (${namespace}/RunningTasks by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
+      `must be the agent's metric (${namespace}/RunningTasks, with its age OldestTaskAgeSeconds or none, by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
     );
   }
   const intervalSeconds = input.intervalSeconds ?? 10;
@@ -555,7 +567,7 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
   );
   const runAsRoot = input.runAsRoot ?? false;
   p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
-  return { intervalSeconds, namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, tasks, shutdown, runAsRoot };
+  return { intervalSeconds, namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, oldestTaskAgeMetric: DEFAULT_TASK_METRIC.ageMetricName!, tasks, shutdown, runAsRoot };
 }
 
 /** What we send as X-Trino-User. */
@@ -576,7 +588,7 @@ function resolveController(p: Problems, input: ControllerInput, agentMetricNames
   let taskSource: ControllerConfig['taskSource'];
   const ts = input.taskSource ?? { kind: 'metric' };
   if (ts.kind === 'metric') {
-    const metric: { kind: 'metric' } & TaskMetricSettings = {
+    let metric: { kind: 'metric' } & TaskMetricSettings = {
       kind: 'metric',
       namespace: ts.namespace ?? agentMetricNamespace,
       metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName,
@@ -585,6 +597,13 @@ function resolveController(p: Problems, input: ControllerInput, agentMetricNames
       groupDimension: ts.groupDimension === null ? undefined : (ts.groupDimension ?? DEFAULT_TASK_METRIC.groupDimension),
       extraDimensions: ts.extraDimensions ?? DEFAULT_TASK_METRIC.extraDimensions,
     };
+    // The agent publishes the age beside its count; another metric's age has to be named.
+    const ageMetricName = ts.ageMetricName === null ? undefined : (ts.ageMetricName ?? (metric.metricName === DEFAULT_TASK_METRIC.metricName ? DEFAULT_TASK_METRIC.ageMetricName : undefined));
+    if (ageMetricName !== undefined) {
+      metric = { ...metric, ageMetricName };
+      p.pattern('controller.taskSource.ageMetricName', ageMetricName, /^.{1,255}$/, 'must be 1 to 255 characters, or null');
+      p.check(ageMetricName !== metric.metricName, 'controller.taskSource.ageMetricName', ageMetricName, 'must differ from metricName: a count read as an age would rank busy workers as young');
+    }
     taskSource = metric;
     p.pattern('controller.taskSource.namespace', metric.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
     p.pattern('controller.taskSource.metricName', metric.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');

@@ -14,7 +14,9 @@ export type TaskMetric = TaskMetricSettings;
 /**
  * Running tasks from a per-instance CloudWatch metric (by default the agent's, with `InstanceId` and
  * `AutoScalingGroupName` dimensions), read for every instance in ceil(N / 500) calls. The Maximum statistic per period: a period
- * in which the worker ever reported work is busy.
+ * in which the worker ever reported work is busy. Asked for task ages, and with an `ageMetricName`, it reads
+ * that metric too (Maximum, same dimensions and period): two queries per instance, ceil(N / 250) calls.
+ * An age attaches to the count of the same period; a period with an age and no count is dropped.
  */
 export class CloudWatchTaskCounts implements TaskCounts {
   readonly keepsHistory = true;
@@ -24,30 +26,37 @@ export class CloudWatchTaskCounts implements TaskCounts {
     private readonly metric: TaskMetric,
   ) {}
 
-  async read(instances: readonly WaitingInstance[], since: number, now: number): Promise<TaskReadings> {
+  async read(instances: readonly WaitingInstance[], since: number, now: number, options?: { readonly taskAges?: boolean }): Promise<TaskReadings> {
     const out = new Map<string, { readings: TaskReading[] }>();
+    const ageMetric = options?.taskAges ? this.metric.ageMetricName : undefined;
+    const perInstance = ageMetric ? 2 : 1;
     // Start on a period boundary so the first datapoint is whole; GetMetricData rounds anyway.
     const periodMs = this.metric.periodSeconds * 1000;
     const start = new Date(Math.floor(since / periodMs) * periodMs);
     const end = new Date(now);
-    for (const batch of chunk(instances, QUERIES_PER_CALL)) {
-      const queries: MetricDataQuery[] = batch.map((instance, i) => ({
-        Id: `q${i}`,
-        ReturnData: true,
-        MetricStat: {
-          Metric: {
-            Namespace: this.metric.namespace,
-            MetricName: this.metric.metricName,
-            Dimensions: [
-              { Name: this.metric.instanceDimension, Value: instance.instanceId },
-              ...(this.metric.groupDimension ? [{ Name: this.metric.groupDimension, Value: instance.groupName }] : []),
-              ...Object.entries(this.metric.extraDimensions).map(([Name, Value]) => ({ Name, Value })),
-            ],
-          },
-          Period: this.metric.periodSeconds,
-          Stat: 'Maximum',
+    const query = (id: string, metricName: string, instance: WaitingInstance): MetricDataQuery => ({
+      Id: id,
+      ReturnData: true,
+      MetricStat: {
+        Metric: {
+          Namespace: this.metric.namespace,
+          MetricName: metricName,
+          Dimensions: [
+            { Name: this.metric.instanceDimension, Value: instance.instanceId },
+            ...(this.metric.groupDimension ? [{ Name: this.metric.groupDimension, Value: instance.groupName }] : []),
+            ...Object.entries(this.metric.extraDimensions).map(([Name, Value]) => ({ Name, Value })),
+          ],
         },
-      }));
+        Period: this.metric.periodSeconds,
+        Stat: 'Maximum',
+      },
+    });
+    for (const batch of chunk(instances, Math.floor(QUERIES_PER_CALL / perInstance))) {
+      const queries: MetricDataQuery[] = batch.flatMap((instance, i) => [
+        query(`q${i}`, this.metric.metricName, instance),
+        ...(ageMetric ? [query(`a${i}`, ageMetric, instance)] : []),
+      ]);
+      const ages = new Map<string, Map<number, number>>();
       let token: string | undefined;
       do {
         const page = await this.client.send(
@@ -56,16 +65,27 @@ export class CloudWatchTaskCounts implements TaskCounts {
         for (const result of page.MetricDataResults ?? []) {
           const instance = batch[Number(result.Id?.slice(1))];
           if (!instance) continue;
+          const isAge = result.Id?.startsWith('a');
           const entry = out.get(instance.instanceId) ?? { readings: [] };
+          const instanceAges = ages.get(instance.instanceId) ?? new Map<number, number>();
           (result.Timestamps ?? []).forEach((ts, k) => {
             const value = result.Values?.[k];
+            if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return;
+            if (isAge) instanceAges.set(ts.getTime(), value);
             // Stamped at its period's start: only periods that begin after the stop count towards idle.
-            if (typeof value === 'number' && Number.isFinite(value) && value >= 0) entry.readings.push({ at: ts.getTime(), runningTasks: value });
+            else entry.readings.push({ at: ts.getTime(), runningTasks: value });
           });
-          out.set(instance.instanceId, entry);
+          if (isAge) ages.set(instance.instanceId, instanceAges);
+          else out.set(instance.instanceId, entry);
         }
         token = page.NextToken;
       } while (token);
+      // Pages may hold either metric first: ages attach once the batch is complete.
+      for (const [id, byPeriod] of ages) {
+        const entry = out.get(id);
+        if (!entry) continue;
+        entry.readings = entry.readings.map((r) => (byPeriod.has(r.at) ? { ...r, oldestTaskAgeSeconds: byPeriod.get(r.at)! } : r));
+      }
     }
     return out;
   }

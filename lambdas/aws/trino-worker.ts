@@ -1,5 +1,6 @@
 import { mapSettled } from '../controller/concurrency';
-import { countActiveTasks, isConnectionRefused } from '../domain/trino-tasks';
+import { TaskReading } from '../domain/drain';
+import { isConnectionRefused, summarizeTasks } from '../domain/trino-tasks';
 import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../ports';
 
 /** A Trino/Presto worker's HTTP endpoint, reached from the controller inside the VPC. */
@@ -20,7 +21,8 @@ async function addresses(details: InstanceDetails, instances: readonly WaitingIn
 
 /**
  * Running tasks from each worker's own API. One sample per call, so the controller keeps the history.
- * A worker that refuses connections after being told to stop has exited: its shutdown finished.
+ * A worker that refuses connections after being told to stop has exited: its shutdown finished. The same
+ * task list gives the oldest task's age, so every reading carries it when the tasks' createTime is readable.
  */
 export class TrinoTaskCounts implements TaskCounts {
   readonly keepsHistory = false;
@@ -33,7 +35,7 @@ export class TrinoTaskCounts implements TaskCounts {
 
   async read(instances: readonly WaitingInstance[]): Promise<TaskReadings> {
     const ips = await addresses(this.details, instances);
-    const out = new Map<string, { readings: { at: number; runningTasks: number }[]; drainedAt?: number }>();
+    const out = new Map<string, { readings: TaskReading[]; drainedAt?: number }>();
     await mapSettled(instances, HTTP_CONCURRENCY, async (i) => {
       const ip = ips.get(i.instanceId);
       if (!ip) return;
@@ -43,7 +45,9 @@ export class TrinoTaskCounts implements TaskCounts {
           signal: AbortSignal.timeout(this.endpoint.timeoutMs),
         });
         if (!res.ok) return; // no reading: unknown, never idle
-        out.set(i.instanceId, { readings: [{ at: this.now(), runningTasks: countActiveTasks(await res.json()) }] });
+        const body = await res.json();
+        const at = this.now();
+        out.set(i.instanceId, { readings: [{ at, ...summarizeTasks(body, at) }] });
       } catch (e) {
         if (isConnectionRefused(e)) out.set(i.instanceId, { readings: [], drainedAt: this.now() });
       }

@@ -9,6 +9,11 @@ import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from './lifecycle-limits';
 export interface TaskReading {
   readonly at: number;
   readonly runningTasks: number;
+  /**
+   * How long, at `at`, the oldest of those tasks had run; only read when asked for (the termination
+   * policy's tie-break) and only from sources that know it. 0 with no tasks.
+   */
+  readonly oldestTaskAgeSeconds?: number;
 }
 
 /** What the durable drain record says about an instance (see ports.DrainRecord). */

@@ -63,6 +63,11 @@ export interface TaskMetricSettings {
   /** Omitted when the metric has no group dimension. */
   readonly groupDimension?: string;
   readonly extraDimensions: Readonly<Record<string, string>>;
+  /**
+   * The metric, same dimensions and period, holding the age in seconds of each instance's oldest running
+   * task; the termination policy's tie-break among equally busy instances. Omitted: no ages are read.
+   */
+  readonly ageMetricName?: string;
 }
 
 /** The agent's metric: RunningTasks at 10 s with InstanceId and AutoScalingGroupName dimensions. */
@@ -70,6 +75,7 @@ export const AGENT_TASK_METRIC: { readonly kind: 'metric' } & TaskMetricSettings
   kind: 'metric',
   namespace: 'GracefulAutoscaler',
   metricName: 'RunningTasks',
+  ageMetricName: 'OldestTaskAgeSeconds',
   periodSeconds: 10,
   instanceDimension: 'InstanceId',
   groupDimension: 'AutoScalingGroupName',
@@ -216,6 +222,9 @@ function parseTaskSource(raw: any, fail: Fail, int: Int): TaskSourceSettings {
       instanceDimension: dimension('instanceDimension', raw.instanceDimension),
       groupDimension: raw.groupDimension === undefined || raw.groupDimension === null ? undefined : dimension('groupDimension', raw.groupDimension),
       extraDimensions: extra,
+      ...(raw.ageMetricName === undefined || raw.ageMetricName === null
+        ? {}
+        : { ageMetricName: typeof raw.ageMetricName === 'string' && raw.ageMetricName !== '' ? raw.ageMetricName : fail('taskSource.ageMetricName', raw.ageMetricName, 'must be a non-empty string') }),
     };
   }
   if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('taskSource', raw, fail, int) };

@@ -45,6 +45,31 @@ test('publishes the running-task count as a high-resolution metric with instance
   expect(env.imds.state.rejectedWithoutToken).toBe(0);
 });
 
+test('beside the count it publishes how long the oldest running task has run, from its createTime; an idle worker publishes no age', async () => {
+  env = await setup();
+  const at = (secondsAgo: number) => new Date(Date.UTC(2026, 10, 21, 12, 0, 0) - secondsAgo * 1000).toISOString();
+  env.trino.state.tasks = [{ ...RUNNING, stats: { createTime: at(42) } }, { ...RUNNING, stats: { createTime: at(7.5) } }, { ...FINISHED, stats: { createTime: at(3600) } }];
+  await env.agent.tick();
+  expect(env.cloudwatch.state.calls[0].MetricData).toEqual([
+    expect.objectContaining({ MetricName: 'RunningTasks', Value: 2 }),
+    expect.objectContaining({ MetricName: 'OldestTaskAgeSeconds', Value: 42, Unit: 'Seconds', StorageResolution: 1, Dimensions: [{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }] }),
+  ]);
+  env.trino.state.tasks = [{ ...FINISHED, stats: { createTime: at(3600) } }];
+  env.advance(10_000);
+  await env.agent.tick();
+  expect(env.cloudwatch.state.calls[1].MetricData.map((d) => d.MetricName)).toEqual(['RunningTasks']);
+});
+
+test('a task command may print the oldest task\'s age after the count', async () => {
+  env = await setup({ tasks: { kind: 'command', command: 'echo "3 412.5"' } });
+  expect((await env.agent.tick()).runningTasks).toBe(3);
+  expect(env.cloudwatch.state.calls[0].MetricData.map((d) => [d.MetricName, d.Value])).toEqual([['RunningTasks', 3], ['OldestTaskAgeSeconds', 412.5]]);
+  await env.close();
+  env = await setup({ tasks: { kind: 'command', command: 'echo "3 old"' } });
+  expect((await env.agent.tick()).runningTasks).toBeUndefined();
+  expect(env.log.lines.some((l) => /task count failed/.test(l.message) && /not a whole number/.test(JSON.stringify(l.fields)))).toBe(true);
+});
+
 test('on a group we adopt, without instance tags in metadata, the configured group names the datapoints', async () => {
   // Tags in IMDS are off unless the launch template turns them on; an adopted group's owner may not have.
   env = await setup({}, { ...META, groupName: undefined });

@@ -64,7 +64,7 @@ export async function startImds(meta: { instanceId: string; region: string; grou
 /** A Trino-like worker: GET /v1/task lists tasks, PUT /v1/info/state takes "SHUTTING_DOWN". */
 export async function startTrino() {
   const state = {
-    tasks: [] as { taskStatus: { state: string } }[],
+    tasks: [] as { taskStatus: { state: string }; stats?: { createTime: string } }[],
     status: 200,
     shutdownCalls: [] as { body: string; user?: string; bearer?: string }[],
     taskCalls: [] as { user?: string; bearer?: string }[],

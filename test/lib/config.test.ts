@@ -41,7 +41,7 @@ describe('example environments', () => {
     });
     expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
     expect(config.controller).toEqual({
-      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa', metricName: 'RunningTasks', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
+      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa', metricName: 'RunningTasks', ageMetricName: 'OldestTaskAgeSeconds', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
       stopWorker: { kind: 'agent' },
       idleReadings: 3,
     });
@@ -148,6 +148,9 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['a secret file path that injects a unit line', { agent: { shutdown: { kind: 'trino', sharedSecretFile: '/etc/secret\nExecStartPre=/bin/sh' } } }, {}, /agent\.shutdown\.sharedSecretFile \("\/etc\/secret\\nExecStartPre=\/bin\/sh"\) must be an absolute file path/],
   ['an empty metric dimension value', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', extraDimensions: { Cluster: '' } } } }, {}, /controller\.taskSource\.extraDimensions\.Cluster \(""\) must be a dimension value of 1 to 1024 characters/],
   ['an empty metric dimension name', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', extraDimensions: { '': 'etl' } } } }, {}, /controller\.taskSource\.extraDimensions \(""\) must name each dimension with 1 to 255 characters/],
+  ['an age metric that is the count metric', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', metricName: 'ActiveTasks', ageMetricName: 'ActiveTasks' } } }, {}, /controller\.taskSource\.ageMetricName \("ActiveTasks"\) must differ from metricName/],
+  ['an empty age metric name', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', ageMetricName: '' } } }, {}, /controller\.taskSource\.ageMetricName \(""\) must be 1 to 255 characters, or null/],
+  ['the agent with another age metric', { controller: { taskSource: { kind: 'metric', ageMetricName: 'TaskAge' } } }, {}, /controller\.taskSource .* must be the agent's metric .*OldestTaskAgeSeconds or none/],
   ['an empty controller Trino user', { agent: { install: false }, controller: { taskSource: { kind: 'trino', user: '' }, stopWorker: { kind: 'trino' } } }, {}, /controller\.taskSource\.user \(""\) must be a user name/],
   ['idle readings at the agent interval overrun the drain', { agent: { intervalSeconds: 300 } }, {}, /fleets\[0\]\.shutdownGracePeriod \("2m"\) plus controller\.idleReadings \(3\) × the 300 s reading period must be shorter than drainTimeout \(10m\)/],
   ['many idle readings overrun a short drain', { controller: { idleReadings: 30 } }, { drainTimeout: '5m' }, /fleets\[0\]\.shutdownGracePeriod \("2m"\) plus controller\.idleReadings \(30\) × the 10 s reading period must be shorter than drainTimeout \(5m\)/],
@@ -158,6 +161,15 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   test('is reported with env, field, value and rule', () => {
     expect(errorFor(env, fleetOverride)).toMatch(expected);
   });
+});
+
+test("the task-age metric: the agent's by default, none for another count metric unless named, null turns it off", () => {
+  const source = (controller: object, agent: object = {}) => resolveEnvironments({ qa: { ...base, agent, controller } as never })[0].controller.taskSource;
+  expect(source({})).toMatchObject({ metricName: 'RunningTasks', ageMetricName: 'OldestTaskAgeSeconds' });
+  expect(source({ taskSource: { kind: 'metric', ageMetricName: null } })).not.toHaveProperty('ageMetricName');
+  const own = { stopWorker: { kind: 'ssm', commands: ['x'] } };
+  expect(source({ ...own, taskSource: { kind: 'metric', metricName: 'ActiveTasks' } }, { install: false })).not.toHaveProperty('ageMetricName');
+  expect(source({ ...own, taskSource: { kind: 'metric', metricName: 'ActiveTasks', ageMetricName: 'OldestActiveTaskSeconds' } }, { install: false })).toMatchObject({ ageMetricName: 'OldestActiveTaskSeconds' });
 });
 
 test('fleet names that differ only in dashes are refused: CloudFormation ids and outputs would collide', () => {

@@ -135,6 +135,33 @@ describe('CloudWatchTaskCounts', () => {
     expect(cw).toHaveReceivedNthCommandWith(2, GetMetricDataCommand, { NextToken: 't' });
   });
 
+  test('asked for task ages, it reads the age metric beside the count: 2 queries per instance, 250 instances per call, ages on their own periods', async () => {
+    cw.on(GetMetricDataCommand).callsFake((input) => ({
+      // The age results come first, as a page may order them: ages attach once the batch is read.
+      MetricDataResults: [...input.MetricDataQueries].reverse().map((q: any) =>
+        q.Id.startsWith('a')
+          ? { Id: q.Id, Timestamps: [new Date(now - 10_000)], Values: [312.5], StatusCode: 'Complete' }
+          : { Id: q.Id, Timestamps: [new Date(now - 20_000), new Date(now - 10_000)], Values: [0, 2], StatusCode: 'Complete' },
+      ),
+    }));
+    const instances = ids(600).map((instanceId) => ({ instanceId, groupName: 'etl-asg' }));
+    const readings = await counts.read(instances, now - 60_000, now, { taskAges: true });
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 3);
+    const first = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(first.MetricDataQueries).toHaveLength(500);
+    expect(first.MetricDataQueries![1]).toMatchObject({
+      Id: 'a0',
+      MetricStat: { Metric: { Namespace: 'GracefulAutoscaler', MetricName: 'OldestTaskAgeSeconds', Dimensions: [{ Name: 'InstanceId', Value: instances[0].instanceId }, { Name: 'AutoScalingGroupName', Value: 'etl-asg' }] }, Period: 10, Stat: 'Maximum' },
+    });
+    expect(readings.get(instances[599].instanceId)?.readings).toEqual([{ at: now - 20_000, runningTasks: 0 }, { at: now - 10_000, runningTasks: 2, oldestTaskAgeSeconds: 312.5 }]);
+    // Not asked (the drain sweep), or no age metric configured: the count alone, 500 instances per call.
+    cw.resetHistory();
+    await counts.read(instances, now - 60_000, now);
+    await new CloudWatchTaskCounts(new CloudWatchClient({}), { ...metric, ageMetricName: undefined }).read(instances, now - 60_000, now, { taskAges: true });
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 4);
+    for (const call of cw.commandCalls(GetMetricDataCommand)) expect(call.args[0].input.MetricDataQueries!.every((q) => q.Id!.startsWith('q'))).toBe(true);
+  });
+
   test('an instance without datapoints has no readings: missing is not zero', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'q0', Timestamps: [], Values: [] }] });
     const readings = await counts.read([{ instanceId: 'i-a', groupName: 'g' }], now - 60_000, now);

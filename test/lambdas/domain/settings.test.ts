@@ -20,6 +20,7 @@ test.each([
   ['empty ssm commands', JSON.stringify({ ...valid, workerControl: { kind: 'ssm', commands: [] } }), /workerControl\.commands/],
   ['unknown worker control', JSON.stringify({ ...valid, workerControl: { kind: 'telnet' } }), /workerControl\.kind \("telnet"\)/],
   ['no instance dimension', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, instanceDimension: '' } }), /taskSource\.instanceDimension \(""\)/],
+  ['an empty age metric', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, ageMetricName: '' } }), /taskSource\.ageMetricName \(""\) must be a non-empty string/],
   ['heartbeat lead within a sweep', JSON.stringify({ ...valid, policy: { heartbeatLeadSeconds: 30 } }), /policy\.heartbeatLeadSeconds \(30\)/],
 ])('%s is refused at load, naming the field and value', (_name, json, message) => {
   expect(() => parseControllerSettings(json)).toThrow(message);
