@@ -482,7 +482,7 @@ class FleetSimulation {
       taskSource: AGENT_TASK_METRIC,
       workerControl: { kind: 'agent' },
     };
-    const taskCounts: TaskCounts = { keepsHistory: true, read: async (instances, since, now) => this.readTaskCounts(instances, since, now) };
+    const taskCounts: TaskCounts = { keepsHistory: true, read: async (instances, since, now, options) => this.readTaskCounts(instances, since, now, options?.taskAges ?? false) };
     const deps: ControllerDeps = {
       fleet: this.withFaults(this.fleet),
       store: this.withFaults(this.store),
@@ -841,8 +841,12 @@ class FleetSimulation {
 
   // ---- the agent's metric, as CloudWatch holds it -----------------------------------------------
 
-  /** 10-second Maximum datapoints of each instance's busy slots over complete periods in [since, now]. */
-  private readTaskCounts(instances: readonly WaitingInstance[], sinceMs: number, nowMs: number): TaskReadings {
+  /**
+   * 10-second Maximum datapoints of each instance's busy slots over complete periods in [since, now]. With
+   * `ages`, the newest also carries the agent's OldestTaskAgeSeconds at its period's end, from the queries
+   * running now (one that ended in the few seconds since is missed: a reading at most a period old).
+   */
+  private readTaskCounts(instances: readonly WaitingInstance[], sinceMs: number, nowMs: number, ages: boolean): TaskReadings {
     const out = new Map<string, { readings: TaskReading[] }>();
     for (const w of instances) {
       const instance = this.instances.get(w.instanceId);
@@ -855,6 +859,13 @@ class FleetSimulation {
         let max = h[k].t <= t ? h[k].busy : 0;
         for (let j = k + 1; j < h.length && h[j].t < t + AGENT_PERIOD; j++) max = Math.max(max, h[j].busy);
         readings.push({ at: t * 1000, runningTasks: max });
+      }
+      const newest = readings.at(-1);
+      if (ages && newest) {
+        const end = newest.at / 1000 + AGENT_PERIOD;
+        let oldest = 0;
+        for (const run of instance.runs) if (run.start < end) oldest = Math.max(oldest, end - run.start);
+        readings[readings.length - 1] = { ...newest, oldestTaskAgeSeconds: oldest };
       }
       if (readings.length > 0) out.set(w.instanceId, { readings });
     }

@@ -268,18 +268,21 @@ export class MemoryTaskCounts implements TaskCounts {
   /** When set, read() throws it: the metric service is down. */
   failure?: Error;
 
-  publish(instanceId: string, at: number, runningTasks: number): void {
+  /** Records one reading; `oldestTaskAgeSeconds` is the second metric, returned only to a read asking for ages. */
+  publish(instanceId: string, at: number, runningTasks: number, oldestTaskAgeSeconds?: number): void {
     const list = this.series.get(instanceId) ?? [];
-    list.push({ at, runningTasks });
+    list.push({ at, runningTasks, ...(oldestTaskAgeSeconds !== undefined ? { oldestTaskAgeSeconds } : {}) });
     this.series.set(instanceId, list);
   }
 
-  async read(instances: readonly WaitingInstance[], since: number, now: number): Promise<TaskReadings> {
+  async read(instances: readonly WaitingInstance[], since: number, now: number, options?: { readonly taskAges?: boolean }): Promise<TaskReadings> {
     this.calls++;
     if (this.failure) throw this.failure;
     const out = new Map<string, { readings: TaskReading[] }>();
     for (const i of instances) {
-      const readings = (this.series.get(i.instanceId) ?? []).filter((r) => r.at >= since && r.at <= now);
+      const readings = (this.series.get(i.instanceId) ?? [])
+        .filter((r) => r.at >= since && r.at <= now)
+        .map((r) => (options?.taskAges ? r : { at: r.at, runningTasks: r.runningTasks }));
       if (readings.length > 0) out.set(i.instanceId, { readings });
     }
     return out;

@@ -24,12 +24,19 @@ export interface CandidateLoad {
   readonly launchedAt?: number;
   /** Minutes in a row the straggler detector has held it bottlenecked (lambdas/domain/stragglers.ts). */
   readonly bottleneckedMinutes?: number;
+  /** Seconds the oldest running task has run, now; 0 with none. Unknown sorts after every known age. */
+  readonly oldestTaskAgeSeconds?: number;
 }
 
 /**
  * Per bucket, the `capacity` candidates with the fewest running tasks; among equally busy ones the
- * longest bottlenecked (a straggler, Lube) first, then the oldest launch, then instance id so the answer
- * is stable. Instances with no reading come after every measured one.
+ * longest bottlenecked (a straggler, Lube) first, then the one whose oldest task is youngest, then the
+ * oldest launch, then instance id so the answer is stable. Instances with no reading come after every
+ * measured one.
+ *
+ * Task age breaks ties because query run times are heavy-tailed: a task that has already run long is the
+ * one likely to run on past the drain timeout and be killed, while young tasks mostly finish within it.
+ * In the simulator's traces (docs/drain-controller.md) this cut forced kills by half or more at no cost.
  */
 export function chooseLeastBusy(
   capacity: readonly CapacityToTerminate[],
@@ -51,6 +58,8 @@ function compareLoad(a: CandidateLoad | undefined, b: CandidateLoad | undefined)
   if (tasks !== 0 && !Number.isNaN(tasks)) return tasks;
   const bottlenecked = (b?.bottleneckedMinutes ?? 0) - (a?.bottleneckedMinutes ?? 0);
   if (bottlenecked !== 0) return bottlenecked;
+  const age = (a?.oldestTaskAgeSeconds ?? Infinity) - (b?.oldestTaskAgeSeconds ?? Infinity);
+  if (age !== 0 && !Number.isNaN(age)) return age;
   const launched = (a?.launchedAt ?? Infinity) - (b?.launchedAt ?? Infinity);
   return Number.isNaN(launched) ? 0 : launched;
 }

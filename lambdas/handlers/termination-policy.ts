@@ -103,7 +103,7 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
   const maxAgeMs = deps.policy.readingMaxAgeSeconds * 1000;
   const ids = candidates.map((c) => c.instanceId);
   const [readings, details, bottlenecked] = await Promise.all([
-    deps.taskCounts.read(instances, now - maxAgeMs, now),
+    deps.taskCounts.read(instances, now - maxAgeMs, now, { taskAges: true }),
     deps.instances.describe(ids),
     // A tie-breaker only: when it cannot be read, the choice is made without it rather than deferred.
     deps.stragglers?.read(groupName, ids, now).catch((e) => {
@@ -113,10 +113,14 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
   ]);
   const load = new Map<string, CandidateLoad>();
   for (const c of candidates) {
-    const newest = latestReading(readings.get(c.instanceId)?.readings ?? []);
+    const reading = latestReading(readings.get(c.instanceId)?.readings ?? []);
     // Only a fresh reading counts: a stale one would rank a busy worker as idle.
+    const newest = reading && now - reading.at <= maxAgeMs ? reading : undefined;
+    // An age read a few seconds ago is that much older now; with no tasks there is nothing to age.
+    const age = newest?.oldestTaskAgeSeconds;
     load.set(c.instanceId, {
-      runningTasks: newest && now - newest.at <= maxAgeMs ? newest.runningTasks : undefined,
+      runningTasks: newest?.runningTasks,
+      ...(age !== undefined && Number.isFinite(age) && age >= 0 ? { oldestTaskAgeSeconds: newest!.runningTasks === 0 ? 0 : age + Math.max(0, now - newest!.at) / 1000 } : {}),
       launchedAt: details.get(c.instanceId)?.launchedAt,
       ...(bottlenecked?.get(c.instanceId) ? { bottleneckedMinutes: bottlenecked.get(c.instanceId) } : {}),
     });

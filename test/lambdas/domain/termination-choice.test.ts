@@ -44,3 +44,14 @@ test('among equally busy instances the longest bottlenecked (a straggler) goes f
   // Never ahead of a less busy instance: the fewest tasks still decide first.
   expect(chooseLeastBusy(one, [c('i-a'), c('i-b')], load({ 'i-a': { runningTasks: 0 }, 'i-b': { runningTasks: 1, bottleneckedMinutes: 60 } }))).toEqual(['i-a']);
 });
+
+test('among equally busy instances the one whose oldest task is youngest goes first: a long-running task is the one a drain would kill', () => {
+  const one = [{ availabilityZone: 'eu-west-1a', capacity: 1, marketOption: 'on-demand' }];
+  const chosen = chooseLeastBusy(one, [c('i-a'), c('i-b'), c('i-c')], load({ 'i-a': { runningTasks: 1, launchedAt: 100, oldestTaskAgeSeconds: 540 }, 'i-b': { runningTasks: 1, launchedAt: 300, oldestTaskAgeSeconds: 12 }, 'i-c': { runningTasks: 1, launchedAt: 200 } }));
+  // i-c's age is unknown: never taken for young, so it comes after both measured ages despite its earlier launch.
+  expect(chosen).toEqual(['i-b']);
+  expect(chooseLeastBusy([{ ...one[0], capacity: 3 }], [c('i-a'), c('i-b'), c('i-c')], load({ 'i-a': { runningTasks: 1, oldestTaskAgeSeconds: 540 }, 'i-b': { runningTasks: 1, oldestTaskAgeSeconds: 12 }, 'i-c': { runningTasks: 1 } }))).toEqual(['i-b', 'i-a', 'i-c']);
+  // The count still decides first, and a straggler still goes before a younger task.
+  expect(chooseLeastBusy(one, [c('i-a'), c('i-b')], load({ 'i-a': { runningTasks: 1, oldestTaskAgeSeconds: 900 }, 'i-b': { runningTasks: 2, oldestTaskAgeSeconds: 1 } }))).toEqual(['i-a']);
+  expect(chooseLeastBusy(one, [c('i-a'), c('i-b')], load({ 'i-a': { runningTasks: 1, oldestTaskAgeSeconds: 900, bottleneckedMinutes: 20 }, 'i-b': { runningTasks: 1, oldestTaskAgeSeconds: 1 } }))).toEqual(['i-a']);
+});

@@ -284,6 +284,27 @@ describe('termination-policy handler', () => {
     expect(await handler(counts)(request)).toEqual({ InstanceIDs: ['i-0056faf8da3e1f75d', 'i-036bc44b6092c01c7'] });
   });
 
+  test('among equally busy instances the youngest oldest task goes first, each age carried forward to now', async () => {
+    const counts = new MemoryTaskCounts();
+    // Zone c: i-036b… launched earlier, but its oldest task has run 400 s; i-02e1…'s ran 100 s, read 30 s
+    // before i-036b…'s, so it is 140 s old now: still the younger. Zone b: one idle worker, age irrelevant.
+    counts.publish('i-0056faf8da3e1f75d', now - 10_000, 0, 700);
+    counts.publish('i-0a1b2c3d4e5f60001', now - 10_000, 3, 5);
+    counts.publish('i-036bc44b6092c01c7', now - 10_000, 2, 400);
+    counts.publish('i-02e1c69383a3ed501', now - 40_000, 2, 100);
+    const log = new MemoryLog();
+    const out = await makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200 })(request);
+    expect(out).toEqual({ InstanceIDs: ['i-0056faf8da3e1f75d', 'i-02e1c69383a3ed501'] });
+    // The choice log shows the ages it ranked by: an idle worker's is 0 whatever was last published.
+    const choice = log.lines.find((l) => l.message === 'termination choice')!;
+    expect((choice.fields as any).load['i-02e1c69383a3ed501']).toMatchObject({ runningTasks: 2, oldestTaskAgeSeconds: 140 });
+    expect((choice.fields as any).load['i-0056faf8da3e1f75d']).toMatchObject({ runningTasks: 0, oldestTaskAgeSeconds: 0 });
+    // Without the ages the tie would go to the earlier launch: the task that has run 400 s.
+    const plain = new MemoryTaskCounts();
+    for (const [id, series] of counts.series) for (const r of series) plain.publish(id, r.at, r.runningTasks);
+    expect((await handler(plain)(request)).InstanceIDs).toEqual(['i-0056faf8da3e1f75d', 'i-036bc44b6092c01c7']);
+  });
+
   test('a stale reading does not make a worker look idle', async () => {
     const counts = new MemoryTaskCounts();
     counts.publish('i-0056faf8da3e1f75d', now - 10 * 60_000, 0); // old zero
