@@ -36,7 +36,8 @@ export interface CandidateLoad {
  *
  * Task age breaks ties because query run times are heavy-tailed: a task that has already run long is the
  * one likely to run on past the drain timeout and be killed, while young tasks mostly finish within it.
- * In the simulator's traces (docs/drain-controller.md) this cut forced kills by half or more at no cost.
+ * On the simulator's eight tuning traces (docs/drain-controller.md) it cut the queries killed from 23 to
+ * 9 under CPU target tracking alone and from 6 to 4 under the full policy, at under 1% instance-hours.
  */
 export function chooseLeastBusy(
   capacity: readonly CapacityToTerminate[],

@@ -116,11 +116,12 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
     const reading = latestReading(readings.get(c.instanceId)?.readings ?? []);
     // Only a fresh reading counts: a stale one would rank a busy worker as idle.
     const newest = reading && now - reading.at <= maxAgeMs ? reading : undefined;
-    // An age read a few seconds ago is that much older now; with no tasks there is nothing to age.
-    const age = newest?.oldestTaskAgeSeconds;
+    // An age read a few seconds ago is that much older now. A worker with no tasks has none to age (the
+    // agent publishes no age while idle), so its age is 0 whatever was last published.
+    const age = newest?.runningTasks === 0 ? 0 : newest?.oldestTaskAgeSeconds;
     load.set(c.instanceId, {
       runningTasks: newest?.runningTasks,
-      ...(age !== undefined && Number.isFinite(age) && age >= 0 ? { oldestTaskAgeSeconds: newest!.runningTasks === 0 ? 0 : age + Math.max(0, now - newest!.at) / 1000 } : {}),
+      ...(age !== undefined && Number.isFinite(age) && age >= 0 ? { oldestTaskAgeSeconds: age === 0 ? 0 : age + Math.max(0, now - newest!.at) / 1000 } : {}),
       launchedAt: details.get(c.instanceId)?.launchedAt,
       ...(bottlenecked?.get(c.instanceId) ? { bottleneckedMinutes: bottlenecked.get(c.instanceId) } : {}),
     });

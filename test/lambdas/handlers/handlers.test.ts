@@ -288,14 +288,14 @@ describe('termination-policy handler', () => {
     const counts = new MemoryTaskCounts();
     // Zone c: i-036b… launched earlier, but its oldest task has run 400 s; i-02e1…'s ran 100 s, read 30 s
     // before i-036b…'s, so it is 140 s old now: still the younger. Zone b: one idle worker, age irrelevant.
-    counts.publish('i-0056faf8da3e1f75d', now - 10_000, 0, 700);
+    counts.publish('i-0056faf8da3e1f75d', now - 10_000, 0);
     counts.publish('i-0a1b2c3d4e5f60001', now - 10_000, 3, 5);
     counts.publish('i-036bc44b6092c01c7', now - 10_000, 2, 400);
     counts.publish('i-02e1c69383a3ed501', now - 40_000, 2, 100);
     const log = new MemoryLog();
     const out = await makeTerminationPolicyHandler({ taskCounts: counts, instances: details, policy: DEFAULT_DRAIN_POLICY, log, now: () => now, budgetMs: 1200 })(request);
     expect(out).toEqual({ InstanceIDs: ['i-0056faf8da3e1f75d', 'i-02e1c69383a3ed501'] });
-    // The choice log shows the ages it ranked by: an idle worker's is 0 whatever was last published.
+    // The choice log shows the ages it ranked by: an idle worker's is 0, though the agent publishes none.
     const choice = log.lines.find((l) => l.message === 'termination choice')!;
     expect((choice.fields as any).load['i-02e1c69383a3ed501']).toMatchObject({ runningTasks: 2, oldestTaskAgeSeconds: 140 });
     expect((choice.fields as any).load['i-0056faf8da3e1f75d']).toMatchObject({ runningTasks: 0, oldestTaskAgeSeconds: 0 });
