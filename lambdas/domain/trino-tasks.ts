@@ -16,15 +16,11 @@ export interface TaskSummary {
   readonly oldestTaskAgeSeconds?: number;
 }
 
-/** Counts tasks not in a terminal state; throws on anything not shaped like a task list. */
-export function countActiveTasks(body: unknown): number {
-  return summarizeTasks(body, 0).runningTasks;
-}
-
 /**
- * Counts the active tasks and ages the oldest against `nowMs`. Trino serializes `createTime` as an ISO-8601
- * instant; the worker's clock and the reader's are both NTP-synced on EC2 (Amazon Time Sync), and a task
- * "created in the future" by clock skew counts as age 0.
+ * Counts the tasks not in a terminal state and ages the oldest against `nowMs`; throws on anything not
+ * shaped like a task list. Trino serializes `createTime` as an ISO-8601 instant; the worker's clock and
+ * the reader's are both NTP-synced on EC2 (Amazon Time Sync), and a task "created in the future" by clock
+ * skew counts as age 0.
  */
 export function summarizeTasks(body: unknown, nowMs: number): TaskSummary {
   if (!Array.isArray(body)) throw new Error('GET /v1/task did not return a list');
