@@ -2,7 +2,7 @@
 /**
  * The fleet simulator CLI (`npm start` runs it with the default scenario).
  *
- *   npm start -- [--trace file.csv] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
+ *   npm start -- [--trace file.csv | --hourly profile.csv [--peak-running N]] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../sim/fleet-sim';
+import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
 import { Query, formatTrace, generateTrace, parseTrace } from '../sim/trace';
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         trace: { type: 'string' },
+        hourly: { type: 'string' },
+        'peak-running': { type: 'string' },
         json: { type: 'boolean', default: false },
         'sweep-timeouts': { type: 'string' },
         faults: { type: 'boolean', default: false },
@@ -91,7 +94,29 @@ async function main(): Promise<void> {
   const seed = number('seed', args.seed, 1, 0, 2 ** 32 - 1);
   let queries: Query[];
   let source: string;
-  if (args.trace) {
+  if (args.trace && args.hourly) usageError('--trace and --hourly each name the workload; pass one');
+  if (args['peak-running'] !== undefined && !args.hourly) usageError('--peak-running rescales an --hourly profile; pass --hourly too');
+  if (args.hourly) {
+    let text: string;
+    try {
+      text = readFileSync(args.hourly, 'utf8');
+    } catch (e) {
+      usageError(`--hourly ${args.hourly}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    }
+    const parsed = parseHourlyProfile(text);
+    for (const p of parsed.problems) console.error(`${args.hourly}:${p.line}: ${p.reason}: ${p.text}`);
+    if (parsed.problems.length > 0 && !args['skip-bad-rows']) {
+      usageError(`${parsed.problems.length} bad row(s) in ${args.hourly}; fix them or pass --skip-bad-rows to run without them`);
+    }
+    const peakRunning = args['peak-running'] === undefined ? undefined : number('peak-running', args['peak-running'], 0, 0.01, 100_000);
+    const expected = expectedProfileQueries(parsed.hours, { peakRunning });
+    if (expected > MAX_PROFILE_QUERIES) {
+      usageError(`${args.hourly} would draw about ${Math.round(expected).toLocaleString('en-US')} queries, over ${MAX_PROFILE_QUERIES.toLocaleString('en-US')}; pass --peak-running to scale it down`);
+    }
+    queries = traceFromHourly(parsed.hours, { seed, peakRunning });
+    if (queries.length === 0) usageError(`${args.hourly} holds no run time to draw queries from`);
+    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`})`;
+  } else if (args.trace) {
     let text: string;
     try {
       text = readFileSync(args.trace, 'utf8');

@@ -188,6 +188,25 @@ describe('the CLI', () => {
     expect(refused.stderr).toContain(message);
   }, 60_000);
 
+  test('--hourly draws the workload from an hourly profile; a bad row or a second workload is refused', async () => {
+    const profile = join(dir, 'hourly.csv');
+    // A quiet hour, a busy one, a quiet one: the busy hour is scaled to 40 queries running.
+    writeFileSync(profile, 'hour,queries,runtime_s\n2024-03-12T00:00:00Z,50,3600\n2024-03-12T01:00:00Z,400,36000\n2024-03-12T02:00:00Z,50,3600\n');
+    const out = JSON.parse((await run(tsx, [cli, '--hourly', profile, '--peak-running', '40', '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.source).toContain('busiest hour scaled to 40 queries running');
+    // About 40 × 3600 ÷ 78 s of mean duration in the busy hour, a tenth of that in each quiet one.
+    expect(out.runs[0].queries).toBeGreaterThan(1800);
+    expect(out.runs[0].queries).toBeLessThan(2400);
+    const bad = join(dir, 'hourly-bad.csv');
+    writeFileSync(bad, 'hour,queries,runtime_s\n0,5,60\n3600,five,60\n');
+    const refused = await run(tsx, [cli, '--hourly', bad, '--json']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${bad}:3: queries "five" must be a whole number >= 0`);
+    const both = await run(tsx, [cli, '--hourly', profile, '--trace', trace, '--json']).catch((e) => e);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--trace and --hourly each name the workload; pass one');
+  }, 60_000);
+
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,0\n');

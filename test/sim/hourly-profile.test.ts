@@ -1,0 +1,91 @@
+import { expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../../sim/hourly-profile';
+import { Query } from '../../sim/trace';
+
+/** Mean queries running over the hour starting at `from`, counting each query's whole run (as the profile does). */
+const running = (qs: readonly Query[], from: number) => qs.filter((q) => q.arrival >= from && q.arrival < from + 3600).reduce((s, q) => s + q.duration, 0) / 3600;
+
+test('ISO hours parse, sort and shift to start at 0; the first hour is the origin', () => {
+  const p = parseHourlyProfile('hour,queries,runtime_s\n2024-03-12T01:00:00Z,10,900\n2024-03-12T00:00:00Z,20,3600.5\n');
+  expect(p.problems).toEqual([]);
+  expect(p.hours).toEqual([
+    { hour: 0, queries: 20, runtimeSeconds: 3600.5 },
+    { hour: 3600, queries: 10, runtimeSeconds: 900 },
+  ]);
+  expect(p.origin?.toISOString()).toBe('2024-03-12T00:00:00.000Z');
+});
+
+test('bad rows are reported with their line numbers, never silently dropped', () => {
+  const p = parseHourlyProfile(['hour,queries,runtime_s', '0,5,60', 'noon,5,60', '3600,-1,60', '7200,5', '10800,5,lots', '1800,5,60', '3600,4,60', '3600,5,60', ''].join('\n'));
+  expect(p.hours).toEqual([
+    { hour: 0, queries: 5, runtimeSeconds: 60 },
+    { hour: 3600, queries: 4, runtimeSeconds: 60 },
+  ]);
+  expect(p.problems.map((x) => [x.line, x.reason])).toEqual([
+    [3, 'hour "noon" is neither seconds nor an ISO-8601 time'],
+    [4, 'queries "-1" must be a whole number >= 0'],
+    [5, 'expected 3 columns, found 2'],
+    [6, 'runtime_s "lots" must be a number of seconds >= 0'],
+    [7, 'hour is 1800 s after the first, not a whole number of hours'],
+    [9, 'hour appears twice'],
+  ]);
+});
+
+test('a wrong header is the one problem reported', () => {
+  expect(parseHourlyProfile('arrival,duration_s\n0,1').problems).toEqual([{ line: 1, text: 'arrival,duration_s', reason: expect.stringMatching(/header must be "hour,queries,runtime_s"/) }]);
+});
+
+/** Over several seeds, so that a few multi-hour queries in the tail do not decide the check. */
+function meanRunning(hours: Parameters<typeof traceFromHourly>[0], from: number, peakRunning?: number): number {
+  let sum = 0;
+  for (let seed = 1; seed <= 12; seed++) sum += running(traceFromHourly(hours, { seed, peakRunning }), from);
+  return sum / 12;
+}
+const arrivals = (qs: readonly Query[], from: number) => qs.filter((q) => q.arrival >= from && q.arrival < from + 3600).length;
+
+test("each hour's run time is the profile's, and arrivals stay in their hour", () => {
+  const hours = [
+    { hour: 0, queries: 1000, runtimeSeconds: 200 * 3600 },
+    { hour: 3600, queries: 0, runtimeSeconds: 0 },
+    { hour: 7200, queries: 250, runtimeSeconds: 50 * 3600 },
+  ];
+  const qs = traceFromHourly(hours, { seed: 3 });
+  expect(traceFromHourly(hours, { seed: 3 })).toEqual(qs);
+  expect(qs.every((q) => q.arrival >= 0 && q.arrival < 3 * 3600)).toBe(true);
+  expect(arrivals(qs, 3600)).toBe(0);
+  // Arrivals are Poisson: the count lands within 5% of its expectation (about 5 standard deviations).
+  const expected = expectedProfileQueries(hours, {});
+  expect(qs.length / expected).toBeGreaterThan(0.95);
+  expect(qs.length / expected).toBeLessThan(1.05);
+  expect(arrivals(qs, 0) / arrivals(qs, 7200)).toBeCloseTo(4, 0);
+  expect(meanRunning(hours, 0) / 200).toBeGreaterThan(0.92);
+  expect(meanRunning(hours, 0) / 200).toBeLessThan(1.08);
+  expect(meanRunning(hours, 7200) / 50).toBeGreaterThan(0.9);
+  expect(meanRunning(hours, 7200) / 50).toBeLessThan(1.1);
+});
+
+test('an hour of heavier queries draws fewer, longer ones for the same run time', () => {
+  // Same run time; the second hour's queries ran 4 times as long each (a nightly batch against dashboards).
+  const hours = [
+    { hour: 0, queries: 16000, runtimeSeconds: 400 * 3600 },
+    { hour: 3600, queries: 4000, runtimeSeconds: 400 * 3600 },
+  ];
+  const qs = traceFromHourly(hours, { seed: 5 });
+  const first = qs.filter((q) => q.arrival < 3600);
+  const second = qs.filter((q) => q.arrival >= 3600);
+  expect(first.length / second.length).toBeGreaterThan(3.5);
+  expect(first.length / second.length).toBeLessThan(4.5);
+  expect(meanRunning(hours, 3600) / meanRunning(hours, 0)).toBeGreaterThan(0.9);
+  expect(meanRunning(hours, 3600) / meanRunning(hours, 0)).toBeLessThan(1.1);
+});
+
+test('peakRunning rescales every hour so the busiest runs that many queries', () => {
+  const hours = [
+    { hour: 0, queries: 10, runtimeSeconds: 1800 },
+    { hour: 3600, queries: 40, runtimeSeconds: 7200 },
+  ];
+  expect(expectedProfileQueries(hours, { peakRunning: 120 })).toBeCloseTo(60 * expectedProfileQueries(hours, {}), 6);
+  expect(meanRunning(hours, 3600, 120) / 120).toBeGreaterThan(0.9);
+  expect(meanRunning(hours, 3600, 120) / 120).toBeLessThan(1.1);
+  expect(meanRunning(hours, 0, 120) / 30).toBeGreaterThan(0.88);
+  expect(meanRunning(hours, 0, 120) / 30).toBeLessThan(1.12);
+});
