@@ -16,7 +16,7 @@ import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, s
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { Query, formatTrace, generateTrace, parseTrace } from '../sim/trace';
+import { Query, TraceProblem, formatTrace, generateTrace, parseTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
 
@@ -42,6 +42,20 @@ function duration(name: string, value: string): number {
   const seconds = parseDurationSeconds(value);
   if (seconds === undefined || seconds < 60) usageError(`--${name} (${value}) must be a duration of at least 1m, such as 10m or 1h30m`);
   return seconds;
+}
+
+/** Reads and parses a workload file; every bad row is reported by line, and any stops the run unless skipped. */
+function readRows<T extends { readonly problems: readonly TraceProblem[] }>(flag: string, path: string, parse: (text: string) => T, skipBadRows: boolean): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    usageError(`--${flag} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const parsed = parse(text);
+  for (const p of parsed.problems) console.error(`${path}:${p.line}: ${p.reason}: ${p.text}`);
+  if (parsed.problems.length > 0 && !skipBadRows) usageError(`${parsed.problems.length} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
+  return parsed;
 }
 
 /** A one-line progress bar on stderr, only on a terminal. */
@@ -97,17 +111,7 @@ async function main(): Promise<void> {
   if (args.trace && args.hourly) usageError('--trace and --hourly each name the workload; pass one');
   if (args['peak-running'] !== undefined && !args.hourly) usageError('--peak-running rescales an --hourly profile; pass --hourly too');
   if (args.hourly) {
-    let text: string;
-    try {
-      text = readFileSync(args.hourly, 'utf8');
-    } catch (e) {
-      usageError(`--hourly ${args.hourly}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
-    const parsed = parseHourlyProfile(text);
-    for (const p of parsed.problems) console.error(`${args.hourly}:${p.line}: ${p.reason}: ${p.text}`);
-    if (parsed.problems.length > 0 && !args['skip-bad-rows']) {
-      usageError(`${parsed.problems.length} bad row(s) in ${args.hourly}; fix them or pass --skip-bad-rows to run without them`);
-    }
+    const parsed = readRows('hourly', args.hourly, parseHourlyProfile, args['skip-bad-rows']!);
     const peakRunning = args['peak-running'] === undefined ? undefined : number('peak-running', args['peak-running'], 0, 0.01, 100_000);
     const expected = expectedProfileQueries(parsed.hours, { peakRunning });
     if (expected > MAX_PROFILE_QUERIES) {
@@ -115,19 +119,9 @@ async function main(): Promise<void> {
     }
     queries = traceFromHourly(parsed.hours, { seed, peakRunning });
     if (queries.length === 0) usageError(`${args.hourly} holds no run time to draw queries from`);
-    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`})`;
+    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.problems.length ? `, ${parsed.problems.length} bad rows skipped` : ''})`;
   } else if (args.trace) {
-    let text: string;
-    try {
-      text = readFileSync(args.trace, 'utf8');
-    } catch (e) {
-      usageError(`--trace ${args.trace}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
-    const parsed = parseTrace(text);
-    for (const p of parsed.problems) console.error(`${args.trace}:${p.line}: ${p.reason}: ${p.text}`);
-    if (parsed.problems.length > 0 && !args['skip-bad-rows']) {
-      usageError(`${parsed.problems.length} bad row(s) in ${args.trace}; fix them or pass --skip-bad-rows to run without them`);
-    }
+    const parsed = readRows('trace', args.trace, parseTrace, args['skip-bad-rows']!);
     if (parsed.queries.length === 0) usageError(`${args.trace} holds no queries`);
     queries = parsed.queries;
     source = `trace ${args.trace}${parsed.problems.length ? ` (${parsed.problems.length} bad rows skipped)` : ''}`;

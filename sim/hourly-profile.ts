@@ -7,7 +7,7 @@
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
 import { Rng } from './rng';
-import { ANALYTIC_MEAN_DURATION_S, Query, TraceProblem, analyticQuery } from './trace';
+import { ANALYTIC_MEAN_DURATION_S, Query, TraceProblem, analyticQuery, readTimedRows } from './trace';
 
 /** One hour of load. */
 export interface HourlyLoad {
@@ -49,37 +49,11 @@ export function parseHourlyProfile(text: string): ParsedProfile {
   }
   const problems: TraceProblem[] = [];
   const raw: { hour: number; queries: number; runtimeSeconds: number; line: number; text: string }[] = [];
-  let timestamps: boolean | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const text = lines[i].trim();
-    if (text === '' || text.startsWith('#')) continue;
-    const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
-    const cells = text.split(',').map((c) => c.trim());
-    if (cells.length !== 3) {
-      bad(`expected 3 columns, found ${cells.length}`);
-      continue;
-    }
-    const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
-    const hour = isNumber ? Number(cells[0]) : Date.parse(cells[0]) / 1000;
-    if (!Number.isFinite(hour)) {
-      bad(`hour ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
-      continue;
-    }
-    if (timestamps !== undefined && timestamps !== !isNumber) {
-      bad('hour mixes seconds and timestamps');
-      continue;
-    }
-    timestamps = !isNumber;
-    if (!/^\d+$/.test(cells[1])) {
-      bad(`queries ${JSON.stringify(cells[1])} must be a whole number >= 0`);
-      continue;
-    }
-    if (!/^\d+(\.\d+)?$/.test(cells[2])) {
-      bad(`runtime_s ${JSON.stringify(cells[2])} must be a number of seconds >= 0`);
-      continue;
-    }
-    raw.push({ hour, queries: Number(cells[1]), runtimeSeconds: Number(cells[2]), line: i + 1, text });
-  }
+  const timestamps = readTimedRows(lines, 3, 'hour', problems, ({ cells, time, line, text }, bad) => {
+    if (!/^\d+$/.test(cells[1])) return bad(`queries ${JSON.stringify(cells[1])} must be a whole number >= 0`);
+    if (!/^\d+(\.\d+)?$/.test(cells[2])) return bad(`runtime_s ${JSON.stringify(cells[2])} must be a number of seconds >= 0`);
+    raw.push({ hour: time, queries: Number(cells[1]), runtimeSeconds: Number(cells[2]), line, text });
+  });
   raw.sort((a, b) => a.hour - b.hour);
   const first = raw[0]?.hour ?? 0;
   const hours: HourlyLoad[] = [];
@@ -102,56 +76,40 @@ export function parseHourlyProfile(text: string): ParsedProfile {
 
 /** The queries a trace from this profile would hold, in expectation (before drawing it). */
 export function expectedProfileQueries(hours: readonly HourlyLoad[], o: Pick<HourlyTraceOptions, 'peakRunning'>): number {
-  return hours.reduce((n, _h, i) => n + hourRate(hours, i, o) * 3600, 0);
+  return planHours(hours, o).reduce((n, h) => n + h.rate * 3600, 0);
 }
 
 /** Draws a trace: Poisson arrivals within each hour, the analytic mix stretched to the hour's mean run time. */
 export function traceFromHourly(hours: readonly HourlyLoad[], o: HourlyTraceOptions): Query[] {
   const rng = new Rng(o.seed);
   const queries: Query[] = [];
-  for (let i = 0; i < hours.length; i++) {
-    const rate = hourRate(hours, i, o);
+  for (const { hour, rate, stretch } of planHours(hours, o)) {
     if (rate <= 0) continue;
-    const stretch = hourStretch(hours, i);
-    const end = hours[i].hour + 3600;
-    for (let t = hours[i].hour + rng.exponential(1 / rate); t < end; t += rng.exponential(1 / rate)) queries.push(analyticQuery(rng, t, stretch));
+    for (let t = hour + rng.exponential(1 / rate); t < hour + 3600; t += rng.exponential(1 / rate)) queries.push(analyticQuery(rng, t, stretch));
   }
   return queries;
 }
 
-/** The hour's mean run time per query against the whole profile's, within the stretch limit. */
-function hourStretch(hours: readonly HourlyLoad[], i: number): number {
-  const all = totals(hours);
-  const h = hours[i];
-  if (all.queries === 0 || all.runtime === 0) return 1;
-  // Run time with no arrivals is a long query carried over from an earlier hour: the heaviest stretch.
-  if (h.queries === 0) return STRETCH_LIMIT;
-  const ratio = h.runtimeSeconds / h.queries / (all.runtime / all.queries);
-  return Math.min(STRETCH_LIMIT, Math.max(1 / STRETCH_LIMIT, ratio));
-}
-
-/** Arrivals per second that give the hour its run time, in expectation: runtime ÷ (3600 × mean duration). */
-function hourRate(hours: readonly HourlyLoad[], i: number, o: Pick<HourlyTraceOptions, 'peakRunning'>): number {
-  const runtime = hours[i].runtimeSeconds * scaleOf(hours, o);
-  return runtime / 3600 / (ANALYTIC_MEAN_DURATION_S * hourStretch(hours, i));
-}
-
-function scaleOf(hours: readonly HourlyLoad[], o: Pick<HourlyTraceOptions, 'peakRunning'>): number {
-  if (o.peakRunning === undefined) return 1;
-  const peak = Math.max(0, ...hours.map((h) => h.runtimeSeconds));
-  return peak > 0 ? (o.peakRunning * 3600) / peak : 1;
-}
-
-const totalsCache = new WeakMap<readonly HourlyLoad[], { queries: number; runtime: number }>();
-function totals(hours: readonly HourlyLoad[]): { queries: number; runtime: number } {
-  let t = totalsCache.get(hours);
-  if (!t) {
-    t = { queries: 0, runtime: 0 };
-    for (const h of hours) {
-      t.queries += h.queries;
-      t.runtime += h.runtimeSeconds;
-    }
-    totalsCache.set(hours, t);
+/**
+ * Per hour, the arrivals per second and the duration stretch that give it its run time in expectation:
+ * stretch is the hour's mean run time per query against the profile's (within the limit), and rate is
+ * runtime ÷ (3600 × the mix's mean duration × stretch).
+ */
+function planHours(hours: readonly HourlyLoad[], o: Pick<HourlyTraceOptions, 'peakRunning'>): { hour: number; rate: number; stretch: number }[] {
+  let queries = 0;
+  let runtime = 0;
+  let peak = 0;
+  for (const h of hours) {
+    queries += h.queries;
+    runtime += h.runtimeSeconds;
+    peak = Math.max(peak, h.runtimeSeconds);
   }
-  return t;
+  const scale = o.peakRunning !== undefined && peak > 0 ? (o.peakRunning * 3600) / peak : 1;
+  const meanRuntime = queries > 0 ? runtime / queries : 0;
+  return hours.map((h) => {
+    // Run time with no arrivals is a long query carried over from an earlier hour: the heaviest stretch.
+    const ratio = meanRuntime === 0 ? 1 : h.queries === 0 ? STRETCH_LIMIT : h.runtimeSeconds / h.queries / meanRuntime;
+    const stretch = Math.min(STRETCH_LIMIT, Math.max(1 / STRETCH_LIMIT, ratio));
+    return { hour: h.hour, rate: (h.runtimeSeconds * scale) / 3600 / (ANALYTIC_MEAN_DURATION_S * stretch), stretch };
+  });
 }

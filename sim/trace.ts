@@ -25,6 +25,49 @@ export interface ParsedTrace {
   readonly origin?: Date;
 }
 
+/** One data row of a CSV file, with its first cell read as a time. */
+export interface TimedRow {
+  /** The trimmed cells. */
+  readonly cells: readonly string[];
+  /** Seconds: from any origin, or since the epoch for a timestamp. */
+  readonly time: number;
+  readonly line: number;
+  readonly text: string;
+}
+
+/**
+ * The data rows of a CSV file (blank and `#` lines skipped) whose first cell is a time: seconds or an
+ * ISO-8601 timestamp, the same kind in every row. A row with another column count or a bad time is a
+ * problem named by its line; `visit` sees the others and may report one too. Says whether the times
+ * were timestamps.
+ */
+export function readTimedRows(lines: readonly string[], columns: number, timeName: string, problems: TraceProblem[], visit: (row: TimedRow, bad: (reason: string) => void) => void): boolean {
+  let timestamps: boolean | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const text = lines[i].trim();
+    if (text === '' || text.startsWith('#')) continue;
+    const cells = text.split(',').map((c) => c.trim());
+    const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
+    if (cells.length !== columns) {
+      bad(`expected ${columns} columns, found ${cells.length}`);
+      continue;
+    }
+    const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
+    const time = isNumber ? Number(cells[0]) : Date.parse(cells[0]) / 1000;
+    if (!Number.isFinite(time)) {
+      bad(`${timeName} ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
+      continue;
+    }
+    if (timestamps !== undefined && timestamps !== !isNumber) {
+      bad(`${timeName} mixes seconds and timestamps`);
+      continue;
+    }
+    timestamps = !isNumber;
+    visit({ cells, time, line: i + 1, text }, bad);
+  }
+  return timestamps ?? false;
+}
+
 /** Parses a CSV trace. Rows are sorted by arrival; arrivals are shifted so the first is 0. */
 export function parseTrace(text: string): ParsedTrace {
   const lines = text.split(/\r?\n/);
@@ -34,39 +77,13 @@ export function parseTrace(text: string): ParsedTrace {
     return { queries: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "arrival,duration_s" or "arrival,duration_s,slots"' }] };
   }
   const raw: { arrival: number; duration: number; slots: number }[] = [];
-  let timestamps: boolean | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const text = lines[i].trim();
-    if (text === '' || text.startsWith('#')) continue;
-    const cells = text.split(',').map((c) => c.trim());
-    const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
-    if (cells.length !== header.length) {
-      bad(`expected ${header.length} columns, found ${cells.length}`);
-      continue;
-    }
-    const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
-    const arrival = isNumber ? Number(cells[0]) : Date.parse(cells[0]) / 1000;
-    if (!Number.isFinite(arrival)) {
-      bad(`arrival ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
-      continue;
-    }
-    if (timestamps !== undefined && timestamps !== !isNumber) {
-      bad('arrival mixes seconds and timestamps');
-      continue;
-    }
-    timestamps = !isNumber;
+  const timestamps = readTimedRows(lines, header.length, 'arrival', problems, ({ cells, time }, bad) => {
     const duration = Number(cells[1]);
-    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !(duration > 0)) {
-      bad(`duration_s ${JSON.stringify(cells[1])} must be a positive number of seconds`);
-      continue;
-    }
+    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !(duration > 0)) return bad(`duration_s ${JSON.stringify(cells[1])} must be a positive number of seconds`);
     const slots = cells.length > 2 ? Number(cells[2]) : 1;
-    if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) {
-      bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
-      continue;
-    }
-    raw.push({ arrival, duration, slots });
-  }
+    if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) return bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
+    raw.push({ arrival: time, duration, slots });
+  });
   raw.sort((a, b) => a.arrival - b.arrival);
   const first = raw[0]?.arrival ?? 0;
   return {

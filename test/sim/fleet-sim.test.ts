@@ -202,6 +202,12 @@ describe('the CLI', () => {
     const refused = await run(tsx, [cli, '--hourly', bad, '--json']).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${bad}:3: queries "five" must be a whole number >= 0`);
+    // 10^9 s in one hour is about 13 million queries of 78 s: refused before drawing any, with the way out.
+    const huge = join(dir, 'hourly-huge.csv');
+    writeFileSync(huge, 'hour,queries,runtime_s\n0,1000000,1000000000\n');
+    const tooMany = await run(tsx, [cli, '--hourly', huge, '--json']).catch((e) => e);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/would draw about [\d,]+ queries, over 5,000,000; pass --peak-running to scale it down/);
     const both = await run(tsx, [cli, '--hourly', profile, '--trace', trace, '--json']).catch((e) => e);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--trace and --hourly each name the workload; pass one');
