@@ -184,7 +184,11 @@ export type ControllerCounter =
   | 'IgnoredEvents'
   | 'MalformedEvents'
   | 'DrainReports'
-  | 'RejectedReports';
+  | 'RejectedReports'
+  /** A warm pool instance's termination: it never served, nothing to drain. */
+  | 'WarmPoolEvents'
+  /** An instance sent back to a warm pool (ReuseOnScaleIn): not drainable, alarmed. */
+  | 'WarmPoolReuseEvents';
 
 export type ControllerGauge = 'InstancesDraining' | 'OldestDrainAgeSeconds' | 'DrainDurationSeconds' | 'DrainsPastDeadline' | 'DrainedToCompletedSeconds';
 

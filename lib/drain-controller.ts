@@ -414,13 +414,13 @@ export class DrainController extends Construct {
       retryAttempts: 0,
     });
     // Describe* have no resource-level permissions; the writes are on the adopted groups only.
-    this.adoptionFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLifecycleHooks'], resources: ['*'] }));
+    this.adoptionFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLifecycleHooks', 'autoscaling:DescribeWarmPool'], resources: ['*'] }));
     const groupArns = fleets.map((f) => f.group.autoScalingGroupArn);
     this.adoptionFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:EnableMetricsCollection', 'autoscaling:DisableMetricsCollection'], resources: groupArns }),
     );
     Validations.of(this.adoptionFunction).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'DescribeAutoScalingGroups and DescribeLifecycleHooks support no resource-level permissions; the writes are on the adopted groups only.' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'DescribeAutoScalingGroups, DescribeLifecycleHooks and DescribeWarmPool support no resource-level permissions; the writes are on the adopted groups only.' },
       ...groupArns.map((arn) => ({
         id: `AwsSolutions-IAM5[${nagResourceFinding(stack, arn)}]`,
         reason: 'An adopted group is named, not created here: IAM matches it by name with its generated id wildcarded.',

@@ -514,6 +514,14 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm('WarmPoolReuseAlarm', {
+      alarmDescription: `graceful-autoscaler ${env}: a scale-in sent an instance back to a warm pool (InstanceReusePolicy ReuseOnScaleIn). It waits in Warmed:Pending:Wait, not Terminating:Wait, so it was not drained: its running queries are lost when Auto Scaling stops it. Turn ReuseOnScaleIn off with PutWarmPool. The event function's log names the instance.`,
+      metric: this.controllerMetric('WarmPoolReuseEvents', 'Sum', Duration.minutes(5)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('SweepNotRunningAlarm', {
       alarmDescription: `graceful-autoscaler ${env}: the one-minute sweep has not run for 5 minutes: drains depend on events alone.`,
       metric: c.sweepFunction.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),

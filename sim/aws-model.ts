@@ -76,6 +76,8 @@ export interface ModelGroup {
   hooks?: Map<string, Record<string, unknown>>;
   /** Scaling policies by name, as PutScalingPolicy stored them. */
   policies?: Map<string, Record<string, unknown>>;
+  /** The group's warm pool, as PutWarmPool stored it (WarmPoolConfiguration). @default none */
+  warmPool?: { MinSize?: number; MaxGroupPreparedCapacity?: number; PoolState?: string; InstanceReusePolicy?: { ReuseOnScaleIn?: boolean } };
 }
 
 /** Per group, at most 50 lifecycle hooks and 50 scaling policies (Auto Scaling user guide, "Quotas for Auto Scaling resources and groups"). */
@@ -265,6 +267,11 @@ export class AwsModel {
         const off = new Set<string>(input.Metrics?.length ? input.Metrics : GROUP_METRICS);
         g.enabledMetrics = (g.enabledMetrics ?? []).filter((m) => !off.has(m));
         return {};
+      }
+      case 'DescribeWarmPool': {
+        // A group with no warm pool answers with no WarmPoolConfiguration (API reference, DescribeWarmPool).
+        const g = this.group(input.AutoScalingGroupName);
+        return { ...(g.warmPool ? { WarmPoolConfiguration: { ...g.warmPool } } : {}), Instances: [] };
       }
       case 'DescribeLifecycleHooks': {
         const g = this.group(input.AutoScalingGroupName);
@@ -557,7 +564,7 @@ function classify(operation: string): { service: Service; write: boolean } {
   if (['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'SetInstanceProtection', 'UpdateAutoScalingGroup', 'TerminateInstanceInAutoScalingGroup', 'EnableMetricsCollection', 'DisableMetricsCollection', 'PutLifecycleHook', 'DeleteLifecycleHook', 'PutScalingPolicy', 'DeletePolicy'].includes(operation)) {
     return { service: 'autoscaling-write', write: true };
   }
-  if (operation.startsWith('DescribeAutoScaling') || ['DescribeScalingActivities', 'DescribeLifecycleHooks', 'DescribePolicies'].includes(operation)) return { service: 'autoscaling-read', write: false };
+  if (operation.startsWith('DescribeAutoScaling') || ['DescribeScalingActivities', 'DescribeLifecycleHooks', 'DescribePolicies', 'DescribeWarmPool'].includes(operation)) return { service: 'autoscaling-read', write: false };
   if (operation === 'GetMetricData') return { service: 'cloudwatch', write: false };
   if (operation === 'SendCommand') return { service: 'ssm', write: true };
   if (operation === 'DescribeInstances') return { service: 'ec2', write: false };

@@ -2,6 +2,7 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
+  DescribeWarmPoolCommand,
   DisableMetricsCollectionCommand,
   EnableMetricsCollectionCommand,
   UpdateAutoScalingGroupCommand,
@@ -16,11 +17,14 @@ export class AutoScalingGroupSettings implements GroupSettingsPort {
     const [group] = (await this.client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups ?? [];
     if (!group) return undefined;
     const hooks = (await this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: groupName }))).LifecycleHooks ?? [];
+    // Only the configuration is read (MaxRecords 1 instance): a group with no warm pool has none.
+    const pool = (await this.client.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: groupName, MaxRecords: 1 }))).WarmPoolConfiguration;
     return {
       terminationPolicies: group.TerminationPolicies ?? [],
       enabledMetrics: (group.EnabledMetrics ?? []).map((m) => m.Metric!).filter((m) => m !== undefined),
       serviceLinkedRoleArn: group.ServiceLinkedRoleARN,
       terminatingHooks: hooks.filter((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING').map((h) => h.LifecycleHookName!),
+      ...(pool ? { warmPool: { reuseOnScaleIn: pool.InstanceReusePolicy?.ReuseOnScaleIn === true } } : {}),
     };
   }
 

@@ -6,6 +6,8 @@
 
 export const TERMINATE_ACTION_DETAIL_TYPE = 'EC2 Instance-terminate Lifecycle Action';
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** The values of an event's Origin and Destination (user guide, "Warm pool example events and patterns"). */
+const ROUTES: readonly string[] = ['EC2', 'AutoScalingGroup', 'WarmPool'];
 
 export interface LifecycleEvent {
   readonly instanceId: string;
@@ -13,6 +15,12 @@ export interface LifecycleEvent {
   readonly hookName: string;
   /** When Auto Scaling emitted the event: the start of the wait. */
   readonly time: number;
+  /**
+   * Where the instance comes from and goes to: `EC2`, `AutoScalingGroup` or `WarmPool` (user guide, "Warm
+   * pool example events and patterns"). Absent from older events. Claims, like `time`: Auto Scaling decides.
+   */
+  readonly origin?: string;
+  readonly destination?: string;
 }
 
 export type ParsedEvent = { readonly ok: true; readonly event: LifecycleEvent } | { readonly ok: false; readonly error: string };
@@ -41,5 +49,11 @@ export function parseLifecycleEvent(body: string): ParsedEvent {
   }
   const time = Date.parse(raw.time);
   if (Number.isNaN(time)) return { ok: false, error: `time ${JSON.stringify(raw.time)} is not a timestamp` };
-  return { ok: true, event: { instanceId: d.EC2InstanceId, groupName: d.AutoScalingGroupName, hookName: d.LifecycleHookName, time } };
+  const route: { origin?: string; destination?: string } = {};
+  for (const [field, key] of [['Origin', 'origin'], ['Destination', 'destination']] as const) {
+    if (d[field] === undefined) continue;
+    if (typeof d[field] !== 'string' || !ROUTES.includes(d[field])) return { ok: false, error: `${field} ${JSON.stringify(d[field])} is not one of ${ROUTES.join(', ')}` };
+    route[key] = d[field];
+  }
+  return { ok: true, event: { instanceId: d.EC2InstanceId, groupName: d.AutoScalingGroupName, hookName: d.LifecycleHookName, time, ...route } };
 }

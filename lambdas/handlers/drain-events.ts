@@ -78,6 +78,22 @@ export function makeDrainEventsHandler(deps: DrainEventsDeps) {
         deps.log.info('event for another hook or group ignored', { instanceId: e.instanceId, groupName: capText(e.groupName), hookName: capText(e.hookName) });
         continue;
       }
+      if (e.origin === 'WarmPool') {
+        // A warm pool instance being terminated (Warmed:Terminating:Wait): it never served, so there is
+        // nothing to drain, and it is not in Terminating:Wait for the controller to act on. The hook's own
+        // timeout ends its wait; while stopped it costs its volumes only.
+        deps.metrics.count('WarmPoolEvents');
+        deps.log.info('warm pool instance terminating: it never served, nothing to drain', { instanceId: e.instanceId, groupName: capText(e.groupName) });
+        continue;
+      }
+      if (e.destination === 'WarmPool') {
+        // ReuseOnScaleIn: the instance goes back to the pool through Warmed:Pending:Wait, and IMDS tells
+        // its agent Warmed:Stopped, not Terminated. Neither drains it; Auto Scaling stops it with its
+        // queries running. Adoption refuses such a pool; this is one turned on since.
+        deps.metrics.count('WarmPoolReuseEvents');
+        deps.log.error('instance returning to the warm pool (ReuseOnScaleIn) cannot be drained: its running queries are lost when it stops. Turn ReuseOnScaleIn off', { instanceId: e.instanceId, groupName: capText(e.groupName) });
+        continue;
+      }
       const seen = relevant.get(e.instanceId);
       if (seen && seen.groupName !== e.groupName) {
         deps.log.warn('conflicting groups named for one instance; Auto Scaling decides', { instanceId: e.instanceId, groupName: capped(e.groupName) });

@@ -30,6 +30,8 @@ export interface AdoptableGroup {
   readonly serviceLinkedRoleArn?: string;
   /** Termination lifecycle hooks on the group, by name. */
   readonly terminatingHooks: readonly string[];
+  /** The group's warm pool (DescribeWarmPool), when it has one. */
+  readonly warmPool?: { readonly reuseOnScaleIn: boolean };
 }
 
 /** The Auto Scaling calls adoption makes. */
@@ -125,6 +127,13 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     // that runs under another would fail every scale-in's invocation and fall back to its default policy.
     if (found.serviceLinkedRoleArn && !found.serviceLinkedRoleArn.endsWith(`:${DEFAULT_SERVICE_LINKED_ROLE}`)) {
       throw new Refused(`group ${group} runs under the service-linked role ${found.serviceLinkedRoleArn}; our termination policy can be invoked only by ${DEFAULT_SERVICE_LINKED_ROLE}. Nothing was changed`);
+    }
+    // With ReuseOnScaleIn a scale-in sends the instance back to the warm pool: it waits in
+    // Warmed:Pending:Wait, not Terminating:Wait, and IMDS tells its agent Warmed:Stopped, not Terminated
+    // (user guide, "Use lifecycle hooks with a warm pool"). Neither the controller nor the agent would
+    // drain it, and Auto Scaling would stop it with its queries running.
+    if (found.warmPool?.reuseOnScaleIn) {
+      throw new Refused(`group ${group} has a warm pool that reuses instances on scale-in (InstanceReusePolicy ReuseOnScaleIn: true); such an instance returns to the pool through Warmed:Pending:Wait, which graceful-autoscaler does not drain, and would be stopped with its queries running. Turn ReuseOnScaleIn off (PutWarmPool) and deploy again. Nothing was changed`);
     }
     const previous = found.terminationPolicies.includes(policy) ? DEFAULT_TERMINATION_POLICIES : found.terminationPolicies;
     const missing = ADOPTION_GROUP_METRICS.filter((m) => !found.enabledMetrics.includes(m));

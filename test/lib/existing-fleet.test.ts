@@ -261,6 +261,21 @@ describe('adoption refuses what it cannot do, and changes nothing', () => {
     expect((await snapshot(client)).terminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
   });
 
+  test('a warm pool that reuses instances on scale-in: its instances would leave undrained, so no change', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    aws.groups.get(GROUP)!.warmPool = { MinSize: 2, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } };
+    const { client, send } = adoptionOn(aws);
+    const failed = await send('Create', props);
+    expect(failed).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('ReuseOnScaleIn') });
+    expect(failed.Reason).toContain('Nothing was changed');
+    expect((await snapshot(client)).terminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
+    expect(aws.byOperation.get('EnableMetricsCollection')).toBeUndefined();
+    // The same pool without reuse: its instances are terminated as usual (or never served), so adoption goes ahead.
+    aws.groups.get(GROUP)!.warmPool = { MinSize: 2, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: false } };
+    expect((await send('Create', props)).Status).toBe('SUCCESS');
+  });
+
   test('another termination hook on the group is reported, not refused: both must complete', async () => {
     const aws = new AwsModel({ consistencyLagMs: 0 });
     ownersGroup(aws);

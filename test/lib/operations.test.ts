@@ -65,7 +65,7 @@ test('dashboard: capacity, CPU against target, running tasks, drains, forced, er
   }
 });
 
-test('alarms to the environment topic: forced termination, past deadline, errors, sweep stopped, DLQ, CPU pinned at max', () => {
+test('alarms to the environment topic: forced termination, past deadline, errors, sweep stopped, DLQ, warm pool reuse, CPU pinned at max', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
   const topic = prod.resolve(prod.alarmTopic.topicArn);
   for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([topic]);
@@ -75,6 +75,7 @@ test('alarms to the environment topic: forced termination, past deadline, errors
   expect(byMetric('InstanceErrors')).toHaveLength(1);
   expect(byMetric('Invocations')).toHaveLength(1);
   expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+  expect(byMetric('WarmPoolReuseEvents')).toHaveLength(1);
   const pinned = byMetric('GroupInServiceInstances');
   expect(pinned).toHaveLength(prod.fleets.length);
   expect(JSON.stringify(pinned[0].Properties.Metrics)).toMatch(/IF\(inService >= \d+ AND cpu > 40, 1, 0\)/);

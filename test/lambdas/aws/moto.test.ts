@@ -4,7 +4,7 @@
  * moto implements neither lifecycle completion nor Terminating:Wait, nor the whole-call rejections of
  * SetInstanceProtection and SendCommand: those are held to the faithful model (model-adapters.test.ts).
  */
-import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DeleteWarmPoolCommand, PutWarmPoolCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +15,7 @@ import { AutoScalingAdmin } from '../../../lambdas/aws/auto-scaling-admin';
 import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
 import { CodeDeployDeployments } from '../../../lambdas/aws/codedeploy-deployments';
+import { AutoScalingGroupSettings } from '../../../lambdas/aws/group-settings';
 import { DRAIN_SHARDS, DynamoDrainStore } from '../../../lambdas/aws/dynamo-drain-store';
 import { Ec2InstanceDetails } from '../../../lambdas/aws/ec2-instance-details';
 import { SqsDeadLetters } from '../../../lambdas/aws/sqs-dead-letters';
@@ -71,6 +72,18 @@ run('adapters against moto', () => {
     expect(a.instances.every((i) => i.protectedFromScaleIn)).toBe(true);
     await admin.setScaleInProtection('fleet-a-asg', groupInstances['fleet-a-asg'], false);
     expect((await admin.describeGroups(['fleet-a-asg']))[0].instances.some((i) => i.protectedFromScaleIn)).toBe(false);
+  });
+
+  test('Auto Scaling: adoption reads a warm pool\'s reuse policy from DescribeWarmPool, and no pool as none', async () => {
+    const asg = new AutoScalingClient(moto.client);
+    const settings = new AutoScalingGroupSettings(asg);
+    expect((await settings.describe('fleet-b-asg'))!.warmPool).toBeUndefined();
+    await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'fleet-b-asg', MinSize: 1, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } }));
+    expect((await settings.describe('fleet-b-asg'))!.warmPool).toEqual({ reuseOnScaleIn: true });
+    await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'fleet-b-asg', MinSize: 1, PoolState: 'Stopped' }));
+    expect((await settings.describe('fleet-b-asg'))!.warmPool).toEqual({ reuseOnScaleIn: false });
+    await asg.send(new DeleteWarmPoolCommand({ AutoScalingGroupName: 'fleet-b-asg', ForceDelete: true }));
+    expect((await settings.describe('fleet-b-asg'))!.warmPool).toBeUndefined();
   });
 
   test('Auto Scaling: no instance waits in moto, so the controller\'s reads find none and fail on nothing', async () => {

@@ -7,7 +7,7 @@ const fixture = readFileSync(join(__dirname, '../../fixtures/terminate-lifecycle
 test('the documented event shape parses', () => {
   expect(parseLifecycleEvent(fixture)).toEqual({
     ok: true,
-    event: { instanceId: 'i-0123456789abcdef0', groupName: 'GracefulAutoscaler-prod-FleetetlGroupASG-1A2B3C', hookName: 'graceful-autoscaler-drain', time: Date.parse('2026-11-21T12:00:00Z') },
+    event: { instanceId: 'i-0123456789abcdef0', groupName: 'GracefulAutoscaler-prod-FleetetlGroupASG-1A2B3C', hookName: 'graceful-autoscaler-drain', time: Date.parse('2026-11-21T12:00:00Z'), origin: 'AutoScalingGroup', destination: 'EC2' },
   });
 });
 
@@ -27,8 +27,15 @@ test.each([
   ['no hook', mutate((e) => (e.detail.LifecycleHookName = '')), /LifecycleHookName is missing/],
   ['a bad time', mutate((e) => (e.time = 'yesterday')), /time/],
   ['no detail', mutate((e) => delete e.detail), /detail is missing/],
+  ['an unknown origin', mutate((e) => (e.detail.Origin = 'Elsewhere')), /Origin "Elsewhere" is not one of EC2, AutoScalingGroup, WarmPool/],
+  ['a destination that is not a string', mutate((e) => (e.detail.Destination = { pool: true })), /Destination/],
 ])('%s is rejected with a reason', (_name, body, reason) => {
   const parsed = parseLifecycleEvent(body);
   expect(parsed.ok).toBe(false);
   expect(!parsed.ok && parsed.error).toMatch(reason);
+});
+
+test('an event without Origin and Destination (from before warm pools) still parses, without them', () => {
+  const parsed = parseLifecycleEvent(mutate((e) => (delete e.detail.Origin, delete e.detail.Destination)));
+  expect(parsed.ok && parsed.event).toEqual({ instanceId: 'i-0123456789abcdef0', groupName: 'GracefulAutoscaler-prod-FleetetlGroupASG-1A2B3C', hookName: 'graceful-autoscaler-drain', time: Date.parse('2026-11-21T12:00:00Z') });
 });

@@ -91,6 +91,25 @@ describe('drain-events handler', () => {
     expect(deps.store.active.size).toBe(1);
   });
 
+  test('warm pool events: a pool instance terminating is left alone; one sent back to the pool raises the alarm\'s metric; neither stops the good one', async () => {
+    const { deps } = setup();
+    const route = (id: string, Origin: string, Destination: string) => ({ ...lifecycleEvent, detail: { ...lifecycleEvent.detail, EC2InstanceId: id, Origin, Destination } });
+    const out = await makeDrainEventsHandler(deps)({
+      Records: [
+        sqsRecord('from-pool', route('i-0aaaaaaaaaaaaaaaa', 'WarmPool', 'EC2')),
+        sqsRecord('to-pool', route('i-0bbbbbbbbbbbbbbbb', 'AutoScalingGroup', 'WarmPool')),
+        sqsRecord('good', lifecycleEvent),
+      ],
+    });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(deps.metrics.counts.get('WarmPoolEvents')).toBe(1);
+    expect(deps.metrics.counts.get('WarmPoolReuseEvents')).toBe(1);
+    const reuse = deps.log.lines.find((l) => l.level === 'error' && /ReuseOnScaleIn/.test(l.message));
+    expect(reuse?.fields).toMatchObject({ instanceId: 'i-0bbbbbbbbbbbbbbbb' });
+    expect([...deps.workerControl.stops.keys()]).toEqual([INSTANCE]);
+    expect([...deps.store.active.keys()]).toEqual([INSTANCE]);
+  });
+
   test('a malformed message whose dead-letter send fails is left for redelivery, not dropped', async () => {
     const { deps } = setup();
     deps.deadLetters.send = async () => {
