@@ -7,12 +7,13 @@
  *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
+ *                [--warm-pool N [--warm-start 40]]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
-import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../sim/fleet-sim';
+import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
         'straggler-drain-timeout': { type: 'string' },
         'scale-in-lookback': { type: 'string' },
         'scale-in-horizon': { type: 'string' },
+        'warm-pool': { type: 'string' },
+        'warm-start': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -142,6 +145,11 @@ async function main(): Promise<void> {
   const drainTimeoutSeconds = duration('drain-timeout', args['drain-timeout']!);
   const sweepText = args['sweep-timeouts'] ?? DEFAULT_SWEEP;
   const sweepTimeouts = sweepText === 'none' ? [] : sweepText.split(',').map((t) => duration('sweep-timeouts', t.trim()));
+  if (args['warm-start'] !== undefined && args['warm-pool'] === undefined) usageError('--warm-start is the start time of a warm pool instance; pass --warm-pool too');
+  // PutWarmPool: MinSize and MaxGroupPreparedCapacity both N keep N stopped instances whatever the desired capacity.
+  const warmPoolSize = args['warm-pool'] === undefined ? undefined : integer('warm-pool', args['warm-pool'], 0, 1, maxCapacity);
+  const warmPool: WarmPoolOptions | undefined =
+    warmPoolSize === undefined ? undefined : { minSize: warmPoolSize, maxPreparedCapacity: warmPoolSize, startSeconds: number('warm-start', args['warm-start'], DEFAULT_WARM_START_SECONDS, 1, DEFAULT_SIM_OPTIONS.launchDelaySeconds) };
   const tooBig = queries.find((q) => q.slots > slotsPerInstance);
   if (tooBig) usageError(`a query needs ${tooBig.slots} slots, more than --slots ${slotsPerInstance}: it could never run`);
 
@@ -162,6 +170,7 @@ async function main(): Promise<void> {
     degraded: number('degraded', args.degraded, 0, 0, 1),
     degradedMidRun: args['degraded-mid-run']!,
     stragglerActions: !args['no-straggler-actions'],
+    warmPool,
     stragglerDrainTimeoutSeconds: args['straggler-drain-timeout'] === undefined ? DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds : duration('straggler-drain-timeout', args['straggler-drain-timeout']),
     // The fleet config's scaling.scaleInLookbackMinutes and scaleInHorizonMinutes, with their ranges (lib/config.ts).
     scaling: {
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
     faults: args.faults!,
     degraded: base.degraded,
     degradedMidRun: base.degradedMidRun,
+    ...(warmPool ? { warmPool: { size: warmPool.minSize, startSeconds: warmPool.startSeconds } } : {}),
   };
   const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
   const violated = invariants.some((i) => violations(i!).length > 0);

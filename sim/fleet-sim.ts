@@ -105,8 +105,33 @@ export interface SimOptions {
   /** How long a replaced straggler may drain (the straggler function moves its deadline). */
   readonly stragglerDrainTimeoutSeconds: number;
   readonly pressure: PressureModel;
+  /** An Auto Scaling warm pool of stopped instances beside the group; none when absent. */
+  readonly warmPool?: WarmPoolOptions;
   readonly onProgress?: (fraction: number) => void;
 }
+
+/**
+ * A warm pool in the `Stopped` state (Auto Scaling user guide, "Warm pools for Amazon EC2 Auto Scaling";
+ * PutWarmPool). Auto Scaling keeps max(MinSize, MaxGroupPreparedCapacity − desired) instances in it,
+ * MaxGroupPreparedCapacity defaulting to the group's maximum. It launches each one like any instance,
+ * lets it boot, then stops it; a scale-out starts a stopped one instead of launching, and launches
+ * directly only when none is ready ("If demand ... exhausts the warm pool, Amazon EC2 Auto Scaling can
+ * launch instances directly into the Auto Scaling group"). A stopped instance is billed for its volumes,
+ * not as an instance-hour; one booting into the pool is billed like any running instance.
+ */
+export interface WarmPoolOptions {
+  readonly minSize: number;
+  readonly maxPreparedCapacity?: number;
+  /**
+   * From a scale-out starting a stopped instance to its worker serving: EC2's start, the boot and the
+   * worker's own start. AWS publishes no such figure; measure yours in DescribeScalingActivities
+   * ("Launching a new EC2 instance from warm pool") and the worker's log.
+   */
+  readonly startSeconds: number;
+}
+
+/** The pool's default start time: an assumption (see WarmPoolOptions.startSeconds), not an AWS number. */
+export const DEFAULT_WARM_START_SECONDS = 40;
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   slotsPerInstance: 8,
@@ -198,6 +223,22 @@ export interface SimResult {
   readonly faultsInjected?: { readonly apiErrors: number; readonly lostEvents: number; readonly duplicateEvents: number; readonly deadSweeps: number };
   /** Set when instances were degraded or the straggler detector ran. */
   readonly stragglers?: StragglerReport;
+  /** Set with a warm pool. Its running hours (instances booting into it) are in `instanceHours` too. */
+  readonly warmPool?: WarmPoolReport;
+}
+
+export interface WarmPoolReport {
+  /** Instances launched into the pool. */
+  readonly launched: number;
+  /** Scale-outs served by starting a stopped instance. */
+  readonly started: number;
+  /** Scale-out launches made directly, with no stopped instance ready. */
+  readonly launchedDirect: number;
+  /** Instance-hours of instances booting into the pool (billed, and in `instanceHours`). */
+  readonly runningHours: number;
+  /** Hours instances sat stopped in the pool (their volumes are billed, not the instance). */
+  readonly stoppedHours: number;
+  readonly largest: number;
 }
 
 /** What must hold even under faults; each must be 0. */
@@ -338,6 +379,9 @@ class FleetSimulation {
   private replacedDegraded = 0;
   private replacedHealthy = 0;
   private slowedQueries = 0;
+  /** The warm pool, oldest first: each stopped once `readyAt` (seconds) has passed. */
+  private readonly pool: { readyAt: number }[] = [];
+  private readonly poolStats = { launched: 0, started: 0, launchedDirect: 0, runningSeconds: 0, stoppedSeconds: 0, largest: 0 };
   /** Deadlines the straggler function moved (seconds), by instance. */
   private readonly deadlines = new Map<string, number>();
 
@@ -436,7 +480,7 @@ class FleetSimulation {
     if (this.isDegraded(instance)) this.replacedDegraded++;
     else this.replacedHealthy++;
     this.beginTermination(instance);
-    this.launch(this.now);
+    this.launchIntoGroup();
   }
 
   /** When the controller forces this drain: the fleet's drain timeout, or a replaced straggler's longer one. */
@@ -535,6 +579,7 @@ class FleetSimulation {
     this.queries.forEach((q, index) => index === 0 || q.arrival >= this.queries[index - 1].arrival || fail('trace not sorted'));
     if (this.queries.length > 0) this.queue.push(this.queries[0].arrival, { kind: 'arrive', index: 0 });
     for (let k = 0; k < this.desired; k++) this.launch(0, true);
+    this.resizePool(true);
     this.queue.push(60, { kind: 'minute' });
     let nextProgress = 0;
     while (this.queue.size > 0) {
@@ -586,7 +631,7 @@ class FleetSimulation {
 
   // ---- capacity -------------------------------------------------------------------------------
 
-  private launch(at: number, immediate = false): void {
+  private launch(at: number, immediate = false, delaySeconds = this.o.launchDelaySeconds): void {
     const instance: Instance = {
       id: `i-${(this.seq++).toString(16).padStart(17, '0')}`,
       state: 'pending',
@@ -613,8 +658,54 @@ class FleetSimulation {
       this.inService(instance);
       instance.warmUntil = 0;
     } else {
-      this.queue.push(at + this.o.launchDelaySeconds, { kind: 'launched', instance });
+      this.queue.push(at + delaySeconds, { kind: 'launched', instance });
     }
+  }
+
+  /** One instance for the group now: started from the warm pool when one is stopped there, else launched. */
+  private launchIntoGroup(): void {
+    const wp = this.o.warmPool;
+    if (!wp) return this.launch(this.now);
+    const ready = this.pool.findIndex((p) => p.readyAt <= this.now);
+    if (ready < 0) {
+      this.poolStats.launchedDirect++;
+      return this.launch(this.now);
+    }
+    const [taken] = this.pool.splice(ready, 1);
+    this.poolStats.stoppedSeconds += this.now - taken.readyAt;
+    this.poolStats.started++;
+    this.launch(this.now, false, wp.startSeconds);
+  }
+
+  /** Auto Scaling's warm pool size for the current desired capacity (PutWarmPool, MaxGroupPreparedCapacity and MinSize). */
+  private poolTarget(): number {
+    const wp = this.o.warmPool!;
+    return Math.max(wp.minSize, (wp.maxPreparedCapacity ?? this.o.maxCapacity) - this.desired, 0);
+  }
+
+  /**
+   * Brings the pool to its size: launches (billed while they boot, then stopped) or terminates the newest,
+   * which are the likeliest still booting. `initial` fills it already stopped, as a fleet that ran before the trace.
+   */
+  private resizePool(initial = false): void {
+    if (!this.o.warmPool) return;
+    const target = this.poolTarget();
+    while (this.pool.length < target) {
+      if (initial) this.pool.push({ readyAt: 0 });
+      else {
+        this.pool.push({ readyAt: this.now + this.o.launchDelaySeconds });
+        this.poolStats.runningSeconds += this.o.launchDelaySeconds;
+        this.poolStats.launched++;
+      }
+    }
+    while (this.pool.length > target) this.leavePool(this.pool.pop()!);
+    this.poolStats.largest = Math.max(this.poolStats.largest, this.pool.length);
+  }
+
+  /** A pool instance terminated: its boot time not yet spent is not billed; its stopped time is counted. */
+  private leavePool(p: { readyAt: number }): void {
+    this.poolStats.runningSeconds -= Math.max(0, p.readyAt - this.now);
+    this.poolStats.stoppedSeconds += Math.max(0, this.now - p.readyAt);
   }
 
   /** Whether a new instance lands on a bad host (or disk), why, and from when. */
@@ -645,9 +736,11 @@ class FleetSimulation {
   private async applyDesired(): Promise<void> {
     const live = [...this.instances.values()].filter((i) => i.state === 'pending' || i.state === 'InService');
     if (live.length < this.desired) {
-      for (let k = live.length; k < this.desired; k++) this.launch(this.now);
+      for (let k = live.length; k < this.desired; k++) this.launchIntoGroup();
+      this.resizePool();
       return;
     }
+    this.resizePool();
     const excess = live.length - this.desired;
     if (excess <= 0) return;
     // Pending instances go first (nothing runs on them), then the termination policy chooses.
@@ -1092,11 +1185,12 @@ class FleetSimulation {
   }
 
   private result(): SimResult {
+    for (const p of this.pool.splice(0)) this.leavePool(p);
     const completedTwice = [...this.fleet.completions.values()].filter((n) => n > 1).length;
     return {
       policy: this.o.policy,
       drainTimeoutSeconds: this.o.drainTimeoutSeconds,
-      instanceHours: this.instanceSeconds / 3600,
+      instanceHours: (this.instanceSeconds + (this.o.warmPool ? this.poolStats.runningSeconds : 0)) / 3600,
       queries: this.queries.length,
       queriesCompleted: this.completed,
       queriesKilled: this.killed,
@@ -1132,7 +1226,13 @@ class FleetSimulation {
           : undefined,
       ...(this.o.faults ? { faultsInjected: { ...this.injected } } : {}),
       ...(this.o.degraded > 0 || this.detectStragglers ? { stragglers: this.stragglerReport() } : {}),
+      ...(this.o.warmPool ? { warmPool: this.warmPoolReport() } : {}),
     };
+  }
+
+  private warmPoolReport(): WarmPoolReport {
+    const { launched, started, launchedDirect, runningSeconds, stoppedSeconds, largest } = this.poolStats;
+    return { launched, started, launchedDirect, runningHours: runningSeconds / 3600, stoppedHours: stoppedSeconds / 3600, largest };
   }
 
   private stragglerReport(): StragglerReport {

@@ -30,6 +30,7 @@ export type RunSummary = Pick<
   | 'invariants'
   | 'faultsInjected'
   | 'stragglers'
+  | 'warmPool'
 > & { readonly oracleInstanceHours: number };
 
 export interface SweepRow {
@@ -58,6 +59,8 @@ export interface Scenario {
   /** Share of instances degraded (tasks 2× slower), and whether they degrade mid-run. */
   readonly degraded: number;
   readonly degradedMidRun: boolean;
+  /** The warm pool beside the group, when one was simulated. */
+  readonly warmPool?: { readonly size: number; readonly startSeconds: number };
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -92,6 +95,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
+    ...(r.warmPool ? { warmPool: { ...r.warmPool, runningHours: round(r.warmPool.runningHours), stoppedHours: round(r.warmPool.stoppedHours) } } : {}),
   };
 }
 
@@ -118,7 +122,7 @@ function table(headers: string[], rows: (string | number)[][]): string {
 /** The terminal summary. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
   const parts = [
-    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
+    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
     table(
       ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
@@ -154,6 +158,13 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
     parts.push(
       '',
       `Stragglers (${r.policy}): ${s.injected} degraded instance(s) injected, ${s.replaced} replaced, ${s.falseReplacements} healthy one(s) replaced; detector precision ${s.precision}, recall ${s.recall}, detected ${s.detectionDelayP50S} s (p50) / ${s.detectionDelayP95S} s (p95) after onset`,
+    );
+  }
+  for (const r of runs.filter((r) => r.warmPool)) {
+    const w = r.warmPool!;
+    parts.push(
+      '',
+      `Warm pool (${r.policy}): ${w.started} scale-out instance(s) started from the pool, ${w.launchedDirect} launched with none ready; ${w.launched} launched into the pool (${w.runningHours} instance-h booting, counted above), ${w.stoppedHours} h stopped (volumes billed only)`,
     );
   }
   const inv = runs.find((r) => r.invariants)?.invariants;

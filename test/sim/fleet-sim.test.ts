@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../../sim/fleet-sim';
-import { generateTrace } from '../../sim/trace';
+import { Rng } from '../../sim/rng';
+import { Query, generateTrace } from '../../sim/trace';
 
 // Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
 const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
@@ -142,6 +143,54 @@ describe('degraded instances (--degraded) and the straggler detector', () => {
   }, 60_000);
 });
 
+describe('a warm pool of stopped instances (--warm-pool)', () => {
+  // Half an hour quiet, a quarter hour at 1 query a second (about 20 instances' worth at 40%), an hour quiet.
+  const burst: Query[] = [];
+  const rng = new Rng(17);
+  for (let t = 0; t < 6300; t += rng.exponential(t >= 1800 && t < 2700 ? 1 : 50)) burst.push({ arrival: t, duration: 30 + rng.next() * 60, slots: 1 });
+  const pool = (minSize: number, startSeconds: number, maxPreparedCapacity: number | null = minSize): SimOptions['warmPool'] => ({ minSize, startSeconds, ...(maxPreparedCapacity === null ? {} : { maxPreparedCapacity }) });
+  const runs = new Map<string, SimResult>();
+  const runWith = async (name: string, warmPool?: SimOptions['warmPool'], extra: Partial<SimOptions> = {}) => {
+    runs.set(name, await simulate(burst, options('signals', { warmPool, ...extra })));
+    return runs.get(name)!;
+  };
+
+  test('started as slowly as a launch, a pool changes nothing but the bill: its instances booting into it', async () => {
+    const none = await runWith('none');
+    const slow = await runWith('slow', pool(5, DEFAULT_SIM_OPTIONS.launchDelaySeconds));
+    expect(none.warmPool).toBeUndefined();
+    expect(slow.queueDelayP95S).toBe(none.queueDelayP95S);
+    expect(slow.queriesKilled).toBe(none.queriesKilled);
+    expect(slow.scalingActions).toBe(none.scalingActions);
+    const w = slow.warmPool!;
+    expect(w.started).toBeGreaterThan(0);
+    // Billed: the boot of each instance launched into the pool, on top of the group's own hours.
+    expect(slow.instanceHours - none.instanceHours).toBeCloseTo(w.runningHours, 9);
+    expect(w.runningHours).toBeCloseTo((w.launched * DEFAULT_SIM_OPTIONS.launchDelaySeconds) / 3600, 9);
+    expect(w.stoppedHours).toBeGreaterThan(0);
+  });
+
+  test('a faster start serves the burst sooner; beyond the pool, scale-out launches directly', async () => {
+    const none = runs.get('none') ?? (await runWith('none'));
+    const fast = await runWith('fast', pool(5, 40));
+    expect(fast.queueDelayP95S).toBeLessThan(none.queueDelayP95S);
+    expect(fast.warmPool!.started).toBeGreaterThan(0);
+    // The burst needs more than 5 at once: the rest are launched with no stopped instance ready.
+    expect(fast.warmPool!.launchedDirect).toBeGreaterThan(0);
+    expect(fast.queriesCompleted + fast.queriesKilled).toBe(burst.length);
+    expect(fast.invariants).toEqual({ terminatedBusyBeforeDeadline: 0, waitingPastDeadline: 0, completedTwiceWithEffect: 0, completedInUnsafeWindow: 0 });
+  });
+
+  test("its size is AWS's: MinSize, or MaxGroupPreparedCapacity (the group's maximum by default) less the desired capacity", async () => {
+    // Group maximum 30 and no MaxGroupPreparedCapacity: 30 − 2 at the start, the largest the pool gets.
+    const byMax = await runWith('byMax', pool(0, 40, null), { maxCapacity: 30 });
+    expect(byMax.warmPool!.largest).toBe(30 - DEFAULT_SIM_OPTIONS.minCapacity);
+    // MinSize wins over a prepared capacity the group has outgrown.
+    const byMin = await runWith('byMin', pool(4, 40, 3));
+    expect(byMin.warmPool!.largest).toBe(4);
+  });
+});
+
 describe('the CLI', () => {
   const run = promisify(execFile);
   const cli = join(__dirname, '../../bin/simulate.ts');
@@ -186,6 +235,26 @@ describe('the CLI', () => {
     const refused = await run(tsx, [cli, '--trace', trace, '--json', `--${flag}`, bad]).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(message);
+  }, 60_000);
+
+  test('--warm-pool N keeps N stopped instances beside every autoscaled fleet; its flags are checked', async () => {
+    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--warm-pool', '4', '--warm-start', '30'], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.warmPool).toEqual({ size: 4, startSeconds: 30 });
+    const byPolicy = new Map(out.runs.map((r: { policy: string }) => [r.policy, r]));
+    for (const policy of ['signals', 'graceful-cpu']) {
+      const w = (byPolicy.get(policy) as { warmPool: { largest: number; started: number; runningHours: number } }).warmPool;
+      expect(w.largest).toBe(4);
+      expect(w.started).toBeGreaterThan(0);
+    }
+    for (const [args, message] of [
+      [['--warm-start', '30'], '--warm-start is the start time of a warm pool instance; pass --warm-pool too'],
+      [['--warm-pool', '0'], '--warm-pool (0) must be a number from 1 to 500'],
+      [['--warm-pool', '3', '--warm-start', '200'], '--warm-start (200) must be a number from 1 to 90'],
+    ] as const) {
+      const refused = await run(tsx, [cli, '--trace', trace, '--json', ...args]).catch((e) => e);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(message);
+    }
   }, 60_000);
 
   test('--hourly draws the workload from an hourly profile; a bad row or a second workload is refused', async () => {
