@@ -230,9 +230,9 @@ export interface SimResult {
 export interface WarmPoolReport {
   /** Instances launched into the pool. */
   readonly launched: number;
-  /** Scale-outs served by starting a stopped instance. */
+  /** Instances for the group (scale-outs and replacements) started from the pool. */
   readonly started: number;
-  /** Scale-out launches made directly, with no stopped instance ready. */
+  /** Launches into the group (scale-outs and replacements) made directly, with no stopped instance ready. */
   readonly launchedDirect: number;
   /** Instance-hours of instances booting into the pool (billed, and in `instanceHours`). */
   readonly runningHours: number;
