@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * The on-instance worker agent: `node agent.js --config /etc/graceful-autoscaler/agent.json`.
+ * The on-instance worker agent: `node agent.js --config /etc/graceful-autoscaler/agent.json`; or
+ * `node agent.js wait-in-service`, the worker's start gate (agent/in-service.ts, docs/agent.md): exits 0
+ * when the worker may start, 1 when it must not, 2 on a usage error.
  * Honours AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { formatDrainReport } from '../lambdas/domain/drain-report';
 import { Agent, DrainReporter, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
+import { parseGateArgs, waitForInService } from '../agent/in-service';
 import { AGENT_CALL_LIMIT_MS, AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
 
 function configPath(argv: readonly string[]): string {
@@ -42,7 +45,31 @@ function withSharedSecrets(config: AgentConfig): AgentConfig {
   return { ...config, tasks: resolve(config.tasks), shutdown: resolve(config.shutdown) };
 }
 
+/** The start gate: no configuration file, nothing but IMDS. */
+function gate(args: readonly string[]): void {
+  let options;
+  try {
+    options = parseGateArgs(args);
+  } catch (e) {
+    console.error(`graceful-autoscaler agent: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop.abort());
+  waitForInService(new ImdsClient(), options, jsonLog, stop.signal).then(
+    (outcome) => {
+      if (!outcome.start) console.error(`graceful-autoscaler agent: the worker must not start: ${outcome.reason}`);
+      process.exit(outcome.start ? 0 : 1);
+    },
+    (e) => {
+      jsonLog.error('start gate crashed', { error: String(e?.stack ?? e) });
+      process.exit(1);
+    },
+  );
+}
+
 function main(): void {
+  if (process.argv[2] === 'wait-in-service') return gate(process.argv.slice(3));
   let config;
   try {
     const path = configPath(process.argv.slice(2));

@@ -1,0 +1,130 @@
+/**
+ * The worker's start gate: `agent.js wait-in-service` returns only once Auto Scaling means this instance
+ * to serve, so a worker unit ordered after it never joins the coordinator from a warm pool.
+ *
+ * An instance launched into a warm pool boots, runs its user data and starts its services, and Auto
+ * Scaling then stops it without waiting for them ("As soon as an instance finishes launching into the
+ * warm pool, Amazon EC2 Auto Scaling stops or hibernates the instance": user guide, "Use lifecycle hooks
+ * with a warm pool"). A worker started at that first boot joins the coordinator, takes tasks, and is
+ * stopped under them; with a lifecycle hook holding the instance in `Warmed:Pending:Wait`, for minutes.
+ * No drain runs: the instance is not terminating. The instance's own view of where it is going is IMDS's
+ * `autoscaling/target-lifecycle-state` (user guide, "Retrieve the target lifecycle state through
+ * instance metadata"): `Warmed:Stopped`, `Warmed:Running` or `Warmed:Hibernated` on the way into the
+ * pool, `InService` on the way into the group, whether launched directly or started from the pool.
+ */
+import { ImdsClient, readTargetLifecycleState } from './imds';
+import type { AgentLog } from './agent';
+
+export interface GateOptions {
+  /** Seconds between reads of the target lifecycle state. */
+  readonly pollSeconds: number;
+  /**
+   * Seconds to wait for a first answer: with no lifecycle state (not in an Auto Scaling group) the worker
+   * may start after this; with IMDS unreachable this long, the gate refuses.
+   */
+  readonly absentGraceSeconds: number;
+}
+
+export const DEFAULT_GATE_OPTIONS: GateOptions = { pollSeconds: 1, absentGraceSeconds: 30 };
+
+export type GateOutcome =
+  /** Start the worker: Auto Scaling puts the instance in service (or it has left the group). */
+  | { readonly start: true; readonly state: string | undefined; readonly waitedSeconds: number }
+  /** Do not start it: the instance is being terminated, IMDS never answered, or the wait was stopped. */
+  | { readonly start: false; readonly state: string | undefined; readonly waitedSeconds: number; readonly reason: string };
+
+/** Steady states a worker may serve in (`Detached`: the group no longer manages the instance). */
+const SERVE = new Set(['InService', 'Detached']);
+/** Steady states on the way out: starting a worker there only sets up a kill. */
+const REFUSE = new Set(['Terminated', 'Warmed:Terminated']);
+
+/**
+ * Waits until the target lifecycle state says the instance will serve. A warm pool's states and
+ * `Standby` hold it; so does a state this code does not know, since a worker that starts late costs
+ * time, one that starts in the wrong place costs queries.
+ */
+export async function waitForInService(
+  imds: ImdsClient,
+  options: GateOptions,
+  log: AgentLog,
+  signal: AbortSignal,
+  now: () => number = Date.now,
+  sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
+): Promise<GateOutcome> {
+  const started = now();
+  const waited = () => (now() - started) / 1000;
+  let lastLogged: string | undefined;
+  let answered = false;
+  let sawState = false;
+  let lastError: string | undefined;
+  for (;;) {
+    if (signal.aborted) return { start: false, state: lastLogged, waitedSeconds: waited(), reason: 'stopped while waiting (the instance is shutting down)' };
+    let state: string | undefined;
+    let error: string | undefined;
+    try {
+      state = await readTargetLifecycleState(imds);
+      answered = true;
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    if (state !== undefined) sawState = true;
+    if (state !== undefined && SERVE.has(state)) {
+      log.info('instance in service: the worker may start', { targetLifecycleState: state, waitedSeconds: waited() });
+      return { start: true, state, waitedSeconds: waited() };
+    }
+    if (state !== undefined && REFUSE.has(state)) {
+      const reason = `the target lifecycle state is ${state}: the instance is being terminated and the worker must not start`;
+      log.warn('worker start refused', { targetLifecycleState: state, reason });
+      return { start: false, state, waitedSeconds: waited(), reason };
+    }
+    if (state === undefined && error === undefined && !sawState && waited() >= options.absentGraceSeconds) {
+      // 404 from the start: IMDS answers, and Auto Scaling has set no lifecycle state: the instance is in no
+      // group. Once a state was seen, a 404 releases nothing.
+      log.warn('no target lifecycle state: not in an Auto Scaling group; the worker may start', { waitedSeconds: waited() });
+      return { start: true, state: undefined, waitedSeconds: waited() };
+    }
+    if (error !== undefined && !answered && waited() >= options.absentGraceSeconds) {
+      const reason = `instance metadata unreachable for ${Math.round(waited())} s (${error}): cannot tell whether the instance is in service`;
+      log.error('worker start refused', { reason });
+      return { start: false, state: undefined, waitedSeconds: waited(), reason };
+    }
+    const shown = state ?? (error !== undefined ? 'unreachable' : 'none yet');
+    if (shown !== lastLogged) {
+      if (state !== undefined) log.info('holding the worker until the instance is in service', { targetLifecycleState: state });
+      else if (error !== undefined && error !== lastError) log.warn('target lifecycle state unavailable; retrying', { error });
+      lastLogged = shown;
+      lastError = error;
+    }
+    await sleep(options.pollSeconds * 1000, signal);
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** `wait-in-service [--poll-seconds N] [--absent-grace-seconds N]`: the options, or a usage error. */
+export function parseGateArgs(args: readonly string[]): GateOptions {
+  const out: { pollSeconds: number; absentGraceSeconds: number } = { ...DEFAULT_GATE_OPTIONS };
+  const limits = { '--poll-seconds': ['pollSeconds', 0.1, 60], '--absent-grace-seconds': ['absentGraceSeconds', 0, 3600] } as const;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split('=', 2) as [string, string | undefined];
+    const limit = limits[flag as keyof typeof limits];
+    if (!limit) throw new Error(`wait-in-service: unknown argument ${JSON.stringify(args[i])}; usage: wait-in-service [--poll-seconds N] [--absent-grace-seconds N]`);
+    const text = inline ?? args[++i];
+    const value = Number(text);
+    if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < limit[1] || value > limit[2]) {
+      throw new Error(`wait-in-service: ${flag} ${JSON.stringify(text ?? '')} must be a number of seconds from ${limit[1]} to ${limit[2]}`);
+    }
+    out[limit[0]] = value;
+  }
+  return out;
+}
