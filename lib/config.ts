@@ -8,6 +8,7 @@ import {
 } from '../lambdas/domain/lifecycle-limits';
 import { architectureOf, isMacInstance } from './instance-architecture';
 import { agentNamespace } from './names';
+import { AGENT_SERVICE, GATE_SERVICE } from './worker-agent';
 import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from './network-plan';
 import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../lambdas/domain/settings';
 import * as fleetDefaults from './worker-fleet';
@@ -256,6 +257,12 @@ export interface AgentInput {
    * shutdown sources that need root (e.g. `systemctl`). @default false
    */
   readonly runAsRoot?: boolean;
+  /**
+   * The worker's systemd unit (e.g. `trino.service`). When set, every instance gets a drop-in that makes
+   * it require the agent's start gate, so the worker never starts on an instance going into a warm pool
+   * (docs/agent.md, "The start gate"). @default none: the gate is installed, and nothing requires it
+   */
+  readonly workerUnit?: string;
 }
 
 /** A worker as the agent reaches it on its own instance. */
@@ -340,6 +347,8 @@ export interface AgentFileConfig {
   readonly shutdown: Record<string, unknown>;
   /** Not written to the file: how systemd runs the agent (lib/worker-agent.ts). */
   readonly runAsRoot: boolean;
+  /** Not written to the file: the worker unit the start gate holds (lib/worker-agent.ts). */
+  readonly workerUnit?: string;
 }
 
 /** Trino's default `shutdown.grace-period`. */
@@ -567,7 +576,29 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
   );
   const runAsRoot = input.runAsRoot ?? false;
   p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
-  return { intervalSeconds, namespace, runningTasksMetric: DEFAULT_TASK_METRIC.metricName, oldestTaskAgeMetric: DEFAULT_TASK_METRIC.ageMetricName!, tasks, shutdown, runAsRoot };
+  const workerUnit = input.workerUnit;
+  if (workerUnit !== undefined) {
+    // systemd.unit(5) allows ASCII letters, digits, ":", "-", "_", ".", "@" (templates) and the backslash, at
+    // most 255 characters. The backslash only comes from escaped paths, which no worker unit needs, and the
+    // name becomes a directory in a shell step, so it is left out.
+    p.pattern('agent.workerUnit', workerUnit, /^[A-Za-z0-9:_.@-]{1,247}\.service$/, 'must be a systemd service unit name, such as trino.service');
+    p.check(
+      workerUnit !== AGENT_SERVICE && workerUnit !== GATE_SERVICE,
+      'agent.workerUnit',
+      workerUnit,
+      `must be the worker's own unit, not ${AGENT_SERVICE} or ${GATE_SERVICE}`,
+    );
+  }
+  return {
+    intervalSeconds,
+    namespace,
+    runningTasksMetric: DEFAULT_TASK_METRIC.metricName,
+    oldestTaskAgeMetric: DEFAULT_TASK_METRIC.ageMetricName!,
+    tasks,
+    shutdown,
+    runAsRoot,
+    ...(workerUnit !== undefined ? { workerUnit } : {}),
+  };
 }
 
 /** What we send as X-Trino-User. */

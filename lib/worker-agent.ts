@@ -14,10 +14,15 @@ export const AGENT_PATHS = {
   bundle: '/opt/graceful-autoscaler/agent.js',
   config: '/etc/graceful-autoscaler/agent.json',
   unit: '/etc/systemd/system/graceful-autoscaler-agent.service',
+  /** The worker's start gate (agent/in-service.ts), a unit the worker's own unit requires. */
+  gateUnit: '/etc/systemd/system/graceful-autoscaler-in-service.service',
   /** AL2023's namespaced Node.js 22 executable, stable whatever `alternatives` points `node` at. */
   node: '/usr/bin/node-22',
 } as const;
 export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
+export const GATE_SERVICE = 'graceful-autoscaler-in-service.service';
+/** The drop-in that makes a worker's unit wait for the gate: `/etc/systemd/system/<worker unit>.d/<this>`. */
+export const GATE_DROP_IN = 'graceful-autoscaler-in-service.conf';
 /** The agent's boot step, as the InstallFailures metric names it. */
 export const WORKER_AGENT_STEP = 'worker-agent';
 /** systemd credential names (LoadCredential=): the agent reads them from $CREDENTIALS_DIRECTORY. */
@@ -101,6 +106,18 @@ export class WorkerAgent extends Construct {
       `cat > ${AGENT_PATHS.unit} <<'GRACEFUL_AUTOSCALER_AGENT_UNIT'`,
       ...systemdUnit({ runAsRoot: this.props.config.runAsRoot, sharedSecretFile }),
       'GRACEFUL_AUTOSCALER_AGENT_UNIT',
+      // The start gate is installed on every instance; a worker unit uses it when it requires it.
+      `cat > ${AGENT_PATHS.gateUnit} <<'GRACEFUL_AUTOSCALER_GATE_UNIT'`,
+      ...inServiceGateUnit(),
+      'GRACEFUL_AUTOSCALER_GATE_UNIT',
+      ...(this.props.config.workerUnit
+        ? [
+            `mkdir -p /etc/systemd/system/${this.props.config.workerUnit}.d`,
+            `cat > /etc/systemd/system/${this.props.config.workerUnit}.d/${GATE_DROP_IN} <<'GRACEFUL_AUTOSCALER_GATE_DROP_IN'`,
+            ...workerGateDropIn(),
+            'GRACEFUL_AUTOSCALER_GATE_DROP_IN',
+          ]
+        : []),
       'systemctl daemon-reload',
       `systemctl enable --now ${AGENT_SERVICE}`,
     ]);
@@ -113,7 +130,7 @@ export class WorkerAgent extends Construct {
  * install the agent or an operator does on a group we adopt.
  */
 export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOptions & { readonly groupName?: string }): { config: Record<string, unknown>; sharedSecretFile?: string } {
-  const { runAsRoot: _runAsRoot, ...environmentConfig } = config;
+  const { runAsRoot: _runAsRoot, workerUnit: _workerUnit, ...environmentConfig } = config;
   // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
   const secretFiles = new Set<string>();
   const withCredential = (w: Record<string, unknown>) => {
@@ -135,6 +152,34 @@ export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOpti
   if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
   return { config: fileConfig, sharedSecretFile: [...secretFiles][0] };
 }
+
+/** What both units lock down beyond their identity (the agent's `systemd-analyze security` exposure 1.5). */
+const SANDBOX = [
+  'NoNewPrivileges=yes',
+  'ProtectHome=yes',
+  'PrivateTmp=yes',
+  'PrivateDevices=yes',
+  'DevicePolicy=closed',
+  'ProtectKernelTunables=yes',
+  'ProtectKernelModules=yes',
+  'ProtectKernelLogs=yes',
+  'ProtectControlGroups=yes',
+  'ProtectClock=yes',
+  'ProtectHostname=yes',
+  'ProtectProc=invisible',
+  'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+  'RestrictNamespaces=yes',
+  'RestrictRealtime=yes',
+  'RestrictSUIDSGID=yes',
+  'LockPersonality=yes',
+  'SystemCallArchitectures=native',
+  'SystemCallFilter=@system-service',
+  'SystemCallFilter=~@privileged',
+  'SystemCallErrorNumber=EPERM',
+  'UMask=0077',
+  'RemoveIPC=yes',
+  'KeyringMode=private',
+];
 
 /** How the unit runs the agent. */
 export interface SystemdUnitOptions {
@@ -173,32 +218,45 @@ export function systemdUnit(options: SystemdUnitOptions = {}): string[] {
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',
     ...identity,
-    'NoNewPrivileges=yes',
-    'ProtectHome=yes',
-    'PrivateTmp=yes',
-    'PrivateDevices=yes',
-    'DevicePolicy=closed',
-    'ProtectKernelTunables=yes',
-    'ProtectKernelModules=yes',
-    'ProtectKernelLogs=yes',
-    'ProtectControlGroups=yes',
-    'ProtectClock=yes',
-    'ProtectHostname=yes',
-    'ProtectProc=invisible',
-    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
-    'RestrictNamespaces=yes',
-    'RestrictRealtime=yes',
-    'RestrictSUIDSGID=yes',
-    'LockPersonality=yes',
-    'SystemCallArchitectures=native',
-    'SystemCallFilter=@system-service',
-    'SystemCallFilter=~@privileged',
-    'SystemCallErrorNumber=EPERM',
-    'UMask=0077',
-    'RemoveIPC=yes',
-    'KeyringMode=private',
+    ...SANDBOX,
     '',
     '[Install]',
     'WantedBy=multi-user.target',
   ];
+}
+
+/**
+ * The worker's start gate as a oneshot unit: `agent.js wait-in-service` (agent/in-service.ts) exits 0 once
+ * IMDS's target lifecycle state says the instance is going into service, and fails when it is being
+ * terminated. A worker unit that requires it (`workerGateDropIn`) therefore never starts while the
+ * instance is on its way into a warm pool, and starts when the instance is started from it: units run
+ * again at every boot. No start timeout: a pool instance waits here until Auto Scaling stops it. It needs
+ * nothing but IMDS, so it runs as a dynamic user with no credentials and the agent's sandbox.
+ */
+export function inServiceGateUnit(): string[] {
+  return [
+    '[Unit]',
+    'Description=graceful-autoscaler start gate: holds the worker until Auto Scaling puts this instance in service (not while it goes into a warm pool)',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    'TimeoutStartSec=infinity',
+    `ExecStart=${AGENT_PATHS.node} ${AGENT_PATHS.bundle} wait-in-service`,
+    // IMDS alone, at its IPv4 or IPv6 address (EC2 user guide, "Access instance metadata").
+    'IPAddressDeny=any',
+    'IPAddressAllow=169.254.169.254 fd00:ec2::254',
+    'DynamicUser=yes',
+    'ProtectSystem=strict',
+    'CapabilityBoundingSet=',
+    'AmbientCapabilities=',
+    ...SANDBOX,
+  ];
+}
+
+/** The drop-in for the worker's own unit: it starts after the gate, and not at all when the gate fails. */
+export function workerGateDropIn(): string[] {
+  return ['[Unit]', `Requires=${GATE_SERVICE}`, `After=${GATE_SERVICE}`];
 }

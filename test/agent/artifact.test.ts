@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAgentConfig } from '../../agent/config';
 import { buildAgentArtifact } from '../../bin/agent-artifact';
-import { AGENT_PATHS, AGENT_SERVICE, systemdUnit } from '../../lib/worker-agent';
+import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
 
 const out = mkdtempSync(join(tmpdir(), 'ga-artifact-'));
 const { dir, tarball } = buildAgentArtifact(out, '9.9.9');
@@ -38,10 +38,19 @@ function install(args: string[], options: { node?: boolean } = {}) {
   return { root, result, calls: existsSync(calls) ? readFileSync(calls, 'utf8') : '' };
 }
 
-test('the tarball holds the bundle, both units, the install script and the version', () => {
+test('the tarball holds the bundle, the agent units, the start gate and its drop-in, the install script and the version', () => {
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
   expect(listing).toEqual(
-    ['', 'VERSION', 'agent.js', 'graceful-autoscaler-agent-root.service', 'graceful-autoscaler-agent.service', 'install.sh'].map((f) => `graceful-autoscaler-agent-9.9.9/${f}`),
+    [
+      '',
+      'VERSION',
+      'agent.js',
+      'graceful-autoscaler-agent-root.service',
+      'graceful-autoscaler-agent.service',
+      'graceful-autoscaler-in-service.conf',
+      'graceful-autoscaler-in-service.service',
+      'install.sh',
+    ].map((f) => `graceful-autoscaler-agent-9.9.9/${f}`),
   );
   expect(readFileSync(join(dir, 'VERSION'), 'utf8').trim()).toBe('9.9.9');
   expect(statSync(join(dir, 'agent.js')).size).toBeGreaterThan(100_000); // with its CloudWatch client inside
@@ -50,7 +59,36 @@ test('the tarball holds the bundle, both units, the install script and the versi
 test('its units are the hardened units the stack installs, byte for byte', () => {
   expect(readFileSync(join(dir, 'graceful-autoscaler-agent.service'), 'utf8')).toBe(`${systemdUnit().join('\n')}\n`);
   expect(readFileSync(join(dir, 'graceful-autoscaler-agent-root.service'), 'utf8')).toBe(`${systemdUnit({ runAsRoot: true }).join('\n')}\n`);
+  expect(readFileSync(join(dir, 'graceful-autoscaler-in-service.service'), 'utf8')).toBe(`${inServiceGateUnit().join('\n')}\n`);
+  expect(readFileSync(join(dir, GATE_DROP_IN), 'utf8')).toBe(`${workerGateDropIn().join('\n')}\n`);
 });
+
+test('install.sh always installs the start gate, and makes only the named worker unit require it', () => {
+  const plain = install(['--config', 'CONFIG']);
+  expect(plain.result.status).toBe(0);
+  expect(readFileSync(join(plain.root, AGENT_PATHS.gateUnit), 'utf8')).toBe(`${inServiceGateUnit().join('\n')}\n`);
+  expect(existsSync(join(plain.root, 'etc/systemd/system/trino.service.d'))).toBe(false);
+
+  for (const unit of ['trino.service', 'presto-worker@1.service']) {
+    const gated = install(['--config', 'CONFIG', '--worker-unit', unit]);
+    expect(gated.result.stderr).toBe('');
+    expect(gated.result.status).toBe(0);
+    expect(readFileSync(join(gated.root, `etc/systemd/system/${unit}.d`, GATE_DROP_IN), 'utf8')).toBe(`${workerGateDropIn().join('\n')}\n`);
+    // The agent is started; the worker is not touched: its next start (the next boot) waits for the gate.
+    expect(gated.calls).toBe(`systemctl daemon-reload\nsystemctl enable --now ${AGENT_SERVICE}\n`);
+  }
+});
+
+test.each(['trino', '../../etc/trino.service', 'trino worker.service', 'graceful-autoscaler-in-service.service', 'trino\\x2d.service'])(
+  'install.sh refuses --worker-unit %j before installing anything',
+  (unit) => {
+    const { root, result, calls } = install(['--config', 'CONFIG', '--worker-unit', unit]);
+    expect(result.status).toBe(64);
+    expect(result.stderr).toContain("--worker-unit must be the worker's systemd service unit");
+    expect(existsSync(join(root, AGENT_PATHS.bundle))).toBe(false);
+    expect(calls).toBe('');
+  },
+);
 
 test('install.sh puts bundle, config and unit where the stack would, config readable by root only, and starts the service', () => {
   const { root, result, calls } = install(['--config', 'CONFIG']);

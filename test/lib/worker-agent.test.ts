@@ -1,5 +1,5 @@
 import { WorkerFleet } from '../../lib/worker-fleet';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { parseAgentConfig } from '../../agent/config';
 import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
-import { AGENT_PATHS, AGENT_SERVICE, systemdUnit } from '../../lib/worker-agent';
+import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, GATE_SERVICE, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
 import { makeApp } from '../helpers';
 
 // Bundling on for this stack: the asset must really be built at synth, offline, without Docker.
@@ -40,6 +40,31 @@ test('every launch template installs Node.js 22, downloads the agent asset, writ
   }
 });
 
+test('every instance gets the start gate unit; only a configured worker unit is made to require it', () => {
+  for (const f of dev.fleets) {
+    const userData = userDataOf(dev.getLogicalId((f.fleet as WorkerFleet).launchTemplate.node.defaultChild as never));
+    const unit = new RegExp(`cat > ${AGENT_PATHS.gateUnit} <<'GRACEFUL_AUTOSCALER_GATE_UNIT'\\n([\\s\\S]*?)\\nGRACEFUL_AUTOSCALER_GATE_UNIT`).exec(userData);
+    expect(unit?.[1]).toBe(inServiceGateUnit().join('\n'));
+    // dev names no worker unit: nothing is made to wait.
+    expect(userData).not.toContain(GATE_DROP_IN);
+  }
+  const gated = Template.fromStack(
+    buildApp(makeApp(), {
+      environments: { dev: { ...environments.dev, agent: { ...environments.dev.agent, workerUnit: 'trino.service' } } },
+      selected: ['dev'],
+      policyChecks: false,
+    })[0],
+  );
+  for (const lt of Object.values(gated.findResources('AWS::EC2::LaunchTemplate'))) {
+    const userData = (lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as unknown[]).filter((p) => typeof p === 'string').join('');
+    const dropIn = new RegExp(`mkdir -p /etc/systemd/system/trino\\.service\\.d\\ncat > /etc/systemd/system/trino\\.service\\.d/${GATE_DROP_IN} <<'GRACEFUL_AUTOSCALER_GATE_DROP_IN'\\n([\\s\\S]*?)\\nGRACEFUL_AUTOSCALER_GATE_DROP_IN`).exec(userData);
+    expect(dropIn?.[1]).toBe(`[Unit]\nRequires=${GATE_SERVICE}\nAfter=${GATE_SERVICE}`);
+    // Written before systemd reloads its units, so the worker's next start waits for the gate.
+    expect(userData.indexOf(GATE_DROP_IN)).toBeLessThan(userData.indexOf('systemctl daemon-reload', userData.indexOf(GATE_DROP_IN) - 200));
+    expect(userData.lastIndexOf(GATE_DROP_IN)).toBeLessThan(userData.lastIndexOf('systemctl daemon-reload'));
+  }
+});
+
 test('the config written to the instance is what config/ resolves to, and valid for the agent', () => {
   const userData = userDataOf(dev.getLogicalId((dev.fleets[0].fleet as WorkerFleet).launchTemplate.node.defaultChild as never));
   const json = /<<'GRACEFUL_AUTOSCALER_AGENT_CONFIG'\n([\s\S]*?)\nGRACEFUL_AUTOSCALER_AGENT_CONFIG/.exec(userData)![1];
@@ -51,8 +76,9 @@ test('the config written to the instance is what config/ resolves to, and valid 
     shutdownGraceSeconds: 120,
     drainReport: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/EventQueue' },
   });
-  // runAsRoot shapes the unit, it is not the agent's business.
+  // runAsRoot and workerUnit shape the units, they are not the agent's business.
   expect(JSON.parse(json)).not.toHaveProperty('runAsRoot');
+  expect(JSON.parse(json)).not.toHaveProperty('workerUnit');
 });
 
 test("each fleet's agent reports to the controller's own queue and may send there, nowhere else", () => {
@@ -82,9 +108,9 @@ if (!analyze && process.env.GA_REQUIRE_SYSTEMD_ANALYZE) throw new Error('GA_REQU
 if (!analyze) console.warn('systemd-analyze not found: skipping the unit hardening check (CI requires it)');
 
 /** systemd's own judgement of the unit: `systemd-analyze security --offline=yes` prints an overall exposure. */
-function exposure(unit: string[]): number {
+function exposure(unit: string[], name = AGENT_SERVICE): number {
   const dir = mkdtempSync(join(tmpdir(), 'ga-unit-'));
-  const file = join(dir, AGENT_SERVICE);
+  const file = join(dir, name);
   writeFileSync(file, `${unit.join('\n')}\n`);
   let out: string;
   try {
@@ -101,6 +127,22 @@ function exposure(unit: string[]): number {
 (analyze ? test : test.skip)('systemd-analyze security rates the unit 3.0 or better (root mode, for command sources, stays under 4)', () => {
   expect(exposure(systemdUnit())).toBeLessThanOrEqual(3.0);
   expect(exposure(systemdUnit({ runAsRoot: true }))).toBeLessThan(4.0);
+});
+
+(analyze ? test : test.skip)('systemd-analyze security rates the start gate 3.0 or better, and verifies the drop-in against it', () => {
+  expect(exposure(inServiceGateUnit(), GATE_SERVICE)).toBeLessThanOrEqual(3.0);
+  // The gate unit and a worker unit with the drop-in, as systemd would load them: no unknown keys, and
+  // the worker's start pulls in the gate (systemd-analyze verify fails on either).
+  const dir = mkdtempSync(join(tmpdir(), 'ga-units-'));
+  const node = join(dir, 'node');
+  writeFileSync(node, '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(dir, GATE_SERVICE), `${inServiceGateUnit().join('\n').replace(AGENT_PATHS.node, node)}\n`);
+  writeFileSync(join(dir, 'trino.service'), `[Unit]\nDescription=stand-in worker\n\n[Service]\nExecStart=${node}\n`);
+  execFileSync('mkdir', ['-p', join(dir, 'trino.service.d')]);
+  writeFileSync(join(dir, 'trino.service.d', GATE_DROP_IN), `${workerGateDropIn().join('\n')}\n`);
+  const verify = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'trino.service')], { encoding: 'utf8', env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` } });
+  // An unknown key is only a warning on stderr; a required unit it cannot find fails the run.
+  expect({ status: verify.status, stdout: verify.stdout, stderr: verify.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
 });
 
 test('the bundle is a real synthesized asset, and instances may read it', () => {
