@@ -147,8 +147,17 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
       // Every termination hook holds the instance until its own action completes: ours is not the only wait.
       log.warn('the group has other termination lifecycle hooks: an instance leaves only when each of them completes', { group, hooks: others });
     }
+    if (found.warmPool) {
+      // Auto Scaling stops an instance launched into the pool without waiting for what its boot started
+      // (user guide, "Use lifecycle hooks with a warm pool"): a worker that starts there joins the
+      // coordinator and is stopped under its tasks, with no drain. Adoption cannot see the worker's unit.
+      log.warn('the group has a warm pool: its instances boot once before they serve, and a worker started at that boot is stopped under its tasks. Make the worker unit require the start gate (install.sh --worker-unit; docs/agent.md, "The start gate")', { group });
+    }
     log.info('group adopted', { group, previousTerminationPolicies: adoption.previousTerminationPolicies, metricsEnabled: missing });
-    return { physicalId, data: { PreviousTerminationPolicies: adoption.previousTerminationPolicies.join(','), MetricsEnabled: missing.join(','), OtherTerminatingHooks: others.join(',') } };
+    return {
+      physicalId,
+      data: { PreviousTerminationPolicies: adoption.previousTerminationPolicies.join(','), MetricsEnabled: missing.join(','), OtherTerminatingHooks: others.join(','), WarmPool: found.warmPool ? 'true' : 'false' },
+    };
   }
 
   async function release(adoption: Adoption, policy: string | undefined): Promise<void> {
