@@ -294,7 +294,7 @@ export function withLimit<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Waits `ms` or until aborted; removes its listener either way, so rounds do not pile listeners up. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     const onAbort = () => {
@@ -309,6 +309,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function message(e: unknown): string {
+export function message(e: unknown): string {
   return String((e as Error)?.message ?? e).slice(0, 500);
 }

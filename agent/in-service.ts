@@ -13,7 +13,7 @@
  * pool, `InService` on the way into the group, whether launched directly or started from the pool.
  */
 import { ImdsClient, readTargetLifecycleState } from './imds';
-import type { AgentLog } from './agent';
+import { AgentLog, message, sleep } from './agent';
 
 export interface GateOptions {
   /** Seconds between reads of the target lifecycle state. */
@@ -43,31 +43,24 @@ const REFUSE = new Set(['Terminated', 'Warmed:Terminated']);
  * `Standby` hold it; so does a state this code does not know, since a worker that starts late costs
  * time, one that starts in the wrong place costs queries.
  */
-export async function waitForInService(
-  imds: ImdsClient,
-  options: GateOptions,
-  log: AgentLog,
-  signal: AbortSignal,
-  now: () => number = Date.now,
-  sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
-): Promise<GateOutcome> {
-  const started = now();
-  const waited = () => (now() - started) / 1000;
-  let lastLogged: string | undefined;
+export async function waitForInService(imds: ImdsClient, options: GateOptions, log: AgentLog, signal: AbortSignal): Promise<GateOutcome> {
+  const started = Date.now();
+  const waited = () => (Date.now() - started) / 1000;
+  /** IMDS answered at least once (a state or a 404); a lifecycle state was seen at least once. */
   let answered = false;
-  let sawState = false;
-  let lastError: string | undefined;
+  let lastState: string | undefined;
+  let lastShown: string | undefined;
   for (;;) {
-    if (signal.aborted) return { start: false, state: lastLogged, waitedSeconds: waited(), reason: 'stopped while waiting (the instance is shutting down)' };
+    if (signal.aborted) return { start: false, state: lastState, waitedSeconds: waited(), reason: 'stopped while waiting (the instance is shutting down)' };
     let state: string | undefined;
     let error: string | undefined;
     try {
       state = await readTargetLifecycleState(imds);
       answered = true;
     } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+      error = message(e);
     }
-    if (state !== undefined) sawState = true;
+    if (state !== undefined) lastState = state;
     if (state !== undefined && SERVE.has(state)) {
       log.info('instance in service: the worker may start', { targetLifecycleState: state, waitedSeconds: waited() });
       return { start: true, state, waitedSeconds: waited() };
@@ -77,7 +70,7 @@ export async function waitForInService(
       log.warn('worker start refused', { targetLifecycleState: state, reason });
       return { start: false, state, waitedSeconds: waited(), reason };
     }
-    if (state === undefined && error === undefined && !sawState && waited() >= options.absentGraceSeconds) {
+    if (state === undefined && error === undefined && lastState === undefined && waited() >= options.absentGraceSeconds) {
       // 404 from the start: IMDS answers, and Auto Scaling has set no lifecycle state: the instance is in no
       // group. Once a state was seen, a 404 releases nothing.
       log.warn('no target lifecycle state: not in an Auto Scaling group; the worker may start', { waitedSeconds: waited() });
@@ -88,27 +81,15 @@ export async function waitForInService(
       log.error('worker start refused', { reason });
       return { start: false, state: undefined, waitedSeconds: waited(), reason };
     }
+    // One line each time what it reads changes, not one per poll.
     const shown = state ?? (error !== undefined ? 'unreachable' : 'none yet');
-    if (shown !== lastLogged) {
+    if (shown !== lastShown) {
       if (state !== undefined) log.info('holding the worker until the instance is in service', { targetLifecycleState: state });
-      else if (error !== undefined && error !== lastError) log.warn('target lifecycle state unavailable; retrying', { error });
-      lastLogged = shown;
-      lastError = error;
+      else if (error !== undefined) log.warn('target lifecycle state unavailable; retrying', { error });
+      lastShown = shown;
     }
     await sleep(options.pollSeconds * 1000, signal);
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** `wait-in-service [--poll-seconds N] [--absent-grace-seconds N]`: the options, or a usage error. */
@@ -116,7 +97,9 @@ export function parseGateArgs(args: readonly string[]): GateOptions {
   const out: { pollSeconds: number; absentGraceSeconds: number } = { ...DEFAULT_GATE_OPTIONS };
   const limits = { '--poll-seconds': ['pollSeconds', 0.1, 60], '--absent-grace-seconds': ['absentGraceSeconds', 0, 3600] } as const;
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split('=', 2) as [string, string | undefined];
+    const eq = args[i].indexOf('=');
+    const flag = eq < 0 ? args[i] : args[i].slice(0, eq);
+    const inline = eq < 0 ? undefined : args[i].slice(eq + 1);
     const limit = limits[flag as keyof typeof limits];
     if (!limit) throw new Error(`wait-in-service: unknown argument ${JSON.stringify(args[i])}; usage: wait-in-service [--poll-seconds N] [--absent-grace-seconds N]`);
     const text = inline ?? args[++i];

@@ -121,7 +121,18 @@ test('stopped while waiting (the pool instance is being stopped): it returns at 
   const gate = waitForInService(new ImdsClient(imds.url), { pollSeconds: 30, absentGraceSeconds: 30 }, memoryLog().log, stop.signal);
   await new Promise((r) => setTimeout(r, 50));
   stop.abort();
-  expect(await settle(gate, 1000)).toMatchObject({ start: false, reason: expect.stringContaining('stopped while waiting') });
+  expect(await settle(gate, 1000)).toMatchObject({ start: false, state: 'Warmed:Stopped', reason: expect.stringContaining('stopped while waiting') });
+});
+
+test('stopped after IMDS went quiet: the outcome names the last state read, not the outage', async () => {
+  imds.state.lifecycle = 'Warmed:Stopped';
+  const stop = new AbortController();
+  const gate = waitForInService(new ImdsClient(imds.url), FAST, memoryLog().log, stop.signal);
+  await new Promise((r) => setTimeout(r, 60));
+  imds.state.down = true;
+  await new Promise((r) => setTimeout(r, 100));
+  stop.abort();
+  expect(await settle(gate, 1000)).toMatchObject({ start: false, state: 'Warmed:Stopped', reason: expect.stringContaining('stopped while waiting') });
 });
 
 test('its arguments: defaults, both flags in either form, and clear errors', () => {
@@ -131,6 +142,8 @@ test('its arguments: defaults, both flags in either form, and clear errors', () 
   expect(() => parseGateArgs(['--poll-seconds', '0'])).toThrow('from 0.1 to 60');
   expect(() => parseGateArgs(['--absent-grace-seconds', 'soon'])).toThrow('--absent-grace-seconds "soon" must be');
   expect(() => parseGateArgs(['--config', 'x'])).toThrow('unknown argument "--config"');
+  // A value with a second '=' is refused whole, not cut at it.
+  expect(() => parseGateArgs(['--poll-seconds=1=2'])).toThrow('--poll-seconds "1=2" must be');
 });
 
 describe('the bundled CLI, as systemd runs it', () => {
