@@ -35,6 +35,20 @@ export interface TimedRow {
   readonly text: string;
 }
 
+/** An ISO-8601 date and time with no zone: `T` or a space between them, seconds and fraction optional. */
+const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+
+/**
+ * Milliseconds since the epoch of a timestamp, or NaN. A date and time without a zone is UTC. JavaScript
+ * reads it as the machine's local time (ECMA-262, Date Time String Format), so the same file would give
+ * other gaps on another laptop, and hours that a daylight saving change skips or repeats. Anything else
+ * is read as `Date.parse` reads it: a zone or offset it carries is kept.
+ */
+export function parseTimestamp(text: string): number {
+  const zoneless = ZONELESS_DATE_TIME.exec(text.trim());
+  return Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text);
+}
+
 /**
  * The data rows of a CSV file (blank and `#` lines skipped) whose first cell is a time: seconds or an
  * ISO-8601 timestamp, the same kind in every row. A row with another column count or a bad time is a
@@ -53,7 +67,7 @@ export function readTimedRows(lines: readonly string[], columns: number, timeNam
       continue;
     }
     const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
-    const time = isNumber ? Number(cells[0]) : Date.parse(cells[0]) / 1000;
+    const time = isNumber ? Number(cells[0]) : parseTimestamp(cells[0]) / 1000;
     if (!Number.isFinite(time)) {
       bad(`${timeName} ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
       continue;

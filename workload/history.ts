@@ -1,4 +1,5 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { parseTimestamp } from '../sim/trace';
 
 /**
  * Query history in, one record per query out: Trino/Presto coordinator `GET /v1/query` JSON, the
@@ -45,11 +46,11 @@ export function parseDurationValue(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Epoch seconds from an ISO timestamp or a number of epoch seconds (Jackson's default for Instant). */
+/** Epoch seconds from an ISO timestamp (UTC when it has no zone) or a number of epoch seconds (Jackson's default for Instant). */
 function parseTime(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? (value > 1e11 ? value / 1000 : value) : undefined;
   if (typeof value !== 'string') return undefined;
-  const t = Date.parse(value);
+  const t = parseTimestamp(value);
   return Number.isNaN(t) ? undefined : t / 1000;
 }
 

@@ -1,5 +1,6 @@
 import { expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../../sim/hourly-profile';
 import { Query } from '../../sim/trace';
+import { parseInDstZone } from '../time-zone';
 
 /** Mean queries running over the hour starting at `from`, counting each query's whole run (as the profile does). */
 const running = (qs: readonly Query[], from: number) => qs.filter((q) => q.arrival >= from && q.arrival < from + 3600).reduce((s, q) => s + q.duration, 0) / 3600;
@@ -88,4 +89,14 @@ test('peakRunning rescales every hour so the busiest runs that many queries', ()
   expect(meanRunning(hours, 3600, 120) / 120).toBeLessThan(1.1);
   expect(meanRunning(hours, 0, 120) / 30).toBeGreaterThan(0.88);
   expect(meanRunning(hours, 0, 120) / 30).toBeLessThan(1.12);
+});
+
+test('hours without a zone are UTC: a profile across a DST change is neither refused nor shifted on a machine in such a zone', () => {
+  const rows = ['hour,queries,runtime_s'];
+  for (let h = 0; h < 6; h++) rows.push(`2024-03-10 ${String(h).padStart(2, '0')}:00:00,10,60`);
+  const result = parseInDstZone('hourly', rows.join('\n'));
+  if (!result) return console.warn('skipped: the America/New_York zone is not installed (tzdata)');
+  expect(result.problems).toEqual([]);
+  expect(result.hours.map((h: { hour: number }) => h.hour)).toEqual([0, 3600, 7200, 10800, 14400, 18000]);
+  expect(result.origin).toBe('2024-03-10T00:00:00.000Z');
 });

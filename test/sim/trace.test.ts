@@ -1,5 +1,6 @@
 import { generateTrace, parseTrace } from '../../sim/trace';
 import { oracle } from '../../sim/oracle';
+import { parseInDstZone } from '../time-zone';
 
 test('seconds, ISO-8601 and optional slots parse; arrivals sorted and shifted to start at 0', () => {
   const t = parseTrace('arrival,duration_s,slots\n100,5,2\n40,3.5,1\n');
@@ -44,4 +45,16 @@ test('oracle: Σ ceil(concurrent slots / (slots × target)), never below min', (
   expect(r.instanceHours * 3600).toBeCloseTo(400);
   expect(r.peakSlots).toBe(8);
   expect(oracle(q, 8, 50, 3).instanceHours * 3600).toBeCloseTo(900);
+});
+
+test("a timestamp without a zone is UTC, whatever the machine's zone: a trace across a DST change keeps its real gaps", () => {
+  // 2024-03-10 02:00 does not exist in New York: read as local time, 01:59 and 03:01 were 2 minutes apart.
+  const result = parseInDstZone('trace', 'arrival,duration_s\n2024-03-10 01:59:00,100\n2024-03-10T03:01:00,100\n2024-03-10 03:01:30.5,1\n');
+  if (!result) return console.warn('skipped: the America/New_York zone is not installed (tzdata)');
+  expect(result.problems).toEqual([]);
+  expect(result.queries.map((q: { arrival: number }) => q.arrival)).toEqual([0, 3720, 3750.5]);
+  expect(result.origin).toBe('2024-03-10T01:59:00.000Z');
+  // A zone given is kept.
+  const zoned = parseInDstZone('trace', 'arrival,duration_s\n2024-03-10T01:59:00-05:00,1\n2024-03-10 07:01:00 UTC,1\n');
+  expect(zoned.queries.map((q: { arrival: number }) => q.arrival)).toEqual([0, 120]);
 });

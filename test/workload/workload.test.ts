@@ -10,6 +10,7 @@ import { HistoryRecord, parseDurationValue, parseHistory } from '../../workload/
 import { buildPlan, clusterHistory, planToTrace } from '../../workload/plan';
 import { PostgresTarget, TrinoTarget, replay } from '../../workload/replay';
 import { Postgres, startPostgres, startTrinoStandIn } from './servers';
+import { parseInDstZone } from '../time-zone';
 
 const T0 = Date.UTC(2026, 10, 20, 8, 0, 0) / 1000;
 
@@ -64,6 +65,15 @@ describe('history formats', () => {
     const h = parseHistory('arrival,duration_s,query\n0,1.5,"SELECT a, b FROM t WHERE s = \'x,y\' AND q = ""z"""\n2026-11-20T08:00:05Z,2,SELECT 1\nlater,1,SELECT 2\n3,-1,SELECT 3\n4,1,"SELECT unterminated\n');
     expect(h.records.map((r) => r.query)).toEqual(['SELECT a, b FROM t WHERE s = \'x,y\' AND q = "z"', 'SELECT 1']);
     expect(h.problems.map((p) => p.line)).toEqual([4, 5, 6]);
+  });
+
+  test('a CSV arrival or a createTime without a zone is UTC on any machine', () => {
+    // 02:30 on 2024-03-10 does not exist in New York: read as local time it moved an hour.
+    const csv = parseInDstZone('history', 'arrival,duration_s,query\n2024-03-10 01:30:00,1,SELECT 1\n2024-03-10T02:30:00,1,SELECT 2\n');
+    if (!csv) return console.warn('skipped: the America/New_York zone is not installed (tzdata)');
+    expect(csv.records.map((r: { arrival: number }) => r.arrival - csv.records[0].arrival)).toEqual([0, 3600]);
+    const json = parseInDstZone('history', JSON.stringify([{ query: 'SELECT 1', queryStats: { createTime: '2024-03-10T02:30:00.000', endTime: '2024-03-10T02:30:01.500', elapsedTime: '1.50s' } }]));
+    expect(json.records[0].arrival).toBe(Date.UTC(2024, 2, 10, 2, 30) / 1000);
   });
 
   test.each([['LF', '\n'], ['CRLF', '\r\n']])('CSV (%s): quoted newlines are part of the query, and problems keep the line their record starts on', (_, eol) => {
