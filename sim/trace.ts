@@ -93,7 +93,8 @@ export function parseTrace(text: string): ParsedTrace {
   const raw: { arrival: number; duration: number; slots: number }[] = [];
   const timestamps = readTimedRows(lines, header.length, 'arrival', problems, ({ cells, time }, bad) => {
     const duration = Number(cells[1]);
-    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !(duration > 0)) return bad(`duration_s ${JSON.stringify(cells[1])} must be a positive number of seconds`);
+    // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
+    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(cells[1])} must be a number of seconds >= 0`);
     const slots = cells.length > 2 ? Number(cells[2]) : 1;
     if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) return bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
     raw.push({ arrival: time, duration, slots });

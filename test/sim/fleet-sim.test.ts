@@ -284,11 +284,11 @@ describe('the CLI', () => {
 
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,0\n');
+    writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,-2\n');
     const refused = await run(tsx, [cli, '--trace', bad, '--json']).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${bad}:3: arrival "soon" is neither seconds nor an ISO-8601 time`);
-    expect(refused.stderr).toContain(`${bad}:4: duration_s "0" must be a positive number of seconds`);
+    expect(refused.stderr).toContain(`${bad}:4: duration_s "-2" must be a number of seconds >= 0`);
     const skipped = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows', '--sweep-timeouts', 'none']);
     expect(JSON.parse(skipped.stdout).scenario.source).toMatch(/2 bad rows skipped/);
   }, 60_000);

@@ -1,6 +1,7 @@
 import { generateTrace, parseTrace } from '../../sim/trace';
 import { oracle } from '../../sim/oracle';
 import { parseInDstZone } from '../time-zone';
+import { DEFAULT_SIM_OPTIONS, simulate } from '../../sim/fleet-sim';
 
 test('seconds, ISO-8601 and optional slots parse; arrivals sorted and shifted to start at 0', () => {
   const t = parseTrace('arrival,duration_s,slots\n100,5,2\n40,3.5,1\n');
@@ -16,7 +17,7 @@ test('bad rows are reported with their line numbers, never silently dropped', ()
   expect(t.queries).toHaveLength(2);
   expect(t.problems.map((p) => [p.line, p.reason])).toEqual([
     [3, 'arrival "yesterday" is neither seconds nor an ISO-8601 time'],
-    [4, 'duration_s "-1" must be a positive number of seconds'],
+    [4, 'duration_s "-1" must be a number of seconds >= 0'],
     [5, 'expected 3 columns, found 2'],
     [6, 'slots "0" must be a whole number >= 1'],
   ]);
@@ -57,4 +58,13 @@ test("a timestamp without a zone is UTC, whatever the machine's zone: a trace ac
   // A zone given is kept.
   const zoned = parseInDstZone('trace', 'arrival,duration_s\n2024-03-10T01:59:00-05:00,1\n2024-03-10 07:01:00 UTC,1\n');
   expect(zoned.queries.map((q: { arrival: number }) => q.arrival)).toEqual([0, 120]);
+});
+
+test('a query that took 0 s (under the log\'s resolution) is a query, not a bad row: it still needs a slot', async () => {
+  const t = parseTrace('arrival,duration_s\n0,10\n5,0\n6,0.000\n');
+  expect(t.problems).toEqual([]);
+  expect(t.queries.map((q) => q.duration)).toEqual([10, 0, 0]);
+  const r = await simulate(t.queries, { ...DEFAULT_SIM_OPTIONS, policy: 'graceful-cpu', minCapacity: 1 });
+  expect(r.queries).toBe(3);
+  expect(r.queriesKilled).toBe(0);
 });
