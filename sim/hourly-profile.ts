@@ -7,7 +7,7 @@
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
 import { Rng } from './rng';
-import { ANALYTIC_MEAN_DURATION_S, Query, TraceProblem, analyticQuery, readTimedRows } from './trace';
+import { ANALYTIC_MEAN_DURATION_S, Query, TraceProblem, analyticQuery, headerCells, readTimedRows } from './trace';
 
 /** One hour of load. */
 export interface HourlyLoad {
@@ -43,7 +43,7 @@ export const MAX_PROFILE_QUERIES = 5_000_000;
 /** Parses `hour,queries,runtime_s`: hour in seconds or ISO-8601, each hour once. Bad rows name their line. */
 export function parseHourlyProfile(text: string): ParsedProfile {
   const lines = text.split(/\r?\n/);
-  const header = lines[0]?.trim().toLowerCase().split(',').map((h) => h.trim());
+  const header = headerCells(lines[0]);
   if (!header || header.join(',') !== 'hour,queries,runtime_s') {
     return { hours: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "hour,queries,runtime_s"' }] };
   }

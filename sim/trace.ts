@@ -2,6 +2,7 @@
  * Workload traces: one query per row, `arrival,duration_s[,slots]` with a header. Arrival is seconds
  * (from any origin) or an ISO-8601 timestamp. Bad rows are reported with their line number.
  */
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Rng } from './rng';
 
 export interface Query {
@@ -35,6 +36,20 @@ export interface TimedRow {
   readonly text: string;
 }
 
+/**
+ * The trimmed cells of one CSV line. A line with a quote is read as RFC 4180 says (csv-parse), so quoted
+ * values, as the Trino CLI's CSV formats write every one, and a quoted comma parse; others split fast.
+ * Throws CsvError on a line that is not valid CSV, such as an unterminated quote.
+ */
+export function csvCells(line: string): string[] {
+  const split = line.split(',').map((c) => c.trim());
+  if (!line.includes('"')) return split;
+  // Every value quoted, none holding a quote or a comma: the common quoted export, without the parser.
+  if (split.every((c) => c.length >= 2 && c.startsWith('"') && c.endsWith('"') && !c.slice(1, -1).includes('"'))) return split.map((c) => c.slice(1, -1).trim());
+  const records = parseCsv(line, { relaxColumnCount: true, trim: true }) as string[][];
+  return records[0] ?? [];
+}
+
 /** An ISO-8601 date and time with no zone: `T` or a space between them, seconds and fraction optional. */
 const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
@@ -60,8 +75,15 @@ export function readTimedRows(lines: readonly string[], columns: number, timeNam
   for (let i = 1; i < lines.length; i++) {
     const text = lines[i].trim();
     if (text === '' || text.startsWith('#')) continue;
-    const cells = text.split(',').map((c) => c.trim());
     const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
+    let cells: string[];
+    try {
+      cells = csvCells(text);
+    } catch (e) {
+      if (!(e instanceof CsvError)) throw e;
+      bad(`not valid CSV: ${e.message}`);
+      continue;
+    }
     if (cells.length !== columns) {
       bad(`expected ${columns} columns, found ${cells.length}`);
       continue;
@@ -82,10 +104,20 @@ export function readTimedRows(lines: readonly string[], columns: number, timeNam
   return timestamps ?? false;
 }
 
+/** A header line's cells, lower-cased; undefined when it is missing or not valid CSV. */
+export function headerCells(line: string | undefined): string[] | undefined {
+  try {
+    return line === undefined ? undefined : csvCells(line.replace(/^\uFEFF/, '').trim().toLowerCase());
+  } catch (e) {
+    if (e instanceof CsvError) return undefined;
+    throw e;
+  }
+}
+
 /** Parses a CSV trace. Rows are sorted by arrival; arrivals are shifted so the first is 0. */
 export function parseTrace(text: string): ParsedTrace {
   const lines = text.split(/\r?\n/);
-  const header = lines[0]?.trim().toLowerCase().split(',').map((h) => h.trim());
+  const header = headerCells(lines[0]);
   const problems: TraceProblem[] = [];
   if (!header || header[0] !== 'arrival' || header[1] !== 'duration_s' || (header.length > 2 && header[2] !== 'slots') || header.length > 3) {
     return { queries: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "arrival,duration_s" or "arrival,duration_s,slots"' }] };

@@ -100,3 +100,12 @@ test('hours without a zone are UTC: a profile across a DST change is neither ref
   expect(result.hours.map((h: { hour: number }) => h.hour)).toEqual([0, 3600, 7200, 10800, 14400, 18000]);
   expect(result.origin).toBe('2024-03-10T00:00:00.000Z');
 });
+
+test('a profile with quoted fields (Trino CLI CSV_HEADER) parses', () => {
+  const p = parseHourlyProfile('"hour","queries","runtime_s"\n"2024-03-12 00:00:00","20","3600.5"\n"2024-03-12 01:00:00","10","900"\n');
+  expect(p.problems).toEqual([]);
+  expect(p.hours).toEqual([
+    { hour: 0, queries: 20, runtimeSeconds: 3600.5 },
+    { hour: 3600, queries: 10, runtimeSeconds: 900 },
+  ]);
+});

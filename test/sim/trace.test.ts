@@ -68,3 +68,13 @@ test('a query that took 0 s (under the log\'s resolution) is a query, not a bad 
   expect(r.queries).toBe(3);
   expect(r.queriesKilled).toBe(0);
 });
+
+test('quoted fields parse as RFC 4180 says, as the Trino CLI writes them (--output-format CSV_HEADER quotes every value)', () => {
+  const t = parseTrace('"arrival","duration_s","slots"\n"2024-03-10 01:59:00.000 UTC","12.5","2"\n"2024-03-10 02:00:00.000 UTC","3","1"\n');
+  expect(t.problems).toEqual([]);
+  expect(t.queries).toEqual([{ arrival: 0, duration: 12.5, slots: 2 }, { arrival: 60, duration: 3, slots: 1 }]);
+  // A quoted field may hold a comma; an unterminated quote is a bad row, named by its line.
+  const odd = parseTrace('arrival,duration_s\n"Sun, 10 Mar 2024 01:59:00 GMT",1\n"2024-03-10T02:00:00Z,1\n7200,1\n');
+  expect(odd.queries.map((q) => q.duration)).toEqual([1]);
+  expect(odd.problems.map((p) => [p.line, p.reason])).toEqual([[3, expect.stringMatching(/^not valid CSV: /)], [4, 'arrival mixes seconds and timestamps']]);
+});
