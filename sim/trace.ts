@@ -50,6 +50,14 @@ export function csvCells(line: string): string[] {
   return records[0] ?? [];
 }
 
+/** Above this a number of seconds would be over 3,000 years: it is epoch milliseconds (Java's, Jackson's). */
+export const EPOCH_MILLIS_ABOVE = 1e11;
+
+/** Seconds from a number that is seconds, or epoch milliseconds when it is that large. */
+export function secondsFromNumber(value: number): number {
+  return value > EPOCH_MILLIS_ABOVE ? value / 1000 : value;
+}
+
 /** An ISO-8601 date and time with no zone: `T` or a space between them, seconds and fraction optional. */
 const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
@@ -89,7 +97,7 @@ export function readTimedRows(lines: readonly string[], columns: number, timeNam
       continue;
     }
     const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
-    const time = isNumber ? Number(cells[0]) : parseTimestamp(cells[0]) / 1000;
+    const time = isNumber ? secondsFromNumber(Number(cells[0])) : parseTimestamp(cells[0]) / 1000;
     if (!Number.isFinite(time)) {
       bad(`${timeName} ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
       continue;

@@ -1,5 +1,5 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
-import { parseTimestamp } from '../sim/trace';
+import { parseTimestamp, secondsFromNumber } from '../sim/trace';
 
 /**
  * Query history in, one record per query out: Trino/Presto coordinator `GET /v1/query` JSON, the
@@ -48,7 +48,7 @@ export function parseDurationValue(value: unknown): number | undefined {
 
 /** Epoch seconds from an ISO timestamp (UTC when it has no zone) or a number of epoch seconds (Jackson's default for Instant). */
 function parseTime(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? (value > 1e11 ? value / 1000 : value) : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? secondsFromNumber(value) : undefined;
   if (typeof value !== 'string') return undefined;
   const t = parseTimestamp(value);
   return Number.isNaN(t) ? undefined : t / 1000;
@@ -164,7 +164,7 @@ function parseCsvHistory(original: string): Pick<History, 'records' | 'problems'
       problems.push({ line, reason: `expected 3 fields, found ${f.length}` });
       continue;
     }
-    const arrival = /^\d+(\.\d+)?$/.test(f[0].trim()) ? Number(f[0]) : parseTime(f[0].trim());
+    const arrival = /^\d+(\.\d+)?$/.test(f[0].trim()) ? secondsFromNumber(Number(f[0])) : parseTime(f[0].trim());
     const durationS = Number(f[1]);
     if (arrival === undefined || !Number.isFinite(arrival)) problems.push({ line, reason: `arrival ${JSON.stringify(f[0])} is neither seconds nor an ISO-8601 time` });
     else if (!Number.isFinite(durationS) || durationS < 0 || f[1].trim() === '') problems.push({ line, reason: `duration_s ${JSON.stringify(f[1])} must be a number of seconds` });

@@ -78,3 +78,9 @@ test('quoted fields parse as RFC 4180 says, as the Trino CLI writes them (--outp
   expect(odd.queries.map((q) => q.duration)).toEqual([1]);
   expect(odd.problems.map((p) => [p.line, p.reason])).toEqual([[3, expect.stringMatching(/^not valid CSV: /)], [4, 'arrival mixes seconds and timestamps']]);
 });
+
+test('epoch milliseconds are read as milliseconds, as the history parser reads them (a number of seconds that large is over 3,000 years)', () => {
+  const t = parseTrace('arrival,duration_s\n1710035940123,1\n1710035950123,2\n');
+  expect(t.problems).toEqual([]);
+  expect(t.queries.map((q) => q.arrival)).toEqual([0, 10]);
+});

@@ -67,6 +67,11 @@ describe('history formats', () => {
     expect(h.problems.map((p) => p.line)).toEqual([4, 5, 6]);
   });
 
+  test('CSV arrivals in epoch milliseconds are read as milliseconds, as JSON times are', () => {
+    const h = parseHistory('arrival,duration_s,query\n1710035940123,1,SELECT 1\n1710035950123,1,SELECT 2\n');
+    expect(h.records.map((r) => r.arrival)).toEqual([1710035940.123, 1710035950.123]);
+  });
+
   test('a CSV arrival or a createTime without a zone is UTC on any machine', () => {
     // 02:30 on 2024-03-10 does not exist in New York: read as local time it moved an hour.
     const csv = parseInDstZone('history', 'arrival,duration_s,query\n2024-03-10 01:30:00,1,SELECT 1\n2024-03-10T02:30:00,1,SELECT 2\n');
