@@ -1,6 +1,7 @@
 /**
  * Workload traces: one query per row, `arrival,duration_s[,slots]` with a header. Arrival is seconds
- * (from any origin) or an ISO-8601 timestamp. Bad rows are reported with their line number.
+ * (from any origin), epoch milliseconds, or an ISO-8601 timestamp (UTC when it has no zone). Values may
+ * be quoted (RFC 4180). Bad rows are reported with their line number.
  */
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Rng } from './rng';

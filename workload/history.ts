@@ -46,7 +46,10 @@ export function parseDurationValue(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Epoch seconds from an ISO timestamp (UTC when it has no zone) or a number of epoch seconds (Jackson's default for Instant). */
+/**
+ * Epoch seconds from an ISO timestamp (UTC when it has no zone), or from a number: epoch seconds (Jackson's
+ * default for Instant), or epoch milliseconds when it is that large.
+ */
 function parseTime(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? secondsFromNumber(value) : undefined;
   if (typeof value !== 'string') return undefined;

@@ -1,7 +1,7 @@
 /**
- * Parses stdin as a trace (`trace`), an hourly profile (`hourly`) or a query history (`history`) and prints the result as JSON, with
- * the time zone's offset in January, so a test can run the parsers under another TZ (a child process:
- * Jest's sandboxed process.env does not reach Node's time zone).
+ * Parses stdin as a trace (`trace`), an hourly profile (`hourly`) or a query history (`history`) and
+ * prints the result as JSON with the time zone's offset in January, so a test can run the parsers under
+ * another TZ (in a child process: Jest's sandboxed process.env does not reach Node's time zone).
  */
 import { readFileSync } from 'fs';
 import { parseHourlyProfile } from '../../sim/hourly-profile';
