@@ -46,7 +46,8 @@ export function csvCells(line: string): string[] {
   const split = line.split(',').map((c) => c.trim());
   if (!line.includes('"')) return split;
   // Every value quoted, none holding a quote or a comma: the common quoted export, without the parser.
-  if (split.every((c) => c.length >= 2 && c.startsWith('"') && c.endsWith('"') && !c.slice(1, -1).includes('"'))) return split.map((c) => c.slice(1, -1).trim());
+  // Like csv-parse's trim, it keeps the spaces inside the quotes.
+  if (split.every((c) => c.length >= 2 && c.startsWith('"') && c.endsWith('"') && !c.slice(1, -1).includes('"'))) return split.map((c) => c.slice(1, -1));
   const records = parseCsv(line, { relaxColumnCount: true, trim: true }) as string[][];
   return records[0] ?? [];
 }
@@ -116,7 +117,8 @@ export function readTimedRows(lines: readonly string[], columns: number, timeNam
 /** A header line's cells, lower-cased; undefined when it is missing or not valid CSV. */
 export function headerCells(line: string | undefined): string[] | undefined {
   try {
-    return line === undefined ? undefined : csvCells(line.replace(/^\uFEFF/, '').trim().toLowerCase());
+    // trim() also drops a byte order mark, which is whitespace to JavaScript.
+    return line === undefined ? undefined : csvCells(line.trim().toLowerCase());
   } catch (e) {
     if (e instanceof CsvError) return undefined;
     throw e;
