@@ -4,7 +4,7 @@
  *
  *   npm start -- [--trace file.csv | --hourly profile.csv [--peak-running N]] [--json] [--sweep-timeouts 2m,5m,10m,20m,30m|none] [--faults]
  *                [--drain-timeout 10m] [--slots 8] [--target 40] [--min 2] [--max 500] [--days 2]
- *                [--peak-rate 1.2] [--shape diurnal|bursty] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
+ *                [--peak-rate 1.2] [--shape diurnal|bursty|spikes] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
  *                [--warm-pool N [--warm-start 40]]
@@ -17,7 +17,7 @@ import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICI
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { Query, TraceProblem, formatTrace, generateTrace, parseTrace } from '../sim/trace';
+import { Query, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, parseTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
 
@@ -131,9 +131,9 @@ async function main(): Promise<void> {
   } else {
     const days = number('days', args.days, 2, 0.1, 30);
     const peakRate = number('peak-rate', args['peak-rate'], 1.2, 0.001, 100);
-    const shape = args.shape;
-    if (shape !== 'diurnal' && shape !== 'bursty') usageError(`--shape (${shape}) must be diurnal or bursty`);
-    queries = generateTrace({ days, peakRate, troughShare: shape === 'bursty' ? 0.1 : 0.15, seed, shape });
+    const shape = args.shape as TraceShape;
+    if (!TRACE_SHAPES.includes(shape)) usageError(`--shape (${shape}) must be ${TRACE_SHAPES.join(', ')}`);
+    queries = generateTrace({ days, peakRate, troughShare: TROUGH_SHARE[shape], seed, shape });
     source = `generated ${shape} workload (${days} days, peak ${peakRate} queries/s)`;
   }
   if (args['write-trace']) writeFileSync(args['write-trace'], formatTrace(queries));

@@ -159,9 +159,30 @@ export interface GeneratorOptions {
   /** Arrival rate at the daily trough as a share of the peak. */
   readonly troughShare: number;
   readonly seed: number;
-  /** diurnal (the default): a sinusoidal day; bursty: a quiet base with bursts at random times. */
-  readonly shape?: 'diurnal' | 'bursty';
+  /**
+   * diurnal (the default): a sinusoidal day; bursty: a quiet base with bursts of 5 to 30 minutes at random
+   * times; spikes: a near-idle base with bursts of 1 to 15 minutes, more often.
+   */
+  readonly shape?: TraceShape;
 }
+
+export type TraceShape = 'diurnal' | 'bursty' | 'spikes';
+export const TRACE_SHAPES: readonly TraceShape[] = ['diurnal', 'bursty', 'spikes'];
+
+/** Arrival rate between bursts as a share of the peak rate, per shape (the generator's `troughShare`). */
+export const TROUGH_SHARE: Record<TraceShape, number> = { diurnal: 0.15, bursty: 0.1, spikes: 0.025 };
+
+/** When bursts come and how long they last: mean seconds between starts, and each one's length range. */
+interface BurstPattern {
+  readonly meanGapSeconds: number;
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
+}
+
+const BURSTS: Record<Exclude<TraceShape, 'diurnal'>, BurstPattern> = {
+  bursty: { meanGapSeconds: 90 * 60, minSeconds: 300, maxSeconds: 1800 },
+  spikes: { meanGapSeconds: 30 * 60, minSeconds: 60, maxSeconds: 900 },
+};
 
 /**
  * A diurnal analytic workload: arrivals follow a sinusoidal day (peak mid-afternoon, weekends at 40%),
@@ -169,7 +190,7 @@ export interface GeneratorOptions {
  * percent take many minutes, a thin tail over an hour.
  */
 export function generateTrace(o: GeneratorOptions): Query[] {
-  if (o.shape === 'bursty') return generateBurstyTrace(o);
+  if (o.shape === 'bursty' || o.shape === 'spikes') return generateBurstTrace(o, BURSTS[o.shape]);
   const rng = new Rng(o.seed);
   const queries: Query[] = [];
   const end = o.days * 86_400;
@@ -206,16 +227,21 @@ export function analyticQuery(rng: Rng, arrival: number, durationScale = 1): Que
 export const ANALYTIC_MEAN_DURATION_S = 0.8 * 8 * Math.exp(0.9 ** 2 / 2) + 0.17 * 120 * Math.exp(0.8 ** 2 / 2) + 0.03 * 900 * Math.exp(0.9 ** 2 / 2);
 
 /**
- * A bursty workload: a quiet base load (the trough share of the peak rate) and bursts at random times,
- * about one every 90 minutes, each 5 to 30 minutes of arrivals at up to the peak rate: the dashboard
- * refreshes, ad-hoc investigations and backfills a queue-driven fleet sees. Same query mix as diurnal.
+ * A workload of bursts: a quiet base load (the trough share of the peak rate) and bursts at random times
+ * (a Poisson process of starts), each of arrivals at 40% to 100% of the peak rate for a length drawn
+ * uniformly from the pattern's range. `bursty`, about one every 90 minutes for 5 to 30 minutes: the
+ * dashboard refreshes, ad-hoc investigations and backfills a queue-driven fleet sees. `spikes`, about one
+ * every 30 minutes for 1 to 15 minutes over a base at 2.5% of the peak: scheduled reports and fan-out
+ * jobs that start together and end before target tracking's scale-out has served. Same query mix as
+ * diurnal.
  */
-function generateBurstyTrace(o: GeneratorOptions): Query[] {
+function generateBurstTrace(o: GeneratorOptions, pattern: BurstPattern): Query[] {
   const rng = new Rng(o.seed);
   const end = o.days * 86_400;
   const bursts: { start: number; end: number; rate: number }[] = [];
-  for (let t = rng.exponential(90 * 60); t < end; t += rng.exponential(90 * 60)) {
-    bursts.push({ start: t, end: t + 300 + rng.next() * 1500, rate: o.peakRate * (0.4 + 0.6 * rng.next()) });
+  const spread = pattern.maxSeconds - pattern.minSeconds;
+  for (let t = rng.exponential(pattern.meanGapSeconds); t < end; t += rng.exponential(pattern.meanGapSeconds)) {
+    bursts.push({ start: t, end: t + pattern.minSeconds + rng.next() * spread, rate: o.peakRate * (0.4 + 0.6 * rng.next()) });
   }
   const base = o.peakRate * o.troughShare;
   const queries: Query[] = [];

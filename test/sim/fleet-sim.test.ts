@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../../sim/fleet-sim';
 import { Rng } from '../../sim/rng';
-import { Query, generateTrace } from '../../sim/trace';
+import { Query, generateTrace, parseTrace } from '../../sim/trace';
 
 // Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
 const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
@@ -280,6 +280,17 @@ describe('the CLI', () => {
     const both = await run(tsx, [cli, '--hourly', profile, '--trace', trace, '--json']).catch((e) => e);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--trace and --hourly each name the workload; pass one');
+  }, 60_000);
+
+  test('--shape spikes generates bursts of minutes; a shape it does not know is refused, naming the ones it does', async () => {
+    const written = join(dir, 'spikes.csv');
+    const out = JSON.parse((await run(tsx, [cli, '--shape', 'spikes', '--days', '0.2', '--peak-rate', '2', '--seed', '3', '--write-trace', written, '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.source).toBe('generated spikes workload (0.2 days, peak 2 queries/s)');
+    const replayed = parseTrace(readFileSync(written, 'utf8')).queries;
+    expect(out.runs[0].queries).toBe(replayed.length);
+    const refused = await run(tsx, [cli, '--shape', 'spiky', '--json']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--shape (spiky) must be diurnal, bursty, spikes');
   }, 60_000);
 
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {

@@ -1,4 +1,4 @@
-import { generateTrace, parseTrace } from '../../sim/trace';
+import { TROUGH_SHARE, generateTrace, parseTrace } from '../../sim/trace';
 import { oracle } from '../../sim/oracle';
 import { parseInDstZone } from '../time-zone';
 import { DEFAULT_SIM_OPTIONS, simulate } from '../../sim/fleet-sim';
@@ -36,6 +36,42 @@ test('the generator is diurnal, heavy-tailed and seeded', () => {
   const durations = a.map((q) => q.duration).sort((x, y) => x - y);
   const median = durations[Math.floor(durations.length / 2)];
   expect(durations[Math.floor(durations.length * 0.99)]).toBeGreaterThan(50 * median); // heavy tail
+});
+
+/** Per-minute arrivals of a generated burst shape, and its runs of busy minutes (over a fifth of the peak rate). */
+function burstRuns(shape: 'bursty' | 'spikes', seed: number, peakRate = 2, days = 2) {
+  const queries = generateTrace({ days, peakRate, troughShare: TROUGH_SHARE[shape], seed, shape });
+  const perMinute = new Array(days * 1440).fill(0);
+  for (const q of queries) perMinute[Math.floor(q.arrival / 60)]++;
+  const busy = perMinute.map((n) => n > 0.2 * peakRate * 60);
+  const runs: number[] = [];
+  let run = 0;
+  for (const b of [...busy, false]) {
+    if (b) run++;
+    else if (run > 0) {
+      runs.push(run);
+      run = 0;
+    }
+  }
+  const quiet = perMinute.filter((_, i) => !busy[i]);
+  return { queries, runs: runs.sort((a, b) => a - b), quietRate: quiet.reduce((a, b) => a + b, 0) / quiet.length / 60 };
+}
+
+test.each([1, 2])('spikes (seed %i): bursts of minutes over a near-idle base, shorter and more often than bursty', (seed) => {
+  const spikes = burstRuns('spikes', seed);
+  expect(generateTrace({ days: 2, peakRate: 2, troughShare: TROUGH_SHARE.spikes, seed, shape: 'spikes' })).toEqual(spikes.queries);
+  // Between bursts, the base rate: 2.5% of the peak (edge minutes of a burst lift it a little).
+  expect(spikes.quietRate / 2).toBeGreaterThan(0.02);
+  expect(spikes.quietRate / 2).toBeLessThan(0.03);
+  // A burst starts about every 30 minutes, 48 a day; overlapping ones merge into one run.
+  expect(spikes.runs.length / 2).toBeGreaterThan(24);
+  expect(spikes.runs.length / 2).toBeLessThan(48);
+  // 1 to 15 minutes each: the typical run is well under 15.
+  expect(spikes.runs[spikes.runs.length >> 1]).toBeLessThanOrEqual(12);
+  const bursty = burstRuns('bursty', seed);
+  expect(bursty.quietRate / 2).toBeCloseTo(TROUGH_SHARE.bursty, 2);
+  expect(bursty.runs.length).toBeLessThan(spikes.runs.length / 2);
+  expect(bursty.runs[bursty.runs.length >> 1]).toBeGreaterThan(spikes.runs[spikes.runs.length >> 1]);
 });
 
 test('oracle: Σ ceil(concurrent slots / (slots × target)), never below min', () => {
