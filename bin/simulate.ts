@@ -17,7 +17,7 @@ import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICI
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { Query, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, parseTrace } from '../sim/trace';
+import { MAX_SPAN_DAYS, Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, parseTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
 
@@ -57,6 +57,15 @@ function readRows<T extends { readonly problems: readonly TraceProblem[] }>(flag
   for (const p of parsed.problems) console.error(`${path}:${p.line}: ${p.reason}: ${p.text}`);
   if (parsed.problems.length > 0 && !skipBadRows) usageError(`${parsed.problems.length} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
   return parsed;
+}
+
+/** Refuses a workload longer than the simulator runs, naming the rows at its two ends (sim/trace.ts, MAX_SPAN_DAYS). */
+function refuseLongSpan(path: string, span: Span | undefined): void {
+  if (!span || span.seconds <= MAX_SPAN_DAYS * 86_400) return;
+  usageError(
+    `${path} spans ${Math.round(span.seconds / 86_400)} days, from line ${span.firstLine} to line ${span.lastLine}: over ${MAX_SPAN_DAYS}. ` +
+      'A time that far from the others is usually a missing value written as 0 or 1970-01-01; fix or remove that row',
+  );
 }
 
 /** A one-line progress bar on stderr, only on a terminal. */
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
   if (args['peak-running'] !== undefined && !args.hourly) usageError('--peak-running rescales an --hourly profile; pass --hourly too');
   if (args.hourly) {
     const parsed = readRows('hourly', args.hourly, parseHourlyProfile, args['skip-bad-rows']!);
+    refuseLongSpan(args.hourly, parsed.span);
     const peakRunning = args['peak-running'] === undefined ? undefined : number('peak-running', args['peak-running'], 0, 0.01, 100_000);
     const expected = expectedProfileQueries(parsed.hours, { peakRunning });
     if (expected > MAX_PROFILE_QUERIES) {
@@ -125,6 +135,7 @@ async function main(): Promise<void> {
     source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.problems.length ? `, ${parsed.problems.length} bad rows skipped` : ''})`;
   } else if (args.trace) {
     const parsed = readRows('trace', args.trace, parseTrace, args['skip-bad-rows']!);
+    refuseLongSpan(args.trace, parsed.span);
     if (parsed.queries.length === 0) usageError(`${args.trace} holds no queries`);
     queries = parsed.queries;
     source = `trace ${args.trace}${parsed.problems.length ? ` (${parsed.problems.length} bad rows skipped)` : ''}`;

@@ -7,7 +7,7 @@
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
 import { Rng } from './rng';
-import { ANALYTIC_MEAN_DURATION_S, Query, TraceProblem, analyticQuery, headerCells, readTimedRows } from './trace';
+import { ANALYTIC_MEAN_DURATION_S, Query, Span, TraceProblem, analyticQuery, headerCells, readTimedRows } from './trace';
 
 /** One hour of load. */
 export interface HourlyLoad {
@@ -24,6 +24,8 @@ export interface ParsedProfile {
   readonly problems: TraceProblem[];
   /** When hours were timestamps: the first one. */
   readonly origin?: Date;
+  /** From the first hour's start to the last one's end; undefined with no hours. */
+  readonly span?: Span;
 }
 
 export interface HourlyTraceOptions {
@@ -57,6 +59,7 @@ export function parseHourlyProfile(text: string): ParsedProfile {
   raw.sort((a, b) => a.hour - b.hour);
   const first = raw[0]?.hour ?? 0;
   const hours: HourlyLoad[] = [];
+  const kept: typeof raw = [];
   for (let k = 0; k < raw.length; k++) {
     const r = raw[k];
     const offset = r.hour - first;
@@ -69,9 +72,16 @@ export function parseHourlyProfile(text: string): ParsedProfile {
       continue;
     }
     hours.push({ hour: offset, queries: r.queries, runtimeSeconds: r.runtimeSeconds });
+    kept.push(r);
   }
   problems.sort((a, b) => a.line - b.line);
-  return { hours, problems, origin: timestamps && raw.length > 0 ? new Date(first * 1000) : undefined };
+  const lastHour = kept.at(-1);
+  return {
+    hours,
+    problems,
+    origin: timestamps && raw.length > 0 ? new Date(first * 1000) : undefined,
+    span: lastHour && { seconds: lastHour.hour + 3600 - first, firstLine: kept[0].line, lastLine: lastHour.line },
+  };
 }
 
 /** The queries a trace from this profile would hold, in expectation (before drawing it). */

@@ -25,7 +25,25 @@ export interface ParsedTrace {
   readonly problems: TraceProblem[];
   /** When arrivals were timestamps: the first one, so reports can show wall-clock times. */
   readonly origin?: Date;
+  /** From the earliest arrival to the latest end; undefined with no queries. */
+  readonly span?: Span;
 }
+
+/** How long a workload runs, and the rows at its two ends. */
+export interface Span {
+  readonly seconds: number;
+  /** The line that starts it (the earliest arrival or hour). */
+  readonly firstLine: number;
+  /** The line that ends it (the query that ends last, or the last hour). */
+  readonly lastLine: number;
+}
+
+/**
+ * The longest workload the simulator runs: a year. A span past it is nearly always one stray time, a
+ * missing value written as 0 or 1970-01-01 beside real ones, and the run would idle through decades of
+ * minutes with no word. Refused instead (bin/simulate.ts), whether bad rows are skipped or not.
+ */
+export const MAX_SPAN_DAYS = 366;
 
 /** One data row of a CSV file, with its first cell read as a time. */
 export interface TimedRow {
@@ -133,21 +151,24 @@ export function parseTrace(text: string): ParsedTrace {
   if (!header || header[0] !== 'arrival' || header[1] !== 'duration_s' || (header.length > 2 && header[2] !== 'slots') || header.length > 3) {
     return { queries: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "arrival,duration_s" or "arrival,duration_s,slots"' }] };
   }
-  const raw: { arrival: number; duration: number; slots: number }[] = [];
-  const timestamps = readTimedRows(lines, header.length, 'arrival', problems, ({ cells, time }, bad) => {
+  const raw: { arrival: number; duration: number; slots: number; line: number }[] = [];
+  const timestamps = readTimedRows(lines, header.length, 'arrival', problems, ({ cells, time, line }, bad) => {
     const duration = Number(cells[1]);
     // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
     if (!/^\d+(\.\d+)?$/.test(cells[1]) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(cells[1])} must be a number of seconds >= 0`);
     const slots = cells.length > 2 ? Number(cells[2]) : 1;
     if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) return bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
-    raw.push({ arrival: time, duration, slots });
+    raw.push({ arrival: time, duration, slots, line });
   });
   raw.sort((a, b) => a.arrival - b.arrival);
   const first = raw[0]?.arrival ?? 0;
+  let last = raw[0];
+  for (const q of raw) if (q.arrival + q.duration > last.arrival + last.duration) last = q;
   return {
     queries: raw.map((q) => ({ arrival: q.arrival - first, duration: q.duration, slots: q.slots })),
     problems,
     origin: timestamps ? new Date(first * 1000) : undefined,
+    span: last && { seconds: last.arrival + last.duration - first, firstLine: raw[0].line, lastLine: last.line },
   };
 }
 

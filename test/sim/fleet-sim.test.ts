@@ -293,6 +293,25 @@ describe('the CLI', () => {
     expect(refused.stderr).toContain('--shape (spiky) must be diurnal, bursty, spikes');
   }, 60_000);
 
+  // A missing time exported as 0 or 1970-01-01 among real ones spans decades: before, the run went on for
+  // hours of idle minutes with no word. Refused at once, naming the rows at both ends, with or without
+  // --skip-bad-rows (no single row is bad).
+  test('a trace or profile spanning over a year is refused, naming its first and last rows', async () => {
+    const stray = join(dir, 'stray.csv');
+    writeFileSync(stray, 'arrival,duration_s\n1710201600000,5\n1710201605000,5\n0,5\n1710201610000,5\n');
+    for (const extra of [[], ['--skip-bad-rows']]) {
+      const refused = await run(tsx, [cli, '--trace', stray, '--json', ...extra], { timeout: 30_000 }).catch((e) => e);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${stray} spans 19794 days, from line 4 to line 5: over 366.`);
+      expect(refused.stderr).toContain('0 or 1970-01-01');
+    }
+    const profile = join(dir, 'hourly-stray.csv');
+    writeFileSync(profile, 'hour,queries,runtime_s\n2024-03-12T00:00:00Z,50,3600\n1970-01-01T00:00:00Z,5,60\n2024-03-12T01:00:00Z,50,3600\n');
+    const refusedProfile = await run(tsx, [cli, '--hourly', profile, '--json'], { timeout: 30_000 }).catch((e) => e);
+    expect(refusedProfile.code).toBe(2);
+    expect(refusedProfile.stderr).toContain(`${profile} spans 19794 days, from line 3 to line 4: over 366.`);
+  }, 60_000);
+
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,-2\n');

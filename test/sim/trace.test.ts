@@ -7,6 +7,8 @@ test('seconds, ISO-8601 and optional slots parse; arrivals sorted and shifted to
   const t = parseTrace('arrival,duration_s,slots\n100,5,2\n40,3.5,1\n');
   expect(t.problems).toEqual([]);
   expect(t.queries).toEqual([{ arrival: 0, duration: 3.5, slots: 1 }, { arrival: 60, duration: 5, slots: 2 }]);
+  // From the earliest arrival (line 3) to the latest end (line 2, 100 + 5).
+  expect(t.span).toEqual({ seconds: 65, firstLine: 3, lastLine: 2 });
   const iso = parseTrace('arrival,duration_s\n2026-11-21T12:00:10Z,4\n2026-11-21T12:00:00Z,2\n');
   expect(iso.queries).toEqual([{ arrival: 0, duration: 2, slots: 1 }, { arrival: 10, duration: 4, slots: 1 }]);
   expect(iso.origin?.toISOString()).toBe('2026-11-21T12:00:00.000Z');
