@@ -17,7 +17,7 @@ import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICI
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { MAX_SPAN_DAYS, Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, parseTrace } from '../sim/trace';
+import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, longSpanProblem, parseTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
 
@@ -61,11 +61,8 @@ function readRows<T extends { readonly problems: readonly TraceProblem[] }>(flag
 
 /** Refuses a workload longer than the simulator runs, naming the rows at its two ends (sim/trace.ts, MAX_SPAN_DAYS). */
 function refuseLongSpan(path: string, span: Span | undefined): void {
-  if (!span || span.seconds <= MAX_SPAN_DAYS * 86_400) return;
-  usageError(
-    `${path} spans ${Math.round(span.seconds / 86_400)} days, from line ${span.firstLine} to line ${span.lastLine}: over ${MAX_SPAN_DAYS}. ` +
-      'A time that far from the others is usually a missing value written as 0 or 1970-01-01; fix or remove that row',
-  );
+  const problem = longSpanProblem(path, span);
+  if (problem) usageError(problem);
 }
 
 /** A one-line progress bar on stderr, only on a terminal. */

@@ -41,9 +41,19 @@ export interface Span {
 /**
  * The longest workload the simulator runs: a year. A span past it is nearly always one stray time, a
  * missing value written as 0 or 1970-01-01 beside real ones, and the run would idle through decades of
- * minutes with no word. Refused instead (bin/simulate.ts), whether bad rows are skipped or not.
+ * minutes with no word. Refused instead (bin/simulate.ts, and `workload analyze` for a history), whether
+ * bad rows are skipped or not.
  */
 export const MAX_SPAN_DAYS = 366;
+
+/** Why a workload of this span is refused, naming its file and the rows at both ends; undefined when it is not. */
+export function longSpanProblem(path: string, span: Span | undefined): string | undefined {
+  if (!span || span.seconds <= MAX_SPAN_DAYS * 86_400) return undefined;
+  return (
+    `${path} spans ${Math.round(span.seconds / 86_400)} days, from line ${span.firstLine} to line ${span.lastLine}: over ${MAX_SPAN_DAYS}. ` +
+    'A time that far from the others is usually a missing value written as 0 or 1970-01-01; fix or remove that row'
+  );
+}
 
 /** One data row of a CSV file, with its first cell read as a time. */
 export interface TimedRow {

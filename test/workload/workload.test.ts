@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -278,6 +278,18 @@ describe('the CLI', () => {
     const trace = parseTrace(readFileSync(traceFile, 'utf8'));
     expect(trace.problems).toEqual([]);
     expect(trace.queries).toHaveLength(100);
+  }, 60_000);
+
+  // Before, the plan went out with a query 54 years after the others, "3 queries over 1710201605 s", and a
+  // replay of it would have waited that long.
+  test('analyze refuses a history spanning over a year (a stray 1970 time) before writing any plan', async () => {
+    const csv = join(dir, 'stray.csv');
+    writeFileSync(csv, 'arrival,duration_s,query\n2024-03-12T00:00:00Z,1,SELECT 1\n2024-03-12T00:00:05Z,1,SELECT 2\n1970-01-01T00:00:00Z,1,SELECT 3\n');
+    const planFile = join(dir, 'stray-plan.json');
+    const refused = await run(tsx, [cli, 'analyze', csv, '--plan', planFile]).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(`workload: ${csv} spans 19794 days, from line 4 to line 3: over 366. A time that far from the others is usually a missing value written as 0 or 1970-01-01; fix or remove that row`);
+    expect(existsSync(planFile)).toBe(false);
   }, 60_000);
 
   test('a fractional --queries or --concurrency is refused with a message, not a stack trace', async () => {
