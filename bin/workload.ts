@@ -17,8 +17,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { formatTrace, longSpanProblem } from '../sim/trace';
-import { historySpan, parseHistory } from '../workload/history';
+import { formatTrace, longSpanProblem, spanOf } from '../sim/trace';
+import { parseHistory } from '../workload/history';
 import { buildDataset } from '../workload/dataset';
 import { Plan, buildPlan, clusterHistory, planToTrace, validatePlan } from '../workload/plan';
 import { PostgresTarget, ReplayTarget, TrinoTarget, replay } from '../workload/replay';
@@ -93,7 +93,7 @@ function analyze(args: string[]): void {
   for (const p of history.problems) console.error(`${path}:${p.line}: ${p.reason}`);
   if (history.records.length === 0) fail(`${path}: no query could be read`);
   // A plan keeps the history's real gaps: one stray time would schedule a query decades away.
-  const spanProblem = longSpanProblem(path, historySpan(history.records));
+  const spanProblem = longSpanProblem(path, spanOf(history.records, (r) => r.arrival, (r) => r.arrival + r.durationS, (r) => r.line ?? 0));
   if (spanProblem) fail(spanProblem);
   const clustered = clusterHistory(history.records, dialect);
   for (const u of clustered.firstUnparseable) console.error(`${path}:${u.line}: SQL left out (${dialect}): ${u.reason}`);

@@ -7,7 +7,7 @@
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
 import { Rng } from './rng';
-import { ANALYTIC_MEAN_DURATION_S, Query, Span, TraceProblem, analyticQuery, headerCells, readTimedRows } from './trace';
+import { ANALYTIC_MEAN_DURATION_S, Query, Span, TraceProblem, analyticQuery, headerCells, readTimedRows, spanOf } from './trace';
 
 /** One hour of load. */
 export interface HourlyLoad {
@@ -75,12 +75,11 @@ export function parseHourlyProfile(text: string): ParsedProfile {
     kept.push(r);
   }
   problems.sort((a, b) => a.line - b.line);
-  const lastHour = kept.at(-1);
   return {
     hours,
     problems,
     origin: timestamps && raw.length > 0 ? new Date(first * 1000) : undefined,
-    span: lastHour && { seconds: lastHour.hour + 3600 - first, firstLine: kept[0].line, lastLine: lastHour.line },
+    span: spanOf(kept, (h) => h.hour, (h) => h.hour + 3600, (h) => h.line),
   };
 }
 

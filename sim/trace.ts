@@ -46,6 +46,18 @@ export interface Span {
  */
 export const MAX_SPAN_DAYS = 366;
 
+/** From the earliest start to the latest end of some rows, with both rows' lines; undefined with none. */
+export function spanOf<T>(rows: readonly T[], start: (row: T) => number, end: (row: T) => number, line: (row: T) => number): Span | undefined {
+  if (rows.length === 0) return undefined;
+  let first = rows[0];
+  let last = rows[0];
+  for (const row of rows) {
+    if (start(row) < start(first)) first = row;
+    if (end(row) > end(last)) last = row;
+  }
+  return { seconds: end(last) - start(first), firstLine: line(first), lastLine: line(last) };
+}
+
 /** Why a workload of this span is refused, naming its file and the rows at both ends; undefined when it is not. */
 export function longSpanProblem(path: string, span: Span | undefined): string | undefined {
   if (!span || span.seconds <= MAX_SPAN_DAYS * 86_400) return undefined;
@@ -103,8 +115,8 @@ export function parseTimestamp(text: string): number {
 }
 
 /**
- * The data rows of a CSV file (blank and `#` lines skipped) whose first cell is a time: seconds or an
- * ISO-8601 timestamp, the same kind in every row. A row with another column count or a bad time is a
+ * The data rows of a CSV file (blank and `#` lines skipped) whose first cell is a time: seconds (epoch
+ * milliseconds when over 10¹¹) or an ISO-8601 timestamp, the same kind in every row. A row with another column count or a bad time is a
  * problem named by its line; `visit` sees the others and may report one too. Says whether the times
  * were timestamps.
  */
@@ -172,13 +184,11 @@ export function parseTrace(text: string): ParsedTrace {
   });
   raw.sort((a, b) => a.arrival - b.arrival);
   const first = raw[0]?.arrival ?? 0;
-  let last = raw[0];
-  for (const q of raw) if (q.arrival + q.duration > last.arrival + last.duration) last = q;
   return {
     queries: raw.map((q) => ({ arrival: q.arrival - first, duration: q.duration, slots: q.slots })),
     problems,
     origin: timestamps ? new Date(first * 1000) : undefined,
-    span: last && { seconds: last.arrival + last.duration - first, firstLine: raw[0].line, lastLine: last.line },
+    span: spanOf(raw, (q) => q.arrival, (q) => q.arrival + q.duration, (q) => q.line),
   };
 }
 

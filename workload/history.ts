@@ -1,5 +1,5 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
-import { Span, parseTimestamp, secondsFromNumber } from '../sim/trace';
+import { parseTimestamp, secondsFromNumber } from '../sim/trace';
 
 /**
  * Query history in, one record per query out: Trino/Presto coordinator `GET /v1/query` JSON, the
@@ -28,21 +28,6 @@ export interface History {
   readonly format: 'trino-query-list' | 'event-listener' | 'csv';
   readonly records: HistoryRecord[];
   readonly problems: HistoryProblem[];
-}
-
-/**
- * From the earliest arrival to the latest end, with the lines (or array positions) of those two records;
- * undefined with none. A plan keeps these gaps, so its span is the replay's.
- */
-export function historySpan(records: readonly HistoryRecord[]): Span | undefined {
-  if (records.length === 0) return undefined;
-  let first = records[0];
-  let last = records[0];
-  for (const r of records) {
-    if (r.arrival < first.arrival) first = r;
-    if (r.arrival + r.durationS > last.arrival + last.durationS) last = r;
-  }
-  return { seconds: last.arrival + last.durationS - first.arrival, firstLine: first.line ?? 0, lastLine: last.line ?? 0 };
 }
 
 const AIRLIFT_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86_400 };
