@@ -3,7 +3,8 @@
  * 60 query templates over the TPC-H schema (public benchmark SQL, simplified), each with one-token
  * near-misses (a different operator, column, function, ordinal or IS test: a different query), and
  * each drawn many times with the variants a real history has: fresh literal values, IN lists of other
- * lengths, layout, comments, letter case, quoted identifiers and `!=` for `<>`. Written per dialect:
+ * lengths, layout, comments, letter case, quoted identifiers, `!=` for `<>` and a date literal spelled
+ * as a cast. Written per dialect:
  * PostgreSQL runs every query as written (the agreement test executes them), Trino's quoting folds
  * case, MySQL has backticks, `#` comments and "strings".
  */
@@ -14,7 +15,7 @@ export interface CorpusQuery {
   readonly sql: string;
   /** Template and near-miss: queries with the same label are the same query but for values and layout. */
   readonly label: string;
-  /** Which variants this draw took: case, quoting, not-equal, layout, comment, terminator, list. */
+  /** Which variants this draw took: case, quoting, not-equal, cast, layout, comment, terminator, list. */
   readonly variants: readonly string[];
   /** A near-miss that differs from its template only in ORDER BY / GROUP BY positions. */
   readonly ordinalNearMiss: boolean;
@@ -241,6 +242,15 @@ export function generateCorpus(dialect: Dialect, perLabel: number, seed = 1): Co
         });
       }
       if (maybe('not-equal', 0.3)) sql = sql.replace(/<>/g, '!=');
+      // A date literal spelled as a cast: CAST('…' AS date) in Trino and PostgreSQL, '…'::date too in
+      // PostgreSQL (MySQL's DATE '…' and CAST differ in pt-fingerprint, so MySQL keeps its spelling).
+      if (dialect !== 'mysql' && maybe('cast', 0.3)) {
+        sql = sql.replace(/\bdate \{D\}/gi, (literal) => {
+          const spelling = pick(dialect === 'postgres' ? ['literal', 'cast', 'colons'] : ['literal', 'cast']);
+          if (spelling === 'cast') return `cast({D} as ${literal.slice(0, 4)})`;
+          return spelling === 'colons' ? `{D}::${literal.slice(0, 4)}` : literal;
+        });
+      }
       if (maybe('layout', 0.5)) sql = sql.replace(/ (?=(?:[^']*'[^']*')*[^']*$)/g, () => pick([' ', '  ', '\n', '\n    ', '\t']));
       if (maybe('comment', 0.4)) sql = rng.next() < 0.5 ? comment() + sql : `${sql}${pick([' ', '\n'])}${comment().trimEnd()}`;
       if (maybe('terminator', 0.2)) sql += ';';

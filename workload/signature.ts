@@ -19,6 +19,8 @@ const INTERVAL_UNITS = new Set(['year', 'month', 'week', 'day', 'hour', 'minute'
 /** TIMESTAMP WITH TIME ZONE '…' and the like: type words that may sit between the type and the literal. */
 const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision']);
 const VALUE_WORDS = new Set(['true', 'false', 'null']);
+/** Words that continue a type name after its first: DOUBLE PRECISION, CHARACTER VARYING, WITH[OUT] TIME ZONE. */
+const TYPE_NAME_TAILS = new Set(['precision', 'varying']);
 
 /**
  * Words after which an operand starts: a sign after one of them belongs to its number
@@ -56,6 +58,11 @@ interface Group {
 type Item = Tok | Group;
 
 const VALUE: Tok = { k: '?', t: '?' };
+/**
+ * A value that was a cast literal: it reads as a value, but a second cast of it stays (`'x'::date::
+ * timestamp` is two operations, and both PostgreSQL oracles keep it apart from one).
+ */
+const CAST_VALUE: Tok = { k: '?', t: '?' };
 const LIST: Tok = { k: '?+', t: '?+' };
 const COMMA: Tok = { k: 'p', t: ',' };
 const PAIRS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -123,7 +130,10 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
           byList.pop();
           const group = closeGroup(open, items.slice(start + 1), c);
           items.length = start;
-          items.push(group);
+          // CAST('2024-01-01' AS date) is DATE '2024-01-01' too; not in MySQL, where pt-fingerprint
+          // keeps `cast(? as date)` apart (a split at worst, never a merge).
+          if (dialect !== 'mysql' && isWord(items[start - 1], 'cast') && isCastOfLiteral(group)) items[start - 1] = CAST_VALUE;
+          else items.push(group);
         } else if (c !== ';') {
           items.push(c === ',' ? COMMA : { k: 'p', t: c });
         }
@@ -157,6 +167,15 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
       }
       case 'op': {
         const text = tokens.text(i);
+        // '2024-01-01'::date is DATE '2024-01-01': one value (see castType).
+        if (text === '::' && last === VALUE) {
+          const end = castType(tokens, i + 1);
+          if (end !== undefined) {
+            items[items.length - 1] = CAST_VALUE;
+            i = end - 1;
+            break;
+          }
+        }
         items.push({ k: 'o', t: OPERATOR_SPELLINGS[text] ?? text });
         break;
       }
@@ -190,6 +209,56 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
     }
   }
   return collapseValuesRuns(items);
+}
+
+/**
+ * A literal cast to a type is a typed literal, however it is spelled: PostgreSQL's parser reads
+ * `'x'::date`, `CAST('x' AS date)` and `DATE 'x'` as one TypeCast of a constant, and pg_stat_statements
+ * and libpg-query's fingerprint give the three one id. The type is a name (schema-qualified or not, with
+ * PRECISION, VARYING or WITH[OUT] TIME ZONE after it) and any number of array brackets. A type modifier,
+ * `varchar(10)` or `numeric(12, 2)`, is not taken: the server adds a length coercion, so its id differs
+ * from the bare literal's, and such a cast keeps its shape.
+ *
+ * castType reads the type in the raw tokens from index `from` and returns the index after it, or
+ * undefined when what follows `::` is not such a type.
+ */
+function castType(tokens: Scanned, from: number): number | undefined {
+  const n = tokens.count;
+  const kind = (i: number): TokenKind | undefined => (i < n ? tokens.kind(i) : undefined);
+  const lower = (i: number) => tokens.text(i).toLowerCase();
+  const isName = (i: number) => kind(i) === 'word' || kind(i) === 'quoted';
+  const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
+  if (!isName(from)) return undefined;
+  let i = from + 1;
+  if (isPunct(i, '.') && isName(i + 1)) i += 2;
+  while (kind(i) === 'word' && TYPE_NAME_TAILS.has(lower(i))) i++;
+  if (kind(i) === 'word' && (lower(i) === 'with' || lower(i) === 'without') && kind(i + 1) === 'word' && lower(i + 1) === 'time' && kind(i + 2) === 'word' && lower(i + 2) === 'zone') i += 3;
+  if (isPunct(i, '(')) return undefined;
+  while (isPunct(i, '[')) {
+    const close = kind(i + 1) === 'number' ? i + 2 : i + 1;
+    if (!isPunct(close, ']')) return undefined;
+    i = close + 1;
+  }
+  return i;
+}
+
+/** `(? AS type)` after CAST, the type as castType takes it, already built into items. */
+function isCastOfLiteral(group: Group): boolean {
+  const [value, as, ...type] = group.items;
+  if (group.open !== '(' || value !== VALUE || !isWord(as, 'as') || type.length === 0) return false;
+  let expectName = true;
+  for (let i = 0; i < type.length; i++) {
+    const item = type[i];
+    if (expectName) {
+      if (!isTok(item) || item.k !== 'w' || KEYWORDS.has(item.t)) return false;
+      expectName = false;
+    } else if (isTok(item) && item.t === '.') expectName = true;
+    else if (isTok(item) && item.k === 'w' && (TYPE_NAME_TAILS.has(item.t) || ['with', 'without', 'time', 'zone'].includes(item.t))) continue;
+    // int[] and int[3]: an array bracket, empty or with a bound (collapsed to ?+). Never a type modifier.
+    else if (!isTok(item) && item.open === '[' && (item.items.length === 0 || (item.items.length === 1 && item.items[0] === LIST))) continue;
+    else return false;
+  }
+  return !expectName;
 }
 
 /** A closed bracket: a list of values (or of such lists) becomes one `?+`. */
