@@ -16,7 +16,8 @@ import { ControllerFunction } from './controller-function';
 import { ScalingSignals } from './scaling-signals';
 import { StragglerDetection } from './stragglers';
 import { DEFERRED_METRIC, DETECTION_FAILED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC } from '../lambdas/handlers/stragglers';
-import { BACKLOG_SECONDS_METRIC, DECISION_METRIC, FINISHED_METRIC, QUEUED_METRIC, RUNNING_METRIC, SIGNALS_FAILED_METRIC } from '../lambdas/handlers/scaling-signals';
+import { BACKLOG_SECONDS_METRIC, DECISION_METRIC, FINISHED_METRIC, QUERIES_INVISIBLE_METRIC, QUEUED_METRIC, RUNNING_METRIC, SIGNALS_FAILED_METRIC } from '../lambdas/handlers/scaling-signals';
+import { WORKING_CPU_PERCENT } from '../lambdas/domain/coordinator-signals';
 import { ScalingRule } from '../lambdas/domain/scaling-policy';
 import { DrainController, metricsServiceName } from './drain-controller';
 import { DeployedFleet } from './fleet-stack';
@@ -33,6 +34,11 @@ const RUNBOOK_TIMEOUT = Duration.seconds(60);
 const CEILING_MINUTES = 5;
 /** Minutes without a fleet's signals before the operator is told. */
 const SIGNALS_DOWN_MINUTES = 5;
+/**
+ * Minutes a working fleet's coordinator lists no query before the operator is told: long enough to ride
+ * out a coordinator restart, whose empty list ends as the workers' CPU falls with their killed tasks.
+ */
+const QUERIES_INVISIBLE_MINUTES = 10;
 /** Every rule, for the decision widget (one line each). */
 const SCALING_RULES: readonly ScalingRule[] = ['no-data', 'action-in-flight', 'stalled', 'backlog', 'capacity-ceiling', 'scale-in', 'hold'];
 /** Minutes at maximum capacity with CPU above target before capacity is called exhausted. */
@@ -375,7 +381,12 @@ export class Operations extends Construct {
           new cloudwatch.GraphWidget({
             title: `${name}: queue (backlog) and needed ÷ current capacity`,
             width: 8,
-            left: [sig.metric(name, QUEUED_METRIC, 'Maximum', 'queued'), sig.metric(name, RUNNING_METRIC, 'Maximum', 'running'), sig.metric(name, FINISHED_METRIC, 'Sum', 'finished a minute')],
+            left: [
+              sig.metric(name, QUEUED_METRIC, 'Maximum', 'queued'),
+              sig.metric(name, RUNNING_METRIC, 'Maximum', 'running'),
+              sig.metric(name, FINISHED_METRIC, 'Sum', 'finished a minute'),
+              sig.metric(name, QUERIES_INVISIBLE_METRIC, 'Sum', 'working, yet the coordinator lists no queries'),
+            ],
             right: [sig.ratio(name)],
             rightAnnotations: [{ value: 1, label: 'ratio tracked at 1.0', color: '#2ca02c' }],
           }),
@@ -563,6 +574,14 @@ export class Operations extends Construct {
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: SIGNALS_DOWN_MINUTES,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        alarm(`QueriesInvisibleAlarm-${f.config.name}`, {
+          alarmDescription: `graceful-autoscaler ${env}: fleet ${f.config.name}'s CPU has been at ${WORKING_CPU_PERCENT}% or more for ${QUERIES_INVISIBLE_MINUTES} minutes while its coordinator ${f.config.coordinatorUrl} lists no queries at all, so its queue reads empty and it never scales out on it. Trino's /v1/query lists only the queries the caller may view: give the signals user view on every query owner (file-based access control: a query rule for that user with "allow": ["view"], queryOwner defaulting to all), or check that coordinatorUrl is this fleet's coordinator. The fleet still scales on CPU.`,
+          metric: this.props.signals.metric(f.config.name, QUERIES_INVISIBLE_METRIC, 'Sum', 'queries invisible'),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: QUERIES_INVISIBLE_MINUTES,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
       }

@@ -174,7 +174,11 @@ export async function publishSignals(client: CloudWatchClient, namespace: string
   for (const batch of chunk(data, DATUMS_PER_CALL)) await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }));
 }
 
-/** The coordinator's query list; X-Trino-User names us (reading the list needs no other right). */
+/**
+ * The coordinator's query list; X-Trino-User names us. Trino lists only the queries that user may view
+ * (QueryResource.getAllQueryInfo): with no query rules that is every query, and under rules the user
+ * needs `view` on every queryOwner, or the list is empty (see queriesInvisible).
+ */
 export function coordinatorQueries(user: string, timeoutMs: number) {
   return async (url: string): Promise<unknown> => {
     const res = await fetch(`${url.replace(/\/$/, '')}/v1/query`, { headers: { 'X-Trino-User': user }, signal: AbortSignal.timeout(timeoutMs) });

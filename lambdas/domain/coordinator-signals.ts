@@ -25,6 +25,8 @@ export interface CoordinatorSignals {
   readonly throughputCapped: boolean;
   /** Entries skipped as unreadable (no state); counted, never guessed at. */
   readonly unreadable: number;
+  /** Every entry the list held, readable or not. */
+  readonly listed: number;
 }
 
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86_400 };
@@ -74,7 +76,27 @@ export function countCoordinatorQueries(body: unknown, nowMs: number): Coordinat
     finishedCpuSecondsLastMinute: cpu,
     throughputCapped: doneRetained >= TRINO_DEFAULT_MAX_HISTORY && oldestEnd > nowMs - 60_000,
     unreadable,
+    listed: body.length,
   };
+}
+
+/**
+ * Average CPU at or above which a fleet is working. An idle Trino worker's JVM uses a few percent; a
+ * fleet under CPU target tracking at its default 40% sits far above this whenever it runs queries.
+ */
+export const WORKING_CPU_PERCENT = 10;
+
+/**
+ * The coordinator lists no query at all while the fleet's CPU says it works: the list is not this
+ * fleet's work. Trino's GET /v1/query lists only the queries the caller may view (QueryResource
+ * getAllQueryInfo filters through AccessControlUtil.filterQueries), so under query rules that let our
+ * user view only its own it is empty however long the queue. A working fleet we can see always lists
+ * something: Trino keeps a finished query for `query.min-expire-age` (15 minutes by default), so the
+ * queries that ran in the last minute are still there. The other cause is a `coordinatorUrl` that names
+ * another cluster's coordinator.
+ */
+export function queriesInvisible(seen: CoordinatorSignals, cpuPercent: number | undefined): boolean {
+  return seen.listed === 0 && cpuPercent !== undefined && cpuPercent >= WORKING_CPU_PERCENT;
 }
 
 /** Trino's `query.max-history` default. */

@@ -5,7 +5,7 @@
  * coordinator that does not answer costs that fleet its datapoint (its ratio policy then sees missing
  * data and neither scales out nor agrees to a scale-in), never the others theirs.
  */
-import { CoordinatorSignals, countCoordinatorQueries } from '../domain/coordinator-signals';
+import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queriesInvisible } from '../domain/coordinator-signals';
 import { capError } from '../domain/log-text';
 import { BusyMinute, FleetSignals, ScalingDecision, decideScaling } from '../domain/scaling-policy';
 import { SignalsFleet } from '../domain/settings';
@@ -64,6 +64,8 @@ export const CPU_SECONDS_METRIC = 'FinishedQueryCpuSeconds';
 export const BACKLOG_SECONDS_METRIC = 'BacklogSeconds';
 /** 1 for each fleet whose coordinator or group could not be read this minute. */
 export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
+/** 1 for each fleet whose coordinator listed no query at all while the fleet worked (queriesInvisible). */
+export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
 
 export interface SignalsSummary {
   readonly decided: Record<string, ScalingDecision['rule']>;
@@ -91,6 +93,17 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           return;
         }
         const h = history.get(f.fleet) ?? {};
+        // Decided on all the same: CPU still sizes its scale-ins. The queue alone cannot be seen.
+        const invisible = queriesInvisible(seen, h.cpuPercent);
+        if (invisible) {
+          out.push({ name: QUERIES_INVISIBLE_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
+          deps.log.warn(
+            `the coordinator lists no queries while the fleet's CPU is at least ${WORKING_CPU_PERCENT}%: Trino lists only the queries our user may view, ` +
+              'so allow it to view all (a query rule with "allow": ["view"] for every queryOwner), or check that coordinatorUrl is this fleet\'s coordinator. ' +
+              'Until then its queue reads empty and it never scales out on it',
+            { fleet: f.fleet, coordinatorUrl: f.coordinatorUrl, cpuPercent: h.cpuPercent },
+          );
+        }
         let signals: FleetSignals = {
           capacity: group.capacity,
           minCapacity: group.minCapacity,
@@ -136,6 +149,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           backlogSeconds: Number.isFinite(decision.backlogSeconds) ? decision.backlogSeconds : 'unbounded',
           throughputCapped: seen.throughputCapped,
           ...(warmUnknown ? { warmUnknown: true } : {}),
+          ...(invisible ? { queriesInvisible: true } : {}),
           unreadableQueries: seen.unreadable,
           inputs: signals,
         });

@@ -52,7 +52,7 @@ test('least privilege: publishes only to the signals namespace, reads metrics an
   expect(signalsNamespace('staging')).not.toBe(agentNamespace('staging'));
 });
 
-test('backpressure and missing signals alarm to the environment topic, per signalled fleet', () => {
+test('backpressure, missing signals and an empty query list on a working fleet alarm to the environment topic, per signalled fleet', () => {
   const topic = staging.resolve(staging.alarmTopic.topicArn);
   for (const f of signalled) {
     const ceiling = template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `ga.staging.CapacityCeilingAlarm-${f.name}` } });
@@ -68,10 +68,18 @@ test('backpressure and missing signals alarm to the environment topic, per signa
     const missing = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `ga.staging.SignalsUnavailableAlarm-${f.name}` } }));
     expect(missing).toHaveLength(1);
     expect(missing[0].Properties.AlarmActions).toEqual([topic]);
+    // A coordinator that lists nothing while the fleet works: 10 minutes, then the operator is told why.
+    const [invisible] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `ga.staging.QueriesInvisibleAlarm-${f.name}` } }));
+    expect(invisible.Properties.AlarmActions).toEqual([topic]);
+    expect(invisible.Properties.Metrics[0].MetricStat).toMatchObject({ Metric: { MetricName: 'QueriesInvisible', Namespace: signalsNamespace('staging'), Dimensions: [{ Name: 'Fleet', Value: f.name }] }, Stat: 'Sum' });
+    expect(invisible.Properties.EvaluationPeriods).toBe(10);
+    expect(invisible.Properties.TreatMissingData).toBe('notBreaching');
+    expect(invisible.Properties.AlarmDescription).toContain('lists only the queries the caller may view');
   }
-  // Fleets without signals get neither.
+  // Fleets without signals get none of them.
   for (const f of config.fleets.filter((x) => !x.scaling)) {
     expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `ga.staging.CapacityCeilingAlarm-${f.name}` } })).toEqual({});
+    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `ga.staging.QueriesInvisibleAlarm-${f.name}` } })).toEqual({});
   }
 });
 
@@ -82,4 +90,5 @@ test('the dashboard shows the queue, the ratio, the rule that decided and the ce
   expect(body).toContain('adhoc: which rule decided');
   expect(body).toContain('capacity ceiling: queries queueing');
   expect(body).toContain('NeededCapacityRatio');
+  expect(body).toContain('working, yet the coordinator lists no queries');
 });

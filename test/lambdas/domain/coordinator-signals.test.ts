@@ -1,4 +1,4 @@
-import { countCoordinatorQueries, durationSeconds } from '../../../lambdas/domain/coordinator-signals';
+import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible } from '../../../lambdas/domain/coordinator-signals';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
@@ -40,4 +40,24 @@ test("airlift durations in every unit Trino prints", () => {
   expect(durationSeconds('12ns')).toBeCloseTo(12e-9);
   expect(durationSeconds('soon')).toBeUndefined();
   expect(durationSeconds(3)).toBeUndefined();
+});
+
+describe('a coordinator that lists nothing while the fleet works', () => {
+  // Trino's GET /v1/query lists only the queries the caller may view (QueryResource.getAllQueryInfo,
+  // AccessControlUtil.filterQueries). Under query rules that let a user view only its own, our user sees
+  // an empty list however busy the fleet is, and the backlog reads 0 forever.
+  test('an empty list with the fleet at or above the working CPU is invisible queries', () => {
+    expect(queriesInvisible(countCoordinatorQueries([], now), 35)).toBe(true);
+    expect(queriesInvisible(countCoordinatorQueries([], now), WORKING_CPU_PERCENT)).toBe(true);
+  });
+
+  test('an idle fleet, an unknown CPU, or any listed query (even finished or unreadable) is not', () => {
+    expect(queriesInvisible(countCoordinatorQueries([], now), WORKING_CPU_PERCENT - 0.1)).toBe(false);
+    expect(queriesInvisible(countCoordinatorQueries([], now), undefined)).toBe(false);
+    // Trino keeps finished queries for query.min-expire-age (15 minutes): a fleet we can see that worked in
+    // the last minute lists at least the queries that ran on it.
+    expect(queriesInvisible(countCoordinatorQueries([query('FINISHED', { endTime: at(600) })], now), 80)).toBe(false);
+    expect(queriesInvisible(countCoordinatorQueries([{ queryId: 'x' }], now), 80)).toBe(false);
+    expect(countCoordinatorQueries([query('RUNNING'), null], now).listed).toBe(2);
+  });
 });

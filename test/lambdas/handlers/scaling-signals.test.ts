@@ -1,5 +1,5 @@
 import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
-import { GroupState, MetricHistory, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/handlers/scaling-signals';
+import { GroupState, MetricHistory, QUERIES_INVISIBLE_METRIC, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/handlers/scaling-signals';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const policy = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, targetCpuPercent: 40 };
@@ -97,4 +97,23 @@ test('only a scale-out reads which instances still warm up, and its ratio is the
   await makeScalingSignalsHandler(unreadable.d)();
   expect(unreadable.published.find((p) => p.fleet === 'etl' && p.name === RATIO_METRIC)?.value).toBeCloseTo(1.5);
   expect(unreadable.logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')?.fields).toMatchObject({ warmUnknown: true });
+});
+
+test('a coordinator that lists no queries while the fleet works is flagged, named and still decided on', async () => {
+  // etl's CPU is at 35% yet /v1/query lists nothing, not even a finished query: Trino listed only the
+  // queries our user may view. adhoc is idle and lists nothing: nothing to flag.
+  const { d, published, logs } = deps(
+    { 'http://etl-coordinator:8080': [], 'http://adhoc-coordinator:8080': [] },
+    { 'g-etl': group(10), 'g-adhoc': group(2) },
+    { etl: { cpuPercent: 35, busyInstances: [{ minutesAgo: 1, busy: 3.5 }] }, adhoc: { cpuPercent: 2, busyInstances: [{ minutesAgo: 1, busy: 0.04 }] } },
+  );
+  const summary = await makeScalingSignalsHandler(d)();
+  expect(published.filter((p) => p.name === QUERIES_INVISIBLE_METRIC)).toEqual([{ name: QUERIES_INVISIBLE_METRIC, fleet: 'etl', value: 1, unit: 'Count' }]);
+  const warned = logs.find((l) => l.message.startsWith('the coordinator lists no queries'))!;
+  expect(warned.fields).toMatchObject({ fleet: 'etl', coordinatorUrl: 'http://etl-coordinator:8080', cpuPercent: 35 });
+  expect(warned.message).toMatch(/may view/);
+  // The decision still runs on what can be seen (CPU), so the fleet keeps scaling in and out on it.
+  expect(summary.decided.etl).toBeDefined();
+  expect(published.some((p) => p.fleet === 'etl' && p.name === RATIO_METRIC)).toBe(true);
+  expect(logs.find((l) => l.message === 'scaling decision' && l.fields?.fleet === 'etl')?.fields).toMatchObject({ queriesInvisible: true });
 });
