@@ -253,7 +253,7 @@ function isCastOfLiteral(group: Group): boolean {
       if (!isTok(item) || item.k !== 'w' || KEYWORDS.has(item.t)) return false;
       expectName = false;
     } else if (isTok(item) && item.t === '.') expectName = true;
-    else if (isTok(item) && item.k === 'w' && (TYPE_NAME_TAILS.has(item.t) || ['with', 'without', 'time', 'zone'].includes(item.t))) continue;
+    else if (isTok(item) && item.k === 'w' && (TYPE_NAME_TAILS.has(item.t) || TYPE_MODIFIERS.has(item.t))) continue;
     // int[] and int[3]: an array bracket, empty or with a bound (collapsed to ?+). Never a type modifier.
     else if (!isTok(item) && item.open === '[' && (item.items.length === 0 || (item.items.length === 1 && item.items[0] === LIST))) continue;
     else return false;
