@@ -98,6 +98,14 @@ const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(it
 
 const OPEN_MARKS: Record<string, Tok> = { '(': { k: 'p', t: '(' }, '[': { k: 'p', t: '[' }, '{': { k: 'p', t: '{' } };
 
+/** A token's kind (undefined past the end) and its text in lower case, by index. */
+function reader(tokens: Scanned) {
+  return {
+    kind: (i: number): TokenKind | undefined => (i < tokens.count ? tokens.kind(i) : undefined),
+    lower: (i: number) => tokens.text(i).toLowerCase(),
+  };
+}
+
 /**
  * Tokens to a tree of groups, values folded and lists collapsed as each group closes. Every item goes
  * on one array; an opening bracket leaves a mark there, and its closing one moves what follows the
@@ -106,8 +114,7 @@ const OPEN_MARKS: Record<string, Tok> = { '(': { k: 'p', t: '(' }, '[': { k: 'p'
  */
 function build(tokens: Scanned, dialect: Dialect): Item[] {
   const n = tokens.count;
-  const kind = (i: number): TokenKind | undefined => (i < n ? tokens.kind(i) : undefined);
-  const lower = (i: number) => tokens.text(i).toLowerCase();
+  const { kind, lower } = reader(tokens);
   const items: Item[] = [];
   const starts: number[] = [];
   const opens: string[] = [];
@@ -223,9 +230,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
  * undefined when what follows `::` is not such a type.
  */
 function castType(tokens: Scanned, from: number): number | undefined {
-  const n = tokens.count;
-  const kind = (i: number): TokenKind | undefined => (i < n ? tokens.kind(i) : undefined);
-  const lower = (i: number) => tokens.text(i).toLowerCase();
+  const { kind, lower } = reader(tokens);
   const isName = (i: number) => kind(i) === 'word' || kind(i) === 'quoted';
   const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
   if (!isName(from)) return undefined;
