@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
+import { trackingFloor } from '../sim/floor';
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
     degraded: base.degraded,
     degradedMidRun: base.degradedMidRun,
     ...(warmPool ? { warmPool: { size: warmPool.minSize, startSeconds: warmPool.startSeconds } } : {}),
+    floorInstanceHours: Math.round(trackingFloor(queries, slotsPerInstance, targetCpu, minCapacity, maxCapacity) * 10) / 10,
   };
   const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
   const violated = invariants.some((i) => violations(i!).length > 0);

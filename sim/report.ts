@@ -61,6 +61,17 @@ export interface Scenario {
   readonly degradedMidRun: boolean;
   /** The warm pool beside the group, when one was simulated. */
   readonly warmPool?: { readonly size: number; readonly startSeconds: number };
+  /**
+   * The target-tracking floor (sim/floor.ts): the fewest instance-hours a fleet that never flaps can
+   * spend when it changes capacity as target tracking can, knowing the trace in advance.
+   */
+  readonly floorInstanceHours: number;
+}
+
+/** The floor's line, for the terminal and the report alike. */
+function floorLine(scenario: Scenario, oracleInstanceHours: number | undefined): string {
+  const ratio = oracleInstanceHours ? ` (${round(scenario.floorInstanceHours / oracleInstanceHours, 2)}× the oracle)` : '';
+  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (nothing changes within 15 minutes of a scale-in), seeing the trace in advance`;
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -142,6 +153,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       ]),
     ),
     `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
+    floorLine(scenario, runs[0]?.oracleInstanceHours),
   ];
   if (sweep.length > 0) {
     parts.push(
@@ -338,7 +350,7 @@ ${htmlTable(
     r.forcedTerminations,
   ]),
 )}
-<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace.</p>
+<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. The ${esc(floorLine(scenario, runs[0]?.oracleInstanceHours))}: what target tracking's cadence costs any policy, before the policy's own lag and guesses.</p>
 ${runs
   .filter((r) => r.stragglers)
   .map((r) => `<p class="note">Stragglers (${esc(r.policy)}): ${r.stragglers!.injected} degraded instances injected, ${r.stragglers!.replaced} replaced, ${r.stragglers!.falseReplacements} healthy ones replaced; detector precision ${r.stragglers!.precision}, recall ${r.stragglers!.recall}; ${r.stragglers!.slowedQueries} queries ran on a degraded instance.</p>`)

@@ -211,12 +211,17 @@ describe('the CLI', () => {
       }
     }
     expect(out.timeoutSweep.map((s: { drainTimeout: string }) => s.drainTimeout)).toEqual(['2m', '10m']);
+    // The target-tracking floor (sim/floor.ts): never above a fleet held at the trace's peak all along.
+    const staticPeak = out.runs.find((r: { policy: string }) => r.policy === 'static-peak');
+    expect(out.scenario.floorInstanceHours).toBeGreaterThan(0);
+    expect(out.scenario.floorInstanceHours).toBeLessThanOrEqual(staticPeak.instanceHours);
   }, 60_000);
 
   test('without --json: a readable summary and an HTML report at the path it prints', async () => {
     const report = join(dir, 'report.html');
     const { stdout } = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', report]);
     expect(stdout).toMatch(/policy\s+instance-h/);
+    expect(stdout).toMatch(/target-tracking floor: [\d.]+ instance-hours \([\d.]+× the oracle\)/);
     expect(stdout).toContain(`Report: ${report}`);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<svg');
