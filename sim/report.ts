@@ -68,6 +68,8 @@ export interface Scenario {
   readonly floorInstanceHours: number;
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The floor's line, for the terminal and the report alike. */
 function floorLine(scenario: Scenario, oracleInstanceHours: number | undefined): string {
   const ratio = oracleInstanceHours ? ` (${round(scenario.floorInstanceHours / oracleInstanceHours, 2)}× the oracle)` : '';
@@ -350,7 +352,7 @@ ${htmlTable(
     r.forcedTerminations,
   ]),
 )}
-<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. The ${esc(floorLine(scenario, runs[0]?.oracleInstanceHours))}: what target tracking's cadence costs any policy, before the policy's own lag and guesses.</p>
+<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. ${esc(capitalized(floorLine(scenario, runs[0]?.oracleInstanceHours)))}. From the oracle up to the floor is what target tracking's cadence costs any policy; above the floor is the policy's own lag and guesses.</p>
 ${runs
   .filter((r) => r.stragglers)
   .map((r) => `<p class="note">Stragglers (${esc(r.policy)}): ${r.stragglers!.injected} degraded instances injected, ${r.stragglers!.replaced} replaced, ${r.stragglers!.falseReplacements} healthy ones replaced; detector precision ${r.stragglers!.precision}, recall ${r.stragglers!.recall}; ${r.stragglers!.slowedQueries} queries ran on a degraded instance.</p>`)

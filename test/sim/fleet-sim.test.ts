@@ -225,6 +225,7 @@ describe('the CLI', () => {
     expect(stdout).toContain(`Report: ${report}`);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<svg');
+    expect(html).toMatch(/Target-tracking floor: [\d.]+ instance-hours/);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
   }, 60_000);
 
