@@ -3,7 +3,7 @@
  * report (inline SVG, no scripts, no network) with the charts operators choose a drain timeout from.
  */
 import { formatDuration } from '../lambdas/domain/duration';
-import { Invariants, SimResult, drains as usesDrain } from './fleet-sim';
+import { FLAP_WINDOW_SECONDS, Invariants, SimResult, drains as usesDrain } from './fleet-sim';
 
 /** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */
 export type RunSummary = Pick<
@@ -68,15 +68,15 @@ export interface Scenario {
   readonly floorInstanceHours: number;
 }
 
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The floor's line, for the terminal and the report alike. */
 function floorLine(scenario: Scenario, oracleInstanceHours: number | undefined): string {
   const ratio = oracleInstanceHours ? ` (${round(scenario.floorInstanceHours / oracleInstanceHours, 2)}× the oracle)` : '';
-  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (nothing changes within 15 minutes of a scale-in), seeing the trace in advance`;
+  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (nothing changes within ${FLAP_WINDOW_SECONDS / 60} minutes of a scale-in), seeing the trace in advance`;
 }
-
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** The violations of an Invariants block, by name; empty when every invariant holds. */
 export function violations(inv: Invariants): string[] {
