@@ -1,8 +1,10 @@
 /**
  * npm run bench:sim — the simulator at scale: 7 simulated days, 1,000,000 queries, a fleet of up to 500
- * instances, this project's controller in the loop. One JSON line.
+ * instances, this project's controller in the loop. Then the target-tracking floor (sim/floor.ts) of the
+ * same trace, which every `npm start` computes. One JSON line each.
  */
 import { DEFAULT_SIM_OPTIONS, simulate } from '../sim/fleet-sim';
+import { floorInstanceMinutes, minuteNeeds } from '../sim/floor';
 import { generateTrace } from '../sim/trace';
 
 async function main() {
@@ -23,6 +25,19 @@ async function main() {
       eventsPerSec: Math.round(r.events / (wallMs / 1000)),
       instanceHours: Math.round(r.instanceHours),
       queriesKilled: r.queriesKilled,
+    }),
+  );
+
+  const f0 = performance.now();
+  const needs = minuteNeeds(queries, 5, DEFAULT_SIM_OPTIONS.targetCpu, DEFAULT_SIM_OPTIONS.minCapacity, 500);
+  const floorMinutes = floorInstanceMinutes(needs);
+  console.log(
+    JSON.stringify({
+      floor: true,
+      minutes: needs.length,
+      largestNeed: needs.reduce((a, b) => Math.max(a, b), 0),
+      wallMs: Math.round(performance.now() - f0),
+      floorInstanceHours: Math.round(floorMinutes / 60),
     }),
   );
 }
