@@ -12,7 +12,7 @@
  * a graceful shutdown, a worker that no longer accepts connections has exited, and runs no tasks.
  */
 import { Dimension } from '@aws-sdk/client-cloudwatch';
-import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../lambdas/domain/drain-report';
+import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../core/drain-report';
 import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';

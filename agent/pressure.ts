@@ -11,7 +11,7 @@
  * A file the kernel does not offer (no PSI, say) gives no datapoint for its metric, never a zero.
  */
 import { readFile } from 'node:fs/promises';
-import { PRESSURE_METRICS } from '../lambdas/domain/stragglers';
+import { PRESSURE_METRICS } from '../core/stragglers';
 
 /** Bytes per second the instance received and sent; published for operators, not judged by the detector. */
 export const NETWORK_METRIC = 'NetworkBytesPerSecond';

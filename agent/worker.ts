@@ -1,7 +1,7 @@
 /** Talking to the worker on this instance: count its running tasks, start its graceful shutdown. */
 import { exec } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { isConnectionRefused, summarizeTasks } from '../lambdas/domain/trino-tasks';
+import { isConnectionRefused, summarizeTasks } from '../core/trino-tasks';
 import { ShellCommand, TrinoWorker } from './config';
 
 /**

@@ -10,10 +10,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { AGENT_TASK_METRIC } from '../lambdas/domain/settings';
-import { TERMINATION_POLICY_LIMIT_MS } from '../lambdas/handlers/termination-policy';
+import { AGENT_TASK_METRIC } from '../core/contract/lambda-settings';
+import { TERMINATION_POLICY_LIMIT_MS } from '../lambdas/drain/termination-policy';
 import { LAMBDA_BUNDLING } from '../lib/bundles';
-import { startMoto } from '../test/lambdas/aws/moto-server';
+import { startMoto } from '../testing/moto-server';
 
 const ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy'] as const;
 /** Load runs per bundle; handler and baseline runs alternate so machine drift hits both alike. */

@@ -1,6 +1,6 @@
 /**
  * npm run bench:drain — one sweep of the real controller (reconcile, the real adapters, real SDK clients
- * with adaptive retry) over N waiting instances in G groups, against sim/aws-model.ts (the faithful in-memory AWS): every call
+ * with adaptive retry) over N waiting instances in G groups, against testing/aws-model.ts (the faithful in-memory AWS): every call
  * answers after 50 ms, and each API family throttles bursts above its bucket.
  *
  * The sweep is a representative one: a third of the instances are new (first seen), a third have been
@@ -15,15 +15,15 @@ import { CloudWatchTaskCounts } from '../lambdas/aws/cloudwatch-task-counts';
 import { DynamoDrainStore, shardOf } from '../lambdas/aws/dynamo-drain-store';
 import { AgentWorkerControl } from '../lambdas/aws/ssm-worker-control';
 import type { SQSEvent } from 'aws-lambda';
-import { chunk } from '../lambdas/controller/concurrency';
-import { reconcile } from '../lambdas/controller/reconcile';
-import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
-import { makeDrainEventsHandler } from '../lambdas/handlers/drain-events';
-import { makeDrainSweepHandler } from '../lambdas/handlers/drain-sweep';
-import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
-import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY, EVENT_MAX_RECEIVE_COUNT } from '../lambdas/domain/settings';
+import { chunk } from '../core/util/concurrency';
+import { reconcile } from '../lambdas/drain/reconcile';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../core/lifecycle-event';
+import { makeDrainEventsHandler } from '../lambdas/drain/events';
+import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
+import { DEFAULT_DRAIN_POLICY } from '../core/drain';
+import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY, EVENT_MAX_RECEIVE_COUNT } from '../core/contract/lambda-settings';
 import { MemoryLog, TallyMetrics } from '../sim/memory-ports';
-import { AwsModel } from '../sim/aws-model';
+import { AwsModel } from '../testing/aws-model';
 
 const LATENCY_MS = 50;
 /**

@@ -1,10 +1,10 @@
 /**
- * npm run bench:policy — the scaling decision (lambdas/domain/scaling-policy.ts) for 100 fleets, as one
+ * npm run bench:policy — the scaling decision (core/scaling-policy.ts) for 100 fleets, as one
  * minute's evaluation does it: signals varied over every rule, 2,000 rounds, and the time per round of
  * 100 decisions (median and p99). One JSON line. Goal: ≤ 10 ms per round (issue 12).
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingRule, decideScaling } from '../lambdas/domain/scaling-policy';
+import { DEFAULT_SCALING_POLICY, FleetSignals, ScalingRule, decideScaling } from '../core/scaling-policy';
 import { Rng } from '../sim/rng';
 
 const FLEETS = 100;

@@ -10,9 +10,9 @@
  */
 import { fingerprintSync, loadModule } from 'libpg-query';
 import { Rng } from '../sim/rng';
-import { generateCorpus } from '../workload/corpus';
+import { generateCorpus } from '../testing/sql-corpus';
 import { parseHistory } from '../workload/history';
-import { ptFingerprintInstalled, ptFingerprints } from '../workload/oracles';
+import { ptFingerprintInstalled, ptFingerprints } from '../testing/sql-oracles';
 import { buildPlan, clusterHistory } from '../workload/plan';
 import { signatureOf } from '../workload/signature';
 

@@ -1,12 +1,12 @@
 /**
- * npm run bench:stragglers — one fleet's straggler verdicts (lambdas/domain/stragglers.ts) at sizes up to
+ * npm run bench:stragglers — one fleet's straggler verdicts (core/stragglers.ts) at sizes up to
  * a large fleet: cold (the whole window filtered, as a function's first run does) and warm (a memo carried
  * minute to minute, as a warm function and the simulator do). Each worker has five pressure resources and
  * its load, with noise and one straggler in fifty. One JSON line per fleet size and mode, median and p99
  * milliseconds per run.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_STRAGGLER_SETTINGS, PRESSURE_RESOURCES, PeerModelMemo, WorkerPressure, detectStragglers } from '../lambdas/domain/stragglers';
+import { DEFAULT_STRAGGLER_SETTINGS, PRESSURE_RESOURCES, PeerModelMemo, WorkerPressure, detectStragglers } from '../core/stragglers';
 import { percentile } from '../sim/fleet-sim';
 import { Rng } from '../sim/rng';
 

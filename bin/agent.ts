@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { formatDrainReport } from '../lambdas/domain/drain-report';
+import { formatDrainReport } from '../core/drain-report';
 import { Agent, DrainReporter, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';

@@ -3,7 +3,7 @@
  * from scale-in; when the last one goes, the protection goes. Pure; the runbooks and the deployment
  * guard act on its answers.
  */
-import type { GroupView, ScaleInHold } from '../ports';
+import type { GroupView, ScaleInHold } from './ports';
 
 /** An operator's pause lasts at most a week; past that it must be renewed, so none is forgotten. */
 export const MAX_OPERATOR_HOLD_SECONDS = 7 * 86_400;

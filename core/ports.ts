@@ -2,8 +2,8 @@
  * The small interfaces the controller needs from the outside world. lambdas/aws implements them with
  * the AWS SDK; sim/ implements them in memory. The controller logic is written once against these.
  */
-import type { TaskReading } from './domain/drain';
-import type { DrainedBy } from './domain/drain-report';
+import type { TaskReading } from './drain';
+import type { DrainedBy } from './drain-report';
 
 /** An instance in Terminating:Wait in one of our groups. */
 export interface WaitingInstance {

@@ -22,7 +22,7 @@ export interface TerminationCandidate {
 export interface CandidateLoad {
   readonly runningTasks?: number;
   readonly launchedAt?: number;
-  /** Minutes in a row the straggler detector has held it bottlenecked (lambdas/domain/stragglers.ts). */
+  /** Minutes in a row the straggler detector has held it bottlenecked (core/stragglers.ts). */
   readonly bottleneckedMinutes?: number;
   /** Seconds the oldest running task has run, now; 0 with none. Unknown sorts after every known age. */
   readonly oldestTaskAgeSeconds?: number;

@@ -33,7 +33,7 @@ export function agentSourceHash(): string {
   const files = [
     AGENT_ENTRY,
     ...readdirSync(join(ROOT, 'agent')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'agent', f)),
-    join(ROOT, 'lambdas', 'domain', 'trino-tasks.ts'),
+    join(ROOT, 'core', 'trino-tasks.ts'),
     join(ROOT, 'package-lock.json'),
   ].sort();
   const hash = createHash('sha256');

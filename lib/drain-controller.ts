@@ -10,9 +10,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
-import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
-import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../core/lifecycle-event';
+import { DEFAULT_DRAIN_POLICY } from '../core/drain';
+import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../core/contract/lambda-settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
@@ -399,7 +399,7 @@ export class DrainController extends Construct {
 
   /**
    * Groups this stack does not define: a custom resource per group sets our termination policy and the
-   * group metrics the dashboard reads, and on delete puts back what it found (lambdas/handlers/group-adoption.ts).
+   * group metrics the dashboard reads, and on delete puts back what it found (lambdas/adoption/handler.ts).
    * Its function runs outside the VPC: it calls only Auto Scaling and CloudFormation's response URL.
    */
   private adoptGroups(props: DrainControllerProps, fleets: readonly ManagedFleet[], permission: lambda.CfnPermission): void {

@@ -3,8 +3,8 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
-import { Acknowledgement, IWorkerFleet } from './fleet';
+import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
+import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { DRAIN_HOOK_NAME } from './names';
 import { DEFAULT_DRAIN_TIMEOUT, DEFAULT_TARGET_CPU_PERCENT } from './worker-fleet';
 

@@ -7,11 +7,11 @@
  * `graceful-autoscaler/policy-checks` (they need the optional peers cdk-nag and
  * @cdklabs/cdk-validator-cfnguard).
  */
-export type { IWorkerFleet, Acknowledgement } from './fleet';
+export type { IWorkerFleet, Acknowledgement } from './worker-fleet-base';
 export { WorkerFleet, DEFAULT_TARGET_CPU_PERCENT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_INSTANCE_WARMUP, DEFAULT_ROOT_VOLUME_SIZE } from './worker-fleet';
 export type { WorkerFleetProps, FleetSpotOptions } from './worker-fleet';
-export { ExistingWorkerFleet } from './existing-fleet';
-export type { ExistingWorkerFleetProps } from './existing-fleet';
+export { ExistingWorkerFleet } from './existing-worker-fleet';
+export type { ExistingWorkerFleetProps } from './existing-worker-fleet';
 export { FleetDeployment, CODEDEPLOY_AGENT_STEP } from './fleet-deployment';
 export type { FleetDeploymentProps } from './fleet-deployment';
 export { DrainController, metricsServiceName, SWEEP_PERIOD } from './drain-controller';
@@ -19,8 +19,8 @@ export type { DrainControllerProps, ManagedFleet } from './drain-controller';
 export { Operations } from './operations';
 export type { OperationsProps } from './operations';
 export { ScalingSignals, SIGNALS_PERIOD } from './scaling-signals';
-export { StragglerDetection, STRAGGLER_PERIOD } from './stragglers';
-export type { StragglerDetectionProps, StragglerFleetProps } from './stragglers';
+export { StragglerDetection, STRAGGLER_PERIOD } from './straggler-detection';
+export type { StragglerDetectionProps, StragglerFleetProps } from './straggler-detection';
 export type { ScalingSignalsProps, SignalsFleetProps } from './scaling-signals';
 export { WorkerAgent, AGENT_PATHS, AGENT_SERVICE, systemdUnit, agentFileConfig } from './worker-agent';
 export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';

@@ -7,9 +7,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { RATIO_METRIC } from '../lambdas/handlers/scaling-signals';
-import { ScalingPolicySettings } from '../lambdas/domain/scaling-policy';
-import { SignalsSettings } from '../lambdas/domain/settings';
+import { RATIO_METRIC } from '../lambdas/signals/handler';
+import { ScalingPolicySettings } from '../core/scaling-policy';
+import { SignalsSettings } from '../core/contract/lambda-settings';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
 

@@ -6,8 +6,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { StragglerFunctionSettings } from '../lambdas/domain/settings';
-import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../lambdas/domain/stragglers';
+import { StragglerFunctionSettings } from '../core/contract/lambda-settings';
+import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../core/stragglers';
 import { ControllerFunction } from './controller-function';
 import { DrainController } from './drain-controller';
 import { nagResourceFinding } from './nag-finding';
@@ -21,7 +21,7 @@ export interface StragglerFleetProps {
   readonly group: autoscaling.IAutoScalingGroup;
   /** Mark a persistent straggler unhealthy so Auto Scaling replaces it through the drain. */
   readonly replace: boolean;
-  /** How long a replaced straggler may drain (lambdas/domain/settings.ts, StragglerFleet). */
+  /** How long a replaced straggler may drain (core/contract/lambda-settings.ts, StragglerFleet). */
   readonly replaceDrainTimeout: Duration;
   readonly detector: StragglerSettings;
 }
@@ -41,7 +41,7 @@ export interface StragglerDetectionProps {
 /**
  * Straggler detection for an environment's fleets (docs/stragglers.md): one function, outside the VPC
  * (it calls only AWS APIs), run each minute. It reads every in-service worker's pressure, judges the
- * fleet (lambdas/domain/stragglers.ts), publishes what it found and, for fleets that ask, marks one
+ * fleet (core/stragglers.ts), publishes what it found and, for fleets that ask, marks one
  * persistent straggler at a time unhealthy: Auto Scaling then terminates it through our hook, so it
  * drains like any scale-in, and launches its replacement.
  */

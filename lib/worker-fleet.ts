@@ -3,9 +3,9 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
+import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
 import { BootSteps, bootPreamble, bootStep } from './boot-steps';
-import { Acknowledgement, IWorkerFleet } from './fleet';
+import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
 

@@ -5,29 +5,29 @@
  * simulated seconds; the ports see the simulated clock.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { ControllerDeps } from '../lambdas/controller/reconcile';
-import { DEFAULT_DRAIN_POLICY, TaskReading, TRINO_DEFAULT_GRACE_SECONDS } from '../lambdas/domain/drain';
-import { COORDINATOR_CONFIRM_MS, formatDrainReport } from '../lambdas/domain/drain-report';
-import { FORCE_MARGIN_SECONDS, heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
-import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
-import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../lambdas/domain/settings';
-import { makeDrainEventsHandler } from '../lambdas/handlers/drain-events';
-import { makeDrainSweepHandler } from '../lambdas/handlers/drain-sweep';
-import { makeTerminationPolicyHandler } from '../lambdas/handlers/termination-policy';
-import { DrainStore, Fleet, TaskCounts, TaskReadings, WaitingInstance } from '../lambdas/ports';
+import { ControllerDeps } from '../lambdas/drain/reconcile';
+import { DEFAULT_DRAIN_POLICY, TaskReading, TRINO_DEFAULT_GRACE_SECONDS } from '../core/drain';
+import { COORDINATOR_CONFIRM_MS, formatDrainReport } from '../core/drain-report';
+import { FORCE_MARGIN_SECONDS, heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../core/lifecycle-event';
+import { AGENT_TASK_METRIC, ControllerSettings, DEFAULT_STOP_CLAIM_SECONDS, DEFAULT_WRITE_CONCURRENCY } from '../core/contract/lambda-settings';
+import { makeDrainEventsHandler } from '../lambdas/drain/events';
+import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
+import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-policy';
+import { DrainStore, Fleet, TaskCounts, TaskReadings, WaitingInstance } from '../core/ports';
 import { EventQueue } from './heap';
 import { MemoryDrainStore, MemoryFleet, MemoryInstance, MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
 import { Rng } from './rng';
-import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../lambdas/domain/scaling-policy';
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../core/scaling-policy';
 import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams, TrackerProposal, combineProposals } from './target-tracking';
 import { Query } from './trace';
-import { DEFAULT_STRAGGLER_SETTINGS, PressureResource, StragglerSettings, WorkerPressure } from '../lambdas/domain/stragglers';
-import { makeStragglerHandler } from '../lambdas/handlers/stragglers';
+import { DEFAULT_STRAGGLER_SETTINGS, PressureResource, StragglerSettings, WorkerPressure } from '../core/stragglers';
+import { makeStragglerHandler } from '../lambdas/stragglers/handler';
 import { DEFAULT_PRESSURE_MODEL, DEGRADATION_CAUSES, DEGRADED_SLOWDOWN, PressureModel, WorkerPressureState } from './pressure';
 
 /**
  * signals: this project in full: our drain, CPU target tracking, and the scaling decision on the
- * coordinator's queue (lambdas/domain/scaling-policy.ts) tracked by a second target tracking policy.
+ * coordinator's queue (core/scaling-policy.ts) tracked by a second target tracking policy.
  * graceful-cpu: our drain under CPU target tracking alone. The rest are baselines.
  */
 export type PolicyName = 'signals' | 'graceful-cpu' | 'no-hook' | 'cron-timeout' | 'static-peak';
@@ -99,7 +99,7 @@ export interface SimOptions {
   readonly degraded: number;
   /** Degradation appears at a random time in a degraded instance's life, not at its launch. */
   readonly degradedMidRun: boolean;
-  /** The full policy (`signals`) detects stragglers and replaces them (lambdas/handlers/stragglers.ts). */
+  /** The full policy (`signals`) detects stragglers and replaces them (lambdas/stragglers/handler.ts). */
   readonly stragglerActions: boolean;
   readonly stragglers: StragglerSettings;
   /** How long a replaced straggler may drain (the straggler function moves its deadline). */

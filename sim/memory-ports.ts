@@ -5,9 +5,9 @@
  * heartbeating an action that is no longer active answers "gone", as Auto Scaling's ValidationError does.
  * Used by the simulator and by tests; nothing here is a stub: each port keeps real state.
  */
-import { TaskReading } from '../lambdas/domain/drain';
-import { DrainedBy } from '../lambdas/domain/drain-report';
-import { globalTimeoutFor } from '../lambdas/domain/lifecycle-limits';
+import { TaskReading } from '../core/drain';
+import { DrainedBy } from '../core/drain-report';
+import { globalTimeoutFor } from '../core/lifecycle-limits';
 import {
   ControllerCounter,
   ControllerGauge,
@@ -23,7 +23,7 @@ import {
   TaskReadings,
   WaitingInstance,
   WorkerControl,
-} from '../lambdas/ports';
+} from '../core/ports';
 
 export type MemoryInstanceState = 'InService' | 'Terminating:Wait' | 'Terminated';
 
@@ -57,7 +57,7 @@ export class MemoryFleet implements Fleet {
     private readonly onEnded: (instance: MemoryInstance) => void = () => undefined,
     /**
      * How long Describe* keeps showing an ended wait as Terminating:Wait. Auto Scaling's Describe* APIs are
-     * eventually consistent (Auto Scaling API reference, "Eventual consistency"); see sim/aws-model.ts.
+     * eventually consistent (Auto Scaling API reference, "Eventual consistency"); see testing/aws-model.ts.
      */
     private readonly consistencyLagMs = 5000,
   ) {}

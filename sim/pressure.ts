@@ -12,7 +12,7 @@
  *   bottlenecks at run time).
  * A network-throttled worker would show on none of these signals; the model has none.
  */
-import { PRESSURE_RESOURCES, PressureResource } from '../lambdas/domain/stragglers';
+import { PRESSURE_RESOURCES, PressureResource } from '../core/stragglers';
 import { Rng } from './rng';
 
 /** Why a degraded worker is slow, and where it shows. */

@@ -2,7 +2,7 @@
  * What the simulator shows a person: a plain-text summary for the terminal and a self-contained HTML
  * report (inline SVG, no scripts, no network) with the charts operators choose a drain timeout from.
  */
-import { formatDuration } from '../lambdas/domain/duration';
+import { formatDuration } from '../core/util/duration';
 import { FLAP_WINDOW_SECONDS, Invariants, SimResult, drains as usesDrain } from './fleet-sim';
 
 /** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */

@@ -1,12 +1,12 @@
 /**
  * Auto Scaling for runbook tests: the real AutoScalingAdmin adapter over the faithful model
- * (sim/aws-model.ts), so every refusal (SetInstanceProtection's whole-call ValidationError, the minimum
+ * (testing/aws-model.ts), so every refusal (SetInstanceProtection's whole-call ValidationError, the minimum
  * size on terminate) is AWS's, not this file's. CodeDeploy stays in memory here; moto covers its adapter.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { AutoScalingAdmin } from '../../../lambdas/aws/auto-scaling-admin';
-import { DeploymentView, Deployments, FleetAdmin, GroupView } from '../../../lambdas/ports';
-import { AwsModel, LifecycleState } from '../../../sim/aws-model';
+import { AutoScalingAdmin } from '../lambdas/aws/auto-scaling-admin';
+import { DeploymentView, Deployments, FleetAdmin, GroupView } from '../core/ports';
+import { AwsModel, LifecycleState } from './aws-model';
 
 /** A group as tests read it back. */
 interface GroupReadback {

@@ -9,7 +9,7 @@
  * case, MySQL has backticks, `#` comments and "strings".
  */
 import { Rng } from '../sim/rng';
-import { Dialect } from './tokenizer';
+import { Dialect } from '../workload/tokenizer';
 
 export interface CorpusQuery {
   readonly sql: string;

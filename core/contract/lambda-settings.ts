@@ -2,10 +2,10 @@
  * The controller's settings, as the CDK stack writes them into the Lambdas' environment and the
  * simulator builds them. Parsed and validated once at load; a bad value is an error, never a default.
  */
-import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from './scaling-policy';
-import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from './drain';
-import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from './lifecycle-limits';
-import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from './stragglers';
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../scaling-policy';
+import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from '../drain';
+import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from '../lifecycle-limits';
+import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from '../stragglers';
 
 /** One managed group. */
 export interface GroupSettings {
@@ -305,7 +305,7 @@ export interface StragglerFleet {
   readonly detector: StragglerSettings;
 }
 
-/** What the straggler function needs (lambdas/handlers/stragglers.ts). */
+/** What the straggler function needs (lambdas/stragglers/handler.ts). */
 export interface StragglerFunctionSettings {
   /** Where the agents publish their pressure metrics (InstanceId and AutoScalingGroupName dimensions). */
   readonly pressureNamespace: string;

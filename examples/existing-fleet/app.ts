@@ -4,7 +4,7 @@
  * - TrinoDrain: the constructs by hand, around an imported group, VPC and security group;
  * - GracefulAutoscaler-legacy: the whole per-environment stack from typed config with an existing group.
  * CI packs the library, installs it into a fresh folder with this app, type-checks it and synthesizes it
- * (bin/test-package.ts).
+ * (scripts/test-package.ts).
  */
 import { App, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';

@@ -7,10 +7,10 @@
  * What it found is kept in the physical resource id, the only state CloudFormation hands back on Delete,
  * so deleting the stack restores exactly that, and only where the group still carries what we set:
  * a setting an operator changed after us is theirs and is left alone.
- * Our hook and CPU policy are ordinary CloudFormation resources beside it (lib/existing-fleet.ts).
+ * Our hook and CPU policy are ordinary CloudFormation resources beside it (lib/existing-worker-fleet.ts).
  */
-import { capValue } from '../domain/log-text';
-import { ControllerLog } from '../ports';
+import { capValue } from '../../core/util/log-text';
+import { ControllerLog } from '../../core/ports';
 
 /** The group metrics our dashboard and alarms read (Auto Scaling user guide, "Auto Scaling group metrics"). */
 export const ADOPTION_GROUP_METRICS = ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupTerminatingInstances', 'GroupMaxSize'] as const;

@@ -5,10 +5,10 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { chunk } from '../controller/concurrency';
-import { FleetAdmin, GroupView } from '../ports';
+import { chunk } from '../../core/util/concurrency';
+import { FleetAdmin, GroupView } from '../../core/ports';
 import { describeGroups } from './auto-scaling-fleet';
-import { errorName } from './errors';
+import { errorName } from '../../core/util/errors';
 
 /** DescribeAutoScalingInstances and SetInstanceProtection take at most 50 instance ids (Auto Scaling API reference). */
 const INSTANCES_PER_CALL = 50;

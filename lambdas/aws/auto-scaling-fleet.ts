@@ -7,9 +7,9 @@ import {
   DescribeScalingActivitiesCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { chunk } from '../controller/concurrency';
-import { Fleet, LifecycleWriteResult, WaitingInstance } from '../ports';
-import { isNoActiveLifecycleAction } from './errors';
+import { chunk } from '../../core/util/concurrency';
+import { Fleet, LifecycleWriteResult, WaitingInstance } from '../../core/ports';
+import { isNoActiveLifecycleAction } from '../../core/util/errors';
 
 /**
  * DescribeAutoScalingGroups: up to 50 names by default, up to MaxRecords (max 100) names when MaxRecords is

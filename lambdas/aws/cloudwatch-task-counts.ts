@@ -1,12 +1,12 @@
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { chunk } from '../controller/concurrency';
-import { TaskReading } from '../domain/drain';
-import { TaskCounts, TaskReadings, WaitingInstance } from '../ports';
+import { chunk } from '../../core/util/concurrency';
+import { TaskReading } from '../../core/drain';
+import { TaskCounts, TaskReadings, WaitingInstance } from '../../core/ports';
 
 /** GetMetricData takes at most 500 MetricDataQuery structures per call (CloudWatch API reference). */
 export const QUERIES_PER_CALL = 500;
 
-import { TaskMetricSettings } from '../domain/settings';
+import { TaskMetricSettings } from '../../core/contract/lambda-settings';
 
 /** Which metric holds each instance's running-task count. */
 export type TaskMetric = TaskMetricSettings;

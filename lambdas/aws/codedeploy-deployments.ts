@@ -1,5 +1,5 @@
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { DeploymentView, Deployments } from '../ports';
+import { DeploymentView, Deployments } from '../../core/ports';
 
 export class CodeDeployDeployments implements Deployments {
   constructor(private readonly client: CodeDeployClient) {}

@@ -7,10 +7,10 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TaskReading } from '../domain/drain';
-import { DrainedBy } from '../domain/drain-report';
-import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../ports';
-import { errorName } from './errors';
+import { TaskReading } from '../../core/drain';
+import { DrainedBy } from '../../core/drain-report';
+import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../../core/ports';
+import { errorName } from '../../core/util/errors';
 
 /**
  * Drains spread over this many partitions by instance id. One partition serves at most 1,000 writes a

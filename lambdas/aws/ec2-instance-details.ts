@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { chunk } from '../controller/concurrency';
-import { InstanceDetails } from '../ports';
-import { errorName } from './errors';
+import { chunk } from '../../core/util/concurrency';
+import { InstanceDetails } from '../../core/ports';
+import { errorName } from '../../core/util/errors';
 
 /** Instance ids per DescribeInstances call; the API pages results, the id list we keep modest. */
 const IDS_PER_CALL = 200;

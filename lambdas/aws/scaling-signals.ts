@@ -4,9 +4,9 @@
  */
 import { Activity, AutoScalingClient, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { chunk } from '../controller/concurrency';
-import { SignalsFleet } from '../domain/settings';
-import { GroupState, MetricHistory, QUEUED_METRIC, SignalDatapoint } from '../handlers/scaling-signals';
+import { chunk } from '../../core/util/concurrency';
+import { SignalsFleet } from '../../core/contract/lambda-settings';
+import { GroupState, MetricHistory, QUEUED_METRIC, SignalDatapoint } from '../signals/handler';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 

@@ -1,5 +1,5 @@
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DeadLetters } from '../ports';
+import { DeadLetters } from '../../core/ports';
 
 /** Malformed events go straight to the dead-letter queue with the reason, rather than being retried. */
 export class SqsDeadLetters implements DeadLetters {

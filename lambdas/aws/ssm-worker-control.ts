@@ -1,7 +1,7 @@
 import { SSMClient, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { chunk } from '../controller/concurrency';
-import { WaitingInstance, WorkerControl } from '../ports';
-import { errorName } from './errors';
+import { chunk } from '../../core/util/concurrency';
+import { WaitingInstance, WorkerControl } from '../../core/ports';
+import { errorName } from '../../core/util/errors';
 
 /** SendCommand targets at most 50 instance ids per call (Systems Manager API reference, SendCommand). */
 const INSTANCES_PER_COMMAND = 50;

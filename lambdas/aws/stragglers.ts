@@ -5,10 +5,10 @@
  */
 import { AutoScalingClient, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { chunk } from '../controller/concurrency';
-import { AGENT_TASK_METRIC } from '../domain/settings';
-import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../domain/stragglers';
-import { StragglerDatapoint, StragglerGroup } from '../handlers/stragglers';
+import { chunk } from '../../core/util/concurrency';
+import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
+import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
+import { StragglerDatapoint, StragglerGroup } from '../stragglers/handler';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 import { DATUMS_PER_CALL } from './scaling-signals';

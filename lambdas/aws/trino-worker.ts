@@ -1,7 +1,7 @@
-import { mapSettled } from '../controller/concurrency';
-import { TaskReading } from '../domain/drain';
-import { isConnectionRefused, summarizeTasks } from '../domain/trino-tasks';
-import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../ports';
+import { mapSettled } from '../../core/util/concurrency';
+import { TaskReading } from '../../core/drain';
+import { isConnectionRefused, summarizeTasks } from '../../core/trino-tasks';
+import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../../core/ports';
 
 /** A Trino/Presto worker's HTTP endpoint, reached from the controller inside the VPC. */
 export interface TrinoEndpoint {

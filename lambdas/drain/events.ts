@@ -1,12 +1,12 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DrainedBy, looksLikeDrainReport, parseDrainReport } from '../domain/drain-report';
-import { parseLifecycleEvent } from '../domain/lifecycle-event';
-import { capError, capText } from '../domain/log-text';
-import { isThrottling } from '../aws/errors';
-import { EVENT_MAX_RECEIVE_COUNT, managedGroup } from '../domain/settings';
-import { ControllerDeps, reconcile } from '../controller/reconcile';
-import { DeadLetters } from '../ports';
-import { SWEEP_SAFETY_MARGIN_MS } from './drain-sweep';
+import { DrainedBy, looksLikeDrainReport, parseDrainReport } from '../../core/drain-report';
+import { parseLifecycleEvent } from '../../core/lifecycle-event';
+import { capError, capText } from '../../core/util/log-text';
+import { isThrottling } from '../../core/util/errors';
+import { EVENT_MAX_RECEIVE_COUNT, managedGroup } from '../../core/contract/lambda-settings';
+import { ControllerDeps, reconcile } from './reconcile';
+import { DeadLetters } from '../../core/ports';
+import { SWEEP_SAFETY_MARGIN_MS } from './sweep';
 
 export interface DrainEventsDeps extends ControllerDeps {
   readonly deadLetters: DeadLetters;

@@ -3,10 +3,10 @@
  * workers to stop, read their task counts, and act on the domain's decision. The event handler, the
  * sweep and the simulator all run this same code against their own ports.
  */
-import { DrainDecision, TaskReading, decideDrain, effectiveDeadline, latestReading } from '../domain/drain';
-import { FORCE_MARGIN_SECONDS } from '../domain/lifecycle-limits';
-import { DrainedBy } from '../domain/drain-report';
-import { ControllerSettings, managedGroup, policyForGroup } from '../domain/settings';
+import { DrainDecision, TaskReading, decideDrain, effectiveDeadline, latestReading } from '../../core/drain';
+import { FORCE_MARGIN_SECONDS } from '../../core/lifecycle-limits';
+import { DrainedBy } from '../../core/drain-report';
+import { ControllerSettings, managedGroup, policyForGroup } from '../../core/contract/lambda-settings';
 import {
   ControllerLog,
   ControllerMetrics,
@@ -17,9 +17,9 @@ import {
   TaskCounts,
   WaitingInstance,
   WorkerControl,
-} from '../ports';
-import { mapSettled } from './concurrency';
-import { capError } from '../domain/log-text';
+} from '../../core/ports';
+import { mapSettled } from '../../core/util/concurrency';
+import { capError } from '../../core/util/log-text';
 
 /** An instance missing from Terminating:Wait this long after its drain began has left the wait. */
 export const ORPHAN_GRACE_MS = 120_000;

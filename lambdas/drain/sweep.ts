@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ControllerDeps, ReconcileSummary, reconcile } from '../controller/reconcile';
+import { ControllerDeps, ReconcileSummary, reconcile } from './reconcile';
 
 /** Time kept back from the function's timeout to finish in-flight writes and flush metrics. */
 export const SWEEP_SAFETY_MARGIN_MS = 10_000;

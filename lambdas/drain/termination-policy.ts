@@ -1,7 +1,7 @@
-import { DrainPolicy, latestReading } from '../domain/drain';
-import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../domain/termination-choice';
-import { capError, capText, capValue } from '../domain/log-text';
-import { ControllerLog, InstanceDetails, TaskCounts } from '../ports';
+import { DrainPolicy, latestReading } from '../../core/drain';
+import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../../core/termination-choice';
+import { capError, capText, capValue } from '../../core/util/log-text';
+import { ControllerLog, InstanceDetails, TaskCounts } from '../../core/ports';
 
 /** Auto Scaling's request to a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 export interface TerminationPolicyRequest {

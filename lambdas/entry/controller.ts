@@ -6,9 +6,9 @@ import { RETRY_SETTINGS } from '../aws/clients';
 import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { AgentWorkerControl, SsmWorkerControl } from '../aws/ssm-worker-control';
 import { TrinoWorkerControl } from '../aws/trino-worker';
-import { ControllerDeps } from '../controller/reconcile';
-import { parseControllerSettings } from '../domain/settings';
-import { WorkerControl } from '../ports';
+import { ControllerDeps } from '../drain/reconcile';
+import { parseControllerSettings } from '../../core/contract/lambda-settings';
+import { WorkerControl } from '../../core/ports';
 import { buildTaskCounts, controllerLog, controllerMetrics, ec2Details, readEnvironment } from './runtime';
 
 export const env = readEnvironment(['CONTROLLER_SETTINGS', 'DRAIN_TABLE_NAME', 'DEAD_LETTER_QUEUE_URL'] as const);

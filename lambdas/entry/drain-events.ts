@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
-import { makeDrainEventsHandler } from '../handlers/drain-events';
+import { makeDrainEventsHandler } from '../drain/events';
 import { controllerDeps, env } from './controller';
 import { withMetrics } from './runtime';
 

@@ -1,4 +1,4 @@
-import { makeDrainSweepHandler } from '../handlers/drain-sweep';
+import { makeDrainSweepHandler } from '../drain/sweep';
 import { controllerDeps } from './controller';
 import { withMetrics } from './runtime';
 

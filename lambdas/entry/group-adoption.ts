@@ -1,7 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupSettings, respondToCloudFormation } from '../aws/group-settings';
-import { makeGroupAdoptionHandler } from '../handlers/group-adoption';
+import { makeGroupAdoptionHandler } from '../adoption/handler';
 import { controllerLog, readEnvironment } from './runtime';
 
 const env = readEnvironment(['DRAIN_HOOK_NAME'] as const);

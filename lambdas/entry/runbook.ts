@@ -10,7 +10,7 @@ import { AutoScalingFleet } from '../aws/auto-scaling-fleet';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CodeDeployDeployments } from '../aws/codedeploy-deployments';
 import { DynamoDrainStore } from '../aws/dynamo-drain-store';
-import { parseTerminationPolicySettings } from '../domain/settings';
+import { parseTerminationPolicySettings } from '../../core/contract/lambda-settings';
 import { parseRunbookSettings } from '../runbooks/common';
 import { RUNBOOKS, RunbookDeps, RunbookName, makeDeploymentGuard } from '../runbooks/runbooks';
 import { buildTaskCounts, controllerLog, ec2Details, readEnvironment, withMetrics } from './runtime';

@@ -8,8 +8,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchTaskCounts } from '../aws/cloudwatch-task-counts';
 import { TrinoTaskCounts } from '../aws/trino-worker';
-import { TerminationPolicySettings } from '../domain/settings';
-import { ControllerLog, ControllerMetrics, InstanceDetails, TaskCounts } from '../ports';
+import { TerminationPolicySettings } from '../../core/contract/lambda-settings';
+import { ControllerLog, ControllerMetrics, InstanceDetails, TaskCounts } from '../../core/ports';
 
 /** Reads the named variables once; a missing one stops the function at load, loudly. */
 export function readEnvironment<K extends string>(names: readonly K[]): Record<K, string> {

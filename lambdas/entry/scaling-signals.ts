@@ -2,8 +2,8 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupStates, CloudWatchSignalHistory, coordinatorQueries, publishSignals } from '../aws/scaling-signals';
-import { makeScalingSignalsHandler } from '../handlers/scaling-signals';
-import { parseSignalsSettings } from '../domain/settings';
+import { makeScalingSignalsHandler } from '../signals/handler';
+import { parseSignalsSettings } from '../../core/contract/lambda-settings';
 import { controllerLog, readEnvironment, withMetrics } from './runtime';
 
 const env = readEnvironment(['SIGNALS_SETTINGS'] as const);

@@ -4,8 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { AutoScalingStragglerGroups, CloudWatchPressure, publishStragglerMetrics } from '../aws/stragglers';
-import { parseStragglerSettings } from '../domain/settings';
-import { makeStragglerHandler } from '../handlers/stragglers';
+import { parseStragglerSettings } from '../../core/contract/lambda-settings';
+import { makeStragglerHandler } from '../stragglers/handler';
 import { controllerLog, readEnvironment } from './runtime';
 
 const env = readEnvironment(['STRAGGLER_SETTINGS', 'DRAIN_TABLE_NAME'] as const);

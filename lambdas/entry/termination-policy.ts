@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { TERMINATION_POLICY_LIMIT_MS, makeTerminationPolicyHandler } from '../handlers/termination-policy';
-import { parseTerminationPolicySettings } from '../domain/settings';
+import { TERMINATION_POLICY_LIMIT_MS, makeTerminationPolicyHandler } from '../drain/termination-policy';
+import { parseTerminationPolicySettings } from '../../core/contract/lambda-settings';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchStragglerFindings } from '../aws/stragglers';

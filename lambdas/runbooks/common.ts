@@ -2,11 +2,11 @@
  * What every runbook shares: its settings, input checks that name the field and value, refusals that
  * change nothing, and an audit line naming who asked what.
  */
-import type { DrainPolicy } from '../domain/drain';
-import { holdsInForce, protectionPlan } from '../domain/holds';
-import type { TaskSourceSettings } from '../domain/settings';
-import type { ControllerLog, DrainStore, FleetAdmin } from '../ports';
-import { capText, capValue } from '../domain/log-text';
+import type { DrainPolicy } from '../../core/drain';
+import { holdsInForce, protectionPlan } from '../../core/holds';
+import type { TaskSourceSettings } from '../../core/contract/lambda-settings';
+import type { ControllerLog, DrainStore, FleetAdmin } from '../../core/ports';
+import { capText, capValue } from '../../core/util/log-text';
 
 export interface RunbookFleet {
   readonly groupName: string;

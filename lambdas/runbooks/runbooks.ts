@@ -2,12 +2,12 @@
  * The operators' levers, one factory per runbook. Each validates its input, refuses anything outside
  * this environment's fleets before changing anything, supports dryRun, and audits who asked what.
  */
-import { decideDrain, latestReading } from '../domain/drain';
-import { MAX_DEPLOYMENT_HOLD_SECONDS, MAX_OPERATOR_HOLD_SECONDS, holdsInForce } from '../domain/holds';
-import { FORCE_MARGIN_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS, globalTimeoutFor } from '../domain/lifecycle-limits';
-import { parseDurationSeconds } from '../domain/duration';
-import { capText, capValue } from '../domain/log-text';
-import { ControllerLog, Deployments, DrainRecord, DrainStore, Fleet, FleetAdmin, TaskCounts } from '../ports';
+import { decideDrain, latestReading } from '../../core/drain';
+import { MAX_DEPLOYMENT_HOLD_SECONDS, MAX_OPERATOR_HOLD_SECONDS, holdsInForce } from '../../core/holds';
+import { FORCE_MARGIN_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
+import { parseDurationSeconds } from '../../core/util/duration';
+import { capText, capValue } from '../../core/util/log-text';
+import { ControllerLog, Deployments, DrainRecord, DrainStore, Fleet, FleetAdmin, TaskCounts } from '../../core/ports';
 import { Refused, RunbookSettings, applyHolds, fleetInput, fleetOfInstance, instanceIdInput, reasonInput, runbook } from './common';
 
 export interface RunbookDeps {

@@ -1,15 +1,15 @@
 /**
  * Once a minute, for every fleet with signals on: read the coordinator's queue, the group and its CPU,
- * decide (lambdas/domain/scaling-policy.ts), and publish the needed-to-current ratio a second target
+ * decide (core/scaling-policy.ts), and publish the needed-to-current ratio a second target
  * tracking policy follows, the signals behind it, and which rule decided. Fleets are independent: one
  * coordinator that does not answer costs that fleet its datapoint (its ratio policy then sees missing
  * data and neither scales out nor agrees to a scale-in), never the others theirs.
  */
-import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queriesInvisible } from '../domain/coordinator-signals';
-import { capError } from '../domain/log-text';
-import { BusyMinute, FleetSignals, ScalingDecision, decideScaling } from '../domain/scaling-policy';
-import { SignalsFleet } from '../domain/settings';
-import { ControllerLog } from '../ports';
+import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queriesInvisible } from '../../core/coordinator-signals';
+import { capError } from '../../core/util/log-text';
+import { BusyMinute, FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
+import { SignalsFleet } from '../../core/contract/lambda-settings';
+import { ControllerLog } from '../../core/ports';
 
 export interface GroupState {
   readonly capacity: number;

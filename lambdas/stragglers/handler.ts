@@ -1,6 +1,6 @@
 /**
  * Once a minute, for every fleet with straggler detection on: read each in-service worker's pressure
- * over the sliding window, judge them (lambdas/domain/stragglers.ts), publish what was found, and, where
+ * over the sliding window, judge them (core/stragglers.ts), publish what was found, and, where
  * the fleet asks for it, mark one persistent straggler unhealthy so Auto Scaling replaces it. The
  * replacement goes through our termination hook like any other termination, so the worker drains first.
  *
@@ -8,11 +8,11 @@
  * unhealthy, launching or terminating, whatever the cause, and none while scale-in is held (an operator's
  * pause or a deployment). Fleets are independent: one whose group or metrics cannot be read is skipped and logged.
  */
-import { capError, capText } from '../domain/log-text';
-import { StragglerFleet } from '../domain/settings';
-import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../domain/stragglers';
-import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../domain/lifecycle-limits';
-import { ControllerLog, DrainRecord, DrainStore, ScaleInHold } from '../ports';
+import { capError, capText } from '../../core/util/log-text';
+import { StragglerFleet } from '../../core/contract/lambda-settings';
+import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../../core/stragglers';
+import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
+import { ControllerLog, DrainRecord, DrainStore, ScaleInHold } from '../../core/ports';
 
 export interface StragglerGroup {
   readonly groupName: string;

@@ -1,5 +1,5 @@
 /**
- * The agent artifact for groups we adopt (bin/agent-artifact.ts): the same bundle and hardened unit the
+ * The agent artifact for groups we adopt (scripts/agent-artifact.ts): the same bundle and hardened unit the
  * stack installs, and an install script run here for real under bash, into a temporary root, with
  * stand-ins for systemctl and dnf that log their calls.
  */
@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAgentConfig } from '../../agent/config';
-import { buildAgentArtifact } from '../../bin/agent-artifact';
+import { buildAgentArtifact } from '../../scripts/agent-artifact';
 import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
 
 const out = mkdtempSync(join(tmpdir(), 'ga-artifact-'));

@@ -9,7 +9,7 @@ import { Agent, DrainReporter } from '../../agent/agent';
 import { parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
 import { AGENT_SDK_SETTINGS, MetricPublisher } from '../../agent/publisher';
-import { DrainReport } from '../../lambdas/domain/drain-report';
+import { DrainReport } from '../../core/drain-report';
 import { ListLog, startCloudWatch, startCoordinator, startHung, startImds, startTrino } from './stand-ins';
 
 const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'GracefulAutoscaler-dev-FleetadhocGroupASG-1' };

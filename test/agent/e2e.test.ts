@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleAgent } from '../../lib/agent-bundle';
-import { parseDrainReport } from '../../lambdas/domain/drain-report';
+import { parseDrainReport } from '../../core/drain-report';
 import { startCloudWatch, startCoordinator, startImds, startSqs, startTrino } from './stand-ins';
 
 // The shipped artifact itself: the esbuild bundle run by Node as systemd would run it, pointed at

@@ -7,7 +7,7 @@ import { parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
 import { NETWORK_METRIC, PressureReader, parseCpu, parseDisks, parseNetwork, pressureBetween, someTotal } from '../../agent/pressure';
 import { MetricPublisher } from '../../agent/publisher';
-import { PRESSURE_METRICS } from '../../lambdas/domain/stragglers';
+import { PRESSURE_METRICS } from '../../core/stragglers';
 import { ListLog, startCloudWatch, startImds, startTrino } from './stand-ins';
 
 /** /proc as a 6.1 kernel writes it (proc(5), the kernel's PSI and iostats documents), at two moments. */

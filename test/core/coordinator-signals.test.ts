@@ -1,4 +1,4 @@
-import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible } from '../../../lambdas/domain/coordinator-signals';
+import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible } from '../../core/coordinator-signals';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();

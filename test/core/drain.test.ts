@@ -1,4 +1,4 @@
-import { DEFAULT_DRAIN_POLICY, DrainDecision, DrainState, TaskReading, decideDrain, effectiveDeadline } from '../../../lambdas/domain/drain';
+import { DEFAULT_DRAIN_POLICY, DrainDecision, DrainState, TaskReading, decideDrain, effectiveDeadline } from '../../core/drain';
 
 const S = 1000;
 const MIN = 60 * S;

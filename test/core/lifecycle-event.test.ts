@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLifecycleEvent } from '../../../lambdas/domain/lifecycle-event';
+import { parseLifecycleEvent } from '../../core/lifecycle-event';
 
-const fixture = readFileSync(join(__dirname, '../../fixtures/terminate-lifecycle-action.json'), 'utf8');
+const fixture = readFileSync(join(__dirname, '../fixtures/terminate-lifecycle-action.json'), 'utf8');
 
 test('the documented event shape parses', () => {
   expect(parseLifecycleEvent(fixture)).toEqual({

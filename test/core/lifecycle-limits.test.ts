@@ -3,7 +3,7 @@ import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   globalTimeoutFor,
   heartbeatTimeoutForDrain,
-} from '../../../lambdas/domain/lifecycle-limits';
+} from '../../core/lifecycle-limits';
 
 describe('heartbeat timeout derived from the drain timeout', () => {
   test.each([

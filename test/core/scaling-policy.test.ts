@@ -1,4 +1,4 @@
-import { BusyMinute, DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling, projectedBusy } from '../../../lambdas/domain/scaling-policy';
+import { BusyMinute, DEFAULT_SCALING_POLICY, FleetSignals, ScalingPolicySettings, decideScaling, projectedBusy } from '../../core/scaling-policy';
 
 // The formulas' numbers, pinned here so a change of default tunes the product, not these tests.
 const settings: ScalingPolicySettings = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, toleratedBacklogSeconds: 10, targetCpuPercent: 40 };

@@ -1,5 +1,5 @@
-import { DEFAULT_STRAGGLER_SETTINGS, PeerModelMemo, StragglerSettings, WorkerPressure, detectStragglers, median, stragglerSettingsProblems } from '../../../lambdas/domain/stragglers';
-import { Rng } from '../../../sim/rng';
+import { DEFAULT_STRAGGLER_SETTINGS, PeerModelMemo, StragglerSettings, WorkerPressure, detectStragglers, median, stragglerSettingsProblems } from '../../core/stragglers';
+import { Rng } from '../../sim/rng';
 
 const S: StragglerSettings = DEFAULT_STRAGGLER_SETTINGS;
 const W = S.windowMinutes;

@@ -1,4 +1,4 @@
-import { CandidateLoad, chooseLeastBusy } from '../../../lambdas/domain/termination-choice';
+import { CandidateLoad, chooseLeastBusy } from '../../core/termination-choice';
 
 const c = (instanceId: string, availabilityZone = 'eu-west-1a', marketOption = 'on-demand') => ({ instanceId, availabilityZone, marketOption });
 const load = (entries: Record<string, CandidateLoad>) => new Map(Object.entries(entries));

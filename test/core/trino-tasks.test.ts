@@ -1,4 +1,4 @@
-import { summarizeTasks } from '../../../lambdas/domain/trino-tasks';
+import { summarizeTasks } from '../../core/trino-tasks';
 
 // TaskInfo as a worker's GET /v1/task lists it: taskStatus.state, and stats.createTime as an ISO-8601 instant.
 const task = (state: string, createTime?: string) => ({ taskStatus: { state }, ...(createTime !== undefined ? { stats: { createTime } } : {}) });

@@ -7,7 +7,7 @@ import {
   resolveEnvironments,
   NewFleetConfig,
 } from '../../lib/config';
-import { parseDurationSeconds } from '../../lambdas/domain/duration';
+import { parseDurationSeconds } from '../../core/util/duration';
 
 const fleet: FleetInput = { name: 'etl', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 4 };
 const base: EnvironmentInput = { network: { kind: 'create' }, fleets: [fleet] };

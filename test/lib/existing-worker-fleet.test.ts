@@ -1,17 +1,17 @@
 /**
  * A fleet that adopts a group someone else created: what the stack adds to it, and that deleting the
  * stack takes away exactly that. The delete behaviour is played on the faithful model of Auto Scaling
- * (sim/aws-model.ts): the template's own resources are applied to a group with settings of its owner's,
+ * (testing/aws-model.ts): the template's own resources are applied to a group with settings of its owner's,
  * in CloudFormation's order, then deleted in reverse, and the group must end as it began.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, UpdateAutoScalingGroupCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AutoScalingGroupSettings } from '../../lambdas/aws/group-settings';
-import { ADOPTION_GROUP_METRICS, CustomResourceRequest, CustomResourceResponse, makeGroupAdoptionHandler } from '../../lambdas/handlers/group-adoption';
+import { ADOPTION_GROUP_METRICS, CustomResourceRequest, CustomResourceResponse, makeGroupAdoptionHandler } from '../../lambdas/adoption/handler';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
 import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';
-import { AwsModel } from '../../sim/aws-model';
+import { AwsModel } from '../../testing/aws-model';
 import { MemoryLog } from '../../sim/memory-ports';
 import { makeApp } from '../helpers';
 

@@ -3,7 +3,7 @@ import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, FleetInput, resolveEnvironment } from '../../lib/config';
 import { FleetStack } from '../../lib/fleet-stack';
-import { DEFAULT_STRAGGLER_SETTINGS } from '../../lambdas/domain/stragglers';
+import { DEFAULT_STRAGGLER_SETTINGS } from '../../core/stragglers';
 import { makeApp } from '../helpers';
 
 // Staging detects stragglers on two fleets: adhoc (launched, replace on) and legacy (adopted, detect only).

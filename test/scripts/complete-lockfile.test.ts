@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { platformOf } from '../../bin/complete-lockfile';
+import { platformOf } from '../../scripts/complete-lockfile';
 
 test.each([
   ['@swc/core-darwin-arm64', { os: ['darwin'], cpu: ['arm64'] }],

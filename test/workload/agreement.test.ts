@@ -1,5 +1,5 @@
 /**
- * Our signatures against the engines' own grouping of the same generated history (workload/corpus.ts:
+ * Our signatures against the engines' own grouping of the same generated history (testing/sql-corpus.ts:
  * 60 TPC-H templates, their one-token near-misses, and literal, list, layout, comment, case and
  * quoting variants). Each test reports the adjusted Rand index and fails below the goal in #13:
  * PostgreSQL's pg_stat_statements query ids (a real server; IN lists of other lengths get other ids
@@ -9,9 +9,9 @@
 import { fingerprintSync, loadModule } from 'libpg-query';
 import { Client } from 'pg';
 import { adjustedRandIndex, disagreements } from '../../workload/agreement';
-import { CorpusQuery, TEMPLATES, TPCH_DDL, generateCorpus } from '../../workload/corpus';
+import { CorpusQuery, TEMPLATES, TPCH_DDL, generateCorpus } from '../../testing/sql-corpus';
 import { signatureOf } from '../../workload/signature';
-import { ptFingerprintInstalled, ptFingerprints } from '../../workload/oracles';
+import { ptFingerprintInstalled, ptFingerprints } from '../../testing/sql-oracles';
 import { Dialect, SqlSyntaxError } from '../../workload/tokenizer';
 import { Postgres, startPostgres } from './servers';
 

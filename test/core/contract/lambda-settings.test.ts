@@ -1,5 +1,5 @@
-import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
-import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseSignalsSettings, parseTerminationPolicySettings } from '../../../lambdas/domain/settings';
+import { DEFAULT_SCALING_POLICY } from '../../../core/scaling-policy';
+import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseSignalsSettings, parseTerminationPolicySettings } from '../../../core/contract/lambda-settings';
 
 const valid = {
   hookName: 'graceful-autoscaler-drain',

@@ -12,7 +12,7 @@ import 'aws-sdk-client-mock-jest';
 import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
-import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
+import { AGENT_TASK_METRIC } from '../../../core/contract/lambda-settings';
 
 const asg = mockClient(AutoScalingClient);
 const cw = mockClient(CloudWatchClient);

@@ -1,5 +1,5 @@
 /**
- * The real adapters, with real SDK clients, on the faithful model of AWS (sim/aws-model.ts): the rules
+ * The real adapters, with real SDK clients, on the faithful model of AWS (testing/aws-model.ts): the rules
  * AWS documents and moto does not implement (whole-call rejections, Terminating:Wait, eventual
  * consistency, hot partitions). No aws-sdk-client-mock here: it replaces send() on every client of a class.
  */
@@ -12,8 +12,8 @@ import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { DRAIN_SHARDS, DynamoDrainStore } from '../../../lambdas/aws/dynamo-drain-store';
 import { Ec2InstanceDetails } from '../../../lambdas/aws/ec2-instance-details';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
-import { DrainRecord } from '../../../lambdas/ports';
-import { AwsModel } from '../../../sim/aws-model';
+import { DrainRecord } from '../../../core/ports';
+import { AwsModel } from '../../../testing/aws-model';
 
 /** Real SDK clients on the faithful model: no retries, so each call is one answer. */
 const MODEL_CLIENT = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };

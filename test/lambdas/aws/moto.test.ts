@@ -21,11 +21,11 @@ import { Ec2InstanceDetails } from '../../../lambdas/aws/ec2-instance-details';
 import { SqsDeadLetters } from '../../../lambdas/aws/sqs-dead-letters';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
 import { AutoScalingStragglerGroups, CloudWatchPressure, CloudWatchStragglerFindings, publishStragglerMetrics } from '../../../lambdas/aws/stragglers';
-import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS } from '../../../lambdas/domain/stragglers';
-import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
-import { DrainRecord } from '../../../lambdas/ports';
+import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS } from '../../../core/stragglers';
+import { AGENT_TASK_METRIC } from '../../../core/contract/lambda-settings';
+import { DrainRecord } from '../../../core/ports';
 import { Readable } from 'node:stream';
-import { Moto, motoInstalled, startMoto } from './moto-server';
+import { Moto, motoInstalled, startMoto } from '../../../testing/moto-server';
 
 // Every test here talks to a moto subprocess, whose first call to a service loads that service's backend
 // (over a second idle, several on a loaded 2-core machine): Jest's 5 s default failed a green DynamoDB

@@ -3,7 +3,7 @@ import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@a
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AutoScalingGroupStates, CloudWatchSignalHistory, DATUMS_PER_CALL, publishSignals, withoutPartialNewest } from '../../../lambdas/aws/scaling-signals';
-import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
+import { DEFAULT_SCALING_POLICY } from '../../../core/scaling-policy';
 
 const asg = mockClient(AutoScalingClient);
 const cw = mockClient(CloudWatchClient);

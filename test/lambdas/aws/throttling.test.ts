@@ -1,5 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { AwsModel } from '../../../sim/aws-model';
+import { AwsModel } from '../../../testing/aws-model';
 import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { RETRY_SETTINGS } from '../../../lambdas/aws/clients';
 

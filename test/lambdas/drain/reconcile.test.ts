@@ -1,7 +1,7 @@
-import { ControllerDeps, reconcile } from '../../../lambdas/controller/reconcile';
-import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
-import { AGENT_TASK_METRIC, ControllerSettings } from '../../../lambdas/domain/settings';
-import { WaitingInstance } from '../../../lambdas/ports';
+import { ControllerDeps, reconcile } from '../../../lambdas/drain/reconcile';
+import { DEFAULT_DRAIN_POLICY } from '../../../core/drain';
+import { AGENT_TASK_METRIC, ControllerSettings } from '../../../core/contract/lambda-settings';
+import { WaitingInstance } from '../../../core/ports';
 import { MemoryDrainStore, MemoryFleet, MemoryLog, MemoryTaskCounts, MemoryWorkerControl, TallyMetrics } from '../../../sim/memory-ports';
 
 const S = 1000;

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
-import { formatDrainReport } from '../../../lambdas/domain/drain-report';
-import { AGENT_TASK_METRIC, ControllerSettings, EVENT_MAX_RECEIVE_COUNT } from '../../../lambdas/domain/settings';
-import { makeDrainEventsHandler } from '../../../lambdas/handlers/drain-events';
-import { makeDrainSweepHandler } from '../../../lambdas/handlers/drain-sweep';
-import { TerminationPolicyRequest, makeTerminationPolicyHandler } from '../../../lambdas/handlers/termination-policy';
-import { InstanceDetails } from '../../../lambdas/ports';
+import { DEFAULT_DRAIN_POLICY } from '../../../core/drain';
+import { formatDrainReport } from '../../../core/drain-report';
+import { AGENT_TASK_METRIC, ControllerSettings, EVENT_MAX_RECEIVE_COUNT } from '../../../core/contract/lambda-settings';
+import { makeDrainEventsHandler } from '../../../lambdas/drain/events';
+import { makeDrainSweepHandler } from '../../../lambdas/drain/sweep';
+import { TerminationPolicyRequest, makeTerminationPolicyHandler } from '../../../lambdas/drain/termination-policy';
+import { InstanceDetails } from '../../../core/ports';
 import { MemoryDrainStore, MemoryFleet, MemoryLog, MemoryTaskCounts, MemoryWorkerControl, TallyMetrics } from '../../../sim/memory-ports';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures', name), 'utf8');

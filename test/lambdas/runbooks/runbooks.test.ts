@@ -1,6 +1,6 @@
-import { DEFAULT_DRAIN_POLICY } from '../../../lambdas/domain/drain';
-import { DURATION_PATTERN_SOURCE, parseDurationSeconds } from '../../../lambdas/domain/duration';
-import { AGENT_TASK_METRIC } from '../../../lambdas/domain/settings';
+import { DEFAULT_DRAIN_POLICY } from '../../../core/drain';
+import { DURATION_PATTERN_SOURCE, parseDurationSeconds } from '../../../core/util/duration';
+import { AGENT_TASK_METRIC } from '../../../core/contract/lambda-settings';
 import { RunbookSettings } from '../../../lambdas/runbooks/common';
 import {
   RunbookDeps,
@@ -15,7 +15,7 @@ import {
   makeResumeScaling,
 } from '../../../lambdas/runbooks/runbooks';
 import { MemoryDrainStore, MemoryFleet, MemoryLog, MemoryTaskCounts } from '../../../sim/memory-ports';
-import { MemoryAdmin, MemoryDeployments } from './memory-aws';
+import { MemoryAdmin, MemoryDeployments } from '../../../testing/memory-aws';
 
 const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
 const MIN = 60_000;

@@ -1,5 +1,5 @@
-import { DEFAULT_SCALING_POLICY } from '../../../lambdas/domain/scaling-policy';
-import { GroupState, MetricHistory, QUERIES_INVISIBLE_METRIC, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/handlers/scaling-signals';
+import { DEFAULT_SCALING_POLICY } from '../../../core/scaling-policy';
+import { GroupState, MetricHistory, QUERIES_INVISIBLE_METRIC, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/signals/handler';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const policy = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, targetCpuPercent: 40 };

@@ -1,6 +1,6 @@
-import { DEFAULT_STRAGGLER_SETTINGS, WorkerPressure } from '../../../lambdas/domain/stragglers';
-import { DEFERRED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC, StragglerDatapoint, StragglerDeps, StragglerGroup, makeStragglerHandler } from '../../../lambdas/handlers/stragglers';
-import { ScaleInHold } from '../../../lambdas/ports';
+import { DEFAULT_STRAGGLER_SETTINGS, WorkerPressure } from '../../../core/stragglers';
+import { DEFERRED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC, StragglerDatapoint, StragglerDeps, StragglerGroup, makeStragglerHandler } from '../../../lambdas/stragglers/handler';
+import { ScaleInHold } from '../../../core/ports';
 import { MemoryDrainStore, MemoryLog } from '../../../sim/memory-ports';
 import { Rng } from '../../../sim/rng';
 
