@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_STRAGGLER_SETTINGS, PRESSURE_RESOURCES, PeerModelMemo, WorkerPressure, detectStragglers } from '../core/stragglers';
-import { percentile } from '../sim/fleet-sim';
+import { percentile } from '../core/util/stats';
 import { Rng } from '../sim/rng';
 
 const S = DEFAULT_STRAGGLER_SETTINGS;

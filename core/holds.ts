@@ -3,12 +3,33 @@
  * from scale-in; when the last one goes, the protection goes. Pure; the runbooks and the deployment
  * guard act on its answers.
  */
-import type { GroupView, ScaleInHold } from './ports';
 
 /** An operator's pause lasts at most a week; past that it must be renewed, so none is forgotten. */
 export const MAX_OPERATOR_HOLD_SECONDS = 7 * 86_400;
 /** A deployment holds scale-in at most this long, even if its end event never arrives. */
 export const MAX_DEPLOYMENT_HOLD_SECONDS = 3 * 3600;
+
+/** A reason scale-in of a group is held: an operator's pause or a deployment in progress. */
+export interface ScaleInHold {
+  readonly groupName: string;
+  /** Who holds it: `operator` or `deployment:<id>`; one hold per holder. */
+  readonly holder: string;
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly since: number;
+  /** The hold is released by then at the latest, whatever happens to its holder. */
+  readonly until: number;
+}
+
+/** A group as the runbooks see it. */
+export interface GroupView {
+  readonly groupName: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly newInstancesProtected: boolean;
+  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly protectedFromScaleIn: boolean }[];
+}
 
 export function holdsInForce(holds: readonly ScaleInHold[], groupName: string, now: number): ScaleInHold[] {
   return holds.filter((h) => h.groupName === groupName && h.until > now);

@@ -4,6 +4,11 @@
  */
 import type { TaskReading } from './drain';
 import type { DrainedBy } from './drain-report';
+import type { GroupView, ScaleInHold } from './holds';
+import type { BusyMinute } from './scaling-policy';
+
+// The hold and group views are defined beside the rules that read them (core/holds.ts); ports name them.
+export type { GroupView, ScaleInHold };
 
 /** An instance in Terminating:Wait in one of our groups. */
 export interface WaitingInstance {
@@ -84,18 +89,6 @@ export interface DrainResult {
   readonly runningTasksAtEnd?: number;
 }
 
-/** A reason scale-in of a group is held: an operator's pause or a deployment in progress. */
-export interface ScaleInHold {
-  readonly groupName: string;
-  /** Who holds it: `operator` or `deployment:<id>`; one hold per holder. */
-  readonly holder: string;
-  readonly reason: string;
-  readonly requestedBy: string;
-  readonly since: number;
-  /** The hold is released by then at the latest, whatever happens to its holder. */
-  readonly until: number;
-}
-
 /** The durable drain state. Writes are conditional: concurrent invocations never double-apply. */
 export interface DrainStore {
   /** Every drain in progress. */
@@ -124,16 +117,6 @@ export interface DrainStore {
    */
   removeHold(groupName: string, holder: string, ended?: boolean): Promise<boolean>;
   listHolds(): Promise<ScaleInHold[]>;
-}
-
-/** A group as the runbooks see it. */
-export interface GroupView {
-  readonly groupName: string;
-  readonly minSize: number;
-  readonly maxSize: number;
-  readonly desiredCapacity: number;
-  readonly newInstancesProtected: boolean;
-  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly protectedFromScaleIn: boolean }[];
 }
 
 /** Auto Scaling operations the runbooks and the deployment guard use. */
@@ -207,4 +190,92 @@ export interface DeadLetters {
 /** Launch time and private address of instances (EC2 DescribeInstances). */
 export interface InstanceDetails {
   describe(instanceIds: readonly string[]): Promise<Map<string, { readonly launchedAt?: number; readonly privateIp?: string }>>;
+}
+
+/** Scaling signals (lambdas/signals/handler.ts): a group as the signals read it, and its CPU history. */
+export interface GroupState {
+  readonly capacity: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
+  readonly launching: number;
+  /** The in-service instances' ids. */
+  readonly inService: readonly string[];
+}
+
+export interface MetricHistory {
+  /** The group's average CPU over the last complete minute. */
+  readonly cpuPercent?: number;
+  /** The per-minute Sum of CPU ÷ 100 over the lookback, oldest first: the load the scale-in sizes for. */
+  readonly busyInstances?: readonly BusyMinute[];
+  /** Our own QueuedQueries datapoint of the minute before: backlog growth is the change from it. */
+  readonly previousQueued?: number;
+}
+
+export interface SignalDatapoint {
+  readonly name: string;
+  readonly fleet: string;
+  readonly value: number;
+  readonly unit: 'None' | 'Count' | 'Seconds';
+  /** A second dimension (Rule) for the decision count. */
+  readonly rule?: string;
+}
+
+/** Straggler detection (lambdas/stragglers/handler.ts): a group's instances and health, and what is published. */
+export interface StragglerGroup {
+  readonly groupName: string;
+  readonly desiredCapacity: number;
+  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly healthStatus: string }[];
+}
+
+export interface StragglerDatapoint {
+  readonly name: string;
+  readonly fleet: string;
+  readonly value: number;
+  readonly unit: 'Count';
+  /** Per-instance datapoints also carry the instance and its group (the termination policy reads them so). */
+  readonly instance?: { readonly instanceId: string; readonly groupName: string };
+}
+
+/** The group as adoption reads it (DescribeAutoScalingGroups, DescribeLifecycleHooks). */
+export interface AdoptableGroup {
+  readonly terminationPolicies: readonly string[];
+  readonly enabledMetrics: readonly string[];
+  readonly serviceLinkedRoleArn?: string;
+  /** Termination lifecycle hooks on the group, by name. */
+  readonly terminatingHooks: readonly string[];
+  /** The group's warm pool (DescribeWarmPool), when it has one. */
+  readonly warmPool?: { readonly reuseOnScaleIn: boolean };
+}
+
+/** The Auto Scaling calls adoption makes. */
+export interface GroupSettingsPort {
+  /** The group, or undefined when no group of that name exists. */
+  describe(groupName: string): Promise<AdoptableGroup | undefined>;
+  setTerminationPolicies(groupName: string, policies: readonly string[]): Promise<void>;
+  enableMetrics(groupName: string, metrics: readonly string[]): Promise<void>;
+  disableMetrics(groupName: string, metrics: readonly string[]): Promise<void>;
+}
+
+/** The custom resource request CloudFormation sends (CloudFormation user guide, "Custom resource request objects"). */
+export interface CustomResourceRequest {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: { readonly GroupName?: unknown; readonly TerminationPolicy?: unknown };
+  readonly OldResourceProperties?: { readonly GroupName?: unknown; readonly TerminationPolicy?: unknown };
+}
+
+/** What CloudFormation is told. */
+export interface CustomResourceResponse {
+  readonly Status: 'SUCCESS' | 'FAILED';
+  readonly Reason?: string;
+  readonly PhysicalResourceId: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly Data?: Record<string, string>;
 }

@@ -8,7 +8,7 @@ import {
 } from '../core/lifecycle-limits';
 import { architectureOf, isMacInstance } from './instance-architecture';
 import { agentNamespace } from './names';
-import { AGENT_SERVICE, GATE_SERVICE } from './worker-agent';
+import { AGENT_SERVICE, GATE_SERVICE } from '../core/contract/names';
 import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from './network-plan';
 import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../core/contract/lambda-settings';
 import * as fleetDefaults from './worker-fleet';

@@ -4,7 +4,9 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BootSteps } from './boot-steps';
+import type { FleetConfig } from './config';
 import { nagResourceFinding } from './nag-finding';
+import type { IWorkerFleet } from './worker-fleet-base';
 
 /** The CodeDeploy agent's boot step, as the InstallFailures metric names it. */
 export const CODEDEPLOY_AGENT_STEP = 'codedeploy-agent';
@@ -108,4 +110,12 @@ export class FleetDeployment extends Construct {
       'systemctl is-active --quiet codedeploy-agent || systemctl start codedeploy-agent',
     ]);
   }
+}
+
+/** One deployed fleet and the constructs that serve it. */
+export interface DeployedFleet {
+  readonly config: FleetConfig;
+  /** A WorkerFleet this stack launched, or an ExistingWorkerFleet it adopted. */
+  readonly fleet: IWorkerFleet;
+  readonly deployment: FleetDeployment;
 }

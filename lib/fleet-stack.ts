@@ -17,7 +17,7 @@ import { IWorkerFleet } from './worker-fleet-base';
 import { SUBNET_LAYOUT } from './network-plan';
 import { DrainController } from './drain-controller';
 import { FEATURE_FLAGS } from './feature-flags';
-import { FleetDeployment } from './fleet-deployment';
+import { DeployedFleet, FleetDeployment } from './fleet-deployment';
 import { nagResourceFinding } from './nag-finding';
 import { Operations } from './operations';
 import { ScalingSignals } from './scaling-signals';
@@ -37,14 +37,6 @@ const ACCESS_LOG_RETENTION = Duration.days(365);
 export interface FleetStackProps extends StackProps {
   /** The validated environment this stack deploys. */
   readonly config: EnvironmentConfig;
-}
-
-/** One deployed fleet and the constructs that serve it. */
-export interface DeployedFleet {
-  readonly config: FleetConfig;
-  /** A WorkerFleet this stack launched, or an ExistingWorkerFleet it adopted. */
-  readonly fleet: IWorkerFleet;
-  readonly deployment: FleetDeployment;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { RATIO_METRIC } from '../lambdas/signals/handler';
+import { RATIO_METRIC } from '../core/contract/metrics';
 import { ScalingPolicySettings } from '../core/scaling-policy';
 import { SignalsSettings } from '../core/contract/lambda-settings';
 import { ControllerFunction } from './controller-function';

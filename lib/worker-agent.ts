@@ -8,6 +8,7 @@ import { AgentFileConfig } from './config';
 import { agentSourceHash, bundleAgent } from './agent-bundle';
 import { PREBUILT_DIR } from './bundles';
 import { WorkerFleet } from './worker-fleet';
+import { AGENT_SERVICE, GATE_SERVICE } from '../core/contract/names';
 
 /** Where the agent lives on an instance. */
 export const AGENT_PATHS = {
@@ -19,8 +20,6 @@ export const AGENT_PATHS = {
   /** AL2023's namespaced Node.js 22 executable, stable whatever `alternatives` points `node` at. */
   node: '/usr/bin/node-22',
 } as const;
-export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
-export const GATE_SERVICE = 'graceful-autoscaler-in-service.service';
 /** The drop-in that makes a worker's unit wait for the gate: `/etc/systemd/system/<worker unit>.d/<this>`. */
 export const GATE_DROP_IN = 'graceful-autoscaler-in-service.conf';
 /** The agent's boot step, as the InstallFailures metric names it. */

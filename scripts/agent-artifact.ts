@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleAgent } from '../lib/agent-bundle';
-import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, GATE_SERVICE, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../lib/worker-agent';
+import { AGENT_PATHS, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../lib/worker-agent';
+import { AGENT_SERVICE, GATE_SERVICE } from '../core/contract/names';
 
 /** The artifact's directory name, which is also its tarball's. */
 export function artifactName(version: string): string {

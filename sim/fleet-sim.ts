@@ -18,6 +18,7 @@ import { DrainStore, Fleet, TaskCounts, TaskReadings, WaitingInstance } from '..
 import { EventQueue } from './heap';
 import { MemoryDrainStore, MemoryFleet, MemoryInstance, MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
 import { Rng } from './rng';
+import { percentile } from '../core/util/stats';
 import { DEFAULT_SCALING_POLICY, ScalingPolicySettings, ScalingRule, decideScaling } from '../core/scaling-policy';
 import { DEFAULT_TARGET_TRACKING, TargetTracker, TargetTrackingParams, TrackerProposal, combineProposals } from './target-tracking';
 import { Query } from './trace';
@@ -300,13 +301,6 @@ type Event =
   | { kind: 'deliver'; instance: Instance; time: number }
   | { kind: 'report'; instance: Instance }
   | { kind: 'minute' };
-
-/** Percentile of a sample (nearest rank); 0 for an empty one. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 export async function simulate(queries: readonly Query[], options: SimOptions): Promise<SimResult> {
   return new FleetSimulation(queries, options).run();

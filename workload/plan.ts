@@ -3,7 +3,7 @@
  * the cluster mix and the arrival burstiness of the history (optionally time-compressed). A plan is
  * JSON; it replays against Trino or PostgreSQL and converts to a simulator trace.
  */
-import { percentile } from '../sim/fleet-sim';
+import { percentile } from '../core/util/stats';
 import { Query } from '../sim/trace';
 import { HistoryRecord } from './history';
 import { signatureOf } from './signature';

@@ -4,7 +4,7 @@
  * PostgreSQL. Reports latency per cluster, and how late queries started when the limit was full.
  */
 import { Pool } from 'pg';
-import { percentile } from '../sim/fleet-sim';
+import { percentile } from '../core/util/stats';
 import { Plan } from './plan';
 
 export interface ReplayTarget {

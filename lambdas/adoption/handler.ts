@@ -10,7 +10,7 @@
  * Our hook and CPU policy are ordinary CloudFormation resources beside it (lib/existing-worker-fleet.ts).
  */
 import { capValue } from '../../core/util/log-text';
-import { ControllerLog } from '../../core/ports';
+import { ControllerLog, CustomResourceRequest, CustomResourceResponse, GroupSettingsPort } from '../../core/ports';
 
 /** The group metrics our dashboard and alarms read (Auto Scaling user guide, "Auto Scaling group metrics"). */
 export const ADOPTION_GROUP_METRICS = ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupTerminatingInstances', 'GroupMaxSize'] as const;
@@ -22,49 +22,6 @@ export const MAX_PHYSICAL_ID_BYTES = 1024;
 const DEFAULT_TERMINATION_POLICIES = ['Default'];
 /** A forged or foreign event is logged at most this long. */
 const MAX_LOGGED_EVENT = 2048;
-
-/** The group as adoption reads it (DescribeAutoScalingGroups, DescribeLifecycleHooks). */
-export interface AdoptableGroup {
-  readonly terminationPolicies: readonly string[];
-  readonly enabledMetrics: readonly string[];
-  readonly serviceLinkedRoleArn?: string;
-  /** Termination lifecycle hooks on the group, by name. */
-  readonly terminatingHooks: readonly string[];
-  /** The group's warm pool (DescribeWarmPool), when it has one. */
-  readonly warmPool?: { readonly reuseOnScaleIn: boolean };
-}
-
-/** The Auto Scaling calls adoption makes. */
-export interface GroupSettingsPort {
-  /** The group, or undefined when no group of that name exists. */
-  describe(groupName: string): Promise<AdoptableGroup | undefined>;
-  setTerminationPolicies(groupName: string, policies: readonly string[]): Promise<void>;
-  enableMetrics(groupName: string, metrics: readonly string[]): Promise<void>;
-  disableMetrics(groupName: string, metrics: readonly string[]): Promise<void>;
-}
-
-/** The custom resource request CloudFormation sends (CloudFormation user guide, "Custom resource request objects"). */
-export interface CustomResourceRequest {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { readonly GroupName?: unknown; readonly TerminationPolicy?: unknown };
-  readonly OldResourceProperties?: { readonly GroupName?: unknown; readonly TerminationPolicy?: unknown };
-}
-
-/** What CloudFormation is told. */
-export interface CustomResourceResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
 
 /** What adoption found on the group, and what it changed: the physical resource id, as JSON. */
 export interface Adoption {

@@ -7,7 +7,7 @@ import {
   EnableMetricsCollectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { AdoptableGroup, CustomResourceResponse, GroupSettingsPort } from '../adoption/handler';
+import { AdoptableGroup, CustomResourceResponse, GroupSettingsPort } from '../../core/ports';
 
 /** The group settings adoption reads and writes, through Auto Scaling's API. */
 export class AutoScalingGroupSettings implements GroupSettingsPort {

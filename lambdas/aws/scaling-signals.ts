@@ -6,7 +6,8 @@ import { Activity, AutoScalingClient, DescribeScalingActivitiesCommand } from '@
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../../core/util/concurrency';
 import { SignalsFleet } from '../../core/contract/lambda-settings';
-import { GroupState, MetricHistory, QUEUED_METRIC, SignalDatapoint } from '../signals/handler';
+import { GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import { QUEUED_METRIC } from '../../core/contract/metrics';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 

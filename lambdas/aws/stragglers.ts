@@ -8,7 +8,7 @@ import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, P
 import { chunk } from '../../core/util/concurrency';
 import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
-import { StragglerDatapoint, StragglerGroup } from '../stragglers/handler';
+import { StragglerDatapoint, StragglerGroup } from '../../core/ports';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 import { DATUMS_PER_CALL } from './scaling-signals';

@@ -9,6 +9,7 @@ import { parseDurationSeconds } from '../../core/util/duration';
 import { capText, capValue } from '../../core/util/log-text';
 import { ControllerLog, Deployments, DrainRecord, DrainStore, Fleet, FleetAdmin, TaskCounts } from '../../core/ports';
 import { Refused, RunbookSettings, applyHolds, fleetInput, fleetOfInstance, instanceIdInput, reasonInput, runbook } from './common';
+import { RunbookName } from '../../core/contract/runbooks';
 
 export interface RunbookDeps {
   readonly settings: RunbookSettings;
@@ -280,6 +281,6 @@ export const RUNBOOKS = {
   'resume-scaling': makeResumeScaling,
   deploy: makeDeploy,
   'deployment-status': makeDeploymentStatus,
-} as const;
+} as const satisfies Record<RunbookName, (deps: RunbookDeps) => unknown>;
 
-export type RunbookName = keyof typeof RUNBOOKS;
+export type { RunbookName };

@@ -7,28 +7,20 @@
  */
 import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queriesInvisible } from '../../core/coordinator-signals';
 import { capError } from '../../core/util/log-text';
-import { BusyMinute, FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
+import { FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
 import { SignalsFleet } from '../../core/contract/lambda-settings';
-import { ControllerLog } from '../../core/ports';
-
-export interface GroupState {
-  readonly capacity: number;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  /** Pending (and Pending:Wait/Proceed): launching, no throughput yet. */
-  readonly launching: number;
-  /** The in-service instances' ids. */
-  readonly inService: readonly string[];
-}
-
-export interface MetricHistory {
-  /** The group's average CPU over the last complete minute. */
-  readonly cpuPercent?: number;
-  /** The per-minute Sum of CPU ÷ 100 over the lookback, oldest first: the load the scale-in sizes for. */
-  readonly busyInstances?: readonly BusyMinute[];
-  /** Our own QueuedQueries datapoint of the minute before: backlog growth is the change from it. */
-  readonly previousQueued?: number;
-}
+import { ControllerLog, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import {
+  BACKLOG_SECONDS_METRIC,
+  CPU_SECONDS_METRIC,
+  DECISION_METRIC,
+  FINISHED_METRIC,
+  QUERIES_INVISIBLE_METRIC,
+  QUEUED_METRIC,
+  RATIO_METRIC,
+  RUNNING_METRIC,
+  SIGNALS_FAILED_METRIC,
+} from '../../core/contract/metrics';
 
 export interface SignalsDeps {
   readonly fleets: readonly SignalsFleet[];
@@ -43,29 +35,6 @@ export interface SignalsDeps {
   readonly log: ControllerLog;
   readonly now: () => number;
 }
-
-export interface SignalDatapoint {
-  readonly name: string;
-  readonly fleet: string;
-  readonly value: number;
-  readonly unit: 'None' | 'Count' | 'Seconds';
-  /** A second dimension (Rule) for the decision count. */
-  readonly rule?: string;
-}
-
-/** The metric the second target tracking policy follows at 1.0. */
-export const RATIO_METRIC = 'NeededCapacityRatio';
-/** Per fleet and rule, 1 each minute the rule decided: the decision log as a metric. */
-export const DECISION_METRIC = 'ScalingDecisions';
-export const QUEUED_METRIC = 'QueuedQueries';
-export const RUNNING_METRIC = 'RunningQueries';
-export const FINISHED_METRIC = 'FinishedQueries';
-export const CPU_SECONDS_METRIC = 'FinishedQueryCpuSeconds';
-export const BACKLOG_SECONDS_METRIC = 'BacklogSeconds';
-/** 1 for each fleet whose coordinator or group could not be read this minute. */
-export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
-/** 1 for each fleet whose coordinator listed no query at all while the fleet worked (queriesInvisible). */
-export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
 
 export interface SignalsSummary {
   readonly decided: Record<string, ScalingDecision['rule']>;

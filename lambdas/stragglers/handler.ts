@@ -12,22 +12,8 @@ import { capError, capText } from '../../core/util/log-text';
 import { StragglerFleet } from '../../core/contract/lambda-settings';
 import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../../core/stragglers';
 import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
-import { ControllerLog, DrainRecord, DrainStore, ScaleInHold } from '../../core/ports';
-
-export interface StragglerGroup {
-  readonly groupName: string;
-  readonly desiredCapacity: number;
-  readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly healthStatus: string }[];
-}
-
-export interface StragglerDatapoint {
-  readonly name: string;
-  readonly fleet: string;
-  readonly value: number;
-  readonly unit: 'Count';
-  /** Per-instance datapoints also carry the instance and its group (the termination policy reads them so). */
-  readonly instance?: { readonly instanceId: string; readonly groupName: string };
-}
+import { ControllerLog, DrainRecord, DrainStore, ScaleInHold, StragglerDatapoint, StragglerGroup } from '../../core/ports';
+import { DEFERRED_METRIC, DETECTION_FAILED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC } from '../../core/contract/metrics';
 
 export interface StragglerDeps {
   readonly fleets: readonly StragglerFleet[];
@@ -47,15 +33,6 @@ export interface StragglerDeps {
   /** Keep peer models and beliefs between runs (a warm container, the simulator); see PeerModelMemo. @default none */
   readonly memo?: boolean;
 }
-
-/** Per fleet, each minute: how many workers are stragglers now. */
-export const STRAGGLERS_METRIC = 'Stragglers';
-/** Per fleet: 1 for each straggler marked unhealthy for replacement. */
-export const REPLACEMENTS_METRIC = 'StragglerReplacements';
-/** Per fleet: 1 each minute a straggler waited for its replacement (one in flight, or scale-in held). */
-export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
-/** Per fleet: 1 each minute its group or metrics could not be read. */
-export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
 
 /** Launching or terminating (DescribeAutoScalingGroups lifecycle states): the fleet is mid-change. */
 const UNSETTLED = /^(Terminating|Pending)/;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAgentConfig } from '../../agent/config';
 import { buildAgentArtifact } from '../../scripts/agent-artifact';
-import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
+import { AGENT_PATHS, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
+import { AGENT_SERVICE } from '../../core/contract/names';
 
 const out = mkdtempSync(join(tmpdir(), 'ga-artifact-'));
 const { dir, tarball } = buildAgentArtifact(out, '9.9.9');

@@ -7,7 +7,8 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, UpdateAutoScalingGroupCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AutoScalingGroupSettings } from '../../lambdas/aws/group-settings';
-import { ADOPTION_GROUP_METRICS, CustomResourceRequest, CustomResourceResponse, makeGroupAdoptionHandler } from '../../lambdas/adoption/handler';
+import { ADOPTION_GROUP_METRICS, makeGroupAdoptionHandler } from '../../lambdas/adoption/handler';
+import { CustomResourceRequest, CustomResourceResponse } from '../../core/ports';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
 import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';

@@ -7,7 +7,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { parseAgentConfig } from '../../agent/config';
 import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
-import { AGENT_PATHS, AGENT_SERVICE, GATE_DROP_IN, GATE_SERVICE, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
+import { AGENT_PATHS, GATE_DROP_IN, inServiceGateUnit, systemdUnit, workerGateDropIn } from '../../lib/worker-agent';
+import { AGENT_SERVICE, GATE_SERVICE } from '../../core/contract/names';
 import { makeApp } from '../helpers';
 
 // Bundling on for this stack: the asset must really be built at synth, offline, without Docker.

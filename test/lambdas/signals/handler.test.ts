@@ -1,5 +1,7 @@
 import { DEFAULT_SCALING_POLICY } from '../../../core/scaling-policy';
-import { GroupState, MetricHistory, QUERIES_INVISIBLE_METRIC, RATIO_METRIC, SIGNALS_FAILED_METRIC, SignalDatapoint, SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/signals/handler';
+import { SignalsDeps, makeScalingSignalsHandler } from '../../../lambdas/signals/handler';
+import { GroupState, MetricHistory, SignalDatapoint } from '../../../core/ports';
+import { QUERIES_INVISIBLE_METRIC, RATIO_METRIC, SIGNALS_FAILED_METRIC } from '../../../core/contract/metrics';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const policy = { ...DEFAULT_SCALING_POLICY, targetBacklogSeconds: 60, targetCpuPercent: 40 };

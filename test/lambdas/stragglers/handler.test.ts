@@ -1,5 +1,7 @@
 import { DEFAULT_STRAGGLER_SETTINGS, WorkerPressure } from '../../../core/stragglers';
-import { DEFERRED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC, StragglerDatapoint, StragglerDeps, StragglerGroup, makeStragglerHandler } from '../../../lambdas/stragglers/handler';
+import { StragglerDeps, makeStragglerHandler } from '../../../lambdas/stragglers/handler';
+import { StragglerDatapoint, StragglerGroup } from '../../../core/ports';
+import { DEFERRED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC } from '../../../core/contract/metrics';
 import { ScaleInHold } from '../../../core/ports';
 import { MemoryDrainStore, MemoryLog } from '../../../sim/memory-ports';
 import { Rng } from '../../../sim/rng';

@@ -1,0 +1,31 @@
+/**
+ * Every metric name the functions publish and the stack's dashboard, alarms and scaling policies read:
+ * one definition, imported by the writer (lambdas/) and the reader (lib/) alike.
+ */
+
+// Scaling signals (lambdas/signals/handler.ts), per fleet in the signals namespace.
+
+/** The metric the second target tracking policy follows at 1.0. */
+export const RATIO_METRIC = 'NeededCapacityRatio';
+/** Per fleet and rule, 1 each minute the rule decided: the decision log as a metric. */
+export const DECISION_METRIC = 'ScalingDecisions';
+export const QUEUED_METRIC = 'QueuedQueries';
+export const RUNNING_METRIC = 'RunningQueries';
+export const FINISHED_METRIC = 'FinishedQueries';
+export const CPU_SECONDS_METRIC = 'FinishedQueryCpuSeconds';
+export const BACKLOG_SECONDS_METRIC = 'BacklogSeconds';
+/** 1 for each fleet whose coordinator or group could not be read this minute. */
+export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
+/** 1 for each fleet whose coordinator listed no query at all while the fleet worked (queriesInvisible). */
+export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
+
+// Straggler detection (lambdas/stragglers/handler.ts), per fleet.
+
+/** Per fleet, each minute: how many workers are stragglers now. */
+export const STRAGGLERS_METRIC = 'Stragglers';
+/** Per fleet: 1 for each straggler marked unhealthy for replacement. */
+export const REPLACEMENTS_METRIC = 'StragglerReplacements';
+/** Per fleet: 1 each minute a straggler waited for its replacement (one in flight, or scale-in held). */
+export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
+/** Per fleet: 1 each minute its group or metrics could not be read. */
+export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
