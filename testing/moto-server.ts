@@ -4,7 +4,7 @@
  * its absence a failure.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { freePort } from '../test/free-port';
+import { freePort } from './free-port';
 
 export interface Moto {
   readonly endpoint: string;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { freePort } from '../free-port';
+import { freePort } from '../../testing/free-port';
 
 export interface Postgres {
   readonly url: string;
