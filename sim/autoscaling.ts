@@ -1,0 +1,140 @@
+/**
+ * The minute: CPU datapoints, both target tracking policies and the scaling decision, and their actions.
+ */
+import { decideScaling } from '../core/scaling-policy';
+import { TargetTracker, TrackerProposal, combineProposals } from './target-tracking';
+import { FLAP_WINDOW_SECONDS, drains } from './options';
+import { SimState, available } from './state';
+
+
+// ---- the minute: metric, alarms, controller --------------------------------------------------
+
+export async function minute(sim: SimState): Promise<void> {
+  // The 1-minute average CPU of InService, warm instances.
+  let sum = 0;
+  let n = 0;
+  let warming = false;
+  // CloudWatch's Sum of CPUUtilization over the group's dimension counts every instance, warm or not.
+  let busyInstances = 0;
+  for (const i of sim.instances.values()) {
+    if (i.state !== 'InService') continue;
+    i.busySlotSeconds += i.busy * (sim.now - i.lastChange);
+    i.lastChange = sim.now;
+    const cpu = (100 * i.busySlotSeconds) / (60 * sim.o.slotsPerInstance);
+    busyInstances += cpu / 100;
+    sim.samplePressure(i, cpu / 100);
+    if (sim.now < i.warmUntil) {
+      warming = true;
+      continue;
+    }
+    sum += cpu;
+    n++;
+  }
+  for (const i of sim.instances.values()) {
+    // A draining worker's agent keeps publishing; the detector judges in-service workers only.
+    if (i.state === 'Terminating:Wait') {
+      i.busySlotSeconds += i.busy * (sim.now - i.lastChange);
+      sim.samplePressure(i, i.busySlotSeconds / (60 * sim.o.slotsPerInstance));
+    }
+    i.busySlotSeconds = 0;
+    i.lastChange = sim.now;
+    // Keep the metric history a read can ask for: the controller reads at most 10 minutes back.
+    if (i.history.length > 64 && i.history[i.history.length - 64].t < sim.now - 900) {
+      const cut = i.history.findIndex((e) => e.t >= sim.now - 900);
+      if (cut > 1) i.history.splice(0, cut - 1);
+    }
+  }
+  sim.datapoints.push({ availableAt: sim.now + sim.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances });
+
+  if (sim.o.policy !== 'static-peak') {
+    await scale(sim, warming, n);
+    await sim.applyDesired();
+  }
+  if (sim.detectStragglers) {
+    for (const outcome of await sim.detectStragglers()) {
+      for (const v of outcome.verdicts) if (v.straggler && !sim.firstCalled.has(v.instanceId)) sim.firstCalled.set(v.instanceId, sim.now);
+    }
+  }
+
+  sim.fleet.expireHooks();
+  if (drains(sim.o.policy)) await sim.sweep();
+  if (sim.o.policy === 'cron-timeout') await sim.cronCheck();
+  sim.checkInvariants();
+
+  const live = [...sim.instances.values()];
+  sim.instancesMax = Math.max(sim.instancesMax, live.length);
+  if (sim.timeline.length === 0 || sim.now - sim.timeline[sim.timeline.length - 1].t >= sim.o.timelineStepSeconds) {
+    sim.timeline.push({
+      t: sim.now,
+      inService: live.filter((i) => i.state === 'InService' || i.state === 'pending').length,
+      draining: live.filter((i) => i.state === 'Terminating:Wait').length,
+      demandSlots: sim.demandSlots + sim.queuedSlots(),
+      desired: sim.desired,
+      queued: sim.waitingQueries.length - sim.waitingHead,
+    });
+  }
+  if (sim.done()) return;
+  // Every query ends within its duration once running, and the fleet keeps min capacity: a week past
+  // the trace with queries left is a simulator bug, reported rather than run forever.
+  if (sim.now > sim.horizon + 7 * 86_400) throw new Error(`simulator bug: ${sim.waitingQueries.length - sim.waitingHead} queries queued and ${sim.runningQueries} running a week after the trace ended`);
+  sim.queue.push(sim.now + 60, { kind: 'minute' });
+}
+
+
+/**
+ * The group's scaling policies for this minute. Every policy's alarm sees its newest datapoint: CPU
+ * always; with `signals`, also the decision's ratio, which the decision function computed a minute ago
+ * from the coordinator's queue and the CPU CloudWatch then held. Auto Scaling combines what they ask.
+ * `warm` counts the in-service instances past their warmup: the base a scale-out multiplies.
+ */
+export async function scale(sim: SimState, warming: boolean, warm: number): Promise<void> {
+  const pending = sim.count('pending');
+  const current = sim.count('InService') + pending;
+  const cpuPoints = available(sim.datapoints, sim.now);
+  for (const dp of cpuPoints) {
+    sim.busyLookback.push(dp.busyInstances);
+    if (sim.busyLookback.length > sim.o.scaling.scaleInLookbackMinutes) sim.busyLookback.shift();
+  }
+  const fresh = cpuPoints.length > 0;
+  const cpu = cpuPoints.at(-1)?.value;
+  if (fresh) sim.cpuSeen = cpu;
+  const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
+  if (fresh) policies.push({ tracker: sim.tracker, proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
+
+  if (sim.o.policy === 'signals') {
+    const queued = sim.waitingQueries.length - sim.waitingHead;
+    const decision = decideScaling(
+      {
+        capacity: current,
+        minCapacity: sim.o.minCapacity,
+        maxCapacity: sim.o.maxCapacity,
+        queued,
+        running: sim.runningQueries,
+        finishedPerMinute: sim.finishedThisMinute,
+        backlogGrowthPerMinute: queued - sim.queuedLastMinute,
+        cpuPercent: sim.cpuSeen,
+        busyInstances: sim.busyLookback.map((busy, i) => ({ minutesAgo: sim.busyLookback.length - i, busy })),
+        launching: pending,
+        warm,
+      },
+      { ...sim.o.scaling, targetCpuPercent: sim.o.targetCpu },
+    );
+    sim.decisions[decision.rule] = (sim.decisions[decision.rule] ?? 0) + 1;
+    sim.ratioDatapoints.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: decision.ratio });
+    sim.queuedLastMinute = queued;
+    const ratios = available(sim.ratioDatapoints, sim.now);
+    if (ratios.length > 0) policies.push({ tracker: sim.ratioTracker, proposal: sim.ratioTracker.assess(ratios.at(-1)!.value, current, sim.o.minCapacity, sim.o.maxCapacity, warm) });
+  }
+  sim.finishedThisMinute = 0;
+
+  const acted = policies.length > 0 ? combineProposals(policies, warming || pending > 0) : undefined;
+  if (acted && acted.desired !== sim.desired) {
+    sim.desired = acted.desired;
+    sim.scalingActions++;
+    if (acted.direction === 'in') sim.lastScaleInAt = sim.now;
+    else if (sim.now - sim.lastScaleInAt <= FLAP_WINDOW_SECONDS) {
+      sim.flaps++;
+      sim.lastScaleInAt = -Infinity;
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The simulation's state, shared by its components (group, workers, autoscaling, wiring, faults, tally):
+ * the model's types, every counter and queue, and the methods one component calls on another, which
+ * FleetSimulation (fleet-sim.ts) implements. Components import this file and never each other.
+ */
+import { AGENT_TASK_METRIC } from '../core/contract/lambda-settings';
+import { makeDrainEventsHandler } from '../lambdas/drain/events';
+import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
+import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-policy';
+import { DrainStore, Fleet } from '../core/ports';
+import { EventQueue } from './heap';
+import { MemoryDrainStore, MemoryFleet, MemoryInstance } from './memory-ports';
+import { Rng } from './rng';
+import { ScalingRule } from '../core/scaling-policy';
+import { TargetTracker } from './target-tracking';
+import { Query } from './trace';
+import { PressureResource } from '../core/stragglers';
+import { makeStragglerHandler } from '../lambdas/stragglers/handler';
+import { WorkerPressureState } from './pressure';
+import { SimOptions } from './options';
+import { SimResult } from './result';
+
+export const HOOK = 'graceful-autoscaler-drain';
+export const GROUP = 'sim-workers';
+export const ZONE = 'sim-1a';
+export const AGENT_PERIOD = AGENT_TASK_METRIC.periodSeconds;
+/** The simulated workers' instance-profile role id: SQS stamps reports with `<role id>:<instance id>`. */
+export const WORKER_ROLE_ID = 'AROASIMULATEDWORKER01';
+
+export interface Run {
+  readonly query: Query;
+  readonly index: number;
+  readonly start: number;
+  instance: Instance;
+  done: boolean;
+  /** Task-seconds of work left as of `since`, done at `rate` per second (1 healthy, ½ degraded). */
+  remaining: number;
+  since: number;
+  rate: number;
+  /** Bumped when the rate changes: a finish event of an older version is stale. */
+  version: number;
+}
+
+export interface Instance {
+  readonly id: string;
+  state: 'pending' | 'InService' | 'Terminating:Wait' | 'Terminated';
+  readonly launchedAt: number;
+  warmUntil: number;
+  busy: number;
+  accepting: boolean;
+  readonly runs: Set<Run>;
+  waitStartedAt?: number;
+  /** When the agent sent `SHUTTING_DOWN`; when the coordinator saw it; when the worker was truly drained. */
+  stopAt?: number;
+  noticedAt?: number;
+  drainedAt?: number;
+  /** Busy-slot changes, for the agent's metric; trimmed to what a read can ask for. */
+  history: { t: number; busy: number }[];
+  busySlotSeconds: number;
+  lastChange: number;
+  /** When it turns (or turned) degraded; undefined for a healthy instance. */
+  degradedAt?: number;
+  readonly pressure: WorkerPressureState;
+  /** The agent's pressure readings, one per minute (stamped at the minute's start), trimmed to the window. */
+  pressureHistory: { t: number; values: Record<PressureResource, number>; runningTasks: number }[];
+  /** Marked unhealthy by the straggler function. */
+  unhealthy: boolean;
+}
+
+export type Event =
+  | { kind: 'arrive'; index: number }
+  | { kind: 'finish'; run: Run; version: number }
+  | { kind: 'degrade'; instance: Instance }
+  | { kind: 'launched'; instance: Instance }
+  | { kind: 'agent-stop'; instance: Instance }
+  | { kind: 'coordinator-notice'; instance: Instance }
+  | { kind: 'deliver'; instance: Instance; time: number }
+  | { kind: 'report'; instance: Instance }
+  | { kind: 'minute' };
+
+export abstract class SimState {
+  now = 0;
+  readonly queue = new EventQueue<Event>();
+  readonly instances = new Map<string, Instance>();
+  /** Accepting InService instances by busy slots: least-loaded dispatch in O(slots). */
+  readonly byLoad: Set<Instance>[];
+  readonly waitingQueries: number[] = [];
+  waitingHead = 0;
+  readonly queueDelays: number[] = [];
+  readonly killedDurations: number[] = [];
+  readonly drainSeconds: number[] = [];
+  readonly drainedToCompleted: number[] = [];
+  completedInUnsafeWindow = 0;
+  drainReports = 0;
+  readonly timeline: SimResult['timeline'][number][] = [];
+  readonly rng: Rng;
+  readonly tracker: TargetTracker;
+  readonly ratioTracker: TargetTracker;
+  readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number }[] = [];
+  readonly ratioDatapoints: { availableAt: number; value: number | undefined }[] = [];
+  /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
+  cpuSeen: number | undefined;
+  /** The group's busy instances (Sum of CPU ÷ 100) per minute over the decision's scale-in lookback, newest last. */
+  readonly busyLookback: number[] = [];
+  finishedThisMinute = 0;
+  queuedLastMinute = 0;
+  scalingActions = 0;
+  flaps = 0;
+  lastScaleInAt = -Infinity;
+  readonly decisions: Partial<Record<ScalingRule, number>> = {};
+  desired: number;
+  seq = 0;
+  events = 0;
+  instanceSeconds = 0;
+  lastAccounted = 0;
+  instancesMax = 0;
+  demandSlots = 0;
+  runningQueries = 0;
+  completed = 0;
+  killed = 0;
+  killedSeconds = 0;
+  forced = 0;
+  graceful = 0;
+  terminatedBusyBeforeDeadline = 0;
+  readonly pastDeadline = new Set<string>();
+  horizon = 0;
+  readonly fleet: MemoryFleet;
+  readonly store = new MemoryDrainStore();
+  handlers?: {
+    sweep: ReturnType<typeof makeDrainSweepHandler>;
+    events: ReturnType<typeof makeDrainEventsHandler>;
+    choose: ReturnType<typeof makeTerminationPolicyHandler>;
+  };
+  dyingAfter = Infinity;
+  readonly injected = { apiErrors: 0, lostEvents: 0, duplicateEvents: 0, deadSweeps: 0 };
+  readonly latencies: number[] = [];
+  /** Pressure noise and degradation draw from their own streams, so `--degraded` leaves the rest of a run's randomness alone. */
+  readonly pressureRng: Rng;
+  readonly degradeRng: Rng;
+  detectStragglers?: ReturnType<typeof makeStragglerHandler>;
+  /** The straggler function's last BottleneckedMinutes per instance, as the termination policy reads them. */
+  bottlenecked = new Map<string, number>();
+  readonly degradedSeen = new Map<string, number>();
+  readonly firstCalled = new Map<string, number>();
+  replacedDegraded = 0;
+  replacedHealthy = 0;
+  slowedQueries = 0;
+  /** The warm pool, oldest first: each stopped once `readyAt` (seconds) has passed. */
+  readonly pool: { readyAt: number }[] = [];
+  readonly poolStats = { launched: 0, started: 0, launchedDirect: 0, runningSeconds: 0, stoppedSeconds: 0, largest: 0 };
+  /** Deadlines the straggler function moved (seconds), by instance. */
+  readonly deadlines = new Map<string, number>();
+
+  constructor(
+    readonly queries: readonly Query[],
+    readonly o: SimOptions,
+  ) {
+    this.rng = new Rng(o.seed);
+    this.pressureRng = new Rng(o.seed ^ 0x5eed1e55);
+    this.degradeRng = new Rng(o.seed ^ 0x0de9ade5);
+    this.byLoad = Array.from({ length: o.slotsPerInstance + 1 }, () => new Set<Instance>());
+    this.tracker = new TargetTracker({ target: o.targetCpu, ...o.targetTracking });
+    // The second policy tracks the decision's needed-to-current ratio at 1.0, with the same managed alarms.
+    this.ratioTracker = new TargetTracker({ ...o.targetTracking, target: 1, disableScaleIn: false });
+    this.fleet = new MemoryFleet(() => this.now * 1000, (i) => this.onWaitEnded(i));
+    this.desired = o.policy === 'static-peak' ? (o.staticCapacity ?? o.minCapacity) : o.minCapacity;
+  }
+
+  abstract applyDesired(): Promise<void>;
+  abstract becameDrained(instance: Instance): void;
+  abstract beginTermination(instance: Instance): void;
+  abstract checkInvariants(): void;
+  abstract count(state: Instance['state']): number;
+  abstract cronCheck(): Promise<void>;
+  abstract deadlineOf(instance: Instance): number;
+  abstract dispatch(): void;
+  abstract done(): boolean;
+  abstract isDegraded(instance: Instance): boolean;
+  abstract kill(run: Run): void;
+  abstract launchIntoGroup(): void;
+  abstract leavePool(p: { readyAt: number }): void;
+  abstract onWaitEnded(m: MemoryInstance): void;
+  abstract queuedSlots(): number;
+  abstract samplePressure(instance: Instance, load: number): void;
+  abstract sweep(): Promise<void>;
+  abstract withFaults<T extends Fleet | DrainStore>(port: T): T;
+}
+
+/** Takes from a delay queue the datapoints visible at `now`, oldest first. */
+export function available<T extends { availableAt: number }>(queue: T[], now: number): T[] {
+  let k = 0;
+  while (k < queue.length && queue[k].availableAt <= now) k++;
+  return queue.splice(0, k);
+}
+
+export function fail(message: string): never {
+  throw new Error(message);
+}

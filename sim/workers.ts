@@ -1,0 +1,131 @@
+/**
+ * The workers: queries dispatched to task slots, finished or killed, and degraded instances' rates.
+ */
+import { DEGRADED_SLOWDOWN } from './pressure';
+import { Instance, Run, SimState } from './state';
+
+
+export function isDegraded(sim: SimState, instance: Instance): boolean {
+  return instance.degradedAt !== undefined && sim.now >= instance.degradedAt;
+}
+
+
+/** A degraded instance's slowdown begins: its running tasks go on at the slower rate. */
+export function degrade(sim: SimState, instance: Instance): void {
+  if (instance.state === 'Terminated') return;
+  sim.degradedSeen.set(instance.id, sim.now);
+  for (const run of instance.runs) setRate(sim, run, 1 / DEGRADED_SLOWDOWN);
+}
+
+
+export function setRate(sim: SimState, run: Run, rate: number): void {
+  run.remaining -= (sim.now - run.since) * run.rate;
+  run.since = sim.now;
+  run.rate = rate;
+  run.version++;
+  sim.queue.push(sim.now + Math.max(0, run.remaining) / rate, { kind: 'finish', run, version: run.version });
+}
+
+
+// ---- queries --------------------------------------------------------------------------------
+
+export function arrive(sim: SimState, index: number): void {
+  const next = index + 1;
+  if (next < sim.queries.length) sim.queue.push(sim.queries[next].arrival, { kind: 'arrive', index: next });
+  sim.waitingQueries.push(index);
+  dispatch(sim);
+}
+
+
+export function dispatch(sim: SimState): void {
+  while (sim.waitingHead < sim.waitingQueries.length) {
+    const index = sim.waitingQueries[sim.waitingHead];
+    const q = sim.queries[index];
+    const instance = leastLoaded(sim, q.slots);
+    if (!instance) return; // FIFO: the head waits for room, and so does everyone behind it
+    if (!instance.accepting || (instance.state !== 'InService' && instance.state !== 'Terminating:Wait')) {
+      throw new Error(`simulator bug: dispatch to ${instance.id} in state ${instance.state}`);
+    }
+    sim.waitingHead++;
+    if (sim.waitingHead > 4096 && sim.waitingHead * 2 > sim.waitingQueries.length) {
+      sim.waitingQueries.splice(0, sim.waitingHead);
+      sim.waitingHead = 0;
+    }
+    sim.queueDelays.push(sim.now - q.arrival);
+    const rate = isDegraded(sim, instance) ? 1 / DEGRADED_SLOWDOWN : 1;
+    const run: Run = { query: q, index, start: sim.now, instance, done: false, remaining: q.duration, since: sim.now, rate, version: 0 };
+    setBusy(sim, instance, instance.busy + q.slots);
+    instance.runs.add(run);
+    sim.demandSlots += q.slots;
+    sim.runningQueries++;
+    sim.queue.push(sim.now + q.duration / rate, { kind: 'finish', run, version: 0 });
+  }
+}
+
+
+export function leastLoaded(sim: SimState, slots: number): Instance | undefined {
+  for (let b = 0; b + slots <= sim.o.slotsPerInstance; b++) {
+    const set = sim.byLoad[b];
+    if (set.size > 0) return set.values().next().value;
+  }
+  return undefined;
+}
+
+
+export function setBusy(sim: SimState, instance: Instance, busy: number): void {
+  instance.busySlotSeconds += instance.busy * (sim.now - instance.lastChange);
+  instance.lastChange = sim.now;
+  if (instance.accepting) {
+    sim.byLoad[instance.busy].delete(instance);
+    sim.byLoad[busy].add(instance);
+  }
+  instance.busy = busy;
+  instance.history.push({ t: sim.now, busy });
+}
+
+
+export function finish(sim: SimState, run: Run): void {
+  if (run.done) return;
+  run.done = true;
+  run.instance.runs.delete(run);
+  setBusy(sim, run.instance, run.instance.busy - run.query.slots);
+  sim.demandSlots -= run.query.slots;
+  sim.runningQueries--;
+  sim.completed++;
+  sim.finishedThisMinute++;
+  sim.latencies.push(sim.now - run.query.arrival);
+  if (run.rate < 1) sim.slowedQueries++;
+  const i = run.instance;
+  if (i.state === 'Terminating:Wait' && i.noticedAt !== undefined && i.runs.size === 0 && i.drainedAt === undefined) sim.becameDrained(i);
+  dispatch(sim);
+}
+
+
+export function kill(sim: SimState, run: Run): void {
+  run.done = true;
+  run.instance.runs.delete(run);
+  setBusy(sim, run.instance, run.instance.busy - run.query.slots);
+  sim.demandSlots -= run.query.slots;
+  sim.runningQueries--;
+  sim.killed++;
+  sim.killedSeconds += (sim.now - run.start) * run.query.slots;
+  sim.killedDurations.push(run.query.duration);
+  if (sim.o.retryKilled) sim.waitingQueries.push(run.index);
+}
+
+
+/** The agent's readings for the minute that just ended, kept for the detector's window. */
+export function samplePressure(sim: SimState, instance: Instance, load: number): void {
+  const values = instance.pressure.sample(sim.now, Math.min(1, load), isDegraded(sim, instance));
+  // The agent's RunningTasks, averaged over the minute, is the load the detector weighs pressure against.
+  instance.pressureHistory.push({ t: sim.now - 60, values, runningTasks: load * sim.o.slotsPerInstance });
+  const keep = sim.o.stragglers.windowMinutes + 3;
+  if (instance.pressureHistory.length > keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
+}
+
+
+export function queuedSlots(sim: SimState): number {
+  let s = 0;
+  for (let k = sim.waitingHead; k < sim.waitingQueries.length; k++) s += sim.queries[sim.waitingQueries[k]].slots;
+  return s;
+}
