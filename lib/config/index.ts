@@ -1,17 +1,17 @@
-import { DurationText, formatDuration, parseDurationSeconds } from '../core/util/duration';
-import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../core/scaling-policy';
-import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../core/stragglers';
+import { DurationText, formatDuration, parseDurationSeconds } from '../../core/util/duration';
+import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../../core/scaling-policy';
+import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../../core/stragglers';
 import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   MIN_DRAIN_TIMEOUT_SECONDS,
   heartbeatTimeoutForDrain,
-} from '../core/lifecycle-limits';
-import { architectureOf, isMacInstance } from './instance-architecture';
-import { agentNamespace } from './names';
-import { AGENT_SERVICE, GATE_SERVICE } from '../core/contract/names';
-import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from './network-plan';
-import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../core/contract/lambda-settings';
-import * as fleetDefaults from './worker-fleet';
+} from '../../core/lifecycle-limits';
+import { architectureOf, isMacInstance } from '../instance-architecture';
+import { agentNamespace } from '../names';
+import { AGENT_SERVICE, GATE_SERVICE } from '../../core/contract/names';
+import { SUBNET_LAYOUT, largestPrefixFor, layoutFits } from '../network-plan';
+import { AGENT_TASK_METRIC, SWEEP_PERIOD_SECONDS, TaskMetricSettings } from '../../core/contract/lambda-settings';
+import * as fleetDefaults from '../worker-fleet';
 
 // Fleet defaults belong to the WorkerFleet construct (its props contract); config applies the same ones.
 const DEFAULT_DRAIN_TIMEOUT = formatDuration(fleetDefaults.DEFAULT_DRAIN_TIMEOUT.toSeconds());
