@@ -8,15 +8,17 @@ import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
+import { FLEET_DEFAULTS } from './config/defaults';
 
+// The values live in config (FLEET_DEFAULTS, plain numbers), which applies the same defaults to environment files.
 /** Default target for average CPU across the group's InService instances. */
-export const DEFAULT_TARGET_CPU_PERCENT = 40;
+export const DEFAULT_TARGET_CPU_PERCENT = FLEET_DEFAULTS.targetCpuPercent;
 /** Default time a draining worker may keep running queries before it is forced. */
-export const DEFAULT_DRAIN_TIMEOUT = Duration.minutes(10);
+export const DEFAULT_DRAIN_TIMEOUT = Duration.minutes(FLEET_DEFAULTS.drainTimeoutMinutes);
 /** Default warmup before a new instance counts in the CPU metric. */
-export const DEFAULT_INSTANCE_WARMUP = Duration.minutes(5);
+export const DEFAULT_INSTANCE_WARMUP = Duration.minutes(FLEET_DEFAULTS.instanceWarmupMinutes);
 /** Default root volume size. */
-export const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(50);
+export const DEFAULT_ROOT_VOLUME_SIZE = Size.gibibytes(FLEET_DEFAULTS.rootVolumeGiB);
 
 /** Spot share of a mixed-instances fleet. */
 export interface FleetSpotOptions {

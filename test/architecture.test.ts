@@ -176,3 +176,10 @@ test('the checker itself catches a cycle and a forbidden edge', () => {
   expect(cycles(bad)).toEqual([['lib/a.ts', 'lib/b.ts']]);
   expect(forbidden(bad)).toEqual(['lib/a.ts -> lambdas/aws/x.ts']);
 });
+
+test('lib/config imports no construct library: resolving an environment file needs no CDK', () => {
+  const cdk = [...graph.keys()]
+    .filter((f) => f.startsWith('lib/config/'))
+    .flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(/\bfrom\s+['"](aws-cdk-lib[^'"]*|constructs)['"]/g)].map((m) => `${f}: ${m[1]}`));
+  expect(cdk).toEqual([]);
+});

@@ -1,0 +1,77 @@
+/** Resolves the drain controller's settings and the Trino endpoint it calls. */
+import { TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { DEFAULT_IDLE_READINGS, DEFAULT_TASK_METRIC, DEFAULT_TRINO_ENDPOINT } from './defaults';
+import { ControllerInput, TrinoEndpointInput } from './input';
+import { Problems } from './problems';
+import { ControllerConfig, TrinoEndpointConfig } from './resolved';
+
+/** What we send as X-Trino-User. */
+export const TRINO_USER = /^[A-Za-z0-9._@-]{1,64}$/;
+
+function resolveTrino(p: Problems, at: string, input: TrinoEndpointInput): TrinoEndpointConfig {
+  const endpoint = { ...DEFAULT_TRINO_ENDPOINT, ...input };
+  p.integer(`${at}.port`, endpoint.port, 1, 65535);
+  p.check(endpoint.scheme === 'http' || endpoint.scheme === 'https', `${at}.scheme`, endpoint.scheme, 'must be "http" or "https"');
+  p.pattern(`${at}.user`, endpoint.user, TRINO_USER, 'must be a user name of 1 to 64 letters, digits and ._@-');
+  return endpoint;
+}
+
+export function resolveController(p: Problems, input: ControllerInput, agentMetricNamespace: string): ControllerConfig {
+  const idleReadings = input.idleReadings ?? DEFAULT_IDLE_READINGS;
+  p.integer('controller.idleReadings', idleReadings, 1, 60);
+
+  let taskSource: ControllerConfig['taskSource'];
+  const ts = input.taskSource ?? { kind: 'metric' };
+  if (ts.kind === 'metric') {
+    let metric: { kind: 'metric' } & TaskMetricSettings = {
+      kind: 'metric',
+      namespace: ts.namespace ?? agentMetricNamespace,
+      metricName: ts.metricName ?? DEFAULT_TASK_METRIC.metricName,
+      periodSeconds: ts.periodSeconds ?? DEFAULT_TASK_METRIC.periodSeconds,
+      instanceDimension: ts.instanceDimension ?? DEFAULT_TASK_METRIC.instanceDimension,
+      groupDimension: ts.groupDimension === null ? undefined : (ts.groupDimension ?? DEFAULT_TASK_METRIC.groupDimension),
+      extraDimensions: ts.extraDimensions ?? DEFAULT_TASK_METRIC.extraDimensions,
+    };
+    // The agent publishes the age beside its count; another metric's age has to be named.
+    const ageMetricName = ts.ageMetricName === null ? undefined : (ts.ageMetricName ?? (metric.metricName === DEFAULT_TASK_METRIC.metricName ? DEFAULT_TASK_METRIC.ageMetricName : undefined));
+    if (ageMetricName !== undefined) {
+      metric = { ...metric, ageMetricName };
+      p.pattern('controller.taskSource.ageMetricName', ageMetricName, /^.{1,255}$/, 'must be 1 to 255 characters, or null');
+      p.check(ageMetricName !== metric.metricName, 'controller.taskSource.ageMetricName', ageMetricName, 'must differ from metricName: a count read as an age would rank busy workers as young');
+    }
+    taskSource = metric;
+    p.pattern('controller.taskSource.namespace', metric.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
+    p.pattern('controller.taskSource.metricName', metric.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');
+    // CloudWatch periods below a minute exist only for high-resolution metrics: 1, 5, 10 or 30 s.
+    p.check([1, 5, 10, 30].includes(metric.periodSeconds) || (metric.periodSeconds >= 60 && metric.periodSeconds % 60 === 0 && metric.periodSeconds <= 3600), 'controller.taskSource.periodSeconds', metric.periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60 up to 3600');
+    p.pattern('controller.taskSource.instanceDimension', metric.instanceDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters');
+    if (metric.groupDimension !== undefined) p.pattern('controller.taskSource.groupDimension', metric.groupDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters, or null');
+    // A metric has at most 30 dimensions (CloudWatch API reference, Dimension).
+    p.check(Object.keys(metric.extraDimensions).length <= 28, 'controller.taskSource.extraDimensions', metric.extraDimensions, 'must add at most 28 dimensions (30 in all)');
+    // Dimension names are 1 to 255 characters and values 1 to 1024 (CloudWatch API reference, Dimension):
+    // an empty value matches no datapoint, so every drain would read nothing and be forced.
+    for (const [dimension, value] of Object.entries(metric.extraDimensions)) {
+      p.check(dimension.length >= 1 && dimension.length <= 255, 'controller.taskSource.extraDimensions', dimension, 'must name each dimension with 1 to 255 characters');
+      p.check(typeof value === 'string' && value.length >= 1 && value.length <= 1024, `controller.taskSource.extraDimensions.${dimension}`, value, 'must be a dimension value of 1 to 1024 characters');
+    }
+  } else if (ts.kind === 'trino') {
+    taskSource = { kind: 'trino', ...resolveTrino(p, 'controller.taskSource', ts) };
+  } else {
+    p.add('controller.taskSource.kind', (ts as { kind?: unknown }).kind, 'must be "metric" or "trino"');
+    taskSource = DEFAULT_TASK_METRIC;
+  }
+
+  let stopWorker: ControllerConfig['stopWorker'];
+  const sw = input.stopWorker ?? { kind: 'agent' };
+  if (sw.kind === 'agent') stopWorker = { kind: 'agent' };
+  else if (sw.kind === 'ssm') {
+    p.check(Array.isArray(sw.commands) && sw.commands.length > 0 && sw.commands.every((c) => typeof c === 'string' && c.trim() !== ''), 'controller.stopWorker.commands', sw.commands, 'must list at least one non-empty shell command');
+    stopWorker = { kind: 'ssm', commands: sw.commands };
+  } else if (sw.kind === 'trino') {
+    stopWorker = { kind: 'trino', ...resolveTrino(p, 'controller.stopWorker', sw) };
+  } else {
+    p.add('controller.stopWorker.kind', (sw as { kind?: unknown }).kind, 'must be "agent", "ssm" or "trino"');
+    stopWorker = { kind: 'agent' };
+  }
+  return { taskSource, stopWorker, idleReadings };
+}

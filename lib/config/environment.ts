@@ -1,0 +1,108 @@
+/** Resolves an environment: its controller, agent, network, notifications and fleets, and the checks across them. */
+import { formatDuration } from '../../core/util/duration';
+import { agentNamespace } from '../names';
+import { SWEEP_PERIOD_SECONDS } from '../../core/contract/lambda-settings';
+import { resolveAgent } from './agent';
+import { resolveController } from './controller';
+import { resolveFleet } from './fleet';
+import { EnvironmentInput } from './input';
+import { resolveNetwork, resolveNotifications } from './network';
+import { ConfigError, PATTERNS, Problems } from './problems';
+import { AgentFileConfig, ControllerConfig, EnvironmentConfig, FleetConfig } from './resolved';
+
+/** Validates one environment and applies defaults; throws ConfigError listing every problem. */
+export function resolveEnvironment(name: string, input: EnvironmentInput): EnvironmentConfig {
+  const p = new Problems(name);
+  p.pattern('name', name, PATTERNS.envName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 24 characters');
+  if (input.account !== undefined) p.pattern('account', input.account, PATTERNS.account, 'must be a 12-digit AWS account id');
+  if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
+
+  const network = resolveNetwork(p, input.network, input.region);
+  const namespace = agentNamespace(name);
+  const controller = resolveController(p, input.controller ?? {}, namespace);
+  const agent = resolveAgent(p, input.agent ?? {}, controller, namespace);
+  const notifications = resolveNotifications(p, input.notifications ?? {}, input);
+
+  const fleets: FleetConfig[] = [];
+  if (p.check(Array.isArray(input.fleets) && input.fleets.length > 0, 'fleets', input.fleets, 'must list at least one fleet')) {
+    // CloudFormation logical ids keep letters and digits only (CDK drops the rest), so `a-b` and `ab`
+    // would name the same outputs: fleets must differ in their letters and digits.
+    const seen = new Map<string, string>();
+    input.fleets.forEach((fleet, i) => {
+      const resolved = resolveFleet(p, `fleets[${i}]`, fleet, controller, agent !== undefined);
+      const key = typeof fleet.name === 'string' ? fleet.name.replace(/[^a-z0-9]/g, '') : '';
+      const other = seen.get(key);
+      if (other === fleet.name) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
+      else if (other !== undefined) p.add(`fleets[${i}].name`, fleet.name, `must differ from fleet "${other}" in its letters and digits: CloudFormation ids and outputs drop the dashes, so both would be "${key}"`);
+      if (other === undefined) seen.set(key, fleet.name);
+      if (resolved) {
+        fleets.push(resolved);
+        checkDrainFits(p, `fleets[${i}]`, resolved, controller, agent);
+      }
+    });
+  }
+
+  if (p.list.length > 0) throw new ConfigError(p.list);
+  return {
+    name,
+    account: input.account,
+    region: input.region,
+    network: network!,
+    notifications,
+    fleets,
+    controller,
+    agent,
+  };
+}
+
+/**
+ * The metric path must be able to finish inside the drain timeout: the grace period after the stop,
+ * then idleReadings readings at the agent's interval. Otherwise every drain whose report is lost is forced.
+ */
+function checkDrainFits(p: Problems, at: string, fleet: FleetConfig, controller: ControllerConfig, agent: AgentFileConfig | undefined): void {
+  // The agent's interval; a metric's period; or, for the controller's own HTTP reads, one sample a sweep.
+  const period = agent ? agent.intervalSeconds : controller.taskSource.kind === 'metric' ? controller.taskSource.periodSeconds : SWEEP_PERIOD_SECONDS;
+  const needed = fleet.shutdownGraceSeconds + controller.idleReadings * period;
+  p.check(
+    needed < fleet.drainTimeoutSeconds,
+    `${at}.shutdownGracePeriod`,
+    formatDuration(fleet.shutdownGraceSeconds),
+    `plus controller.idleReadings (${controller.idleReadings}) × the ${period} s reading period must be shorter than drainTimeout (${formatDuration(fleet.drainTimeoutSeconds)}): no idle worker could be completed before its deadline`,
+  );
+  if (fleet.coordinatorUrl !== undefined && fleet.scaling === undefined) {
+    p.check(
+      agent !== undefined && controller.stopWorker.kind === 'agent',
+      `${at}.coordinatorUrl`,
+      fleet.coordinatorUrl,
+      'needs the agent installed and controller.stopWorker "agent" (the agent asks the coordinator after it stops the worker), or scaling signals on (they poll its queue)',
+    );
+  }
+}
+
+/**
+ * Resolves the environments to build. With `selected` (from `-c env=a,b`), only those; an unknown name
+ * is an error listing the known ones. Every selected environment is validated before any stack exists.
+ */
+export function resolveEnvironments(
+  inputs: Readonly<Record<string, EnvironmentInput>>,
+  selected?: readonly string[],
+): EnvironmentConfig[] {
+  const known = Object.keys(inputs);
+  const names = selected && selected.length > 0 ? selected : known;
+  const problems: string[] = [];
+  const configs: EnvironmentConfig[] = [];
+  for (const name of names) {
+    if (!Object.prototype.hasOwnProperty.call(inputs, name)) {
+      problems.push(`env "${name}": unknown environment; known environments are ${known.join(', ')}`);
+      continue;
+    }
+    try {
+      configs.push(resolveEnvironment(name, inputs[name]));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return configs;
+}
