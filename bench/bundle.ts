@@ -5,6 +5,7 @@
  * same way in the same run. One JSON line each. Loads run with --enable-source-maps, as deployed. Then
  * the termination policy's cold start: load plus its first answer, against moto.
  */
+import { DRAIN_HOOK_NAME } from '../core/contract/names';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ const LOAD_ENV = {
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'GracefulAutoscaler',
   CONTROLLER_SETTINGS: JSON.stringify({
-    hookName: 'graceful-autoscaler-drain',
+    hookName: DRAIN_HOOK_NAME,
     groups: { 'etl-asg': { fleet: 'etl', drainTimeoutSeconds: 600, heartbeatTimeoutSeconds: 720 } },
     taskSource: AGENT_TASK_METRIC,
     workerControl: { kind: 'agent' },

@@ -6,6 +6,7 @@
  * The sweep is a representative one: a third of the instances are new (first seen), a third have been
  * idle since their stop (completed now), a third are still busy (wait). Prints one JSON line per case.
  */
+import { DRAIN_HOOK_NAME } from '../core/contract/names';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -57,7 +58,7 @@ const sdk = { ...RETRY_SETTINGS, region: 'eu-west-1', credentials: { accessKeyId
 function controllerOn(aws: AwsModel, groups: number, shutdownGraceSeconds: number) {
   const groupNames = Array.from({ length: groups }, (_, g) => `fleet-${g}-asg`);
   const settings: ControllerSettings = {
-    hookName: 'graceful-autoscaler-drain',
+    hookName: DRAIN_HOOK_NAME,
     groups: Object.fromEntries(groupNames.map((g) => [g, { fleet: g, drainTimeoutSeconds: 3600, heartbeatTimeoutSeconds: 3720, shutdownGraceSeconds }])),
     policy: DEFAULT_DRAIN_POLICY,
     writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? DEFAULT_WRITE_CONCURRENCY),

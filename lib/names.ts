@@ -3,8 +3,8 @@
  * resources or hooks, so they live here once.
  */
 
-/** Our termination lifecycle hook on every managed group; the controller acts on this hook only. */
-export const DRAIN_HOOK_NAME = 'graceful-autoscaler-drain';
+/** Our termination lifecycle hook on every managed group (defined with the names the runtimes read). */
+export { DRAIN_HOOK_NAME } from '../core/contract/names';
 
 /** CloudWatch namespace for the agent's and the controller's metrics. */
 export const METRICS_NAMESPACE = 'GracefulAutoscaler';

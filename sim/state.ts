@@ -4,6 +4,7 @@
  * FleetSimulation (fleet-sim.ts) implements. Components import this file and never each other.
  */
 import { AGENT_TASK_METRIC } from '../core/contract/lambda-settings';
+import { DRAIN_HOOK_NAME } from '../core/contract/names';
 import { makeDrainEventsHandler } from '../lambdas/drain/events';
 import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
 import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-policy';
@@ -20,7 +21,7 @@ import { WorkerPressureState } from './pressure';
 import { SimOptions } from './options';
 import { SimResult } from './result';
 
-export const HOOK = 'graceful-autoscaler-drain';
+export const HOOK = DRAIN_HOOK_NAME;
 export const GROUP = 'sim-workers';
 export const ZONE = 'sim-1a';
 export const AGENT_PERIOD = AGENT_TASK_METRIC.periodSeconds;

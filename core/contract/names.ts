@@ -3,6 +3,9 @@
  * orphans what the old name pointed at.
  */
 
+/** Our termination lifecycle hook on every managed group; the controller acts on this hook only. */
+export const DRAIN_HOOK_NAME = 'graceful-autoscaler-drain';
+
 /** The agent's systemd unit (lib/worker-agent.ts writes it; the worker's own unit may not be it). */
 export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
 /** The worker's start gate's systemd unit (agent/in-service.ts). */

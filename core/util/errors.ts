@@ -1,4 +1,12 @@
-/** Error helpers shared by the adapters. */
+/** Error helpers shared by the adapters, the runbooks and the handlers. */
+
+/** A request refused as given (bad input, or a state that forbids it): the caller is told why, nothing is retried. */
+export class Refused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
 
 /** The SDK error's name (`ValidationError`, `ThrottlingException`, ...). */
 export function errorName(e: unknown): string {

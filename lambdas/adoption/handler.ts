@@ -9,6 +9,7 @@
  * a setting an operator changed after us is theirs and is left alone.
  * Our hook and CPU policy are ordinary CloudFormation resources beside it (lib/existing-worker-fleet.ts).
  */
+import { Refused } from '../../core/util/errors';
 import { capValue } from '../../core/util/log-text';
 import { ControllerLog, CustomResourceRequest, CustomResourceResponse, GroupSettingsPort } from '../../core/ports';
 
@@ -40,8 +41,6 @@ export interface GroupAdoptionDeps {
   /** Our own termination hook's name: any other termination hook on the group is reported. */
   readonly hookName: string;
 }
-
-class Refused extends Error {}
 
 export function encodeAdoption(a: Adoption): string {
   const id = JSON.stringify({ group: a.group, previousTerminationPolicies: a.previousTerminationPolicies, metricsEnabled: a.metricsEnabled });

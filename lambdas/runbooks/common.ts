@@ -2,6 +2,7 @@
  * What every runbook shares: its settings, input checks that name the field and value, refusals that
  * change nothing, and an audit line naming who asked what.
  */
+import { Refused } from '../../core/util/errors';
 import type { DrainPolicy } from '../../core/drain';
 import { holdsInForce, protectionPlan } from '../../core/holds';
 import type { TaskSourceSettings } from '../../core/contract/lambda-settings';
@@ -28,12 +29,7 @@ export interface RunbookSettings {
 }
 
 /** A request the runbook will not carry out; nothing was changed. */
-export class Refused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'Refused';
-  }
-}
+export { Refused };
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 

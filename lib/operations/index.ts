@@ -9,6 +9,7 @@ import { RunbookName } from '../../core/contract/runbooks';
 import { ControllerFunction } from '../controller-function';
 import { metricsServiceName } from '../drain-controller';
 
+import { DRAIN_HOOK_NAME } from '../../core/contract/names';
 import { createAlarms } from './alarms';
 import { OperationsContext, OperationsProps } from './context';
 import { createDashboard } from './dashboard';
@@ -35,7 +36,7 @@ export class Operations extends Construct {
     super(scope, id);
     const settings = Stack.of(this).toJsonString({
       environment: props.environmentName,
-      hookName: 'graceful-autoscaler-drain',
+      hookName: DRAIN_HOOK_NAME,
       revisionBucket: props.revisionBucket.bucketName,
       fleets: Object.fromEntries(
         props.fleets.map((f) => [
