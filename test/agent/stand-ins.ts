@@ -32,7 +32,7 @@ const closer = (server: http.Server) => () => new Promise<void>((resolve) => { s
 /** IMDSv2: metadata only with a token from PUT /latest/api/token. */
 export async function startImds(meta: { instanceId: string; region: string; groupName?: string }) {
   const tokens = new Set<string>();
-  const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0 };
+  const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0, /** Answered to every metadata read when not 200. */ metadataStatus: 200, metadataReads: 0 };
   const { server, url } = await listen(async (req, res) => {
     if (state.down) return void res.destroy();
     if (state.hang) return; // accepted, never answered
@@ -47,6 +47,8 @@ export async function startImds(meta: { instanceId: string; region: string; grou
       state.rejectedWithoutToken++;
       return void res.writeHead(401).end();
     }
+    state.metadataReads++;
+    if (state.metadataStatus !== 200) return void res.writeHead(state.metadataStatus).end('error');
     const paths: Record<string, string | undefined> = {
       '/latest/meta-data/instance-id': meta.instanceId,
       '/latest/meta-data/placement/region': meta.region,
