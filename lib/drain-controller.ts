@@ -26,8 +26,11 @@ const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
 const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
 /** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
-/** CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. */
-const ADOPTION_TIMEOUT = Duration.seconds(60);
+/**
+ * CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. The
+ * handler keeps its last 30 s for answering (RESPONSE_RESERVE_MS), so the work has 60 s.
+ */
+const ADOPTION_TIMEOUT = Duration.seconds(90);
 /** Deliveries before a message that keeps failing moves to the dead-letter queue. */
 /** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
 const DLQ_RETENTION = Duration.days(14);
@@ -410,7 +413,14 @@ export class DrainController extends Construct {
       serviceName: metricsServiceName(props.environmentName),
       description: `graceful-autoscaler ${props.environmentName}: adopts existing groups (termination policy, group metrics) and restores them on delete`,
       timeout: ADOPTION_TIMEOUT,
-      environment: { DRAIN_HOOK_NAME },
+      // What a genuine request must match: the handler trusts no stack, group or function named only in
+      // the event (it carries no resource policy, but this account's principals may still invoke it).
+      environment: {
+        DRAIN_HOOK_NAME,
+        STACK_ID: stack.stackId,
+        TERMINATION_POLICY_ARN: this.terminationPolicyFunction.functionArn,
+        ADOPTED_GROUPS: stack.toJsonString(fleets.map((f) => f.group.autoScalingGroupName)),
+      },
       retryAttempts: 0,
     });
     // Describe* have no resource-level permissions; the writes are on the adopted groups only.
