@@ -45,7 +45,7 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>): Promise<Server> {
+async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown): Promise<Server> {
   const requests: Server['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method, url: req.url, headers: req.headers });
@@ -175,7 +175,7 @@ test('a 1 GB answer, streamed lazily, is cut off at the cap: the read stops and 
 type Outcome = 'unavailable' | 'published';
 interface HostileCase {
   readonly name: string;
-  readonly answer: (req: http.IncomingMessage, res: http.ServerResponse, elsewhereUrl: string) => void | Promise<void>;
+  readonly answer: (req: http.IncomingMessage, res: http.ServerResponse, elsewhereUrl: string) => unknown;
   readonly outcome: Outcome;
   /** For a published case: the hostile fleet's FinishedQueryCpuSeconds. */
   readonly cpuSeconds?: number;

@@ -18,13 +18,12 @@ test('brackets and commas inside strings, escaped quotes included, are text, not
 });
 
 test('text that is not JSON is refused with a capped message', () => {
-  const e = (() => {
-    try {
-      parseUntrustedJson(bytes(`<html>${'x'.repeat(10_000)}`), limits);
-    } catch (error) {
-      return error as Error;
-    }
-  })();
+  let e: Error | undefined;
+  try {
+    parseUntrustedJson(bytes(`<html>${'x'.repeat(10_000)}`), limits);
+  } catch (error) {
+    e = error as Error;
+  }
   expect(e).toBeInstanceOf(UntrustedResponseError);
   expect(e!.message.length).toBeLessThan(400);
   expect(() => parseUntrustedJson(bytes('[{"state":"QUE'), limits)).toThrow(/not JSON/);
