@@ -72,7 +72,7 @@ export function inventoryOf(template: Template): TemplateInventory {
   let dashboards = 0;
   let kmsKeys = 0;
   const scheduled: ScheduledFunction[] = [];
-  for (const [id, r] of Object.entries(resources)) {
+  for (const r of Object.values(resources)) {
     const p = r.Properties ?? {};
     switch (r.Type) {
       case 'AWS::CloudWatch::Alarm': {

@@ -159,7 +159,7 @@ describe('the counts are what the product really sends', () => {
     const cw = mockClient(CloudWatchClient);
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const ids = Array.from({ length: 100 }, (_, k) => `i-${k.toString(16).padStart(17, '0')}`);
-    await new CloudWatchPressure(new CloudWatchClient({ region: 'us-east-1' }), 'GracefulAutoscaler/dev').read('group', ids, Date.UTC(2026, 11, 6), 60);
+    await new CloudWatchPressure(new CloudWatchClient({ region: 'us-east-1' }), 'GracefulAutoscaler/dev', 'arn:aws:ec2:us-east-1:111111111111:instance/').read('group', ids, Date.UTC(2026, 11, 6), 60);
     const requested = cw.commandCalls(GetMetricDataCommand).reduce((n, c) => n + (c.args[0].input.MetricDataQueries?.length ?? 0), 0);
     expect(requested).toBe(100 * STRAGGLER_METRICS_READ_PER_INSTANCE);
     cw.restore();
