@@ -133,7 +133,7 @@ describe('clusters and plans', () => {
     expect(clustered.clusters.map((c) => [c.count, c.share])).toEqual([[600, 0.6], [300, 0.3], [100, 0.1]]);
     const [point, report] = clustered.clusters;
     expect(point).toMatchObject({ signature: 'select * from orders where id = ?', durationP50S: 0.5, durationP95S: 0.5 });
-    expect(report.signature).toBe('select region, count(*) from orders where day = ? group by 1');
+    expect(report.signature).toBe('select region, count(*) from orders where day = date ? group by 1');
     expect(report.cpuSecondsTotal).toBe(9000);
   });
 
