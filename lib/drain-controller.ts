@@ -158,11 +158,12 @@ export class DrainController extends Construct {
           LifecycleHookName: [DRAIN_HOOK_NAME],
         },
       },
-      targets: [new targets.SqsQueue(this.queue)],
+      targets: [ownRuleQueueTarget(this.queue)],
     });
-    // EventBridge may send to the queue only for this rule. CDK's target grants events.amazonaws.com on
-    // aws:SourceAccount alone for an encrypted queue, which any rule in the account satisfies: anyone
-    // able to create a rule could feed the controller forged lifecycle events.
+    // EventBridge may send to the queue only for this rule: the Allow above names it, and this Deny
+    // bounds any Allow added later. CDK's SqsQueue target grants events.amazonaws.com on aws:SourceAccount
+    // alone, which any rule in the account satisfies: anyone able to create a rule could feed the
+    // controller forged lifecycle events.
     this.queue.addToResourcePolicy(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
@@ -367,10 +368,15 @@ export class DrainController extends Construct {
   private acceptDrainReports(props: DrainControllerProps): void {
     for (const f of props.fleets) {
       if (!f.reportingRole) continue;
-      this.queue.grantSendMessages(f.reportingRole);
-      Validations.of(f.reportingRole).acknowledge(
-        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, needed to send to its encrypted drain queue; granted by CDK for that key only.' },
-        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Granted by CDK with SendMessage on the encrypted drain queue, for this environment\'s CMK only.' },
+      // Not grantSendMessages: it adds kms:Encrypt, ReEncrypt* and GenerateDataKey*, more than a producer needs.
+      this.queue.grant(f.reportingRole, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+      f.reportingRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.key.keyArn],
+          // Only through SQS: the role cannot use the key directly.
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
       );
     }
   }
@@ -451,4 +457,25 @@ export class DrainController extends Construct {
       this.adoptions.set(f.name, adoption);
     }
   }
+}
+
+/**
+ * The event queue as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
+ * SqsQueue target would admit any rule of the account and grant EventBridge Encrypt and ReEncrypt* on the
+ * key; the key's own policy already lets EventBridge use it as a queue needs (lib/fleet-stack.ts).
+ */
+function ownRuleQueueTarget(queue: sqs.IQueue): events.IRuleTarget {
+  return {
+    bind: (rule) => {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+        }),
+      );
+      return { arn: queue.queueArn };
+    },
+  };
 }

@@ -3,7 +3,6 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -100,10 +99,13 @@ export class FleetStack extends Stack {
     // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
     // CloudWatch's requests carry aws:SourceArn: only this environment's alarms (ga.<env>.*) may use the
     // key, and a Deny bounds any other grant. EventBridge's KMS requests carry no aws:SourceArn (the same
-    // guide: those keys are not supported in a key policy for EventBridge), so a condition here would
-    // drop every event; its restriction to our own rules sits on the queue and topic policies instead.
+    // guide: those keys are not supported in a key policy for EventBridge), so an ARN condition here would
+    // drop every event; the key is held to this account's EventBridge (aws:SourceAccount, the condition
+    // CDK's own SQS target grant uses) and the restriction to our own rules sits on the queue and topic policies.
     const [[events], [cloudwatch, alarms]] = this.ownSources(config.name);
-    this.key.grant(new iam.ServicePrincipal(events), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(events)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(cloudwatch)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': alarms } } }),
     );
@@ -112,12 +114,14 @@ export class FleetStack extends Stack {
     );
 
     // CloudWatch Logs encrypts every log group of this stack (flow logs, function logs) with the key,
-    // scoped to this account's log groups in this region (CloudWatch Logs user guide, "Encrypt log data
-    // in CloudWatch Logs using AWS KMS"). Without it a log group fails to create.
+    // scoped by the encryption context to this stack's own log groups (CloudWatch Logs user guide,
+    // "Encrypt log data in CloudWatch Logs using AWS KMS"). Without it a log group fails to create. Ours
+    // are unnamed, so CloudFormation names each `<stack name>-<logical id>-<suffix>`: no other stack's
+    // log group (nor one anybody creates by hand outside that prefix) may use the key.
     this.key.grantEncryptDecrypt(
       new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`, {
         conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.ownLogGroupArns() },
         },
       }),
     );
@@ -313,6 +317,11 @@ export class FleetStack extends Stack {
   }
 
   /** The ARN patterns of this environment's own EventBridge rules and CloudWatch alarms, per service principal. */
+  /** This stack's log groups: unnamed, so CloudFormation names each after the stack. */
+  ownLogGroupArns(): string {
+    return this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${this.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
   ownSources(environment: string): [string, string][] {
     const prefix = sourcePrefix(environment);
     return [
@@ -448,7 +457,28 @@ export class FleetStack extends Stack {
         detailType: ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
         detail: { AutoScalingGroupName: [fleet.autoScalingGroup.autoScalingGroupName] },
       },
-      targets: [new targets.SnsTopic(this.alarmTopic)],
+      targets: [ownRuleTopicTarget(this.alarmTopic)],
     });
   }
+}
+
+/**
+ * The alarm topic as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
+ * SnsTopic target would also grant events.amazonaws.com the topic's key with no condition; the key's own
+ * policy already lets this account's EventBridge use it (above). An imported topic's policy is its owner's.
+ */
+function ownRuleTopicTarget(topic: sns.ITopic): events.IRuleTarget {
+  return {
+    bind: (rule) => {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+        }),
+      );
+      return { arn: topic.topicArn };
+    },
+  };
 }
