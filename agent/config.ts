@@ -51,6 +51,7 @@ export interface ShellCommand {
 export interface AgentConfig {
   /** Seconds between task counts and lifecycle checks. */
   readonly intervalSeconds: number;
+  /** The environment's agent namespace; the agent publishes under it, in its own instance's namespace (imds.ownNamespace). */
   readonly namespace: string;
   readonly runningTasksMetric: string;
   /** Seconds the oldest running task has run, published beside the count when the task source knows it. */

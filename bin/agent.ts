@@ -102,7 +102,7 @@ function main(): void {
   const agent = new Agent(
     config,
     new ImdsClient(),
-    (identity) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+    (identity, namespace) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region }), namespace, config.bufferMax),
     jsonLog,
     Date.now,
     drainReport ? reporterFor : undefined,

@@ -360,7 +360,17 @@ export type TrinoEndpointConfig = Required<TrinoEndpointInput>;
 
 /** The controller settings after validation, with defaults applied. */
 export interface ControllerConfig {
-  readonly taskSource: ({ readonly kind: 'metric' } & TaskMetricSettings) | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
+  readonly taskSource:
+    | ({
+        readonly kind: 'metric';
+        /**
+         * The agent's metric (set while the agent is installed): the stack reads each instance's datapoints
+         * from that instance's own namespace only (TaskMetricSettings.instanceArnPrefix). Unset: the user's
+         * own metric, read from `namespace`, whose provenance is whoever may write it (docs/security.md).
+         */
+        readonly perInstance?: boolean;
+      } & TaskMetricSettings)
+    | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
   readonly stopWorker:
     | { readonly kind: 'agent' }
     | { readonly kind: 'ssm'; readonly commands: readonly string[] }
@@ -456,8 +466,12 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
 
   const network = resolveNetwork(p, input.network, input.region);
   const namespace = agentNamespace(name);
-  const controller = resolveController(p, input.controller ?? {}, namespace);
-  const agent = resolveAgent(p, input.agent ?? {}, controller, namespace);
+  const resolved = resolveController(p, input.controller ?? {}, namespace);
+  const agent = resolveAgent(p, input.agent ?? {}, resolved, namespace);
+  // With the agent installed the metric is the agent's (resolveAgent insists): each worker publishes it
+  // to its own namespace, and only there is it read.
+  const controller: ControllerConfig =
+    agent !== undefined && resolved.taskSource.kind === 'metric' ? { ...resolved, taskSource: { ...resolved.taskSource, perInstance: true } } : resolved;
   const notifications = resolveNotifications(p, input.notifications ?? {}, input);
 
   const fleets: FleetConfig[] = [];
@@ -542,7 +556,8 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
     return undefined;
   }
   if (controller.taskSource.kind === 'metric') {
-    // The agent publishes RunningTasks in the environment's namespace by InstanceId and AutoScalingGroupName.
+    // The agent publishes RunningTasks by InstanceId and AutoScalingGroupName, each instance in its own
+    // namespace under the environment's; a user's own metric needs agent.install false.
     const m = controller.taskSource;
     p.check(
       m.namespace === namespace &&
@@ -553,7 +568,7 @@ function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConf
         Object.keys(m.extraDimensions).length === 0,
       'controller.taskSource',
       m,
-      `must be the agent's metric (${namespace}/RunningTasks, with its age OldestTaskAgeSeconds or none, by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
+      `must be the agent's metric (RunningTasks in ${namespace}/<instance ARN>, with its age OldestTaskAgeSeconds or none, by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
     );
   }
   const intervalSeconds = input.intervalSeconds ?? 10;

@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../lambdas/domain/lifecycle-event';
 import { DEFAULT_DRAIN_POLICY } from '../lambdas/domain/drain';
+import { instanceArnPrefix } from '../lambdas/domain/instance-namespace';
 import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../lambdas/domain/settings';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
@@ -194,7 +195,7 @@ export class DrainController extends Construct {
     this.stopSettleSeconds = Object.fromEntries(
       props.fleets.map((f) => [f.name, policyForGroup({ policy: DEFAULT_DRAIN_POLICY, workerControl: c.stopWorker }, { shutdownGraceSeconds: f.shutdownGrace.toSeconds() }).stopSettleSeconds]),
     );
-    const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
+    const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : metricSettings(c.taskSource, stack);
     this.taskSource = taskSource;
     const workerControl = c.stopWorker.kind === 'trino' ? { ...c.stopWorker, timeoutMs: 5000 } : c.stopWorker;
     const controllerSettings = stack.toJsonString({
@@ -457,6 +458,16 @@ export class DrainController extends Construct {
       this.adoptions.set(f.name, adoption);
     }
   }
+}
+
+/**
+ * The metric as the functions read it. The agent's is read per instance, from each instance's own
+ * namespace (`<namespace>/<instance ARN>`, lambdas/domain/instance-namespace.ts): the only one the
+ * instance's credentials may write, so a forged zero or count about another worker is never read.
+ */
+function metricSettings(metric: Extract<ControllerConfig['taskSource'], { kind: 'metric' }>, stack: Stack): TaskSourceSettings {
+  const { perInstance, ...settings } = metric;
+  return perInstance ? { ...settings, instanceArnPrefix: instanceArnPrefix({ partition: stack.partition, region: stack.region, account: stack.account }) } : settings;
 }
 
 /**

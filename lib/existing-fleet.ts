@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
 import { Acknowledgement, IWorkerFleet } from './fleet';
-import { DRAIN_HOOK_NAME } from './names';
+import { DRAIN_HOOK_NAME, workerMetricNamespaces } from './names';
 import { DEFAULT_DRAIN_TIMEOUT, DEFAULT_TARGET_CPU_PERCENT } from './worker-fleet';
 
 /** Properties of an ExistingWorkerFleet. */
@@ -17,7 +17,7 @@ export interface ExistingWorkerFleetProps {
    * `autoscaling.AutoScalingGroup.fromAutoScalingGroupName(this, 'Group', 'trino-workers')`.
    */
   readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
-  /** The only CloudWatch namespace the workers' policy lets them publish to (names.agentNamespace). */
+  /** The environment's agent namespace (names.agentNamespace): each worker may publish to its own namespace under it, and to it. */
   readonly metricsNamespace: string;
   /**
    * The workers' security group, when the controller calls the workers' HTTP API (task source or stop
@@ -85,21 +85,22 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
     });
 
     // PutMetricData has no resource-level permissions: the namespace condition is the only scope IAM
-    // offers (CloudWatch IAM reference, "cloudwatch:namespace"), so a worker can write only its
-    // environment's task counts, never the signals namespace that scales the fleet.
+    // offers (CloudWatch IAM reference, "cloudwatch:namespace"), so a worker can write only its own
+    // instance's namespace (${ec2:SourceInstanceARN}) and the environment's shared one, never another
+    // worker's task counts or pressure, nor the signals namespace that scales the fleet.
     this.workerPolicy = new iam.ManagedPolicy(this, 'WorkerPolicy', {
       description: `graceful-autoscaler ${props.fleetName}: attach to the adopted group's instance role (the agent's task counts, CodeDeploy revisions)`,
       statements: [
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
+          conditions: { StringEquals: { 'cloudwatch:namespace': workerMetricNamespaces(props.metricsNamespace) } },
         }),
       ],
     });
     Validations.of(this.workerPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition holds it to this environment's agent namespace.",
+      reason: "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition holds it to the calling instance's own namespace and this environment's shared agent namespace.",
     });
     new CfnOutput(this, 'WorkerPolicyArn', {
       description: `Attach to the instance role of group ${props.fleetName}'s workers (docs/adopt-existing-fleet.md)`,

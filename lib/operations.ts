@@ -367,7 +367,10 @@ export class Operations extends Construct {
           width: 8,
           left: [
             new cloudwatch.MathExpression({
-              expression: `SUM(SEARCH('{${agentNamespace(this.props.environmentName)},AutoScalingGroupName,InstanceId} MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
+              // Display only. Each worker publishes in its own namespace, `<agent namespace>/arn:…:instance/<id>`, so no
+              // schema can name them all: a partial Namespace match on the composite token `<agent namespace>/arn`
+              // finds every instance's, and never the shared agent namespace (CloudWatch user guide, "Search expression syntax").
+              expression: `SUM(SEARCH('Namespace=${agentNamespace(this.props.environmentName)}/arn MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
               label: 'running tasks (sum over instances)',
               period: Duration.minutes(1),
             }),

@@ -6,6 +6,7 @@
 import { AutoScalingClient, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../controller/concurrency';
+import { instanceNamespace } from '../domain/instance-namespace';
 import { AGENT_TASK_METRIC } from '../domain/settings';
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../domain/stragglers';
 import { StragglerDatapoint, StragglerGroup } from '../handlers/stragglers';
@@ -44,11 +45,14 @@ export class AutoScalingStragglerGroups {
 /**
  * Per instance, the 1-minute Average of each pressure metric and of RunningTasks over the window: six
  * queries an instance, so 83 instances a GetMetricData call (500 queries, CloudWatch API reference).
+ * Each instance's from its own namespace (`<namespace>/<its ARN>`), the only one its credentials may
+ * write: a worker cannot get another marked a straggler by publishing pressure in its name.
  */
 export class CloudWatchPressure {
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,
+    private readonly instanceArnPrefix: string,
   ) {}
 
   async read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> {
@@ -63,7 +67,11 @@ export class CloudWatchPressure {
           Id: `q${i}_${j}`,
           ReturnData: true,
           MetricStat: {
-            Metric: { Namespace: this.namespace, MetricName: metricName, Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }] },
+            Metric: {
+              Namespace: instanceNamespace(this.namespace, this.instanceArnPrefix, instanceId),
+              MetricName: metricName,
+              Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }],
+            },
             Period: 60,
             Stat: 'Average',
           },

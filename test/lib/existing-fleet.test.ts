@@ -112,7 +112,8 @@ describe('an adopted group in the template', () => {
   test('a managed policy for the operator to attach: task counts in our namespace, revisions and their key', () => {
     const [[, policy]] = ofType('AWS::IAM::ManagedPolicy');
     const statements = policy.Properties.PolicyDocument.Statement;
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': agentNamespace('adopt') } } }));
+    // Each instance its own namespace (IAM resolves the variable), and the shared one (test/lib/worker-metric-policy.test.ts).
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': [`${agentNamespace('adopt')}/\${ec2:SourceInstanceARN}`, agentNamespace('adopt')] } } }));
     expect(statements.map((s: any) => s.Action)).toEqual(expect.arrayContaining([['s3:GetObject', 's3:GetObjectVersion'], 'kms:Decrypt']));
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs).some((k) => /WorkerPolicyArn/.test(k))).toBe(true);

@@ -152,14 +152,14 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     });
   });
 
-  test('instance roles: the SSM agent\'s actions, PutMetricData only in this environment\'s namespace, read-only revisions', () => {
+  test('instance roles: the SSM agent\'s actions, PutMetricData only in the instance\'s own namespace and this environment\'s, read-only revisions', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'cloudwatch:PutMetricData',
             Resource: '*',
-            Condition: { StringEquals: { 'cloudwatch:namespace': `${METRICS_NAMESPACE}/${config.name}` } },
+            Condition: { StringEquals: { 'cloudwatch:namespace': [`${METRICS_NAMESPACE}/${config.name}/\${ec2:SourceInstanceARN}`, `${METRICS_NAMESPACE}/${config.name}`] } },
           }),
           Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' }),
         ]),
