@@ -18,6 +18,8 @@ const TYPED_LITERAL_PREFIXES = new Set([
 /** TIMESTAMP WITH TIME ZONE '…' and the like: type words that may sit between the type and the literal. */
 const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision']);
 const VALUE_WORDS = new Set(['true', 'false', 'null']);
+/** Words that may sit between a type's first word and its literal. */
+const TYPE_WORDS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision', 'varying']);
 /**
  * One spelling per type, so `'x'::int4`, `CAST('x' AS integer)` and `int '1'` all read `integer ?`
  * (PostgreSQL's own names for its aliases; a `pg_catalog.` prefix goes).
@@ -220,7 +222,10 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
       }
       case 'word': {
         const word = lower(i);
-        const typed = typedLiteral(tokens, i, dialect, last);
+        // Hot path: only a word followed by a string, a type word or a precision can lead a typed literal.
+        const nextKind = kind(i + 1);
+        const mayBeTyped = nextKind === 'string' || (nextKind === 'word' && TYPE_WORDS.has(lower(i + 1))) || (nextKind === 'punct' && TYPED_LITERAL_PREFIXES.has(word));
+        const typed = mayBeTyped ? typedLiteral(tokens, i, dialect, last) : undefined;
         if (typed) {
           items.push(typedValue(typed.name));
           i = typed.end - 1;
@@ -228,7 +233,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         }
         // PostgreSQL: EXTRACT(CENTURY FROM …) is extract(? FROM …); the field is a constant there, and
         // pg_stat_statements and libpg-query give every field one id.
-        if (dialect === 'postgres' && isWord(items[items.length - 2], 'extract') && isTok(last) && last.t === '(' && kind(i + 1) === 'word' && lower(i + 1) === 'from') {
+        if (last === OPEN_MARKS['('] && dialect === 'postgres' && isWord(items[items.length - 2], 'extract') && kind(i + 1) === 'word' && lower(i + 1) === 'from') {
           items.push(VALUE);
           break;
         }
