@@ -31,7 +31,14 @@ export type RunSummary = Pick<
   | 'faultsInjected'
   | 'stragglers'
   | 'warmPool'
-> & { readonly oracleInstanceHours: number };
+> & {
+  readonly oracleInstanceHours: number;
+  /**
+   * Drains that outlasted the drain timeout by more than two sweeps (a forced one ends within that), with
+   * the longest: only a replaced straggler's may, under its own straggler drain timeout.
+   */
+  readonly drainsPastTimeout?: { readonly count: number; readonly longestS: number };
+};
 
 export interface SweepRow {
   readonly drainTimeout: string;
@@ -108,8 +115,15 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
+    ...(r.stragglers ? { drainsPastTimeout: drainsPastTimeout(r) } : {}),
     ...(r.warmPool ? { warmPool: { ...r.warmPool, runningHours: round(r.warmPool.runningHours), stoppedHours: round(r.warmPool.stoppedHours) } } : {}),
   };
+}
+
+/** A forced drain ends within two sweeps of its deadline; anything longer drained under another deadline. */
+function drainsPastTimeout(r: SimResult): { count: number; longestS: number } {
+  const long = r.drainSeconds.filter((d) => d > r.drainTimeoutSeconds + 120);
+  return { count: long.length, longestS: Math.round(Math.max(0, ...long)) };
 }
 
 export function sweepRowFrom(r: SimResult): SweepRow {
@@ -173,6 +187,13 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       '',
       `Stragglers (${r.policy}): ${s.injected} degraded instance(s) injected, ${s.replaced} replaced, ${s.falseReplacements} healthy one(s) replaced; detector precision ${s.precision}, recall ${s.recall}, detected ${s.detectionDelayP50S} s (p50) / ${s.detectionDelayP95S} s (p95) after onset`,
     );
+    const long = r.drainsPastTimeout;
+    if (long && long.count > 0) {
+      const replacements = s.replaced + s.falseReplacements;
+      parts.push(
+        `Drains past the ${scenario.drainTimeout} drain timeout (${r.policy}): ${long.count}, the longest ${long.longestS} s; ${replacements} straggler replacement(s), each drained under its own straggler drain timeout (--straggler-drain-timeout, 4h by default), so its queries finish at its slow pace instead of being killed${long.count > replacements ? `; ${long.count - replacements} not explained by a replacement` : ''}`,
+      );
+    }
   }
   for (const r of runs.filter((r) => r.warmPool)) {
     const w = r.warmPool!;
