@@ -24,18 +24,38 @@ export function agentMetricNames(pressure: boolean): string[] {
 export const STRAGGLER_METRICS_READ_PER_INSTANCE = PRESSURE_RESOURCES.length + 1;
 
 export function runtimeProfileFor(config: EnvironmentConfig, workers: number): RuntimeProfile {
-  const detecting = config.fleets.filter((f) => f.stragglers !== undefined);
-  const signalling = config.fleets.filter((f) => f.scaling !== undefined);
-  return {
+  return profileOf({
     workers,
     fleets: config.fleets.length,
-    agent: config.agent
-      ? { intervalSeconds: config.agent.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS, alwaysMetrics: agentMetricNames(detecting.length > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
-      : undefined,
-    stragglers: detecting.length > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
+    agentIntervalSeconds: config.agent ? (config.agent.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS) : undefined,
+    detecting: config.fleets.filter((f) => f.stragglers !== undefined).length,
+    signalling: config.fleets.filter((f) => f.scaling !== undefined).length,
+  });
+}
+
+/** What runs, as counts: the simulator builds the same profile for the fleet it simulates (sim/cost.ts). */
+export interface RunningFeatures {
+  readonly workers: number;
+  readonly fleets: number;
+  /** The agent's publishing interval; undefined with no agent. */
+  readonly agentIntervalSeconds?: number;
+  /** Fleets with straggler detection, and with scaling signals. */
+  readonly detecting: number;
+  readonly signalling: number;
+}
+
+export function profileOf(f: RunningFeatures): RuntimeProfile {
+  return {
+    workers: f.workers,
+    fleets: f.fleets,
+    agent:
+      f.agentIntervalSeconds !== undefined
+        ? { intervalSeconds: f.agentIntervalSeconds, alwaysMetrics: agentMetricNames(f.detecting > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
+        : undefined,
+    stragglers: f.detecting > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
     signals:
-      signalling.length > 0
-        ? { fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN, fleetsWithSignals: signalling.length }
+      f.signalling > 0
+        ? { fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN, fleetsWithSignals: f.signalling }
         : undefined,
     // Not measured yet: a conservative second a run, and a few log lines.
     assumptions: { billedSecondsPerInvocation: 1, logBytesPerInvocation: 2000, kmsRequestsPerKeyHour: 24 },

@@ -226,7 +226,83 @@ describe('the CLI', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toMatch(/Target-tracking floor: [\d.]+ instance-hours/);
-    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
+    // Self-contained: no script and nothing fetched (the price source is named in text, not linked).
+    expect(html).not.toMatch(/<script|(src|href)=["']?https?:/);
+  }, 60_000);
+
+  test('--help and -h print every option with its default and meaning, exit 0; an unknown option stays exit 2', async () => {
+    const documented = [...readFileSync(join(__dirname, '../../docs/simulator.md'), 'utf8').matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThan(20);
+    for (const flag of ['--help', '-h']) {
+      const { stdout } = await run(tsx, [cli, flag]);
+      expect(stdout).toMatch(/^usage: npm start -- \[options\]/);
+      for (const option of [...documented, '--instance-type', '--region', '--prices', '--days', '--peak-rate', '--seed', '--min', '--max']) expect(stdout).toMatch(new RegExp(`^  (-h, )?${option}\\b.*\\(default: [^)]+\\)$`, 'm'));
+    }
+    const refused = await run(tsx, [cli, '--bogus']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("Unknown option '--bogus'");
+  }, 60_000);
+
+  test('dollars: each run costs its instance-hours at the table\'s price, named in the text, the JSON and the HTML report (written with --json too)', async () => {
+    const report = join(dir, 'json-report.html');
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', '2m,10m', '--report', report], { maxBuffer: 1 << 24 });
+    const out = JSON.parse(stdout);
+    const hourly = 0.4032; // m7i.2xlarge, us-east-1 on demand, core/cost/prices.ts
+    const perInstanceHour = hourly + (50 * 0.08) / 730; // and a 50 GiB gp3 root volume at $0.08 a GB-month
+    expect(out.scenario.prices).toMatchObject({ region: 'us-east-1', asOf: expect.stringMatching(/^\d{4}-\d{2}/), instanceType: 'm7i.2xlarge', instanceHourUsd: hourly, rootVolumeGiB: 50 });
+    for (const r of out.runs) expect(r.costUsd).toBeCloseTo(r.instanceHours * perInstanceHour, 0);
+    expect(out.scenario.ownCostUsd).toBeGreaterThan(0);
+    // One name for the work kills lost, in the runs and in the sweep.
+    for (const s of out.timeoutSweep) {
+      expect(typeof s.killedSeconds).toBe('number');
+      expect(s).not.toHaveProperty('cpuSecondsLost');
+    }
+    expect(stderr).toContain(`Report: ${report}`);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('Fleet cost accumulated over the run, per policy (m7i.2xlarge)');
+    expect(html).toContain('https://aws.amazon.com/ec2/pricing/on-demand/');
+    expect(html).toMatch(/recommended: (2m|10m)/);
+    expect(html).not.toContain('cpuSecondsLost');
+    // Instances and queued queries each on their own axis.
+    expect(html).toContain('aria-label="Instances over time');
+    expect(html).toContain('aria-label="Queries queued over time');
+    // Without --report, --json writes no file: stdout is the JSON alone.
+    const text = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'text.html'), '--instance-type', 'm7i.large'], { maxBuffer: 1 << 24 });
+    expect(text.stdout).toMatch(/policy\s+instance-h\s+cost \$/);
+    expect(text.stdout).toContain('Dollars: m7i.large at $0.1008/hour plus a 50 GiB gp3 root volume per instance, us-east-1 prices as of');
+    expect(text.stdout).toMatch(/The autoscaler itself \(signals\): about \$[\d.]+ over the run/);
+  }, 120_000);
+
+  test('--region other than the built-in table\'s needs --prices; a price file names its own region and prices', async () => {
+    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--region', 'eu-west-1']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--region (eu-west-1): the built-in prices are us-east-1's only; pass --prices FILE");
+    const unknownType = await run(tsx, [cli, '--trace', trace, '--json', '--instance-type', 'x9.huge']).catch((e) => e);
+    expect(unknownType.code).toBe(2);
+    expect(unknownType.stderr).toContain('--instance-type (x9.huge): no price for instance type x9.huge');
+    const file = join(dir, 'eu.json');
+    writeFileSync(file, JSON.stringify({ region: 'eu-west-1', asOf: '2026-11', instanceHourly: { 'm7i.2xlarge': { usd: 0.5, source: 'our eu-west-1 rate' } } }));
+    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--region', 'eu-west-1', '--prices', file], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.prices).toMatchObject({ region: 'eu-west-1', asOf: '2026-11', instanceHourUsd: 0.5, source: 'our eu-west-1 rate' });
+    expect(out.runs[0].costUsd).toBeCloseTo(out.runs[0].instanceHours * (0.5 + (50 * 0.08) / 730), 0);
+    const bad = join(dir, 'bad-prices.json');
+    writeFileSync(bad, '{"instanceHourly":{"m7i.2xlarge":-1}}');
+    const badRefused = await run(tsx, [cli, '--trace', trace, '--json', '--prices', bad]).catch((e) => e);
+    expect(badRefused.code).toBe(2);
+    expect(badRefused.stderr).toContain(`--prices ${bad}: instanceHourly.m7i.2xlarge.usd: -1 must be a finite number of dollars`);
+  }, 120_000);
+
+  test('a timestamped trace puts dates on the report\'s time axes', async () => {
+    const stamped = join(dir, 'stamped.csv');
+    const start = Date.parse('2024-03-12T00:00:00Z');
+    writeFileSync(stamped, ['arrival,duration_s,slots', ...queries.slice(0, 1500).map((q) => `${new Date(start + q.arrival * 1000).toISOString()},${q.duration},${q.slots}`)].join('\n'));
+    const report = join(dir, 'stamped.html');
+    const out = JSON.parse((await run(tsx, [cli, '--trace', stamped, '--json', '--sweep-timeouts', 'none', '--report', report], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.startsAt).toBe(new Date(start + queries[0].arrival * 1000).toISOString());
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('time (UTC)');
+    expect(html).toMatch(/>Mar 12( \d\d:\d\d)?</);
+    expect(html).not.toContain('time since the start of the trace');
   }, 60_000);
 
   // Each scale-in tunable reaches the full policy (more of it scales in later or less: more instance-hours)
