@@ -355,7 +355,7 @@ export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], swee
         lineChart({
           title: 'Instance-hours each drain timeout adds',
           xLabel: 'drain timeout',
-          yLabel: 'instance-hours above the cheapest timeout',
+          yLabel: 'extra instance-hours',
           x: timeouts,
           markers,
           height: 220,
