@@ -330,7 +330,8 @@ class FleetSimulation {
   private readonly rng: Rng;
   private readonly tracker: TargetTracker;
   private readonly ratioTracker: TargetTracker;
-  private readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number }[] = [];
+  /** The group's average CPU each minute, with the warm instances it was averaged over (the base its step multiplies). */
+  private readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number; instances: number }[] = [];
   private readonly ratioDatapoints: { availableAt: number; value: number | undefined }[] = [];
   /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
   private cpuSeen: number | undefined;
@@ -1002,7 +1003,7 @@ class FleetSimulation {
         if (cut > 1) i.history.splice(0, cut - 1);
       }
     }
-    this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances });
+    this.datapoints.push({ availableAt: this.now + this.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances, instances: n });
 
     if (this.o.policy !== 'static-peak') {
       await this.scale(warming, n);
@@ -1056,7 +1057,11 @@ class FleetSimulation {
     const cpu = cpuPoints.at(-1)?.value;
     if (fresh) this.cpuSeen = cpu;
     const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
-    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity, warm), scaleInDisabled: this.o.targetTracking.disableScaleIn });
+    // The step multiplies the instances the datapoint was averaged over: a datapoint that arrives after
+    // new instances finished warming still describes the fewer that made it, and multiplying the larger
+    // count by it would ask for capacity twice (the alarm stays in ALARM and acts every minute).
+    const base = cpuPoints.at(-1)?.instances ?? warm;
+    if (fresh) policies.push({ tracker: this.tracker, proposal: this.tracker.assess(cpu, current, this.o.minCapacity, this.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: this.o.targetTracking.disableScaleIn });
 
     if (this.o.policy === 'signals') {
       const queued = this.waitingQueries.length - this.waitingHead;
