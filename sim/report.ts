@@ -112,7 +112,7 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 /** The floor's line, for the terminal and the report alike. */
 function floorLine(scenario: Scenario, oracleInstanceHours: number | undefined): string {
   const ratio = oracleInstanceHours ? ` (${round(scenario.floorInstanceHours / oracleInstanceHours, 2)}× the oracle)` : '';
-  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (nothing changes within ${FLAP_WINDOW_SECONDS / 60} minutes of a scale-in), seeing the trace in advance`;
+  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (capacity may step down again a minute after a scale-in, as the low alarm acts every minute it stays in ALARM, but does not rise within ${FLAP_WINDOW_SECONDS / 60} minutes of one), seeing the trace in advance`;
 }
 
 /** The violations of an Invariants block, by name; empty when every invariant holds. */
