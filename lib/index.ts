@@ -26,7 +26,7 @@ export { WorkerAgent, AGENT_PATHS, AGENT_SERVICE, systemdUnit, agentFileConfig }
 export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';
 export { FleetStack } from './fleet-stack';
 export type { FleetStackProps, DeployedFleet } from './fleet-stack';
-export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION } from './controller-function';
+export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION, latestNodeRuntime } from './controller-function';
 export type { ControllerFunctionProps, ControllerEntry } from './controller-function';
 export { ConfigError, resolveEnvironment, resolveEnvironments, DEFAULT_TRINO_ENDPOINT } from './config';
 export type {
