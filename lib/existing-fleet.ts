@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../lambdas/domain/lifecycle-limits';
 import { Acknowledgement, IWorkerFleet } from './fleet';
-import { DRAIN_HOOK_NAME, workerMetricNamespaces } from './names';
+import { DRAIN_HOOK_NAME, workerMetricNamespaces, workerPolicyOutputKey } from './names';
 import { DEFAULT_DRAIN_TIMEOUT, DEFAULT_TARGET_CPU_PERCENT } from './worker-fleet';
 
 /** Properties of an ExistingWorkerFleet. */
@@ -55,6 +55,14 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
   readonly workerPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ExistingWorkerFleetProps) {
+    // The worker policy's output key is the fleet's name (workerPolicyOutputKey): unique within the stack.
+    // Checked before this construct joins the tree, so a refused fleet leaves nothing behind.
+    const outputKey = workerPolicyOutputKey(props.fleetName);
+    const stack = Stack.of(scope);
+    const clash = stack.node.findAll().find((c): c is ExistingWorkerFleet => c instanceof ExistingWorkerFleet && workerPolicyOutputKey(c.fleetName) === outputKey);
+    if (clash) {
+      throw new Error(`fleetName ("${props.fleetName}") must differ, ignoring non-alphanumerics, from every other adopted fleet's in stack ${stack.stackName}: ${clash.node.path} ("${clash.fleetName}") already outputs ${outputKey}`);
+    }
     super(scope, id);
     this.fleetName = props.fleetName;
     this.autoScalingGroup = props.autoScalingGroup;
@@ -102,10 +110,14 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition holds it to the calling instance's own namespace and this environment's shared agent namespace.",
     });
-    new CfnOutput(this, 'WorkerPolicyArn', {
+    const output = new CfnOutput(this, 'WorkerPolicyArn', {
       description: `Attach to the instance role of group ${props.fleetName}'s workers (docs/adopt-existing-fleet.md)`,
       value: this.workerPolicy.managedPolicyArn,
     });
+    // A key an operator can ask for by name (docs/RUNBOOK.md's `out`), beside FleetStack's <fleet>GroupName
+    // and <fleet>AgentConfig: under this construct CDK would hash it (FleetlegacyWorkerPolicyArn640AAA0C).
+    // Renaming an output replaces nothing, and it has no export another stack could import.
+    output.overrideLogicalId(outputKey);
   }
 
   addToWorkerPolicy(statement: iam.PolicyStatement, acknowledgements: readonly Acknowledgement[] = []): void {

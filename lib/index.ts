@@ -52,4 +52,4 @@ export type {
   TrinoEndpointInput,
   DeploymentConfigInput,
 } from './config';
-export { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_ENVIRONMENT, TAG_FLEET, agentNamespace, signalsNamespace, stackNameFor } from './names';
+export { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_ENVIRONMENT, TAG_FLEET, agentNamespace, signalsNamespace, stackNameFor, workerPolicyOutputKey } from './names';

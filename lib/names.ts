@@ -60,3 +60,12 @@ export function stackNameFor(environment: string): string {
 export function sourcePrefix(environment: string): string {
   return `ga.${environment}.`;
 }
+
+/**
+ * The stack output key of an adopted fleet's worker policy ARN, `<fleet>WorkerPolicyArn` (dashes dropped,
+ * as CloudFormation output keys are alphanumeric), the same shape as FleetStack's `<fleet>GroupName` and
+ * `<fleet>AgentConfig`. Operators' scripts look it up by this key.
+ */
+export function workerPolicyOutputKey(fleetName: string): string {
+  return `${fleetName.replace(/[^A-Za-z0-9]/g, '')}WorkerPolicyArn`;
+}

@@ -5,6 +5,8 @@
  * in CloudFormation's order, then deleted in reverse, and the group must end as it began.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, UpdateAutoScalingGroupCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
+import { Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ import { AutoScalingGroupSettings, respondToCloudFormation } from '../../lambdas
 import { ADOPTION_GROUP_METRICS, AdoptionSettings, CustomResourceRequest, CustomResourceResponse, RESPONSE_ATTEMPTS, RESPONSE_RESERVE_MS, cloudFormationResponseUrl, makeGroupAdoptionHandler } from '../../lambdas/handlers/group-adoption';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
+import { ExistingWorkerFleet } from '../../lib/existing-fleet';
 import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';
 import { AwsModel } from '../../sim/aws-model';
 import { MemoryLog } from '../../sim/memory-ports';
@@ -116,7 +119,9 @@ describe('an adopted group in the template', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': [`${agentNamespace('adopt')}/\${ec2:SourceInstanceARN}`, agentNamespace('adopt')] } } }));
     expect(statements.map((s: any) => s.Action)).toEqual(expect.arrayContaining([['s3:GetObject', 's3:GetObjectVersion'], 'kms:Decrypt']));
     const outputs = template.toJSON().Outputs;
-    expect(Object.keys(outputs).some((k) => /WorkerPolicyArn/.test(k))).toBe(true);
+    // A key the runbook's `out legacyWorkerPolicyArn` finds, not a hashed construct path.
+    expect(outputs.legacyWorkerPolicyArn.Value).toEqual({ Ref: ofType('AWS::IAM::ManagedPolicy')[0][0] });
+    expect(Object.keys(outputs).filter((k) => /WorkerPolicyArn/.test(k))).toEqual(['legacyWorkerPolicyArn']);
     const agentConfig = Object.entries<any>(outputs).find(([k]) => k.startsWith('legacyAgentConfig'))![1];
     expect(JSON.stringify(agentConfig.Value)).toContain(`\\"groupName\\":\\"${GROUP}\\"`);
   });
@@ -188,6 +193,15 @@ async function snapshot(client: AutoScalingClient) {
 const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:GracefulAutoscaler-adopt-TerminationPolicy';
 const resolve = (props: Record<string, unknown>): Record<string, unknown> =>
   JSON.parse(JSON.stringify(props), (_k, v) => (v && typeof v === 'object' && 'Fn::GetAtt' in v ? FUNCTION_ARN : v));
+
+test('two adopted fleets whose names give the same output key in one stack are refused, naming both', () => {
+  const stack = new Stack(makeApp(), 'S');
+  const fleet = (id: string, fleetName: string) =>
+    new ExistingWorkerFleet(stack, id, { fleetName, autoScalingGroup: autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, `${id}Group`, `${id}-group`), metricsNamespace: agentNamespace('x') });
+  fleet('A', 'etl-a');
+  expect(() => fleet('B', 'etla')).toThrow('fleetName ("etla") must differ, ignoring non-alphanumerics, from every other adopted fleet\'s in stack S: S/A ("etl-a") already outputs etlaWorkerPolicyArn');
+  expect(() => fleet('C', 'etl-b')).not.toThrow();
+});
 
 describe('deleting the stack leaves the adopted group as it was', () => {
   const hook = ofType('AWS::AutoScaling::LifecycleHook')[0];
