@@ -17,11 +17,13 @@ import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '..
 import { formatDuration, parseDurationSeconds } from '../lambdas/domain/duration';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { trackingFloor } from '../sim/floor';
-import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
+import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, checkPricing, ownCostUsd } from '../sim/cost';
 import { Scenario, htmlReport, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, longSpanProblem, parseTrace } from '../sim/trace';
+import { ReadOptions } from '../sim/csv-records';
+import { TableRead } from '../sim/timed-table';
+import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceShape, formatTrace, generateTrace, longSpanProblem, readTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
 const DEFAULT_REPORT = 'reports/simulation.html';
@@ -37,8 +39,8 @@ interface OptionHelp {
 
 /** Every option, its default and meaning: parseArgs reads these, and --help prints them. */
 const OPTIONS = {
-  trace: { type: 'string', value: 'FILE', default: 'generated', meaning: 'CSV arrival,duration_s[,slots]; arrival in seconds, epoch milliseconds or ISO-8601 (UTC without a zone)' },
-  hourly: { type: 'string', value: 'FILE', default: '-', meaning: 'instead of --trace: CSV hour,queries,runtime_s, a workload drawn from hourly aggregates' },
+  trace: { type: 'string', value: 'FILE', default: 'generated', meaning: 'CSV with columns arrival, duration_s and optionally slots, in any order; others (a query log\'s query) are ignored. Arrival in seconds, epoch milliseconds or ISO-8601 (UTC without a zone)' },
+  hourly: { type: 'string', value: 'FILE', default: '-', meaning: 'instead of --trace: CSV with columns hour, queries, runtime_s (others ignored), a workload drawn from hourly aggregates' },
   'peak-running': { type: 'string', value: 'N', default: "the profile's own scale", meaning: 'with --hourly: rescale so the busiest hour has N queries running on average' },
   'skip-bad-rows': { type: 'boolean', default: 'off', meaning: 'run without the bad rows (each still reported); without it a bad row stops the run, exit 2' },
   json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep}; the HTML report only with --report' },
@@ -112,18 +114,35 @@ function duration(name: string, value: string): number {
   return seconds;
 }
 
-/** Reads and parses a workload file; every bad row is reported by line, and any stops the run unless skipped. */
-function readRows<T extends { readonly problems: readonly TraceProblem[] }>(flag: string, path: string, parse: (text: string) => T, skipBadRows: boolean): T {
-  let text: string;
+/**
+ * Reads a workload file as a stream. A problem with the file as a whole (no header, a wrong one) stops
+ * the run, with no word of --skip-bad-rows: no row was read. Ignored columns are named; every bad row is
+ * reported by line (past the first 100, counted), and any stops the run unless skipped.
+ */
+async function readWorkload<T extends Omit<TableRead, 'timestamps'>>(flag: string, path: string, read: (path: string, o: ReadOptions) => Promise<T>, columns: string, skipBadRows: boolean): Promise<T> {
+  let parsed: T;
   try {
-    text = readFileSync(path, 'utf8');
+    parsed = await read(path, {});
   } catch (e) {
-    usageError(`--${flag} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    usageError(`--${flag} ${path}: cannot be read (${code})`);
   }
-  const parsed = parse(text);
+  const file = parsed.fileProblem;
+  if (file) usageError(`${path}:${file.line}: ${file.reason}${file.text ? `: ${file.text}` : ''}`);
+  if (parsed.ignoredColumns.length > 0) console.error(`${path}:${parsed.headerLine}: ignored column(s) ${parsed.ignoredColumns.join(', ')}: the simulator reads ${columns}`);
   for (const p of parsed.problems) console.error(`${path}:${p.line}: ${p.reason}: ${p.text}`);
-  if (parsed.problems.length > 0 && !skipBadRows) usageError(`${parsed.problems.length} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
+  const unnamed = parsed.badRows - parsed.problems.length;
+  if (unnamed > 0) console.error(`${path}: ${unnamed.toLocaleString('en-US')} more bad row(s), counted but not named`);
+  if (parsed.badRows > 0 && !skipBadRows) usageError(`${parsed.badRows.toLocaleString('en-US')} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
   return parsed;
+}
+
+/** Why a workload file gave nothing to run. */
+function nothingRead(path: string, what: string, parsed: Omit<TableRead, 'timestamps'>): string {
+  return parsed.badRows > 0
+    ? `${path} holds no ${what}: all ${parsed.badRows.toLocaleString('en-US')} of its data rows are bad (${parsed.badRows > parsed.problems.length ? 'the first named' : 'each named'} above)`
+    : `${path} holds no ${what}: no data row after the header on line ${parsed.headerLine}`;
 }
 
 /** Refuses a workload longer than the simulator runs, naming the rows at its two ends (sim/trace.ts, MAX_SPAN_DAYS). */
@@ -200,7 +219,8 @@ async function main(): Promise<void> {
   if (args.trace && args.hourly) usageError('--trace and --hourly each name the workload; pass one');
   if (args['peak-running'] !== undefined && !args.hourly) usageError('--peak-running rescales an --hourly profile; pass --hourly too');
   if (args.hourly) {
-    const parsed = readRows('hourly', args.hourly, parseHourlyProfile, args['skip-bad-rows'] === true);
+    const parsed = await readWorkload('hourly', args.hourly, readHourlyProfile, 'hour, queries and runtime_s', args['skip-bad-rows'] === true);
+    if (parsed.hours.length === 0) usageError(nothingRead(args.hourly, 'hours', parsed));
     refuseLongSpan(args.hourly, parsed.span);
     const peakRunning = args['peak-running'] === undefined ? undefined : number('peak-running', args['peak-running'], 0, 0.01, 100_000);
     const expected = expectedProfileQueries(parsed.hours, { peakRunning });
@@ -210,14 +230,14 @@ async function main(): Promise<void> {
     queries = traceFromHourly(parsed.hours, { seed, peakRunning });
     origin = parsed.origin;
     if (queries.length === 0) usageError(`${args.hourly} holds no run time to draw queries from`);
-    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.problems.length ? `, ${parsed.problems.length} bad rows skipped` : ''})`;
+    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.badRows ? `, ${parsed.badRows} bad rows skipped` : ''})`;
   } else if (args.trace) {
-    const parsed = readRows('trace', args.trace, parseTrace, args['skip-bad-rows'] === true);
+    const parsed = await readWorkload('trace', args.trace, readTrace, 'arrival, duration_s and slots', args['skip-bad-rows'] === true);
     refuseLongSpan(args.trace, parsed.span);
-    if (parsed.queries.length === 0) usageError(`${args.trace} holds no queries`);
+    if (parsed.queries.length === 0) usageError(nothingRead(args.trace, 'queries', parsed));
     queries = parsed.queries;
     origin = parsed.origin;
-    source = `trace ${args.trace}${parsed.problems.length ? ` (${parsed.problems.length} bad rows skipped)` : ''}`;
+    source = `trace ${args.trace}${parsed.badRows ? ` (${parsed.badRows} bad rows skipped)` : ''}`;
   } else {
     const days = number('days', args.days, 2, 0.1, 30);
     const peakRate = number('peak-rate', args['peak-rate'], 1.2, 0.001, 100);

@@ -394,6 +394,45 @@ describe('the CLI', () => {
     expect(refusedProfile.stderr).toContain(`${profile} spans 19794 days, from line 3 to line 4: over 366.`);
   }, 60_000);
 
+  // Issue 40 item 8: a query log with its SQL was refused for its extra column, and an empty file or a wrong
+  // header suggested --skip-bad-rows, which then said the file 'holds no queries'.
+  test('a query log (arrival,duration_s,query) runs: the query column is ignored and named', async () => {
+    const log = join(dir, 'query-log.csv');
+    const sql = (k: number) => `"SELECT a, b, ""c""\nFROM t${k}\nWHERE x = 'y, z'"`;
+    writeFileSync(log, ['arrival,duration_s,query', ...queries.slice(0, 1500).map((q, k) => `${q.arrival},${q.duration},${sql(k)}`)].join('\r\n'));
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', log, '--json', '--sweep-timeouts', '2m'], { maxBuffer: 1 << 24 });
+    expect(JSON.parse(stdout).runs[0].queries).toBe(1500);
+    expect(stderr).toContain(`${log}:1: ignored column(s) query: the simulator reads arrival, duration_s and slots`);
+  }, 60_000);
+
+  test.each([
+    ['empty.csv', '', 'empty file: no header line'],
+    ['blank.csv', '\n\n', 'no header line: the file holds only blank or comment lines (2 lines)'],
+    ['wrong.csv', 'start,length\n0,5\n', 'header has no arrival, duration_s column: found "start", "length". A trace needs arrival and duration_s, may have slots, and ignores other columns'],
+  ])('%s is refused as a file, on its line, without suggesting --skip-bad-rows', async (name, text, reason) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    for (const extra of [[], ['--skip-bad-rows']]) {
+      const refused = await run(tsx, [cli, '--trace', path, '--json', ...extra]).catch((e) => e);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${path}:1: ${reason}`);
+      expect(refused.stderr).not.toContain('skip-bad-rows');
+      expect(refused.stderr).not.toContain('holds no queries');
+    }
+  }, 60_000);
+
+  test('every row bad and skipped: the file holds no queries, and the message says why', async () => {
+    const bad = join(dir, 'all-bad.csv');
+    writeFileSync(bad, 'arrival,duration_s\nsoon,5\nlater,5\n');
+    const refused = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${bad} holds no queries: all 2 of its data rows are bad (each named above)`);
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'arrival,duration_s\n');
+    const none = await run(tsx, [cli, '--trace', headerOnly, '--json']).catch((e) => e);
+    expect(none.stderr).toContain(`${headerOnly} holds no queries: no data row after the header on line 1`);
+  }, 60_000);
+
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'arrival,duration_s\n0,5\nsoon,5\n3,-2\n');
