@@ -10,7 +10,7 @@
  *                [--warm-pool N [--warm-start 40]] [--instance-type m7i.2xlarge] [--region us-east-1] [--prices FILE]
  *   npm start -- --help   every option, its default and meaning
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '../core/cost/prices';
@@ -19,6 +19,7 @@ import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICI
 import { trackingFloor } from '../sim/floor';
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
+import { readProgress, simulationProgress } from '../sim/progress';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, checkPricing, ownCostUsd } from '../sim/cost';
 import { Scenario, htmlReport, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
 import { ReadOptions } from '../sim/csv-records';
@@ -90,6 +91,8 @@ function usage(): string {
   ].join('\n');
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 function usageError(message: string): never {
   console.error(`simulate: ${message}`);
   process.exit(2);
@@ -114,6 +117,15 @@ function duration(name: string, value: string): number {
   return seconds;
 }
 
+/** A file's size in bytes; 0 when it cannot be read (the read itself says why). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Reads a workload file as a stream. A problem with the file as a whole (no header, a wrong one) stops
  * the run, with no word of --skip-bad-rows: no row was read. Ignored columns are named; every bad row is
@@ -122,7 +134,7 @@ function duration(name: string, value: string): number {
 async function readWorkload<T extends Omit<TableRead, 'timestamps'>>(flag: string, path: string, read: (path: string, o: ReadOptions) => Promise<T>, columns: string, skipBadRows: boolean): Promise<T> {
   let parsed: T;
   try {
-    parsed = await read(path, {});
+    parsed = await read(path, { onBytes: readProgress(path, fileSize(path), process.stderr) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
@@ -186,16 +198,6 @@ function pricingFrom(instanceType = DEFAULT_INSTANCE_TYPE, region: string | unde
     throw e;
   }
   return pricing;
-}
-
-/** A one-line progress bar on stderr, only on a terminal. */
-function progress(label: string): ((f: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (f: number) => {
-    const width = 30;
-    const filled = Math.round(f * width);
-    process.stderr.write(`\r${label.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}%${f >= 1 ? '\n' : ''}`);
-  };
 }
 
 async function main(): Promise<void> {
@@ -290,14 +292,18 @@ async function main(): Promise<void> {
     },
   };
 
+  const progress = simulationProgress([...POLICIES, ...sweepTimeouts.map((t) => `signals ${formatDuration(t)}`)], process.stderr);
+  const timeouts = sweepTimeouts.length === 0 ? '' : sweepTimeouts.length === 1 ? ' and 1 drain timeout' : ` and ${sweepTimeouts.length} drain timeouts`;
+  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} days: ${POLICIES.length} policies${timeouts} (${POLICIES.length + sweepTimeouts.length} runs)`);
   const details: SimResult[] = [];
-  for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress(policy) }));
+  for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress.run(details.length) }));
   const sweepResults: SimResult[] = [];
   for (const t of sweepTimeouts) {
-    sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress(`signals ${formatDuration(t)}`) }));
+    sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress.run(POLICIES.length + sweepResults.length) }));
   }
+  progress.end();
 
-  const runs = details.map((d) => summaryFrom(d, o.instanceHours, pricing));
+  const runs = details.map((d) => summaryFrom(d, o.instanceHours, pricing, minCapacity));
   const timeoutSweep = sweepResults.map(sweepRowFrom);
   const scenario: Scenario = {
     source,

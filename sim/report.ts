@@ -42,6 +42,8 @@ export type RunSummary = Pick<
    * the longest: only a replaced straggler's may, under its own straggler drain timeout.
    */
   readonly drainsPastTimeout?: { readonly count: number; readonly longestS: number };
+  /** Share of the run the group's desired capacity sat at its minimum (from the 5-minute timeline). */
+  readonly minCapacityShare?: number;
 };
 
 export interface SweepRow {
@@ -54,6 +56,9 @@ export interface SweepRow {
   readonly drainSecondsP50: number;
   readonly drainSecondsP99: number;
   readonly forcedTerminations: number;
+  /** Drains in the run, and the longest: a timeout no drain reached changed nothing. */
+  readonly drains: number;
+  readonly drainSecondsMax: number;
 }
 
 export interface Scenario {
@@ -120,7 +125,20 @@ export function violations(inv: Invariants): string[] {
   return (Object.keys(inv) as (keyof Invariants)[]).filter((k) => inv[k] > 0);
 }
 
-export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: SimPricing): RunSummary {
+/** Share of a run's time its group's desired capacity was at the minimum, each 5-minute sample weighted by its length. */
+function minCapacityShare(r: SimResult, minCapacity: number): number {
+  let at = 0;
+  let total = 0;
+  for (let k = 0; k + 1 < r.timeline.length; k++) {
+    const dt = r.timeline[k + 1].t - r.timeline[k].t;
+    total += dt;
+    if (r.timeline[k].desired <= minCapacity) at += dt;
+  }
+  return total > 0 ? at / total : 0;
+}
+
+/** One run's summary; given the group's minimum, with the share of the run it sat there. */
+export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: SimPricing, minCapacity?: number): RunSummary {
   return {
     policy: r.policy,
     instanceHours: round(r.instanceHours),
@@ -148,6 +166,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: 
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
     ...(r.stragglers ? { drainsPastTimeout: drainsPastTimeout(r) } : {}),
     ...(r.warmPool ? { warmPool: { ...r.warmPool, runningHours: round(r.warmPool.runningHours), stoppedHours: round(r.warmPool.stoppedHours) } } : {}),
+    ...(minCapacity !== undefined ? { minCapacityShare: round(minCapacityShare(r, minCapacity), 3) } : {}),
   };
 }
 
@@ -167,6 +186,8 @@ export function sweepRowFrom(r: SimResult): SweepRow {
     drainSecondsP50: round(r.drainSecondsP50),
     drainSecondsP99: round(r.drainSecondsP99),
     forcedTerminations: r.forcedTerminations,
+    drains: r.drainSeconds.length,
+    drainSecondsMax: round(r.drainSeconds.reduce((m, d) => Math.max(m, d), 0)),
   };
 }
 
@@ -200,6 +221,50 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** At or above this share of the run at minimum capacity, every autoscaled fleet is said to have sat there. */
+const MOSTLY_AT_MIN = 0.8;
+
+/**
+ * What happened when every autoscaled fleet sat at its minimum capacity most of the run. They all pay the
+ * minimum then, so the table shows each near the oracle and the policies cannot differ; without this line
+ * nothing said so (issue 40 item 7).
+ */
+function atMinimumLines(scenario: Scenario, runs: readonly RunSummary[]): string[] {
+  const scaled = runs.filter((r) => r.policy !== 'static-peak' && r.minCapacityShare !== undefined);
+  if (scaled.length === 0 || scaled.some((r) => r.minCapacityShare! < MOSTLY_AT_MIN)) return [];
+  const shares = scaled.map((r, k) => `${r.policy} ${Math.round(r.minCapacityShare! * 100)}%${k === 0 ? ' of the time' : ''}`).join(', ');
+  const load =
+    scenario.staticCapacity <= scenario.minCapacity
+      ? `The load never needed more: even its peak fits in ${scenario.minCapacity} instance(s) at the ${scenario.targetCpu}% target`
+      : `The load needed more only at times: its peak needs ${scenario.staticCapacity} instances at the ${scenario.targetCpu}% target`;
+  return [
+    `What happened: the fleet sat at its minimum capacity (--min ${scenario.minCapacity}) most of the time: ${shares}. ${load}, so the policies cannot differ much on it: each pays about the minimum's instance-hours, as the oracle does. To compare them, replay a busier trace, or set --min to what the load needs.`,
+  ];
+}
+
+/** Sweep rows that show the same figures, next to each other: a run of timeouts that changed nothing. */
+function identicalRuns(sweep: readonly SweepRow[]): SweepRow[][] {
+  const same = (a: SweepRow, b: SweepRow) =>
+    a.queriesKilled === b.queriesKilled && a.killedSeconds === b.killedSeconds && a.instanceHours === b.instanceHours && a.drainSecondsP50 === b.drainSecondsP50 && a.drainSecondsP99 === b.drainSecondsP99 && a.forcedTerminations === b.forcedTerminations;
+  const groups: SweepRow[][] = [];
+  for (const s of sweep) {
+    const last = groups[groups.length - 1];
+    if (last && same(last[0], s)) last.push(s);
+    else groups.push([s]);
+  }
+  return groups;
+}
+
+/** Why identical sweep rows are identical, when the runs say. */
+function identicalBecause(group: readonly SweepRow[]): string {
+  const shortest = group.reduce((a, b) => (b.drainTimeoutSeconds < a.drainTimeoutSeconds ? b : a));
+  const longest = Math.max(...group.map((s) => s.drainSecondsMax));
+  if (group.every((s) => s.drains === 0)) return ': no instance was ever drained (the fleet never scaled in), so no timeout was reached and a longer one changes nothing on this trace';
+  if (longest < shortest.drainTimeoutSeconds) return `: no drain lasted as long as ${shortest.drainTimeout} (the longest took ${longest} s), so none was cut short and a longer timeout changes nothing on this trace`;
+  if (group.every((s) => s.forcedTerminations === 0)) return ': none of them forced a drain';
+  return '';
+}
+
 /** The terminal summary. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
   const parts = [
@@ -223,6 +288,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
         r.forcedTerminations,
       ]),
     ),
+    ...atMinimumLines(scenario, runs),
     `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
     floorLine(scenario, runs[0]?.oracleInstanceHours),
     pricesLine(scenario),
@@ -230,13 +296,17 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
   ];
   if (sweep.length > 0) {
     const best = recommendedTimeout(sweep);
+    // Timeouts next to each other with the same figures are one row, and a line says why.
+    const groups = identicalRuns(sweep);
+    const label = (g: readonly SweepRow[]) => (g.length === 1 ? g[0].drainTimeout : `${g[0].drainTimeout}–${g[g.length - 1].drainTimeout}`);
     parts.push(
       '',
       'Drain timeout sweep (signals policy):',
       table(
         ['timeout', 'killed', 'killed slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
-        sweep.map((s) => [`${s.drainTimeout}${s === best ? ' *' : ''}`, s.queriesKilled, s.killedSeconds, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
+        groups.map((g) => [`${label(g)}${g.includes(best!) ? ' *' : ''}`, g[0].queriesKilled, g[0].killedSeconds, g[0].instanceHours, g[0].drainSecondsP50, g[0].drainSecondsP99, g[0].forcedTerminations]),
       ),
+      ...groups.filter((g) => g.length > 1).map((g) => `${label(g)}: the ${g.length} timeouts (${g.map((s) => s.drainTimeout).join(', ')}) gave identical results${identicalBecause(g)}`),
       `* recommended: ${best!.drainTimeout}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled})`,
     );
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../../sim/fleet-sim';
 import { Rng } from '../../sim/rng';
-import { Query, generateTrace, parseTrace } from '../../sim/trace';
+import { Query, formatTrace, generateTrace, parseTrace } from '../../sim/trace';
 
 // Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
 const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
@@ -396,13 +396,18 @@ describe('the CLI', () => {
 
   // Issue 40 item 8: a query log with its SQL was refused for its extra column, and an empty file or a wrong
   // header suggested --skip-bad-rows, which then said the file 'holds no queries'.
-  test('a query log (arrival,duration_s,query) runs: the query column is ignored and named', async () => {
+  test('a query log (arrival,duration_s,query) runs: the query column is ignored and named; progress shows when piped', async () => {
     const log = join(dir, 'query-log.csv');
     const sql = (k: number) => `"SELECT a, b, ""c""\nFROM t${k}\nWHERE x = 'y, z'"`;
     writeFileSync(log, ['arrival,duration_s,query', ...queries.slice(0, 1500).map((q, k) => `${q.arrival},${q.duration},${sql(k)}`)].join('\r\n'));
     const { stdout, stderr } = await run(tsx, [cli, '--trace', log, '--json', '--sweep-timeouts', '2m'], { maxBuffer: 1 << 24 });
     expect(JSON.parse(stdout).runs[0].queries).toBe(1500);
     expect(stderr).toContain(`${log}:1: ignored column(s) query: the simulator reads arrival, duration_s and slots`);
+    // Not a terminal: a line per tenth of the whole simulation (6 runs), not a bar.
+    const lines = stderr.split('\n').filter((l: string) => l.startsWith('simulating'));
+    expect(lines[0]).toMatch(/^simulating 1,500 queries over [\d.]+ days: 5 policies and 1 drain timeout \(6 runs\)$/);
+    expect(lines.filter((l: string) => /^simulating: \d+% \(run \d of 6, [a-z-]+( 2m)?\), \S+ elapsed$/.test(l)).length).toBeGreaterThanOrEqual(9);
+    expect(stderr).not.toContain('\r');
   }, 60_000);
 
   test.each([
@@ -432,6 +437,22 @@ describe('the CLI', () => {
     const none = await run(tsx, [cli, '--trace', headerOnly, '--json']).catch((e) => e);
     expect(none.stderr).toContain(`${headerOnly} holds no queries: no data row after the header on line 1`);
   }, 60_000);
+
+  // Issue 40 item 7: on a light trace every policy read 1.00x the oracle, with five identical sweep rows
+  // and nothing saying the fleet sat at --min.
+  test('a light trace says the fleet sat at its minimum, and identical sweep rows are one line saying why', async () => {
+    const light = join(dir, 'light.csv');
+    writeFileSync(light, formatTrace(generateTrace({ days: 0.5, peakRate: 0.01, troughShare: 0.15, seed: 3 })));
+    const { stdout } = await run(tsx, [cli, '--trace', light, '--sweep-timeouts', '2m,5m,10m', '--report', join(dir, 'light.html')], { maxBuffer: 1 << 24 });
+    expect(stdout).toMatch(/What happened: the fleet sat at its minimum capacity \(--min 2\) most of the time: signals (9\d|100)% of the time, graceful-cpu \d+%, no-hook \d+%, cron-timeout \d+%\./);
+    expect(stdout).toMatch(/so the policies cannot differ much on it/);
+    expect(stdout).toMatch(/^2m–10m \*/m);
+    expect(stdout).not.toMatch(/^5m /m);
+    expect(stdout).toContain('2m–10m: the 3 timeouts (2m, 5m, 10m) gave identical results: no instance was ever drained (the fleet never scaled in), so no timeout was reached and a longer one changes nothing on this trace');
+    // A busy trace says nothing of the kind.
+    const busy = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'busy.html')], { maxBuffer: 1 << 24 });
+    expect(busy.stdout).not.toContain('What happened');
+  }, 120_000);
 
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');
