@@ -15,7 +15,7 @@ import { Dimension } from '@aws-sdk/client-cloudwatch';
 import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../core/drain-report';
 import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
-import { ImdsClient, InstanceIdentity, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
+import { ImdsClient, InstanceIdentity, ownNamespace, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
 import { CounterReading, NETWORK_METRIC, PressureReader, pressureBetween } from './pressure';
 import { MetricPublisher } from './publisher';
 import { countRunningTasks, startShutdown } from './worker';
@@ -67,7 +67,8 @@ export class Agent {
   constructor(
     private readonly config: AgentConfig,
     private readonly imds: ImdsClient,
-    private readonly publisherFor: (identity: InstanceIdentity) => MetricPublisher,
+    /** A publisher into `namespace`: the instance's own (imds.ownNamespace), the only one its role may write. */
+    private readonly publisherFor: (identity: InstanceIdentity, namespace: string) => MetricPublisher,
     private readonly log: AgentLog = jsonLog,
     private readonly now: () => number = Date.now,
     private readonly reporterFor?: (identity: InstanceIdentity) => DrainReporter,
@@ -103,7 +104,7 @@ export class Agent {
     try {
       this.identity = await readIdentity(this.imds, this.config.groupName);
       this.privateIp = await readPrivateIp(this.imds).catch(() => undefined);
-      this.publisher = this.publisherFor(this.identity);
+      this.publisher = this.publisherFor(this.identity, ownNamespace(this.config.namespace, this.identity));
       this.reporter = this.reporterFor?.(this.identity);
       this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds, lifecyclePollSeconds: this.config.lifecyclePollSeconds });
     } catch (e) {

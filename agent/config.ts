@@ -2,6 +2,7 @@
  * The agent's configuration file (`--config <path>`), validated at start: a bad file is one clear
  * message and a non-zero exit, never a silent default.
  */
+import { DEFAULT_AGENT_INTERVAL_SECONDS } from '../core/contract/metrics';
 
 /** A Trino/Presto worker's HTTP API on this instance. */
 export interface TrinoWorker {
@@ -51,6 +52,7 @@ export interface ShellCommand {
 export interface AgentConfig {
   /** Seconds between task counts and lifecycle checks. */
   readonly intervalSeconds: number;
+  /** The environment's agent namespace; the agent publishes under it, in its own instance's namespace (imds.ownNamespace). */
   readonly namespace: string;
   readonly runningTasksMetric: string;
   /** Seconds the oldest running task has run, published beside the count when the task source knows it. */
@@ -79,7 +81,7 @@ export interface AgentConfig {
   readonly pressure: boolean;
 }
 
-export const DEFAULT_INTERVAL_SECONDS = 10;
+export const DEFAULT_INTERVAL_SECONDS = DEFAULT_AGENT_INTERVAL_SECONDS;
 /** IMDS is on the instance and answers in microseconds: a 1 s poll costs nothing and keeps drains short. */
 export const DEFAULT_LIFECYCLE_POLL_SECONDS = 1;
 /** Trino's default `shutdown.grace-period` (Trino docs, "Graceful shutdown"). */

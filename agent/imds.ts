@@ -3,6 +3,8 @@
  * the one the AWS SDKs honour, AWS_EC2_METADATA_SERVICE_ENDPOINT, so the agent runs against a
  * stand-in off EC2. (EC2 user guide, "Use the Instance Metadata Service to access instance metadata".)
  */
+import { instanceArnPrefix, instanceNamespace, partitionOfRegion } from '../core/instance-namespace';
+
 const DEFAULT_ENDPOINT = 'http://169.254.169.254';
 /** Token lifetime we ask for; IMDS allows up to 21,600 seconds. */
 const TOKEN_TTL_SECONDS = 21_600;
@@ -60,21 +62,47 @@ export interface InstanceIdentity {
   readonly instanceId: string;
   readonly region: string;
   readonly groupName: string;
+  /** The account and partition in the instance's ARN: with the region and id, the namespace it may write. */
+  readonly account: string;
+  readonly partition: string;
 }
 
 /**
  * Reads instance id, region and Auto Scaling group: the configured group, or the instance's
- * aws:autoscaling:groupName tag (instance tags in metadata must then be enabled).
+ * aws:autoscaling:groupName tag (instance tags in metadata must then be enabled); the account from the
+ * instance identity document, and the partition from `services/partition` (or, where IMDS lacks it, the
+ * region's). These name the instance's ARN, which IAM compares as `ec2:SourceInstanceARN`.
  */
 export async function readIdentity(imds: ImdsClient, configuredGroup?: string): Promise<InstanceIdentity> {
-  const [instanceId, region, groupName] = await Promise.all([
+  const [instanceId, region, groupName, document, partition] = await Promise.all([
     imds.get('meta-data/instance-id'),
     imds.get('meta-data/placement/region'),
     configuredGroup !== undefined ? Promise.resolve(configuredGroup) : imds.get('meta-data/tags/instance/aws:autoscaling:groupName'),
+    imds.get('dynamic/instance-identity/document'),
+    imds.get('meta-data/services/partition'),
   ]);
   if (!instanceId || !region) throw new Error('IMDS gave no instance id or region');
   if (!groupName) throw new Error('IMDS gave no aws:autoscaling:groupName tag: is the instance in an Auto Scaling group with instance metadata tags enabled?');
-  return { instanceId, region, groupName };
+  const account = accountOf(document);
+  if (!account) throw new Error('IMDS gave no account id in the instance identity document');
+  return { instanceId, region, groupName, account, partition: partition || partitionOfRegion(region) };
+}
+
+function accountOf(document: string | undefined): string | undefined {
+  try {
+    const id = document === undefined ? undefined : JSON.parse(document)?.accountId;
+    return typeof id === 'string' && /^\d{12}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The one namespace this instance's credentials may write (lambdas/domain/instance-namespace.ts): its
+ * metrics go there, where the controller and the straggler detector read them.
+ */
+export function ownNamespace(base: string, identity: InstanceIdentity): string {
+  return instanceNamespace(base, instanceArnPrefix(identity), identity.instanceId);
 }
 
 /** The instance's primary private IPv4 address: how a Trino worker is known to its coordinator by default. */

@@ -14,7 +14,8 @@ import { readFile } from 'node:fs/promises';
 import { PRESSURE_METRICS } from '../core/stragglers';
 
 /** Bytes per second the instance received and sent; published for operators, not judged by the detector. */
-export const NETWORK_METRIC = 'NetworkBytesPerSecond';
+export { NETWORK_METRIC } from '../core/contract/metrics';
+import { NETWORK_METRIC } from '../core/contract/metrics';
 
 /** One reading of the counters, each absent when its file could not be read or parsed. */
 export interface CounterReading {

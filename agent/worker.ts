@@ -2,6 +2,7 @@
 import { exec } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { isConnectionRefused, summarizeTasks } from '../core/trino-tasks';
+import { discard, fetchNoRedirect } from '../runtime/untrusted-http';
 import { ShellCommand, TrinoWorker } from './config';
 
 /**
@@ -49,8 +50,12 @@ export async function countRunningTasks(source: TrinoWorker | ShellCommand, subj
     return { kind: 'count', runningTasks: Number(m[1]), ...(m[2] !== undefined ? { oldestTaskAgeSeconds: Number(m[1]) === 0 ? 0 : Number(m[2]) } : {}) };
   }
   try {
-    const res = await fetch(`${source.url}/v1/task`, { headers: trinoHeaders(source, subject, nowMs), signal: AbortSignal.timeout(source.timeoutMs) });
-    if (!res.ok) throw new Error(`GET /v1/task: HTTP ${res.status}`);
+    // X-Trino-Internal-Bearer is the cluster's own credential: never sent on to where a redirect points.
+    const res = await fetchNoRedirect('GET /v1/task', `${source.url}/v1/task`, { headers: trinoHeaders(source, subject, nowMs), signal: AbortSignal.timeout(source.timeoutMs) });
+    if (!res.ok) {
+      await discard(res);
+      throw new Error(`GET /v1/task: HTTP ${res.status}`);
+    }
     return { kind: 'count', ...summarizeTasks(await res.json(), nowMs) };
   } catch (e) {
     if (isConnectionRefused(e)) return { kind: 'not-listening' };
@@ -64,7 +69,7 @@ export async function startShutdown(target: TrinoWorker | ShellCommand, subject:
     await runCommand(target);
     return;
   }
-  const res = await fetch(`${target.url}/v1/info/state`, {
+  const res = await fetchNoRedirect('PUT /v1/info/state', `${target.url}/v1/info/state`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', ...trinoHeaders(target, subject, nowMs) },
     body: JSON.stringify('SHUTTING_DOWN'),

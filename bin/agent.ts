@@ -4,6 +4,7 @@
  * `node agent.js wait-in-service`, the worker's start gate (agent/in-service.ts, docs/agent.md): exits 0
  * when the worker may start, 1 when it must not, 2 on a usage error.
  * Honours AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH.
+ * `--help` (or `-h`) prints the usage and exits 0.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,26 @@ import { formatDrainReport } from '../core/drain-report';
 import { Agent, DrainReporter, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
-import { parseGateArgs, waitForInService } from '../agent/in-service';
+import { DEFAULT_GATE_OPTIONS, parseGateArgs, waitForInService } from '../agent/in-service';
 import { AGENT_CALL_LIMIT_MS, AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
+
+/** Every option, its default and meaning. */
+function usage(): string {
+  const g = DEFAULT_GATE_OPTIONS;
+  return [
+    'usage: agent --config PATH',
+    '       agent wait-in-service [--poll-seconds N] [--absent-grace-seconds N] [--imds-limit-seconds N]',
+    '',
+    'agent --config PATH             run the worker agent with the agent.json at PATH (required; docs/agent.md)',
+    'agent wait-in-service           the start gate: exit 0 when the worker may start, 1 when it must not',
+    `  --poll-seconds N              seconds between IMDS reads, 0.1 to 60 (default: ${g.pollSeconds})`,
+    `  --absent-grace-seconds N      seconds of IMDS answers with no lifecycle state before the instance counts as in no group and starts, 0 to 3600 (default: ${g.absentGraceSeconds})`,
+    `  --imds-limit-seconds N        seconds of IMDS errors retried before failing closed, 0 to 3600 (default: ${g.imdsLimitSeconds})`,
+    '-h, --help                      print this help and exit 0',
+    '',
+    'Exit 2 on a usage error or an invalid configuration.',
+  ].join('\n');
+}
 
 function configPath(argv: readonly string[]): string {
   const i = argv.indexOf('--config');
@@ -69,6 +88,10 @@ function gate(args: readonly string[]): void {
 }
 
 function main(): void {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    console.log(usage());
+    process.exit(0);
+  }
   if (process.argv[2] === 'wait-in-service') return gate(process.argv.slice(3));
   let config;
   try {
@@ -102,7 +125,7 @@ function main(): void {
   const agent = new Agent(
     config,
     new ImdsClient(),
-    (identity) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region }), config.namespace, config.bufferMax),
+    (identity, namespace) => new MetricPublisher(new CloudWatchClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region }), namespace, config.bufferMax),
     jsonLog,
     Date.now,
     drainReport ? reporterFor : undefined,

@@ -7,20 +7,91 @@
  *                [--peak-rate 1.2] [--shape diurnal|bursty|spikes] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
- *                [--warm-pool N [--warm-start 40]]
+ *                [--warm-pool N [--warm-start 40]] [--instance-type m7i.2xlarge] [--region us-east-1] [--prices FILE]
+ *   npm start -- --help   every option, its default and meaning
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, ParseArgsConfig } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../core/util/duration';
+import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '../core/cost/prices';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { trackingFloor } from '../sim/floor';
-import { MAX_PROFILE_QUERIES, expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
+import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
-import { Scenario, htmlReport, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
-import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceProblem, TraceShape, formatTrace, generateTrace, longSpanProblem, parseTrace } from '../sim/trace';
+import { readProgress, simulationProgress } from '../sim/progress';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, checkPricing, ownCostUsd } from '../sim/cost';
+import { Scenario, htmlReport, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
+import { ReadOptions } from '../sim/csv-records';
+import { TableRead } from '../sim/timed-table';
+import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceShape, formatTrace, generateTrace, longSpanProblem, readTrace } from '../sim/trace';
 
 const DEFAULT_SWEEP = '2m,5m,10m,20m,30m';
+const DEFAULT_REPORT = 'reports/simulation.html';
+
+interface OptionHelp {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** The value's placeholder in the usage, for a string option. */
+  readonly value?: string;
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/** Every option, its default and meaning: parseArgs reads these, and --help prints them. */
+const OPTIONS = {
+  trace: { type: 'string', value: 'FILE', default: 'generated', meaning: 'CSV with columns arrival, duration_s and optionally slots, in any order; others (a query log\'s query) are ignored. Arrival in seconds, epoch milliseconds or ISO-8601 (UTC without a zone)' },
+  hourly: { type: 'string', value: 'FILE', default: '-', meaning: 'instead of --trace: CSV with columns hour, queries, runtime_s (others ignored), a workload drawn from hourly aggregates' },
+  'peak-running': { type: 'string', value: 'N', default: "the profile's own scale", meaning: 'with --hourly: rescale so the busiest hour has N queries running on average' },
+  'skip-bad-rows': { type: 'boolean', default: 'off', meaning: 'run without the bad rows (each still reported); without it a bad row stops the run, exit 2' },
+  json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep}; the HTML report only with --report' },
+  'sweep-timeouts': { type: 'string', value: 'LIST', default: DEFAULT_SWEEP, meaning: "drain timeouts to compare for the signals policy; 'none' to skip" },
+  'drain-timeout': { type: 'string', value: 'D', default: '10m', meaning: 'the drain timeout of the policy comparison' },
+  slots: { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.slotsPerInstance), meaning: 'task slots per worker; CPU = busy slots / slots' },
+  target: { type: 'string', value: 'P', default: String(DEFAULT_SIM_OPTIONS.targetCpu), meaning: 'target average CPU, percent' },
+  min: { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.minCapacity), meaning: "the group's minimum capacity" },
+  max: { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.maxCapacity), meaning: "the group's maximum capacity" },
+  'retry-killed': { type: 'boolean', default: 'off', meaning: 'a killed query is queued again (and still counted killed once)' },
+  faults: { type: 'boolean', default: 'off', meaning: 'inject throttling/5xx, lost and duplicated lifecycle events and dying sweeps; check the invariants' },
+  days: { type: 'string', value: 'N', default: '2', meaning: 'the generated workload: days (0.1 to 30)' },
+  'peak-rate': { type: 'string', value: 'R', default: '1.2', meaning: 'the generated workload: peak arrivals per second' },
+  shape: { type: 'string', value: TRACE_SHAPES.join('|'), default: 'diurnal', meaning: 'the generated workload: a sinusoidal day, random bursts, or short spikes' },
+  seed: { type: 'string', value: 'N', default: '1', meaning: 'random seed; same seed, same result' },
+  degraded: { type: 'string', value: 'FRACTION', default: '0', meaning: 'share of launched instances (0 to 1) whose tasks run 2x slower' },
+  'degraded-mid-run': { type: 'boolean', default: 'off', meaning: 'a degraded instance turns slow at a random time after launch' },
+  'no-straggler-actions': { type: 'boolean', default: 'off', meaning: 'the full policy without straggler detection and replacement' },
+  'straggler-drain-timeout': { type: 'string', value: 'D', default: formatDuration(DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds), meaning: 'how long a replaced straggler may drain; never shorter than --drain-timeout' },
+  'scale-in-lookback': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes), meaning: "minutes of load the full policy's scale-in sizes for (1-60)" },
+  'scale-in-horizon': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInHorizonMinutes), meaning: "minutes ahead the full policy's scale-in sizes for (0-60)" },
+  'warm-pool': { type: 'string', value: 'N', default: 'none', meaning: 'a warm pool of N stopped instances beside the group' },
+  'warm-start': { type: 'string', value: 'S', default: String(DEFAULT_WARM_START_SECONDS), meaning: 'with --warm-pool: seconds from starting a stopped instance to serving (1-90)' },
+  'instance-type': { type: 'string', value: 'TYPE', default: DEFAULT_INSTANCE_TYPE, meaning: "the worker instance type the dollars are priced at; it must be in the price table" },
+  region: { type: 'string', value: 'R', default: DEFAULT_PRICES.region, meaning: `the region of the prices; the built-in table is ${DEFAULT_PRICES.region} only, another needs --prices` },
+  prices: { type: 'string', value: 'FILE', default: `the built-in ${DEFAULT_PRICES.region} table of ${DEFAULT_PRICES.asOf}`, meaning: 'a JSON price table over the built-in one (docs/cost.md): Spot, a savings plan, another region' },
+  report: { type: 'string', value: 'FILE', default: DEFAULT_REPORT, meaning: 'where the HTML report goes (with --json, only when given)' },
+  'write-trace': { type: 'string', value: 'FILE', default: '-', meaning: 'save the (generated or drawn) trace as CSV' },
+  help: { type: 'boolean', short: 'h', default: 'off', meaning: 'print this help and exit' },
+} as const satisfies Record<string, OptionHelp>;
+
+type Values = { -readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The usage: every option with its default and meaning. */
+function usage(): string {
+  const rows = Object.entries(OPTIONS as Record<string, OptionHelp>).map(([name, o]) => [`${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`, o.meaning, o.default]);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return [
+    'usage: npm start -- [options]   (tsx bin/simulate.ts [options])',
+    '',
+    'Replays a workload through the drain controller and scaling policies, prints a summary per policy and',
+    'a drain-timeout table, and writes an HTML report. Exit 0; 1 if a graceful-drain invariant was violated;',
+    '2 on a usage error. docs/simulator.md has the details.',
+    '',
+    'options:',
+    ...rows.map(([flag, meaning, dflt]) => `  ${flag.padEnd(width)}  ${meaning} (default: ${dflt})`),
+  ].join('\n');
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function usageError(message: string): never {
   console.error(`simulate: ${message}`);
@@ -46,18 +117,44 @@ function duration(name: string, value: string): number {
   return seconds;
 }
 
-/** Reads and parses a workload file; every bad row is reported by line, and any stops the run unless skipped. */
-function readRows<T extends { readonly problems: readonly TraceProblem[] }>(flag: string, path: string, parse: (text: string) => T, skipBadRows: boolean): T {
-  let text: string;
+/** A file's size in bytes; 0 when it cannot be read (the read itself says why). */
+function fileSize(path: string): number {
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    usageError(`--${flag} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
-  const parsed = parse(text);
+}
+
+/**
+ * Reads a workload file as a stream. A problem with the file as a whole (no header, a wrong one) stops
+ * the run, with no word of --skip-bad-rows: no row was read. Ignored columns are named; every bad row is
+ * reported by line (past the first 100, counted), and any stops the run unless skipped.
+ */
+async function readWorkload<T extends Omit<TableRead, 'timestamps'>>(flag: string, path: string, read: (path: string, o: ReadOptions) => Promise<T>, columns: string, skipBadRows: boolean): Promise<T> {
+  let parsed: T;
+  try {
+    parsed = await read(path, { onBytes: readProgress(path, fileSize(path), process.stderr) });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    usageError(`--${flag} ${path}: cannot be read (${code})`);
+  }
+  const file = parsed.fileProblem;
+  if (file) usageError(`${path}:${file.line}: ${file.reason}${file.text ? `: ${file.text}` : ''}`);
+  if (parsed.ignoredColumns.length > 0) console.error(`${path}:${parsed.headerLine}: ignored column(s) ${parsed.ignoredColumns.join(', ')}: the simulator reads ${columns}`);
   for (const p of parsed.problems) console.error(`${path}:${p.line}: ${p.reason}: ${p.text}`);
-  if (parsed.problems.length > 0 && !skipBadRows) usageError(`${parsed.problems.length} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
+  const unnamed = parsed.badRows - parsed.problems.length;
+  if (unnamed > 0) console.error(`${path}: ${unnamed.toLocaleString('en-US')} more bad row(s), counted but not named`);
+  if (parsed.badRows > 0 && !skipBadRows) usageError(`${parsed.badRows.toLocaleString('en-US')} bad row(s) in ${path}; fix them or pass --skip-bad-rows to run without them`);
   return parsed;
+}
+
+/** Why a workload file gave nothing to run. */
+function nothingRead(path: string, what: string, parsed: Omit<TableRead, 'timestamps'>): string {
+  return parsed.badRows > 0
+    ? `${path} holds no ${what}: all ${parsed.badRows.toLocaleString('en-US')} of its data rows are bad (${parsed.badRows > parsed.problems.length ? 'the first named' : 'each named'} above)`
+    : `${path} holds no ${what}: no data row after the header on line ${parsed.headerLine}`;
 }
 
 /** Refuses a workload longer than the simulator runs, naming the rows at its two ends (sim/trace.ts, MAX_SPAN_DAYS). */
@@ -66,62 +163,66 @@ function refuseLongSpan(path: string, span: Span | undefined): void {
   if (problem) usageError(problem);
 }
 
-/** A one-line progress bar on stderr, only on a terminal. */
-function progress(label: string): ((f: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (f: number) => {
-    const width = 30;
-    const filled = Math.round(f * width);
-    process.stderr.write(`\r${label.padEnd(22)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}%${f >= 1 ? '\n' : ''}`);
-  };
+/**
+ * What the dollars are priced at. The built-in table is one region's; naming another without a price
+ * file would price it at the wrong region's rates, so it is refused.
+ */
+function pricingFrom(instanceType = DEFAULT_INSTANCE_TYPE, region: string | undefined, pricesFile: string | undefined): SimPricing {
+  let table: PriceTable = DEFAULT_PRICES;
+  if (pricesFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(pricesFile, 'utf8');
+    } catch (e) {
+      usageError(`--prices ${pricesFile}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    }
+    try {
+      table = parsePriceTable(text, pricesFile);
+    } catch (e) {
+      if (e instanceof PriceTableError) usageError(`--prices ${e.message}`);
+      throw e;
+    }
+  }
+  if (region !== undefined && region !== table.region) {
+    usageError(
+      pricesFile === undefined
+        ? `--region (${region}): the built-in prices are ${DEFAULT_PRICES.region}'s only; pass --prices FILE with "region": "${region}" and that region's prices (docs/cost.md)`
+        : `--region (${region}) differs from ${pricesFile}'s region (${table.region}); set "region": "${region}" in the file or drop --region`,
+    );
+  }
+  const pricing = { table, instanceType, rootVolumeGiB: DEFAULT_ROOT_VOLUME_GIB };
+  try {
+    checkPricing(pricing);
+  } catch (e) {
+    if (e instanceof PriceTableError) usageError(`--instance-type (${instanceType}): ${e.message}`);
+    throw e;
+  }
+  return pricing;
 }
 
 async function main(): Promise<void> {
-  let args;
+  let args: Values;
   try {
-    args = parseArgs({
-      options: {
-        trace: { type: 'string' },
-        hourly: { type: 'string' },
-        'peak-running': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'sweep-timeouts': { type: 'string' },
-        faults: { type: 'boolean', default: false },
-        'drain-timeout': { type: 'string', default: '10m' },
-        slots: { type: 'string' },
-        target: { type: 'string' },
-        min: { type: 'string' },
-        max: { type: 'string' },
-        days: { type: 'string' },
-        'peak-rate': { type: 'string' },
-        shape: { type: 'string', default: 'diurnal' },
-        seed: { type: 'string' },
-        'retry-killed': { type: 'boolean', default: false },
-        'skip-bad-rows': { type: 'boolean', default: false },
-        report: { type: 'string', default: 'reports/simulation.html' },
-        'write-trace': { type: 'string' },
-        degraded: { type: 'string' },
-        'degraded-mid-run': { type: 'boolean', default: false },
-        'no-straggler-actions': { type: 'boolean', default: false },
-        'straggler-drain-timeout': { type: 'string' },
-        'scale-in-lookback': { type: 'string' },
-        'scale-in-horizon': { type: 'string' },
-        'warm-pool': { type: 'string' },
-        'warm-start': { type: 'string' },
-      },
-      allowPositionals: false,
-    }).values;
+    const options: ParseArgsConfig['options'] = Object.fromEntries(Object.entries(OPTIONS as Record<string, OptionHelp>).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }]));
+    args = parseArgs({ options, allowPositionals: false, strict: true }).values as Values;
   } catch (e) {
-    usageError((e as Error).message);
+    usageError(`${(e as Error).message}; see --help`);
   }
+  if (args.help) {
+    console.log(usage());
+    return;
+  }
+  const pricing = pricingFrom(args['instance-type'], args.region, args.prices);
 
   const seed = number('seed', args.seed, 1, 0, 2 ** 32 - 1);
   let queries: Query[];
   let source: string;
+  let origin: Date | undefined;
   if (args.trace && args.hourly) usageError('--trace and --hourly each name the workload; pass one');
   if (args['peak-running'] !== undefined && !args.hourly) usageError('--peak-running rescales an --hourly profile; pass --hourly too');
   if (args.hourly) {
-    const parsed = readRows('hourly', args.hourly, parseHourlyProfile, args['skip-bad-rows']!);
+    const parsed = await readWorkload('hourly', args.hourly, readHourlyProfile, 'hour, queries and runtime_s', args['skip-bad-rows'] === true);
+    if (parsed.hours.length === 0) usageError(nothingRead(args.hourly, 'hours', parsed));
     refuseLongSpan(args.hourly, parsed.span);
     const peakRunning = args['peak-running'] === undefined ? undefined : number('peak-running', args['peak-running'], 0, 0.01, 100_000);
     const expected = expectedProfileQueries(parsed.hours, { peakRunning });
@@ -129,18 +230,20 @@ async function main(): Promise<void> {
       usageError(`${args.hourly} would draw about ${Math.round(expected).toLocaleString('en-US')} queries, over ${MAX_PROFILE_QUERIES.toLocaleString('en-US')}; pass --peak-running to scale it down`);
     }
     queries = traceFromHourly(parsed.hours, { seed, peakRunning });
+    origin = parsed.origin;
     if (queries.length === 0) usageError(`${args.hourly} holds no run time to draw queries from`);
-    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.problems.length ? `, ${parsed.problems.length} bad rows skipped` : ''})`;
+    source = `hourly profile ${args.hourly} (${parsed.hours.length} hours${peakRunning === undefined ? '' : `, busiest hour scaled to ${peakRunning} queries running`}${parsed.badRows ? `, ${parsed.badRows} bad rows skipped` : ''})`;
   } else if (args.trace) {
-    const parsed = readRows('trace', args.trace, parseTrace, args['skip-bad-rows']!);
+    const parsed = await readWorkload('trace', args.trace, readTrace, 'arrival, duration_s and slots', args['skip-bad-rows'] === true);
     refuseLongSpan(args.trace, parsed.span);
-    if (parsed.queries.length === 0) usageError(`${args.trace} holds no queries`);
+    if (parsed.queries.length === 0) usageError(nothingRead(args.trace, 'queries', parsed));
     queries = parsed.queries;
-    source = `trace ${args.trace}${parsed.problems.length ? ` (${parsed.problems.length} bad rows skipped)` : ''}`;
+    origin = parsed.origin;
+    source = `trace ${args.trace}${parsed.badRows ? ` (${parsed.badRows} bad rows skipped)` : ''}`;
   } else {
     const days = number('days', args.days, 2, 0.1, 30);
     const peakRate = number('peak-rate', args['peak-rate'], 1.2, 0.001, 100);
-    const shape = args.shape as TraceShape;
+    const shape = (args.shape ?? 'diurnal') as TraceShape;
     if (!TRACE_SHAPES.includes(shape)) usageError(`--shape (${shape}) must be ${TRACE_SHAPES.join(', ')}`);
     queries = generateTrace({ days, peakRate, troughShare: TROUGH_SHARE[shape], seed, shape });
     source = `generated ${shape} workload (${days} days, peak ${peakRate} queries/s)`;
@@ -151,7 +254,7 @@ async function main(): Promise<void> {
   const targetCpu = number('target', args.target, DEFAULT_SIM_OPTIONS.targetCpu, 1, 100);
   const minCapacity = number('min', args.min, DEFAULT_SIM_OPTIONS.minCapacity, 0, 5000);
   const maxCapacity = number('max', args.max, DEFAULT_SIM_OPTIONS.maxCapacity, Math.max(1, minCapacity), 5000);
-  const drainTimeoutSeconds = duration('drain-timeout', args['drain-timeout']!);
+  const drainTimeoutSeconds = duration('drain-timeout', args['drain-timeout'] ?? '10m');
   const sweepText = args['sweep-timeouts'] ?? DEFAULT_SWEEP;
   const sweepTimeouts = sweepText === 'none' ? [] : sweepText.split(',').map((t) => duration('sweep-timeouts', t.trim()));
   if (args['warm-start'] !== undefined && args['warm-pool'] === undefined) usageError('--warm-start is the start time of a warm pool instance; pass --warm-pool too');
@@ -173,11 +276,11 @@ async function main(): Promise<void> {
     maxCapacity,
     drainTimeoutSeconds,
     staticCapacity,
-    retryKilled: args['retry-killed']!,
+    retryKilled: args['retry-killed'] === true,
     faults: args.faults ? DEFAULT_FAULTS : undefined,
     seed,
     degraded: number('degraded', args.degraded, 0, 0, 1),
-    degradedMidRun: args['degraded-mid-run']!,
+    degradedMidRun: args['degraded-mid-run'] === true,
     stragglerActions: !args['no-straggler-actions'],
     warmPool,
     stragglerDrainTimeoutSeconds: args['straggler-drain-timeout'] === undefined ? DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds : duration('straggler-drain-timeout', args['straggler-drain-timeout']),
@@ -189,14 +292,18 @@ async function main(): Promise<void> {
     },
   };
 
+  const progress = simulationProgress([...POLICIES, ...sweepTimeouts.map((t) => `signals ${formatDuration(t)}`)], process.stderr);
+  const timeouts = sweepTimeouts.length === 0 ? '' : sweepTimeouts.length === 1 ? ' and 1 drain timeout' : ` and ${sweepTimeouts.length} drain timeouts`;
+  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} days: ${POLICIES.length} policies${timeouts} (${POLICIES.length + sweepTimeouts.length} runs)`);
   const details: SimResult[] = [];
-  for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress(policy) }));
+  for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress.run(details.length) }));
   const sweepResults: SimResult[] = [];
   for (const t of sweepTimeouts) {
-    sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress(`signals ${formatDuration(t)}`) }));
+    sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress.run(POLICIES.length + sweepResults.length) }));
   }
+  progress.end();
 
-  const runs = details.map((d) => summaryFrom(d, o.instanceHours));
+  const runs = details.map((d) => summaryFrom(d, o.instanceHours, pricing, minCapacity));
   const timeoutSweep = sweepResults.map(sweepRowFrom);
   const scenario: Scenario = {
     source,
@@ -209,21 +316,29 @@ async function main(): Promise<void> {
     maxCapacity,
     staticCapacity,
     seed,
-    faults: args.faults!,
+    faults: args.faults === true,
     degraded: base.degraded,
     degradedMidRun: base.degradedMidRun,
     ...(warmPool ? { warmPool: { size: warmPool.minSize, startSeconds: warmPool.startSeconds } } : {}),
     floorInstanceHours: Math.round(trackingFloor(queries, slotsPerInstance, targetCpu, minCapacity, maxCapacity) * 10) / 10,
+    prices: scenarioPrices(pricing),
+    ownCostUsd: Math.round(ownCostUsd('signals', base.stragglerActions, details.find((d) => d.policy === 'signals')!.instanceHours, o.end / 3600, pricing.table) * 100) / 100,
+    ...(origin ? { startsAt: origin.toISOString() } : {}),
   };
   const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
   const violated = invariants.some((i) => violations(i!).length > 0);
 
+  // With --json, stdout is the JSON alone: the report is written only when asked for, and named on stderr.
+  const reportPath = args.report ?? (args.json ? undefined : DEFAULT_REPORT);
+  const path = reportPath === undefined ? undefined : resolve(reportPath);
+  if (path) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, htmlReport(scenario, runs, timeoutSweep, details, pricing));
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ scenario, runs, timeoutSweep })}\n`);
+    if (path) console.error(`Report: ${path}`);
   } else {
-    const path = resolve(args.report!);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, htmlReport(scenario, runs, timeoutSweep, details));
     console.log(textSummary(scenario, runs, timeoutSweep));
     console.log(`\nReport: ${path}`);
   }

@@ -12,11 +12,12 @@
  *                                   plan rewritten to use them
  *   replay PLAN --target trino|postgres --url URL [--user U] [--concurrency N] [--speed F] [--json]
  *
- * D is the SQL dialect: trino (default), postgres or mysql.
+ * D is the SQL dialect: trino (default), postgres or mysql. `--help` (or `COMMAND --help`) prints every
+ * option with its default and meaning.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { ParseArgsConfig, parseArgs } from 'node:util';
 import { formatTrace, longSpanProblem, spanOf } from '../sim/trace';
 import { parseHistory } from '../workload/history';
 import { buildDataset } from '../workload/dataset';
@@ -28,6 +29,104 @@ import { Dialect, checkDialect } from '../workload/tokenizer';
 function fail(message: string, code = 2): never {
   console.error(`workload: ${message}`);
   process.exit(code);
+}
+
+interface OptionHelp {
+  readonly type: 'string' | 'boolean';
+  readonly value?: string;
+  readonly default: string;
+  readonly meaning: string;
+}
+
+interface CommandHelp {
+  readonly synopsis: string;
+  readonly what: string;
+  readonly options: Readonly<Record<string, OptionHelp>>;
+}
+
+const DIALECT: OptionHelp = { type: 'string', value: 'D', default: 'trino', meaning: 'SQL dialect: trino, postgres or mysql' };
+const JSON_OUT: OptionHelp = { type: 'boolean', default: 'off', meaning: 'one JSON object on stdout instead of the summary' };
+
+/** Every command and option, its default and meaning: each command's parseArgs reads these, and --help prints them. */
+const COMMANDS = {
+  signature: { synopsis: 'signature [--dialect D]', what: 'JSON lines with a "query" field on stdin; one JSON line out per line in, with "signature" and "id", or "line" and "error"', options: { dialect: DIALECT } },
+  analyze: {
+    synopsis: 'analyze HISTORY [options]',
+    what: 'cluster summary of a query history (CSV or JSON lines); writes a plan',
+    options: {
+      dialect: DIALECT,
+      plan: { type: 'string', value: 'FILE', default: 'workload-plan.json', meaning: 'where the plan goes' },
+      queries: { type: 'string', value: 'N', default: "the history's count", meaning: 'queries in the plan, drawn from the clusters' },
+      compress: { type: 'string', value: 'F', default: '1', meaning: 'divide the time between arrivals by F' },
+      json: JSON_OUT,
+    },
+  },
+  trace: { synopsis: 'trace PLAN [--out FILE]', what: 'the plan as a simulator trace (CSV arrival,duration_s,slots)', options: { out: { type: 'string', value: 'FILE', default: 'workload-trace.csv', meaning: 'where the trace goes' } } },
+  dataset: {
+    synopsis: 'dataset PLAN [options]',
+    what: 'SQL that builds sampled copies of the tables the plan uses, and the plan rewritten to use them',
+    options: {
+      schema: { type: 'string', value: 'S', default: 'loadtest', meaning: 'the schema the copies go to' },
+      sample: { type: 'string', value: 'PERCENT', default: '10', meaning: "share of each table's rows copied" },
+      seed: { type: 'string', value: 'N', default: '1', meaning: 'sampling seed' },
+      out: { type: 'string', value: 'FILE', default: 'workload-dataset.sql', meaning: 'where the SQL goes' },
+      'plan-out': { type: 'string', value: 'FILE', default: 'PLAN with .dataset.json', meaning: 'where the rewritten plan goes' },
+      json: JSON_OUT,
+    },
+  },
+  replay: {
+    synopsis: 'replay PLAN --target trino|postgres --url URL [options]',
+    what: 'runs the plan against a database at its recorded pace; exit 1 if any query failed',
+    options: {
+      target: { type: 'string', value: 'trino|postgres', default: 'required', meaning: 'what to replay against' },
+      url: { type: 'string', value: 'URL', default: 'required', meaning: 'http://host:8080 for trino, postgres://user@host/db for postgres' },
+      user: { type: 'string', value: 'U', default: 'graceful-autoscaler', meaning: 'the Trino user' },
+      concurrency: { type: 'string', value: 'N', default: '8', meaning: 'queries in flight at most' },
+      speed: { type: 'string', value: 'F', default: '1', meaning: 'replay F times faster than recorded' },
+      json: JSON_OUT,
+    },
+  },
+} as const satisfies Record<string, CommandHelp>;
+
+type Command = keyof typeof COMMANDS;
+
+function commandUsage(name: Command): string {
+  const c: CommandHelp = COMMANDS[name];
+  const rows = Object.entries(c.options).map(([o, h]) => [`--${o}${h.value ? ` ${h.value}` : ''}`, `${h.meaning} (default: ${h.default})`]);
+  const width = Math.max(...rows.map((r) => r[0].length), 10);
+  return [`  workload ${c.synopsis}`, `      ${c.what}`, ...rows.map(([f, m]) => `      ${f.padEnd(width)}  ${m}`)].join('\n');
+}
+
+function usage(only?: Command): string {
+  const names = only ? [only] : (Object.keys(COMMANDS) as Command[]);
+  return [
+    'usage: npm run workload -- COMMAND [options]   (tsx bin/workload.ts COMMAND [options])',
+    '',
+    ...names.map(commandUsage),
+    '',
+    'Every command takes -h, --help. Exit 0; 2 on a usage error; 1 on a failure (replay: a query failed). docs/workload.md has the details.',
+  ].join('\n');
+}
+
+/**
+ * A command's options and positionals, from its entry in COMMANDS; `--help` prints its usage and exits
+ * 0, an unknown or malformed option is a usage error (exit 2).
+ */
+function parse(name: Command, args: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const spec: CommandHelp = COMMANDS[name];
+  const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
+  for (const [o, h] of Object.entries(spec.options)) options[o] = { type: h.type };
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    fail(`${name}: ${(e as Error).message}; see workload ${name} --help`);
+  }
+  if (parsed.values.help) {
+    console.log(usage(name));
+    process.exit(0);
+  }
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
 }
 
 function read(path: string): string {
@@ -60,8 +159,9 @@ function dialectOption(value: string | undefined): Dialect {
 }
 
 async function signature(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { dialect: { type: 'string' } } });
-  const dialect = dialectOption(values.dialect);
+  const { values, positionals } = parse('signature', args);
+  if (positionals.length > 0) fail(`signature reads stdin and takes no ${positionals[0]}; see workload signature --help`);
+  const dialect = dialectOption(values.dialect as string | undefined);
   let line = 0;
   let bad = 0;
   for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
@@ -82,12 +182,9 @@ async function signature(args: string[]): Promise<void> {
 }
 
 function analyze(args: string[]): void {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { dialect: { type: 'string' }, plan: { type: 'string', default: 'workload-plan.json' }, queries: { type: 'string' }, compress: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const path = positionals[0] ?? fail('usage: analyze HISTORY [--dialect trino|postgres|mysql] [--plan FILE] [--queries N] [--compress F]');
+  const { values: v, positionals } = parse('analyze', args);
+  const values = { dialect: v.dialect as string | undefined, plan: (v.plan as string | undefined) ?? COMMANDS.analyze.options.plan.default, queries: v.queries as string | undefined, compress: v.compress as string | undefined, json: v.json === true };
+  const path = positionals[0] ?? fail(`usage:\n${commandUsage('analyze')}`);
   const dialect = dialectOption(values.dialect);
   const history = parseHistory(read(path));
   for (const p of history.problems) console.error(`${path}:${p.line}: ${p.reason}`);
@@ -127,26 +224,25 @@ function readPlan(path: string): Plan {
 }
 
 function trace(args: string[]): void {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string', default: 'workload-trace.csv' } } });
-  const plan = readPlan(positionals[0] ?? fail('usage: trace PLAN [--out FILE]'));
+  const { values: v, positionals } = parse('trace', args);
+  const values = { out: (v.out as string | undefined) ?? COMMANDS.trace.options.out.default };
+  const plan = readPlan(positionals[0] ?? fail(`usage:\n${commandUsage('trace')}`));
   writeFileSync(values.out!, formatTrace(planToTrace(plan)));
   console.log(`${values.out} (${plan.queries.length} queries): run it with npm start -- --trace ${values.out}`);
 }
 
 function dataset(args: string[]): void {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      schema: { type: 'string', default: 'loadtest' },
-      sample: { type: 'string', default: '10' },
-      seed: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'workload-dataset.sql' },
-      'plan-out': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const path = positionals[0] ?? fail('usage: dataset PLAN [--schema S] [--sample PERCENT] [--seed N] [--out FILE] [--plan-out FILE]');
+  const { values: v, positionals } = parse('dataset', args);
+  const o = COMMANDS.dataset.options;
+  const values = {
+    schema: (v.schema as string | undefined) ?? o.schema.default,
+    sample: (v.sample as string | undefined) ?? o.sample.default,
+    seed: (v.seed as string | undefined) ?? o.seed.default,
+    out: (v.out as string | undefined) ?? o.out.default,
+    'plan-out': v['plan-out'] as string | undefined,
+    json: v.json === true,
+  };
+  const path = positionals[0] ?? fail(`usage:\n${commandUsage('dataset')}`);
   const plan = readPlan(path);
   const percent = positiveNumber('sample', values.sample, 10);
   const seed = wholeNumber('seed', values.seed, 1);
@@ -169,12 +265,9 @@ function dataset(args: string[]): void {
 }
 
 async function replayCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { target: { type: 'string' }, url: { type: 'string' }, user: { type: 'string', default: 'graceful-autoscaler' }, concurrency: { type: 'string' }, speed: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const plan = readPlan(positionals[0] ?? fail('usage: replay PLAN --target trino|postgres --url URL'));
+  const { values: v, positionals } = parse('replay', args);
+  const values = { target: v.target as string | undefined, url: v.url as string | undefined, user: (v.user as string | undefined) ?? COMMANDS.replay.options.user.default, concurrency: v.concurrency as string | undefined, speed: v.speed as string | undefined, json: v.json === true };
+  const plan = readPlan(positionals[0] ?? fail(`usage:\n${commandUsage('replay')}`));
   if (!values.url) fail('--url is required (http://host:8080 for trino, postgres://user@host/db for postgres)');
   const concurrency = wholeNumber('concurrency', values.concurrency, 8);
   const speed = positiveNumber('speed', values.speed, 1);
@@ -211,8 +304,13 @@ async function main(): Promise<void> {
       return dataset(rest);
     case 'replay':
       return replayCommand(rest);
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(usage());
+      return;
     default:
-      fail('usage: workload signature | analyze HISTORY | trace PLAN | dataset PLAN | replay PLAN --target trino|postgres --url URL');
+      fail(`${command === undefined ? 'no command' : `unknown command ${command}`}\n${usage()}`);
   }
 }
 

@@ -25,17 +25,35 @@ export interface CoordinatorSignals {
   readonly throughputCapped: boolean;
   /** Entries skipped as unreadable (no state); counted, never guessed at. */
   readonly unreadable: number;
+  /** Queries of the last minute whose `totalCpuTime` was present but not a real duration: their CPU is not counted. */
+  readonly unreadableCpuTimes: number;
   /** Every entry the list held, readable or not. */
   readonly listed: number;
 }
 
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86_400 };
 
-/** Trino's airlift Duration text, `12.34s`, `1.50m`, `250.00ms`, in seconds; undefined when unreadable. */
+/**
+ * The most CPU one query can report: 100 days (Trino's `query.max-execution-time` default) on a million
+ * cores. Anything above is not a query's CPU time but a broken or hostile coordinator's number.
+ */
+export const MAX_QUERY_CPU_SECONDS = 100 * 86_400 * 1e6;
+
+/**
+ * Trino's airlift Duration text, `12.34s`, `1.50m`, `250.00ms`, in seconds; undefined when unreadable.
+ * airlift prints two decimals of the most succinct unit, so up to 15 integer and 9 decimal digits read
+ * every real duration; longer digit strings (a 400-digit number is Infinity, 121 decimals is 1e-121) do not.
+ */
 export function durationSeconds(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|ms|s|m|h|d)$/.exec(text.trim());
+  if (typeof text !== 'string' || text.length > 40) return undefined;
+  const m = /^(\d{1,15}(?:\.\d{1,9})?)\s*(ns|us|ms|s|m|h|d)$/.exec(text.trim());
   return m ? Number(m[1]) * UNIT_SECONDS[m[2]] : undefined;
+}
+
+/** A query's CPU seconds, or undefined when not a real duration: unreadable, or above MAX_QUERY_CPU_SECONDS. */
+export function queryCpuSeconds(text: unknown): number | undefined {
+  const s = durationSeconds(text);
+  return s !== undefined && Number.isFinite(s) && s <= MAX_QUERY_CPU_SECONDS ? s : undefined;
 }
 
 /** Counts the coordinator's queries at `nowMs`. Throws on a body that is not a list: the coordinator did not answer. */
@@ -46,6 +64,7 @@ export function countCoordinatorQueries(body: unknown, nowMs: number): Coordinat
   let finished = 0;
   let cpu = 0;
   let unreadable = 0;
+  let unreadableCpuTimes = 0;
   let doneRetained = 0;
   let oldestEnd = Infinity;
   for (const q of body) {
@@ -64,7 +83,9 @@ export function countCoordinatorQueries(body: unknown, nowMs: number): Coordinat
       oldestEnd = Math.min(oldestEnd, end);
       if (end > nowMs - 60_000 && end <= nowMs) {
         finished++;
-        cpu += durationSeconds(stats?.totalCpuTime) ?? 0;
+        const seconds = queryCpuSeconds(stats?.totalCpuTime);
+        if (seconds !== undefined) cpu += seconds;
+        else if (stats?.totalCpuTime !== undefined) unreadableCpuTimes++;
       }
     }
     // Any other state (a new one in a later Trino) is neither backlog nor throughput.
@@ -76,6 +97,7 @@ export function countCoordinatorQueries(body: unknown, nowMs: number): Coordinat
     finishedCpuSecondsLastMinute: cpu,
     throughputCapped: doneRetained >= TRINO_DEFAULT_MAX_HISTORY && oldestEnd > nowMs - 60_000,
     unreadable,
+    unreadableCpuTimes,
     listed: body.length,
   };
 }

@@ -239,6 +239,8 @@ export interface StragglerDatapoint {
 
 /** The group as adoption reads it (DescribeAutoScalingGroups, DescribeLifecycleHooks). */
 export interface AdoptableGroup {
+  /** AutoScalingGroupARN: its uuid is new for every group created, so it tells a recreated group apart. */
+  readonly arn?: string;
   readonly terminationPolicies: readonly string[];
   readonly enabledMetrics: readonly string[];
   readonly serviceLinkedRoleArn?: string;

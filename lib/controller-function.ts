@@ -12,6 +12,22 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 /** Default log retention for controller functions: a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks. */
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
+/**
+ * The newest Node.js runtime the installed aws-cdk-lib knows (`lambda.Runtime.ALL`), never a variable
+ * alias such as NODEJS_LATEST. It is what cdk-nag's AwsSolutions-L1 calls "latest" (cdk-nag
+ * rules/lambda/LambdaLatestVersion: the highest version of the function's family in `Runtime.ALL`), so
+ * our functions pass L1 under any aws-cdk-lib our peer range admits: 2.276 knows nodejs24.x, 2.278 adds
+ * nodejs26.x, and a consumer's app may resolve either. `determineLatestNodeRuntime` would not do: it is
+ * not exported, and it reads a regional fact that still said nodejs24.x in 2.278. The bundles are
+ * self-contained CommonJS built for the oldest of these (`LAMBDA_BUNDLING.target`, node24), with the
+ * SDK inside, so a newer runtime runs them unchanged.
+ */
+export function latestNodeRuntime(): lambda.Runtime {
+  const major = (r: lambda.Runtime) => Number(/^nodejs(\d+)/.exec(r.name)?.[1] ?? 0);
+  const candidates = lambda.Runtime.ALL.filter((r) => r.family === lambda.RuntimeFamily.NODEJS && !r.isVariable && major(r) > 0);
+  return candidates.reduce((newest, r) => (major(r) > major(newest) ? r : newest));
+}
+
 /** The Lambda entry points under lambdas/entry: each is one bundle, prebuilt in the package. */
 export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers'] as const;
 export type ControllerEntry = (typeof CONTROLLER_ENTRIES)[number];
@@ -39,7 +55,7 @@ export interface ControllerFunctionProps {
 }
 
 /**
- * Every controller Lambda goes through here: Node.js 24 on arm64, minified esbuild bundle with source
+ * Every controller Lambda goes through here: the newest Node.js runtime aws-cdk-lib knows (24 or later) on arm64, minified esbuild bundle with source
  * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC unless told not.
  */
 export class ControllerFunction extends lambda.Function {
@@ -53,7 +69,7 @@ export class ControllerFunction extends lambda.Function {
       // A minified esbuild bundle with its source map (lib/bundles.ts): prebuilt in the package.
       code: lambdaCode(props.entry),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: latestNodeRuntime(),
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeout: props.timeout,

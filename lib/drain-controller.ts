@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../core/lifecycle-event';
 import { DEFAULT_DRAIN_POLICY } from '../core/drain';
 import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../core/contract/lambda-settings';
+import { instanceArnPrefix } from '../core/instance-namespace';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
@@ -26,8 +27,11 @@ const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
 const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
 /** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
-/** CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. */
-const ADOPTION_TIMEOUT = Duration.seconds(60);
+/**
+ * CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. The
+ * handler keeps its last 30 s for answering (RESPONSE_RESERVE_MS), so the work has 60 s.
+ */
+const ADOPTION_TIMEOUT = Duration.seconds(90);
 /** Deliveries before a message that keeps failing moves to the dead-letter queue. */
 /** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
 const DLQ_RETENTION = Duration.days(14);
@@ -155,11 +159,12 @@ export class DrainController extends Construct {
           LifecycleHookName: [DRAIN_HOOK_NAME],
         },
       },
-      targets: [new targets.SqsQueue(this.queue)],
+      targets: [ownRuleQueueTarget(this.queue)],
     });
-    // EventBridge may send to the queue only for this rule. CDK's target grants events.amazonaws.com on
-    // aws:SourceAccount alone for an encrypted queue, which any rule in the account satisfies: anyone
-    // able to create a rule could feed the controller forged lifecycle events.
+    // EventBridge may send to the queue only for this rule: the Allow above names it, and this Deny
+    // bounds any Allow added later. CDK's SqsQueue target grants events.amazonaws.com on aws:SourceAccount
+    // alone, which any rule in the account satisfies: anyone able to create a rule could feed the
+    // controller forged lifecycle events.
     this.queue.addToResourcePolicy(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
@@ -190,7 +195,7 @@ export class DrainController extends Construct {
     this.stopSettleSeconds = Object.fromEntries(
       props.fleets.map((f) => [f.name, policyForGroup({ policy: DEFAULT_DRAIN_POLICY, workerControl: c.stopWorker }, { shutdownGraceSeconds: f.shutdownGrace.toSeconds() }).stopSettleSeconds]),
     );
-    const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : c.taskSource;
+    const taskSource: TaskSourceSettings = c.taskSource.kind === 'trino' ? { ...c.taskSource, timeoutMs: 2000 } : metricSettings(c.taskSource, stack);
     this.taskSource = taskSource;
     const workerControl = c.stopWorker.kind === 'trino' ? { ...c.stopWorker, timeoutMs: 5000 } : c.stopWorker;
     const controllerSettings = stack.toJsonString({
@@ -364,10 +369,15 @@ export class DrainController extends Construct {
   private acceptDrainReports(props: DrainControllerProps): void {
     for (const f of props.fleets) {
       if (!f.reportingRole) continue;
-      this.queue.grantSendMessages(f.reportingRole);
-      Validations.of(f.reportingRole).acknowledge(
-        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, needed to send to its encrypted drain queue; granted by CDK for that key only.' },
-        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Granted by CDK with SendMessage on the encrypted drain queue, for this environment\'s CMK only.' },
+      // Not grantSendMessages: it adds kms:Encrypt, ReEncrypt* and GenerateDataKey*, more than a producer needs.
+      this.queue.grant(f.reportingRole, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+      f.reportingRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.key.keyArn],
+          // Only through SQS: the role cannot use the key directly.
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
       );
     }
   }
@@ -410,7 +420,14 @@ export class DrainController extends Construct {
       serviceName: metricsServiceName(props.environmentName),
       description: `graceful-autoscaler ${props.environmentName}: adopts existing groups (termination policy, group metrics) and restores them on delete`,
       timeout: ADOPTION_TIMEOUT,
-      environment: { DRAIN_HOOK_NAME },
+      // What a genuine request must match: the handler trusts no stack, group or function named only in
+      // the event (it carries no resource policy, but this account's principals may still invoke it).
+      environment: {
+        DRAIN_HOOK_NAME,
+        STACK_ID: stack.stackId,
+        TERMINATION_POLICY_ARN: this.terminationPolicyFunction.functionArn,
+        ADOPTED_GROUPS: stack.toJsonString(fleets.map((f) => f.group.autoScalingGroupName)),
+      },
       retryAttempts: 0,
     });
     // Describe* have no resource-level permissions; the writes are on the adopted groups only.
@@ -441,4 +458,35 @@ export class DrainController extends Construct {
       this.adoptions.set(f.name, adoption);
     }
   }
+}
+
+/**
+ * The metric as the functions read it. The agent's is read per instance, from each instance's own
+ * namespace (`<namespace>/<instance ARN>`, lambdas/domain/instance-namespace.ts): the only one the
+ * instance's credentials may write, so a forged zero or count about another worker is never read.
+ */
+function metricSettings(metric: Extract<ControllerConfig['taskSource'], { kind: 'metric' }>, stack: Stack): TaskSourceSettings {
+  const { perInstance, ...settings } = metric;
+  return perInstance ? { ...settings, instanceArnPrefix: instanceArnPrefix({ partition: stack.partition, region: stack.region, account: stack.account }) } : settings;
+}
+
+/**
+ * The event queue as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
+ * SqsQueue target would admit any rule of the account and grant EventBridge Encrypt and ReEncrypt* on the
+ * key; the key's own policy already lets EventBridge use it as a queue needs (lib/fleet-stack.ts).
+ */
+function ownRuleQueueTarget(queue: sqs.IQueue): events.IRuleTarget {
+  return {
+    bind: (rule) => {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+        }),
+      );
+      return { arn: queue.queueArn };
+    },
+  };
 }

@@ -17,6 +17,11 @@ export function ownSources(stack: Stack, environment: string): [string, string][
   ];
 }
 
+/** This stack's log groups: unnamed, so CloudFormation names each after the stack. */
+export function ownLogGroupArns(stack: Stack): string {
+  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${stack.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
 /** The key, with its policy: grants only for AWS resources, the services that write into what it encrypts. */
 export function createEnvironmentKey(stack: Stack, environment: string): kms.Key {
   const key = new kms.Key(stack, 'Key', {
@@ -39,10 +44,13 @@ export function createEnvironmentKey(stack: Stack, environment: string): kms.Key
   // (SNS developer guide, "Enabling compatibility between event sources and encrypted topics").
   // CloudWatch's requests carry aws:SourceArn: only this environment's alarms (ga.<env>.*) may use the
   // key, and a Deny bounds any other grant. EventBridge's KMS requests carry no aws:SourceArn (the same
-  // guide: those keys are not supported in a key policy for EventBridge), so a condition here would
-  // drop every event; its restriction to our own rules sits on the queue and topic policies instead.
+  // guide: those keys are not supported in a key policy for EventBridge), so an ARN condition here would
+  // drop every event; the key is held to this account's EventBridge (aws:SourceAccount, the condition
+  // CDK's own SQS target grant uses) and the restriction to our own rules sits on the queue and topic policies.
   const [[events], [cloudwatch, alarms]] = ownSources(stack, environment);
-  key.grant(new iam.ServicePrincipal(events), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(events)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+  );
   key.addToResourcePolicy(
     new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(cloudwatch)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': alarms } } }),
   );
@@ -51,12 +59,14 @@ export function createEnvironmentKey(stack: Stack, environment: string): kms.Key
   );
 
   // CloudWatch Logs encrypts every log group of this stack (flow logs, function logs) with the key,
-  // scoped to this account's log groups in this region (CloudWatch Logs user guide, "Encrypt log data
-  // in CloudWatch Logs using AWS KMS"). Without it a log group fails to create.
+  // scoped by the encryption context to this stack's own log groups (CloudWatch Logs user guide,
+  // "Encrypt log data in CloudWatch Logs using AWS KMS"). Without it a log group fails to create. Ours
+  // are unnamed, so CloudFormation names each `<stack name>-<logical id>-<suffix>`: no other stack's
+  // log group (nor one anybody creates by hand outside that prefix) may use the key.
   key.grantEncryptDecrypt(
     new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`, {
       conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': ownLogGroupArns(stack) },
       },
     }),
   );

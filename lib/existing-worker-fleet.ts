@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
-import { DRAIN_HOOK_NAME } from './names';
+import { DRAIN_HOOK_NAME, workerMetricNamespaces, workerPolicyOutputKey } from './names';
 import { DEFAULT_DRAIN_TIMEOUT, DEFAULT_TARGET_CPU_PERCENT } from './worker-fleet';
 
 /** Properties of an ExistingWorkerFleet. */
@@ -17,7 +17,7 @@ export interface ExistingWorkerFleetProps {
    * `autoscaling.AutoScalingGroup.fromAutoScalingGroupName(this, 'Group', 'trino-workers')`.
    */
   readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
-  /** The only CloudWatch namespace the workers' policy lets them publish to (names.agentNamespace). */
+  /** The environment's agent namespace (names.agentNamespace): each worker may publish to its own namespace under it, and to it. */
   readonly metricsNamespace: string;
   /**
    * The workers' security group, when the controller calls the workers' HTTP API (task source or stop
@@ -55,6 +55,14 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
   readonly workerPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ExistingWorkerFleetProps) {
+    // The worker policy's output key is the fleet's name (workerPolicyOutputKey): unique within the stack.
+    // Checked before this construct joins the tree, so a refused fleet leaves nothing behind.
+    const outputKey = workerPolicyOutputKey(props.fleetName);
+    const stack = Stack.of(scope);
+    const clash = stack.node.findAll().find((c): c is ExistingWorkerFleet => c instanceof ExistingWorkerFleet && workerPolicyOutputKey(c.fleetName) === outputKey);
+    if (clash) {
+      throw new Error(`fleetName ("${props.fleetName}") must differ, ignoring non-alphanumerics, from every other adopted fleet's in stack ${stack.stackName}: ${clash.node.path} ("${clash.fleetName}") already outputs ${outputKey}`);
+    }
     super(scope, id);
     this.fleetName = props.fleetName;
     this.autoScalingGroup = props.autoScalingGroup;
@@ -85,26 +93,31 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
     });
 
     // PutMetricData has no resource-level permissions: the namespace condition is the only scope IAM
-    // offers (CloudWatch IAM reference, "cloudwatch:namespace"), so a worker can write only its
-    // environment's task counts, never the signals namespace that scales the fleet.
+    // offers (CloudWatch IAM reference, "cloudwatch:namespace"), so a worker can write only its own
+    // instance's namespace (${ec2:SourceInstanceARN}) and the environment's shared one, never another
+    // worker's task counts or pressure, nor the signals namespace that scales the fleet.
     this.workerPolicy = new iam.ManagedPolicy(this, 'WorkerPolicy', {
       description: `graceful-autoscaler ${props.fleetName}: attach to the adopted group's instance role (the agent's task counts, CodeDeploy revisions)`,
       statements: [
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
+          conditions: { StringEquals: { 'cloudwatch:namespace': workerMetricNamespaces(props.metricsNamespace) } },
         }),
       ],
     });
     Validations.of(this.workerPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition holds it to this environment's agent namespace.",
+      reason: "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition holds it to the calling instance's own namespace and this environment's shared agent namespace.",
     });
-    new CfnOutput(this, 'WorkerPolicyArn', {
+    const output = new CfnOutput(this, 'WorkerPolicyArn', {
       description: `Attach to the instance role of group ${props.fleetName}'s workers (docs/adopt-existing-fleet.md)`,
       value: this.workerPolicy.managedPolicyArn,
     });
+    // A key an operator can ask for by name (docs/RUNBOOK.md's `out`), beside FleetStack's <fleet>GroupName
+    // and <fleet>AgentConfig: under this construct CDK would hash it (FleetlegacyWorkerPolicyArn640AAA0C).
+    // Renaming an output replaces nothing, and it has no export another stack could import.
+    output.overrideLogicalId(outputKey);
   }
 
   addToWorkerPolicy(statement: iam.PolicyStatement, acknowledgements: readonly Acknowledgement[] = []): void {

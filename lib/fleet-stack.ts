@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -273,7 +273,28 @@ export class FleetStack extends Stack {
         detailType: ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
         detail: { AutoScalingGroupName: [fleet.autoScalingGroup.autoScalingGroupName] },
       },
-      targets: [new targets.SnsTopic(this.alarmTopic)],
+      targets: [ownRuleTopicTarget(this.alarmTopic)],
     });
   }
+}
+
+/**
+ * The alarm topic as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
+ * SnsTopic target would also grant events.amazonaws.com the topic's key with no condition; the key's own
+ * policy already lets this account's EventBridge use it (above). An imported topic's policy is its owner's.
+ */
+function ownRuleTopicTarget(topic: sns.ITopic): events.IRuleTarget {
+  return {
+    bind: (rule) => {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+        }),
+      );
+      return { arn: topic.topicArn };
+    },
+  };
 }

@@ -27,7 +27,7 @@ export { AGENT_SERVICE } from '../core/contract/names';
 export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';
 export { FleetStack } from './fleet-stack';
 export type { FleetStackProps } from './fleet-stack';
-export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION } from './controller-function';
+export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION, latestNodeRuntime } from './controller-function';
 export type { ControllerFunctionProps, ControllerEntry } from './controller-function';
 export { ConfigError, resolveEnvironment, resolveEnvironments, DEFAULT_TRINO_ENDPOINT } from './config';
 export type {
@@ -53,4 +53,4 @@ export type {
   TrinoEndpointInput,
   DeploymentConfigInput,
 } from './config';
-export { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_ENVIRONMENT, TAG_FLEET, agentNamespace, signalsNamespace, stackNameFor } from './names';
+export { DRAIN_HOOK_NAME, METRICS_NAMESPACE, TAG_ENVIRONMENT, TAG_FLEET, agentNamespace, signalsNamespace, stackNameFor, workerPolicyOutputKey } from './names';

@@ -1,3 +1,5 @@
+import { callerInstanceNamespace } from '../core/instance-namespace';
+
 /**
  * Names the stacks, the controller and the agent agree on. Changing one after a deploy orphans
  * resources or hooks, so they live here once.
@@ -10,18 +12,29 @@ export { DRAIN_HOOK_NAME } from '../core/contract/names';
 export const METRICS_NAMESPACE = 'GracefulAutoscaler';
 
 /**
- * The namespace an environment's workers publish RunningTasks to, and the only one their role may write:
- * one environment's workers cannot publish the metric that drives another environment's drains
- * (PutMetricData is scoped by the cloudwatch:namespace condition alone).
+ * An environment's agent namespace. Each worker publishes its own metrics (RunningTasks, its age, pressure)
+ * under it, in `<agentNamespace>/<instance ARN>` (lambdas/domain/instance-namespace.ts), the one
+ * per-instance namespace its credentials may write; the namespace itself holds only fleet-level reports
+ * (InstallFailures by Fleet) that no decision reads. Workers of one environment cannot write another's.
  */
 export function agentNamespace(environment: string): string {
   return `${METRICS_NAMESPACE}/${environment}`;
 }
 
 /**
+ * The `cloudwatch:namespace` values a worker's role may PutMetricData to: `<agentNamespace>/${ec2:SourceInstanceARN}`,
+ * which IAM resolves to the caller's own instance, and the shared agent namespace for the boot steps'
+ * InstallFailures. PutMetricData has no resource-level permissions and no condition key on dimensions, so
+ * the namespace is the only thing IAM can hold to the caller (docs/security.md).
+ */
+export function workerMetricNamespaces(agentMetricsNamespace: string): string[] {
+  return [callerInstanceNamespace(agentMetricsNamespace), agentMetricsNamespace];
+}
+
+/**
  * The namespace of an environment's scaling signals and the ratio its second target tracking policy
- * follows. Apart from the agent's: the workers' role may write only `agentNamespace`, so no worker can
- * publish a ratio that scales its fleet.
+ * follows. Apart from the agent's: the workers' role may write only `workerMetricNamespaces`, so no worker
+ * can publish a ratio that scales its fleet.
  */
 export function signalsNamespace(environment: string): string {
   return `${METRICS_NAMESPACE}/${environment}/signals`;
@@ -46,4 +59,13 @@ export function stackNameFor(environment: string): string {
  */
 export function sourcePrefix(environment: string): string {
   return `ga.${environment}.`;
+}
+
+/**
+ * The stack output key of an adopted fleet's worker policy ARN, `<fleet>WorkerPolicyArn` (dashes dropped,
+ * as CloudFormation output keys are alphanumeric), the same shape as FleetStack's `<fleet>GroupName` and
+ * `<fleet>AgentConfig`. Operators' scripts look it up by this key.
+ */
+export function workerPolicyOutputKey(fleetName: string): string {
+  return `${fleetName.replace(/[^A-Za-z0-9]/g, '')}WorkerPolicyArn`;
 }

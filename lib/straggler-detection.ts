@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { StragglerFunctionSettings } from '../core/contract/lambda-settings';
 import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../core/stragglers';
+import { instanceArnPrefix } from '../core/instance-namespace';
 import { ControllerFunction } from './controller-function';
 import { DrainController } from './drain-controller';
 import { nagResourceFinding } from './nag-finding';
@@ -29,7 +30,10 @@ export interface StragglerFleetProps {
 export interface StragglerDetectionProps {
   readonly environmentName: string;
   readonly fleets: readonly StragglerFleetProps[];
-  /** Where the agents publish pressure and RunningTasks (the environment's agent namespace). */
+  /**
+   * The environment's agent namespace: each agent publishes pressure and RunningTasks under it, in its
+   * own instance's namespace, and each instance is read only from there.
+   */
   readonly pressureNamespace: string;
   /** Where findings go: a namespace the workers cannot write (the environment's signals namespace). */
   readonly namespace: string;
@@ -54,6 +58,7 @@ export class StragglerDetection extends Construct {
     this.namespace = props.namespace;
     const settings: StragglerFunctionSettings = {
       pressureNamespace: props.pressureNamespace,
+      instanceArnPrefix: instanceArnPrefix({ partition: Stack.of(this).partition, region: Stack.of(this).region, account: Stack.of(this).account }),
       namespace: props.namespace,
       fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, replaceDrainTimeoutSeconds: f.replaceDrainTimeout.toSeconds(), detector: f.detector })),
     };

@@ -7,7 +7,7 @@ import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
 import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
-import { DRAIN_HOOK_NAME, TAG_FLEET } from './names';
+import { DRAIN_HOOK_NAME, TAG_FLEET, workerMetricNamespaces } from './names';
 import { FLEET_DEFAULTS } from './config/defaults';
 
 // The values live in config (FLEET_DEFAULTS, plain numbers), which applies the same defaults to environment files.
@@ -34,7 +34,7 @@ export interface WorkerFleetProps {
   readonly fleetName: string;
   /** VPC the workers run in. */
   readonly vpc: ec2.IVpc;
-  /** The only CloudWatch namespace the workers may publish to: the environment's (names.agentNamespace). */
+  /** The environment's agent namespace (names.agentNamespace): each worker may publish to its own namespace under it, and to it. */
   readonly metricsNamespace: string;
   /** Subnets for the group. @default the VPC's private subnets with egress */
   readonly vpcSubnets?: ec2.SubnetSelection;
@@ -131,13 +131,15 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
         resources: ['*'],
       }),
     );
-    // The agent publishes RunningTasks; PutMetricData has no resource-level permissions, so the
-    // namespace condition is the only scope IAM offers (CloudWatch IAM reference, "cloudwatch:namespace").
+    // The agent publishes RunningTasks and pressure; PutMetricData has no resource-level permissions, so the
+    // namespace condition is the only scope IAM offers (CloudWatch IAM reference, "cloudwatch:namespace"):
+    // each instance may write its own namespace (${ec2:SourceInstanceARN}, resolved by IAM) and the shared
+    // one the boot steps report to, never another instance's (names.workerMetricNamespaces).
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': workerMetricNamespaces(props.metricsNamespace) } },
       }),
     );
 
@@ -260,7 +262,7 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
     }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource-level permissions (limited by cloudwatch:namespace to this environment\'s namespace); the SSM agent\'s registration, command and session-channel actions have none for the instance\'s own calls.',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions (limited by cloudwatch:namespace to the calling instance\'s own namespace and this environment\'s shared report namespace); the SSM agent\'s registration, command and session-channel actions have none for the instance\'s own calls.',
     });
   }
 

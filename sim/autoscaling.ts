@@ -44,7 +44,7 @@ export async function minute(sim: SimState): Promise<void> {
       if (cut > 1) i.history.splice(0, cut - 1);
     }
   }
-  sim.datapoints.push({ availableAt: sim.now + sim.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances });
+  sim.datapoints.push({ availableAt: sim.now + sim.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances, instances: n });
 
   if (sim.o.policy !== 'static-peak') {
     await scale(sim, warming, n);
@@ -99,7 +99,11 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
   const cpu = cpuPoints.at(-1)?.value;
   if (fresh) sim.cpuSeen = cpu;
   const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
-  if (fresh) policies.push({ tracker: sim.tracker, proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
+  // The step multiplies the instances the datapoint was averaged over: a datapoint that arrives after
+  // new instances finished warming still describes the fewer that made it, and multiplying the larger
+  // count by it would ask for capacity twice (the alarm stays in ALARM and acts every minute).
+  const base = cpuPoints.at(-1)?.instances ?? warm;
+  if (fresh) policies.push({ tracker: sim.tracker, proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
 
   if (sim.o.policy === 'signals') {
     const queued = sim.waitingQueries.length - sim.waitingHead;

@@ -8,9 +8,10 @@
  * - every minute's average CPU is at or under the target: capacity ≥ ceil(the minute's mean concurrent
  *   slots ÷ (slots per instance × target)), within [min, max]. A one-minute average is what the CPU
  *   policy's alarms see (CloudWatch's `CPUUtilization` at a 60-second period);
- * - after a scale-in, capacity holds through the flap window: no scale-out within it (that would be a
- *   flap, `FLAP_WINDOW_SECONDS`) and no second scale-in (target tracking's low alarm needs 15 one-minute
- *   datapoints after an action, sim/target-tracking.ts);
+ * - after a scale-in, capacity does not rise through the flap window: no scale-out within it (that would
+ *   be a flap, `FLAP_WINDOW_SECONDS`). A second scale-in may follow a minute later: the low alarm stays in
+ *   ALARM and its Auto Scaling action repeats every minute (CloudWatch user guide, "Alarm actions"), and
+ *   the window starts again from it;
  * - a scale-out may happen in any minute.
  *
  * Policies queue, lag and guess, so they spend more; one that lets queries queue can spend less. The gap
@@ -20,7 +21,7 @@
 import { FLAP_WINDOW_SECONDS } from './fleet-sim';
 import { Query } from './trace';
 
-/** Minutes a scale-in's capacity holds: the minute it happens and the flap window after it. */
+/** Minutes from a scale-in to the first minute capacity may rise again: the minute it happens and the flap window after it. */
 export const FLOOR_HOLD_MINUTES = FLAP_WINDOW_SECONDS / 60 + 1;
 
 /**
@@ -53,59 +54,64 @@ export function minuteNeeds(queries: readonly Query[], slotsPerInstance: number,
 }
 
 /**
- * The cheapest plan's instance-minutes for these needs, a scale-in's capacity held `holdMinutes`
- * (minimum 1: no hold). Dynamic programming over (minute, capacity), O(minutes × capacity):
- * `free[m][c]` is the least cost of minutes 0..m ending at capacity c and free to change after m. A
- * free state is reached by holding or scaling out from the minute before, or by a scale-in `hold`
- * minutes back whose capacity covered every minute since. A scale-in the trace ends inside counts too.
+ * The cheapest plan's instance-minutes for these needs, a scale-in followed by `holdMinutes` − 1 minutes
+ * in which capacity may not rise (minimum 1: no hold). Dynamic programming over (minute, capacity,
+ * minutes since the last scale-in), O(minutes × capacity × hold): `free[c]` is the least cost of the
+ * minutes so far ending at capacity c and free to scale out next minute; `locked[k][c]`, ending at c with
+ * the last scale-in k minutes back (k < hold − 1), which may hold or scale in again but not scale out.
+ * A further scale-in inside the window starts it again, as a scale-out within the window of any
+ * scale-in is a flap. Plans the trace ends inside count as they stand.
  */
 export function floorInstanceMinutes(needs: Int32Array, holdMinutes: number = FLOOR_HOLD_MINUTES): number {
   const minutes = needs.length;
   if (minutes === 0) return 0;
-  const hold = Math.max(1, Math.floor(holdMinutes));
+  const lockStates = Math.max(1, Math.floor(holdMinutes)) - 1;
   let top = 0;
   for (const n of needs) top = Math.max(top, n);
   const levels = top + 1;
-  // free[m] for the last `hold` + 1 minutes, in a ring.
-  const ring: Float64Array[] = Array.from({ length: hold + 1 }, () => new Float64Array(levels).fill(Infinity));
-  const at = (m: number) => ring[((m % (hold + 1)) + hold + 1) % (hold + 1)];
-  // The most any minute in [m − k + 1, m] needs: a scale-in k minutes back must cover them all.
-  const coverSince = (m: number, k: number) => {
-    let most = 0;
-    for (let i = m - k + 1; i <= m; i++) most = Math.max(most, needs[i]);
-    return most;
-  };
-  // Least of free[m][c'] over c' > c, for each c: where a scale-in to c can come from.
-  const aboveMin = (row: Float64Array) => {
-    const out = new Float64Array(levels).fill(Infinity);
-    for (let c = levels - 2; c >= 0; c--) out[c] = Math.min(out[c + 1], row[c + 1]);
-    return out;
-  };
-
-  const first = at(0);
-  first.fill(Infinity);
-  for (let c = needs[0]; c < levels; c++) first[c] = c;
+  const fresh = () => new Float64Array(levels).fill(Infinity);
+  // Two sets of rows, this minute's and the next, swapped each minute rather than allocated.
+  let free = fresh();
+  let nextFree = fresh();
+  // locked[k]: the last scale-in k minutes back.
+  let locked: Float64Array[] = Array.from({ length: lockStates }, fresh);
+  let nextLocked: Float64Array[] = Array.from({ length: lockStates }, fresh);
+  for (let c = needs[0]; c < levels; c++) free[c] = c;
+  const below = new Float64Array(levels);
   for (let m = 1; m < minutes; m++) {
-    const prev = at(m - 1);
-    const before = m - hold >= 0 ? aboveMin(at(m - hold)) : undefined;
-    const cover = m - hold >= 0 ? coverSince(m, hold) : Infinity;
-    const row = at(m);
-    let upTo = Infinity; // least of prev[c'] over c' ≤ c: hold, or scale out to c
-    for (let c = 0; c < levels; c++) {
-      upTo = Math.min(upTo, prev[c]);
-      let best = c >= needs[m] ? upTo + c : Infinity;
-      if (before && c >= cover) best = Math.min(best, before[c] + hold * c);
-      row[c] = best;
+    const need = needs[m];
+    // Least cost over every state at a capacity above c: where a scale-in to c comes from.
+    let most = Infinity;
+    for (let c = levels - 1; c >= 0; c--) {
+      below[c] = most;
+      let here = free[c];
+      for (const row of locked) if (row[c] < here) here = row[c];
+      if (here < most) most = here;
     }
+    nextFree.fill(Infinity);
+    for (const row of nextLocked) row.fill(Infinity);
+    // Free: hold, or scale out, from a free state.
+    let upTo = Infinity;
+    for (let c = 0; c < levels; c++) {
+      if (free[c] < upTo) upTo = free[c];
+      if (c >= need) nextFree[c] = upTo + c;
+    }
+    // A locked state holds one more minute; the last one comes free.
+    for (let k = 0; k < lockStates; k++) {
+      const into = k + 1 < lockStates ? nextLocked[k + 1] : nextFree;
+      const row = locked[k];
+      for (let c = need; c < levels; c++) if (row[c] + c < into[c]) into[c] = row[c] + c;
+    }
+    // A scale-in from any state starts the window (or, with no window, leaves the plan free).
+    const landing = lockStates > 0 ? nextLocked[0] : nextFree;
+    for (let c = need; c < levels; c++) if (below[c] + c < landing[c]) landing[c] = below[c] + c;
+    [free, nextFree] = [nextFree, free];
+    [locked, nextLocked] = [nextLocked, locked];
   }
   let best = Infinity;
-  const last = at(minutes - 1);
-  for (let c = 0; c < levels; c++) best = Math.min(best, last[c]);
-  // A scale-in k < hold minutes before the end, still holding when the trace ends.
-  for (let k = 1; k < hold && minutes - 1 - k >= 0; k++) {
-    const before = aboveMin(at(minutes - 1 - k));
-    const cover = coverSince(minutes - 1, k);
-    for (let c = cover; c < levels; c++) best = Math.min(best, before[c] + k * c);
+  for (let c = 0; c < levels; c++) {
+    best = Math.min(best, free[c]);
+    for (const row of locked) best = Math.min(best, row[c]);
   }
   return best;
 }

@@ -6,8 +6,10 @@
  * and queries follow the generator's analytic mix, stretched by the hour's mean run time against the
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
+import { CsvRecord, ReadOptions, RecordSink, shownText, splitText, streamFile } from './csv-records';
 import { Rng } from './rng';
-import { ANALYTIC_MEAN_DURATION_S, Query, Span, TraceProblem, analyticQuery, headerCells, readTimedRows, spanOf } from './trace';
+import { MAX_KEPT_PROBLEMS, TableRead, TableSpec, TimedTableReader, TraceProblem } from './timed-table';
+import { ANALYTIC_MEAN_DURATION_S, MAX_SPAN_DAYS, MAX_TRACE_QUERIES, Query, Span, analyticQuery, spanOf } from './trace';
 
 /** One hour of load. */
 export interface HourlyLoad {
@@ -19,9 +21,8 @@ export interface HourlyLoad {
   readonly runtimeSeconds: number;
 }
 
-export interface ParsedProfile {
+export interface ParsedProfile extends Omit<TableRead, 'timestamps'> {
   readonly hours: HourlyLoad[];
-  readonly problems: TraceProblem[];
   /** When hours were timestamps: the first one. */
   readonly origin?: Date;
   /** From the first hour's start to the last one's end; undefined with no hours. */
@@ -39,48 +40,112 @@ export interface HourlyTraceOptions {
 
 /** How far an hour's mean run time may stretch or shrink the mix: past this, one odd query rules the hour. */
 const STRETCH_LIMIT = 4;
-/** Refuses profiles that would need more queries than a laptop run holds comfortably. */
-export const MAX_PROFILE_QUERIES = 5_000_000;
+/** Refuses profiles that would need more queries than a laptop run holds comfortably: a trace's limit. */
+export const MAX_PROFILE_QUERIES = MAX_TRACE_QUERIES;
 
-/** Parses `hour,queries,runtime_s`: hour in seconds or ISO-8601, each hour once. Bad rows name their line. */
+/**
+ * The most rows a profile may hold: ten times the hours of the longest span the simulator runs, so a
+ * profile with a few duplicate or stray rows is read and its span refused by name, while a file of
+ * millions of rows stops early instead of filling memory.
+ */
+export const MAX_PROFILE_ROWS = MAX_SPAN_DAYS * 24 * 10;
+
+const PROFILE_TABLE: TableSpec = {
+  what: 'An hourly profile',
+  columns: ['hour', 'queries', 'runtime_s'],
+  optional: [],
+  otherKind: { columns: ['arrival', 'duration_s'], hint: 'it looks like a per-query trace (--trace)' },
+};
+
+interface ProfileRow {
+  readonly hour: number;
+  readonly queries: number;
+  readonly runtimeSeconds: number;
+  readonly line: number;
+  /** As a problem shows it. */
+  readonly text: string;
+}
+
+/** Takes a profile's records as they are read; `finish` checks the hours against each other. */
+class ProfileSink implements RecordSink {
+  private readonly table: TimedTableReader;
+  private readonly raw: ProfileRow[] = [];
+
+  constructor() {
+    this.table = new TimedTableReader(PROFILE_TABLE, ({ cells, time, line, text }, bad) => {
+      const [, queries, runtime] = cells as string[];
+      if (!/^\d+$/.test(queries)) return bad(`queries ${JSON.stringify(queries)} must be a whole number >= 0`);
+      if (!/^\d+(\.\d+)?$/.test(runtime)) return bad(`runtime_s ${JSON.stringify(runtime)} must be a number of seconds >= 0`);
+      if (this.raw.length >= MAX_PROFILE_ROWS) {
+        return this.table.refuse(line, text, `more than ${MAX_PROFILE_ROWS.toLocaleString('en-US')} rows: ten times the hours of the longest span the simulator runs (${MAX_SPAN_DAYS} days)`);
+      }
+      this.raw.push({ hour: time, queries: Number(queries), runtimeSeconds: Number(runtime), line, text: shownText(text) });
+    });
+  }
+
+  get done(): boolean {
+    return this.table.done;
+  }
+
+  record(r: CsvRecord): void {
+    this.table.record(r);
+  }
+
+  finish(): ParsedProfile {
+    const { timestamps, ...read } = this.table.finish();
+    if (read.fileProblem) return { ...read, hours: [] };
+    const raw = this.raw.sort((a, b) => a.hour - b.hour);
+    const first = raw[0]?.hour ?? 0;
+    const hours: HourlyLoad[] = [];
+    const kept: ProfileRow[] = [];
+    // Rows that read well alone but not beside the others join the row problems, in line order.
+    const problems = [...read.problems];
+    let badRows = read.badRows;
+    const bad = (p: TraceProblem) => {
+      badRows++;
+      problems.push(p);
+    };
+    for (let k = 0; k < raw.length; k++) {
+      const r = raw[k];
+      const offset = r.hour - first;
+      if (offset % 3600 !== 0) {
+        bad({ line: r.line, text: r.text, reason: `hour is ${offset} s after the first, not a whole number of hours` });
+        continue;
+      }
+      if (k > 0 && raw[k - 1].hour === r.hour) {
+        bad({ line: r.line, text: r.text, reason: 'hour appears twice' });
+        continue;
+      }
+      hours.push({ hour: offset, queries: r.queries, runtimeSeconds: r.runtimeSeconds });
+      kept.push(r);
+    }
+    problems.sort((a, b) => a.line - b.line);
+    return {
+      ...read,
+      hours,
+      problems: problems.slice(0, MAX_KEPT_PROBLEMS),
+      badRows,
+      origin: timestamps && raw.length > 0 ? new Date(first * 1000) : undefined,
+      span: spanOf(kept, (h) => h.hour, (h) => h.hour + 3600, (h) => h.line),
+    };
+  }
+}
+
+/**
+ * Parses `hour,queries,runtime_s` (columns in any order, others ignored): hour in seconds or ISO-8601,
+ * each hour once. Bad rows name their line.
+ */
 export function parseHourlyProfile(text: string): ParsedProfile {
-  const lines = text.split(/\r?\n/);
-  const header = headerCells(lines[0]);
-  if (!header || header.join(',') !== 'hour,queries,runtime_s') {
-    return { hours: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "hour,queries,runtime_s"' }] };
-  }
-  const problems: TraceProblem[] = [];
-  const raw: { hour: number; queries: number; runtimeSeconds: number; line: number; text: string }[] = [];
-  const timestamps = readTimedRows(lines, 3, 'hour', problems, ({ cells, time, line, text }, bad) => {
-    if (!/^\d+$/.test(cells[1])) return bad(`queries ${JSON.stringify(cells[1])} must be a whole number >= 0`);
-    if (!/^\d+(\.\d+)?$/.test(cells[2])) return bad(`runtime_s ${JSON.stringify(cells[2])} must be a number of seconds >= 0`);
-    raw.push({ hour: time, queries: Number(cells[1]), runtimeSeconds: Number(cells[2]), line, text });
-  });
-  raw.sort((a, b) => a.hour - b.hour);
-  const first = raw[0]?.hour ?? 0;
-  const hours: HourlyLoad[] = [];
-  const kept: typeof raw = [];
-  for (let k = 0; k < raw.length; k++) {
-    const r = raw[k];
-    const offset = r.hour - first;
-    if (offset % 3600 !== 0) {
-      problems.push({ line: r.line, text: r.text, reason: `hour is ${offset} s after the first, not a whole number of hours` });
-      continue;
-    }
-    if (k > 0 && raw[k - 1].hour === r.hour) {
-      problems.push({ line: r.line, text: r.text, reason: 'hour appears twice' });
-      continue;
-    }
-    hours.push({ hour: offset, queries: r.queries, runtimeSeconds: r.runtimeSeconds });
-    kept.push(r);
-  }
-  problems.sort((a, b) => a.line - b.line);
-  return {
-    hours,
-    problems,
-    origin: timestamps && raw.length > 0 ? new Date(first * 1000) : undefined,
-    span: spanOf(kept, (h) => h.hour, (h) => h.hour + 3600, (h) => h.line),
-  };
+  const sink = new ProfileSink();
+  splitText(text, sink);
+  return sink.finish();
+}
+
+/** Reads a profile file as a stream; as `parseHourlyProfile`. Rejects with the file system's error when it cannot be read. */
+export async function readHourlyProfile(path: string, o: ReadOptions = {}): Promise<ParsedProfile> {
+  const sink = new ProfileSink();
+  await streamFile(path, sink, o);
+  return sink.finish();
 }
 
 /** The queries a trace from this profile would hold, in expectation (before drawing it). */

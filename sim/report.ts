@@ -3,6 +3,8 @@
  * report (inline SVG, no scripts, no network) with the charts operators choose a drain timeout from.
  */
 import { formatDuration } from '../core/util/duration';
+import { Axis, esc, histogram, lineChart, niceTicks, timeAxis, valueAxis } from './chart';
+import { SimPricing, accumulatedCost, fleetCostUsd } from './cost';
 import { FLAP_WINDOW_SECONDS, Invariants, SimResult, drains as usesDrain } from './fleet-sim';
 
 /** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */
@@ -31,17 +33,32 @@ export type RunSummary = Pick<
   | 'faultsInjected'
   | 'stragglers'
   | 'warmPool'
-> & { readonly oracleInstanceHours: number };
+> & {
+  readonly oracleInstanceHours: number;
+  /** The fleet's EC2 and root volumes for the run's instance-hours, at the scenario's prices. */
+  readonly costUsd: number;
+  /**
+   * Drains that outlasted the drain timeout by more than two sweeps (a forced one ends within that), with
+   * the longest: only a replaced straggler's may, under its own straggler drain timeout.
+   */
+  readonly drainsPastTimeout?: { readonly count: number; readonly longestS: number };
+  /** Share of the run the group's desired capacity sat at its minimum (from the 5-minute timeline). */
+  readonly minCapacityShare?: number;
+};
 
 export interface SweepRow {
   readonly drainTimeout: string;
   readonly drainTimeoutSeconds: number;
   readonly queriesKilled: number;
-  readonly cpuSecondsLost: number;
+  /** Slot-seconds of work the kills lost: the same figure as a run's `killedSeconds`. */
+  readonly killedSeconds: number;
   readonly instanceHours: number;
   readonly drainSecondsP50: number;
   readonly drainSecondsP99: number;
   readonly forcedTerminations: number;
+  /** Drains in the run, and the longest: a timeout no drain reached changed nothing. */
+  readonly drains: number;
+  readonly drainSecondsMax: number;
 }
 
 export interface Scenario {
@@ -66,6 +83,31 @@ export interface Scenario {
    * spend when it changes capacity as target tracking can, knowing the trace in advance.
    */
   readonly floorInstanceHours: number;
+  /** What the dollars are priced at: the instance type, and the price table's region, date and source. */
+  readonly prices: ScenarioPrices;
+  /**
+   * The autoscaler's own AWS cost over the run, for the full policy (`signals`): sim/cost.ts, own-usage.ts's
+   * rates applied to the run's instance-hours and minutes, not counted call by call.
+   */
+  readonly ownCostUsd: number;
+  /** When the trace's arrivals were timestamps: its first arrival, ISO-8601; the report's time axes read as dates. */
+  readonly startsAt?: string;
+}
+
+export interface ScenarioPrices {
+  readonly region: string;
+  readonly asOf: string;
+  readonly instanceType: string;
+  /** The instance type's on-demand hourly price and its source. */
+  readonly instanceHourUsd: number;
+  readonly source: string;
+  readonly rootVolumeGiB: number;
+}
+
+/** The scenario's price block from what a run is priced at. */
+export function scenarioPrices(p: SimPricing): ScenarioPrices {
+  const price = p.table.instanceHourly[p.instanceType];
+  return { region: p.table.region, asOf: p.table.asOf, instanceType: p.instanceType, instanceHourUsd: price.usd, source: price.source, rootVolumeGiB: p.rootVolumeGiB };
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -75,7 +117,7 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 /** The floor's line, for the terminal and the report alike. */
 function floorLine(scenario: Scenario, oracleInstanceHours: number | undefined): string {
   const ratio = oracleInstanceHours ? ` (${round(scenario.floorInstanceHours / oracleInstanceHours, 2)}× the oracle)` : '';
-  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (nothing changes within ${FLAP_WINDOW_SECONDS / 60} minutes of a scale-in), seeing the trace in advance`;
+  return `target-tracking floor: ${round(scenario.floorInstanceHours)} instance-hours${ratio}, the least a fleet that never flaps can spend when it keeps every minute's CPU at the target and changes capacity as target tracking can (capacity may step down again a minute after a scale-in, as the low alarm acts every minute it stays in ALARM, but does not rise within ${FLAP_WINDOW_SECONDS / 60} minutes of one), seeing the trace in advance`;
 }
 
 /** The violations of an Invariants block, by name; empty when every invariant holds. */
@@ -83,10 +125,24 @@ export function violations(inv: Invariants): string[] {
   return (Object.keys(inv) as (keyof Invariants)[]).filter((k) => inv[k] > 0);
 }
 
-export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSummary {
+/** Share of a run's time its group's desired capacity was at the minimum, each 5-minute sample weighted by its length. */
+function minCapacityShare(r: SimResult, minCapacity: number): number {
+  let at = 0;
+  let total = 0;
+  for (let k = 0; k + 1 < r.timeline.length; k++) {
+    const dt = r.timeline[k + 1].t - r.timeline[k].t;
+    total += dt;
+    if (r.timeline[k].desired <= minCapacity) at += dt;
+  }
+  return total > 0 ? at / total : 0;
+}
+
+/** One run's summary; given the group's minimum, with the share of the run it sat there. */
+export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: SimPricing, minCapacity?: number): RunSummary {
   return {
     policy: r.policy,
     instanceHours: round(r.instanceHours),
+    costUsd: round(fleetCostUsd(r.instanceHours, pricing), 2),
     oracleInstanceHours: round(oracleInstanceHours),
     queries: r.queries,
     queriesKilled: r.queriesKilled,
@@ -108,8 +164,16 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number): RunSumma
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
+    ...(r.stragglers ? { drainsPastTimeout: drainsPastTimeout(r) } : {}),
     ...(r.warmPool ? { warmPool: { ...r.warmPool, runningHours: round(r.warmPool.runningHours), stoppedHours: round(r.warmPool.stoppedHours) } } : {}),
+    ...(minCapacity !== undefined ? { minCapacityShare: round(minCapacityShare(r, minCapacity), 3) } : {}),
   };
+}
+
+/** A forced drain ends within two sweeps of its deadline; anything longer drained under another deadline. */
+function drainsPastTimeout(r: SimResult): { count: number; longestS: number } {
+  const long = r.drainSeconds.filter((d) => d > r.drainTimeoutSeconds + 120);
+  return { count: long.length, longestS: Math.round(Math.max(0, ...long)) };
 }
 
 export function sweepRowFrom(r: SimResult): SweepRow {
@@ -117,12 +181,37 @@ export function sweepRowFrom(r: SimResult): SweepRow {
     drainTimeout: formatDuration(r.drainTimeoutSeconds),
     drainTimeoutSeconds: r.drainTimeoutSeconds,
     queriesKilled: r.queriesKilled,
-    cpuSecondsLost: round(r.killedSeconds),
+    killedSeconds: round(r.killedSeconds),
     instanceHours: round(r.instanceHours),
     drainSecondsP50: round(r.drainSecondsP50),
     drainSecondsP99: round(r.drainSecondsP99),
     forcedTerminations: r.forcedTerminations,
+    drains: r.drainSeconds.length,
+    drainSecondsMax: round(r.drainSeconds.reduce((m, d) => Math.max(m, d), 0)),
   };
+}
+
+/**
+ * The sweep's recommended drain timeout: the shortest whose kills are the sweep's fewest. Past it a
+ * longer timeout saves no query and only keeps draining instances longer.
+ */
+export function recommendedTimeout(sweep: readonly SweepRow[]): SweepRow | undefined {
+  if (sweep.length === 0) return undefined;
+  const fewest = Math.min(...sweep.map((s) => s.queriesKilled));
+  return [...sweep].sort((a, b) => a.drainTimeoutSeconds - b.drainTimeoutSeconds).find((s) => s.queriesKilled === fewest);
+}
+
+const usd = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** The prices line: what a dollar figure means, for the terminal and the report alike. */
+function pricesLine(scenario: Scenario): string {
+  const p = scenario.prices;
+  return `Dollars: ${p.instanceType} at $${p.instanceHourUsd}/hour plus a ${p.rootVolumeGiB} GiB gp3 root volume per instance, ${p.region} prices as of ${p.asOf} (${p.source})`;
+}
+
+/** The autoscaler's own cost line. */
+function ownCostLine(scenario: Scenario): string {
+  return `The autoscaler itself (signals): about ${usd(scenario.ownCostUsd)} over the run for the agent's metrics and requests, the straggler function's reads and the scheduled functions, from the cost model's per-instance-hour and per-minute rates (sim/cost.ts), not counted call by call; alarms, the dashboard and the key are not in it (npm run bench:cost)`;
 }
 
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -132,16 +221,61 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** At or above this share of the run at minimum capacity, every autoscaled fleet is said to have sat there. */
+const MOSTLY_AT_MIN = 0.8;
+
+/**
+ * What happened when every autoscaled fleet sat at its minimum capacity most of the run. They all pay the
+ * minimum then, so the table shows each near the oracle and the policies cannot differ; without this line
+ * nothing said so (issue 40 item 7).
+ */
+function atMinimumLines(scenario: Scenario, runs: readonly RunSummary[]): string[] {
+  const scaled = runs.filter((r) => r.policy !== 'static-peak' && r.minCapacityShare !== undefined);
+  if (scaled.length === 0 || scaled.some((r) => r.minCapacityShare! < MOSTLY_AT_MIN)) return [];
+  const shares = scaled.map((r, k) => `${r.policy} ${Math.round(r.minCapacityShare! * 100)}%${k === 0 ? ' of the time' : ''}`).join(', ');
+  const load =
+    scenario.staticCapacity <= scenario.minCapacity
+      ? `The load never needed more: even its peak fits in ${scenario.minCapacity} instance(s) at the ${scenario.targetCpu}% target`
+      : `The load needed more only at times: its peak needs ${scenario.staticCapacity} instances at the ${scenario.targetCpu}% target`;
+  return [
+    `What happened: the fleet sat at its minimum capacity (--min ${scenario.minCapacity}) most of the time: ${shares}. ${load}, so the policies cannot differ much on it: each pays about the minimum's instance-hours, as the oracle does. To compare them, replay a busier trace, or set --min to what the load needs.`,
+  ];
+}
+
+/** Sweep rows that show the same figures, next to each other: a run of timeouts that changed nothing. */
+function identicalRuns(sweep: readonly SweepRow[]): SweepRow[][] {
+  const same = (a: SweepRow, b: SweepRow) =>
+    a.queriesKilled === b.queriesKilled && a.killedSeconds === b.killedSeconds && a.instanceHours === b.instanceHours && a.drainSecondsP50 === b.drainSecondsP50 && a.drainSecondsP99 === b.drainSecondsP99 && a.forcedTerminations === b.forcedTerminations;
+  const groups: SweepRow[][] = [];
+  for (const s of sweep) {
+    const last = groups[groups.length - 1];
+    if (last && same(last[0], s)) last.push(s);
+    else groups.push([s]);
+  }
+  return groups;
+}
+
+/** Why identical sweep rows are identical, when the runs say. */
+function identicalBecause(group: readonly SweepRow[]): string {
+  const shortest = group.reduce((a, b) => (b.drainTimeoutSeconds < a.drainTimeoutSeconds ? b : a));
+  const longest = Math.max(...group.map((s) => s.drainSecondsMax));
+  if (group.every((s) => s.drains === 0)) return ': no instance was ever drained (the fleet never scaled in), so no timeout was reached and a longer one changes nothing on this trace';
+  if (longest < shortest.drainTimeoutSeconds) return `: no drain lasted as long as ${shortest.drainTimeout} (the longest took ${longest} s), so none was cut short and a longer timeout changes nothing on this trace`;
+  if (group.every((s) => s.forcedTerminations === 0)) return ': none of them forced a drain';
+  return '';
+}
+
 /** The terminal summary. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
   const parts = [
     `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
     table(
-      ['policy', 'instance-h', 'vs oracle', 'killed', 'lost slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
+      ['policy', 'instance-h', 'cost $', 'vs oracle', 'killed', 'killed slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
       runs.map((r) => [
         r.policy,
         r.instanceHours,
+        r.costUsd.toFixed(2),
         `${round(r.instanceHours / r.oracleInstanceHours, 2)}x`,
         r.queriesKilled,
         r.killedSeconds,
@@ -154,17 +288,26 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
         r.forcedTerminations,
       ]),
     ),
+    ...atMinimumLines(scenario, runs),
     `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
     floorLine(scenario, runs[0]?.oracleInstanceHours),
+    pricesLine(scenario),
+    ownCostLine(scenario),
   ];
   if (sweep.length > 0) {
+    const best = recommendedTimeout(sweep);
+    // Timeouts next to each other with the same figures are one row, and a line says why.
+    const groups = identicalRuns(sweep);
+    const label = (g: readonly SweepRow[]) => (g.length === 1 ? g[0].drainTimeout : `${g[0].drainTimeout}–${g[g.length - 1].drainTimeout}`);
     parts.push(
       '',
       'Drain timeout sweep (signals policy):',
       table(
-        ['timeout', 'killed', 'lost slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
-        sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
+        ['timeout', 'killed', 'killed slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
+        groups.map((g) => [`${label(g)}${g.includes(best!) ? ' *' : ''}`, g[0].queriesKilled, g[0].killedSeconds, g[0].instanceHours, g[0].drainSecondsP50, g[0].drainSecondsP99, g[0].forcedTerminations]),
       ),
+      ...groups.filter((g) => g.length > 1).map((g) => `${label(g)}: the ${g.length} timeouts (${g.map((s) => s.drainTimeout).join(', ')}) gave identical results${identicalBecause(g)}`),
+      `* recommended: ${best!.drainTimeout}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled})`,
     );
   }
   for (const r of runs.filter((r) => r.stragglers)) {
@@ -173,6 +316,13 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       '',
       `Stragglers (${r.policy}): ${s.injected} degraded instance(s) injected, ${s.replaced} replaced, ${s.falseReplacements} healthy one(s) replaced; detector precision ${s.precision}, recall ${s.recall}, detected ${s.detectionDelayP50S} s (p50) / ${s.detectionDelayP95S} s (p95) after onset`,
     );
+    const long = r.drainsPastTimeout;
+    if (long && long.count > 0) {
+      const replacements = s.replaced + s.falseReplacements;
+      parts.push(
+        `Drains past the ${scenario.drainTimeout} drain timeout (${r.policy}): ${long.count}, the longest ${long.longestS} s; ${replacements} straggler replacement(s), each drained under its own straggler drain timeout (--straggler-drain-timeout, 4h by default), so its queries finish at its slow pace instead of being killed${long.count > replacements ? `; ${long.count - replacements} not explained by a replacement` : ''}`,
+      );
+    }
   }
   for (const r of runs.filter((r) => r.warmPool)) {
     const w = r.warmPool!;
@@ -192,112 +342,68 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
   return parts.join('\n');
 }
 
-// ---- SVG ---------------------------------------------------------------------------------------
-
-interface Series {
-  readonly name: string;
-  readonly color: string;
-  readonly points: readonly [number, number][];
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function lineChart(
-  title: string,
-  xLabel: string,
-  yLabel: string,
-  series: readonly Series[],
-  xFormat: (x: number) => string,
-  kind: 'line' | 'step' = 'line',
-  xTickValues?: readonly number[],
-): string {
-  const W = 860;
-  const H = 300;
-  const pad = { l: 60, r: 20, t: 12, b: 45 };
-  const all = series.flatMap((s) => s.points);
-  if (all.length === 0) return `<p>${esc(title)}: no data.</p>`;
-  const xMin = Math.min(...all.map((p) => p[0]));
-  const xMax = Math.max(...all.map((p) => p[0]), xMin + 1);
-  const yMax = Math.max(...all.map((p) => p[1]), 1) * 1.08;
-  const x = (v: number) => pad.l + ((v - xMin) / (xMax - xMin)) * (W - pad.l - pad.r);
-  const y = (v: number) => H - pad.b - (v / yMax) * (H - pad.t - pad.b);
-  const ticks = (n: number, lo: number, hi: number) => Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
-  const grid = ticks(4, 0, yMax)
-    .map((v) => `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${round(v, v < 10 ? 1 : 0)}</text>`)
-    .join('');
-  const xTicks = (xTickValues ?? ticks(6, xMin, xMax))
-    .map((v) => `<text x="${x(v)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(xFormat(v))}</text>`)
-    .join('');
-  const paths = series
-    .map((s) => {
-      const pts = s.points.map(([a, b], k) => {
-        if (kind === 'step' && k > 0) return `L${x(a)},${y(s.points[k - 1][1])} L${x(a)},${y(b)}`;
-        return `${k === 0 ? 'M' : 'L'}${x(a)},${y(b)}`;
-      });
-      const dots = kind === 'line' ? s.points.map(([a, b]) => `<circle cx="${x(a)}" cy="${y(b)}" r="3" fill="${s.color}"/>`).join('') : '';
-      return `<path d="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.6"/>${dots}`;
-    })
-    .join('');
-  // The legend is HTML so long names wrap instead of overlapping.
-  const legend = series.map((s) => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join('');
-  return `<figure><figcaption>${esc(title)}</figcaption><div class="legend">${legend}</div><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">
-${grid}${xTicks}<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>${paths}</svg></figure>`;
-}
-
-function histogram(title: string, values: readonly number[], bins: number, xLabel: string): string {
-  if (values.length === 0) return `<p>${esc(title)}: no drains.</p>`;
-  const max = Math.max(...values, 1);
-  const width = max / bins;
-  const counts = new Array(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor(v / width))]++;
-  const W = 860;
-  const H = 260;
-  const pad = { l: 60, r: 20, t: 20, b: 45 };
-  const top = Math.max(...counts);
-  const bw = (W - pad.l - pad.r) / bins;
-  const bars = counts
-    .map((c, k) => {
-      const h = (c / top) * (H - pad.t - pad.b);
-      return `<rect x="${pad.l + k * bw + 1}" y="${H - pad.b - h}" width="${bw - 2}" height="${h}" fill="#2563eb"><title>${round(k * width)}–${round((k + 1) * width)} s: ${c}</title></rect>`;
-    })
-    .join('');
-  const labels = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${pad.l + f * (W - pad.l - pad.r)}" y="${H - pad.b + 16}" text-anchor="middle">${round(f * max, 0)}</text>`).join('');
-  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}" font-size="11" font-family="system-ui, sans-serif">${bars}${labels}<text x="${pad.l - 6}" y="${pad.t + 8}" text-anchor="end">${top}</text><text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text></svg></figure>`;
-}
-
-function htmlTable(headers: string[], rows: (string | number)[][]): string {
-  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, k) => `<td${k > 0 ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
+function htmlTable(headers: string[], rows: (string | number)[][], highlighted: readonly boolean[] = []): string {
+  return `<table><thead><tr>${headers.map((h, k) => `<th${k > 0 ? ' class="n"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r, i) => `<tr${highlighted[i] ? ' class="best"' : ''}>${r.map((c, k) => `<td${k > 0 ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
+const COLORS: Record<string, string> = { signals: '#2563eb', 'graceful-cpu': '#f59e0b', 'no-hook': '#dc2626', 'cron-timeout': '#7c3aed', 'static-peak': '#6b7280' };
+
 /** The HTML report. */
-export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[]): string {
-  const hours = (t: number) => `${round(t / 3600, 0)}h`;
+export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[], pricing: SimPricing): string {
+  const origin = scenario.startsAt ? new Date(scenario.startsAt) : undefined;
+  const time = (lo: number, hi: number) => timeAxis(lo, hi, origin);
+  const timeLabel = origin ? 'time (UTC)' : 'time since the start of the trace';
   // The product in full, and CPU target tracking alone with the same drain: the comparison the report is for.
   const graceful = details.find((d) => d.policy === 'signals') ?? details.find((d) => usesDrain(d.policy));
   const cpuOnly = details.find((d) => d.policy === 'graceful-cpu');
+  const against = cpuOnly && cpuOnly !== graceful ? cpuOnly : undefined;
   const atTarget = (slots: number) => slots / (scenario.slotsPerInstance * (scenario.targetCpu / 100));
   const capacity = graceful
-    ? lineChart(
-        `Capacity, demand and queue over time (${graceful.policy}${cpuOnly && cpuOnly !== graceful ? ' against CPU-only' : ''})`,
-        'time since start',
-        'instances / queries queued',
-        [
+    ? lineChart({
+        title: `Instances over time (${graceful.policy}${against ? ' against CPU-only' : ''})`,
+        xLabel: timeLabel,
+        yLabel: 'instances',
+        x: time,
+        xFrom: 0,
+        kind: 'step',
+        series: [
           { name: 'demand at target (slots ÷ slots per instance at target)', color: '#9ca3af', points: graceful.timeline.map((p) => [p.t, atTarget(p.demandSlots)]) },
-          { name: `${graceful.policy}: in service (incl. launching)`, color: '#2563eb', points: graceful.timeline.map((p) => [p.t, p.inService]) },
-          { name: `${graceful.policy}: queries queued`, color: '#7c3aed', points: graceful.timeline.map((p) => [p.t, p.queued]) },
-          ...(cpuOnly && cpuOnly !== graceful
-            ? [
-                { name: 'graceful-cpu: in service', color: '#f59e0b', points: cpuOnly.timeline.map((p) => [p.t, p.inService] as [number, number]) },
-                { name: 'graceful-cpu: queries queued', color: '#dc2626', points: cpuOnly.timeline.map((p) => [p.t, p.queued] as [number, number]) },
-              ]
-            : []),
+          { name: `${graceful.policy}: in service (incl. launching)`, color: COLORS.signals, points: graceful.timeline.map((p) => [p.t, p.inService]) },
+          ...(against ? [{ name: 'graceful-cpu: in service (incl. launching)', color: COLORS['graceful-cpu'], points: against.timeline.map((p) => [p.t, p.inService] as [number, number]) }] : []),
         ],
-        hours,
-        'step',
-      )
+      })
     : '';
+  const queue = graceful
+    ? lineChart({
+        title: `Queries queued over time (${graceful.policy}${against ? ' against CPU-only' : ''})`,
+        xLabel: timeLabel,
+        yLabel: 'queries queued',
+        x: time,
+        xFrom: 0,
+        kind: 'step',
+        height: 200,
+        series: [
+          { name: `${graceful.policy}: queries queued`, color: COLORS.signals, points: graceful.timeline.map((p) => [p.t, p.queued]) },
+          ...(against ? [{ name: 'graceful-cpu: queries queued', color: COLORS['graceful-cpu'], points: against.timeline.map((p) => [p.t, p.queued] as [number, number]) }] : []),
+        ],
+      })
+    : '';
+  const cost = lineChart({
+    title: `Fleet cost accumulated over the run, per policy (${scenario.prices.instanceType})`,
+    xLabel: timeLabel,
+    yLabel: 'US dollars',
+    x: time,
+    xFrom: 0,
+    y: (hi) => valueAxis(0, hi, 5, (l) => `$${l}`),
+    kind: 'step',
+    series: details.map((d) => ({
+      name: `${d.policy}: ${usd(runs.find((r) => r.policy === d.policy)?.costUsd ?? 0)}`,
+      color: COLORS[d.policy] ?? '#111827',
+      points: accumulatedCost(d.timeline.map((p) => ({ t: p.t, instances: p.inService + p.draining })), pricing),
+    })),
+  });
   const drains = graceful ? histogram(`Drain durations, ${graceful.policy} policy (${graceful.drainSeconds.length} drains)`, graceful.drainSeconds, 30, 'seconds from Terminating:Wait to terminated') : '';
   const drainedToDone = graceful
     ? histogram(
@@ -307,39 +413,43 @@ export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], swee
         'seconds from the worker being drained (coordinator no longer schedules to it, no task left) to its lifecycle action completed',
       )
     : '';
+  const best = recommendedTimeout(sweep);
   const cheapest = Math.min(...sweep.map((s) => s.instanceHours));
-  const sweepChart =
+  // The sweep's own timeouts are the ticks: they are the choices.
+  const timeouts = (): Axis => ({ ticks: sweep.map((s) => s.drainTimeoutSeconds), format: (x) => formatDuration(Math.round(x)) });
+  const markers = best ? [{ x: best.drainTimeoutSeconds, label: `recommended: ${best.drainTimeout}` }] : [];
+  const whole = (hi: number) => (hi < 5 ? { ticks: niceTicks(0, Math.max(hi, 1), Math.max(1, Math.ceil(hi))), format: (v: number) => String(v) } : valueAxis(0, hi, 4));
+  const sweepCharts =
     sweep.length > 0
-      ? lineChart(
-          'Drain timeout sweep: what each timeout costs',
-          'drain timeout',
-          'queries killed / extra instance-hours',
-          [
-            { name: 'queries killed', color: '#dc2626', points: sweep.map((s) => [s.drainTimeoutSeconds, s.queriesKilled]) },
-            { name: 'instance-hours above the cheapest timeout', color: '#2563eb', points: sweep.map((s) => [s.drainTimeoutSeconds, s.instanceHours - cheapest]) },
-          ],
-          (x) => formatDuration(Math.round(x)),
-          'line',
-          sweep.map((s) => s.drainTimeoutSeconds),
-        )
+      ? lineChart({ title: 'Queries killed by each drain timeout', xLabel: 'drain timeout', yLabel: 'queries killed', x: timeouts, y: whole, markers, height: 220, series: [{ name: 'queries killed', color: '#dc2626', points: sweep.map((s) => [s.drainTimeoutSeconds, s.queriesKilled]) }] }) +
+        lineChart({
+          title: 'Instance-hours each drain timeout adds',
+          xLabel: 'drain timeout',
+          yLabel: 'extra instance-hours',
+          x: timeouts,
+          markers,
+          height: 220,
+          series: [{ name: 'instance-hours above the cheapest timeout', color: '#2563eb', points: sweep.map((s) => [s.drainTimeoutSeconds, round(s.instanceHours - cheapest)]) }],
+        })
       : '';
   const inv = runs.find((r) => r.invariants)?.invariants;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>graceful-autoscaler simulation</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>graceful-autoscaler simulation</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:920px;color:#111827;line-height:1.45}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;font-size:.8rem;margin-bottom:.2rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}.note{color:#4b5563;font-size:.9rem}.ok{color:#15803d}.bad{color:#b91c1c}
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1240px;padding:0 1.5rem;color:#111827;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.wide{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}
+th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .45rem;text-align:left}td{white-space:nowrap}th{vertical-align:bottom;font-weight:600}th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}tr.best td{background:#f0fdf4;font-weight:600}
+figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;font-size:.8rem;margin-bottom:.2rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}.note{color:#4b5563;font-size:.9rem;max-width:75em}.ok{color:#15803d}.bad{color:#b91c1c}
 </style></head><body>
 <h1>How long does graceful termination take, and what does it cost?</h1>
-<p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
+<p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days${scenario.startsAt ? ` from ${esc(scenario.startsAt)}` : ''} · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
 <h2>Policies compared</h2>
-${htmlTable(
-  ['policy', 'instance-hours', 'vs oracle', 'queries killed', 'slot-seconds lost', 'queue delay p50 / p95 (s)', 'latency p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
+<div class="wide">${htmlTable(
+  ['policy', 'instance-hours', 'cost (USD)', 'vs oracle', 'queries killed', 'killed slot-seconds', 'queue delay p50 / p95 (s)', 'latency p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
   runs.map((r) => [
     r.policy,
     r.instanceHours,
+    usd(r.costUsd),
     `${round(r.instanceHours / r.oracleInstanceHours, 2)}×`,
     r.queriesKilled,
     r.killedSeconds,
@@ -351,20 +461,24 @@ ${htmlTable(
     usesDrain(r.policy) ? `${r.drainedToCompletedP50S} / ${r.drainedToCompletedP99S}` : '–',
     r.forcedTerminations,
   ]),
-)}
-<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. ${esc(capitalized(floorLine(scenario, runs[0]?.oracleInstanceHours)))}. From the oracle up to the floor is what target tracking's cadence costs any policy; above the floor is the policy's own lag and guesses.</p>
+)}</div>
+<p class="note">${esc(pricesLine(scenario))}. ${esc(capitalized(ownCostLine(scenario)))}.</p>
+<p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Killed slot-seconds: the work terminations threw away (<code>killedSeconds</code> in <code>--json</code>). Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. ${esc(capitalized(floorLine(scenario, runs[0]?.oracleInstanceHours)))}. From the oracle up to the floor is what target tracking's cadence costs any policy; above the floor is the policy's own lag and guesses.</p>
 ${runs
   .filter((r) => r.stragglers)
   .map((r) => `<p class="note">Stragglers (${esc(r.policy)}): ${r.stragglers!.injected} degraded instances injected, ${r.stragglers!.replaced} replaced, ${r.stragglers!.falseReplacements} healthy ones replaced; detector precision ${r.stragglers!.precision}, recall ${r.stragglers!.recall}; ${r.stragglers!.slowedQueries} queries ran on a degraded instance.</p>`)
   .join('\n')}
 ${inv ? `<p class="${violations(inv).length === 0 ? 'ok' : 'bad'}">Invariants: instances terminated with running tasks before their deadline ${inv.terminatedBusyBeforeDeadline}; still waiting past deadline + 2 sweeps ${inv.waitingPastDeadline}; lifecycle actions completed twice with effect ${inv.completedTwiceWithEffect}; completed before Trino's coordinator stopped scheduling to the worker ${inv.completedInUnsafeWindow}.</p>` : ''}
-<h2>Capacity</h2>${capacity}
+<h2>Capacity</h2>${capacity}${queue}
+<h2>Cost</h2>${cost}
+<p class="note">Each policy's fleet (in service, launching and draining) sampled every 5 minutes, times ${usd(fleetCostUsd(1, pricing))} an instance-hour (${esc(scenario.prices.instanceType)} and its root volume). The table's figure comes from the exact instance-hours, so a line's end lands near it, not on it. ${esc(pricesLine(scenario))}.</p>
 <h2>Drains</h2>${drains}${drainedToDone}
 <p class="note">A worker is drained once the coordinator has seen it shutting down (so schedules nothing more to it) and it runs no task. Its agent then reports to the controller's queue, and the controller verifies and completes the lifecycle action; the one-minute sweep remains the safety net.</p>
-${sweep.length > 0 ? `<h2>Choosing the drain timeout</h2>${sweepChart}${htmlTable(
-  ['drain timeout', 'queries killed', 'slot-seconds lost', 'instance-hours', 'drain p50 (s)', 'drain p99 (s)', 'forced'],
-  sweep.map((s) => [s.drainTimeout, s.queriesKilled, s.cpuSecondsLost, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
-)}<p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. Pick the shortest timeout whose kills you can accept.</p>` : ''}
+${sweep.length > 0 ? `<h2>Choosing the drain timeout</h2>${sweepCharts}<div class="wide">${htmlTable(
+  ['drain timeout', 'queries killed', 'killed slot-seconds', 'instance-hours', 'drain p50 (s)', 'drain p99 (s)', 'forced'],
+  sweep.map((s) => [s === best ? `${s.drainTimeout} (recommended)` : s.drainTimeout, s.queriesKilled, s.killedSeconds, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
+  sweep.map((s) => s === best),
+)}</div><p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. Recommended: ${esc(best!.drainTimeout)}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled}); pick a shorter one only if you accept its kills.</p>` : ''}
 </body></html>
 `;
 }

@@ -97,7 +97,8 @@ export abstract class SimState {
   readonly rng: Rng;
   readonly tracker: TargetTracker;
   readonly ratioTracker: TargetTracker;
-  readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number }[] = [];
+  /** The group's average CPU each minute, with the warm instances it was averaged over (the base its step multiplies). */
+  readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number; instances: number }[] = [];
   readonly ratioDatapoints: { availableAt: number; value: number | undefined }[] = [];
   /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
   cpuSeen: number | undefined;

@@ -50,7 +50,10 @@ export class TargetTracker {
    * Feeds one 1-minute datapoint (undefined: no data, which breaks both streaks as INSUFFICIENT_DATA does)
    * and says what the policy's alarms ask for, without acting: with several policies Auto Scaling decides
    * which acts (`combineProposals`). An alarm with an Auto Scaling action invokes it every minute it stays
-   * in ALARM (CloudWatch user guide, "Alarm actions"), so a proposal stands until `acted`. `current` is
+   * in ALARM (CloudWatch user guide, "Alarm actions": "Except for Auto Scaling actions, the actions happen
+   * only on state transitions"), and acting does not clear the datapoints the alarm evaluates: a streak
+   * ends only when a datapoint is back on the other side of its threshold, so a scale-in still clearly
+   * below the target a minute later scales in again. `current` is
    * the desired capacity (in service and launching); `warm`, those of them past their warmup, the base a
    * scale-out multiplies (all of them when none warms).
    */
@@ -74,15 +77,9 @@ export class TargetTracker {
     return proposal;
   }
 
-  /** The policy's proposal was carried out: its alarm's streak starts again from the new capacity. */
-  acted(direction: 'out' | 'in'): void {
-    if (direction === 'out') this.high = 0;
-    else this.low = 0;
-  }
-
   /** One policy alone: the new desired capacity, or undefined when it does not act. */
   observe(metric: number | undefined, current: number, min: number, max: number, warming: boolean): number | undefined {
-    const decided = combineProposals([{ tracker: this, proposal: this.assess(metric, current, min, max) }], warming);
+    const decided = combineProposals([{ proposal: this.assess(metric, current, min, max) }], warming);
     return decided?.desired;
   }
 }
@@ -94,18 +91,16 @@ export class TargetTracker {
  * smallest change. Scale-in waits while instances warm up: their load is not in the metrics yet.
  */
 export function combineProposals(
-  policies: readonly { readonly tracker: TargetTracker; readonly proposal: TrackerProposal; readonly scaleInDisabled?: boolean }[],
+  policies: readonly { readonly proposal: TrackerProposal; readonly scaleInDisabled?: boolean }[],
   warming: boolean,
 ): { desired: number; direction: 'out' | 'in' } | undefined {
   const outs = policies.filter((p) => p.proposal.scaleOut !== undefined);
   if (outs.length > 0) {
     const desired = Math.max(...outs.map((p) => p.proposal.scaleOut!));
-    for (const p of outs) p.tracker.acted('out');
     return { desired, direction: 'out' };
   }
   const voters = policies.filter((p) => !p.scaleInDisabled);
   if (warming || voters.length === 0 || voters.some((p) => p.proposal.scaleIn === undefined)) return undefined;
   const desired = Math.max(...voters.map((p) => p.proposal.scaleIn!));
-  for (const p of voters) p.tracker.acted('in');
   return { desired, direction: 'in' };
 }

@@ -1,10 +1,16 @@
 /**
- * Workload traces: one query per row, `arrival,duration_s[,slots]` with a header. Arrival is seconds
- * (from any origin), epoch milliseconds, or an ISO-8601 timestamp (UTC when it has no zone). Values may
- * be quoted (RFC 4180). Bad rows are reported with their line number.
+ * Workload traces: one query per row, with a header naming `arrival` and `duration_s`, and `slots` when
+ * queries take more than one; other columns (a query log's SQL, its user) are ignored. Arrival is seconds
+ * (from any origin), epoch milliseconds, or an ISO-8601 timestamp (UTC when it has no zone). Values may be
+ * quoted (RFC 4180). A file is read as a stream (sim/csv-records.ts), so its size is bounded only by the
+ * queries it holds. Bad rows are reported with their line number.
  */
-import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { CsvRecord, ReadOptions, RecordSink, splitText, streamFile } from './csv-records';
 import { Rng } from './rng';
+import { TableRead, TableSpec, TimedTableReader } from './timed-table';
+
+export { EPOCH_MILLIS_ABOVE, MAX_KEPT_PROBLEMS, parseTimestamp, secondsFromNumber } from './timed-table';
+export type { TraceProblem } from './timed-table';
 
 export interface Query {
   /** Seconds from the start of the trace. */
@@ -14,15 +20,8 @@ export interface Query {
   readonly slots: number;
 }
 
-export interface TraceProblem {
-  readonly line: number;
-  readonly text: string;
-  readonly reason: string;
-}
-
-export interface ParsedTrace {
+export interface ParsedTrace extends Omit<TableRead, 'timestamps'> {
   readonly queries: Query[];
-  readonly problems: TraceProblem[];
   /** When arrivals were timestamps: the first one, so reports can show wall-clock times. */
   readonly origin?: Date;
   /** From the earliest arrival to the latest end; undefined with no queries. */
@@ -67,129 +66,105 @@ export function longSpanProblem(path: string, span: Span | undefined): string | 
   );
 }
 
-/** One data row of a CSV file, with its first cell read as a time. */
-export interface TimedRow {
-  /** The trimmed cells. */
-  readonly cells: readonly string[];
-  /** Seconds: from any origin, or since the epoch for a timestamp. */
-  readonly time: number;
-  readonly line: number;
-  readonly text: string;
-}
-
 /**
- * The trimmed cells of one CSV line. A line with a quote is read as RFC 4180 says (csv-parse), so quoted
- * values, as the Trino CLI's CSV formats write every one, and a quoted comma parse; others split fast.
- * Throws CsvError on a line that is not valid CSV, such as an unterminated quote.
+ * The most queries a trace may hold: at about 25,000 queries a second per policy's run (`npm run
+ * bench:sim`), ten runs of 5 million take over half an hour, and the queries take about 90 bytes each in
+ * memory. The hourly profile's limit is the same.
  */
-export function csvCells(line: string): string[] {
-  const split = line.split(',').map((c) => c.trim());
-  if (!line.includes('"')) return split;
-  // Every value quoted, none holding a quote or a comma: the common quoted export, without the parser.
-  // Like csv-parse's trim, it keeps the spaces inside the quotes.
-  if (split.every((c) => c.length >= 2 && c.startsWith('"') && c.endsWith('"') && !c.slice(1, -1).includes('"'))) return split.map((c) => c.slice(1, -1));
-  const records = parseCsv(line, { relaxColumnCount: true, trim: true }) as string[][];
-  return records[0] ?? [];
+export const MAX_TRACE_QUERIES = 5_000_000;
+
+export interface TraceReadOptions {
+  /** @default MAX_TRACE_QUERIES */
+  readonly maxQueries?: number;
+  /** @default MAX_RECORD_CHARS (sim/csv-records.ts) */
+  readonly maxRecordChars?: number;
 }
 
-/** Above this a number of seconds would be over 3,000 years: it is epoch milliseconds (Java's, Jackson's). */
-export const EPOCH_MILLIS_ABOVE = 1e11;
+const TRACE_TABLE: TableSpec = {
+  what: 'A trace',
+  columns: ['arrival', 'duration_s'],
+  optional: ['slots'],
+  otherKind: { columns: ['hour', 'queries', 'runtime_s'], hint: 'it looks like an hourly profile (--hourly)' },
+};
 
-/** Seconds from a number that is seconds, or epoch milliseconds when it is that large. */
-export function secondsFromNumber(value: number): number {
-  return value > EPOCH_MILLIS_ABOVE ? value / 1000 : value;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** An ISO-8601 date and time with no zone: `T` or a space between them, seconds and fraction optional. */
-const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+/** Takes a trace's records as they are read; `finish` sorts the queries and shifts them to start at 0. */
+class TraceSink implements RecordSink {
+  private readonly table: TimedTableReader;
+  private readonly queries: Mutable<Query>[] = [];
+  private sorted = true;
+  /** The earliest arrival and its line; the latest end, its arrival and line (ties: the earlier arrival). */
+  private first = { arrival: Infinity, line: 0 };
+  private last = { end: -Infinity, arrival: Infinity, line: 0 };
+  private latestArrival = -Infinity;
 
-/**
- * Milliseconds since the epoch of a timestamp, or NaN. A date and time without a zone is UTC. JavaScript
- * reads it as the machine's local time (ECMA-262, Date Time String Format), so the same file would give
- * other gaps on another laptop, and hours that a daylight saving change skips or repeats. Anything else
- * is read as `Date.parse` reads it: a zone or offset it carries is kept.
- */
-export function parseTimestamp(text: string): number {
-  const zoneless = ZONELESS_DATE_TIME.exec(text.trim());
-  return Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text);
-}
-
-/**
- * The data rows of a CSV file (blank and `#` lines skipped) whose first cell is a time: seconds (epoch
- * milliseconds when over 10¹¹) or an ISO-8601 timestamp, the same kind in every row. A row with another column count or a bad time is a
- * problem named by its line; `visit` sees the others and may report one too. Says whether the times
- * were timestamps.
- */
-export function readTimedRows(lines: readonly string[], columns: number, timeName: string, problems: TraceProblem[], visit: (row: TimedRow, bad: (reason: string) => void) => void): boolean {
-  let timestamps: boolean | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const text = lines[i].trim();
-    if (text === '' || text.startsWith('#')) continue;
-    const bad = (reason: string) => problems.push({ line: i + 1, text, reason });
-    let cells: string[];
-    try {
-      cells = csvCells(text);
-    } catch (e) {
-      if (!(e instanceof CsvError)) throw e;
-      bad(`not valid CSV: ${e.message}`);
-      continue;
-    }
-    if (cells.length !== columns) {
-      bad(`expected ${columns} columns, found ${cells.length}`);
-      continue;
-    }
-    const isNumber = /^-?\d+(\.\d+)?$/.test(cells[0]);
-    const time = isNumber ? secondsFromNumber(Number(cells[0])) : parseTimestamp(cells[0]) / 1000;
-    if (!Number.isFinite(time)) {
-      bad(`${timeName} ${JSON.stringify(cells[0])} is neither seconds nor an ISO-8601 time`);
-      continue;
-    }
-    if (timestamps !== undefined && timestamps !== !isNumber) {
-      bad(`${timeName} mixes seconds and timestamps`);
-      continue;
-    }
-    timestamps = !isNumber;
-    visit({ cells, time, line: i + 1, text }, bad);
+  constructor(maxQueries: number) {
+    this.table = new TimedTableReader(TRACE_TABLE, ({ cells, time, line, text }, bad) => {
+      const [, durationText, slotsText] = cells;
+      const duration = Number(durationText);
+      // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
+      if (!/^\d+(\.\d+)?$/.test(durationText!) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(durationText)} must be a number of seconds >= 0`);
+      const slots = slotsText === undefined ? 1 : Number(slotsText);
+      if (slotsText !== undefined && (!/^\d+$/.test(slotsText) || slots < 1)) return bad(`slots ${JSON.stringify(slotsText)} must be a whole number >= 1`);
+      if (this.queries.length >= maxQueries) {
+        const days = (this.latestArrival - this.first.arrival) / 86_400;
+        return this.table.refuse(
+          line,
+          text,
+          `more than ${maxQueries.toLocaleString('en-US')} queries (the first ${maxQueries.toLocaleString('en-US')} arrive over ${days.toFixed(1)} days): more than a simulation holds in memory and runs in reasonable time; cut the trace to a shorter period`,
+        );
+      }
+      const n = this.queries.length;
+      if (n > 0 && time < this.queries[n - 1].arrival) this.sorted = false;
+      this.queries.push({ arrival: time, duration, slots });
+      if (time < this.first.arrival) this.first = { arrival: time, line };
+      this.latestArrival = Math.max(this.latestArrival, time);
+      const end = time + duration;
+      if (end > this.last.end || (end === this.last.end && time < this.last.arrival)) this.last = { end, arrival: time, line };
+    });
   }
-  return timestamps ?? false;
-}
 
-/** A header line's cells, lower-cased; undefined when it is missing or not valid CSV. */
-export function headerCells(line: string | undefined): string[] | undefined {
-  try {
-    // trim() also drops a byte order mark, which is whitespace to JavaScript.
-    return line === undefined ? undefined : csvCells(line.trim().toLowerCase());
-  } catch (e) {
-    if (e instanceof CsvError) return undefined;
-    throw e;
+  get done(): boolean {
+    return this.table.done;
+  }
+
+  record(r: CsvRecord): void {
+    this.table.record(r);
+  }
+
+  finish(): ParsedTrace {
+    const { timestamps, ...read } = this.table.finish();
+    if (read.fileProblem) return { ...read, queries: [] };
+    const queries = this.queries;
+    // Stable: queries that arrive together keep the file's order.
+    if (!this.sorted) queries.sort((a, b) => a.arrival - b.arrival);
+    const first = queries.length > 0 ? this.first.arrival : 0;
+    for (const q of queries) q.arrival -= first;
+    return {
+      ...read,
+      queries,
+      origin: timestamps && queries.length > 0 ? new Date(first * 1000) : undefined,
+      span: queries.length > 0 ? { seconds: this.last.end - first, firstLine: this.first.line, lastLine: this.last.line } : undefined,
+    };
   }
 }
 
-/** Parses a CSV trace. Rows are sorted by arrival; arrivals are shifted so the first is 0. */
-export function parseTrace(text: string): ParsedTrace {
-  const lines = text.split(/\r?\n/);
-  const header = headerCells(lines[0]);
-  const problems: TraceProblem[] = [];
-  if (!header || header[0] !== 'arrival' || header[1] !== 'duration_s' || (header.length > 2 && header[2] !== 'slots') || header.length > 3) {
-    return { queries: [], problems: [{ line: 1, text: lines[0] ?? '', reason: 'header must be "arrival,duration_s" or "arrival,duration_s,slots"' }] };
-  }
-  const raw: { arrival: number; duration: number; slots: number; line: number }[] = [];
-  const timestamps = readTimedRows(lines, header.length, 'arrival', problems, ({ cells, time, line }, bad) => {
-    const duration = Number(cells[1]);
-    // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
-    if (!/^\d+(\.\d+)?$/.test(cells[1]) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(cells[1])} must be a number of seconds >= 0`);
-    const slots = cells.length > 2 ? Number(cells[2]) : 1;
-    if (cells.length > 2 && (!/^\d+$/.test(cells[2]) || slots < 1)) return bad(`slots ${JSON.stringify(cells[2])} must be a whole number >= 1`);
-    raw.push({ arrival: time, duration, slots, line });
-  });
-  raw.sort((a, b) => a.arrival - b.arrival);
-  const first = raw[0]?.arrival ?? 0;
-  return {
-    queries: raw.map((q) => ({ arrival: q.arrival - first, duration: q.duration, slots: q.slots })),
-    problems,
-    origin: timestamps ? new Date(first * 1000) : undefined,
-    span: spanOf(raw, (q) => q.arrival, (q) => q.arrival + q.duration, (q) => q.line),
-  };
+/** Parses a CSV trace held in a string. Rows are sorted by arrival; arrivals are shifted so the first is 0. */
+export function parseTrace(text: string, o: TraceReadOptions = {}): ParsedTrace {
+  const sink = new TraceSink(o.maxQueries ?? MAX_TRACE_QUERIES);
+  splitText(text, sink, o.maxRecordChars);
+  return sink.finish();
+}
+
+/**
+ * Reads a CSV trace file as a stream, a chunk at a time: memory holds its queries, not its text. As
+ * `parseTrace`; rejects with the file system's error (`code` set) when the file cannot be read.
+ */
+export async function readTrace(path: string, o: TraceReadOptions & ReadOptions = {}): Promise<ParsedTrace> {
+  const sink = new TraceSink(o.maxQueries ?? MAX_TRACE_QUERIES);
+  await streamFile(path, sink, o);
+  return sink.finish();
 }
 
 /** The default scenario's workload. */

@@ -52,6 +52,8 @@ function layerOf(file: string): string {
   if (top === 'core') {
     if (second === 'util') return 'core/util';
     if (second === 'contract' || second === 'ports.ts') return 'core/contract';
+    // The cost model prices what the contract names (metrics, cadences): it sits above it.
+    if (second === 'cost') return 'core/cost';
     return 'core/rules';
   }
   if (top === 'lambdas') return second === 'aws' || second === 'entry' ? `lambdas/${second}` : 'lambdas/feature';
@@ -67,11 +69,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   'core/rules': ['core/util', 'core/rules'],
   'core/contract': CORE,
   'lambdas/feature': CORE,
-  'lambdas/aws': [...CORE, 'lambdas/aws'],
+  'lambdas/aws': [...CORE, 'lambdas/aws', 'runtime'],
+  // I/O helpers the runtimes share (HTTP to untrusted hosts): not pure, so not core.
+  runtime: ['runtime', ...CORE],
+  'core/cost': ['core/cost', ...CORE],
   'lambdas/entry': [...CORE, 'lambdas/aws', 'lambdas/feature', 'lambdas/entry'],
   lib: ['lib', ...CORE],
-  agent: ['agent', ...CORE],
-  sim: ['sim', 'sim/trace', 'lambdas/feature', ...CORE],
+  agent: ['agent', 'runtime', ...CORE],
+  sim: ['sim', 'sim/trace', 'lambdas/feature', 'core/cost', ...CORE],
   'sim/trace': ['sim', ...CORE],
   workload: ['workload', 'sim/trace', ...CORE],
   // testing/sql-corpus.ts writes its statements with the workload's own tokenizer.

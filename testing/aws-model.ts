@@ -15,6 +15,7 @@
  * moto (tests/lambdas/aws/moto.test.ts) checks the adapters against a second, independent emulator for
  * everything it implements; lifecycle completion and Terminating:Wait exist only here.
  */
+import { randomUUID } from 'node:crypto';
 
 export interface AwsModelOptions {
   /** Latency of every answer. @default 0 */
@@ -76,6 +77,11 @@ export interface ModelGroup {
   hooks?: Map<string, Record<string, unknown>>;
   /** Scaling policies by name, as PutScalingPolicy stored them. */
   policies?: Map<string, Record<string, unknown>>;
+  /**
+   * AutoScalingGroupARN. Its `autoScalingGroup:<uuid>` part is new for every group created, so a group
+   * deleted and created again under the same name has another ARN. @default one with a uuid per group object
+   */
+  arn?: string;
   /** The group's warm pool, as PutWarmPool stored it (WarmPoolConfiguration). @default none */
   warmPool?: { MinSize?: number; MaxGroupPreparedCapacity?: number; PoolState?: string; InstanceReusePolicy?: { ReuseOnScaleIn?: boolean } };
 }
@@ -356,8 +362,10 @@ export class AwsModel {
     const page = names.slice(start, start + max).filter((name) => this.groups.has(name) || [...this.instances.values()].some((i) => i.groupName === name));
     const groups = page.map((name) => {
       const g = this.groups.get(name);
+      if (g && g.arn === undefined) g.arn = `arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${name}`;
       return {
         AutoScalingGroupName: name,
+        AutoScalingGroupARN: g?.arn,
         MinSize: g?.minSize,
         MaxSize: g?.maxSize,
         DesiredCapacity: g?.desiredCapacity,

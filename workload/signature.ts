@@ -15,10 +15,22 @@ export type { Dialect } from './tokenizer';
 const TYPED_LITERAL_PREFIXES = new Set([
   'date', 'time', 'timestamp', 'timestamptz', 'interval', 'decimal', 'numeric', 'real', 'double', 'char', 'varchar', 'json', 'jsonb', 'uuid', 'ipaddress', 'bigint', 'integer', 'int', 'smallint', 'tinyint', 'boolean', 'varbinary', 'text',
 ]);
-const INTERVAL_UNITS = new Set(['year', 'month', 'week', 'day', 'hour', 'minute', 'second', 'years', 'months', 'days', 'hours', 'minutes', 'seconds']);
 /** TIMESTAMP WITH TIME ZONE '…' and the like: type words that may sit between the type and the literal. */
 const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision']);
 const VALUE_WORDS = new Set(['true', 'false', 'null']);
+/** Words that may sit between a type's first word and its literal. */
+const TYPE_WORDS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision', 'varying']);
+/**
+ * One spelling per type, so `'x'::int4`, `CAST('x' AS integer)` and `int '1'` all read `integer ?`
+ * (PostgreSQL's own names for its aliases; a `pg_catalog.` prefix goes).
+ */
+const TYPE_SPELLINGS: Record<string, string> = {
+  int: 'integer', int4: 'integer', int2: 'smallint', int8: 'bigint', float8: 'double precision', float: 'double precision', float4: 'real',
+  bool: 'boolean', decimal: 'numeric', varchar: 'character varying', char: 'character', bpchar: 'character',
+  timestamptz: 'timestamp with time zone', 'timestamp without time zone': 'timestamp', timetz: 'time with time zone', 'time without time zone': 'time',
+};
+/** Words that follow INTERVAL '…' as its qualifier: part of the literal (pg_stat_statements keeps one constant). */
+const INTERVAL_QUALIFIER = new Set(['year', 'month', 'week', 'day', 'hour', 'minute', 'second', 'years', 'months', 'days', 'hours', 'minutes', 'seconds', 'to']);
 /** Words that continue a type name after its first: DOUBLE PRECISION, CHARACTER VARYING, WITH[OUT] TIME ZONE. */
 const TYPE_NAME_TAILS = new Set(['precision', 'varying']);
 
@@ -59,10 +71,17 @@ type Item = Tok | Group;
 
 const VALUE: Tok = { k: '?', t: '?' };
 /**
- * A value that was a cast literal: it reads as a value, but a second cast of it stays (`'x'::date::
- * timestamp` is two operations, and both PostgreSQL oracles keep it apart from one).
+ * A string literal in PostgreSQL: `jsonb - 'a'` and `jsonb - 3` call different operators, so a string
+ * is not a number there. Trino and MySQL read both as `?`, as their oracles do.
  */
-const CAST_VALUE: Tok = { k: '?', t: '?' };
+const STRING: Tok = { k: '?', t: "'?'" };
+/** A literal of a known type, `date ?`: a second cast of it stays (`'x'::date::timestamp` is two operations). */
+const typedValue = (type: string): Tok => ({ k: '?', t: `${type} ?` });
+/** The one spelling of a type name as written (lower case, words single-spaced). */
+const spellType = (type: string) => {
+  const bare = type.replace(/^pg_catalog\./, '');
+  return TYPE_SPELLINGS[bare] ?? bare;
+};
 const LIST: Tok = { k: '?+', t: '?+' };
 const COMMA: Tok = { k: 'p', t: ',' };
 const PAIRS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -90,8 +109,16 @@ function renderName(name: string): string {
 
 const isTok = (item: Item | undefined): item is Tok => item !== undefined && 'k' in item;
 const isWord = (item: Item | undefined, word: string) => isTok(item) && item.k === 'w' && item.t === word;
-/** A value, a collapsed list, or a bracketed list already collapsed to `(?+)` (so lists of lists collapse too). */
-const isValue = (item: Item | undefined) => item !== undefined && (isTok(item) ? item.k === '?' || item.k === '?+' : item.items.length === 1 && isTok(item.items[0]) && item.items[0].k === '?+');
+/** A value, a collapsed list, or a bracketed row of values, `(?+)` or `(?, ?)` (so lists of rows collapse too). */
+const isValue = (item: Item | undefined): boolean => item !== undefined && (isTok(item) ? item.k === '?' || item.k === '?+' : item.open !== '{' && isValueRow(item.items));
+function isValueRow(items: Item[]): boolean {
+  if (items.length === 0) return false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (i % 2 === 0 ? !(isTok(item) && (item.k === '?' || item.k === '?+')) : !(isTok(item) && item.t === ',')) return false;
+  }
+  return items.length % 2 === 1;
+}
 const isRow = (item: Item | undefined) => item !== undefined && !isTok(item) && item.open === '(' && isValue(item);
 /** Whether the item ends an operand, so a following sign subtracts rather than negates. */
 const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(item) || item.k === '?' || item.k === '?+' || item.k === 'n' || (item.k === 'w' && !KEYWORDS.has(item.t)));
@@ -135,11 +162,15 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
           const start = starts.pop()!;
           const open = opens.pop()!;
           byList.pop();
-          const group = closeGroup(open, items.slice(start + 1), c);
+          // Only IN, VALUES and ARRAY lists collapse: a call keeps its arity (round(?, ?) is not round(?)).
+          const before = items[start - 1];
+          const list = isWord(before, 'in') || isWord(before, 'values') || (open === '[' && isWord(before, 'array'));
+          const group = closeGroup(open, items.slice(start + 1), c, list);
           items.length = start;
-          // CAST('2024-01-01' AS date) is DATE '2024-01-01' too; not in MySQL, where pt-fingerprint
-          // keeps `cast(? as date)` apart (a split at worst, never a merge).
-          if (dialect !== 'mysql' && isWord(items[start - 1], 'cast') && isCastOfLiteral(group)) items[start - 1] = CAST_VALUE;
+          // CAST('2024-01-01' AS date) is DATE '2024-01-01' too; not in MySQL, where the server's digest
+          // keeps `CAST (? AS DATE)` apart (a split at worst, never a merge).
+          const castType = dialect !== 'mysql' && isWord(items[start - 1], 'cast') ? castOfLiteralType(group) : undefined;
+          if (castType !== undefined) items[start - 1] = typedValue(castType);
           else items.push(group);
         } else if (c !== ';') {
           items.push(c === ',' ? COMMA : { k: 'p', t: c });
@@ -147,6 +178,10 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         break;
       }
       case 'string':
+        // MySQL's charset introducer, _utf8mb4'…', is part of the literal.
+        if (dialect === 'mysql' && isTok(last) && last.k === 'w' && last.t.startsWith('_')) items.pop();
+        items.push(dialect === 'postgres' ? STRING : VALUE);
+        break;
       case 'param':
         items.push(VALUE);
         break;
@@ -167,19 +202,18 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
       }
       case 'quoted': {
         const text = tokens.text(i);
-        // MySQL: a backticked name stays apart from the bare one, case folded, as pt-fingerprint (and so
-        // pt-query-digest) groups them: a split at worst, never a merge.
-        items.push({ k: 'w', t: dialect === 'mysql' && text[0] === '`' ? text.toLowerCase() : renderName(quotedIdentifierName(text, dialect)) });
+        // MySQL: backticks only quote, so `sbtest1` is sbtest1, as the server's digest reads it.
+        items.push({ k: 'w', t: renderName(quotedIdentifierName(text, dialect)) });
         break;
       }
       case 'op': {
         const text = tokens.text(i);
         // '2024-01-01'::date is DATE '2024-01-01': one value (see castType).
-        if (text === '::' && last === VALUE) {
-          const end = castType(tokens, i + 1);
-          if (end !== undefined) {
-            items[items.length - 1] = CAST_VALUE;
-            i = end - 1;
+        if (text === '::' && (last === VALUE || last === STRING)) {
+          const type = castType(tokens, i + 1);
+          if (type !== undefined) {
+            items[items.length - 1] = typedValue(type.name);
+            i = type.end - 1;
             break;
           }
         }
@@ -188,18 +222,26 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
       }
       case 'word': {
         const word = lower(i);
-        if (TYPED_LITERAL_PREFIXES.has(word)) {
-          // DATE '…', TIMESTAMP WITH TIME ZONE '…', INTERVAL '1' DAY [TO SECOND]: one value.
-          let j = i + 1;
-          while (kind(j) === 'word' && TYPE_MODIFIERS.has(lower(j))) j++;
-          if (kind(j) === 'string') {
-            if (word === 'interval') {
-              while (kind(j + 1) === 'word' && (INTERVAL_UNITS.has(lower(j + 1)) || lower(j + 1) === 'to')) j++;
-            }
-            items.push(VALUE);
-            i = j;
-            break;
-          }
+        // Hot path: only a word followed by a string, a type word or a precision can lead a typed literal.
+        const nextKind = kind(i + 1);
+        const mayBeTyped = nextKind === 'string' || (nextKind === 'word' && TYPE_WORDS.has(lower(i + 1))) || (nextKind === 'punct' && TYPED_LITERAL_PREFIXES.has(word));
+        const typed = mayBeTyped ? typedLiteral(tokens, i, dialect, last) : undefined;
+        if (typed) {
+          items.push(typedValue(typed.name));
+          i = typed.end - 1;
+          break;
+        }
+        // PostgreSQL: EXTRACT(CENTURY FROM …) is extract(? FROM …); the field is a constant there, and
+        // pg_stat_statements and libpg-query give every field one id.
+        if (last === OPEN_MARKS['('] && dialect === 'postgres' && isWord(items[items.length - 2], 'extract') && kind(i + 1) === 'word' && lower(i + 1) === 'from') {
+          items.push(VALUE);
+          break;
+        }
+        // PostgreSQL: an output column's name (AS name) is not part of the query; pg_stat_statements
+        // and libpg-query leave it out. A CAST's AS, a CTE's and a column list's stay.
+        if (dialect === 'postgres' && word === 'as' && isColumnAlias(tokens, i + 1) && !(depth > 0 && isWord(items[starts[depth - 1] - 1], 'cast'))) {
+          i++;
+          break;
         }
         // TRUE, FALSE and NULL are values, except in IS [NOT] NULL/TRUE/FALSE and NOT NULL, where they are the test.
         if (VALUE_WORDS.has(word) && !isWord(last, 'is') && !isWord(last, 'not')) {
@@ -229,46 +271,97 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
  * castType reads the type in the raw tokens from index `from` and returns the index after it, or
  * undefined when what follows `::` is not such a type.
  */
-function castType(tokens: Scanned, from: number): number | undefined {
+function castType(tokens: Scanned, from: number): { name: string; end: number } | undefined {
   const { kind, lower } = reader(tokens);
   const isName = (i: number) => kind(i) === 'word' || kind(i) === 'quoted';
   const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
+  const nameAt = (i: number) => (kind(i) === 'quoted' ? renderName(quotedIdentifierName(tokens.text(i), 'postgres')) : lower(i));
   if (!isName(from)) return undefined;
+  const words = [nameAt(from)];
   let i = from + 1;
-  if (isPunct(i, '.') && isName(i + 1)) i += 2;
-  while (kind(i) === 'word' && TYPE_NAME_TAILS.has(lower(i))) i++;
-  if (kind(i) === 'word' && (lower(i) === 'with' || lower(i) === 'without') && kind(i + 1) === 'word' && lower(i + 1) === 'time' && kind(i + 2) === 'word' && lower(i + 2) === 'zone') i += 3;
+  if (isPunct(i, '.') && isName(i + 1)) {
+    words[0] += `.${nameAt(i + 1)}`;
+    i += 2;
+  }
+  while (kind(i) === 'word' && TYPE_NAME_TAILS.has(lower(i))) words.push(lower(i++));
+  if (kind(i) === 'word' && (lower(i) === 'with' || lower(i) === 'without') && kind(i + 1) === 'word' && lower(i + 1) === 'time' && kind(i + 2) === 'word' && lower(i + 2) === 'zone') {
+    words.push(lower(i), 'time', 'zone');
+    i += 3;
+  }
   if (isPunct(i, '(')) return undefined;
+  let brackets = '';
   while (isPunct(i, '[')) {
     const close = kind(i + 1) === 'number' ? i + 2 : i + 1;
     if (!isPunct(close, ']')) return undefined;
+    brackets += '[]';
     i = close + 1;
   }
-  return i;
+  return { name: spellType(words.join(' ')) + brackets, end: i };
 }
 
-/** `(? AS type)` after CAST, the type as castType takes it, already built into items. */
-function isCastOfLiteral(group: Group): boolean {
+/**
+ * A typed literal from the word at `at`: DATE '…', TIMESTAMP(3) WITH TIME ZONE '…', INTERVAL '1'
+ * MINUTE TO SECOND(2) and INTERVAL(2) '…' (the qualifier and precision belong to the literal). In
+ * PostgreSQL any type name may lead a string (`point '(1,2)'`, `int2 '0'`); elsewhere the known ones.
+ * Returns the type's one spelling and the index after the literal.
+ */
+function typedLiteral(tokens: Scanned, at: number, dialect: Dialect, last: Item | undefined): { name: string; end: number } | undefined {
+  const { kind, lower } = reader(tokens);
+  const word = lower(at);
+  const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
+  const precision = (i: number) => (isPunct(i, '(') && kind(i + 1) === 'number' && isPunct(i + 2, ')') ? i + 3 : i);
+  if (isWord(last, 'at') || (isTok(last) && last.t === '.')) return undefined; // AT TIME ZONE '…'; a qualified name
+  if (!(TYPED_LITERAL_PREFIXES.has(word) || (dialect === 'postgres' && !KEYWORDS.has(word) && !RESERVED.has(word) && !TYPE_MODIFIERS.has(word)))) return undefined;
+  const words = [word];
+  let j = precision(at + 1);
+  while (kind(j) === 'word' && (TYPE_MODIFIERS.has(lower(j)) || TYPE_NAME_TAILS.has(lower(j)))) words.push(lower(j++));
+  if (kind(j) !== 'string') return undefined;
+  if (dialect === 'postgres' && !TYPED_LITERAL_PREFIXES.has(word) && words.length > 1) return undefined;
+  if (word === 'interval') {
+    while (kind(j + 1) === 'word' && INTERVAL_QUALIFIER.has(lower(j + 1))) j = precision(j + 2) - 1;
+    return { name: 'interval', end: j + 1 };
+  }
+  return { name: spellType(words.join(' ')), end: j + 1 };
+}
+
+/** After AS: a name that ends a select-list entry (a comma, a bracket, the end, or the next clause). */
+function isColumnAlias(tokens: Scanned, at: number): boolean {
+  const { kind, lower } = reader(tokens);
+  if (!(kind(at) === 'quoted' || (kind(at) === 'word' && !RESERVED.has(lower(at))))) return false;
+  const next = kind(at + 1);
+  if (next === undefined) return true;
+  if (next === 'punct') return [',', ')', ';'].includes(tokens.text(at + 1));
+  return next === 'word' && (BY_LIST_END.has(lower(at + 1)) || lower(at + 1) === 'from');
+}
+
+/** `(? AS type)` after CAST, the type as castType takes it, already built into items: its one spelling, or undefined. */
+function castOfLiteralType(group: Group): string | undefined {
   const [value, as, ...type] = group.items;
-  if (group.open !== '(' || value !== VALUE || !isWord(as, 'as') || type.length === 0) return false;
+  if (group.open !== '(' || (value !== VALUE && value !== STRING) || !isWord(as, 'as') || type.length === 0) return undefined;
   let expectName = true;
+  let name = '';
+  let brackets = '';
   for (let i = 0; i < type.length; i++) {
     const item = type[i];
     if (expectName) {
-      if (!isTok(item) || item.k !== 'w' || KEYWORDS.has(item.t)) return false;
+      if (!isTok(item) || item.k !== 'w' || KEYWORDS.has(item.t) || brackets) return undefined;
+      name += item.t;
       expectName = false;
-    } else if (isTok(item) && item.t === '.') expectName = true;
-    else if (isTok(item) && item.k === 'w' && (TYPE_NAME_TAILS.has(item.t) || TYPE_MODIFIERS.has(item.t))) continue;
-    // int[] and int[3]: an array bracket, empty or with a bound (collapsed to ?+). Never a type modifier.
-    else if (!isTok(item) && item.open === '[' && (item.items.length === 0 || (item.items.length === 1 && item.items[0] === LIST))) continue;
-    else return false;
+    } else if (isTok(item) && item.t === '.') {
+      name += '.';
+      expectName = true;
+    } else if (isTok(item) && item.k === 'w' && (TYPE_NAME_TAILS.has(item.t) || TYPE_MODIFIERS.has(item.t))) name += ` ${item.t}`;
+    // int[] and int[3]: an array bracket, empty or with a bound. Never a type modifier.
+    else if (!isTok(item) && item.open === '[' && (item.items.length === 0 || (item.items.length === 1 && isTok(item.items[0]) && item.items[0].k === '?'))) brackets += '[]';
+    else return undefined;
   }
-  return !expectName;
+  return expectName ? undefined : spellType(name) + brackets;
 }
 
-/** A closed bracket: a list of values (or of such lists) becomes one `?+`. */
-function closeGroup(open: string, inner: Item[], close: string): Group {
+/** A closed bracket: an IN, VALUES or ARRAY list of values (or of rows of values) becomes one `?+`. */
+function closeGroup(open: string, inner: Item[], close: string, list: boolean): Group {
   const items = collapseValuesRuns(inner);
+  if (!list) return { open, close, items };
   let allValues = items.length > 0;
   let expectValue = true;
   for (const item of items) {
@@ -301,7 +394,7 @@ function collapseValuesRuns(items: Item[]): Item[] {
     while (isTok(items[end + 1]) && (items[end + 1] as Tok).t === ',' && (rows ? isRow(items[end + 2]) : isTok(items[end + 2]) && isValue(items[end + 2]))) end += 2;
     const after = items[end + 1];
     if (after !== undefined && !(isTok(after) && after.k === 'w')) continue;
-    out.push(rows ? items[i + 1] : LIST);
+    out.push(rows ? { open: '(', close: ')', items: [LIST] } : LIST);
     i = end;
   }
   return out;

@@ -124,8 +124,25 @@ const LEXICAL: Readonly<Record<Dialect, Lexical>> = {
  * MySQL fold case, PostgreSQL keeps it exact.
  */
 export function quotedIdentifierName(text: string, dialect: Dialect): string {
+  if (/^u&/i.test(text)) return unicodeIdentifierName(text, dialect);
   const quote = text[0];
   const name = text.slice(1, -1).split(quote + quote).join(quote);
+  return dialect === 'postgres' ? name : name.toLowerCase();
+}
+
+/** U&"d\0061t\+000061" [UESCAPE '!'] is "data": escapes of 4 or 6 hex digits, the escape character doubled for itself. */
+function unicodeIdentifierName(text: string, dialect: Dialect): string {
+  const close = text.lastIndexOf('"');
+  const escape = /uescape\s*'(''|[^'])'$/i.exec(text.slice(close + 1))?.[1]?.[0] ?? '\\';
+  const body = text.slice(3, close).split('""').join('"');
+  let name = '';
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== escape) name += body[i];
+    else if (body[i + 1] === escape) name += body[++i];
+    else if (body[i + 1] === '+' && /^[0-9a-f]{6}$/i.test(body.slice(i + 2, i + 8))) (name += String.fromCodePoint(parseInt(body.slice(i + 2, i + 8), 16))), (i += 7);
+    else if (/^[0-9a-f]{4}$/i.test(body.slice(i + 1, i + 5))) (name += String.fromCodePoint(parseInt(body.slice(i + 1, i + 5), 16))), (i += 4);
+    else name += body[i];
+  }
   return dialect === 'postgres' ? name : name.toLowerCase();
 }
 
@@ -192,9 +209,11 @@ export function scan(sql: string, dialect: Dialect = 'trino'): Scanned {
         i = end;
         continue;
       }
-      if (lower === 117 && next === 38 && sql.charCodeAt(i + 2) === 39) {
-        const end = skipQuoted(i + 2, 39, false, 'string literal');
-        push('string', i, end);
+      // U&'…' and U&"…" (PostgreSQL, Trino), with an optional UESCAPE '…' that belongs to the token.
+      const unicodeQuote = sql.charCodeAt(i + 2);
+      if (lower === 117 && next === 38 && (unicodeQuote === 39 || (unicodeQuote === 34 && !lex.doubleQuotedStrings))) {
+        const end = uescapeEnd(sql, skipQuoted(i + 2, unicodeQuote, false, unicodeQuote === 39 ? 'string literal' : 'quoted identifier'));
+        push(unicodeQuote === 39 ? 'string' : 'quoted', i, end);
         i = end;
         continue;
       }
@@ -300,6 +319,12 @@ export function scan(sql: string, dialect: Dialect = 'trino'): Scanned {
     i = end;
   }
   return out;
+}
+
+/** After a U& literal ending at `end`: the end of its `UESCAPE 'c'` clause when one follows, else `end`. */
+function uescapeEnd(sql: string, end: number): number {
+  const m = /^\s+uescape\s*'(?:[^']|'')'/i.exec(sql.slice(end, end + 40));
+  return m ? end + m[0].length : end;
 }
 
 /** The offset after a block comment starting at `open`; nested ones counted where the dialect nests them. */

@@ -6,6 +6,7 @@ import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../scaling-policy
 import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from '../drain';
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from '../lifecycle-limits';
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from '../stragglers';
+import { INSTANCE_ARN_PREFIX } from '../instance-namespace';
 
 /** One managed group. */
 export interface GroupSettings {
@@ -68,6 +69,13 @@ export interface TaskMetricSettings {
    * task; the termination policy's tie-break among equally busy instances. Omitted: no ages are read.
    */
   readonly ageMetricName?: string;
+  /**
+   * Set for the agent's metric: instance X's datapoints are read only from
+   * `${namespace}/${instanceArnPrefix}X` (instance-namespace.ts), the one namespace X's own credentials
+   * may write, so no worker can speak for another. Absent: every instance's from `namespace`, a metric of
+   * the user's whose provenance is whoever may write that namespace (docs/security.md).
+   */
+  readonly instanceArnPrefix?: string;
 }
 
 /** The agent's metric: RunningTasks at 10 s with InstanceId and AutoScalingGroupName dimensions. */
@@ -188,6 +196,11 @@ function parseSourceSettings(raw: any, fail: Fail, int: Int): TerminationPolicyS
 
 type Fail = (field: string, value: unknown, rule: string) => never;
 
+/** `arn:<partition>:ec2:<region>:<account>:instance/`: the fixed part of every instance's ARN. */
+function arnPrefix(field: string, value: unknown, fail: Fail): string {
+  return typeof value === 'string' && INSTANCE_ARN_PREFIX.test(value) ? value : fail(field, value, 'must be an EC2 instance ARN prefix (arn:<partition>:ec2:<region>:<account>:instance/)');
+}
+
 /** IAM unique ids of roles start with AROA (IAM user guide, "Unique identifiers"). */
 function roleId(field: string, value: unknown, fail: Fail): string {
   return typeof value === 'string' && /^AROA[A-Z0-9]{12,124}$/.test(value) ? value : fail(field, value, 'must be an IAM role id (AROA…)');
@@ -222,6 +235,7 @@ function parseTaskSource(raw: any, fail: Fail, int: Int): TaskSourceSettings {
       instanceDimension: dimension('instanceDimension', raw.instanceDimension),
       groupDimension: raw.groupDimension === undefined || raw.groupDimension === null ? undefined : dimension('groupDimension', raw.groupDimension),
       extraDimensions: extra,
+      ...(raw.instanceArnPrefix === undefined ? {} : { instanceArnPrefix: arnPrefix('taskSource.instanceArnPrefix', raw.instanceArnPrefix, fail) }),
       ...(raw.ageMetricName === undefined || raw.ageMetricName === null
         ? {}
         : { ageMetricName: typeof raw.ageMetricName === 'string' && raw.ageMetricName !== '' ? raw.ageMetricName : fail('taskSource.ageMetricName', raw.ageMetricName, 'must be a non-empty string') }),
@@ -307,8 +321,13 @@ export interface StragglerFleet {
 
 /** What the straggler function needs (lambdas/stragglers/handler.ts). */
 export interface StragglerFunctionSettings {
-  /** Where the agents publish their pressure metrics (InstanceId and AutoScalingGroupName dimensions). */
+  /**
+   * The agents' namespace: instance X's pressure is read only from `${pressureNamespace}/${instanceArnPrefix}X`,
+   * the one namespace X may write (InstanceId and AutoScalingGroupName dimensions, as ever).
+   */
   readonly pressureNamespace: string;
+  /** `arn:<partition>:ec2:<region>:<account>:instance/` of the stack's instances (instance-namespace.ts). */
+  readonly instanceArnPrefix: string;
   /** Where the function publishes its findings: a namespace the workers cannot write. */
   readonly namespace: string;
   readonly fleets: readonly StragglerFleet[];
@@ -332,5 +351,5 @@ export function parseStragglerSettings(json: string): StragglerFunctionSettings 
     const replaceDrainTimeoutSeconds = int(`${at}.replaceDrainTimeoutSeconds`, f.replaceDrainTimeoutSeconds, MIN_DRAIN_SECONDS, MAX_DRAIN_SECONDS);
     return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, replaceDrainTimeoutSeconds, detector };
   });
-  return { pressureNamespace: raw.pressureNamespace, namespace: raw.namespace, fleets };
+  return { pressureNamespace: raw.pressureNamespace, instanceArnPrefix: arnPrefix('instanceArnPrefix', raw.instanceArnPrefix, fail), namespace: raw.namespace, fleets };
 }

@@ -29,3 +29,10 @@ export const REPLACEMENTS_METRIC = 'StragglerReplacements';
 export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
 /** Per fleet: 1 each minute its group or metrics could not be read. */
 export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
+
+// The agent (agent/), per instance in its own namespace.
+
+/** Bytes a second through the instance's network interfaces, beside the pressure metrics (core/stragglers.ts PRESSURE_METRICS). */
+export const NETWORK_METRIC = 'NetworkBytesPerSecond';
+/** Seconds between the agent's metric rounds when agent.json says none: one PutMetricData each. */
+export const DEFAULT_AGENT_INTERVAL_SECONDS = 10;

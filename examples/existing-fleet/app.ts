@@ -3,17 +3,22 @@
  * (docs/library.md walks through it). Two ways, one stack each:
  * - TrinoDrain: the constructs by hand, around an imported group, VPC and security group;
  * - GracefulAutoscaler-legacy: the whole per-environment stack from typed config with an existing group.
- * CI packs the library, installs it into a fresh folder with this app, type-checks it and synthesizes it
- * (scripts/test-package.ts).
+ * Both are held to the library's policy checks (cdk-nag AwsSolutions, cfn-guard Control Tower rules, our
+ * invariants), which need the optional peers cdk-nag and @cdklabs/cdk-validator-cfnguard.
+ * CI packs the library, installs it into a fresh folder with this app, type-checks it and synthesizes it,
+ * with the aws-cdk-lib of our lockfile and with the newest one the peer range allows (scripts/test-package.ts).
  */
 import { App, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { addPolicyChecks } from 'graceful-autoscaler/policy-checks';
 import { DrainController, ExistingWorkerFleet, FleetDeployment, FleetStack, agentNamespace, resolveEnvironment } from 'graceful-autoscaler';
 
 const app = new App();
+// Any unacknowledged finding fails synth.
+addPolicyChecks(app);
 const env = { account: '123456789012', region: 'eu-west-1' };
 
 // 1. The constructs by hand.
@@ -42,6 +47,16 @@ key.grantEncryptDecrypt(
   }),
 );
 key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+// Grants on the key only for AWS resources, by AWS services (Control Tower CT.KMS.PR.3, which the checks run).
+key.addToResourcePolicy(
+  new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }),
+);
 
 // Trino stops and task counts over the workers' HTTP API: no agent needed on instances we did not launch.
 const trino = { port: 8080, scheme: 'http' as const, user: 'graceful-autoscaler' };

@@ -7,6 +7,7 @@ import { TaskCounts, TaskReadings, WaitingInstance } from '../../core/ports';
 export const QUERIES_PER_CALL = 500;
 
 import { TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { instanceNamespace } from '../../core/instance-namespace';
 
 /** Which metric holds each instance's running-task count. */
 export type TaskMetric = TaskMetricSettings;
@@ -17,6 +18,8 @@ export type TaskMetric = TaskMetricSettings;
  * in which the worker ever reported work is busy. Asked for task ages, and with an `ageMetricName`, it reads
  * that metric too (Maximum, same dimensions and period): two queries per instance, ceil(N / 250) calls.
  * An age attaches to the count of the same period; a period with an age and no count is dropped.
+ * With an `instanceArnPrefix` (the agent's metric) each instance is read from its own namespace only, the
+ * one its credentials may write: a datapoint another worker forged about it is never seen (docs/security.md).
  */
 export class CloudWatchTaskCounts implements TaskCounts {
   readonly keepsHistory = true;
@@ -39,7 +42,7 @@ export class CloudWatchTaskCounts implements TaskCounts {
       ReturnData: true,
       MetricStat: {
         Metric: {
-          Namespace: this.metric.namespace,
+          Namespace: this.metric.instanceArnPrefix === undefined ? this.metric.namespace : instanceNamespace(this.metric.namespace, this.metric.instanceArnPrefix, instance.instanceId),
           MetricName: metricName,
           Dimensions: [
             { Name: this.metric.instanceDimension, Value: instance.instanceId },

@@ -20,6 +20,7 @@ export class AutoScalingGroupSettings implements GroupSettingsPort {
     // Only the configuration is read (MaxRecords 1 instance): a group with no warm pool has none.
     const pool = (await this.client.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: groupName, MaxRecords: 1 }))).WarmPoolConfiguration;
     return {
+      ...(group.AutoScalingGroupARN ? { arn: group.AutoScalingGroupARN } : {}),
       terminationPolicies: group.TerminationPolicies ?? [],
       enabledMetrics: (group.EnabledMetrics ?? []).map((m) => m.Metric!).filter((m) => m !== undefined),
       serviceLinkedRoleArn: group.ServiceLinkedRoleARN,
@@ -42,12 +43,22 @@ export class AutoScalingGroupSettings implements GroupSettingsPort {
   }
 }
 
+/** One response attempt's limit: the handler retries a few times within what it keeps back for answering. */
+export const RESPONSE_ATTEMPT_TIMEOUT_MS = 5000;
+
 /**
  * Answers CloudFormation on the request's pre-signed S3 URL: a PUT with an empty content type, as the URL
- * was signed (CloudFormation user guide, "Custom resource response objects").
+ * was signed (CloudFormation user guide, "Custom resource response objects"). A redirect is never
+ * followed (it would carry the response to a host nobody checked): a 3xx is a failed attempt.
  */
 export async function respondToCloudFormation(url: string, response: CustomResourceResponse): Promise<void> {
   const body = JSON.stringify(response);
-  const res = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
-  if (!res.ok) throw new Error(`CloudFormation response upload failed: HTTP ${res.status}`);
+  const res = await fetch(url, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(RESPONSE_ATTEMPT_TIMEOUT_MS),
+  });
+  if (res.status < 200 || res.status > 299) throw new Error(`CloudFormation response upload failed: HTTP ${res.status}`);
 }

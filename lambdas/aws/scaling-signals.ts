@@ -8,8 +8,10 @@ import { chunk } from '../../core/util/concurrency';
 import { SignalsFleet } from '../../core/contract/lambda-settings';
 import { GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
 import { QUEUED_METRIC } from '../../core/contract/metrics';
+import { JsonLimits } from '../../core/untrusted-json';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
+import { discard, fetchNoRedirect, readUntrustedJson } from '../../runtime/untrusted-http';
 
 /** PutMetricData takes at most 1,000 metrics a request (CloudWatch API reference, PutMetricData). */
 export const DATUMS_PER_CALL = 1000;
@@ -176,14 +178,33 @@ export async function publishSignals(client: CloudWatchClient, namespace: string
 }
 
 /**
+ * Bounds on a coordinator's `/v1/query` answer. A real list is BasicQueryInfo per query: about 2.5 KB of
+ * session, stats and state, plus the SQL text (a few KB for most generated SQL). It holds the running and
+ * queued queries plus at most `query.max-history` finished ones (100 by default; docs/scaling.md
+ * suggests 1,000 where throughput is capped). 1,000 finished and 1,000 queued or running at 4 KB each is
+ * 8 MB; 16 MB is twice that. Past it the fleet reads as unavailable, with the cap in the log, rather
+ * than the function reading (and parsing) without end: a 380 MB answer once took the function down and
+ * every fleet's signals with it. Parsed, a body at the cap stays well inside the function's memory.
+ * The nesting of BasicQueryInfo is about 6 levels; a real list at the cap holds some 600,000 values.
+ */
+export const COORDINATOR_LIMITS: JsonLimits = { maxBytes: 16 * 1024 * 1024, maxDepth: 32, maxValues: 1_000_000 };
+
+/**
  * The coordinator's query list; X-Trino-User names us. Trino lists only the queries that user may view
  * (QueryResource.getAllQueryInfo): with no query rules that is every query, and under rules the user
- * needs `view` on every queryOwner, or the list is empty (see queriesInvisible).
+ * needs `view` on every queryOwner, or the list is empty (see queriesInvisible). The answer is untrusted:
+ * no redirect is followed (it would carry X-Trino-User elsewhere), and it must be application/json
+ * within COORDINATOR_LIMITS. `timeoutMs` covers the whole exchange, body included.
  */
 export function coordinatorQueries(user: string, timeoutMs: number) {
   return async (url: string): Promise<unknown> => {
-    const res = await fetch(`${url.replace(/\/$/, '')}/v1/query`, { headers: { 'X-Trino-User': user }, signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`GET ${url}/v1/query answered HTTP ${res.status}`);
-    return res.json();
+    const target = `${url.replace(/\/$/, '')}/v1/query`;
+    const what = `GET ${target}`;
+    const res = await fetchNoRedirect(what, target, { headers: { 'X-Trino-User': user }, signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) {
+      await discard(res);
+      throw new Error(`${what} answered HTTP ${res.status}`);
+    }
+    return readUntrustedJson(what, res, COORDINATOR_LIMITS);
   };
 }

@@ -9,6 +9,7 @@ import { chunk } from '../../core/util/concurrency';
 import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
 import { StragglerDatapoint, StragglerGroup } from '../../core/ports';
+import { instanceNamespace } from '../../core/instance-namespace';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
 import { DATUMS_PER_CALL } from './scaling-signals';
@@ -44,11 +45,14 @@ export class AutoScalingStragglerGroups {
 /**
  * Per instance, the 1-minute Average of each pressure metric and of RunningTasks over the window: six
  * queries an instance, so 83 instances a GetMetricData call (500 queries, CloudWatch API reference).
+ * Each instance's from its own namespace (`<namespace>/<its ARN>`), the only one its credentials may
+ * write: a worker cannot get another marked a straggler by publishing pressure in its name.
  */
 export class CloudWatchPressure {
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,
+    private readonly instanceArnPrefix: string,
   ) {}
 
   async read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> {
@@ -63,7 +67,11 @@ export class CloudWatchPressure {
           Id: `q${i}_${j}`,
           ReturnData: true,
           MetricStat: {
-            Metric: { Namespace: this.namespace, MetricName: metricName, Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }] },
+            Metric: {
+              Namespace: instanceNamespace(this.namespace, this.instanceArnPrefix, instanceId),
+              MetricName: metricName,
+              Dimensions: [{ Name: 'InstanceId', Value: instanceId }, { Name: 'AutoScalingGroupName', Value: groupName }],
+            },
             Period: 60,
             Stat: 'Average',
           },

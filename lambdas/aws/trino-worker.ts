@@ -1,7 +1,10 @@
 import { mapSettled } from '../../core/util/concurrency';
 import { TaskReading } from '../../core/drain';
 import { isConnectionRefused, summarizeTasks } from '../../core/trino-tasks';
-import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl } from '../../core/ports';
+import { InstanceDetails, TaskCounts, TaskReadings, WaitingInstance, WorkerControl, ControllerLog } from '../../core/ports';
+import { capError } from '../../core/util/log-text';
+import { UntrustedResponseError } from '../../core/untrusted-json';
+import { discard, fetchNoRedirect } from '../../runtime/untrusted-http';
 
 /** A Trino/Presto worker's HTTP endpoint, reached from the controller inside the VPC. */
 export interface TrinoEndpoint {
@@ -31,6 +34,8 @@ export class TrinoTaskCounts implements TaskCounts {
     private readonly details: InstanceDetails,
     private readonly endpoint: TrinoEndpoint,
     private readonly now: () => number = Date.now,
+    /** Where a refused answer (a redirect) is said; unset, it only costs the reading. */
+    private readonly log?: Pick<ControllerLog, 'warn'>,
   ) {}
 
   async read(instances: readonly WaitingInstance[]): Promise<TaskReadings> {
@@ -40,16 +45,18 @@ export class TrinoTaskCounts implements TaskCounts {
       const ip = ips.get(i.instanceId);
       if (!ip) return;
       try {
-        const res = await fetch(`${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/task`, {
+        // A worker is untrusted input: no redirect is followed with our X-Trino-User (fetchNoRedirect).
+        const res = await fetchNoRedirect(`GET /v1/task of ${i.instanceId}`, `${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/task`, {
           headers: { 'X-Trino-User': this.endpoint.user },
           signal: AbortSignal.timeout(this.endpoint.timeoutMs),
         });
-        if (!res.ok) return; // no reading: unknown, never idle
+        if (!res.ok) return void (await discard(res)); // no reading: unknown, never idle
         const body = await res.json();
         const at = this.now();
         out.set(i.instanceId, { readings: [{ at, ...summarizeTasks(body, at) }] });
       } catch (e) {
         if (isConnectionRefused(e)) out.set(i.instanceId, { readings: [], drainedAt: this.now() });
+        else if (e instanceof UntrustedResponseError) this.log?.warn('worker answer refused; no reading', { instanceId: i.instanceId, error: capError(e) });
       }
     });
     return out;
@@ -63,6 +70,8 @@ export class TrinoWorkerControl implements WorkerControl {
   constructor(
     private readonly details: InstanceDetails,
     private readonly endpoint: TrinoEndpoint,
+    /** Where a refused answer (a redirect) is said; unset, it only costs the stop. */
+    private readonly log?: Pick<ControllerLog, 'warn'>,
   ) {}
 
   async requestStop(instances: readonly WaitingInstance[]): Promise<Set<string>> {
@@ -71,12 +80,18 @@ export class TrinoWorkerControl implements WorkerControl {
     await mapSettled(instances, HTTP_CONCURRENCY, async (i) => {
       const ip = ips.get(i.instanceId);
       if (!ip) return;
-      const res = await fetch(`${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/info/state`, {
+      // Never re-sent elsewhere: a redirect is refused, and the worker counts as not reached.
+      const what = `PUT /v1/info/state of ${i.instanceId}`;
+      const res = await fetchNoRedirect(what, `${this.endpoint.scheme}://${ip}:${this.endpoint.port}/v1/info/state`, {
         method: 'PUT',
         headers: { 'Content-Type': 'application/json', 'X-Trino-User': this.endpoint.user },
         body: JSON.stringify('SHUTTING_DOWN'),
         signal: AbortSignal.timeout(this.endpoint.timeoutMs),
+      }).catch((e) => {
+        if (e instanceof UntrustedResponseError) this.log?.warn('worker answer refused; not reached', { instanceId: i.instanceId, error: capError(e) });
+        throw e;
       });
+      await discard(res);
       if (res.ok) reached.add(i.instanceId);
     });
     return reached;

@@ -22,7 +22,7 @@ function buildWorkerControl(): WorkerControl {
     const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
     return new SsmWorkerControl(new SSMClient(RETRY_SETTINGS), control.commands);
   }
-  return new TrinoWorkerControl(ec2Details(), control);
+  return new TrinoWorkerControl(ec2Details(), control, controllerLog);
 }
 
 export const controllerDeps: ControllerDeps = {

@@ -47,7 +47,7 @@ export function withMetrics<A extends unknown[], R>(fn: (...args: A) => Promise<
 export function buildTaskCounts(settings: TerminationPolicySettings, instanceDetails: () => InstanceDetails): TaskCounts {
   const source = settings.taskSource;
   if (source.kind === 'metric') return new CloudWatchTaskCounts(new CloudWatchClient(RETRY_SETTINGS), source);
-  return new TrinoTaskCounts(instanceDetails(), source);
+  return new TrinoTaskCounts(instanceDetails(), source, Date.now, controllerLog);
 }
 
 let details: InstanceDetails | undefined;

@@ -17,7 +17,7 @@ const store = new DynamoDrainStore(new DynamoDBClient(RETRY_SETTINGS), env.DRAIN
 export const handler = makeStragglerHandler({
   fleets: settings.fleets,
   groups,
-  pressure: new CloudWatchPressure(cloudwatch, settings.pressureNamespace),
+  pressure: new CloudWatchPressure(cloudwatch, settings.pressureNamespace, settings.instanceArnPrefix),
   health: groups,
   store,
   publish: (datapoints) => publishStragglerMetrics(cloudwatch, settings.namespace, datapoints, new Date()),

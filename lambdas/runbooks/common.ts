@@ -65,10 +65,13 @@ export function reasonInput(input: Record<string, unknown>): string {
   return reason.trim();
 }
 
-/** The fleet named in the input, or a refusal listing this environment's fleets. */
+/**
+ * The fleet named in the input, or a refusal listing this environment's fleets. Looked up by own key only:
+ * a name such as `__proto__` or `constructor` reaches Object.prototype through plain indexing.
+ */
 export function fleetInput(settings: RunbookSettings, input: Record<string, unknown>): [string, RunbookFleet] {
   const name = input.fleet;
-  const fleet = typeof name === 'string' ? settings.fleets[name] : undefined;
+  const fleet = typeof name === 'string' && Object.hasOwn(settings.fleets, name) ? settings.fleets[name] : undefined;
   if (!fleet) throw new Refused(`fleet (${JSON.stringify(name)}) is not a fleet of environment "${settings.environment}"; its fleets are ${Object.keys(settings.fleets).join(', ')}`);
   return [name as string, fleet];
 }
@@ -88,11 +91,13 @@ export async function fleetOfInstance(settings: RunbookSettings, admin: FleetAdm
  * supplies (`caller`), never by a field the caller typed.
  */
 export function audit(log: ControllerLog, runbook: string, input: unknown, outcome: Record<string, unknown>, caller?: Caller): void {
-  log.info('runbook request', { runbook, input: boundedInput(input), ...(caller ? { caller } : { caller: 'direct invocation (no Automation execution)' }), ...outcome });
+  // The outcome echoes the input (a revision, a fleet name), so it is bounded the same way.
+  const bounded = Object.fromEntries(Object.entries(outcome).map(([k, v]) => [k, boundedValue(v)]));
+  log.info('runbook request', { runbook, input: boundedValue(input), ...(caller ? { caller } : { caller: 'direct invocation (no Automation execution)' }), ...bounded });
 }
 
-/** The input as given when small, else its JSON capped. */
-function boundedInput(input: unknown): unknown {
+/** A value as given when its JSON is small, else its JSON capped. */
+function boundedValue(input: unknown): unknown {
   let json: string | undefined;
   try {
     json = JSON.stringify(input);
@@ -183,7 +188,8 @@ export function parseRunbookSettings(json: string, parseSources: (json: string) 
     if (typeof v !== 'string' || v === '') throw new Error(`runbook settings: ${field} (${JSON.stringify(v)}) must be a non-empty string`);
     return v;
   };
-  const fleets: Record<string, RunbookFleet> = {};
+  // No prototype: a fleet named `__proto__` is an own key like any other.
+  const fleets: Record<string, RunbookFleet> = Object.create(null);
   for (const [name, f] of Object.entries<any>(raw.fleets ?? {})) {
     fleets[name] = {
       groupName: str(`fleets.${name}.groupName`, f.groupName),

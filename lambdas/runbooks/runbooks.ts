@@ -190,6 +190,9 @@ export function makeResumeScaling(deps: RunbookDeps) {
 }
 
 const BUNDLE_TYPES = new Set(['zip', 'tar', 'tgz', 'YAML', 'JSON']);
+/** S3 version ids are URL-ready strings of at most 1,024 bytes (S3 user guide, "How S3 Versioning works"). */
+const S3_VERSION_ID_MAX = 1024;
+const S3_VERSION_ID = new RegExp(`^[A-Za-z0-9._+=/-]{1,${S3_VERSION_ID_MAX}}$`);
 
 /** deploy: start a CodeDeploy deployment of a revision in this environment's revision bucket to one fleet. */
 export function makeDeploy(deps: RunbookDeps) {
@@ -199,7 +202,9 @@ export function makeDeploy(deps: RunbookDeps) {
     if (typeof key !== 'string' || key === '' || key.length > 1024) throw new Refused(`revisionKey (${JSON.stringify(key)}) must be the object key of the revision in ${deps.settings.revisionBucket}`);
     const bundleType = input.bundleType ?? 'zip';
     if (typeof bundleType !== 'string' || !BUNDLE_TYPES.has(bundleType)) throw new Refused(`bundleType (${JSON.stringify(bundleType)}) must be one of ${[...BUNDLE_TYPES].join(', ')}`);
-    if (input.version !== undefined && typeof input.version !== 'string') throw new Refused(`version (${JSON.stringify(input.version)}) must be an S3 object version id`);
+    if (input.version !== undefined && (typeof input.version !== 'string' || !S3_VERSION_ID.test(input.version))) {
+      throw new Refused(`version (${JSON.stringify(capValue(input.version))}) must be an S3 object version id: 1 to ${S3_VERSION_ID_MAX} characters of letters, digits and . _ - + = /`);
+    }
     const revision = { bucket: deps.settings.revisionBucket, key, bundleType, version: input.version ? (input.version as string) : undefined };
     if (dryRun) return { fleet, action: 'would start a deployment (dry run)', revision };
     const deploymentId = await deps.deployments.create(f.applicationName, f.deploymentGroupName, revision, `graceful-autoscaler runbook, requested by ${requestedBy}`);

@@ -6,7 +6,8 @@
  * data and neither scales out nor agrees to a scale-in), never the others theirs.
  */
 import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queriesInvisible } from '../../core/coordinator-signals';
-import { capError } from '../../core/util/log-text';
+import { capError, capValue } from '../../core/util/log-text';
+import { cloudWatchAccepts } from '../../core/metric-value';
 import { FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
 import { SignalsFleet } from '../../core/contract/lambda-settings';
 import { ControllerLog, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
@@ -48,6 +49,14 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
     const out: SignalDatapoint[] = [];
     const decided: Record<string, ScalingDecision['rule']> = {};
     const failed: string[] = [];
+    // One PutMetricData carries every fleet's datapoints and CloudWatch rejects it whole for one value it
+    // does not accept (NaN, Infinity, beyond ±1.17e108, nearer zero than 8.5e-109): such a value, which only
+    // a broken or hostile coordinator's numbers can produce, is logged and left out, never sent.
+    const publishable = (p: SignalDatapoint) => {
+      if (cloudWatchAccepts(p.value)) return true;
+      deps.log.warn('datapoint not published: its value is outside what CloudWatch accepts', { fleet: p.fleet, metric: p.name, value: capValue(String(p.value)) });
+      return false;
+    };
     await Promise.all(
       deps.fleets.map(async (f) => {
         const group = groups.get(f.groupName);
@@ -100,16 +109,17 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           }
         }
         decided[f.fleet] = decision.rule;
-        out.push(
+        const points: SignalDatapoint[] = [
           { name: QUEUED_METRIC, fleet: f.fleet, value: seen.queued, unit: 'Count' },
           { name: RUNNING_METRIC, fleet: f.fleet, value: seen.running, unit: 'Count' },
           { name: FINISHED_METRIC, fleet: f.fleet, value: seen.finishedLastMinute, unit: 'Count' },
           { name: CPU_SECONDS_METRIC, fleet: f.fleet, value: seen.finishedCpuSecondsLastMinute, unit: 'Seconds' },
           { name: DECISION_METRIC, fleet: f.fleet, rule: decision.rule, value: 1, unit: 'Count' },
-        );
+        ];
         // CloudWatch takes no Infinity: a backlog nothing drains is published as the stalled rule, not a number.
-        if (Number.isFinite(decision.backlogSeconds)) out.push({ name: BACKLOG_SECONDS_METRIC, fleet: f.fleet, value: decision.backlogSeconds, unit: 'Seconds' });
-        if (decision.ratio !== undefined) out.push({ name: RATIO_METRIC, fleet: f.fleet, value: decision.ratio, unit: 'None' });
+        if (Number.isFinite(decision.backlogSeconds)) points.push({ name: BACKLOG_SECONDS_METRIC, fleet: f.fleet, value: decision.backlogSeconds, unit: 'Seconds' });
+        if (decision.ratio !== undefined) points.push({ name: RATIO_METRIC, fleet: f.fleet, value: decision.ratio, unit: 'None' });
+        out.push(...points.filter(publishable));
         deps.log.info('scaling decision', {
           fleet: f.fleet,
           rule: decision.rule,
@@ -120,6 +130,7 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
           ...(warmUnknown ? { warmUnknown: true } : {}),
           ...(invisible ? { queriesInvisible: true } : {}),
           unreadableQueries: seen.unreadable,
+          ...(seen.unreadableCpuTimes > 0 ? { unreadableCpuTimes: seen.unreadableCpuTimes } : {}),
           inputs: signals,
         });
       }),

@@ -32,7 +32,8 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
     return undefined;
   }
   if (controller.taskSource.kind === 'metric') {
-    // The agent publishes RunningTasks in the environment's namespace by InstanceId and AutoScalingGroupName.
+    // The agent publishes RunningTasks by InstanceId and AutoScalingGroupName, each instance in its own
+    // namespace under the environment's; a user's own metric needs agent.install false.
     const m = controller.taskSource;
     p.check(
       m.namespace === namespace &&
@@ -43,7 +44,7 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
         Object.keys(m.extraDimensions).length === 0,
       'controller.taskSource',
       m,
-      `must be the agent's metric (${namespace}/RunningTasks, with its age OldestTaskAgeSeconds or none, by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
+      `must be the agent's metric (RunningTasks in ${namespace}/<instance ARN>, with its age OldestTaskAgeSeconds or none, by InstanceId and AutoScalingGroupName) while the agent is installed; set agent.install to false to read your own metric`,
     );
   }
   const intervalSeconds = input.intervalSeconds ?? 10;

@@ -19,8 +19,12 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
 
   const network = resolveNetwork(p, input.network, input.region);
   const namespace = agentNamespace(name);
-  const controller = resolveController(p, input.controller ?? {}, namespace);
-  const agent = resolveAgent(p, input.agent ?? {}, controller, namespace);
+  const resolved = resolveController(p, input.controller ?? {}, namespace);
+  const agent = resolveAgent(p, input.agent ?? {}, resolved, namespace);
+  // With the agent installed the metric is the agent's (resolveAgent insists): each worker publishes it
+  // to its own namespace, and only there is it read.
+  const controller: ControllerConfig =
+    agent !== undefined && resolved.taskSource.kind === 'metric' ? { ...resolved, taskSource: { ...resolved.taskSource, perInstance: true } } : resolved;
   const notifications = resolveNotifications(p, input.notifications ?? {}, input);
 
   const fleets: FleetConfig[] = [];

@@ -88,7 +88,7 @@ export interface StragglersInput {
    * slow pace instead of being killed at drainTimeout). At least drainTimeout. @default '4h'
    */
   readonly replaceDrainTimeout?: DurationText;
-  /** How long a worker must stay bottlenecked to be a straggler (and be replaced). @default '30m' */
+  /** How long a worker must stay bottlenecked to be a straggler (and be replaced). @default '50m' */
   readonly replaceAfter?: DurationText;
   /** Excess over its peers, in percentage points, that the bottlenecked state expects. @default 20 */
   readonly bottleneckExcessPercent?: number;

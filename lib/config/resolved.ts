@@ -73,7 +73,17 @@ export type TrinoEndpointConfig = Required<TrinoEndpointInput>;
 
 /** The controller settings after validation, with defaults applied. */
 export interface ControllerConfig {
-  readonly taskSource: ({ readonly kind: 'metric' } & TaskMetricSettings) | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
+  readonly taskSource:
+    | ({
+        readonly kind: 'metric';
+        /**
+         * The agent's metric (set while the agent is installed): the stack reads each instance's datapoints
+         * from that instance's own namespace only (TaskMetricSettings.instanceArnPrefix). Unset: the user's
+         * own metric, read from `namespace`, whose provenance is whoever may write it (docs/security.md).
+         */
+        readonly perInstance?: boolean;
+      } & TaskMetricSettings)
+    | ({ readonly kind: 'trino' } & TrinoEndpointConfig);
   readonly stopWorker:
     | { readonly kind: 'agent' }
     | { readonly kind: 'ssm'; readonly commands: readonly string[] }

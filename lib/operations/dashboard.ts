@@ -37,7 +37,10 @@ export function createDashboard(ctx: OperationsContext): cloudwatch.Dashboard {
         width: 8,
         left: [
           new cloudwatch.MathExpression({
-            expression: `SUM(SEARCH('{${agentNamespace(ctx.props.environmentName)},AutoScalingGroupName,InstanceId} MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
+            // Display only. Each worker publishes in its own namespace, `<agent namespace>/arn:…:instance/<id>`, so no
+            // schema can name them all: a partial Namespace match on the composite token `<agent namespace>/arn`
+            // finds every instance's, and never the shared agent namespace (CloudWatch user guide, "Search expression syntax").
+            expression: `SUM(SEARCH('Namespace=${agentNamespace(ctx.props.environmentName)}/arn MetricName="RunningTasks" AutoScalingGroupName="${group}"', 'Maximum', 60))`,
             label: 'running tasks (sum over instances)',
             period: Duration.minutes(1),
           }),

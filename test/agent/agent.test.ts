@@ -4,13 +4,13 @@ import { AgentConfig, parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
 import { MetricPublisher } from '../../agent/publisher';
 import { internalBearer } from '../../agent/worker';
-import { ListLog, startCloudWatch, startImds, startTrino } from './stand-ins';
+import { IMDS_ACCOUNT, ListLog, startCloudWatch, startImds, startTrino } from './stand-ins';
 
 const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'GracefulAutoscaler-dev-FleetadhocGroupASG-1' };
 const RUNNING = { taskStatus: { state: 'RUNNING' } };
 const FINISHED = { taskStatus: { state: 'FINISHED' } };
 
-async function setup(configOverride: Record<string, unknown> = {}, meta: { instanceId: string; region: string; groupName?: string } = META) {
+async function setup(configOverride: Record<string, unknown> = {}, meta: Parameters<typeof startImds>[0] = META) {
   const imds = await startImds(meta);
   const trino = await startTrino();
   const cloudwatch = await startCloudWatch();
@@ -20,7 +20,8 @@ async function setup(configOverride: Record<string, unknown> = {}, meta: { insta
   const log = new ListLog();
   let now = Date.UTC(2026, 10, 21, 12, 0, 0);
   const client = new CloudWatchClient({ region: 'eu-west-1', endpoint: cloudwatch.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-  const agent = new Agent(config, new ImdsClient(imds.url), () => new MetricPublisher(client, config.namespace, config.bufferMax, () => now), log, () => now);
+  // As bin/agent.ts wires it: the publisher writes the namespace the agent names.
+  const agent = new Agent(config, new ImdsClient(imds.url), (_identity, namespace) => new MetricPublisher(client, namespace, config.bufferMax, () => now), log, () => now);
   return {
     imds, trino, cloudwatch, agent, log,
     advance: (ms: number) => (now += ms),
@@ -37,12 +38,38 @@ test('publishes the running-task count as a high-resolution metric with instance
   const result = await env.agent.tick();
   expect(result).toMatchObject({ runningTasks: 3, lifecycleState: 'InService', published: true });
   expect(env.cloudwatch.state.calls[0]).toMatchObject({
-    Namespace: 'GracefulAutoscaler',
+    Namespace: `GracefulAutoscaler/arn:aws:ec2:eu-west-1:${IMDS_ACCOUNT}:instance/${META.instanceId}`,
     MetricData: [{ MetricName: 'RunningTasks', Value: 3, Unit: 'Count', StorageResolution: 1, Dimensions: [{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }] }],
   });
   // Every metadata read went through the token flow; nothing was asked without one.
   expect(env.imds.state.tokenRequests).toBe(1);
   expect(env.imds.state.rejectedWithoutToken).toBe(0);
+});
+
+describe('its own namespace: the only one its role may write (docs/security.md)', () => {
+  test.each([
+    ['the partition IMDS names', { ...META, region: 'cn-north-1', account: '210987654321', partition: 'aws-cn' }, 'GracefulAutoscaler/qa/arn:aws-cn:ec2:cn-north-1:210987654321:instance/i-0123456789abcdef0'],
+    ["the region's partition when IMDS has none", { ...META, region: 'us-gov-west-1', account: '210987654321' }, 'GracefulAutoscaler/qa/arn:aws-us-gov:ec2:us-gov-west-1:210987654321:instance/i-0123456789abcdef0'],
+  ])('every metric (count, age, shutdown) goes to <namespace>/<instance ARN>, from %s', async (_from, meta, namespace) => {
+    env = await setup({ namespace: 'GracefulAutoscaler/qa' }, meta);
+    env.trino.state.tasks = [{ ...RUNNING, stats: { createTime: new Date(Date.UTC(2026, 10, 21, 11, 59, 0)).toISOString() } }];
+    await env.agent.tick();
+    env.imds.state.lifecycle = 'Terminated';
+    await env.agent.tick();
+    const calls = env.cloudwatch.state.calls;
+    expect(new Set(calls.flatMap((c) => c.MetricData.map((d) => d.MetricName)))).toEqual(new Set(['RunningTasks', 'OldestTaskAgeSeconds', 'ShutdownStarted']));
+    expect(calls.map((c) => c.Namespace)).toEqual(calls.map(() => namespace));
+    // Dimensions stay as they were: the readers query them the same way, in the instance's namespace.
+    expect(calls[0].MetricData[0].Dimensions).toEqual([{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }]);
+  });
+
+  test('without an account in the identity document it publishes nothing rather than guess a namespace', async () => {
+    env = await setup({}, { ...META, account: 'not-an-account' });
+    env.trino.state.tasks = [RUNNING];
+    expect(await env.agent.tick()).toMatchObject({ published: false });
+    expect(env.cloudwatch.state.calls).toEqual([]);
+    expect(env.log.lines.some((l) => /identity unavailable/.test(l.message) && /account id/.test(String(l.fields?.error)))).toBe(true);
+  });
 });
 
 test('beside the count it publishes how long the oldest running task has run, from its createTime; an idle worker publishes no age', async () => {

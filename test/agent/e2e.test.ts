@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleAgent } from '../../lib/agent-bundle';
 import { parseDrainReport } from '../../core/drain-report';
-import { startCloudWatch, startCoordinator, startImds, startSqs, startTrino } from './stand-ins';
+import { startCloudWatch, startCoordinator, startImds, startSqs, startTrino, IMDS_ACCOUNT } from './stand-ins';
 
 // The shipped artifact itself: the esbuild bundle run by Node as systemd would run it, pointed at
 // loopback stand-ins only through the standard variables the AWS SDKs honour.
@@ -54,6 +54,8 @@ test('node agent.js --config runs against local endpoints from AWS_EC2_METADATA_
       StorageResolution: 1,
       Dimensions: [{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }],
     });
+    // Into the instance's own namespace, the only one its role may write (docs/security.md).
+    expect(cloudwatch.state.calls[0].Namespace).toBe(`GracefulAutoscaler/arn:aws:ec2:${META.region}:${IMDS_ACCOUNT}:instance/${META.instanceId}`);
 
     imds.state.lifecycle = 'Terminated';
     await until(() => cloudwatch.datapoints('ShutdownStarted').length === 1);

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentLog } from '../../agent/agent';
 import { ImdsClient } from '../../agent/imds';
-import { GateOutcome, parseGateArgs, waitForInService } from '../../agent/in-service';
+import { GateOutcome, MAX_BACKOFF_SECONDS, backoffSeconds, parseGateArgs, waitForInService } from '../../agent/in-service';
 import { bundleAgent } from '../../lib/agent-bundle';
 import { startImds } from './stand-ins';
 
 const META = { instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', groupName: 'trino-workers' };
-const FAST = { pollSeconds: 0.02, absentGraceSeconds: 0.3 };
+const FAST = { pollSeconds: 0.02, absentGraceSeconds: 0.3, imdsLimitSeconds: 0.3 };
 
 function memoryLog() {
   const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
@@ -102,6 +102,41 @@ test('IMDS unreachable past the grace: refused, since nobody can tell where the 
   expect(lines.filter((l) => l.message.startsWith('target lifecycle state unavailable'))).toHaveLength(1);
 });
 
+test('IMDS answering 500 at boot for longer than the absence grace: retried with backoff, and the worker starts once it answers', async () => {
+  // The field case: 500 for the first 35 s of boot against a 30 s grace, scaled down 100 times.
+  imds.state.metadataStatus = 500;
+  imds.state.lifecycle = 'InService';
+  const { log, lines } = memoryLog();
+  const gate = waitForInService(new ImdsClient(imds.url), { pollSeconds: 0.01, absentGraceSeconds: 0.3, imdsLimitSeconds: 5 }, log, new AbortController().signal);
+  expect(await settle(gate, 350)).toBe('pending');
+  // Backoff, not a read per poll: 35 polls' worth of time took a handful of reads.
+  expect(imds.state.metadataReads).toBeLessThan(12);
+  imds.state.metadataStatus = 200;
+  const outcome = await gate;
+  expect(outcome).toMatchObject({ start: true, state: 'InService' });
+  expect(lines.filter((l) => l.message.startsWith('target lifecycle state unavailable'))).toHaveLength(1);
+  expect(lines[0].fields).toMatchObject({ error: expect.stringContaining('HTTP 500'), limitSeconds: 5 });
+});
+
+test('IMDS failing past its own limit: refused (fail closed) on time, with one clear error line', async () => {
+  imds.state.metadataStatus = 500;
+  const { log, lines } = memoryLog();
+  const outcome = await waitForInService(new ImdsClient(imds.url), { pollSeconds: 0.01, absentGraceSeconds: 0.05, imdsLimitSeconds: 0.5 }, log, new AbortController().signal);
+  expect(outcome.start).toBe(false);
+  expect(outcome.waitedSeconds).toBeGreaterThanOrEqual(0.5);
+  expect(outcome.waitedSeconds).toBeLessThan(1);
+  expect(outcome.start === false && outcome.reason).toMatch(/instance metadata unreachable for \d+ s, the gate's limit \(--imds-limit-seconds 0.5\), last error: .*HTTP 500/);
+  expect(lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ message: 'worker start refused: instance metadata never answered' })]);
+});
+
+test('the backoff doubles from the poll interval, is capped, and jitters within the upper half', () => {
+  expect(backoffSeconds(1, 0, () => 0)).toBe(0.5);
+  expect(backoffSeconds(1, 0, () => 1)).toBe(1);
+  expect(backoffSeconds(1, 2, () => 1)).toBe(4);
+  expect(backoffSeconds(1, 50, () => 1)).toBe(MAX_BACKOFF_SECONDS);
+  expect(backoffSeconds(1, 50, () => 0)).toBe(MAX_BACKOFF_SECONDS / 2);
+});
+
 test('IMDS that answered once and then fails, or loses the state, keeps the worker held, not released', async () => {
   imds.state.lifecycle = 'Warmed:Stopped';
   const gate = waitForInService(new ImdsClient(imds.url), FAST, memoryLog().log, new AbortController().signal);
@@ -118,7 +153,7 @@ test('IMDS that answered once and then fails, or loses the state, keeps the work
 test('stopped while waiting (the pool instance is being stopped): it returns at once and does not start the worker', async () => {
   imds.state.lifecycle = 'Warmed:Stopped';
   const stop = new AbortController();
-  const gate = waitForInService(new ImdsClient(imds.url), { pollSeconds: 30, absentGraceSeconds: 30 }, memoryLog().log, stop.signal);
+  const gate = waitForInService(new ImdsClient(imds.url), { pollSeconds: 30, absentGraceSeconds: 30, imdsLimitSeconds: 30 }, memoryLog().log, stop.signal);
   await new Promise((r) => setTimeout(r, 50));
   stop.abort();
   expect(await settle(gate, 1000)).toMatchObject({ start: false, state: 'Warmed:Stopped', reason: expect.stringContaining('stopped while waiting') });
@@ -136,8 +171,9 @@ test('stopped after IMDS went quiet: the outcome names the last state read, not 
 });
 
 test('its arguments: defaults, both flags in either form, and clear errors', () => {
-  expect(parseGateArgs([])).toEqual({ pollSeconds: 1, absentGraceSeconds: 30 });
-  expect(parseGateArgs(['--poll-seconds', '0.5', '--absent-grace-seconds=0'])).toEqual({ pollSeconds: 0.5, absentGraceSeconds: 0 });
+  expect(parseGateArgs([])).toEqual({ pollSeconds: 1, absentGraceSeconds: 30, imdsLimitSeconds: 300 });
+  expect(parseGateArgs(['--poll-seconds', '0.5', '--absent-grace-seconds=0', '--imds-limit-seconds', '600'])).toEqual({ pollSeconds: 0.5, absentGraceSeconds: 0, imdsLimitSeconds: 600 });
+  expect(() => parseGateArgs(['--imds-limit-seconds', '-1'])).toThrow('--imds-limit-seconds "-1" must be a number of seconds from 0 to 3600');
   expect(() => parseGateArgs(['--poll-seconds'])).toThrow('--poll-seconds "" must be a number of seconds from 0.1 to 60');
   expect(() => parseGateArgs(['--poll-seconds', '0'])).toThrow('from 0.1 to 60');
   expect(() => parseGateArgs(['--absent-grace-seconds', 'soon'])).toThrow('--absent-grace-seconds "soon" must be');

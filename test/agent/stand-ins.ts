@@ -29,10 +29,13 @@ function body(req: http.IncomingMessage): Promise<Buffer> {
 
 const closer = (server: http.Server) => () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
 
+/** The account in the stand-in's instance identity document unless a test names one. */
+export const IMDS_ACCOUNT = '123456789012';
+
 /** IMDSv2: metadata only with a token from PUT /latest/api/token. */
-export async function startImds(meta: { instanceId: string; region: string; groupName?: string }) {
+export async function startImds(meta: { instanceId: string; region: string; groupName?: string; account?: string; partition?: string }) {
   const tokens = new Set<string>();
-  const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0 };
+  const state = { lifecycle: 'InService' as string | undefined, down: false, hang: false, tokenRequests: 0, rejectedWithoutToken: 0, /** Answered to every metadata read when not 200. */ metadataStatus: 200, metadataReads: 0 };
   const { server, url } = await listen(async (req, res) => {
     if (state.down) return void res.destroy();
     if (state.hang) return; // accepted, never answered
@@ -47,10 +50,14 @@ export async function startImds(meta: { instanceId: string; region: string; grou
       state.rejectedWithoutToken++;
       return void res.writeHead(401).end();
     }
+    state.metadataReads++;
+    if (state.metadataStatus !== 200) return void res.writeHead(state.metadataStatus).end('error');
     const paths: Record<string, string | undefined> = {
       '/latest/meta-data/instance-id': meta.instanceId,
       '/latest/meta-data/placement/region': meta.region,
       '/latest/meta-data/local-ipv4': '10.40.3.17',
+      '/latest/meta-data/services/partition': meta.partition,
+      '/latest/dynamic/instance-identity/document': JSON.stringify({ accountId: meta.account ?? IMDS_ACCOUNT, instanceId: meta.instanceId, region: meta.region }),
       '/latest/meta-data/tags/instance/aws:autoscaling:groupName': meta.groupName,
       '/latest/meta-data/autoscaling/target-lifecycle-state': state.lifecycle,
     };

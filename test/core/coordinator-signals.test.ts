@@ -1,4 +1,4 @@
-import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible } from '../../core/coordinator-signals';
+import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible, MAX_QUERY_CPU_SECONDS, queryCpuSeconds } from '../../core/coordinator-signals';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
@@ -60,4 +60,24 @@ describe('a coordinator that lists nothing while the fleet works', () => {
     expect(queriesInvisible(countCoordinatorQueries([{ queryId: 'x' }], now), 80)).toBe(false);
     expect(countCoordinatorQueries([query('RUNNING'), null], now).listed).toBe(2);
   });
+});
+
+test('a totalCpuTime no real coordinator prints is not a duration: too many digits, exponents, signs, past any query', () => {
+  expect(durationSeconds(`${'9'.repeat(400)}s`)).toBeUndefined();
+  expect(durationSeconds(`0.${'0'.repeat(120)}1s`)).toBeUndefined();
+  expect(durationSeconds('1e110s')).toBeUndefined();
+  expect(durationSeconds('-5.00s')).toBeUndefined();
+  expect(durationSeconds('NaNs')).toBeUndefined();
+  expect(durationSeconds('Infinityd')).toBeUndefined();
+  // The longest real ones still read: 15 integer digits, 9 decimals.
+  expect(durationSeconds('123456789012345.00ns')).toBeCloseTo(123456.789012345);
+  expect(durationSeconds('0.000000001ns')).toBeCloseTo(1e-18, 25);
+  expect(queryCpuSeconds(`${MAX_QUERY_CPU_SECONDS}s`)).toBe(MAX_QUERY_CPU_SECONDS);
+  expect(queryCpuSeconds(`${MAX_QUERY_CPU_SECONDS * 10}s`)).toBeUndefined();
+  expect(queryCpuSeconds('999999999999999d')).toBeUndefined();
+});
+
+test("a query whose CPU time is unreadable still counts as finished; its CPU does not, and it is counted as such", () => {
+  const body = [query('FINISHED', { endTime: at(5), totalCpuTime: '2.00s' }), query('FINISHED', { endTime: at(6), totalCpuTime: `${'9'.repeat(400)}s` }), query('FINISHED', { endTime: at(7) })];
+  expect(countCoordinatorQueries(body, now)).toMatchObject({ finishedLastMinute: 3, finishedCpuSecondsLastMinute: 2, unreadableCpuTimes: 1 });
 });

@@ -41,7 +41,7 @@ describe('example environments', () => {
     });
     expect(config.network).toEqual({ kind: 'create', cidr: '10.40.0.0/16', maxAzs: 3, natGateways: 1 });
     expect(config.controller).toEqual({
-      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa', metricName: 'RunningTasks', ageMetricName: 'OldestTaskAgeSeconds', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {} },
+      taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa', metricName: 'RunningTasks', ageMetricName: 'OldestTaskAgeSeconds', periodSeconds: 10, instanceDimension: 'InstanceId', groupDimension: 'AutoScalingGroupName', extraDimensions: {}, perInstance: true },
       stopWorker: { kind: 'agent' },
       idleReadings: 3,
     });
@@ -174,6 +174,16 @@ test("the task-age metric: the agent's by default, none for another count metric
   const own = { stopWorker: { kind: 'ssm', commands: ['x'] } };
   expect(source({ ...own, taskSource: { kind: 'metric', metricName: 'ActiveTasks' } }, { install: false })).not.toHaveProperty('ageMetricName');
   expect(source({ ...own, taskSource: { kind: 'metric', metricName: 'ActiveTasks', ageMetricName: 'OldestActiveTaskSeconds' } }, { install: false })).toMatchObject({ ageMetricName: 'OldestActiveTaskSeconds' });
+});
+
+test("the agent's metric is read per instance, from each instance's own namespace; a user's own metric from its one namespace", () => {
+  const source = (controller: object, agent: object = {}) => resolveEnvironments({ qa: { ...base, agent, controller } as never })[0].controller.taskSource;
+  expect(source({})).toMatchObject({ namespace: 'GracefulAutoscaler/qa', perInstance: true });
+  // Naming the agent's namespace is still the agent's metric while the agent is installed.
+  expect(source({ taskSource: { kind: 'metric', namespace: 'GracefulAutoscaler/qa' } })).toMatchObject({ perInstance: true });
+  const own = { stopWorker: { kind: 'ssm', commands: ['x'] } };
+  expect(source({ ...own, taskSource: { kind: 'metric', namespace: 'Trino', metricName: 'ActiveTasks' } }, { install: false })).not.toHaveProperty('perInstance');
+  expect(source({ ...own, taskSource: { kind: 'metric' } }, { install: false })).not.toHaveProperty('perInstance');
 });
 
 test('fleet names that differ only in dashes are refused: CloudFormation ids and outputs would collide', () => {

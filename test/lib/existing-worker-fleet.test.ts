@@ -5,12 +5,17 @@
  * in CloudFormation's order, then deleted in reverse, and the group must end as it began.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribePoliciesCommand, DeleteLifecycleHookCommand, UpdateAutoScalingGroupCommand, DeletePolicyCommand, PutLifecycleHookCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
+import { Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AutoScalingGroupSettings } from '../../lambdas/aws/group-settings';
-import { ADOPTION_GROUP_METRICS, makeGroupAdoptionHandler } from '../../lambdas/adoption/handler';
+import { AutoScalingGroupSettings, respondToCloudFormation } from '../../lambdas/aws/group-settings';
+import { ADOPTION_GROUP_METRICS, makeGroupAdoptionHandler, AdoptionSettings, RESPONSE_ATTEMPTS, RESPONSE_RESERVE_MS, cloudFormationResponseUrl } from '../../lambdas/adoption/handler';
 import { CustomResourceRequest, CustomResourceResponse } from '../../core/ports';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
+import { ExistingWorkerFleet } from '../../lib/existing-worker-fleet';
 import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';
 import { AwsModel } from '../../testing/aws-model';
 import { MemoryLog } from '../../sim/memory-ports';
@@ -78,6 +83,21 @@ describe('an adopted group in the template', () => {
     expect([adoption.DependsOn].flat()).toContain(permission[0]);
   });
 
+  test('the adoption function is told our stack, our function and our groups, and no other principal may invoke it', () => {
+    const [logicalId, fn] = ofType('AWS::Lambda::Function').find(([, r]) => /adopts existing groups/.test(r.Properties.Description))!;
+    const policy = ofType('Custom::GracefulAutoscalerGroupAdoption')[0][1].Properties.TerminationPolicy;
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      STACK_ID: { Ref: 'AWS::StackId' },
+      TERMINATION_POLICY_ARN: policy,
+      ADOPTED_GROUPS: JSON.stringify([GROUP]),
+    });
+    // CloudFormation invokes a ServiceToken function with the deploying principal's credentials: no
+    // resource-based policy is needed, and none would narrow who may call it.
+    expect(ofType('AWS::Lambda::Permission').filter(([, r]) => JSON.stringify(r.Properties.FunctionName).includes(logicalId))).toEqual([]);
+    // Its last 30 s are kept for answering CloudFormation.
+    expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(RESPONSE_RESERVE_MS / 1000 + 60);
+  });
+
   test('the CodeDeploy deployment group, on the named group', () => {
     const groups = ofType('AWS::CodeDeploy::DeploymentGroup').filter(([, r]) => mentionsGroup(r.Properties.AutoScalingGroups));
     expect(groups).toHaveLength(1);
@@ -96,10 +116,13 @@ describe('an adopted group in the template', () => {
   test('a managed policy for the operator to attach: task counts in our namespace, revisions and their key', () => {
     const [[, policy]] = ofType('AWS::IAM::ManagedPolicy');
     const statements = policy.Properties.PolicyDocument.Statement;
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': agentNamespace('adopt') } } }));
+    // Each instance its own namespace (IAM resolves the variable), and the shared one (test/lib/worker-metric-policy.test.ts).
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': [`${agentNamespace('adopt')}/\${ec2:SourceInstanceARN}`, agentNamespace('adopt')] } } }));
     expect(statements.map((s: any) => s.Action)).toEqual(expect.arrayContaining([['s3:GetObject', 's3:GetObjectVersion'], 'kms:Decrypt']));
     const outputs = template.toJSON().Outputs;
-    expect(Object.keys(outputs).some((k) => /WorkerPolicyArn/.test(k))).toBe(true);
+    // A key the runbook's `out legacyWorkerPolicyArn` finds, not a hashed construct path.
+    expect(outputs.legacyWorkerPolicyArn.Value).toEqual({ Ref: ofType('AWS::IAM::ManagedPolicy')[0][0] });
+    expect(Object.keys(outputs).filter((k) => /WorkerPolicyArn/.test(k))).toEqual(['legacyWorkerPolicyArn']);
     const agentConfig = Object.entries<any>(outputs).find(([k]) => k.startsWith('legacyAgentConfig'))![1];
     expect(JSON.stringify(agentConfig.Value)).toContain(`\\"groupName\\":\\"${GROUP}\\"`);
   });
@@ -115,18 +138,29 @@ describe('an adopted group in the template', () => {
   });
 });
 
+/** Our stack, as CloudFormation names it in every request, and its region's response URL. */
+const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/GracefulAutoscaler-adopt/5f0c3a70-c9e2-11eb-becd-0a67c1b2c3d4';
+const RESPONSE_URL = `https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/${encodeURIComponent(STACK_ID)}%7CAdopt%7Cr1?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1555451971&Signature=x`;
+
 /** CloudFormation's custom resource protocol against the real adapter on the faithful model. */
-function adoptionOn(aws: AwsModel) {
+function adoptionOn(aws: AwsModel, settings: Partial<AdoptionSettings> = {}) {
   const client = aws.attach(new AutoScalingClient({ region: 'eu-west-1', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 }));
   const responses: CustomResourceResponse[] = [];
+  const urls: string[] = [];
   const log = new MemoryLog();
-  const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(client), respond: async (_url, r) => void responses.push(r), log, hookName: DRAIN_HOOK_NAME });
+  const handler = makeGroupAdoptionHandler({
+    groups: new AutoScalingGroupSettings(client),
+    respond: async (url, r) => void (urls.push(url), responses.push(r)),
+    log,
+    hookName: DRAIN_HOOK_NAME,
+    settings: { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP], ...settings },
+  });
   let n = 0;
-  const send = async (type: CustomResourceRequest['RequestType'], properties: Record<string, unknown>, physicalId?: string, old?: Record<string, unknown>) => {
-    await handler({ RequestType: type, ResponseURL: 'https://cloudformation-custom-resource-response.s3.amazonaws.com/x', StackId: 'stack', RequestId: `r${++n}`, LogicalResourceId: 'Adopt', PhysicalResourceId: physicalId, ResourceProperties: properties, OldResourceProperties: old });
+  const send = async (type: CustomResourceRequest['RequestType'], properties: Record<string, unknown>, physicalId?: string, old?: Record<string, unknown>, overrides: Partial<CustomResourceRequest> = {}) => {
+    await handler({ RequestType: type, ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: `r${++n}`, LogicalResourceId: 'Adopt', PhysicalResourceId: physicalId, ResourceProperties: properties, OldResourceProperties: old, ...overrides });
     return responses[responses.length - 1];
   };
-  return { client, send, log, responses };
+  return { client, send, log, responses, urls, handler };
 }
 
 /** A group as its owner left it: their own policies, hook, scaling policy and one group metric. */
@@ -160,6 +194,15 @@ async function snapshot(client: AutoScalingClient) {
 const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:GracefulAutoscaler-adopt-TerminationPolicy';
 const resolve = (props: Record<string, unknown>): Record<string, unknown> =>
   JSON.parse(JSON.stringify(props), (_k, v) => (v && typeof v === 'object' && 'Fn::GetAtt' in v ? FUNCTION_ARN : v));
+
+test('two adopted fleets whose names give the same output key in one stack are refused, naming both', () => {
+  const stack = new Stack(makeApp(), 'S');
+  const fleet = (id: string, fleetName: string) =>
+    new ExistingWorkerFleet(stack, id, { fleetName, autoScalingGroup: autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, `${id}Group`, `${id}-group`), metricsNamespace: agentNamespace('x') });
+  fleet('A', 'etl-a');
+  expect(() => fleet('B', 'etla')).toThrow('fleetName ("etla") must differ, ignoring non-alphanumerics, from every other adopted fleet\'s in stack S: S/A ("etl-a") already outputs etlaWorkerPolicyArn');
+  expect(() => fleet('C', 'etl-b')).not.toThrow();
+});
 
 describe('deleting the stack leaves the adopted group as it was', () => {
   const hook = ofType('AWS::AutoScaling::LifecycleHook')[0];
@@ -229,8 +272,10 @@ describe('deleting the stack leaves the adopted group as it was', () => {
   test('an update that only moves the function keeps what the first adoption found', async () => {
     const aws = new AwsModel({ consistencyLagMs: 0 });
     ownersGroup(aws);
-    const { client, send } = adoptionOn(aws);
-    const created = await send('Create', adoptionProps);
+    const { client, send: sendBefore } = adoptionOn(aws);
+    const created = await sendBefore('Create', adoptionProps);
+    // The deploy that moves the function updates the adoption function's settings first (it depends on it).
+    const { send } = adoptionOn(aws, { terminationPolicyArn: `${FUNCTION_ARN}-v2` });
     const moved = { ...adoptionProps, TerminationPolicy: `${FUNCTION_ARN}-v2` };
     const updated = await send('Update', moved, created.PhysicalResourceId, adoptionProps);
     expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
@@ -292,18 +337,173 @@ describe('adoption refuses what it cannot do, and changes nothing', () => {
 
   test('forged properties fail with the field named; an event with no response URL is logged and skipped', async () => {
     const aws = new AwsModel({ consistencyLagMs: 0 });
-    const { send, log, responses } = adoptionOn(aws);
-    expect(await send('Create', { GroupName: GROUP, TerminationPolicy: 'OldestInstance' })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('TerminationPolicy') });
+    const { send, log, responses, handler } = adoptionOn(aws);
+    expect(await send('Create', { GroupName: GROUP, TerminationPolicy: 'OldestInstance' })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('TerminationPolicy "OldestInstance" must be this stack\'s termination policy function') });
     // An unknown request type is refused, not taken for a Create.
     expect(await send('Adopt' as never, { GroupName: GROUP, TerminationPolicy: FUNCTION_ARN })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('RequestType "Adopt"') });
     expect(aws.byOperation.get('DescribeAutoScalingGroups')).toBeUndefined();
-    const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(new AutoScalingClient({})), respond: async () => void responses.push({} as never), log, hookName: DRAIN_HOOK_NAME });
     const count = responses.length;
     await handler({ RequestType: 'Create', ResponseURL: 'http://169.254.169.254/latest', ResourceProperties: { GroupName: 'x'.repeat(10_000) } } as never);
     expect(responses.length).toBe(count);
     const line = log.lines[log.lines.length - 1];
-    expect(line.message).toMatch(/not a custom resource request/);
+    expect(line.message).toMatch(/not a custom resource request for this stack/);
     expect(String(line.fields!.event).length).toBeLessThan(2200);
+  });
+});
+
+describe('adoption acts only for our stack, on our group, with our function, and answers only CloudFormation', () => {
+  const props = { GroupName: GROUP, TerminationPolicy: FUNCTION_ARN };
+  const EVIL = 'arn:aws:lambda:eu-west-1:999999999999:function:evil';
+
+  test('a forged Update naming another account\'s function as the termination policy is refused', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, send } = adoptionOn(aws);
+    const created = await send('Create', props);
+    const forged = await send('Update', { GroupName: GROUP, TerminationPolicy: EVIL }, created.PhysicalResourceId, props);
+    expect(forged).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`TerminationPolicy "${EVIL}" must be this stack's termination policy function`) });
+    expect((await snapshot(client)).terminationPolicies).toEqual([FUNCTION_ARN]);
+  });
+
+  test('a request from another stack, or naming a group we do not adopt, changes nothing', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, send } = adoptionOn(aws);
+    const created = await send('Create', props);
+    const before = await snapshot(client);
+    const otherStack = STACK_ID.replace('GracefulAutoscaler-adopt', 'Mallory');
+    expect(await send('Delete', props, created.PhysicalResourceId, undefined, { StackId: otherStack })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining("is not this function's stack") });
+    expect(await send('Create', { ...props, GroupName: 'their-group' })).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('"their-group" is not a group this stack adopts') });
+    // A Delete whose recorded adoption names another group: nothing is restored there.
+    const forgedId = JSON.stringify({ group: 'their-group', previousTerminationPolicies: ['Default'], metricsEnabled: [...ADOPTION_GROUP_METRICS] });
+    expect((await send('Delete', props, forgedId)).Status).toBe('SUCCESS');
+    expect(aws.byOperation.get('DisableMetricsCollection')).toBeUndefined();
+    expect(await snapshot(client)).toEqual(before);
+  });
+
+  test('a Delete after the group was deleted and created again by another owner leaves their settings alone', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { client, send, log } = adoptionOn(aws);
+    const created = await send('Create', props);
+    expect(JSON.parse(created.PhysicalResourceId).groupArn).toMatch(/^arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName\/trino-legacy-workers$/);
+    // Recreated under the same name: a new ARN; its owner collects the same metrics and (say) names our function too.
+    aws.groups.delete(GROUP);
+    ownersGroup(aws);
+    aws.groups.get(GROUP)!.enabledMetrics = [...ADOPTION_GROUP_METRICS];
+    aws.groups.get(GROUP)!.terminationPolicies = [FUNCTION_ARN];
+    const before = await snapshot(client);
+    expect((await send('Delete', props, created.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(await snapshot(client)).toEqual(before);
+    expect(aws.byOperation.get('DisableMetricsCollection')).toBeUndefined();
+    expect(log.lines.some((l) => /created again since adoption/.test(l.message))).toBe(true);
+  });
+
+  test('an Update that finds the group created again adopts the new one afresh under a new physical id', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { send } = adoptionOn(aws);
+    const created = await send('Create', props);
+    aws.groups.delete(GROUP);
+    ownersGroup(aws);
+    const updated = await send('Update', props, created.PhysicalResourceId, props);
+    expect(updated.Status).toBe('SUCCESS');
+    expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
+    expect(JSON.parse(updated.PhysicalResourceId).previousTerminationPolicies).toEqual(['OldestLaunchTemplate', 'Default']);
+  });
+
+  test.each([
+    ['another https host', 'https://attacker.example.com/r'],
+    ['the bucket name under another domain', 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com.attacker.example/r'],
+    ['another region\'s bucket', 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/r'],
+    ['plain http', 'http://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/r'],
+    ['a port', 'https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com:8443/r'],
+    ['credentials', 'https://u:p@cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/r'],
+  ])('a ResponseURL on %s is never answered, and nothing is done', async (_name, url) => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const { handler, urls, log } = adoptionOn(aws);
+    await handler({ RequestType: 'Create', ResponseURL: url, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props });
+    expect(urls).toEqual([]);
+    expect(aws.byOperation.get('DescribeAutoScalingGroups')).toBeUndefined();
+    expect(log.lines.at(-1)?.message).toMatch(/not a custom resource request for this stack/);
+  });
+
+  test('the response bucket\'s real endpoints are accepted, in every partition we know', () => {
+    const eu = STACK_ID;
+    for (const host of ['s3.amazonaws.com', 's3-eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com']) {
+      expect(cloudFormationResponseUrl(`https://cloudformation-custom-resource-response-euwest1.${host}/x?Signature=y`, eu)).toBeDefined();
+    }
+    const cn = 'arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/1134083a-2608-1e91-9897-022501a2c456';
+    expect(cloudFormationResponseUrl('https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x', cn)).toBeDefined();
+    const gov = 'arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/s/1134083a-2608-1e91-9897-022501a2c456';
+    expect(cloudFormationResponseUrl('https://cloudformation-custom-resource-response-usgovwest1.s3-us-gov-west-1.amazonaws.com/x', gov)).toBeDefined();
+    expect(cloudFormationResponseUrl('https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com/x', cn)).toBeUndefined();
+  });
+
+  test('the answer is retried when the PUT fails, and given up after a bounded number of attempts', async () => {
+    const aws = new AwsModel({ consistencyLagMs: 0 });
+    ownersGroup(aws);
+    const client = aws.attach(new AutoScalingClient({ region: 'eu-west-1', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 }));
+    let failures = 2;
+    const delivered: CustomResourceResponse[] = [];
+    const attempts: number[] = [];
+    const log = new MemoryLog();
+    const respond = async (_url: string, r: CustomResourceResponse) => {
+      attempts.push(attempts.length + 1);
+      if (failures-- > 0) throw new Error('HTTP 503');
+      delivered.push(r);
+    };
+    const settings = { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP] };
+    const handler = makeGroupAdoptionHandler({ groups: new AutoScalingGroupSettings(client), respond, log, hookName: DRAIN_HOOK_NAME, settings, sleep: async () => {} });
+    const request = { RequestType: 'Create' as const, ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props };
+    await handler(request);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(delivered).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+    failures = 100;
+    attempts.length = 0;
+    await handler({ ...request, RequestType: 'Delete', PhysicalResourceId: delivered[0].PhysicalResourceId });
+    expect(attempts).toHaveLength(RESPONSE_ATTEMPTS);
+    expect(log.lines.at(-1)).toMatchObject({ level: 'error', message: 'CloudFormation response could not be delivered' });
+  });
+
+  test('work that hangs is answered FAILED before the function\'s own timeout', async () => {
+    const responses: CustomResourceResponse[] = [];
+    const hanging = { describe: () => new Promise<never>(() => {}) } as never;
+    const settings = { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP] };
+    const handler = makeGroupAdoptionHandler({ groups: hanging, respond: async (_u, r) => void responses.push(r), log: new MemoryLog(), hookName: DRAIN_HOOK_NAME, settings });
+    const started = Date.now();
+    await handler({ RequestType: 'Create', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props }, { getRemainingTimeInMillis: () => RESPONSE_RESERVE_MS + 100 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(responses).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: expect.stringContaining("before the function's own timeout") })]);
+  });
+
+  test('a crash in the work is answered FAILED, not left unanswered', async () => {
+    const responses: CustomResourceResponse[] = [];
+    const broken = { describe: async () => { throw new TypeError('boom'); } } as never;
+    const settings = { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP] };
+    const handler = makeGroupAdoptionHandler({ groups: broken, respond: async (_u, r) => void responses.push(r), log: new MemoryLog(), hookName: DRAIN_HOOK_NAME, settings });
+    await handler({ RequestType: 'Create', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props });
+    expect(responses).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: 'TypeError: boom' })]);
+  });
+});
+
+describe('the response PUT', () => {
+  test('never follows a redirect: a 307 is a failed attempt and nothing reaches the other host', async () => {
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => void (elsewhere.push(req.method!), res.end()));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/stolen`;
+    const redirecting = createServer((_req, res) => void res.writeHead(307, { location: target }).end());
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/response`;
+      await expect(respondToCloudFormation(url, { Status: 'SUCCESS', PhysicalResourceId: 'p', StackId: STACK_ID, RequestId: 'r', LogicalResourceId: 'l' })).rejects.toThrow(/HTTP 307/);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise((r) => other.close(r));
+      await new Promise((r) => redirecting.close(r));
+    }
   });
 });
 

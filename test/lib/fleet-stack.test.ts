@@ -152,14 +152,14 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     });
   });
 
-  test('instance roles: the SSM agent\'s actions, PutMetricData only in this environment\'s namespace, read-only revisions', () => {
+  test('instance roles: the SSM agent\'s actions, PutMetricData only in the instance\'s own namespace and this environment\'s, read-only revisions', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'cloudwatch:PutMetricData',
             Resource: '*',
-            Condition: { StringEquals: { 'cloudwatch:namespace': `${METRICS_NAMESPACE}/${config.name}` } },
+            Condition: { StringEquals: { 'cloudwatch:namespace': [`${METRICS_NAMESPACE}/${config.name}/\${ec2:SourceInstanceARN}`, `${METRICS_NAMESPACE}/${config.name}`] } },
           }),
           Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' }),
         ]),
@@ -275,6 +275,32 @@ describe('least privilege and own sources only (prod)', () => {
   const template = templates.get(prod.stackName)!;
   const statements = (type: string, field: string) => Object.values(template.findResources(type)).flatMap((r) => r.Properties[field].Statement as any[]);
 
+  test('CloudWatch Logs may use the key only for this stack\'s own log groups, which are all named after it', () => {
+    const key = statements('AWS::KMS::Key', 'KeyPolicy');
+    const logs = key.filter((st) => JSON.stringify(st.Principal?.Service ?? '').includes('logs.'));
+    expect(logs).toHaveLength(1);
+    const pattern = logs[0].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'];
+    expect(JSON.stringify(pattern)).toContain(':log-group:GracefulAutoscaler-prod-*');
+    expect(JSON.stringify(pattern)).not.toContain(':log-group:*');
+    // Every log group the key encrypts gets a name CloudFormation makes from the stack's: none is named by hand.
+    const encrypted = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g) => g.Properties.KmsKeyId);
+    expect(encrypted.length).toBeGreaterThan(0);
+    for (const g of encrypted) expect(g.Properties.LogGroupName).toBeUndefined();
+  });
+
+  test('worker roles may use the key only as an SQS producer needs: GenerateDataKey and Decrypt, through SQS', () => {
+    const workerPolicies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => /InstanceRole/.test(id));
+    expect(workerPolicies.length).toBeGreaterThan(0);
+    for (const [, p] of workerPolicies) {
+      const kms = (p.Properties.PolicyDocument.Statement as any[]).filter((st) => JSON.stringify(st.Action).includes('kms:'));
+      const actions = kms.flatMap((st) => [st.Action].flat());
+      expect(actions).not.toEqual(expect.arrayContaining(['kms:Encrypt']));
+      for (const a of actions) expect(['kms:Decrypt', 'kms:GenerateDataKey']).toContain(a);
+      const sqsKeyUse = kms.find((st) => [st.Action].flat().includes('kms:GenerateDataKey'));
+      expect(sqsKeyUse?.Condition).toEqual({ StringEquals: { 'kms:ViaService': expect.stringMatching(/^sqs\.[a-z0-9-]+\.amazonaws\.com$/) } });
+    }
+  });
+
   test('no role carries a managed policy that grants Auto Scaling writes on *; CodeDeploy\'s role writes only its group', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
     expect(JSON.stringify(roles.map((r) => r.Properties.ManagedPolicyArns ?? []))).not.toMatch(/AWSCodeDeployRole|AutoScalingFullAccess|AmazonSSMManagedInstanceCore/);
@@ -302,6 +328,12 @@ describe('least privilege and own sources only (prod)', () => {
   test('the event queue admits EventBridge only for our lifecycle rule, the topic only our rules and alarms, the key only our alarms', () => {
     const queue = statements('AWS::SQS::QueuePolicy', 'PolicyDocument').find((st) => st.Effect === 'Deny' && st.Principal?.Service === 'events.amazonaws.com');
     expect(queue.Condition.ArnNotEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/LifecycleEvents/), 'Arn'] });
+    // The Allow itself names our rule: no statement admits EventBridge on the account alone.
+    const queueAllows = statements('AWS::SQS::QueuePolicy', 'PolicyDocument').filter((st) => st.Effect === 'Allow' && st.Principal?.Service === 'events.amazonaws.com');
+    expect(queueAllows).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/LifecycleEvents/), 'Arn'] } } } })]);
+    const topicAllows = statements('AWS::SNS::TopicPolicy', 'PolicyDocument').filter((st) => st.Effect === 'Allow' && st.Principal?.Service === 'events.amazonaws.com');
+    expect(topicAllows.length).toBeGreaterThan(0);
+    for (const st of topicAllows) expect(st.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/Failures/), 'Arn'] } } });
     const topic = statements('AWS::SNS::TopicPolicy', 'PolicyDocument').filter((st) => st.Effect === 'Deny' && st.Condition?.ArnNotLike);
     expect(topic.map((st) => st.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
     const key = statements('AWS::KMS::Key', 'KeyPolicy');
@@ -309,9 +341,12 @@ describe('least privilege and own sources only (prod)', () => {
     expect(alarmDenies).toHaveLength(1);
     expect(JSON.stringify(alarmDenies[0].Condition.ArnNotLike)).toContain('alarm:ga.prod.');
     // EventBridge's KMS requests carry no aws:SourceArn: no key statement may condition or deny on it,
-    // or every lifecycle event and failure notice would be dropped. Its bound is the queue and topic policy.
+    // or every lifecycle event and failure notice would be dropped. Its bound is the queue and topic policy,
+    // and the key admits this account's EventBridge only, for what a queue and topic need.
     const eventsStatements = key.filter((st) => [st.Principal?.Service].flat().includes('events.amazonaws.com'));
-    expect(eventsStatements.some((st) => st.Effect === 'Allow' && st.Condition === undefined)).toBe(true);
+    expect(eventsStatements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+    ]);
     expect(JSON.stringify(eventsStatements)).not.toContain('aws:SourceArn');
     expect(eventsStatements.some((st) => st.Effect === 'Deny')).toBe(false);
     // The rules and alarms are named under the prefix the policies admit.

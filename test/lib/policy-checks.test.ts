@@ -6,7 +6,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { environments } from '../../config/environments';
 import { buildApp } from '../../lib/app';
-import { addPolicyChecks } from '../../lib/policy-checks';
+import * as packageJson from '../../package.json';
+import { POLICY_CHECK_PEERS, addPolicyChecks, missingPolicyCheckPeers } from '../../lib/policy-checks';
 import { makeApp } from '../helpers';
 
 interface ValidationReport {
@@ -73,4 +74,29 @@ describe('the gate fails closed for any configuration, not only the shipped one'
       error.mockRestore();
     }
   });
+});
+
+describe('the optional peers (cdk-nag, cfn-guard) are loaded only when the checks are added', () => {
+  test('the ranges named in the install hint are the ones package.json declares as optional peers', () => {
+    for (const [name, range] of Object.entries(POLICY_CHECK_PEERS)) {
+      expect({ name, range }).toEqual({ name, range: (packageJson.peerDependencies as Record<string, string>)[name] });
+      expect((packageJson.peerDependenciesMeta as Record<string, { optional?: boolean }>)[name]?.optional).toBe(true);
+    }
+  });
+
+  test('a peer the resolver cannot find is reported missing; any other resolution error is not swallowed', () => {
+    const notFound = (missing: string[]) => (name: string) => {
+      if (missing.includes(name)) throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
+      return `/node_modules/${name}/index.js`;
+    };
+    expect(missingPolicyCheckPeers()).toEqual([]);
+    expect(missingPolicyCheckPeers(notFound(['cdk-nag']))).toEqual(['cdk-nag']);
+    expect(missingPolicyCheckPeers(notFound(['cdk-nag', '@cdklabs/cdk-validator-cfnguard']))).toEqual(['cdk-nag', '@cdklabs/cdk-validator-cfnguard']);
+    expect(() =>
+      missingPolicyCheckPeers(() => {
+        throw new Error('EACCES');
+      }),
+    ).toThrow(/EACCES/);
+  });
+  // Without them installed, addPolicyChecks' one-line message is checked on the packed library (bin/test-package.ts).
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, POLICIES, SimOptions, SimResult, simulate } from '../../sim/fleet-sim';
 import { Rng } from '../../sim/rng';
-import { Query, generateTrace, parseTrace } from '../../sim/trace';
+import { Query, formatTrace, generateTrace, parseTrace } from '../../sim/trace';
 
 // Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
 const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
@@ -226,7 +226,83 @@ describe('the CLI', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toMatch(/Target-tracking floor: [\d.]+ instance-hours/);
-    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)/); // self-contained
+    // Self-contained: no script and nothing fetched (the price source is named in text, not linked).
+    expect(html).not.toMatch(/<script|(src|href)=["']?https?:/);
+  }, 60_000);
+
+  test('--help and -h print every option with its default and meaning, exit 0; an unknown option stays exit 2', async () => {
+    const documented = [...readFileSync(join(__dirname, '../../docs/simulator.md'), 'utf8').matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThan(20);
+    for (const flag of ['--help', '-h']) {
+      const { stdout } = await run(tsx, [cli, flag]);
+      expect(stdout).toMatch(/^usage: npm start -- \[options\]/);
+      for (const option of [...documented, '--instance-type', '--region', '--prices', '--days', '--peak-rate', '--seed', '--min', '--max']) expect(stdout).toMatch(new RegExp(`^  (-h, )?${option}\\b.*\\(default: [^)]+\\)$`, 'm'));
+    }
+    const refused = await run(tsx, [cli, '--bogus']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("Unknown option '--bogus'");
+  }, 60_000);
+
+  test('dollars: each run costs its instance-hours at the table\'s price, named in the text, the JSON and the HTML report (written with --json too)', async () => {
+    const report = join(dir, 'json-report.html');
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', '2m,10m', '--report', report], { maxBuffer: 1 << 24 });
+    const out = JSON.parse(stdout);
+    const hourly = 0.4032; // m7i.2xlarge, us-east-1 on demand, core/cost/prices.ts
+    const perInstanceHour = hourly + (50 * 0.08) / 730; // and a 50 GiB gp3 root volume at $0.08 a GB-month
+    expect(out.scenario.prices).toMatchObject({ region: 'us-east-1', asOf: expect.stringMatching(/^\d{4}-\d{2}/), instanceType: 'm7i.2xlarge', instanceHourUsd: hourly, rootVolumeGiB: 50 });
+    for (const r of out.runs) expect(r.costUsd).toBeCloseTo(r.instanceHours * perInstanceHour, 0);
+    expect(out.scenario.ownCostUsd).toBeGreaterThan(0);
+    // One name for the work kills lost, in the runs and in the sweep.
+    for (const s of out.timeoutSweep) {
+      expect(typeof s.killedSeconds).toBe('number');
+      expect(s).not.toHaveProperty('cpuSecondsLost');
+    }
+    expect(stderr).toContain(`Report: ${report}`);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('Fleet cost accumulated over the run, per policy (m7i.2xlarge)');
+    expect(html).toContain('https://aws.amazon.com/ec2/pricing/on-demand/');
+    expect(html).toMatch(/recommended: (2m|10m)/);
+    expect(html).not.toContain('cpuSecondsLost');
+    // Instances and queued queries each on their own axis.
+    expect(html).toContain('aria-label="Instances over time');
+    expect(html).toContain('aria-label="Queries queued over time');
+    // Without --report, --json writes no file: stdout is the JSON alone.
+    const text = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'text.html'), '--instance-type', 'm7i.large'], { maxBuffer: 1 << 24 });
+    expect(text.stdout).toMatch(/policy\s+instance-h\s+cost \$/);
+    expect(text.stdout).toContain('Dollars: m7i.large at $0.1008/hour plus a 50 GiB gp3 root volume per instance, us-east-1 prices as of');
+    expect(text.stdout).toMatch(/The autoscaler itself \(signals\): about \$[\d.]+ over the run/);
+  }, 120_000);
+
+  test('--region other than the built-in table\'s needs --prices; a price file names its own region and prices', async () => {
+    const refused = await run(tsx, [cli, '--trace', trace, '--json', '--region', 'eu-west-1']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--region (eu-west-1): the built-in prices are us-east-1's only; pass --prices FILE");
+    const unknownType = await run(tsx, [cli, '--trace', trace, '--json', '--instance-type', 'x9.huge']).catch((e) => e);
+    expect(unknownType.code).toBe(2);
+    expect(unknownType.stderr).toContain('--instance-type (x9.huge): no price for instance type x9.huge');
+    const file = join(dir, 'eu.json');
+    writeFileSync(file, JSON.stringify({ region: 'eu-west-1', asOf: '2026-11', instanceHourly: { 'm7i.2xlarge': { usd: 0.5, source: 'our eu-west-1 rate' } } }));
+    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--region', 'eu-west-1', '--prices', file], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.prices).toMatchObject({ region: 'eu-west-1', asOf: '2026-11', instanceHourUsd: 0.5, source: 'our eu-west-1 rate' });
+    expect(out.runs[0].costUsd).toBeCloseTo(out.runs[0].instanceHours * (0.5 + (50 * 0.08) / 730), 0);
+    const bad = join(dir, 'bad-prices.json');
+    writeFileSync(bad, '{"instanceHourly":{"m7i.2xlarge":-1}}');
+    const badRefused = await run(tsx, [cli, '--trace', trace, '--json', '--prices', bad]).catch((e) => e);
+    expect(badRefused.code).toBe(2);
+    expect(badRefused.stderr).toContain(`--prices ${bad}: instanceHourly.m7i.2xlarge.usd: -1 must be a finite number of dollars`);
+  }, 120_000);
+
+  test('a timestamped trace puts dates on the report\'s time axes', async () => {
+    const stamped = join(dir, 'stamped.csv');
+    const start = Date.parse('2024-03-12T00:00:00Z');
+    writeFileSync(stamped, ['arrival,duration_s,slots', ...queries.slice(0, 1500).map((q) => `${new Date(start + q.arrival * 1000).toISOString()},${q.duration},${q.slots}`)].join('\n'));
+    const report = join(dir, 'stamped.html');
+    const out = JSON.parse((await run(tsx, [cli, '--trace', stamped, '--json', '--sweep-timeouts', 'none', '--report', report], { maxBuffer: 1 << 24 })).stdout);
+    expect(out.scenario.startsAt).toBe(new Date(start + queries[0].arrival * 1000).toISOString());
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('time (UTC)');
+    expect(html).toMatch(/>Mar 12( \d\d:\d\d)?</);
+    expect(html).not.toContain('time since the start of the trace');
   }, 60_000);
 
   // Each scale-in tunable reaches the full policy (more of it scales in later or less: more instance-hours)
@@ -317,6 +393,66 @@ describe('the CLI', () => {
     expect(refusedProfile.code).toBe(2);
     expect(refusedProfile.stderr).toContain(`${profile} spans 19794 days, from line 3 to line 4: over 366.`);
   }, 60_000);
+
+  // Issue 40 item 8: a query log with its SQL was refused for its extra column, and an empty file or a wrong
+  // header suggested --skip-bad-rows, which then said the file 'holds no queries'.
+  test('a query log (arrival,duration_s,query) runs: the query column is ignored and named; progress shows when piped', async () => {
+    const log = join(dir, 'query-log.csv');
+    const sql = (k: number) => `"SELECT a, b, ""c""\nFROM t${k}\nWHERE x = 'y, z'"`;
+    writeFileSync(log, ['arrival,duration_s,query', ...queries.slice(0, 1500).map((q, k) => `${q.arrival},${q.duration},${sql(k)}`)].join('\r\n'));
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', log, '--json', '--sweep-timeouts', '2m'], { maxBuffer: 1 << 24 });
+    expect(JSON.parse(stdout).runs[0].queries).toBe(1500);
+    expect(stderr).toContain(`${log}:1: ignored column(s) query: the simulator reads arrival, duration_s and slots`);
+    // Not a terminal: a line per tenth of the whole simulation (6 runs), not a bar.
+    const lines = stderr.split('\n').filter((l: string) => l.startsWith('simulating'));
+    expect(lines[0]).toMatch(/^simulating 1,500 queries over [\d.]+ days: 5 policies and 1 drain timeout \(6 runs\)$/);
+    expect(lines.filter((l: string) => /^simulating: \d+% \(run \d of 6, [a-z-]+( 2m)?\), \S+ elapsed$/.test(l)).length).toBeGreaterThanOrEqual(9);
+    expect(stderr).not.toContain('\r');
+  }, 60_000);
+
+  test.each([
+    ['empty.csv', '', 'empty file: no header line'],
+    ['blank.csv', '\n\n', 'no header line: the file holds only blank or comment lines (2 lines)'],
+    ['wrong.csv', 'start,length\n0,5\n', 'header has no arrival, duration_s column: found "start", "length". A trace needs arrival and duration_s, may have slots, and ignores other columns'],
+  ])('%s is refused as a file, on its line, without suggesting --skip-bad-rows', async (name, text, reason) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    for (const extra of [[], ['--skip-bad-rows']]) {
+      const refused = await run(tsx, [cli, '--trace', path, '--json', ...extra]).catch((e) => e);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${path}:1: ${reason}`);
+      expect(refused.stderr).not.toContain('skip-bad-rows');
+      expect(refused.stderr).not.toContain('holds no queries');
+    }
+  }, 60_000);
+
+  test('every row bad and skipped: the file holds no queries, and the message says why', async () => {
+    const bad = join(dir, 'all-bad.csv');
+    writeFileSync(bad, 'arrival,duration_s\nsoon,5\nlater,5\n');
+    const refused = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows']).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${bad} holds no queries: all 2 of its data rows are bad (each named above)`);
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'arrival,duration_s\n');
+    const none = await run(tsx, [cli, '--trace', headerOnly, '--json']).catch((e) => e);
+    expect(none.stderr).toContain(`${headerOnly} holds no queries: no data row after the header on line 1`);
+  }, 60_000);
+
+  // Issue 40 item 7: on a light trace every policy read 1.00x the oracle, with five identical sweep rows
+  // and nothing saying the fleet sat at --min.
+  test('a light trace says the fleet sat at its minimum, and identical sweep rows are one line saying why', async () => {
+    const light = join(dir, 'light.csv');
+    writeFileSync(light, formatTrace(generateTrace({ days: 0.5, peakRate: 0.01, troughShare: 0.15, seed: 3 })));
+    const { stdout } = await run(tsx, [cli, '--trace', light, '--sweep-timeouts', '2m,5m,10m', '--report', join(dir, 'light.html')], { maxBuffer: 1 << 24 });
+    expect(stdout).toMatch(/What happened: the fleet sat at its minimum capacity \(--min 2\) most of the time: signals (9\d|100)% of the time, graceful-cpu \d+%, no-hook \d+%, cron-timeout \d+%\./);
+    expect(stdout).toMatch(/so the policies cannot differ much on it/);
+    expect(stdout).toMatch(/^2m–10m \*/m);
+    expect(stdout).not.toMatch(/^5m /m);
+    expect(stdout).toContain('2m–10m: the 3 timeouts (2m, 5m, 10m) gave identical results: no instance was ever drained (the fleet never scaled in), so no timeout was reached and a longer one changes nothing on this trace');
+    // A busy trace says nothing of the kind.
+    const busy = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'busy.html')], { maxBuffer: 1 << 24 });
+    expect(busy.stdout).not.toContain('What happened');
+  }, 120_000);
 
   test('bad rows: each reported with its line number, and the run refused unless told to skip them', async () => {
     const bad = join(dir, 'bad.csv');

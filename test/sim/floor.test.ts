@@ -14,7 +14,7 @@ test("a minute's need is its mean concurrent slots at the target, rounded up, wi
   expect(Array.from(minuteNeeds(q, 8, 25, 1, 2))).toEqual([2, 2, 1]);
 });
 
-test('a scale-in holds its capacity through the flap window: one minute past it, and no second step inside it', () => {
+test('after a scale-in capacity does not rise through the flap window, but may step down again at once', () => {
   expect(FLOOR_HOLD_MINUTES).toBe(FLAP_WINDOW_SECONDS / 60 + 1);
   // Flat: nothing to change.
   expect(floorInstanceMinutes(needs([3, 40]))).toBe(120);
@@ -24,15 +24,23 @@ test('a scale-in holds its capacity through the flap window: one minute past it,
   expect(floorInstanceMinutes(needs([5, 10], [2, 5], [5, 10]))).toBe(5 * 25);
   // The same dip with no hold (a fleet allowed to flap) follows it.
   expect(floorInstanceMinutes(needs([5, 10], [2, 5], [5, 10]), 1)).toBe(5 * 20 + 2 * 5);
-  // Two steps down 5 minutes apart: stepping to 4 would hold 4 for 16 minutes, so the cheapest plan
-  // waits at 6 for the second step and makes one scale-in (6·15 + 2·30 = 150, against 6·10 + 4·16 + 2·19).
-  expect(floorInstanceMinutes(needs([6, 10], [4, 5], [2, 30]))).toBe(150);
+  // Two steps down 5 minutes apart: the low alarm stays in ALARM, so the second scale-in follows the
+  // first as soon as the need falls (6·10 + 4·5 + 2·30 = 140); the window only forbids rising again.
+  expect(floorInstanceMinutes(needs([6, 10], [4, 5], [2, 30]))).toBe(140);
+  // A step down, then a rise inside the window: the rise would be a flap, so the plan keeps 6 through
+  // the dip (6·25 = 150), not 6·10 + 4·5 + 6·10 = 140.
+  expect(floorInstanceMinutes(needs([6, 10], [4, 5], [6, 10]))).toBe(150);
+  // A rise after the window is free: 4 from minute 10 to 29, then 6 (6·10 + 4·20 + 6·5 = 170).
+  expect(floorInstanceMinutes(needs([6, 10], [4, 20], [6, 5]))).toBe(170);
   // A scale-in the trace ends inside still counts: 9 minutes of 4, then 3 minutes that need 1.
   expect(floorInstanceMinutes(needs([4, 9], [1, 3]))).toBe(4 * 9 + 1 * 3);
   expect(floorInstanceMinutes(new Int32Array(0))).toBe(0);
 });
 
-/** Every capacity sequence within [1, top], checked against the rules: the floor's definition, by brute force. */
+/**
+ * Every capacity sequence within [1, top], checked against the rules (the floor's definition): after a
+ * scale-in at minute s, no minute before s + hold may rise above the one before it.
+ */
 function bruteForce(need: Int32Array, hold: number, top: number): number {
   let best = Infinity;
   const plan = new Array<number>(need.length);
@@ -40,7 +48,7 @@ function bruteForce(need: Int32Array, hold: number, top: number): number {
     if (cost >= best) return;
     if (m === need.length) return void (best = cost);
     for (let c = need[m]; c <= top; c++) {
-      if (m > 0 && m < lockedUntil && c !== plan[m - 1]) continue;
+      if (m > 0 && m < lockedUntil && c > plan[m - 1]) continue;
       plan[m] = c;
       walk(m + 1, m > 0 && c < plan[m - 1] ? m + hold : lockedUntil, cost + c);
     }

@@ -1,4 +1,7 @@
-import { expectedProfileQueries, parseHourlyProfile, traceFromHourly } from '../../sim/hourly-profile';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectedProfileQueries, parseHourlyProfile, readHourlyProfile, traceFromHourly } from '../../sim/hourly-profile';
 import { Query } from '../../sim/trace';
 import { parseInDstZone } from '../time-zone';
 
@@ -31,8 +34,39 @@ test('bad rows are reported with their line numbers, never silently dropped', ()
   ]);
 });
 
-test('a wrong header is the one problem reported', () => {
-  expect(parseHourlyProfile('arrival,duration_s\n0,1').problems).toEqual([{ line: 1, text: 'arrival,duration_s', reason: expect.stringMatching(/header must be "hour,queries,runtime_s"/) }]);
+test('a wrong header is a problem of the file, naming the columns found and the ones needed; no row is read', () => {
+  const p = parseHourlyProfile('arrival,duration_s\n0,1');
+  expect(p.fileProblem).toEqual({
+    line: 1,
+    text: 'arrival,duration_s',
+    reason: 'header has no hour, queries, runtime_s column: found "arrival", "duration_s". An hourly profile needs hour, queries and runtime_s, and ignores other columns; it looks like a per-query trace (--trace)',
+  });
+  expect(p.problems).toEqual([]);
+  expect(p.hours).toEqual([]);
+  expect(parseHourlyProfile('').fileProblem?.reason).toBe('empty file: no header line');
+});
+
+test('columns are found by name in any order; others are ignored and named', () => {
+  const p = parseHourlyProfile('cluster,runtime_s,Hour,queries\nprod,3600,2024-03-12T01:00:00Z,10\nprod,1800,2024-03-12T00:00:00Z,20\n');
+  expect(p.problems).toEqual([]);
+  expect(p.ignoredColumns).toEqual(['cluster']);
+  expect(p.hours).toEqual([
+    { hour: 0, queries: 20, runtimeSeconds: 1800 },
+    { hour: 3600, queries: 10, runtimeSeconds: 3600 },
+  ]);
+});
+
+test('a profile file is read as a stream: rows split across chunks, CRLF, a BOM and quotes read as the whole text does', async () => {
+  const text = '\uFEFFhour,queries,runtime_s,note\r\n"2024-03-12T00:00:00Z",20,3600.5,"busy, as usual"\r\n2024-03-12T01:00:00Z,10,900,"two\r\nlines"\r\n2024-03-12T03:00:00Z,1,60,';
+  const path = join(mkdtempSync(join(tmpdir(), 'ga-hourly-')), 'profile.csv');
+  writeFileSync(path, text);
+  for (const chunkBytes of [1, 5, 1 << 16]) {
+    const p = await readHourlyProfile(path, { chunkBytes });
+    expect(p.problems).toEqual([]);
+    expect(p.hours.map((h) => h.hour)).toEqual([0, 3600, 3 * 3600]);
+    expect(p.span).toEqual({ seconds: 4 * 3600, firstLine: 2, lastLine: 5 });
+    expect(p).toEqual(parseHourlyProfile(text));
+  }
 });
 
 /** Over several seeds, so that a few multi-hour queries in the tail do not decide the check. */

@@ -46,6 +46,27 @@ describe('the alarms', () => {
     expect(t.observe(20, 10, 1, 100, false)).toBe(5);
   });
 
+  test('an alarm that stays in ALARM acts again the next minute: two scale-ins a minute apart', () => {
+    // CloudWatch user guide, "Alarm actions": "Except for Auto Scaling actions, the actions happen only
+    // on state transitions"; an Auto Scaling action repeats every period the alarm stays in ALARM. The
+    // low alarm's 15 datapoints are not cleared by its own scale-in: if the next minute is still clearly
+    // below the target at the new capacity, the policy scales in again.
+    const t = new TargetTracker(params);
+    for (let k = 0; k < 14; k++) t.observe(10, 20, 1, 100, false);
+    expect(t.observe(10, 20, 1, 100, false)).toBe(5);
+    // 20 → 5 at 10% would be 40% at the new size if the load were the same; here the fleet's load fell
+    // further, so the 5 are at 20%: still clearly below, and the alarm is still in ALARM.
+    expect(t.observe(20, 5, 1, 100, false)).toBe(3);
+  });
+
+  test('after a scale-in, a minute back near the target ends the ALARM: the next scale-in needs 15 fresh minutes', () => {
+    const t = new TargetTracker(params);
+    for (let k = 0; k < 15; k++) t.observe(10, 20, 1, 100, false);
+    expect(t.observe(38, 5, 1, 100, false)).toBeUndefined();
+    for (let k = 0; k < 14; k++) expect(t.observe(20, 5, 1, 100, false)).toBeUndefined();
+    expect(t.observe(20, 5, 1, 100, false)).toBe(3);
+  });
+
   test('just under the target is not "clearly below": no scale-in', () => {
     const t = new TargetTracker(params);
     for (let k = 0; k < 30; k++) expect(t.observe(37, 10, 1, 100, false)).toBeUndefined();
@@ -73,7 +94,6 @@ describe('the alarms', () => {
     t.assess(80, 10, 1, 100, 10);
     t.assess(80, 10, 1, 100, 10);
     expect(t.assess(80, 10, 1, 100, 10).scaleOut).toBe(20);
-    t.acted('out');
     for (let k = 0; k < 5; k++) expect(t.assess(80, 20, 1, 100, 10).scaleOut).toBeUndefined();
     // A rise beyond what is already asked for still scales out, from the warm base: 10 × 100/40 = 25.
     expect(t.assess(100, 20, 1, 100, 10).scaleOut).toBe(25);

@@ -124,7 +124,9 @@ test('against the labels of Trino SQL: adjusted Rand index ≥ 0.97', () => {
   expect(ari).toBeGreaterThanOrEqual(0.97);
 });
 
-test("against Percona's pt-fingerprint on MySQL SQL: adjusted Rand index ≥ 0.90", () => {
+// pt-fingerprint is a second reference since issue 41 (the server's own digest, test/workload/real-sql.test.ts,
+// is the oracle): it keeps `sbtest1` apart from sbtest1, where the server and we read backticks as quoting only.
+test("against Percona's pt-fingerprint on MySQL SQL: reported, and no near-miss merged", () => {
   if (!ptFingerprintInstalled()) {
     if (process.env.GA_REQUIRE_PT_FINGERPRINT) throw new Error('GA_REQUIRE_PT_FINGERPRINT is set but pt-fingerprint is not installed (apt-get install percona-toolkit)');
     console.warn('pt-fingerprint is not installed here: its agreement is not measured (apt-get install percona-toolkit; CI requires it)');
@@ -133,8 +135,10 @@ test("against Percona's pt-fingerprint on MySQL SQL: adjusted Rand index ≥ 0.9
   const corpus = generateCorpus('mysql', DRAWS_PER_LABEL, 14);
   const oracle = ptFingerprints(corpus.map((q) => q.sql)).fingerprints;
   const { ids, rejected } = ours(corpus, 'mysql');
-  const ari = report('pt-fingerprint', corpus, ids, oracle, rejected);
+  report('pt-fingerprint', corpus, ids, oracle, rejected);
   expect(rejected).toBe(0);
   expectNoNearMissMerged(corpus, ids);
-  expect(ari).toBeGreaterThanOrEqual(0.9);
+  // Backticks aside, it still agrees: with them stripped from its input, the goal of #13 holds.
+  const unquoted = ptFingerprints(corpus.map((q) => q.sql.replace(/`/g, ''))).fingerprints;
+  expect(report('pt-fingerprint, backticks stripped', corpus, ids, unquoted, rejected)).toBeGreaterThanOrEqual(0.9);
 });

@@ -2,7 +2,7 @@
  * Real servers for the replay tests: a PostgreSQL started from Debian's binaries in a temporary
  * directory on a loopback port (as the `postgres` user when run as root), and a Trino-protocol stand-in.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -100,4 +100,96 @@ export async function startTrinoStandIn(queryMs = 30) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, state, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+export interface Mariadb {
+  /**
+   * Runs the statements in order in a fresh database `db` (after `setup`, which is not judged) and
+   * returns each one's statement digest from performance_schema, or undefined where the server
+   * computed none (a statement that does not parse). A statement that fails later (no such table) has
+   * one: the digest is computed by the parser.
+   */
+  digests(db: string, statements: readonly string[], setup?: readonly string[]): (string | undefined)[];
+  stop(): void;
+}
+
+const MARIADBD = '/usr/sbin/mariadbd';
+/** Statements per client run: performance_schema keeps the last HISTORY_LONG_SIZE, so a batch must fit. */
+const DIGEST_BATCH = 3000;
+const HISTORY_LONG_SIZE = 4000;
+/** Long enough for every statement of the corpora; P_S allocates it per history row, so not more. */
+const DIGEST_LENGTH = 8192;
+
+/**
+ * A private MariaDB from Debian's binaries (mariadb-server) in a temporary datadir, reached on a unix
+ * socket, with performance_schema on and every statement kept in events_statements_history_long, so
+ * each statement's digest can be read back in order. Undefined when MariaDB is not installed, unless
+ * GA_REQUIRE_MARIADB is set (CI), which makes its absence an error.
+ */
+export async function startMariadb(): Promise<Mariadb | undefined> {
+  if (!existsSync(MARIADBD) || spawnSync('mariadb', ['--version']).error) {
+    if (process.env.GA_REQUIRE_MARIADB) throw new Error('GA_REQUIRE_MARIADB is set but MariaDB is not installed (apt-get install mariadb-server)');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ga-mariadb-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const socket = join(dir, 'sock');
+  // mariadbd runs as root only when told to; Debian's package creates the mysql user.
+  const user = process.getuid?.() === 0 ? 'mysql' : (process.env.USER ?? 'mysql');
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'pipe' });
+  const server = spawn(
+    MARIADBD,
+    [
+      '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--skip-networking', `--user=${user}`, `--log-error=${join(dir, 'error.log')}`,
+      '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--performance-schema=ON',
+      '--performance-schema-consumer-events-statements-current=ON', '--performance-schema-consumer-events-statements-history-long=ON',
+      `--performance-schema-events-statements-history-long-size=${HISTORY_LONG_SIZE}`,
+      `--max-digest-length=${DIGEST_LENGTH}`, `--performance-schema-max-digest-length=${DIGEST_LENGTH}`, `--performance-schema-max-sql-text-length=${DIGEST_LENGTH}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const client = (args: string[], input: string) => spawnSync('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const deadline = Date.now() + 30_000;
+  while (client(['-N', '-e', 'SELECT 1'], '').status !== 0) {
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`MariaDB did not start; see ${join(dir, 'error.log')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const marker = (db: string, k: number) => `SELECT 'ga-digest-batch ${db} ${k}'`;
+  return {
+    digests(db, statements, setup = []) {
+      const out: (string | undefined)[] = [];
+      client(['--force'], `DROP DATABASE IF EXISTS ${db};\nCREATE DATABASE ${db};\nUSE ${db};\n${setup.map((s) => `${s};\n`).join('')}`);
+      for (let k = 0; k * DIGEST_BATCH < statements.length; k++) {
+        const batch = statements.slice(k * DIGEST_BATCH, (k + 1) * DIGEST_BATCH);
+        client(['-N', '-e', 'TRUNCATE TABLE performance_schema.events_statements_history_long'], '');
+        // --comments: the client sends comments as written (it strips them by default).
+        client(['--force', '--comments', db], `${marker(db, k)};\n${batch.map((s) => `${s};\n`).join('')}`);
+        const history = client(
+          ['-N', '--batch', '--raw', '-e', `SELECT h.DIGEST, REPLACE(REPLACE(h.SQL_TEXT, '\\\\', '\\\\\\\\'), '\\n', '\\\\n') FROM performance_schema.events_statements_history_long h WHERE h.EVENT_NAME LIKE 'statement/sql/%' AND h.THREAD_ID = (SELECT THREAD_ID FROM performance_schema.events_statements_history_long WHERE SQL_TEXT = "${marker(db, k)}" LIMIT 1) ORDER BY h.EVENT_ID`],
+          '',
+        );
+        if (history.status !== 0) throw new Error(`reading MariaDB's statement history failed: ${history.stderr}`);
+        // Each statement is matched to the next history row with its text; one the client did not send as written gets none.
+        const rows = history.stdout.split('\n').filter(Boolean).map((line) => {
+          const tab = line.indexOf('\t');
+          return { digest: line.slice(0, tab), text: line.slice(tab + 1).replace(/\\(n|\\)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) };
+        });
+        let r = 0;
+        for (const sql of batch) {
+          let j = r;
+          while (j < rows.length && rows[j].text.trim() !== sql.trim()) j++;
+          if (j < rows.length) {
+            out.push(rows[j].digest === 'NULL' ? undefined : rows[j].digest);
+            r = j + 1;
+          } else out.push(undefined);
+        }
+      }
+      return out;
+    },
+    stop() {
+      server.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

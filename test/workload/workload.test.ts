@@ -133,7 +133,7 @@ describe('clusters and plans', () => {
     expect(clustered.clusters.map((c) => [c.count, c.share])).toEqual([[600, 0.6], [300, 0.3], [100, 0.1]]);
     const [point, report] = clustered.clusters;
     expect(point).toMatchObject({ signature: 'select * from orders where id = ?', durationP50S: 0.5, durationP95S: 0.5 });
-    expect(report.signature).toBe('select region, count(*) from orders where day = ? group by 1');
+    expect(report.signature).toBe('select region, count(*) from orders where day = date ? group by 1');
     expect(report.cpuSecondsTotal).toBe(9000);
   });
 
@@ -298,6 +298,23 @@ describe('the CLI', () => {
     const refused = await run(tsx, [cli, 'analyze', csv, '--plan', join(dir, 'p.json'), '--queries', '0.4']).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim()).toBe('workload: --queries (0.4) must be a whole number >= 1');
+  }, 60_000);
+
+  test('--help, -h and COMMAND --help print every command\'s options with defaults and exit 0; a usage error is exit 2', async () => {
+    const all = await run(tsx, [cli, '--help']);
+    for (const option of ['--dialect', '--plan', '--queries', '--compress', '--out', '--schema', '--sample', '--seed', '--plan-out', '--target', '--url', '--user', '--concurrency', '--speed', '--json']) {
+      expect(all.stdout).toMatch(new RegExp(`^ +${option}\\b.*\\(default: [^)]+\\)$`, 'm'));
+    }
+    expect((await run(tsx, [cli, '-h'])).stdout).toBe(all.stdout);
+    const one = await run(tsx, [cli, 'replay', '-h']);
+    expect(one.stdout).toContain('workload replay PLAN --target trino|postgres --url URL');
+    expect(one.stdout).not.toContain('workload analyze');
+    for (const args of [['trace', 'plan.json', '--nope'], ['frobnicate'], []]) {
+      const refused = await run(tsx, [cli, ...args]).catch((e) => e);
+      expect(refused.code).toBe(2);
+    }
+    const unknown = await run(tsx, [cli, 'trace', 'plan.json', '--nope']).catch((e) => e);
+    expect(unknown.stderr).toContain("workload: trace: Unknown option '--nope'");
   }, 60_000);
 
   const signatures = async (input: string, args: string[] = []) => {

@@ -24,6 +24,7 @@ import { AutoScalingStragglerGroups, CloudWatchPressure, CloudWatchStragglerFind
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS } from '../../../core/stragglers';
 import { AGENT_TASK_METRIC } from '../../../core/contract/lambda-settings';
 import { DrainRecord } from '../../../core/ports';
+import { instanceNamespace } from '../../../core/instance-namespace';
 import { Readable } from 'node:stream';
 import { Moto, motoInstalled, startMoto } from '../../../testing/moto-server';
 
@@ -32,6 +33,7 @@ import { Moto, motoInstalled, startMoto } from '../../../testing/moto-server';
 // test in one CI run. The limit only guards against a hang; nothing here is timed.
 jest.setTimeout(60_000);
 
+const ARN_PREFIX = 'arn:aws:ec2:eu-west-1:123456789012:instance/';
 const run = motoInstalled() || process.env.GA_REQUIRE_MOTO ? describe : describe.skip;
 if (!motoInstalled() && !process.env.GA_REQUIRE_MOTO) console.warn('moto_server not installed: the moto adapter suite is skipped (CI requires it)');
 
@@ -135,15 +137,16 @@ run('adapters against moto', () => {
     // Three minutes of steal at 10 s, the last one missing for `normal`; RunningTasks as the load.
     for (const [id, steal] of [[slow, 40], [normal, 1]] as const) {
       const minutes = id === normal ? [3, 2] : [3, 2, 1];
+      // Each agent writes its own instance's namespace: the only one its role may (docs/security.md).
       await cw.send(new PutMetricDataCommand({
-        Namespace: 'GracefulAutoscaler/qa',
+        Namespace: instanceNamespace('GracefulAutoscaler/qa', ARN_PREFIX, id),
         MetricData: minutes.flatMap((m) => [0, 20, 40].flatMap((s) => [
           { MetricName: PRESSURE_METRICS.cpuSteal, Dimensions: dims(id), Timestamp: new Date(end - m * 60_000 + s * 1000), Value: steal + s / 20, Unit: 'Percent' as const },
           { MetricName: AGENT_TASK_METRIC.metricName, Dimensions: dims(id), Timestamp: new Date(end - m * 60_000 + s * 1000), Value: 4, Unit: 'Count' as const },
         ])),
       }));
     }
-    const pressure = await new CloudWatchPressure(cw, 'GracefulAutoscaler/qa').read('fleet-b-asg', [slow, normal, silent], end, 4);
+    const pressure = await new CloudWatchPressure(cw, 'GracefulAutoscaler/qa', ARN_PREFIX).read('fleet-b-asg', [slow, normal, silent], end, 4);
     expect(pressure.get(slow)!.cpuSteal).toEqual([null, 41, 41, 41]);
     expect(pressure.get(normal)!.cpuSteal).toEqual([null, 2, 2, null]);
     expect(pressure.get(normal)!.load).toEqual([null, 4, 4, null]);

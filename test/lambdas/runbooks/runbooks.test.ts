@@ -68,6 +68,10 @@ describe('every runbook refuses bad input before doing anything', () => {
     ['pause longer than a week', makePauseScaling, { ...who, fleet: 'etl', reason: 'freeze', for: '8d' }, /for \("8d"\) must be a duration/],
     ['deploy without a key', makeDeploy, { ...who, fleet: 'etl' }, /revisionKey \(undefined\) must be the object key/],
     ['deploy an unknown bundle type', makeDeploy, { ...who, fleet: 'etl', revisionKey: 'a.zip', bundleType: 'rpm' }, /bundleType \("rpm"\) must be one of/],
+    ['fleet named for the prototype', makePauseScaling, { ...who, fleet: '__proto__', reason: 'incident' }, /fleet \("__proto__"\) is not a fleet of environment "prod"/],
+    ['fleet named for a prototype method', makeDeploy, { ...who, fleet: 'constructor', revisionKey: 'a.zip' }, /fleet \("constructor"\) is not a fleet of environment "prod"/],
+    ['deploy a 1 MB version', makeDeploy, { ...who, fleet: 'etl', revisionKey: 'a.zip', version: 'v'.repeat(1_000_000) }, /version \("v+… \(1000000 chars\)"\) must be an S3 object version id: 1 to 1024 characters/],
+    ['deploy a version with a newline', makeDeploy, { ...who, fleet: 'etl', revisionKey: 'a.zip', version: 'abc\nforged audit line' }, /version .* must be an S3 object version id/],
     ['malformed deployment id', makeDeploymentStatus, { ...who, deploymentId: 'abc' }, /deploymentId \("abc"\) must be a CodeDeploy deployment id/],
     ['extend by nonsense', makeExtendDrain, { ...who, instanceId: DRAINING, extendBy: 'a while' }, /extendBy \("a while"\) must be a duration/],
   ];
@@ -290,6 +294,23 @@ describe('the audit names the real caller and stays bounded', () => {
     const { deps, log } = setup();
     await expect(makePauseScaling(deps)({ ...who, fleet: 'etl', reason: 'x'.repeat(100_000) })).rejects.toThrow(/reason/);
     expect(JSON.stringify(log.lines.at(-1)).length).toBeLessThan(6000);
+  });
+
+  test('a 1 MB deploy version leaves a bounded audit line, and a real version id is accepted', async () => {
+    const { deps, log } = setup();
+    await expect(makeDeploy(deps)({ ...who, fleet: 'etl', revisionKey: 'a.zip', version: 'v'.repeat(1_000_000), dryRun: true })).rejects.toThrow(/version/);
+    expect(JSON.stringify(log.lines.at(-1)).length).toBeLessThan(6000);
+    const version = '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo';
+    const out = await makeDeploy(deps)({ ...who, fleet: 'etl', revisionKey: 'a.zip', version, dryRun: true });
+    expect(out.revision).toMatchObject({ version });
+  });
+
+  test('what a runbook returns is bounded in its audit line too', async () => {
+    const { deps, log } = setup();
+    await makeDeploy(deps)({ ...who, fleet: 'etl', revisionKey: 'k'.repeat(1024), dryRun: true });
+    const line = log.lines.at(-1)!;
+    expect(line.message).toBe('runbook request');
+    expect(JSON.stringify(line.fields?.result).length).toBeLessThan(2 * 2048);
   });
 
   test('"forced by an operator" is recorded only when the force took effect', async () => {

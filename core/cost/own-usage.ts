@@ -1,0 +1,185 @@
+/**
+ * What the autoscaler itself uses in a month, for a fleet that holds steady: the fixed part read from
+ * the synthesized template (alarms, dashboards, keys, scheduled functions), the part that grows with
+ * the fleet from the product's own cadences (the agent's publishing interval, the metrics each instance
+ * publishes, what the straggler function reads per instance each run). Pure: the caller synthesizes the
+ * template and passes the cadences the code uses; test/core/cost.test.ts checks those counts against
+ * what the real agent and adapters send.
+ *
+ * A steady fleet has no scale-ins, so no drains: the drain controller's per-drain work (lifecycle
+ * events, reports, table writes) is not in this bill; the simulator counts it for a real trace.
+ */
+import { UsageItem, CostComponent } from './bill';
+import { HOURS_PER_MONTH } from './prices';
+
+const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+
+/** The parts of a CloudFormation template that cost money whether or not the fleet works. */
+export interface TemplateInventory {
+  /** Metrics watched by our own alarms, by resolution (a metric math alarm is billed per metric it reads). */
+  readonly alarmMetrics: { readonly standard: number; readonly highResolution: number };
+  /** Metrics watched by the alarms Auto Scaling creates for target tracking policies. */
+  readonly targetTrackingAlarmMetrics: number;
+  readonly dashboards: number;
+  readonly kmsKeys: number;
+  /** Functions run on a schedule, with what they are billed on. */
+  readonly scheduled: readonly ScheduledFunction[];
+}
+
+export interface ScheduledFunction {
+  readonly logicalId: string;
+  readonly component: CostComponent;
+  readonly memoryMb: number;
+  readonly architecture: 'arm64' | 'x86_64';
+  readonly invocationsPerMonth: number;
+}
+
+type Resource = { readonly Type?: string; readonly Properties?: Record<string, unknown> };
+type Template = { readonly Resources?: Record<string, Resource> };
+
+/** `rate(N minute[s]|hour[s]|day[s])` as invocations a month; other expressions (cron) are refused. */
+export function invocationsPerMonth(expression: string): number {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!m) throw new RangeError(`schedule ${JSON.stringify(expression)}: only rate(N unit) expressions are priced`);
+  const minutes = Number(m[1]) * (m[2].startsWith('minute') ? 1 : m[2].startsWith('hour') ? 60 : 1440);
+  return MINUTES_PER_MONTH / minutes;
+}
+
+/** Whose function a logical id is, from the construct path CDK writes into it. */
+export function componentOfFunction(logicalId: string): CostComponent {
+  if (/Straggler/i.test(logicalId)) return 'straggler detection';
+  if (/Signals/i.test(logicalId)) return 'scaling signals';
+  if (/Controller|Drain|Sweep/i.test(logicalId)) return 'drain controller';
+  return 'operations';
+}
+
+const metricsInAlarm = (p: Record<string, unknown>): number => {
+  const metrics = p.Metrics;
+  if (Array.isArray(metrics)) return metrics.filter((m) => typeof m === 'object' && m !== null && 'MetricStat' in m).length;
+  return 1;
+};
+
+/**
+ * Reads the priced resources of a synthesized template. A target tracking policy has two alarms that
+ * Auto Scaling creates and bills (high and low; one when scale-in is disabled, since only the high alarm
+ * then acts), each reading the policy's metric (one, or each MetricStat of a metric math specification).
+ */
+export function inventoryOf(template: Template): TemplateInventory {
+  const resources = template.Resources ?? {};
+  let standard = 0;
+  let highResolution = 0;
+  let targetTrackingAlarmMetrics = 0;
+  let dashboards = 0;
+  let kmsKeys = 0;
+  const scheduled: ScheduledFunction[] = [];
+  for (const r of Object.values(resources)) {
+    const p = r.Properties ?? {};
+    switch (r.Type) {
+      case 'AWS::CloudWatch::Alarm': {
+        const n = metricsInAlarm(p);
+        const period = typeof p.Period === 'number' ? p.Period : 60;
+        // CloudWatch bills an alarm at high resolution when it evaluates at a period under 60 s.
+        if (period < 60) highResolution += n;
+        else standard += n;
+        break;
+      }
+      case 'AWS::AutoScaling::ScalingPolicy': {
+        const c = p.TargetTrackingConfiguration as Record<string, unknown> | undefined;
+        if (p.PolicyType !== 'TargetTrackingScaling' || !c) break;
+        const custom = c.CustomizedMetricSpecification as Record<string, unknown> | undefined;
+        const perAlarm = custom ? metricsInAlarm(custom) : 1;
+        targetTrackingAlarmMetrics += perAlarm * (c.DisableScaleIn === true ? 1 : 2);
+        break;
+      }
+      case 'AWS::CloudWatch::Dashboard':
+        dashboards++;
+        break;
+      case 'AWS::KMS::Key':
+        kmsKeys++;
+        break;
+      case 'AWS::Events::Rule': {
+        const expression = p.ScheduleExpression;
+        if (typeof expression !== 'string') break;
+        for (const target of (p.Targets as { Arn?: unknown }[] | undefined) ?? []) {
+          const arn = target.Arn as { 'Fn::GetAtt'?: [string, string] } | undefined;
+          const fnId = arn?.['Fn::GetAtt']?.[0];
+          const fn = fnId ? resources[fnId] : undefined;
+          if (!fn || fn.Type !== 'AWS::Lambda::Function') continue;
+          const fp = fn.Properties ?? {};
+          const archs = fp.Architectures as string[] | undefined;
+          scheduled.push({
+            logicalId: fnId!,
+            component: componentOfFunction(fnId!),
+            memoryMb: typeof fp.MemorySize === 'number' ? fp.MemorySize : 128,
+            architecture: archs?.[0] === 'arm64' ? 'arm64' : 'x86_64',
+            invocationsPerMonth: invocationsPerMonth(expression),
+          });
+        }
+        break;
+      }
+    }
+  }
+  return { alarmMetrics: { standard, highResolution }, targetTrackingAlarmMetrics, dashboards, kmsKeys, scheduled };
+}
+
+/** How the running product behaves, from its code and configuration (bench/cost.ts fills it). */
+export interface RuntimeProfile {
+  /** Instances in service all month. */
+  readonly workers: number;
+  readonly fleets: number;
+  /** The agent on each instance, when installed. */
+  readonly agent?: {
+    /** Seconds between the agent's metric rounds: one PutMetricData request each. */
+    readonly intervalSeconds: number;
+    /** Per-instance metric names published every round. */
+    readonly alwaysMetrics: readonly string[];
+    /** Per-instance metric names published only while the worker runs tasks. */
+    readonly busyMetrics: readonly string[];
+    /** Share of hours a worker runs tasks (custom metrics are billed by the hour they receive data). */
+    readonly busyShare: number;
+  };
+  /** The straggler function, when any fleet detects. */
+  readonly stragglers?: { readonly metricsReadPerInstance: number; readonly fleetMetrics: readonly string[] };
+  /** The scaling-signals function, when any fleet has signals. */
+  readonly signals?: { readonly fleetMetrics: number; readonly fleetsWithSignals: number };
+  /** What a scheduled invocation is assumed to be billed for: the product does not measure it yet. */
+  readonly assumptions: { readonly billedSecondsPerInvocation: number; readonly logBytesPerInvocation: number; readonly kmsRequestsPerKeyHour: number };
+}
+
+/** The month's usage of everything the autoscaler deploys and does, by component. */
+export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): UsageItem[] {
+  const items: UsageItem[] = [];
+  const push = (component: CostComponent, key: Extract<UsageItem, { key: unknown }>['key'], quantity: number, what: string) => {
+    if (quantity > 0) items.push({ component, key, quantity, what });
+  };
+  if (rt.agent) {
+    const a = rt.agent;
+    const rounds = (HOURS_PER_MONTH * 3600) / a.intervalSeconds;
+    push('agent', 'cloudwatchPutMetricDataRequests', rt.workers * rounds, `one PutMetricData a round every ${a.intervalSeconds} s per instance`);
+    push('agent', 'cloudwatchMetricMonth', rt.workers * a.alwaysMetrics.length, `${a.alwaysMetrics.length} per-instance metrics (${a.alwaysMetrics.join(', ')})`);
+    push('agent', 'cloudwatchMetricMonth', rt.workers * a.busyMetrics.length * a.busyShare, `${a.busyMetrics.join(', ')} in the ${Math.round(a.busyShare * 100)}% of hours a worker is busy`);
+  }
+  if (rt.stragglers) {
+    const s = rt.stragglers;
+    push('straggler detection', 'cloudwatchGetMetricDataMetrics', rt.workers * s.metricsReadPerInstance * MINUTES_PER_MONTH, `${s.metricsReadPerInstance} metrics per instance, read every minute`);
+    push('straggler detection', 'cloudwatchPutMetricDataRequests', MINUTES_PER_MONTH, 'one PutMetricData of findings a minute');
+    push('straggler detection', 'cloudwatchMetricMonth', rt.fleets * s.fleetMetrics.length, `per-fleet findings (${s.fleetMetrics.join(', ')})`);
+  }
+  if (rt.signals) {
+    push('scaling signals', 'cloudwatchPutMetricDataRequests', MINUTES_PER_MONTH, 'one PutMetricData of every fleet\'s signals a minute');
+    push('scaling signals', 'cloudwatchMetricMonth', rt.signals.fleetsWithSignals * rt.signals.fleetMetrics, `${rt.signals.fleetMetrics} signal metrics per fleet`);
+  }
+  push('operations', 'cloudwatchAlarmStandardMetricMonth', inv.alarmMetrics.standard, 'our alarms\' metrics at 60 s');
+  push('operations', 'cloudwatchAlarmHighResolutionMetricMonth', inv.alarmMetrics.highResolution, 'our alarms\' metrics under 60 s');
+  push('operations', 'cloudwatchAlarmStandardMetricMonth', inv.targetTrackingAlarmMetrics, 'the alarms Auto Scaling makes for target tracking');
+  push('operations', 'cloudwatchDashboardMonth', inv.dashboards, 'dashboards');
+  push('environment', 'kmsKeyMonth', inv.kmsKeys, 'customer managed keys');
+  push('environment', 'kmsRequests', inv.kmsKeys * rt.assumptions.kmsRequestsPerKeyHour * HOURS_PER_MONTH, `about ${rt.assumptions.kmsRequestsPerKeyHour} data-key requests per key-hour (SQS and DynamoDB reuse a data key for 5 minutes)`);
+  for (const f of inv.scheduled) {
+    const seconds = f.invocationsPerMonth * rt.assumptions.billedSecondsPerInvocation;
+    push(f.component, 'lambdaRequests', f.invocationsPerMonth, `${f.logicalId}: scheduled invocations`);
+    push(f.component, f.architecture === 'arm64' ? 'lambdaArm64GbSeconds' : 'lambdaX86GbSeconds', seconds * (f.memoryMb / 1024), `${f.logicalId}: ${f.memoryMb} MB for ${rt.assumptions.billedSecondsPerInvocation} s an invocation`);
+    push(f.component, 'cloudwatchLogsIngestedGb', (f.invocationsPerMonth * rt.assumptions.logBytesPerInvocation) / 1e9, `${f.logicalId}: about ${rt.assumptions.logBytesPerInvocation} bytes of logs an invocation`);
+  }
+  return items;
+}
