@@ -139,8 +139,13 @@ function unicodeIdentifierName(text: string, dialect: Dialect): string {
   for (let i = 0; i < body.length; i++) {
     if (body[i] !== escape) name += body[i];
     else if (body[i + 1] === escape) name += body[++i];
-    else if (body[i + 1] === '+' && /^[0-9a-f]{6}$/i.test(body.slice(i + 2, i + 8))) (name += String.fromCodePoint(parseInt(body.slice(i + 2, i + 8), 16))), (i += 7);
-    else if (/^[0-9a-f]{4}$/i.test(body.slice(i + 1, i + 5))) (name += String.fromCodePoint(parseInt(body.slice(i + 1, i + 5), 16))), (i += 4);
+    else if (body[i + 1] === '+' && /^[0-9a-f]{6}$/i.test(body.slice(i + 2, i + 8))) {
+      name += String.fromCodePoint(parseInt(body.slice(i + 2, i + 8), 16));
+      i += 7;
+    } else if (/^[0-9a-f]{4}$/i.test(body.slice(i + 1, i + 5))) {
+      name += String.fromCodePoint(parseInt(body.slice(i + 1, i + 5), 16));
+      i += 4;
+    }
     else name += body[i];
   }
   return dialect === 'postgres' ? name : name.toLowerCase();

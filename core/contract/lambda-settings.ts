@@ -345,7 +345,7 @@ export function parseStragglerSettings(json: string): StragglerFunctionSettings 
     const at = `fleets[${k}]`;
     for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
     if (typeof f.replace !== 'boolean') fail(`${at}.replace`, f.replace, 'must be true or false');
-    const detector: StragglerSettings = { ...DEFAULT_STRAGGLER_SETTINGS, ...(f.detector ?? {}) };
+    const detector: StragglerSettings = { ...DEFAULT_STRAGGLER_SETTINGS, ...f.detector };
     const problem = stragglerSettingsProblems(detector)[0];
     if (problem) fail(`${at}.detector.${problem.field}`, problem.value, problem.rule);
     const replaceDrainTimeoutSeconds = int(`${at}.replaceDrainTimeoutSeconds`, f.replaceDrainTimeoutSeconds, MIN_DRAIN_SECONDS, MAX_DRAIN_SECONDS);
