@@ -8,52 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Dialect, Scanned, SqlSyntaxError, TokenKind, quotedIdentifierName, scan } from './tokenizer';
+import { TYPED_LITERAL_PREFIXES, TYPE_MODIFIERS, VALUE_WORDS, TYPE_WORDS, TYPE_SPELLINGS, INTERVAL_QUALIFIER, TYPE_NAME_TAILS, KEYWORDS, BY_LIST_END, ORDINAL_END_PUNCT, AFTER_ORDINAL, RESERVED, BARE_NAME, OPERATOR_SPELLINGS } from './signature-words';
 
 export type { Dialect } from './tokenizer';
 
-/** Type names that turn a following string literal into a typed literal: DATE '2024-01-01' is one value. */
-const TYPED_LITERAL_PREFIXES = new Set([
-  'date', 'time', 'timestamp', 'timestamptz', 'interval', 'decimal', 'numeric', 'real', 'double', 'char', 'varchar', 'json', 'jsonb', 'uuid', 'ipaddress', 'bigint', 'integer', 'int', 'smallint', 'tinyint', 'boolean', 'varbinary', 'text',
-]);
-/** TIMESTAMP WITH TIME ZONE '…' and the like: type words that may sit between the type and the literal. */
-const TYPE_MODIFIERS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision']);
-const VALUE_WORDS = new Set(['true', 'false', 'null']);
-/** Words that may sit between a type's first word and its literal. */
-const TYPE_WORDS = new Set(['with', 'without', 'time', 'zone', 'local', 'precision', 'varying']);
-/**
- * One spelling per type, so `'x'::int4`, `CAST('x' AS integer)` and `int '1'` all read `integer ?`
- * (PostgreSQL's own names for its aliases; a `pg_catalog.` prefix goes).
- */
-const TYPE_SPELLINGS: Record<string, string> = {
-  int: 'integer', int4: 'integer', int2: 'smallint', int8: 'bigint', float8: 'double precision', float: 'double precision', float4: 'real',
-  bool: 'boolean', decimal: 'numeric', varchar: 'character varying', char: 'character', bpchar: 'character',
-  timestamptz: 'timestamp with time zone', 'timestamp without time zone': 'timestamp', timetz: 'time with time zone', 'time without time zone': 'time',
-};
-/** Words that follow INTERVAL '…' as its qualifier: part of the literal (pg_stat_statements keeps one constant). */
-const INTERVAL_QUALIFIER = new Set(['year', 'month', 'week', 'day', 'hour', 'minute', 'second', 'years', 'months', 'days', 'hours', 'minutes', 'seconds', 'to']);
-/** Words that continue a type name after its first: DOUBLE PRECISION, CHARACTER VARYING, WITH[OUT] TIME ZONE. */
-const TYPE_NAME_TAILS = new Set(['precision', 'varying']);
-
-/**
- * Words after which an operand starts: a sign after one of them belongs to its number
- * (`IS DISTINCT FROM -8639`, `LIMIT -1`), and a bracket after one is not a call.
- */
-const KEYWORDS = new Set([
-  'select', 'from', 'where', 'and', 'or', 'not', 'in', 'values', 'between', 'like', 'ilike', 'when', 'then', 'else', 'by', 'limit', 'offset', 'is', 'on', 'set', 'return', 'case',
-  'having', 'as', 'distinct', 'all', 'any', 'some', 'exists', 'escape', 'similar', 'to', 'using', 'returning', 'fetch', 'first', 'next', 'with', 'union', 'except', 'intersect',
-  'join', 'over', 'partition', 'rows', 'range', 'preceding', 'following', 'into', 'div', 'mod', 'xor', 'regexp', 'rlike', 'top', 'elseif', 'if', 'lateral', 'window', 'qualify',
-]);
-/** Words that end an ORDER BY / GROUP BY list at the same depth. */
-const BY_LIST_END = new Set(['order', 'group', 'limit', 'offset', 'having', 'fetch', 'window', 'union', 'except', 'intersect', 'qualify', 'for', 'select', 'from', 'where', 'returning', 'into']);
-/** Punctuation that may follow an ordinal. */
-const ORDINAL_END_PUNCT = new Set([',', ')', ';']);
-/** What may follow an ordinal in its list. */
-const AFTER_ORDINAL = new Set(['asc', 'desc', 'nulls', 'with', ...BY_LIST_END]);
-/** Quoted names that must stay quoted when rendered, so they never read as the keyword. */
-const RESERVED = new Set([...KEYWORDS, ...VALUE_WORDS, 'order', 'group', 'insert', 'update', 'delete', 'create', 'table', 'cast', 'left', 'right', 'inner', 'outer', 'full', 'cross', 'natural']);
-/** Names that need no quotes once folded. */
-const BARE_NAME = /^[a-z_][a-z0-9_$]*$/;
-const OPERATOR_SPELLINGS: Record<string, string> = { '!=': '<>' };
 
 /** `?` a value, `?+` a list of values, `n` an ordinal, `w` a word or name, `o` an operator, `p` punctuation. */
 type TokKind = '?' | '?+' | 'n' | 'w' | 'o' | 'p';
