@@ -4,8 +4,12 @@
  *   so it starts the worker's graceful shutdown, once, then watches for the worker to be drained (the
  *   coordinator no longer schedules to it and it runs no task, or it exited) and reports that, once, to
  *   the drain controller's queue;
- * - the **metrics loop** (every interval) counts the worker's running tasks and publishes them as a
- *   high-resolution metric.
+ * - the **metrics loop** (every interval) counts the worker's running tasks as a high-resolution metric.
+ *   While the instance is in service it publishes what it counted once a wall-clock minute
+ *   (`inServicePublishSeconds`), every reading in one PutMetricData: the straggler function's 1-minute
+ *   averages are the same and the termination policy still finds a reading under its 2-minute freshness
+ *   limit, at a sixth of the requests. From the round after the lifecycle loop sees Terminated it
+ *   publishes every interval, as the drain controller's idle test reads it.
  * A CloudWatch, SQS, worker or coordinator that never answers costs one call's time limit, never a loop.
  * It never publishes a number it did not measure: when the worker cannot be read there is no datapoint,
  * and the controller sees "no data", which is never idle. The one inferred zero: after this agent started
@@ -16,7 +20,7 @@ import { COORDINATOR_CONFIRM_MS, DrainReport, DrainedBy } from '../core/drain-re
 import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, ownNamespace, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
-import { CounterReading, NETWORK_METRIC, PressureReader, pressureBetween } from './pressure';
+import { CounterReading, PressureReader, pressureBetween } from './pressure';
 import { MetricPublisher } from './publisher';
 import { countRunningTasks, startShutdown } from './worker';
 
@@ -55,6 +59,10 @@ export const ROUND_LIMIT_MS = 30_000;
 
 export class Agent {
   private shutdownStarted = false;
+  /** Set once the lifecycle loop has seen Terminated: from then on every metrics round publishes. */
+  private terminating = false;
+  /** The in-service publishing period (floor(now / inServicePublishSeconds)) last published in. */
+  private publishedPeriod?: number;
   private stoppedAt?: number;
   private coordinatorSeenAt?: number;
   private warnedUnlisted = false;
@@ -106,7 +114,7 @@ export class Agent {
       this.privateIp = await readPrivateIp(this.imds).catch(() => undefined);
       this.publisher = this.publisherFor(this.identity, ownNamespace(this.config.namespace, this.identity));
       this.reporter = this.reporterFor?.(this.identity);
-      this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds, lifecyclePollSeconds: this.config.lifecyclePollSeconds });
+      this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds, inServicePublishSeconds: this.config.inServicePublishSeconds, lifecyclePollSeconds: this.config.lifecyclePollSeconds });
     } catch (e) {
       this.log.warn('instance identity unavailable; retrying next interval', { error: message(e) });
     }
@@ -133,6 +141,7 @@ export class Agent {
       this.log.warn('lifecycle state unavailable', { error: message(e) });
     }
     const identity = await this.ensureIdentity();
+    if (lifecycleState === 'Terminated') this.terminating = true;
     if (lifecycleState === 'Terminated' && !this.shutdownStarted) {
       if (this.config.shutdown.kind === 'none') {
         // The controller stops the worker; remember we saw it so we do not log every round.
@@ -227,10 +236,24 @@ export class Agent {
       }
     }
     if (this.config.pressure) await this.addPressure(identity, now);
+    if (!this.publishDue(now)) return { runningTasks, published: false };
     // Drain everything buffered once the instance is going away: the controller needs the last readings.
     const error = await publisher.flush(this.shutdownStarted);
     if (error) this.log.warn('publishing metrics failed; kept for retry', { error: message(error), pending: publisher.pending, dropped: publisher.dropped });
     return { runningTasks, published: !error && publisher.pending === 0 };
+  }
+
+  /**
+   * Every round once the instance is terminating (the drain reads it); in service, the first round of
+   * each wall-clock period of `inServicePublishSeconds`, so a minute's readings are all sent early in
+   * the next, before the straggler function reads that minute. The first round always publishes.
+   */
+  private publishDue(now: number): boolean {
+    if (this.terminating || this.shutdownStarted) return true;
+    const period = Math.floor(now / (Math.max(this.config.inServicePublishSeconds, this.config.intervalSeconds) * 1000));
+    if (period === this.publishedPeriod) return false;
+    this.publishedPeriod = period;
+    return true;
   }
 
   /**
@@ -249,7 +272,7 @@ export class Agent {
     this.counters = reading;
     if (!before) return;
     for (const [name, value] of Object.entries(pressureBetween(before, reading))) {
-      this.publisher!.add({ MetricName: name, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: value, Unit: name === NETWORK_METRIC ? 'Bytes/Second' : 'Percent' });
+      this.publisher!.add({ MetricName: name, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: value, Unit: 'Percent' });
     }
   }
 

@@ -2,7 +2,7 @@
  * The agent's configuration file (`--config <path>`), validated at start: a bad file is one clear
  * message and a non-zero exit, never a silent default.
  */
-import { DEFAULT_AGENT_INTERVAL_SECONDS } from '../core/contract/metrics';
+import { DEFAULT_AGENT_INTERVAL_SECONDS, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS } from '../core/contract/metrics';
 
 /** A Trino/Presto worker's HTTP API on this instance. */
 export interface TrinoWorker {
@@ -50,8 +50,14 @@ export interface ShellCommand {
 }
 
 export interface AgentConfig {
-  /** Seconds between task counts and lifecycle checks. */
+  /** Seconds between task counts; once the instance is terminating, also between publications. */
   readonly intervalSeconds: number;
+  /**
+   * While the instance is in service, what was measured is published once per this many wall-clock
+   * seconds (the first round of each such period), never less often than every interval.
+   * @default 60 (DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS)
+   */
+  readonly inServicePublishSeconds: number;
   /** The environment's agent namespace; the agent publishes under it, in its own instance's namespace (imds.ownNamespace). */
   readonly namespace: string;
   readonly runningTasksMetric: string;
@@ -82,6 +88,7 @@ export interface AgentConfig {
 }
 
 export const DEFAULT_INTERVAL_SECONDS = DEFAULT_AGENT_INTERVAL_SECONDS;
+export const DEFAULT_IN_SERVICE_PUBLISH_SECONDS = DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS;
 /** IMDS is on the instance and answers in microseconds: a 1 s poll costs nothing and keeps drains short. */
 export const DEFAULT_LIFECYCLE_POLL_SECONDS = 1;
 /** Trino's default `shutdown.grace-period` (Trino docs, "Graceful shutdown"). */
@@ -141,6 +148,9 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
 
   return {
     intervalSeconds: int('intervalSeconds', raw.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS, 1, 300),
+    // At most a minute: the straggler function reads 1-minute averages, and the termination policy
+    // ranks only readings fresher than readingMaxAgeSeconds (120 s by default).
+    inServicePublishSeconds: int('inServicePublishSeconds', raw.inServicePublishSeconds ?? DEFAULT_IN_SERVICE_PUBLISH_SECONDS, 1, 60),
     namespace: str('namespace', raw.namespace ?? 'GracefulAutoscaler'),
     runningTasksMetric: str('runningTasksMetric', raw.runningTasksMetric ?? 'RunningTasks'),
     oldestTaskAgeMetric: str('oldestTaskAgeMetric', raw.oldestTaskAgeMetric ?? 'OldestTaskAgeSeconds'),

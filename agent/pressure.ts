@@ -7,15 +7,11 @@
  *   time at least one task stalled on the resource (kernel docs, "PSI - Pressure Stall Information");
  * - disk busy: /proc/diskstats' time spent doing I/Os (field 13, ms) of the busiest whole disk
  *   (kernel docs, "I/O statistics fields");
- * - network: /proc/net/dev's received and sent bytes over every interface but loopback, per second.
  * A file the kernel does not offer (no PSI, say) gives no datapoint for its metric, never a zero.
  */
 import { readFile } from 'node:fs/promises';
 import { PRESSURE_METRICS } from '../core/stragglers';
 
-/** Bytes per second the instance received and sent; published for operators, not judged by the detector. */
-export { NETWORK_METRIC } from '../core/contract/metrics';
-import { NETWORK_METRIC } from '../core/contract/metrics';
 
 /** One reading of the counters, each absent when its file could not be read or parsed. */
 export interface CounterReading {
@@ -24,7 +20,6 @@ export interface CounterReading {
   readonly psi: { readonly cpu?: number; readonly memory?: number; readonly io?: number };
   /** Milliseconds each whole disk had I/O in flight, since boot. */
   readonly disks?: ReadonlyMap<string, number>;
-  readonly networkBytes?: number;
 }
 
 /** Whole disks only: partitions, loop, RAM and optical devices would double count or mean nothing. */
@@ -38,20 +33,12 @@ export class PressureReader {
 
   async sample(now: number): Promise<CounterReading> {
     const text = (name: string) => this.read(`${this.procRoot}/${name}`).catch(() => undefined);
-    const [stat, cpu, memory, io, diskstats, netdev] = await Promise.all([
-      text('stat'),
-      text('pressure/cpu'),
-      text('pressure/memory'),
-      text('pressure/io'),
-      text('diskstats'),
-      text('net/dev'),
-    ]);
+    const [stat, cpu, memory, io, diskstats] = await Promise.all([text('stat'), text('pressure/cpu'), text('pressure/memory'), text('pressure/io'), text('diskstats')]);
     return {
       at: now,
       cpu: stat === undefined ? undefined : parseCpu(stat),
       psi: { cpu: someTotal(cpu), memory: someTotal(memory), io: someTotal(io) },
       disks: diskstats === undefined ? undefined : parseDisks(diskstats),
-      networkBytes: netdev === undefined ? undefined : parseNetwork(netdev),
     };
   }
 }
@@ -81,24 +68,9 @@ export function parseDisks(text: string): Map<string, number> {
   return out;
 }
 
-export function parseNetwork(text: string): number | undefined {
-  let total = 0;
-  let seen = false;
-  for (const line of text.split('\n')) {
-    const m = line.match(/^\s*([^:\s]+):\s*(.*)$/);
-    if (!m || m[1] === 'lo') continue;
-    const f = m[2].trim().split(/\s+/).map(Number);
-    // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit, bytes first.
-    if (f.length < 9 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
-    total += f[0] + f[8];
-    seen = true;
-  }
-  return seen ? total : undefined;
-}
-
 /**
  * The interval's figures from two readings: percentages for the detector's metrics (PRESSURE_METRICS),
- * bytes per second for the network. A counter that went backwards (a device replaced, a reboot) or an
+ * and nothing else: a figure no decision reads is a custom metric billed for nothing. A counter that went backwards (a device replaced, a reboot) or an
  * interval of no time gives nothing.
  */
 export function pressureBetween(before: CounterReading, after: CounterReading): Record<string, number> {
@@ -123,9 +95,6 @@ export function pressureBetween(before: CounterReading, after: CounterReading): 
       if (busy !== undefined) busiest = Math.max(busiest ?? 0, busy);
     }
     put(PRESSURE_METRICS.diskBusy, busiest);
-  }
-  if (before.networkBytes !== undefined && after.networkBytes !== undefined && after.networkBytes >= before.networkBytes) {
-    put(NETWORK_METRIC, ((after.networkBytes - before.networkBytes) * 1000) / wallMs);
   }
   return out;
 }

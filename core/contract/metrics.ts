@@ -32,7 +32,13 @@ export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
 
 // The agent (agent/), per instance in its own namespace.
 
-/** Bytes a second through the instance's network interfaces, beside the pressure metrics (core/stragglers.ts PRESSURE_METRICS). */
-export const NETWORK_METRIC = 'NetworkBytesPerSecond';
-/** Seconds between the agent's metric rounds when agent.json says none: one PutMetricData each. */
+/** Seconds between the agent's task counts when agent.json says none, and between its requests once terminating. */
 export const DEFAULT_AGENT_INTERVAL_SECONDS = 10;
+/**
+ * While its instance is in service the agent measures every interval but publishes what it measured once
+ * a wall-clock minute (agent.json `inServicePublishSeconds`): one PutMetricData a minute instead of six.
+ * From the moment it sees its instance terminating it publishes every interval, which the drain reads.
+ * At most a minute: the straggler function reads 1-minute averages, and the termination policy needs a
+ * reading fresher than the drain policy's `readingMaxAgeSeconds` (120 s by default).
+ */
+export const DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS = 60;

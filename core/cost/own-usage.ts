@@ -129,8 +129,12 @@ export interface RuntimeProfile {
   readonly fleets: number;
   /** The agent on each instance, when installed. */
   readonly agent?: {
-    /** Seconds between the agent's metric rounds: one PutMetricData request each. */
-    readonly intervalSeconds: number;
+    /**
+     * Seconds between the agent's PutMetricData requests while its instance is in service (it measures
+     * more often and sends the readings together). A terminating instance's requests every interval are
+     * per-drain work, which a steady fleet does not do.
+     */
+    readonly publishSeconds: number;
     /** Per-instance metric names published every round. */
     readonly alwaysMetrics: readonly string[];
     /** Per-instance metric names published only while the worker runs tasks. */
@@ -154,8 +158,8 @@ export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): Usa
   };
   if (rt.agent) {
     const a = rt.agent;
-    const rounds = (HOURS_PER_MONTH * 3600) / a.intervalSeconds;
-    push('agent', 'cloudwatchPutMetricDataRequests', rt.workers * rounds, `one PutMetricData a round every ${a.intervalSeconds} s per instance`);
+    const requests = (HOURS_PER_MONTH * 3600) / a.publishSeconds;
+    push('agent', 'cloudwatchPutMetricDataRequests', rt.workers * requests, `one PutMetricData every ${a.publishSeconds} s per instance in service`);
     push('agent', 'cloudwatchMetricMonth', rt.workers * a.alwaysMetrics.length, `${a.alwaysMetrics.length} per-instance metrics (${a.alwaysMetrics.join(', ')})`);
     push('agent', 'cloudwatchMetricMonth', rt.workers * a.busyMetrics.length * a.busyShare, `${a.busyMetrics.join(', ')} in the ${Math.round(a.busyShare * 100)}% of hours a worker is busy`);
   }

@@ -4,7 +4,7 @@
  * test/core/cost.test.ts holds these lists to what the real agent and adapters send.
  */
 import { AGENT_TASK_METRIC } from '../contract/lambda-settings';
-import { BACKLOG_SECONDS_METRIC, CPU_SECONDS_METRIC, FINISHED_METRIC, NETWORK_METRIC, QUEUED_METRIC, RATIO_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../contract/metrics';
+import { BACKLOG_SECONDS_METRIC, CPU_SECONDS_METRIC, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, FINISHED_METRIC, QUEUED_METRIC, RATIO_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../contract/metrics';
 import { PRESSURE_METRICS, PRESSURE_RESOURCES } from '../stragglers';
 import { RuntimeProfile } from './own-usage';
 
@@ -13,7 +13,7 @@ const DECISION_RULES_SEEN = 3;
 
 /** What the agent publishes per instance each round: the task count always, pressure when the detector needs it. */
 export function agentMetricNames(pressure: boolean): string[] {
-  return [AGENT_TASK_METRIC.metricName, ...(pressure ? [...PRESSURE_RESOURCES.map((r) => PRESSURE_METRICS[r]), NETWORK_METRIC] : [])];
+  return [AGENT_TASK_METRIC.metricName, ...(pressure ? PRESSURE_RESOURCES.map((r) => PRESSURE_METRICS[r]) : [])];
 }
 
 /** What the straggler function requests per instance each run: every pressure metric and the task count. */
@@ -36,7 +36,8 @@ export function profileOf(f: RunningFeatures): RuntimeProfile {
     fleets: f.fleets,
     agent:
       f.agentIntervalSeconds !== undefined
-        ? { intervalSeconds: f.agentIntervalSeconds, alwaysMetrics: agentMetricNames(f.detecting > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
+        ? // In service the agent sends its readings once a minute, or every round when its rounds are rarer.
+          { publishSeconds: Math.max(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, f.agentIntervalSeconds), alwaysMetrics: agentMetricNames(f.detecting > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
         : undefined,
     stragglers: f.detecting > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
     signals:

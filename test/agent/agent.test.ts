@@ -82,9 +82,60 @@ test('beside the count it publishes how long the oldest running task has run, fr
     expect.objectContaining({ MetricName: 'OldestTaskAgeSeconds', Value: 42, Unit: 'Seconds', StorageResolution: 1, Dimensions: [{ Name: 'InstanceId', Value: META.instanceId }, { Name: 'AutoScalingGroupName', Value: META.groupName }] }),
   ]);
   env.trino.state.tasks = [{ ...FINISHED, stats: { createTime: at(3600) } }];
-  env.advance(10_000);
+  env.advance(60_000);
   await env.agent.tick();
   expect(env.cloudwatch.state.calls[1].MetricData.map((d) => d.MetricName)).toEqual(['RunningTasks']);
+});
+
+describe('cadence: once a minute in service, every interval once terminating (the drain reads it)', () => {
+  const names = (call: { MetricData: { MetricName?: string }[] }) => call.MetricData.map((d) => d.MetricName);
+  // The JSON protocol carries timestamps as epoch seconds.
+  const times = (call: { MetricData: { Timestamp: number }[] }) => call.MetricData.map((d) => new Date(d.Timestamp * 1000).toISOString().slice(11, 19));
+
+  test('in service it counts every interval and sends a minute\'s readings in one request, early in the next minute', async () => {
+    env = await setup();
+    env.trino.state.tasks = [RUNNING];
+    // The first round publishes at once: a new instance is ranked from its first seconds.
+    expect(await env.agent.tick()).toMatchObject({ runningTasks: 1, published: true });
+    for (let k = 1; k <= 5; k++) {
+      env.advance(10_000);
+      expect(await env.agent.tick()).toMatchObject({ runningTasks: 1, published: false });
+    }
+    expect(env.cloudwatch.state.calls).toHaveLength(1);
+    expect(env.agent.stats.pending).toBe(5);
+    env.advance(10_000);
+    expect(await env.agent.tick()).toMatchObject({ published: true });
+    expect(env.cloudwatch.state.calls).toHaveLength(2);
+    // Every reading of the minute that ended, at its own time: the straggler function's 1-minute average
+    // of RunningTasks is what it was at one request every 10 s.
+    expect(names(env.cloudwatch.state.calls[1])).toEqual(Array(6).fill('RunningTasks'));
+    expect(times(env.cloudwatch.state.calls[1])).toEqual(['12:00:10', '12:00:20', '12:00:30', '12:00:40', '12:00:50', '12:01:00']);
+    expect(env.cloudwatch.state.calls[1].MetricData.every((d) => d.StorageResolution === 1)).toBe(true);
+  });
+
+  test('from the round the lifecycle loop sees Terminated, every metrics round publishes', async () => {
+    env = await setup({ shutdown: { kind: 'none' } });
+    env.trino.state.tasks = [RUNNING];
+    await env.agent.tick();
+    env.advance(10_000);
+    expect(await env.agent.tickMetrics()).toMatchObject({ published: false });
+    env.imds.state.lifecycle = 'Terminated';
+    await env.agent.tickLifecycle();
+    for (let k = 0; k < 3; k++) {
+      env.advance(10_000);
+      expect(await env.agent.tickMetrics()).toMatchObject({ runningTasks: 1, published: true });
+    }
+    // The buffered in-service reading goes with the first terminating round; then one request a round.
+    expect(env.cloudwatch.state.calls.map(times)).toEqual([['12:00:00'], ['12:00:10', '12:00:20'], ['12:00:30'], ['12:00:40']]);
+  });
+
+  test('a longer interval than the in-service period publishes every round', async () => {
+    env = await setup({ intervalSeconds: 120 });
+    await env.agent.tick();
+    env.advance(120_000);
+    expect(await env.agent.tick()).toMatchObject({ published: true });
+    expect(env.cloudwatch.state.calls).toHaveLength(2);
+  });
 });
 
 test('a task command may print the oldest task\'s age after the count', async () => {
@@ -247,14 +298,16 @@ describe('configuration', () => {
     ['bad URL', JSON.stringify({ tasks: { kind: 'trino', url: 'localhost:8080' } }), /tasks\.url \("localhost:8080"\) must be http\(s\):\/\/host:port/],
     ['zero interval', JSON.stringify({ intervalSeconds: 0, tasks: { kind: 'command', command: 'echo 1' } }), /intervalSeconds \(0\) must be a whole number from 1 to 300/],
     ['empty command', JSON.stringify({ tasks: { kind: 'command', command: ' ' } }), /tasks\.command \(" "\) must be a non-empty string/],
+    ['in-service publishing rarer than a minute', JSON.stringify({ inServicePublishSeconds: 120, tasks: { kind: 'command', command: 'echo 1' } }), /inServicePublishSeconds \(120\) must be a whole number from 1 to 60/],
     ['unknown shutdown', JSON.stringify({ tasks: { kind: 'command', command: 'echo 1' }, shutdown: { kind: 'kill' } }), /shutdown\.kind \("kill"\) must be "trino", "command" or "none"/],
   ])('%s is one clear error', (_name, text, message) => {
     expect(() => parseAgentConfig(text, '/etc/graceful-autoscaler/agent.json')).toThrow(message);
   });
 
-  test('defaults: 10 s interval, our namespace and metric names, one day of buffer, no shutdown', () => {
+  test('defaults: 10 s interval, published once a minute in service, our namespace and metric names, one day of buffer, no shutdown', () => {
     expect(parseAgentConfig(JSON.stringify({ tasks: { kind: 'command', command: 'echo 1' } }))).toMatchObject({
       intervalSeconds: 10,
+      inServicePublishSeconds: 60,
       namespace: 'GracefulAutoscaler',
       runningTasksMetric: 'RunningTasks',
       bufferMax: 8640,

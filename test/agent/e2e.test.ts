@@ -44,7 +44,7 @@ test('node agent.js --config runs against local endpoints from AWS_EC2_METADATA_
   try {
     trino.state.tasks = [{ taskStatus: { state: 'RUNNING' } }, { taskStatus: { state: 'PLANNED' } }];
     const config = join(dir, 'agent.json');
-    writeFileSync(config, JSON.stringify({ intervalSeconds: 1, tasks: { kind: 'trino', url: trino.url }, shutdown: { kind: 'trino', url: trino.url } }));
+    writeFileSync(config, JSON.stringify({ intervalSeconds: 1, inServicePublishSeconds: 1, tasks: { kind: 'trino', url: trino.url }, shutdown: { kind: 'trino', url: trino.url } }));
     const agent = run(['--config', config], { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url, AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url });
     children.push(agent.child);
 

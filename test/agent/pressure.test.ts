@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent } from '../../agent/agent';
 import { parseAgentConfig } from '../../agent/config';
 import { ImdsClient } from '../../agent/imds';
-import { NETWORK_METRIC, PressureReader, parseCpu, parseDisks, parseNetwork, pressureBetween, someTotal } from '../../agent/pressure';
+import { PressureReader, parseCpu, parseDisks, pressureBetween, someTotal } from '../../agent/pressure';
 import { MetricPublisher } from '../../agent/publisher';
 import { PRESSURE_METRICS } from '../../core/stragglers';
 import { ListLog, startCloudWatch, startImds, startTrino } from './stand-ins';
@@ -44,7 +44,6 @@ test('the kernel files parse as their documents describe them', () => {
   expect(someTotal(undefined)).toBeUndefined();
   // Whole disks only: no loop device, no partition.
   expect([...parseDisks(p.diskstats).keys()]).toEqual(['nvme0n1', 'nvme1n1']);
-  expect(parseNetwork(p['net/dev'])).toBe(1_500_000);
   expect(parseCpu('intr 1\n')).toBeUndefined();
 });
 
@@ -64,7 +63,6 @@ test('an interval\'s pressure is each counter\'s difference over the time betwee
     [PRESSURE_METRICS.memoryPressure]: 0,
     [PRESSURE_METRICS.ioPressure]: 50,
     [PRESSURE_METRICS.diskBusy]: 60,
-    [NETWORK_METRIC]: 400_000,
   });
   // A counter that went backwards (a reboot, a replaced device) or no time between readings gives nothing.
   expect(pressureBetween(after, before)).toEqual({});
@@ -81,7 +79,7 @@ test('a kernel without PSI gives no pressure datapoints for it, never zeros', as
   const before = await reader.sample(0);
   k = 1;
   const figures = pressureBetween(before, await reader.sample(10_000));
-  expect(Object.keys(figures).sort()).toEqual([PRESSURE_METRICS.cpuSteal, PRESSURE_METRICS.diskBusy, NETWORK_METRIC].sort());
+  expect(Object.keys(figures).sort()).toEqual([PRESSURE_METRICS.cpuSteal, PRESSURE_METRICS.diskBusy].sort());
 });
 
 test('this machine\'s own /proc reads and gives figures in range', async () => {
@@ -112,11 +110,13 @@ test('with pressure on, the agent publishes each interval\'s figures (from its s
     await agent.tickMetrics();
     expect(cloudwatch.state.calls.flatMap((c) => c.MetricData.map((d) => d.MetricName))).toEqual(['RunningTasks']);
     write(T1);
-    now += 10_000;
+    // The next wall-clock minute: in service, the agent publishes once a minute.
+    now += 60_000;
     await agent.tickMetrics();
     const steal = cloudwatch.datapoints(PRESSURE_METRICS.cpuSteal);
     expect(steal).toEqual([expect.objectContaining({ Value: 25, Unit: 'Percent', Dimensions: [{ Name: 'InstanceId', Value: meta.instanceId }, { Name: 'AutoScalingGroupName', Value: 'adhoc-asg' }] })]);
-    expect(cloudwatch.datapoints(NETWORK_METRIC)[0]).toMatchObject({ Value: 400_000, Unit: 'Bytes/Second' });
+    // Nothing no decision reads: network bytes were published for operators and billed as a metric.
+    expect(cloudwatch.state.calls.flatMap((c) => c.MetricData.map((d) => d.MetricName)).sort()).toEqual(['RunningTasks', 'RunningTasks', ...Object.values(PRESSURE_METRICS)].sort());
   } finally {
     await Promise.all([imds.close(), trino.close(), cloudwatch.close()]);
   }

@@ -1,7 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CounterReading, pressureBetween } from '../../agent/pressure';
-import { agentMetricNames, STRAGGLER_METRICS_READ_PER_INSTANCE } from '../../bench/cost-profile';
+import { agentMetricNames, profileOf, STRAGGLER_METRICS_READ_PER_INSTANCE } from '../../bench/cost-profile';
+import { DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS } from '../../core/contract/metrics';
 import { fleetUsage, ownUsd, priceUsage, UsageItem } from '../../core/cost/bill';
 import { invocationsPerMonth, inventoryOf, ownMonthlyUsage } from '../../core/cost/own-usage';
 import { DEFAULT_PRICES, PriceTableError, instancePrice, parsePriceTable } from '../../core/cost/prices';
@@ -142,12 +143,12 @@ describe('what a template costs to keep', () => {
     const profile = {
       workers: 10,
       fleets: 1,
-      agent: { intervalSeconds: 60, alwaysMetrics: ['RunningTasks'], busyMetrics: ['OldestTaskAgeSeconds'], busyShare: 0.5 },
+      agent: { publishSeconds: 60, alwaysMetrics: ['RunningTasks'], busyMetrics: ['OldestTaskAgeSeconds'], busyShare: 0.5 },
       stragglers: { metricsReadPerInstance: 6, fleetMetrics: ['Stragglers'] },
       assumptions: { billedSecondsPerInvocation: 1, logBytesPerInvocation: 0, kmsRequestsPerKeyHour: 0 },
     };
     const q = (what: RegExp) => ownMonthlyUsage(inv, profile).filter((i) => 'key' in i && what.test(i.what)).map((i) => ('quantity' in i ? i.quantity : 0));
-    expect(q(/one PutMetricData a round/)).toEqual([10 * 43_800]);
+    expect(q(/one PutMetricData every 60 s/)).toEqual([10 * 43_800]);
     expect(q(/per-instance metrics/)).toEqual([10]);
     expect(q(/busy/)).toEqual([5]);
     expect(q(/metrics per instance, read every minute/)).toEqual([10 * 6 * 43_800]);
@@ -155,6 +156,12 @@ describe('what a template costs to keep', () => {
 });
 
 describe('the counts are what the product really sends', () => {
+  test('in service the agent sends one request a minute (agent/agent.ts), or one a round when its rounds are rarer', () => {
+    const publishSeconds = (agentIntervalSeconds: number) => profileOf({ workers: 1, fleets: 1, agentIntervalSeconds, detecting: 0, signalling: 0 }).agent?.publishSeconds;
+    expect(publishSeconds(10)).toBe(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS);
+    expect(publishSeconds(120)).toBe(120);
+  });
+
   test('the straggler adapter requests exactly the modelled metrics per instance in one run', async () => {
     const cw = mockClient(CloudWatchClient);
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
@@ -171,7 +178,6 @@ describe('the counts are what the product really sends', () => {
       cpu: { steal: 10 * k, total: 1000 * k },
       psi: { cpu: 1000 * k, memory: 500 * k, io: 2000 * k },
       disks: new Map([['nvme0n1', 100 * k]]),
-      networkBytes: 1e6 * k,
     });
     const published = Object.keys(pressureBetween(reading(0, 1), reading(10_000, 2)));
     const modelled = agentMetricNames(true).filter((n) => !agentMetricNames(false).includes(n));
