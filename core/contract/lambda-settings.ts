@@ -78,6 +78,17 @@ export interface TaskMetricSettings {
   readonly instanceArnPrefix?: string;
 }
 
+/**
+ * GetMetricData periods of a high-resolution metric: "1, 5, 10, 20, 30, 60, or any multiple of 60"
+ * (CloudWatch API reference, MetricStat.Period). Config and the functions both hold to it.
+ */
+export const HIGH_RESOLUTION_PERIODS: readonly number[] = [1, 5, 10, 20, 30];
+
+/** A period GetMetricData answers for a high-resolution metric. */
+export function isMetricPeriod(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds > 0 && (HIGH_RESOLUTION_PERIODS.includes(seconds) || seconds % 60 === 0);
+}
+
 /** The agent's metric: RunningTasks at 10 s with InstanceId and AutoScalingGroupName dimensions. */
 export const AGENT_TASK_METRIC: { readonly kind: 'metric' } & TaskMetricSettings = {
   kind: 'metric',
@@ -217,8 +228,7 @@ function parseTaskSource(raw: any, fail: Fail, int: Int): TaskSourceSettings {
   if (raw?.kind === 'metric') {
     for (const f of ['namespace', 'metricName'] as const) if (typeof raw[f] !== 'string' || raw[f] === '') fail(`taskSource.${f}`, raw[f], 'must be a non-empty string');
     const periodSeconds = int('taskSource.periodSeconds', raw.periodSeconds, 1, 3600);
-    // CloudWatch periods: 1, 5, 10, 30 or a multiple of 60 (CloudWatch user guide, "High-resolution metrics").
-    if (![1, 5, 10, 30].includes(periodSeconds) && periodSeconds % 60 !== 0) fail('taskSource.periodSeconds', periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60');
+    if (!isMetricPeriod(periodSeconds)) fail('taskSource.periodSeconds', periodSeconds, 'must be 1, 5, 10, 20, 30 or a multiple of 60');
     const dimension = (field: string, value: unknown) =>
       typeof value === 'string' && value !== '' && value.length <= 255 ? value : fail(`taskSource.${field}`, value, 'must be a dimension name of 1 to 255 characters');
     const extra = raw.extraDimensions ?? {};

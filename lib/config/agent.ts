@@ -4,12 +4,33 @@ import { TRINO_USER } from './controller';
 import { DEFAULT_AGENT_WORKER_URL, DEFAULT_TASK_METRIC, DEFAULT_TRINO_ENDPOINT } from './defaults';
 import { AgentInput, AgentWorkerInput } from './input';
 import { Problems } from './problems';
+import { checkHttpUrl, isLinkLocal, isLoopbackOrTls } from './urls';
 import { AgentFileConfig, ControllerConfig } from './resolved';
+
+/** Units of the instance itself (Amazon Linux 2023), which the worker's start gate must never hold. */
+const SYSTEM_UNITS: readonly RegExp[] = [
+  /^sshd?(@.*)?\.service$/,
+  /^amazon-ssm-agent\.service$/,
+  /^codedeploy-agent\.service$/,
+  /^amazon-cloudwatch-agent\.service$/,
+  /^systemd-.*\.service$/,
+  /^(dbus|dbus-broker|polkit|chronyd|rsyslog|auditd|crond|atd|sssd|NetworkManager|network|gssproxy|acpid|irqbalance)\.service$/,
+  /^cloud-(init|init-local|config|final)\.service$/,
+  /^(serial-)?getty@.*\.service$/,
+  /^(user|user-runtime-dir)@.*\.service$/,
+];
 
 function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Record<string, unknown> {
   if (w.kind === 'trino') {
     const url = w.url ?? DEFAULT_AGENT_WORKER_URL;
-    p.pattern(`${at}.url`, url, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be http(s)://host:port');
+    if (p.pattern(`${at}.url`, url, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be http(s)://host:port')) {
+      const u = checkHttpUrl(p, `${at}.url`, url, "the worker's HTTP API");
+      if (u) p.check(!isLinkLocal(u.host), `${at}.url`, url, "must be the worker's own HTTP API, not a link-local address (169.254.169.254 is the instance metadata service)");
+      if (u && w.sharedSecretFile !== undefined) {
+        // The agent refuses this at boot and exits (agent/config.ts): no task count, no graceful stop.
+        p.check(isLoopbackOrTls(url), `${at}.url`, url, 'must be https:// or a loopback address while sharedSecretFile is set: the signed token would cross the network in clear text, and the agent exits at boot rather than send it');
+      }
+    }
     const user = w.user ?? DEFAULT_TRINO_ENDPOINT.user;
     p.pattern(`${at}.user`, user, TRINO_USER, 'must be a user name of 1 to 64 letters, digits and ._@-');
     if (w.sharedSecretFile !== undefined) {
@@ -65,6 +86,13 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
     input.shutdown ?? shutdown,
     'must start the worker\'s graceful shutdown while controller.stopWorker is "agent": nothing else would',
   );
+  const secretFiles = [...new Set([tasks, shutdown].map((w) => w.sharedSecretFile).filter((f) => f !== undefined))];
+  // The unit hands the agent one secret file (LoadCredential=); two would fail WorkerAgent at synth.
+  p.check(secretFiles.length <= 1, 'agent.shutdown.sharedSecretFile', secretFiles[1], `must be the same file as agent.tasks.sharedSecretFile (${JSON.stringify(secretFiles[0])}): the agent is handed one shared secret`);
+  if (controller.taskSource.kind === 'metric') {
+    // A period shorter than the agent's interval holds no datapoint most of the time: idle readings never come.
+    p.check(controller.taskSource.periodSeconds >= intervalSeconds, 'controller.taskSource.periodSeconds', controller.taskSource.periodSeconds, `must be at least agent.intervalSeconds (${intervalSeconds}): the agent publishes once an interval, so shorter periods are mostly empty and no worker reads idle`);
+  }
   const runAsRoot = input.runAsRoot ?? false;
   p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
   const workerUnit = input.workerUnit;
@@ -73,6 +101,14 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
     // most 255 characters. The backslash only comes from escaped paths, which no worker unit needs, and the
     // name becomes a directory in a shell step, so it is left out.
     p.pattern('agent.workerUnit', workerUnit, /^[A-Za-z0-9:_.@-]{1,247}\.service$/, 'must be a systemd service unit name, such as trino.service');
+    // The drop-in makes the unit wait for the start gate, so on an instance going into a warm pool it
+    // never starts: a unit the instance itself needs (SSH, SSM, CodeDeploy, systemd's own) must not be held.
+    p.check(
+      !SYSTEM_UNITS.some((pattern) => pattern.test(workerUnit)),
+      'agent.workerUnit',
+      workerUnit,
+      "must be the worker's own unit, not one the instance needs (sshd, the SSM or CodeDeploy agent, systemd's, cloud-init's, networking, time or logging): the start gate would hold it on warm-pool instances",
+    );
     p.check(
       workerUnit !== AGENT_SERVICE && workerUnit !== GATE_SERVICE,
       'agent.workerUnit',

@@ -1,5 +1,5 @@
 /** Resolves the drain controller's settings and the Trino endpoint it calls. */
-import { TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { HIGH_RESOLUTION_PERIODS, TaskMetricSettings, isMetricPeriod } from '../../core/contract/lambda-settings';
 import { DEFAULT_IDLE_READINGS, DEFAULT_TASK_METRIC, DEFAULT_TRINO_ENDPOINT } from './defaults';
 import { ControllerInput, TrinoEndpointInput } from './input';
 import { Problems } from './problems';
@@ -40,16 +40,26 @@ export function resolveController(p: Problems, input: ControllerInput, agentMetr
       p.check(ageMetricName !== metric.metricName, 'controller.taskSource.ageMetricName', ageMetricName, 'must differ from metricName: a count read as an age would rank busy workers as young');
     }
     taskSource = metric;
-    p.pattern('controller.taskSource.namespace', metric.namespace, /^[^:][^:]{0,254}$/, 'must be a CloudWatch namespace (1-255 characters, not starting with ":")');
+    // Namespaces are 1 to 255 of letters, digits and . - _ / # : and space, not starting with ":", and
+    // "AWS/" is reserved for AWS's own (CloudWatch API reference, PutMetricData; Metric.Namespace).
+    if (p.pattern('controller.taskSource.namespace', metric.namespace, /^[A-Za-z0-9.\-_/#: ]{1,255}$/, 'must be a CloudWatch namespace: 1 to 255 letters, digits, spaces and . - _ / # :')) {
+      p.check(!metric.namespace.startsWith(':'), 'controller.taskSource.namespace', metric.namespace, 'must not start with ":"');
+      p.check(!metric.namespace.startsWith('AWS/'), 'controller.taskSource.namespace', metric.namespace, 'must not start with "AWS/": that prefix is reserved for AWS services, and no worker can publish task counts there');
+    }
     p.pattern('controller.taskSource.metricName', metric.metricName, /^.{1,255}$/, 'must be 1 to 255 characters');
-    // CloudWatch periods below a minute exist only for high-resolution metrics: 1, 5, 10 or 30 s.
-    p.check([1, 5, 10, 30].includes(metric.periodSeconds) || (metric.periodSeconds >= 60 && metric.periodSeconds % 60 === 0 && metric.periodSeconds <= 3600), 'controller.taskSource.periodSeconds', metric.periodSeconds, 'must be 1, 5, 10, 30 or a multiple of 60 up to 3600');
+    // Periods below a minute exist only for high-resolution metrics (HIGH_RESOLUTION_PERIODS).
+    p.check(typeof metric.periodSeconds === 'number' && isMetricPeriod(metric.periodSeconds) && metric.periodSeconds <= 3600, 'controller.taskSource.periodSeconds', metric.periodSeconds, `must be ${HIGH_RESOLUTION_PERIODS.join(', ')} or a multiple of 60 up to 3600 (CloudWatch GetMetricData periods)`);
     p.pattern('controller.taskSource.instanceDimension', metric.instanceDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters');
     if (metric.groupDimension !== undefined) p.pattern('controller.taskSource.groupDimension', metric.groupDimension, /^.{1,255}$/, 'must be a dimension name of 1 to 255 characters, or null');
     // A metric has at most 30 dimensions (CloudWatch API reference, Dimension).
     p.check(Object.keys(metric.extraDimensions).length <= 28, 'controller.taskSource.extraDimensions', metric.extraDimensions, 'must add at most 28 dimensions (30 in all)');
     // Dimension names are 1 to 255 characters and values 1 to 1024 (CloudWatch API reference, Dimension):
     // an empty value matches no datapoint, so every drain would read nothing and be forced.
+    // A dimension named twice makes GetMetricData refuse the query: every drain would read nothing.
+    if (metric.groupDimension !== undefined) p.check(metric.groupDimension !== metric.instanceDimension, 'controller.taskSource.groupDimension', metric.groupDimension, `must differ from instanceDimension ("${metric.instanceDimension}"): a metric names each dimension once`);
+    for (const dimension of Object.keys(metric.extraDimensions)) {
+      p.check(dimension !== metric.instanceDimension && dimension !== metric.groupDimension, `controller.taskSource.extraDimensions.${dimension}`, metric.extraDimensions[dimension], `must not repeat instanceDimension or groupDimension ("${dimension}"): the controller sets that one per instance and group`);
+    }
     for (const [dimension, value] of Object.entries(metric.extraDimensions)) {
       p.check(dimension.length >= 1 && dimension.length <= 255, 'controller.taskSource.extraDimensions', dimension, 'must name each dimension with 1 to 255 characters');
       p.check(typeof value === 'string' && value.length >= 1 && value.length <= 1024, `controller.taskSource.extraDimensions.${dimension}`, value, 'must be a dimension value of 1 to 1024 characters');

@@ -8,19 +8,29 @@ import { resolveFleet } from './fleet';
 import { EnvironmentInput } from './input';
 import { resolveNetwork, resolveNotifications } from './network';
 import { ConfigError, PATTERNS, Problems } from './problems';
+import { checkShape } from './shape';
+import { checkFunctionEnvironments, checkUserData } from './limits';
 import { AgentFileConfig, ControllerConfig, EnvironmentConfig, FleetConfig } from './resolved';
 
 /** Validates one environment and applies defaults; throws ConfigError listing every problem. */
 export function resolveEnvironment(name: string, input: EnvironmentInput): EnvironmentConfig {
   const p = new Problems(name);
   p.pattern('name', name, PATTERNS.envName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 24 characters');
-  if (input.account !== undefined) p.pattern('account', input.account, PATTERNS.account, 'must be a 12-digit AWS account id');
+  // Unknown keys are reported with everything else; a container of the wrong type stops here, since
+  // every resolver below reads into it.
+  if (!checkShape(p, input)) throw new ConfigError(p.list);
+  // A number loses an account id's leading zeros (012345678901 is 12345678901): it must be quoted.
+  if (typeof input.account === 'number') p.add('account', input.account, "must be a string of 12 digits in quotes: as a number it loses any leading zeros");
+  else if (input.account !== undefined) p.pattern('account', input.account, PATTERNS.account, 'must be a 12-digit AWS account id');
   if (input.region !== undefined) p.pattern('region', input.region, PATTERNS.region, 'must be an AWS region code such as "eu-west-1"');
 
   const network = resolveNetwork(p, input.network, input.region);
   const namespace = agentNamespace(name);
   const resolved = resolveController(p, input.controller ?? {}, namespace);
   const agent = resolveAgent(p, input.agent ?? {}, resolved, namespace);
+  if (input.agent?.install === false && input.controller?.taskSource === undefined) {
+    p.add('controller.taskSource', undefined, 'must be set while agent.install is false: the default is the agent\'s RunningTasks metric, which nothing would publish, so every drain would run to its timeout');
+  }
   // With the agent installed the metric is the agent's (resolveAgent insists): each worker publishes it
   // to its own namespace, and only there is it read.
   const controller: ControllerConfig =
@@ -39,6 +49,12 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
       if (other === fleet.name) p.add(`fleets[${i}].name`, fleet.name, 'must be unique within the environment');
       else if (other !== undefined) p.add(`fleets[${i}].name`, fleet.name, `must differ from fleet "${other}" in its letters and digits: CloudFormation ids and outputs drop the dashes, so both would be "${key}"`);
       if (other === undefined) seen.set(key, fleet.name);
+      // Two hooks of one name on one group: the second fails the deploy (AlreadyExists).
+      const group = fleet.existing?.groupName;
+      if (typeof group === 'string') {
+        const first = input.fleets.findIndex((f) => f.existing?.groupName === group);
+        if (first < i) p.add(`fleets[${i}].existing.groupName`, group, `must not adopt the group fleets[${first}] (${input.fleets[first].name}) already adopts: one group takes our hook once`);
+      }
       if (resolved) {
         fleets.push(resolved);
         checkDrainFits(p, `fleets[${i}]`, resolved, controller, agent);
@@ -46,6 +62,11 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): Envir
     });
   }
 
+  // Limits the deploy would meet, estimated once everything else holds.
+  if (p.list.length === 0) {
+    checkFunctionEnvironments(p, name, fleets, controller, agent);
+    checkUserData(p, agent, fleets);
+  }
   if (p.list.length > 0) throw new ConfigError(p.list);
   return {
     name,

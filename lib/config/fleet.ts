@@ -5,8 +5,10 @@ import { DEFAULT_DEPLOYMENT_CONFIG, DEFAULT_DRAIN_TIMEOUT, DEFAULT_INSTANCE_WARM
 import { ExistingFleetInput, FleetInput, NamedDeploymentConfig, NewFleetInput, SpotInput } from './input';
 import { PATTERNS, Problems } from './problems';
 import { ControllerConfig, ExistingFleetConfig, FleetCommonConfig, FleetConfig, NewFleetConfig } from './resolved';
+import { DEFAULT_STRAGGLER_SETTINGS } from '../../core/stragglers';
 import { resolveScaling } from './scaling';
 import { resolveStragglers } from './stragglers';
+import { checkHttpUrl, isLinkLocal, isLoopback } from './urls';
 
 const NAMED_DEPLOYMENT_CONFIGS: readonly NamedDeploymentConfig[] = ['OneAtATime', 'HalfAtATime', 'AllAtOnce'];
 
@@ -40,13 +42,22 @@ export function resolveFleet(p: Problems, at: string, f: FleetInput, controller:
   // Trino's grace period; up to an hour (a longer one would hold every drain that long).
   const shutdownGraceSeconds = p.duration(`${at}.shutdownGracePeriod`, f.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD, 0, 3600);
   if (f.coordinatorUrl !== undefined) {
-    p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/:]+(:\d{1,5})?$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator');
+    if (p.pattern(`${at}.coordinatorUrl`, f.coordinatorUrl, /^https?:\/\/[^\s/]+$/, 'must be http(s)://host:port of the fleet\'s Trino coordinator')) {
+      const u = checkHttpUrl(p, `${at}.coordinatorUrl`, f.coordinatorUrl, "the fleet's Trino coordinator");
+      // The agent on each worker and the signals function in the VPC both call it: neither is the coordinator.
+      if (u) p.check(!isLoopback(u.host) && !isLinkLocal(u.host), `${at}.coordinatorUrl`, f.coordinatorUrl, "must be the coordinator's address in the VPC, not a loopback or link-local one: the workers and the signals function would call themselves or the instance metadata service");
+    }
   }
   const scaling = resolveScaling(p, `${at}.scaling`, f);
   const owned = f.existing === undefined ? resolveNewFleet(p, at, f as NewFleetInput) : undefined;
   const existing = f.existing !== undefined ? resolveExistingGroup(p, at, f as ExistingFleetInput, controller) : undefined;
   const stragglers = resolveStragglers(p, `${at}.stragglers`, f, f.existing === undefined ? agentInstalled : agentInstalled && f.existing?.agentInstalled === true, drainTimeoutSeconds);
 
+  if (stragglers !== undefined && f.existing === undefined && typeof f.maxCapacity === 'number') {
+    // The detector compares each worker with its peers: a minute with fewer readings is no evidence (core/stragglers.ts).
+    const MIN_STRAGGLER_PEERS = DEFAULT_STRAGGLER_SETTINGS.minPeers;
+    p.check(f.maxCapacity >= MIN_STRAGGLER_PEERS, `${at}.stragglers.detect`, true, `needs maxCapacity (${f.maxCapacity}) of at least ${MIN_STRAGGLER_PEERS}: a straggler is told from its peers, and this fleet can never have ${MIN_STRAGGLER_PEERS}`);
+  }
   if (p.list.length > before) return undefined;
   const common: FleetCommonConfig = {
     name: f.name,
@@ -102,6 +113,9 @@ function resolveNewFleet(p: Problems, at: string, f: NewFleetInput): Omit<NewFle
     spot = { onDemandBaseCapacity: f.spot.onDemandBaseCapacity ?? 0, onDemandPercentageAboveBase: f.spot.onDemandPercentageAboveBase ?? 0 };
     p.integer(`${at}.spot.onDemandBaseCapacity`, spot.onDemandBaseCapacity, 0, MAX_FLEET_SIZE);
     p.integer(`${at}.spot.onDemandPercentageAboveBase`, spot.onDemandPercentageAboveBase, 0, 100);
+    if (maxOk && Number.isInteger(spot.onDemandBaseCapacity)) {
+      p.check(spot.onDemandBaseCapacity <= f.maxCapacity, `${at}.spot.onDemandBaseCapacity`, spot.onDemandBaseCapacity, `must be <= maxCapacity (${f.maxCapacity}): the base is on-demand instances the group can never reach, and Auto Scaling refuses it`);
+    }
   }
   return {
     instanceTypes: f.instanceTypes,
@@ -131,7 +145,11 @@ function resolveExistingGroup(p: Problems, at: string, f: ExistingFleetInput, co
     const value = (f as unknown as Record<string, unknown>)[field];
     if (value !== undefined) p.add(`${at}.${field}`, value, "must not be set with existing: an adopted group keeps its own launch template, sizes and warmup; change them where the group is defined");
   }
-  p.pattern(`${at}.existing.groupName`, e.groupName, GROUP_NAME, 'must be the Auto Scaling group\'s name: 1 to 255 characters, without * or ? (IAM would read them as wildcards) or control characters');
+  if (p.pattern(`${at}.existing.groupName`, e.groupName, GROUP_NAME, 'must be the Auto Scaling group\'s name: 1 to 255 characters, without * or ? (IAM would read them as wildcards) or control characters')) {
+    // Auto Scaling keeps spaces as typed: " workers" is not "workers", and the hook would go to no group.
+    p.check(e.groupName.trim() === e.groupName, `${at}.existing.groupName`, e.groupName, 'must not start or end with a space: no group of that name exists, and CloudFormation fails to add the hook');
+    p.check(!e.groupName.startsWith('arn:'), `${at}.existing.groupName`, e.groupName, 'must be the group\'s name, not its ARN (the name is the part after autoScalingGroupName/)');
+  }
   if (e.securityGroupId !== undefined) p.pattern(`${at}.existing.securityGroupId`, e.securityGroupId, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be a security group id such as "sg-0abc12345def67890"');
   const agentInstalled = e.agentInstalled ?? false;
   p.check(typeof agentInstalled === 'boolean', `${at}.existing.agentInstalled`, agentInstalled, 'must be true or false');

@@ -11,6 +11,7 @@ export function resolveNetwork(p: Problems, input: NetworkInput | undefined, reg
     const m = PATTERNS.cidr.exec(cidr);
     // VPC CIDR blocks are /16 to /28 (VPC user guide, "VPC CIDR blocks").
     const cidrOk = p.check(m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 28, 'network.cidr', cidr, 'must be an IPv4 CIDR block from /16 to /28');
+    if (cidrOk) checkVpcBlock(p, cidr, m!);
     const maxAzs = input.maxAzs ?? DEFAULT_MAX_AZS;
     const azsOk = p.integer('network.maxAzs', maxAzs, 2, 6);
     if (cidrOk && azsOk) {
@@ -58,9 +59,19 @@ export function resolveNetwork(p: Problems, input: NetworkInput | undefined, reg
 
 export function resolveNotifications(p: Problems, input: NotificationsInput, env: Pick<EnvironmentInput, 'account' | 'region'>): EnvironmentConfig['notifications'] {
   const emails = input.emails ?? [];
-  emails.forEach((e, i) => p.pattern(`notifications.emails[${i}]`, e, PATTERNS.email, 'must be an email address'));
+  const seen = new Map<string, number>();
+  emails.forEach((e, i) => {
+    if (!p.pattern(`notifications.emails[${i}]`, e, PATTERNS.email, 'must be an email address')) return;
+    // One subscription per address: a second is the same construct id and fails synth with a CDK message.
+    const first = seen.get(e.toLowerCase());
+    p.check(first === undefined, `notifications.emails[${i}]`, e, `must not be listed twice (it is notifications.emails[${first}] too; addresses are compared without case)`);
+    if (first === undefined) seen.set(e.toLowerCase(), i);
+  });
   if (input.topicArn !== undefined) {
-    if (p.pattern('notifications.topicArn', input.topicArn, PATTERNS.topicArn, 'must be an SNS topic ARN')) {
+    // CloudWatch alarm actions publish to standard topics only (CloudWatch user guide, "Using Amazon SNS topics").
+    const fifo = typeof input.topicArn === 'string' && input.topicArn.endsWith('.fifo');
+    p.check(!fifo, 'notifications.topicArn', input.topicArn, 'must be a standard topic, not a FIFO one: CloudWatch alarms cannot publish to FIFO topics');
+    if (!fifo && p.pattern('notifications.topicArn', input.topicArn, PATTERNS.topicArn, 'must be an SNS topic ARN')) {
       // Alarm actions publish only to a topic in the alarm's own region (CloudWatch user guide, "Using
       // Amazon SNS topics"), and this stack's key, rules and alarms must be allowed by the topic's owner:
       // the topic is the environment's, in its account and region, which synth can check only when set.
@@ -73,4 +84,31 @@ export function resolveNotifications(p: Problems, input: NotificationsInput, env
     p.check(emails.length === 0, 'notifications.emails', emails, 'must be empty when notifications.topicArn is set: subscribe them to that topic instead');
   }
   return { emails, topicArn: input.topicArn };
+}
+
+/** The private ranges a VPC block may take: RFC 1918, and RFC 6598's shared space, which VPCs also accept. */
+const PRIVATE_RANGES: readonly (readonly [string, number])[] = [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]];
+
+function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
+/** A created VPC's block: its network address, with no host bits, in a private range. */
+function checkVpcBlock(p: Problems, cidr: string, m: RegExpExecArray): void {
+  const prefix = Number(m[5]);
+  const address = ipv4ToNumber(m.slice(1, 5).join('.'));
+  const size = 2 ** (32 - prefix);
+  const network = Math.floor(address / size) * size;
+  // EC2 takes 10.40.0.5/16 as 10.40.0.0/16 without a word: say which block the user meant.
+  p.check(network === address, 'network.cidr', cidr, `must be a network address with no host bits set: did you mean ${numberToIpv4(network)}/${prefix}?`);
+  const inside = PRIVATE_RANGES.some(([base, bits]) => {
+    const span = 2 ** (32 - bits);
+    const start = ipv4ToNumber(base);
+    return prefix >= bits && network >= start && network + size <= start + span;
+  });
+  p.check(inside, 'network.cidr', cidr, 'must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, or 100.64.0.0/10): a public block shadows those addresses on the internet for every worker');
 }

@@ -20,7 +20,8 @@ export const PATTERNS = {
   // family.size, e.g. m7i.2xlarge, r6gd.metal, u-6tb1.112xlarge
   instanceType: /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/,
   cidr: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
-  email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  // A local part without spaces or separators, and a domain of DNS labels: `ops@example.com;` is not one.
+  email: /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
   topicArn: /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/,
 };
 

@@ -118,7 +118,7 @@ describe.each<[string, Partial<EnvironmentInput>, Partial<FleetInput>, RegExp]>(
   ['emails beside an existing topic', { notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', emails: ['a@example.com'] } }, {}, /notifications\.emails .* must be empty when notifications\.topicArn is set/],
   ['no fleets', { fleets: [] }, {}, /env "qa": fleets \(\[\]\) must list at least one fleet/],
   ['idle readings 0', { controller: { idleReadings: 0 } }, {}, /env "qa": controller\.idleReadings \(0\) must be a whole number from 1 to 60/],
-  ['metric period 15 s', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', periodSeconds: 15 } } }, {}, /controller\.taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30 or a multiple of 60/],
+  ['metric period 15 s', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', periodSeconds: 15 } } }, {}, /controller\.taskSource\.periodSeconds \(15\) must be 1, 5, 10, 20, 30 or a multiple of 60/],
   ['empty instance dimension', { agent: { install: false }, controller: { stopWorker: { kind: 'ssm', commands: ['x'] }, taskSource: { kind: 'metric', instanceDimension: '' } } }, {}, /controller\.taskSource\.instanceDimension \(""\) must be a dimension name/],
   ['no agent but the agent is to stop workers', { agent: { install: false } }, {}, /env "qa": agent\.install \(false\) must stay true while controller\.stopWorker is "agent"/],
   ['agent that never stops the worker', { agent: { shutdown: { kind: 'none' } } }, {}, /agent\.shutdown \(\{"kind":"none"\}\) must start the worker's graceful shutdown while controller\.stopWorker is "agent"/],

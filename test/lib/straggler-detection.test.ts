@@ -110,7 +110,7 @@ describe('straggler config', () => {
     [{ detect: true, replaceAfter: '10m30s' }, {}, {}, /stragglers\.replaceAfter \("10m30s"\) must be whole minutes/],
     [{ detect: true, bottleneckExcessPercent: 2 }, {}, {}, /stragglers\.bottleneckExcessPercent \(2\) must be a number from 5 to 90/],
     [{ detect: true, replaceDrainTimeout: '49h' }, {}, {}, /stragglers\.replaceDrainTimeout \("49h"\) must be from 1m to 47h58m/],
-    ['on', {}, {}, /fleets\[0\]\.stragglers \("on"\) must be \{ detect\?/],
+    ['on', {}, {}, /fleets\[0\]\.stragglers \("on"\) must be an object \{ detect, replace, /],
   ])('%j is refused with env, field, value and rule', (stragglers, env, f, message) => {
     expect(error(stragglers, env, f)).toMatch(message);
   });

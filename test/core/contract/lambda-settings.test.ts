@@ -16,7 +16,7 @@ test.each([
   ['not JSON', '{', /not JSON/],
   ['no groups', JSON.stringify({ ...valid, groups: {} }), /groups .* must name at least one group/],
   ['heartbeat over 7200', JSON.stringify({ ...valid, groups: { g: { fleet: 'f', drainTimeoutSeconds: 60, heartbeatTimeoutSeconds: 9000 } } }), /groups\.g\.heartbeatTimeoutSeconds \(9000\)/],
-  ['period 15 s', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, periodSeconds: 15 } }), /taskSource\.periodSeconds \(15\) must be 1, 5, 10, 30/],
+  ['period 15 s', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, periodSeconds: 15 } }), /taskSource\.periodSeconds \(15\) must be 1, 5, 10, 20, 30/],
   ['empty ssm commands', JSON.stringify({ ...valid, workerControl: { kind: 'ssm', commands: [] } }), /workerControl\.commands/],
   ['unknown worker control', JSON.stringify({ ...valid, workerControl: { kind: 'telnet' } }), /workerControl\.kind \("telnet"\)/],
   ['no instance dimension', JSON.stringify({ ...valid, taskSource: { ...valid.taskSource, instanceDimension: '' } }), /taskSource\.instanceDimension \(""\)/],
