@@ -132,7 +132,9 @@ export function decideScaling(s: FleetSignals, p: ScalingPolicySettings): Scalin
     // lands on `needed` however many instances still warm up. A scale-in happens only with none warming
     // (Auto Scaling holds scale-in until they finish), so its base is the whole capacity.
     const relativeTo = needed > capacity ? Math.min(capacity, Math.max(0, s.warm)) : capacity;
-    // From zero instances the ratio is the instances needed: target tracking's proportional step then adds them.
+    // With no warm instance the proportional step, ceil(0 × ratio), adds nothing whatever the ratio: the
+    // ratio is then the instances needed, for the log, and a fleet at zero scales out on its own step
+    // policy (SCALE_FROM_ZERO), never on this ratio.
     return { ...base, rule, needed, ratio: relativeTo === 0 ? needed : exact / relativeTo };
   };
 
@@ -203,4 +205,35 @@ export function projectedBusy(history: readonly BusyMinute[], horizonMinutes: nu
   }
   if (sxx === 0) return peak;
   return Math.max(peak, my + (sxy / sxx) * (newest + horizonMinutes - mx));
+}
+
+/**
+ * Scaling out from zero. Target tracking cannot: its step is proportional, ceil(current × metric ÷ target),
+ * which is 0 from 0 whatever the metric, and a fleet at 0 has no CPU datapoint at all ("A target tracking
+ * scaling policy does not scale ... when the specified metric has insufficient data", Auto Scaling user
+ * guide, "Target tracking scaling policies"). AWS's own way out of zero is a step scaling policy on a
+ * CloudWatch alarm that fires when work arrives with no capacity to take it (SageMaker developer guide,
+ * "Scale an endpoint to zero instances": ChangeInCapacity 1 on an alarm of 1 datapoint of 60 s).
+ *
+ * Here the alarm watches metric math over two 1-minute Maximums: the group's GroupInServiceInstances
+ * (group metrics collection, on for every fleet) and the signals function's QueuedQueries, as
+ * IF(inService == 0 AND queued > 0, 1, 0) (CloudWatch user guide, "Using math expressions with CloudWatch
+ * metrics": IF, comparison and logical operators). Missing data is not breaching, so a minute the function
+ * could not read the coordinator never scales. The policy adds one instance to the warm current capacity;
+ * instances still warming are not in it ("Step and simple scaling policies", "Instance warm-up"), so the
+ * alarm staying in ALARM while the first instance launches changes nothing, and once it is in service the
+ * alarm clears and the two target tracking policies size the fleet.
+ */
+export const SCALE_FROM_ZERO = {
+  periodSeconds: 60,
+  evaluationPeriods: 1,
+  datapointsToAlarm: 1,
+  threshold: 1,
+  adjustmentType: 'ChangeInCapacity',
+  adjustment: 1,
+} as const;
+
+/** The alarm's metric math, IF(inService == 0 AND queued > 0, 1, 0), for the simulator and the tests. */
+export function scaleFromZeroMetric(inService: number, queued: number): number {
+  return inService === 0 && queued > 0 ? 1 : 0;
 }

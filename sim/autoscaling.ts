@@ -1,8 +1,8 @@
 /**
  * The minute: CPU datapoints, both target tracking policies and the scaling decision, and their actions.
  */
-import { decideScaling } from '../core/scaling-policy';
-import { TargetTracker, TrackerProposal, combineProposals } from './target-tracking';
+import { SCALE_FROM_ZERO, decideScaling, scaleFromZeroMetric } from '../core/scaling-policy';
+import { StepScaler, TrackerProposal, combineProposals } from './target-tracking';
 import { FLAP_WINDOW_SECONDS, drains } from './options';
 import { SimState, available } from './state';
 
@@ -81,6 +81,29 @@ export async function minute(sim: SimState): Promise<void> {
 }
 
 
+/** The scale-from-zero step policy's alarm, and its datapoints in flight, per simulation. */
+const fromZeroPolicies = new WeakMap<SimState, { scaler: StepScaler; datapoints: { availableAt: number; value: number }[] }>();
+
+/**
+ * The step scaling policy that takes a fleet out of zero (core/scaling-policy.ts SCALE_FROM_ZERO): each
+ * minute the alarm's metric math over the group's GroupInServiceInstances and the coordinator's queue (the
+ * signals function's QueuedQueries, visible `signalDelaySeconds` later, as the ratio is), then the policy's
+ * action, repeated each minute in ALARM. The product deploys it for every fleet with signals and refuses
+ * minCapacity 0 without them; the simulator gives it to the other autoscaled policies at minCapacity 0 too,
+ * so that a `--min 0` run compares their target tracking, not which of them can leave zero at all.
+ * Returns the desired capacity it sets, or undefined.
+ */
+export function scaleFromZero(sim: SimState, warm: number): number | undefined {
+  if (sim.o.policy !== 'signals' && sim.o.minCapacity > 0) return undefined;
+  let policy = fromZeroPolicies.get(sim);
+  if (!policy) fromZeroPolicies.set(sim, (policy = { scaler: new StepScaler(SCALE_FROM_ZERO), datapoints: [] }));
+  policy.datapoints.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: scaleFromZeroMetric(sim.count('InService'), sim.waitingQueries.length - sim.waitingHead) });
+  const visible = available(policy.datapoints, sim.now);
+  // The alarm evaluates once a period: one datapoint, the newest, or none (missing, not breaching).
+  return policy.scaler.observe(visible.at(-1)?.value, warm, sim.desired, sim.o.minCapacity, sim.o.maxCapacity);
+}
+
+
 /**
  * The group's scaling policies for this minute. Every policy's alarm sees its newest datapoint: CPU
  * always; with `signals`, also the decision's ratio, which the decision function computed a minute ago
@@ -98,12 +121,13 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
   const fresh = cpuPoints.length > 0;
   const cpu = cpuPoints.at(-1)?.value;
   if (fresh) sim.cpuSeen = cpu;
-  const policies: { tracker: TargetTracker; proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
+  // A step policy has no scale-in side here: it only ever scales out, so it has no vote on a scale-in.
+  const policies: { proposal: TrackerProposal; scaleInDisabled?: boolean }[] = [];
   // The step multiplies the instances the datapoint was averaged over: a datapoint that arrives after
   // new instances finished warming still describes the fewer that made it, and multiplying the larger
   // count by it would ask for capacity twice (the alarm stays in ALARM and acts every minute).
   const base = cpuPoints.at(-1)?.instances ?? warm;
-  if (fresh) policies.push({ tracker: sim.tracker, proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
+  if (fresh) policies.push({ proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
 
   if (sim.o.policy === 'signals') {
     const queued = sim.waitingQueries.length - sim.waitingHead;
@@ -127,10 +151,12 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
     sim.ratioDatapoints.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: decision.ratio });
     sim.queuedLastMinute = queued;
     const ratios = available(sim.ratioDatapoints, sim.now);
-    if (ratios.length > 0) policies.push({ tracker: sim.ratioTracker, proposal: sim.ratioTracker.assess(ratios.at(-1)!.value, current, sim.o.minCapacity, sim.o.maxCapacity, warm) });
+    if (ratios.length > 0) policies.push({ proposal: sim.ratioTracker.assess(ratios.at(-1)!.value, current, sim.o.minCapacity, sim.o.maxCapacity, warm) });
   }
   sim.finishedThisMinute = 0;
 
+  const fromZero = scaleFromZero(sim, warm);
+  if (fromZero !== undefined) policies.push({ proposal: { scaleOut: fromZero }, scaleInDisabled: true });
   const acted = policies.length > 0 ? combineProposals(policies, warming || pending > 0) : undefined;
   if (acted && acted.desired !== sim.desired) {
     sim.desired = acted.desired;

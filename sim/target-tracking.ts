@@ -104,3 +104,48 @@ export function combineProposals(
   const desired = Math.max(...voters.map((p) => p.proposal.scaleIn!));
   return { desired, direction: 'in' };
 }
+
+/**
+ * A step scaling policy on its CloudWatch alarm, as Amazon EC2 Auto Scaling runs it (user guide, "Step and
+ * simple scaling policies"). The alarm evaluates one datapoint a period against its threshold
+ * (`datapointsToAlarm` of the last `evaluationPeriods`, here both 1 by default); missing data is not
+ * breaching. While the alarm is in ALARM, CloudWatch invokes the policy again every period ("Except for
+ * Auto Scaling actions, the actions happen only on state transitions": CloudWatch user guide, "Alarm
+ * actions"). Each invocation computes the new capacity from the current capacity, which "while scaling
+ * out" does not count "instances that are warming up" ("Instance warm-up"), so invocations during a
+ * warmup "result in a single scaling activity": a result at or under the desired capacity changes nothing.
+ * ChangeInCapacity adds to that current capacity; ExactCapacity sets it. Clamped to [min, max]. A step
+ * policy has no cooldown.
+ */
+export interface StepScalingParams {
+  /** The alarm's threshold: breaching at or above it (GreaterThanOrEqualToThreshold). */
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly adjustmentType: 'ChangeInCapacity' | 'ExactCapacity';
+  /** The one step adjustment, for any breach (MetricIntervalLowerBound 0, no upper bound). */
+  readonly adjustment: number;
+}
+
+export class StepScaler {
+  private readonly window: boolean[] = [];
+  /** The alarm's state after the last datapoint. */
+  inAlarm = false;
+
+  constructor(private readonly p: StepScalingParams) {}
+
+  /**
+   * Feeds the newest datapoint of the period (undefined: missing, treated as not breaching) and says the
+   * desired capacity the policy sets, or undefined when it does not act. `warm` is the current capacity
+   * as a scale-out counts it (in service and past warmup); `desired`, the group's desired capacity.
+   */
+  observe(metric: number | undefined, warm: number, desired: number, min: number, max: number): number | undefined {
+    this.window.push(metric !== undefined && metric >= this.p.threshold);
+    if (this.window.length > this.p.evaluationPeriods) this.window.shift();
+    this.inAlarm = this.window.filter(Boolean).length >= this.p.datapointsToAlarm;
+    if (!this.inAlarm) return undefined;
+    const raw = this.p.adjustmentType === 'ExactCapacity' ? this.p.adjustment : warm + this.p.adjustment;
+    const next = Math.min(max, Math.max(min, raw));
+    return next > desired ? next : undefined;
+  }
+}
