@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../core/util/duration';
 import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '../core/cost/prices';
-import { DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
+import { DEFAULT_ENGINE, DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, ENGINES, EngineName, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { trackingFloor } from '../sim/floor';
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
@@ -44,6 +44,7 @@ const OPTIONS = {
   hourly: { type: 'string', value: 'FILE', default: '-', meaning: 'instead of --trace: CSV with columns hour, queries, runtime_s (others ignored), a workload drawn from hourly aggregates' },
   'peak-running': { type: 'string', value: 'N', default: "the profile's own scale", meaning: 'with --hourly: rescale so the busiest hour has N queries running on average' },
   'skip-bad-rows': { type: 'boolean', default: 'off', meaning: 'run without the bad rows (each still reported); without it a bad row stops the run, exit 2' },
+  engine: { type: 'string', value: ENGINES.join('|'), default: DEFAULT_ENGINE, meaning: "where a query's tasks run: trino spreads each over workers (a drain waits for, a termination fails, every query with a task there); trino-fte redoes a dead worker's task; executors holds a query on one worker (Spark-style, batch)" },
   json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep}; the HTML report only with --report' },
   'sweep-timeouts': { type: 'string', value: 'LIST', default: DEFAULT_SWEEP, meaning: "drain timeouts to compare for the signals policy; 'none' to skip" },
   'drain-timeout': { type: 'string', value: 'D', default: '10m', meaning: 'the drain timeout of the policy comparison' },
@@ -213,6 +214,8 @@ async function main(): Promise<void> {
     return;
   }
   const pricing = pricingFrom(args['instance-type'], args.region, args.prices);
+  const engine = (args.engine ?? DEFAULT_ENGINE) as EngineName;
+  if (!ENGINES.includes(engine)) usageError(`--engine (${engine}) must be ${ENGINES.join(', ')}`);
 
   const seed = number('seed', args.seed, 1, 0, 2 ** 32 - 1);
   let queries: Query[];
@@ -270,6 +273,7 @@ async function main(): Promise<void> {
   const staticCapacity = Math.min(maxCapacity, Math.max(minCapacity, Math.ceil(o.peakSlots / (slotsPerInstance * (targetCpu / 100)))));
   const base: Omit<SimOptions, 'policy'> = {
     ...DEFAULT_SIM_OPTIONS,
+    engine,
     slotsPerInstance,
     targetCpu,
     minCapacity,
@@ -306,6 +310,7 @@ async function main(): Promise<void> {
   const runs = details.map((d) => summaryFrom(d, o.instanceHours, pricing, minCapacity));
   const timeoutSweep = sweepResults.map(sweepRowFrom);
   const scenario: Scenario = {
+    engine,
     source,
     queries: queries.length,
     days: o.end / 86_400,

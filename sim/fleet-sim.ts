@@ -65,11 +65,15 @@ class FleetSimulation extends SimState {
         case 'coordinator-notice':
           group.coordinatorNotice(this, item.instance);
           break;
+        case 'node-map':
+          group.nodeMapRefresh(this, item.instance);
+          break;
         case 'deliver':
           await wiring.deliver(this, item.instance, item.time);
           break;
         case 'report':
-          await wiring.report(this, item.instance);
+          // A task that landed before the agent's decisive count cancelled this report (Trino models).
+          if (item.version === undefined || item.version === (item.instance.drainVersion ?? 0)) await wiring.report(this, item.instance);
           break;
         case 'minute':
           await autoscaling.minute(this);

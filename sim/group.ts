@@ -5,6 +5,8 @@ import { COORDINATOR_CONFIRM_MS } from '../core/drain-report';
 import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
 import { MemoryInstance } from './memory-ports';
 import { DEGRADATION_CAUSES, WorkerPressureState } from './pressure';
+import { TRINO_NODE_MAP_MEMO_SECONDS } from './engine';
+import * as trino from './engine-trino';
 import { drains } from './options';
 import { GROUP, Instance, SimState, ZONE } from './state';
 
@@ -108,7 +110,7 @@ export function inService(sim: SimState, instance: Instance): void {
   instance.state = 'InService';
   instance.warmUntil = sim.now + sim.o.warmupSeconds;
   instance.accepting = true;
-  sim.byLoad[instance.busy].add(instance);
+  sim.enlist(instance);
   sim.dispatch();
 }
 
@@ -189,13 +191,30 @@ export function agentStop(sim: SimState, instance: Instance): void {
 }
 
 
-/** The coordinator's node poll sees SHUTTING_DOWN: it schedules nothing more to the worker. */
+/**
+ * The coordinator's node poll sees SHUTTING_DOWN: it schedules nothing more to the worker. Under the
+ * Trino models that is its node list (what the agent reads in system.runtime.nodes); the node selector's
+ * memoized map keeps the worker ACTIVE for up to 5 s more (UniformNodeSelectorFactory), so tasks still
+ * land on it until `node-map`.
+ */
 export function coordinatorNotice(sim: SimState, instance: Instance): void {
   if (instance.state !== 'Terminating:Wait') return;
   instance.noticedAt = sim.now;
-  instance.accepting = false;
-  sim.byLoad[instance.busy].delete(instance);
+  if (sim.loads) sim.queue.push(sim.now + sim.rng.next() * TRINO_NODE_MAP_MEMO_SECONDS, { kind: 'node-map', instance });
+  else {
+    instance.accepting = false;
+    sim.delist(instance);
+  }
   if (instance.runs.size === 0) becameDrained(sim, instance);
+}
+
+
+/** Trino models: the node selector's map is rebuilt without the worker; no new task lands on it. */
+export function nodeMapRefresh(sim: SimState, instance: Instance): void {
+  if (instance.state !== 'Terminating:Wait' || !instance.accepting) return;
+  instance.unschedulableAt = sim.now;
+  sim.delist(instance);
+  instance.accepting = false;
 }
 
 
@@ -214,7 +233,11 @@ export function becameDrained(sim: SimState, instance: Instance): void {
     sim.injected.lostEvents++;
     return; // the metric and the sweep are the safety net
   }
-  sim.queue.push(detectedAt + sim.o.reportDelaySeconds, { kind: 'report', instance });
+  if (sim.loads) {
+    // A task that lands before the agent's decisive count cancels this report (engine-trino.ts, place).
+    instance.detectedAt = detectedAt;
+    sim.queue.push(detectedAt + sim.o.reportDelaySeconds, { kind: 'report', instance, version: instance.drainVersion ?? 0 });
+  } else sim.queue.push(detectedAt + sim.o.reportDelaySeconds, { kind: 'report', instance });
 }
 
 
@@ -223,7 +246,9 @@ export function onWaitEnded(sim: SimState, m: MemoryInstance): void {
   const instance = sim.instances.get(m.instanceId);
   if (!instance || instance.state !== 'Terminating:Wait') return;
   const deadline = sim.deadlineOf(instance);
-  if (drains(sim.o.policy) && m.endedBy === 'complete' && instance.noticedAt === undefined && sim.now < deadline - 1e-9) sim.completedInUnsafeWindow++;
+  // Unsafe: completed while the coordinator could still schedule to it (under Trino, its memoized node map).
+  const schedulable = sim.loads ? instance.accepting : instance.noticedAt === undefined;
+  if (drains(sim.o.policy) && m.endedBy === 'complete' && schedulable && sim.now < deadline - 1e-9) sim.completedInUnsafeWindow++;
   if (instance.drainedAt !== undefined) sim.drainedToCompleted.push(sim.now - instance.drainedAt);
   if (instance.runs.size > 0) {
     if (m.endedBy === 'timeout' || sim.now >= deadline - 1e-9) sim.forced++;
@@ -236,9 +261,10 @@ export function onWaitEnded(sim: SimState, m: MemoryInstance): void {
 
 export function terminateNow(sim: SimState, instance: Instance): void {
   // Out of the dispatcher before its runs are killed, or setBusy would put it back.
+  if (instance.accepting) sim.delist(instance);
   instance.accepting = false;
-  sim.byLoad[instance.busy]?.delete(instance);
-  for (const run of [...instance.runs]) sim.kill(run);
+  if (sim.loads) trino.workerDied(sim, instance);
+  else for (const run of [...instance.runs]) sim.kill(run);
   instance.state = 'Terminated';
   sim.instances.delete(instance.id);
   if (sim.fleet.instances.get(instance.id)?.state !== 'Terminated') sim.fleet.forget(instance.id);

@@ -4,6 +4,10 @@ import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../core/scaling-p
 import { DEFAULT_TARGET_TRACKING, TargetTrackingParams } from './target-tracking';
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../core/stragglers';
 import { DEFAULT_PRESSURE_MODEL, PressureModel } from './pressure';
+import { DEFAULT_ENGINE, EngineName } from './engine';
+
+export { DEFAULT_ENGINE, ENGINES } from './engine';
+export type { EngineName } from './engine';
 
 /**
  * signals: this project in full: our drain, CPU target tracking, and the scaling decision on the
@@ -34,6 +38,11 @@ export const DEFAULT_FAULTS: FaultOptions = { apiErrorRate: 0.05, lostEventRate:
 
 export interface SimOptions {
   readonly policy: PolicyName;
+  /**
+   * Where a query's tasks run and what a shutdown or a death does to them (sim/engine.ts).
+   * @default 'trino'
+   */
+  readonly engine?: EngineName;
   readonly slotsPerInstance: number;
   readonly minCapacity: number;
   readonly maxCapacity: number;
@@ -107,6 +116,7 @@ export interface WarmPoolOptions {
 export const DEFAULT_WARM_START_SECONDS = 40;
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
+  engine: DEFAULT_ENGINE,
   slotsPerInstance: 8,
   minCapacity: 2,
   maxCapacity: 500,

@@ -5,7 +5,7 @@
 import { formatDuration } from '../core/util/duration';
 import { Axis, esc, histogram, lineChart, niceTicks, timeAxis, valueAxis } from './chart';
 import { SimPricing, accumulatedCost, fleetCostUsd } from './cost';
-import { FLAP_WINDOW_SECONDS, Invariants, SimResult, drains as usesDrain } from './fleet-sim';
+import { EngineName, FLAP_WINDOW_SECONDS, Invariants, SimResult, drains as usesDrain } from './fleet-sim';
 
 /** One policy's line in the comparison: the simulation's figures, rounded, beside the oracle's. */
 export type RunSummary = Pick<
@@ -15,6 +15,8 @@ export type RunSummary = Pick<
   | 'queries'
   | 'queriesKilled'
   | 'killedSeconds'
+  | 'tasksRedone'
+  | 'redoneTaskSeconds'
   | 'queueDelayP50S'
   | 'queueDelayP95S'
   | 'queryLatencyP50S'
@@ -62,6 +64,8 @@ export interface SweepRow {
 }
 
 export interface Scenario {
+  /** The engine model (sim/engine.ts): where a query's tasks run. */
+  readonly engine: EngineName;
   readonly source: string;
   readonly queries: number;
   readonly days: number;
@@ -147,6 +151,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: 
     queries: r.queries,
     queriesKilled: r.queriesKilled,
     killedSeconds: round(r.killedSeconds),
+    ...(r.tasksRedone === undefined ? {} : { tasksRedone: r.tasksRedone, redoneTaskSeconds: round(r.redoneTaskSeconds ?? 0) }),
     queueDelayP50S: round(r.queueDelayP50S, 2),
     queueDelayP95S: round(r.queueDelayP95S, 2),
     queryLatencyP50S: round(r.queryLatencyP50S, 1),
@@ -268,7 +273,7 @@ function identicalBecause(group: readonly SweepRow[]): string {
 /** The terminal summary. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
   const parts = [
-    `Scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
+    `Engine model ${scenario.engine}; scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
     table(
       ['policy', 'instance-h', 'cost $', 'vs oracle', 'killed', 'killed slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
@@ -289,6 +294,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       ]),
     ),
     ...atMinimumLines(scenario, runs),
+    ...runs.filter((r) => r.tasksRedone !== undefined && r.tasksRedone > 0).map((r) => `${r.policy}: ${r.tasksRedone} tasks redone on another worker after theirs was terminated (${r.redoneTaskSeconds} task-seconds of work redone; no query killed by a termination)`),
     `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
     floorLine(scenario, runs[0]?.oracleInstanceHours),
     pricesLine(scenario),
@@ -442,7 +448,7 @@ th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .45rem;text-align:left}td{w
 figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;font-size:.8rem;margin-bottom:.2rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-1px}.note{color:#4b5563;font-size:.9rem;max-width:75em}.ok{color:#15803d}.bad{color:#b91c1c}
 </style></head><body>
 <h1>How long does graceful termination take, and what does it cost?</h1>
-<p class="note">${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days${scenario.startsAt ? ` from ${esc(scenario.startsAt)}` : ''} · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
+<p class="note">engine model ${esc(scenario.engine)} · ${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days${scenario.startsAt ? ` from ${esc(scenario.startsAt)}` : ''} · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
 <h2>Policies compared</h2>
 <div class="wide">${htmlTable(
   ['policy', 'instance-hours', 'cost (USD)', 'vs oracle', 'queries killed', 'killed slot-seconds', 'queue delay p50 / p95 (s)', 'latency p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],

@@ -1,6 +1,6 @@
 /** What a simulation run returns: SimResult, the warm-pool and straggler reports, the invariants. */
 import { ScalingRule } from '../core/scaling-policy';
-import { PolicyName } from './options';
+import { EngineName, PolicyName } from './options';
 
 /** Injected stragglers and what the detector and its actions did about them. */
 export interface StragglerReport {
@@ -26,6 +26,8 @@ export interface StragglerReport {
 
 export interface SimResult {
   readonly policy: PolicyName;
+  /** The engine model the run used (sim/engine.ts). */
+  readonly engine: EngineName;
   readonly drainTimeoutSeconds: number;
   readonly instanceHours: number;
   readonly queries: number;
@@ -33,6 +35,9 @@ export interface SimResult {
   readonly queriesKilled: number;
   /** Task-slot seconds of work lost in killed queries. */
   readonly killedSeconds: number;
+  /** trino-fte: tasks redone on another worker after theirs was terminated, and the seconds of task work redone. */
+  readonly tasksRedone?: number;
+  readonly redoneTaskSeconds?: number;
   readonly queueDelayP50S: number;
   readonly queueDelayP95S: number;
   /** From arrival to finish (queue plus run time) of completed queries. */

@@ -20,6 +20,7 @@ import { makeStragglerHandler } from '../lambdas/stragglers/handler';
 import { WorkerPressureState } from './pressure';
 import { SimOptions } from './options';
 import { SimResult } from './result';
+import { DEFAULT_ENGINE, EngineName, LoadIndex, spreads } from './engine';
 
 export const HOOK = DRAIN_HOOK_NAME;
 export const GROUP = 'sim-workers';
@@ -40,6 +41,23 @@ export interface Run {
   rate: number;
   /** Bumped when the rate changes: a finish event of an older version is stale. */
   version: number;
+  /**
+   * Trino models: the query's tasks, one per worker it runs on (a redone task can share a worker with
+   * another of the same query), and the work position (seconds of the query's run) its finish event
+   * stands for; `remaining` then counts down to `target`. Absent under `executors`.
+   */
+  tasks?: Task[];
+  target?: number;
+  /** trino-fte: the query's tasks run in `lanes` parallel lanes, a step of `stepWork` seconds at a time; steps still to place. */
+  fte?: { readonly lanes: number; readonly share: number; readonly stepWork: number; stepsLeft: number };
+}
+
+/** A query's task on one worker: `share` slots busy from work position `startWork` to `endWork`. */
+export interface Task {
+  instance: Instance;
+  readonly share: number;
+  startWork: number;
+  endWork: number;
 }
 
 export interface Instance {
@@ -66,6 +84,11 @@ export interface Instance {
   pressureHistory: { t: number; values: Record<PressureResource, number>; runningTasks: number }[];
   /** Marked unhealthy by the straggler function. */
   unhealthy: boolean;
+  /** Trino models: when the coordinator's memoized node map dropped it (no new task after this). */
+  unschedulableAt?: number;
+  /** Trino models: the agent's decisive zero count, and the drain's version (a task landing before that count cancels the report). */
+  detectedAt?: number;
+  drainVersion?: number;
 }
 
 export type Event =
@@ -76,7 +99,8 @@ export type Event =
   | { kind: 'agent-stop'; instance: Instance }
   | { kind: 'coordinator-notice'; instance: Instance }
   | { kind: 'deliver'; instance: Instance; time: number }
-  | { kind: 'report'; instance: Instance }
+  | { kind: 'report'; instance: Instance; version?: number }
+  | { kind: 'node-map'; instance: Instance }
   | { kind: 'minute' };
 
 export abstract class SimState {
@@ -85,6 +109,12 @@ export abstract class SimState {
   readonly instances = new Map<string, Instance>();
   /** Accepting InService instances by busy slots: least-loaded dispatch in O(slots). */
   readonly byLoad: Set<Instance>[];
+  readonly engine: EngineName;
+  /** Trino models: accepting workers by fractional busy slots (byLoad is the executors' index). */
+  readonly loads?: LoadIndex<Instance>;
+  /** trino-fte: tasks redone on another worker after theirs was terminated, and the seconds of task work redone. */
+  tasksRedone = 0;
+  redoneTaskSeconds = 0;
   readonly waitingQueries: number[] = [];
   waitingHead = 0;
   readonly queueDelays: number[] = [];
@@ -161,11 +191,25 @@ export abstract class SimState {
     this.pressureRng = new Rng(o.seed ^ 0x5eed1e55);
     this.degradeRng = new Rng(o.seed ^ 0x0de9ade5);
     this.byLoad = Array.from({ length: o.slotsPerInstance + 1 }, () => new Set<Instance>());
+    this.engine = o.engine ?? DEFAULT_ENGINE;
+    if (spreads(this.engine)) this.loads = new LoadIndex(o.slotsPerInstance);
     this.tracker = new TargetTracker({ target: o.targetCpu, ...o.targetTracking });
     // The second policy tracks the decision's needed-to-current ratio at 1.0, with the same managed alarms.
     this.ratioTracker = new TargetTracker({ ...o.targetTracking, target: 1, disableScaleIn: false });
     this.fleet = new MemoryFleet(() => this.now * 1000, (i) => this.onWaitEnded(i));
     this.desired = o.policy === 'static-peak' ? (o.staticCapacity ?? o.minCapacity) : o.minCapacity;
+  }
+
+  /** Puts a worker in the dispatcher (it accepts work). */
+  enlist(i: Instance): void {
+    if (this.loads) this.loads.add(i);
+    else this.byLoad[i.busy].add(i);
+  }
+
+  /** Takes a worker out of the dispatcher; call before its busy changes. */
+  delist(i: Instance): void {
+    if (this.loads) this.loads.delete(i);
+    else this.byLoad[i.busy]?.delete(i);
   }
 
   abstract applyDesired(): Promise<void>;

@@ -25,12 +25,14 @@ export function result(sim: SimState): SimResult {
   const completedTwice = [...sim.fleet.completions.values()].filter((n) => n > 1).length;
   return {
     policy: sim.o.policy,
+    engine: sim.engine,
     drainTimeoutSeconds: sim.o.drainTimeoutSeconds,
     instanceHours: (sim.instanceSeconds + (sim.o.warmPool ? sim.poolStats.runningSeconds : 0)) / 3600,
     queries: sim.queries.length,
     queriesCompleted: sim.completed,
     queriesKilled: sim.killed,
     killedSeconds: sim.killedSeconds,
+    ...(sim.engine === 'trino-fte' ? { tasksRedone: sim.tasksRedone, redoneTaskSeconds: sim.redoneTaskSeconds } : {}),
     queueDelayP50S: percentile(sim.queueDelays, 50),
     queueDelayP95S: percentile(sim.queueDelays, 95),
     queryLatencyP50S: percentile(sim.latencies, 50),

@@ -1,6 +1,7 @@
 /**
  * The workers: queries dispatched to task slots, finished or killed, and degraded instances' rates.
  */
+import * as trino from './engine-trino';
 import { DEGRADED_SLOWDOWN } from './pressure';
 import { Instance, Run, SimState } from './state';
 
@@ -38,6 +39,7 @@ export function arrive(sim: SimState, index: number): void {
 
 
 export function dispatch(sim: SimState): void {
+  if (sim.loads) return trino.dispatch(sim);
   while (sim.waitingHead < sim.waitingQueries.length) {
     const index = sim.waitingQueries[sim.waitingHead];
     const q = sim.queries[index];
@@ -85,6 +87,7 @@ export function setBusy(sim: SimState, instance: Instance, busy: number): void {
 
 
 export function finish(sim: SimState, run: Run): void {
+  if (run.tasks) return trino.finish(sim, run);
   if (run.done) return;
   run.done = true;
   run.instance.runs.delete(run);
@@ -102,6 +105,7 @@ export function finish(sim: SimState, run: Run): void {
 
 
 export function kill(sim: SimState, run: Run): void {
+  if (run.tasks) return trino.kill(sim, run);
   run.done = true;
   run.instance.runs.delete(run);
   setBusy(sim, run.instance, run.instance.busy - run.query.slots);

@@ -9,7 +9,7 @@ import { Query, formatTrace, generateTrace, parseTrace } from '../../sim/trace';
 
 // Half a day of the default workload: enough scale-ins to exercise every path, fast enough for npm test.
 const queries = generateTrace({ days: 0.5, peakRate: 0.8, troughShare: 0.15, seed: 3 });
-const options = (policy: SimOptions['policy'], extra: Partial<SimOptions> = {}): SimOptions => ({ ...DEFAULT_SIM_OPTIONS, policy, staticCapacity: 30, ...extra });
+const options = (policy: SimOptions['policy'], extra: Partial<SimOptions> = {}): SimOptions => ({ ...DEFAULT_SIM_OPTIONS, engine: 'executors', policy, staticCapacity: 30, ...extra });
 const results = new Map<string, SimResult>();
 beforeAll(async () => {
   for (const p of POLICIES) results.set(p, await simulate(queries, options(p)));

@@ -5,6 +5,7 @@ import { RunSummary, Scenario, SweepRow, scenarioPrices, textSummary } from '../
 // Issue 40 item 7: a light trace gave every policy at 1.00x the oracle and five identical sweep rows, and
 // nothing said why.
 const scenario: Scenario = {
+  engine: 'trino',
   source: 'trace light.csv',
   queries: 500,
   days: 14,
