@@ -7,14 +7,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { StragglerFunctionSettings } from '../core/contract/lambda-settings';
+import { STRAGGLER_RUN_MINUTES } from '../core/contract/metrics';
 import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../core/stragglers';
 import { instanceArnPrefix } from '../core/instance-namespace';
 import { ControllerFunction } from './controller-function';
 import { DrainController } from './drain-controller';
 import { nagResourceFinding } from './nag-finding';
 
-/** The detector judges one-minute readings, once a minute. */
-export const STRAGGLER_PERIOD = Duration.minutes(1);
+/** The detector judges one-minute readings every STRAGGLER_RUN_MINUTES (core/contract/metrics.ts says why). */
+export const STRAGGLER_PERIOD = Duration.minutes(STRAGGLER_RUN_MINUTES);
 
 /** One fleet whose straggler detection is on. */
 export interface StragglerFleetProps {
@@ -44,7 +45,7 @@ export interface StragglerDetectionProps {
 
 /**
  * Straggler detection for an environment's fleets (docs/stragglers.md): one function, outside the VPC
- * (it calls only AWS APIs), run each minute. It reads every in-service worker's pressure, judges the
+ * (it calls only AWS APIs), run every STRAGGLER_PERIOD. It reads every in-service worker's pressure, judges the
  * fleet (core/stragglers.ts), publishes what it found and, for fleets that ask, marks one
  * persistent straggler at a time unhealthy: Auto Scaling then terminates it through our hook, so it
  * drains like any scale-in, and launches its replacement.
@@ -65,11 +66,11 @@ export class StragglerDetection extends Construct {
     this.function = new ControllerFunction(this, 'Function', {
       entry: 'stragglers',
       serviceName: 'graceful-autoscaler-stragglers',
-      description: `graceful-autoscaler ${props.environmentName}: bottlenecked workers, found and replaced through the drain, once a minute`,
+      description: `graceful-autoscaler ${props.environmentName}: bottlenecked workers, found and replaced through the drain, every ${STRAGGLER_RUN_MINUTES} minutes`,
       key: props.key,
       timeout: Duration.seconds(50),
       environment: { STRAGGLER_SETTINGS: Stack.of(this).toJsonString(settings), DRAIN_TABLE_NAME: props.controller.table.tableName },
-      // A missed minute is not retried: the next run judges the same window, a minute on.
+      // A missed run is not retried: the next judges the same window, a period on.
       retryAttempts: 0,
     });
     Validations.of(this.function).acknowledge({

@@ -21,13 +21,22 @@ export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
 
 // Straggler detection (lambdas/stragglers/handler.ts), per fleet.
 
-/** Per fleet, each minute: how many workers are stragglers now. */
+/**
+ * Minutes between the straggler function's runs. Each run judges the same sliding window of one-minute
+ * readings (60 minutes by default) and a warm function carries its beliefs from the last judged minute,
+ * so a run every 5 minutes reaches the verdicts a run every minute would, at most 4 minutes later (beside
+ * the 50 bottlenecked minutes a replacement needs), for a fifth of the GetMetricData: CloudWatch bills each
+ * metric requested, whatever the window (docs/cost.md).
+ */
+export const STRAGGLER_RUN_MINUTES = 5;
+
+/** Per fleet, each run: how many workers are stragglers now. */
 export const STRAGGLERS_METRIC = 'Stragglers';
 /** Per fleet: 1 for each straggler marked unhealthy for replacement. */
 export const REPLACEMENTS_METRIC = 'StragglerReplacements';
-/** Per fleet: 1 each minute a straggler waited for its replacement (one in flight, or scale-in held). */
+/** Per fleet: 1 each run a straggler waited for its replacement (one in flight, or scale-in held). */
 export const DEFERRED_METRIC = 'StragglerReplacementsDeferred';
-/** Per fleet: 1 each minute its group or metrics could not be read. */
+/** Per fleet: 1 each run its group or metrics could not be read. */
 export const DETECTION_FAILED_METRIC = 'StragglerDetectionUnavailable';
 
 // The agent (agent/), per instance in its own namespace.

@@ -143,7 +143,7 @@ export interface RuntimeProfile {
     readonly busyShare: number;
   };
   /** The straggler function, when any fleet detects. */
-  readonly stragglers?: { readonly metricsReadPerInstance: number; readonly fleetMetrics: readonly string[] };
+  readonly stragglers?: { readonly metricsReadPerInstance: number; readonly runMinutes: number; readonly fleetMetrics: readonly string[] };
   /** The scaling-signals function, when any fleet has signals. */
   readonly signals?: { readonly fleetMetrics: number; readonly fleetsWithSignals: number };
   /** What a scheduled invocation is assumed to be billed for: the product does not measure it yet. */
@@ -165,8 +165,9 @@ export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): Usa
   }
   if (rt.stragglers) {
     const s = rt.stragglers;
-    push('straggler detection', 'cloudwatchGetMetricDataMetrics', rt.workers * s.metricsReadPerInstance * MINUTES_PER_MONTH, `${s.metricsReadPerInstance} metrics per instance, read every minute`);
-    push('straggler detection', 'cloudwatchPutMetricDataRequests', MINUTES_PER_MONTH, 'one PutMetricData of findings a minute');
+    const runs = MINUTES_PER_MONTH / s.runMinutes;
+    push('straggler detection', 'cloudwatchGetMetricDataMetrics', rt.workers * s.metricsReadPerInstance * runs, `${s.metricsReadPerInstance} metrics per instance, read every ${s.runMinutes} minutes`);
+    push('straggler detection', 'cloudwatchPutMetricDataRequests', runs, `one PutMetricData of findings every ${s.runMinutes} minutes`);
     push('straggler detection', 'cloudwatchMetricMonth', rt.fleets * s.fleetMetrics.length, `per-fleet findings (${s.fleetMetrics.join(', ')})`);
   }
   if (rt.signals) {

@@ -4,7 +4,7 @@
  * test/core/cost.test.ts holds these lists to what the real agent and adapters send.
  */
 import { AGENT_TASK_METRIC } from '../contract/lambda-settings';
-import { BACKLOG_SECONDS_METRIC, CPU_SECONDS_METRIC, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, FINISHED_METRIC, QUEUED_METRIC, RATIO_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../contract/metrics';
+import { BACKLOG_SECONDS_METRIC, CPU_SECONDS_METRIC, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, FINISHED_METRIC, QUEUED_METRIC, STRAGGLER_RUN_MINUTES, RATIO_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../contract/metrics';
 import { PRESSURE_METRICS, PRESSURE_RESOURCES } from '../stragglers';
 import { RuntimeProfile } from './own-usage';
 
@@ -39,7 +39,7 @@ export function profileOf(f: RunningFeatures): RuntimeProfile {
         ? // In service the agent sends its readings once a minute, or every round when its rounds are rarer.
           { publishSeconds: Math.max(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, f.agentIntervalSeconds), alwaysMetrics: agentMetricNames(f.detecting > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
         : undefined,
-    stragglers: f.detecting > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
+    stragglers: f.detecting > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, runMinutes: STRAGGLER_RUN_MINUTES, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
     signals:
       f.signalling > 0
         ? { fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN, fleetsWithSignals: f.signalling }

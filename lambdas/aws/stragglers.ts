@@ -7,6 +7,7 @@ import { AutoScalingClient, SetInstanceHealthCommand } from '@aws-sdk/client-aut
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../../core/util/concurrency';
 import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
+import { STRAGGLER_RUN_MINUTES } from '../../core/contract/metrics';
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
 import { StragglerDatapoint, StragglerGroup } from '../../core/ports';
 import { instanceNamespace } from '../../core/instance-namespace';
@@ -118,7 +119,13 @@ export async function publishStragglerMetrics(client: CloudWatchClient, namespac
   for (const batch of chunk(data, DATUMS_PER_CALL)) await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }));
 }
 
-/** The straggler function's newest BottleneckedMinutes per instance (within 3 minutes), for the termination policy. */
+/**
+ * How far back the termination policy looks for findings: one straggler run's period and two minutes for
+ * a late or slow run. Older findings are of a previous run, no longer what the detector believes.
+ */
+export const FINDINGS_MAX_AGE_MINUTES = STRAGGLER_RUN_MINUTES + 2;
+
+/** The straggler function's newest BottleneckedMinutes per instance (within FINDINGS_MAX_AGE_MINUTES), for the termination policy. */
 export class CloudWatchStragglerFindings {
   constructor(
     private readonly client: CloudWatchClient,
@@ -138,7 +145,7 @@ export class CloudWatchStragglerFindings {
           Stat: 'Maximum',
         },
       }));
-      const page = await this.client.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end - 3 * MINUTE), EndTime: new Date(end), ScanBy: 'TimestampDescending' }));
+      const page = await this.client.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end - FINDINGS_MAX_AGE_MINUTES * MINUTE), EndTime: new Date(end), ScanBy: 'TimestampDescending' }));
       for (const r of page.MetricDataResults ?? []) {
         const id = batch[Number(r.Id?.slice(1))];
         const newest = r.Values?.[0];

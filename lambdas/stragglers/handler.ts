@@ -1,5 +1,5 @@
 /**
- * Once a minute, for every fleet with straggler detection on: read each in-service worker's pressure
+ * Every STRAGGLER_RUN_MINUTES (core/contract/metrics.ts), for every fleet with straggler detection on: read each in-service worker's pressure
  * over the sliding window, judge them (core/stragglers.ts), publish what was found, and, where
  * the fleet asks for it, mark one persistent straggler unhealthy so Auto Scaling replaces it. The
  * replacement goes through our termination hook like any other termination, so the worker drains first.
@@ -65,7 +65,7 @@ export function makeStragglerHandler(deps: StragglerDeps) {
     try {
       groups = await deps.groups.describe(deps.fleets.map((f) => f.groupName));
     } catch (e) {
-      deps.log.error('groups unavailable; no straggler detection this minute', { error: capError(e) });
+      deps.log.error('groups unavailable; no straggler detection this run', { error: capError(e) });
       for (const f of deps.fleets) datapoints.push({ name: DETECTION_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
       await publish(deps, datapoints);
       return deps.fleets.map((f) => ({ fleet: f.fleet, verdicts: [], error: 'groups unavailable' }));
@@ -105,7 +105,7 @@ async function extendReplacedDrains(deps: StragglerDeps, groups: Map<string, Str
   try {
     active = await deps.store.listActive();
   } catch (e) {
-    deps.log.warn('drains unreadable; replaced stragglers keep their deadline this minute', { error: capError(e) });
+    deps.log.warn('drains unreadable; replaced stragglers keep their deadline this run', { error: capError(e) });
     return;
   }
   for (const { f, unhealthy } of waiting) {

@@ -81,7 +81,7 @@ export function createDashboard(ctx: OperationsContext): cloudwatch.Dashboard {
           title: `${name}: stragglers now, replaced, waiting for a replacement slot`,
           width: 8,
           left: [st.metric(name, STRAGGLERS_METRIC, 'Maximum', 'stragglers'), st.metric(name, REPLACEMENTS_METRIC, 'Sum', 'marked unhealthy for replacement')],
-          right: [st.metric(name, DEFERRED_METRIC, 'Sum', 'replacement deferred (minutes)'), st.metric(name, DETECTION_FAILED_METRIC, 'Sum', 'detection unavailable (minutes)')],
+          right: [st.metric(name, DEFERRED_METRIC, 'Sum', 'replacement deferred (runs)'), st.metric(name, DETECTION_FAILED_METRIC, 'Sum', 'detection unavailable (runs)')],
         }),
         new cloudwatch.GraphWidget({
           title: `${name}: bottlenecked workers (minutes in a row; a straggler at ${f.config.stragglers.detector.replaceAfterMinutes})`,

@@ -144,14 +144,14 @@ describe('what a template costs to keep', () => {
       workers: 10,
       fleets: 1,
       agent: { publishSeconds: 60, alwaysMetrics: ['RunningTasks'], busyMetrics: ['OldestTaskAgeSeconds'], busyShare: 0.5 },
-      stragglers: { metricsReadPerInstance: 6, fleetMetrics: ['Stragglers'] },
+      stragglers: { metricsReadPerInstance: 6, runMinutes: 5, fleetMetrics: ['Stragglers'] },
       assumptions: { billedSecondsPerInvocation: 1, logBytesPerInvocation: 0, kmsRequestsPerKeyHour: 0 },
     };
     const q = (what: RegExp) => ownMonthlyUsage(inv, profile).filter((i) => 'key' in i && what.test(i.what)).map((i) => ('quantity' in i ? i.quantity : 0));
     expect(q(/one PutMetricData every 60 s/)).toEqual([10 * 43_800]);
     expect(q(/per-instance metrics/)).toEqual([10]);
     expect(q(/busy/)).toEqual([5]);
-    expect(q(/metrics per instance, read every minute/)).toEqual([10 * 6 * 43_800]);
+    expect(q(/metrics per instance, read every 5 minutes/)).toEqual([10 * 6 * 8_760]);
   });
 });
 

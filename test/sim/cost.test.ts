@@ -33,9 +33,9 @@ test('the autoscaler\'s own cost over a run is own-usage.ts\'s month at the run\
   const month = ownMonthlyUsage({ alarmMetrics: { standard: 0, highResolution: 0 }, targetTrackingAlarmMetrics: 0, dashboards: 0, kmsKeys: 0, scheduled }, { ...profile, workers: 20 });
   const expected = ownUsd(priceUsage(month, DEFAULT_PRICES)) * (48 / HOURS_PER_MONTH);
   expect(ownCostUsd('signals', true, 960, 48, DEFAULT_PRICES)).toBeCloseTo(expected, 9);
-  // The agent's requests by hand: one PutMetricData every 10 s per instance, $0.01 per 1,000.
+  // The agent's requests by hand: one PutMetricData a minute per instance in service, $0.01 per 1,000.
   const agentRequests = simulatedOwnUsage('signals', true, 960, 48).find((i) => i.component === 'agent' && 'key' in i && i.key === 'cloudwatchPutMetricDataRequests');
-  expect(agentRequests && 'quantity' in agentRequests ? agentRequests.quantity : NaN).toBeCloseTo((960 * 3600) / 10, 6);
+  expect(agentRequests && 'quantity' in agentRequests ? agentRequests.quantity : NaN).toBeCloseTo((960 * 3600) / 60, 6);
   // Each scheduled function runs once a simulated minute.
   const sweeps = simulatedOwnUsage('signals', true, 960, 48).find((i) => i.component === 'drain controller' && 'key' in i && i.key === 'lambdaRequests');
   expect(sweeps && 'quantity' in sweeps ? sweeps.quantity : NaN).toBeCloseTo(48 * 60, 6);

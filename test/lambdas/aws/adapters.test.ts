@@ -13,6 +13,8 @@ import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
 import { SsmWorkerControl } from '../../../lambdas/aws/ssm-worker-control';
 import { AGENT_TASK_METRIC } from '../../../core/contract/lambda-settings';
+import { STRAGGLER_RUN_MINUTES } from '../../../core/contract/metrics';
+import { CloudWatchStragglerFindings, FINDINGS_MAX_AGE_MINUTES } from '../../../lambdas/aws/stragglers';
 
 const asg = mockClient(AutoScalingClient);
 const cw = mockClient(CloudWatchClient);
@@ -177,5 +179,19 @@ describe('SsmWorkerControl', () => {
     expect(reached.size).toBe(120);
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 3);
     expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, { DocumentName: 'AWS-RunShellScript', Parameters: expect.objectContaining({ commands: [expect.stringContaining('SHUTTING_DOWN')] }) });
+  });
+});
+
+describe('CloudWatchStragglerFindings', () => {
+  test('a finding from the last straggler run is still read just before the next (runs every STRAGGLER_RUN_MINUTES)', async () => {
+    const ranAt = Date.UTC(2026, 10, 21, 12, 0, 0);
+    const now = ranAt + (STRAGGLER_RUN_MINUTES * 60 + 59) * 1000;
+    cw.on(GetMetricDataCommand).callsFake((input) => ({
+      MetricDataResults: input.StartTime.getTime() <= ranAt ? [{ Id: 'b0', Timestamps: [new Date(ranAt)], Values: [42], StatusCode: 'Complete' }] : [{ Id: 'b0', Timestamps: [], Values: [] }],
+    }));
+    const findings = await new CloudWatchStragglerFindings(new CloudWatchClient({}), 'GracefulAutoscaler/qa/signals').read('etl-asg', ['i-slow'], now);
+    expect(findings.get('i-slow')).toBe(42);
+    const start = cw.commandCalls(GetMetricDataCommand)[0].args[0].input.StartTime!.getTime();
+    expect(now - start).toBeLessThanOrEqual((FINDINGS_MAX_AGE_MINUTES + 1) * 60_000);
   });
 });
