@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -17,6 +17,8 @@ import { instanceArnPrefix } from '../core/instance-namespace';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { nagResourceFinding } from './nag-finding';
+import { PATTERNS } from './config/problems';
+import { hasAgentInstalled, requireProp } from './props-validation';
 import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT, sourcePrefix } from './names';
 
 /** How often the sweep re-checks every waiting instance. */
@@ -114,7 +116,13 @@ export class DrainController extends Construct {
 
   constructor(scope: Construct, id: string, props: DrainControllerProps) {
     super(scope, id);
-    if (props.fleets.length === 0) throw new Error('DrainController: fleets must not be empty');
+    requireProp(this, typeof props.environmentName === 'string' && PATTERNS.envName.test(props.environmentName), 'environmentName', props.environmentName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 24 characters (it names rules and metrics)');
+    requireProp(this, props.fleets.length > 0, 'fleets', [], 'must list at least one fleet');
+    const names = props.fleets.map((f) => f.name);
+    requireProp(this, new Set(names).size === names.length, 'fleets', names, 'must name each fleet once');
+    requireProp(this, Number.isInteger(props.controller.idleReadings) && props.controller.idleReadings >= 1 && props.controller.idleReadings <= 60, 'controller.idleReadings', props.controller.idleReadings, 'must be a whole number from 1 to 60');
+    // Whether a fleet runs the agent is known only once the app is built (WorkerAgent.installOn may come later).
+    this.node.addValidation({ validate: () => this.warnUndrainable(props) });
     const stack = Stack.of(this);
 
     this.table = new dynamodb.Table(this, 'DrainTable', {
@@ -275,6 +283,28 @@ export class DrainController extends Construct {
     this.grantControllerAccess(props);
     this.attachTerminationPolicy(props);
     this.acceptDrainReports(props);
+  }
+
+  /**
+   * A fleet this stack launches that no WorkerAgent was installed on, while the controller relies on the
+   * agent to stop its workers or to publish the task counts it reads: every drain would run to its
+   * timeout and kill what is still running. Adopted groups are the operator's to declare (docs/adopt-existing-fleet.md).
+   */
+  private warnUndrainable(props: DrainControllerProps): string[] {
+    const c = props.controller;
+    const needs = [
+      ...(c.stopWorker.kind === 'agent' ? ['stopWorker "agent" (nothing else stops the workers)'] : []),
+      ...(c.taskSource.kind === 'metric' && c.taskSource.perInstance ? ["the agent's RunningTasks metric (nothing else publishes it)"] : []),
+    ];
+    if (needs.length === 0) return [];
+    for (const f of props.fleets) {
+      if (isAdopted(f.group) || hasAgentInstalled(f.group)) continue;
+      Annotations.of(this).addWarningV2(
+        'graceful-autoscaler:cannot-drain',
+        `Fleet ${f.name}: no WorkerAgent is installed on its group, but the controller uses ${needs.join(' and ')}: no drain can finish before its ${f.drainTimeout.toHumanString()} timeout. Call WorkerAgent.installOn(fleet, …), or use stopWorker "ssm"/"trino" with a task source of your own.`,
+      );
+    }
+    return [];
   }
 
   /**

@@ -5,6 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { AgentFileConfig } from './config';
+import { SECRET_FILE, WORKER_UNIT } from './config/agent';
+import { markAgentInstalled, requireProp } from './props-validation';
 import { agentSourceHash, bundleAgent } from './agent-bundle';
 import { PREBUILT_DIR } from './bundles';
 import { WorkerFleet } from './worker-fleet';
@@ -62,6 +64,7 @@ export class WorkerAgent extends Construct {
     private readonly props: WorkerAgentProps,
   ) {
     super(scope, id);
+    validateAgentProps(this, props);
     const prebuilt = join(PREBUILT_DIR, 'agent', 'agent.js');
     this.asset = existsSync(prebuilt)
       ? // The package ships the bundle (npm run build): nothing to build at the consumer's synth.
@@ -90,6 +93,7 @@ export class WorkerAgent extends Construct {
     // Exactly the agent's object: Asset.grantRead would allow reading and listing the whole CDK asset
     // bucket, which holds every asset of every stack bootstrapped in the account and region.
     fleet.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.asset.bucket.arnForObjects(this.asset.s3ObjectKey)] }));
+    markAgentInstalled(fleet.autoScalingGroup);
     const { config: fileConfig, sharedSecretFile } = agentFileConfig(this.props.config, options);
     // One boot step, stopping at its first failure (a half-installed agent never starts), retried whole,
     // and reported as InstallFailures{Component=worker-agent} if it still fails. CodeDeploy's agent is a
@@ -121,6 +125,25 @@ export class WorkerAgent extends Construct {
       `systemctl enable --now ${AGENT_SERVICE}`,
     ]);
   }
+}
+
+/**
+ * The props rules, before any resource: workerUnit becomes a directory name in a shell step and a unit
+ * file path, and a shared-secret file a LoadCredential= line, both in root's user data, so only the
+ * characters systemd allows reach them (the same patterns the config applies).
+ */
+function validateAgentProps(scope: Construct, props: WorkerAgentProps): void {
+  const c = props.config;
+  if (c.workerUnit !== undefined) {
+    requireProp(scope, typeof c.workerUnit === 'string' && WORKER_UNIT.test(c.workerUnit), 'config.workerUnit', c.workerUnit, 'must be a systemd service unit name such as trino.service (letters, digits and :_.@-)');
+    requireProp(scope, c.workerUnit !== AGENT_SERVICE && c.workerUnit !== GATE_SERVICE, 'config.workerUnit', c.workerUnit, `must be the worker's own unit, not ${AGENT_SERVICE} or ${GATE_SERVICE}`);
+  }
+  for (const key of ['tasks', 'shutdown'] as const) {
+    const file = c[key]?.sharedSecretFile;
+    if (file !== undefined) requireProp(scope, typeof file === 'string' && SECRET_FILE.test(file), `config.${key}.sharedSecretFile`, file, 'must be an absolute file path of letters, digits and ._/-');
+  }
+  requireProp(scope, typeof c.runAsRoot === 'boolean', 'config.runAsRoot', c.runAsRoot, 'must be true or false');
+  requireProp(scope, Number.isInteger(c.intervalSeconds) && c.intervalSeconds >= 1 && c.intervalSeconds <= 300, 'config.intervalSeconds', c.intervalSeconds, 'must be a whole number from 1 to 300');
 }
 
 /**

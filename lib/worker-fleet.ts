@@ -8,7 +8,10 @@ import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET, workerMetricNamespaces } from './names';
-import { FLEET_DEFAULTS } from './config/defaults';
+import { FLEET_DEFAULTS, MAX_FLEET_SIZE } from './config/defaults';
+import { PATTERNS } from './config/problems';
+import { MAX_DRAIN_TIMEOUT_SECONDS, MIN_DRAIN_TIMEOUT_SECONDS } from '../core/lifecycle-limits';
+import { isWhole, requireProp } from './props-validation';
 
 // The values live in config (FLEET_DEFAULTS, plain numbers), which applies the same defaults to environment files.
 /** Default target for average CPU across the group's InService instances. */
@@ -81,14 +84,12 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
 
   constructor(scope: Construct, id: string, props: WorkerFleetProps) {
     super(scope, id);
+    validateFleetProps(this, props);
     this.fleetName = props.fleetName;
-    if (props.instanceTypes.length === 0) throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes must not be empty`);
     // One launch template and one image: Graviton types get the arm64 Amazon Linux 2023 image, and a mix
     // would launch some instances on an image their processor cannot run.
     const architectures = new Set(props.instanceTypes.map((t) => architectureOf(t.toString())));
-    if (architectures.size > 1) {
-      throw new Error(`WorkerFleet ${props.fleetName}: instanceTypes mix arm64 and x86_64 (${props.instanceTypes.join(', ')}); one fleet has one image`);
-    }
+    requireProp(this, architectures.size <= 1, 'instanceTypes', props.instanceTypes.map(String), 'must all be arm64 (Graviton) or all x86_64: one fleet has one image');
     const [architecture] = architectures;
     this.architecture = architecture;
     const targetCpuPercent = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
@@ -277,5 +278,30 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
    */
   addBootStep(component: string, commands: readonly string[]): void {
     this.launchTemplate.userData!.addCommands(...bootStep(component, commands));
+  }
+}
+
+/**
+ * The props rules, checked before any resource: the fleet name and namespace are written into root's user
+ * data (quoted shell words and JSON), so only the characters config allows reach it; sizes and durations
+ * within what Auto Scaling and the lifecycle hook accept.
+ */
+function validateFleetProps(scope: Construct, props: WorkerFleetProps): void {
+  requireProp(scope, typeof props.fleetName === 'string' && PATTERNS.fleetName.test(props.fleetName), 'fleetName', props.fleetName, 'must be lower-case letters, digits and dashes, starting with a letter, at most 20 characters (it is written into user data run as root)');
+  requireProp(scope, typeof props.metricsNamespace === 'string' && /^[A-Za-z0-9._/#:-]{1,200}$/.test(props.metricsNamespace), 'metricsNamespace', props.metricsNamespace, 'must be a CloudWatch namespace of letters, digits and ._/#:- (names.agentNamespace); it is written into user data run as root');
+  requireProp(scope, props.instanceTypes.length > 0, 'instanceTypes', [], 'must list at least one instance type');
+  requireProp(scope, isWhole(props.minCapacity, 0, MAX_FLEET_SIZE), 'minCapacity', props.minCapacity, `must be a whole number from 0 to ${MAX_FLEET_SIZE}`);
+  requireProp(scope, isWhole(props.maxCapacity, 1, MAX_FLEET_SIZE), 'maxCapacity', props.maxCapacity, `must be a whole number from 1 to ${MAX_FLEET_SIZE}`);
+  requireProp(scope, props.minCapacity <= props.maxCapacity, 'minCapacity', props.minCapacity, `must be <= maxCapacity (${props.maxCapacity})`);
+  if (props.desiredCapacity !== undefined) {
+    requireProp(scope, isWhole(props.desiredCapacity, props.minCapacity, props.maxCapacity), 'desiredCapacity', props.desiredCapacity, `must be a whole number within [minCapacity, maxCapacity] = [${props.minCapacity}, ${props.maxCapacity}]`);
+  }
+  const cpu = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
+  requireProp(scope, typeof cpu === 'number' && cpu > 0 && cpu <= 100, 'targetCpuPercent', cpu, 'must be a number in (0, 100]');
+  const drain = (props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT).toSeconds();
+  requireProp(scope, drain >= MIN_DRAIN_TIMEOUT_SECONDS && drain <= MAX_DRAIN_TIMEOUT_SECONDS, 'drainTimeout', `${drain}s`, `must be from ${MIN_DRAIN_TIMEOUT_SECONDS} s to ${MAX_DRAIN_TIMEOUT_SECONDS} s: the 48 h lifecycle-hook limit less 2 minutes`);
+  if (props.spot !== undefined) {
+    requireProp(scope, isWhole(props.spot.onDemandBaseCapacity, 0, props.maxCapacity), 'spot.onDemandBaseCapacity', props.spot.onDemandBaseCapacity, `must be a whole number from 0 to maxCapacity (${props.maxCapacity})`);
+    requireProp(scope, isWhole(props.spot.onDemandPercentageAboveBase, 0, 100), 'spot.onDemandPercentageAboveBase', props.spot.onDemandPercentageAboveBase, 'must be a whole number from 0 to 100');
   }
 }

@@ -7,6 +7,16 @@ import { Problems } from './problems';
 import { checkHttpUrl, isLinkLocal, isLoopbackOrTls } from './urls';
 import { AgentFileConfig, ControllerConfig } from './resolved';
 
+/**
+ * systemd.unit(5) allows ASCII letters, digits, ":", "-", "_", ".", "@" (templates) and the backslash, at
+ * most 255 characters. The backslash only comes from escaped paths, which no worker unit needs, and the
+ * name becomes a directory in a shell step, so it is left out.
+ */
+export const WORKER_UNIT = /^[A-Za-z0-9:_.@-]{1,247}\.service$/;
+
+/** Written into the unit's LoadCredential= line: an absolute path with no spaces or line breaks. */
+export const SECRET_FILE = /^\/[A-Za-z0-9._/-]{1,254}$/;
+
 /** Units of the instance itself (Amazon Linux 2023), which the worker's start gate must never hold. */
 const SYSTEM_UNITS: readonly RegExp[] = [
   /^sshd?(@.*)?\.service$/,
@@ -34,8 +44,7 @@ function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Recor
     const user = w.user ?? DEFAULT_TRINO_ENDPOINT.user;
     p.pattern(`${at}.user`, user, TRINO_USER, 'must be a user name of 1 to 64 letters, digits and ._@-');
     if (w.sharedSecretFile !== undefined) {
-      // Written into the unit's LoadCredential= line: an absolute path with no spaces or line breaks.
-      p.pattern(`${at}.sharedSecretFile`, w.sharedSecretFile, /^\/[A-Za-z0-9._/-]{1,254}$/, 'must be an absolute file path of letters, digits and ._/- (the file holding Trino\'s internal-communication shared secret)');
+      p.pattern(`${at}.sharedSecretFile`, w.sharedSecretFile, SECRET_FILE, 'must be an absolute file path of letters, digits and ._/- (the file holding Trino\'s internal-communication shared secret)');
     }
     return { kind: 'trino', url, user, ...(w.sharedSecretFile !== undefined ? { sharedSecretFile: w.sharedSecretFile } : {}) };
   }
@@ -97,10 +106,7 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
   p.check(typeof runAsRoot === 'boolean', 'agent.runAsRoot', runAsRoot, 'must be true or false');
   const workerUnit = input.workerUnit;
   if (workerUnit !== undefined) {
-    // systemd.unit(5) allows ASCII letters, digits, ":", "-", "_", ".", "@" (templates) and the backslash, at
-    // most 255 characters. The backslash only comes from escaped paths, which no worker unit needs, and the
-    // name becomes a directory in a shell step, so it is left out.
-    p.pattern('agent.workerUnit', workerUnit, /^[A-Za-z0-9:_.@-]{1,247}\.service$/, 'must be a systemd service unit name, such as trino.service');
+    p.pattern('agent.workerUnit', workerUnit, WORKER_UNIT, 'must be a systemd service unit name, such as trino.service');
     // The drop-in makes the unit wait for the start gate, so on an instance going into a warm pool it
     // never starts: a unit the instance itself needs (SSH, SSM, CodeDeploy, systemd's own) must not be held.
     p.check(

@@ -1,6 +1,7 @@
 /** Resolves the drain controller's settings and the Trino endpoint it calls. */
 import { HIGH_RESOLUTION_PERIODS, TaskMetricSettings, isMetricPeriod } from '../../core/contract/lambda-settings';
 import { DEFAULT_IDLE_READINGS, DEFAULT_TASK_METRIC, DEFAULT_TRINO_ENDPOINT } from './defaults';
+import { agentNamespace } from '../names';
 import { ControllerInput, TrinoEndpointInput } from './input';
 import { Problems } from './problems';
 import { ControllerConfig, TrinoEndpointConfig } from './resolved';
@@ -84,4 +85,18 @@ export function resolveController(p: Problems, input: ControllerInput, agentMetr
     stopWorker = { kind: 'agent' };
   }
   return { taskSource, stopWorker, idleReadings };
+}
+
+/**
+ * The documented default controller for an environment, as DrainController takes it: the agent's
+ * RunningTasks metric read from each instance's own namespace under the environment's, the agent stops
+ * the worker, and DEFAULT_IDLE_READINGS zero readings make a worker idle. What an environment file with
+ * no `controller` resolves to.
+ */
+export function defaultControllerConfig(environmentName: string): ControllerConfig {
+  return {
+    taskSource: { ...DEFAULT_TASK_METRIC, namespace: agentNamespace(environmentName), perInstance: true },
+    stopWorker: { kind: 'agent' },
+    idleReadings: DEFAULT_IDLE_READINGS,
+  };
 }

@@ -7,3 +7,4 @@ export type { AgentInput, AgentWorkerInput, ControllerInput, DeploymentConfigInp
 export type { AgentFileConfig, ControllerConfig, EnvironmentConfig, ExistingFleetConfig, FleetCommonConfig, FleetConfig, NewFleetConfig, TrinoEndpointConfig } from './resolved';
 export { ConfigError } from './problems';
 export { resolveEnvironment, resolveEnvironments } from './environment';
+export { defaultControllerConfig } from './controller';

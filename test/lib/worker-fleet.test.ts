@@ -78,7 +78,7 @@ test('subnets in a single Availability Zone are refused', () => {
 });
 
 test('an empty instance type list is refused', () => {
-  expect(() => fleetIn({ instanceTypes: [] })).toThrow(/WorkerFleet etl: instanceTypes must not be empty/);
+  expect(() => fleetIn({ instanceTypes: [] })).toThrow(/^Test\/Fleet: instanceTypes \(\[\]\) must list at least one instance type/);
 });
 
 describe('the image follows the instance architecture', () => {
@@ -104,7 +104,7 @@ describe('the image follows the instance architecture', () => {
 
   test('a mix of arm64 and x86_64 types is refused: one launch template has one image', () => {
     expect(() => fleetIn({ instanceTypes: [new ec2.InstanceType('m7g.large'), new ec2.InstanceType('m7i.large')] })).toThrow(
-      /WorkerFleet etl: instanceTypes mix arm64 and x86_64 \(m7g\.large, m7i\.large\)/,
+      /^Test\/Fleet: instanceTypes \(\["m7g\.large","m7i\.large"\]\) must all be arm64 \(Graviton\) or all x86_64/,
     );
   });
 });
