@@ -1,14 +1,15 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { RATIO_METRIC } from '../core/contract/metrics';
-import { ScalingPolicySettings } from '../core/scaling-policy';
+import { QUEUED_METRIC, RATIO_METRIC } from '../core/contract/metrics';
+import { SCALE_FROM_ZERO, ScalingPolicySettings } from '../core/scaling-policy';
 import { SignalsSettings } from '../core/contract/lambda-settings';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
@@ -96,7 +97,48 @@ export class ScalingSignals extends Construct {
         metric: this.ratio(f.fleetName),
         targetValue: 1,
       });
+      this.scaleFromZero(f);
     }
+  }
+
+  /**
+   * The step scaling policy that takes the fleet out of zero instances, where neither target tracking
+   * policy can act (core/scaling-policy.ts SCALE_FROM_ZERO has the reasons and sources): one instance when
+   * an alarm sees queries queued and none in service. It is on every signalled fleet, so a fleet whose last
+   * instance failed also gets one back. GroupInServiceInstances needs group metrics collection: a
+   * WorkerFleet collects them all, and an adopted group's adoption turns it on (ADOPTION_GROUP_METRICS).
+   */
+  private scaleFromZero(f: SignalsFleetProps): void {
+    const period = Duration.seconds(SCALE_FROM_ZERO.periodSeconds);
+    const action = new autoscaling.StepScalingAction(this, `ScaleFromZero-${f.fleetName}`, {
+      autoScalingGroup: f.group,
+      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      metricAggregationType: autoscaling.MetricAggregationType.MAXIMUM,
+    });
+    action.addAdjustment({ lowerBound: 0, adjustment: SCALE_FROM_ZERO.adjustment });
+    const inService = new cloudwatch.Metric({
+      namespace: 'AWS/AutoScaling',
+      metricName: 'GroupInServiceInstances',
+      dimensionsMap: { AutoScalingGroupName: f.group.autoScalingGroupName },
+      statistic: 'Maximum',
+      period,
+    });
+    const alarm = new cloudwatch.Alarm(this, `ScaleFromZeroAlarm-${f.fleetName}`, {
+      alarmDescription: `${f.fleetName}: queries queued and no instance in service; adds one (target tracking cannot scale out from 0)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(inService == 0 AND queued > 0, 1, 0)',
+        usingMetrics: { inService, queued: this.metric(f.fleetName, QUEUED_METRIC, 'Maximum', 'queued') },
+        period,
+        label: 'queued with none in service',
+      }),
+      threshold: SCALE_FROM_ZERO.threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: SCALE_FROM_ZERO.evaluationPeriods,
+      datapointsToAlarm: SCALE_FROM_ZERO.datapointsToAlarm,
+      // A minute without the queue (the coordinator did not answer) or the group's metric is no reason to launch.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.AutoScalingAction(action));
   }
 
   /** The fleet's needed-to-current ratio, as its target tracking policy reads it. */

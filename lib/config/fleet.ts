@@ -49,6 +49,9 @@ export function resolveFleet(p: Problems, at: string, f: FleetInput, controller:
     }
   }
   const scaling = resolveScaling(p, `${at}.scaling`, f);
+  // At 0 instances there is no CPU datapoint and target tracking's step is 0 from 0: the coordinator's queue,
+  // through the signals' scale-from-zero step policy, is the only way out (docs/scaling.md, "Scaling out from zero").
+  if (f.existing === undefined && f.minCapacity === 0) p.check(scaling !== undefined, `${at}.minCapacity`, 0, "may be 0 only with scaling signals on (a coordinatorUrl, scaling.signals not false): at 0 instances nothing but the coordinator's queue can scale the fleet out");
   const owned = f.existing === undefined ? resolveNewFleet(p, at, f as NewFleetInput) : undefined;
   const existing = f.existing !== undefined ? resolveExistingGroup(p, at, f as ExistingFleetInput, controller) : undefined;
   const stragglers = resolveStragglers(p, `${at}.stragglers`, f, f.existing === undefined ? agentInstalled : agentInstalled && f.existing?.agentInstalled === true, drainTimeoutSeconds);

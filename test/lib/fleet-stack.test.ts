@@ -50,8 +50,9 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     const adopted = config.fleets.filter((f) => f.existing).length;
     // Groups and launch templates only for the fleets this stack launches; adopted groups keep their own.
     template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n - adopted);
-    // CPU target tracking on every fleet; the ratio's second policy on fleets with scaling signals.
-    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + config.fleets.filter((f) => f.scaling).length);
+    // CPU target tracking on every fleet; on fleets with scaling signals, the ratio's second policy and the
+    // step policy that scales out from zero.
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + 2 * config.fleets.filter((f) => f.scaling).length);
     template.resourceCountIs('AWS::CodeDeploy::Application', n);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', n);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', n - adopted);
@@ -106,7 +107,8 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
 
     test(fleet.scaling ? 'scaling signals: a second target tracking policy holds the needed-capacity ratio at 1.0' : 'no scaling signals: CPU is the only policy', () => {
       const policies = Object.values(template.findResources('AWS::AutoScaling::ScalingPolicy')).filter((p) => JSON.stringify(p.Properties.AutoScalingGroupName) === JSON.stringify({ Ref: groupLogicalId(stack, fleetName) }));
-      const ratio = policies.filter((p) => p.Properties.TargetTrackingConfiguration.CustomizedMetricSpecification);
+      const ratio = policies.filter((p) => p.Properties.TargetTrackingConfiguration?.CustomizedMetricSpecification);
+      expect(policies.filter((p) => p.Properties.PolicyType === 'StepScaling')).toHaveLength(fleet.scaling ? 1 : 0);
       if (!fleet.scaling) {
         expect(ratio).toHaveLength(0);
         return;
@@ -119,8 +121,11 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
           CustomizedMetricSpecification: { Namespace: `${METRICS_NAMESPACE}/${config.name}/signals`, MetricName: 'NeededCapacityRatio', Dimensions: [{ Name: 'Fleet', Value: fleet.name }], Statistic: 'Average' },
         },
       });
-      // Both policies scale in: Auto Scaling then scales in only when both agree.
-      expect(policies.every((p) => !p.Properties.TargetTrackingConfiguration.DisableScaleIn)).toBe(true);
+      // Both target tracking policies scale in: Auto Scaling then scales in only when both agree. The step
+      // policy only ever adds (a ChangeInCapacity of +1), so it has no say in a scale-in.
+      const tracking = policies.filter((p) => p.Properties.PolicyType === 'TargetTrackingScaling');
+      expect(tracking).toHaveLength(2);
+      expect(tracking.every((p) => !p.Properties.TargetTrackingConfiguration.DisableScaleIn)).toBe(true);
     });
 
     test('CodeDeploy deployment group bound to the group, rolling back on failure or stop', () => {

@@ -92,3 +92,25 @@ test('the dashboard shows the queue, the ratio, the rule that decided and the ce
   expect(body).toContain('NeededCapacityRatio');
   expect(body).toContain('working, yet the coordinator lists no queries');
 });
+
+test('a signalled fleet scales out from zero: a step policy adds one instance on an alarm over queued queries and none in service', () => {
+  const steps = template.findResources('AWS::AutoScaling::ScalingPolicy', { Properties: { PolicyType: 'StepScaling' } });
+  expect(Object.keys(steps)).toHaveLength(signalled.length);
+  const [[stepId, step]] = Object.entries(steps);
+  expect(step.Properties).toMatchObject({ AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Maximum', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] });
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties.AlarmActions ?? []).includes(stepId));
+  expect(alarms).toHaveLength(1);
+  const [alarm] = alarms;
+  expect(alarm.Properties).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+  const metrics = alarm.Properties.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string; Namespace: string }; Period: number; Stat: string } }[];
+  const expression = metrics.find((m) => m.Expression);
+  expect(expression).toMatchObject({ Expression: 'IF(inService == 0 AND queued > 0, 1, 0)' });
+  expect(metrics.find((m) => m.Id === 'inService')!.MetricStat).toMatchObject({ Metric: { MetricName: 'GroupInServiceInstances', Namespace: 'AWS/AutoScaling' }, Period: 60, Stat: 'Maximum' });
+  expect(metrics.find((m) => m.Id === 'queued')!.MetricStat).toMatchObject({ Metric: { MetricName: 'QueuedQueries', Namespace: signalsNamespace('staging') }, Period: 60, Stat: 'Maximum' });
+  // GroupInServiceInstances exists only while the group collects its metrics.
+  const groupId = step.Properties.AutoScalingGroupName.Ref;
+  const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[groupId];
+  expect(group.Properties.MetricsCollection).toEqual([{ Granularity: '1Minute' }]);
+  // A fleet without signals has no queue to see, and no such policy.
+  expect(Template.fromStack(dev).findResources('AWS::AutoScaling::ScalingPolicy', { Properties: { PolicyType: 'StepScaling' } })).toEqual({});
+});
