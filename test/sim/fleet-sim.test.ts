@@ -311,7 +311,8 @@ describe('the CLI', () => {
     ['scale-in-lookback', '1', '30', '0', '--scale-in-lookback (0) must be a number from 1 to 60'],
     ['scale-in-horizon', '0', '60', '61', '--scale-in-horizon (61) must be a number from 0 to 60'],
   ])('--%s reaches the full policy, and is refused out of range', async (flag, less, more, bad, message) => {
-    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', `--${flag}`, minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
+    // executors: under the Trino models the node-map window fails an invariant, exit 1 (docs/simulator.md, "Engine models").
+    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--trace', trace, '--json', '--sweep-timeouts', 'none', `--${flag}`, minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
     const [low, high] = [await runFor(less), await runFor(more)];
     expect(high.instanceHours).toBeGreaterThan(low.instanceHours);
     const refused = await run(tsx, [cli, '--trace', trace, '--json', `--${flag}`, bad]).catch((e) => e);
@@ -366,7 +367,7 @@ describe('the CLI', () => {
 
   test('--shape spikes generates bursts of minutes; a shape it does not know is refused, naming the ones it does', async () => {
     const written = join(dir, 'spikes.csv');
-    const out = JSON.parse((await run(tsx, [cli, '--shape', 'spikes', '--days', '0.2', '--peak-rate', '2', '--seed', '3', '--write-trace', written, '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--shape', 'spikes', '--days', '0.2', '--peak-rate', '2', '--seed', '3', '--write-trace', written, '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.source).toBe('generated spikes workload (0.2 days, peak 2 queries/s)');
     const replayed = parseTrace(readFileSync(written, 'utf8')).queries;
     expect(out.runs[0].queries).toBe(replayed.length);
