@@ -7,7 +7,12 @@
  * It answers as AWS documents, including where AWS is unkind (each rule cites its reference):
  * - whole-call rejections: SetInstanceProtection, SendCommand and DescribeInstances refuse the whole call
  *   for one bad instance;
- * - lifecycle writes on a finished action answer `No active Lifecycle Action found`;
+ * - lifecycle writes on a finished action answer `No active Lifecycle Action found`, and so does one
+ *   naming a hook the instance is not waiting on; a result other than CONTINUE or ABANDON is refused;
+ * - a wait expires at its hook's HeartbeatTimeout (each heartbeat restarts it, within the global limit of
+ *   min(48 h, 100 × HeartbeatTimeout)) and the instance proceeds with the hook's DefaultResult;
+ * - DescribeScalingActivities lists launches and terminations, those in progress first, then newest first;
+ * - SetInstanceHealth honours the group's health check grace period unless ShouldRespectGracePeriod is false;
  * - DescribeAutoScalingGroups is eventually consistent: a completed instance still shows
  *   `Terminating:Wait` for `consistencyLagMs`;
  * - each API family sits behind a token bucket that answers `Throttling`/`ThrottlingException` when a
@@ -16,6 +21,7 @@
  * everything it implements; lifecycle completion and Terminating:Wait exist only here.
  */
 import { randomUUID } from 'node:crypto';
+import { DRAIN_HOOK_NAME } from '../core/contract/names';
 
 export interface AwsModelOptions {
   /** Latency of every answer. @default 0 */
@@ -60,6 +66,14 @@ export interface ModelInstance {
   terminationStartedAt?: number;
   /** When its lifecycle action was completed: Describe* may show the old state until the lag passes. */
   completedAt?: number;
+  /** The terminate hook its Terminating:Wait is under, and when the wait expires. Set on entering the wait. */
+  wait?: { hookName: string; expiresAt: number; limitAt: number; heartbeatTimeoutMs: number; defaultResult: string };
+  /** How the wait ended: the result given (CONTINUE or ABANDON), or the hook's DefaultResult at expiry. */
+  result?: { result: string; by: 'complete' | 'timeout' };
+  /** When its warmup ends: until then its launch activity reads WaitingForInstanceWarmup. @default launchedAt */
+  warmupEndsAt?: number;
+  /** SetInstanceHealth's status. @default 'Healthy' */
+  healthStatus?: 'Healthy' | 'Unhealthy';
 }
 
 export interface ModelGroup {
@@ -82,6 +96,8 @@ export interface ModelGroup {
    * deleted and created again under the same name has another ARN. @default one with a uuid per group object
    */
   arn?: string;
+  /** HealthCheckGracePeriod in seconds (CreateAutoScalingGroup's default is 0). @default 0 */
+  healthCheckGracePeriodSeconds?: number;
   /** The group's warm pool, as PutWarmPool stored it (WarmPoolConfiguration). @default none */
   warmPool?: { MinSize?: number; MaxGroupPreparedCapacity?: number; PoolState?: string; InstanceReusePolicy?: { ReuseOnScaleIn?: boolean } };
 }
@@ -117,6 +133,19 @@ const IDS_PER_CALL = 50;
 /** SetInstanceProtection accepts only these states (Auto Scaling API reference, SetInstanceProtection; "Use instance scale-in protection"). */
 const PROTECTABLE = new Set<LifecycleState>(['InService', 'EnteringStandby', 'Standby']);
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** CompleteLifecycleAction's LifecycleActionResult: "CONTINUE | ABANDON" (Auto Scaling API reference). */
+const LIFECYCLE_RESULTS = new Set(['CONTINUE', 'ABANDON']);
+/**
+ * PutLifecycleHook's defaults, HeartbeatTimeout 3600 s and DefaultResult ABANDON, and the global limit on a
+ * wait: min(48 h, 100 × HeartbeatTimeout) (Auto Scaling API reference, PutLifecycleHook; user guide,
+ * "Amazon EC2 Auto Scaling lifecycle hooks", "Considerations and limitations").
+ */
+const DEFAULT_HEARTBEAT_TIMEOUT_S = 3600;
+const DEFAULT_RESULT = 'ABANDON';
+const WAIT_LIMIT_MS = (heartbeatTimeoutMs: number) => Math.min(48 * 3600_000, 100 * heartbeatTimeoutMs);
+const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
+/** DescribeScalingActivities status codes that end an activity (Auto Scaling API reference, Activity). */
+const ACTIVITY_DONE = new Set(['Successful', 'Failed', 'Cancelled']);
 
 class TokenBucket {
   private tokens: number;
@@ -173,7 +202,7 @@ export class AwsModel {
     this.instances.set(i.instanceId, i);
     if (!this.groups.has(i.groupName)) this.groups.set(i.groupName, { newInstancesProtected: false, minSize: 0, maxSize: 100, desiredCapacity: 0 });
     this.groups.get(i.groupName)!.desiredCapacity++;
-    if (i.state === 'Terminating:Wait' && i.terminationStartedAt === undefined) i.terminationStartedAt = this.now();
+    if (i.state === 'Terminating:Wait') this.enterWait(i, i.terminationStartedAt ?? this.now());
     return i;
   }
 
@@ -181,7 +210,50 @@ export class AwsModel {
   beginTermination(instanceId: string, at = this.now()): void {
     const i = this.instances.get(instanceId)!;
     i.state = 'Terminating:Wait';
+    this.enterWait(i, at);
+  }
+
+  /**
+   * Registers a lifecycle hook as PutLifecycleHook does, with its defaults (HeartbeatTimeout 3600 s,
+   * DefaultResult ABANDON).
+   */
+  putHook(groupName: string, hookName: string, spec: { HeartbeatTimeout?: number; DefaultResult?: string; LifecycleTransition?: string } = {}): void {
+    if (!this.groups.has(groupName)) this.groups.set(groupName, { newInstancesProtected: false, minSize: 0, maxSize: 100, desiredCapacity: 0 });
+    const g = this.groups.get(groupName)!;
+    g.hooks ??= new Map();
+    g.hooks.set(hookName, { LifecycleTransition: TERMINATING, DefaultResult: DEFAULT_RESULT, HeartbeatTimeout: DEFAULT_HEARTBEAT_TIMEOUT_S, ...spec });
+  }
+
+  /**
+   * The instance waits under its group's terminate hook. A group with none gets ours, with PutLifecycleHook's
+   * defaults: an instance in Terminating:Wait implies a hook, and tests that set one up name ours.
+   */
+  private enterWait(i: ModelInstance, at: number): void {
     i.terminationStartedAt = at;
+    const g = this.groups.get(i.groupName)!;
+    let hook = [...(g.hooks ?? new Map<string, Record<string, unknown>>()).entries()].find(([, h]) => (h.LifecycleTransition ?? TERMINATING) === TERMINATING);
+    if (!hook) {
+      this.putHook(i.groupName, DRAIN_HOOK_NAME);
+      hook = [DRAIN_HOOK_NAME, g.hooks!.get(DRAIN_HOOK_NAME)!];
+    }
+    const heartbeatTimeoutMs = Number(hook[1].HeartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT_S) * 1000;
+    i.wait = { hookName: hook[0], expiresAt: at + heartbeatTimeoutMs, limitAt: at + WAIT_LIMIT_MS(heartbeatTimeoutMs), heartbeatTimeoutMs, defaultResult: String(hook[1].DefaultResult ?? DEFAULT_RESULT) };
+  }
+
+  /**
+   * Waits whose hook timed out proceed with the hook's DefaultResult: for a terminate hook both CONTINUE and
+   * ABANDON terminate the instance (user guide, "Amazon EC2 Auto Scaling lifecycle hooks"). Lazy: run on
+   * every call, at the model's clock.
+   */
+  expireWaits(now = this.now()): void {
+    for (const i of this.instances.values()) {
+      if (i.state !== 'Terminating:Wait' || !i.wait) continue;
+      const at = Math.min(i.wait.expiresAt, i.wait.limitAt);
+      if (at > now) continue;
+      i.state = 'Terminating:Proceed';
+      i.completedAt = at;
+      i.result = { result: i.wait.defaultResult, by: 'timeout' };
+    }
   }
 
   /** Routes a client's calls to this model. */
@@ -217,6 +289,7 @@ export class AwsModel {
   }
 
   private handle(operation: string, input: any): Record<string, unknown> {
+    this.expireWaits();
     switch (operation) {
       case 'DescribeAutoScalingGroups':
         return this.describeGroups(input);
@@ -232,14 +305,24 @@ export class AwsModel {
       }
       case 'CompleteLifecycleAction':
       case 'RecordLifecycleActionHeartbeat': {
-        // Auto Scaling API reference, CompleteLifecycleAction: a finished or expired action answers this.
+        // LifecycleActionResult takes CONTINUE or ABANDON (Auto Scaling API reference, CompleteLifecycleAction).
+        if (operation === 'CompleteLifecycleAction' && !LIFECYCLE_RESULTS.has(input.LifecycleActionResult)) {
+          throw awsError('ValidationError', `1 validation error detected: Value '${input.LifecycleActionResult}' at 'lifecycleActionResult' failed to satisfy constraint: Member must satisfy enum value set: [CONTINUE, ABANDON]`);
+        }
+        // An action is found by group, hook and instance: one finished or expired, or under another hook
+        // (CodeDeploy's, say), answers this (API reference, CompleteLifecycleAction; peers' logs).
         const i = this.instances.get(input.InstanceId);
-        if (!i || i.state !== 'Terminating:Wait' || i.groupName !== input.AutoScalingGroupName) {
+        const wait = i?.wait;
+        if (!i || !wait || i.state !== 'Terminating:Wait' || i.groupName !== input.AutoScalingGroupName || wait.hookName !== input.LifecycleHookName) {
           throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${input.InstanceId}`);
         }
         if (operation === 'CompleteLifecycleAction') {
           i.state = 'Terminating:Proceed';
           i.completedAt = this.now();
+          i.result = { result: input.LifecycleActionResult, by: 'complete' };
+        } else {
+          // A heartbeat restarts the timeout, never past the global limit (RecordLifecycleActionHeartbeat).
+          wait.expiresAt = Math.min(wait.limitAt, this.now() + wait.heartbeatTimeoutMs);
         }
         return {};
       }
@@ -315,6 +398,8 @@ export class AwsModel {
       }
       case 'SetInstanceProtection':
         return this.setInstanceProtection(input);
+      case 'SetInstanceHealth':
+        return this.setInstanceHealth(input);
       case 'TerminateInstanceInAutoScalingGroup': {
         const i = this.instances.get(input.InstanceId);
         if (!i || i.state === 'Terminated') throw awsError('ValidationError', `Instance Id not found - No managed instance found for instance ID ${input.InstanceId}`);
@@ -375,23 +460,38 @@ export class AwsModel {
         ServiceLinkedRoleARN: g?.serviceLinkedRoleArn ?? 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
         Instances: [...this.instances.values()]
           .filter((i) => i.groupName === name && this.described(i) !== 'Terminated')
-          .map((i) => ({ InstanceId: i.instanceId, LifecycleState: this.described(i), ProtectedFromScaleIn: i.protectedFromScaleIn ?? false })),
+          .map((i) => ({ InstanceId: i.instanceId, LifecycleState: this.described(i), HealthStatus: i.healthStatus ?? 'Healthy', ProtectedFromScaleIn: i.protectedFromScaleIn ?? false })),
       };
     });
     return { AutoScalingGroups: groups, NextToken: start + max < names.length ? String(start + max) : undefined };
   }
 
   /**
-   * DescribeScalingActivities: newest first, at most 100 a page (Auto Scaling API reference). A scale-in
-   * that waits under a lifecycle hook is an activity "Terminating EC2 instance: i-…" in progress
-   * (StatusCode MidLifecycleAction) whose StartTime is when the instance left service.
+   * DescribeScalingActivities, at most 100 a page: "Activities are sorted by start time. Activities still in
+   * progress are described first" (Auto Scaling API reference, DescribeScalingActivities): in progress
+   * first, each part newest first. A launch is "Launching a new EC2 instance: i-…", in progress while
+   * pending, WaitingForInstanceWarmup while it warms (Activity.StatusCode), then Successful. A scale-in that
+   * waits under a lifecycle hook is "Terminating EC2 instance: i-…", MidLifecycleAction, whose StartTime is
+   * when the instance left service.
    */
   private describeActivities(input: any) {
     const max = Math.min(input.MaxRecords ?? 100, 100);
     if ((input.MaxRecords ?? 100) > 100) throw awsError('ValidationError', 'MaxRecords must be at most 100');
-    const all = [...this.instances.values()]
-      .filter((i) => i.groupName === input.AutoScalingGroupName && i.terminationStartedAt !== undefined)
-      .sort((a, b) => b.terminationStartedAt! - a.terminationStartedAt!)
+    const now = this.now();
+    const mine = [...this.instances.values()].filter((i) => i.groupName === input.AutoScalingGroupName);
+    const launches = mine
+      .filter((i) => i.launchedAt !== undefined)
+      .map((i) => ({
+        ActivityId: `launch-${i.instanceId}`,
+        AutoScalingGroupName: i.groupName,
+        Description: `Launching a new EC2 instance: ${i.instanceId}`,
+        Cause: `At ${new Date(i.launchedAt!).toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity.`,
+        StartTime: new Date(i.launchedAt!),
+        StatusCode: i.state.startsWith('Pending') ? (i.state === 'Pending:Wait' ? 'MidLifecycleAction' : 'InProgress') : i.state === 'InService' && now < (i.warmupEndsAt ?? i.launchedAt!) ? 'WaitingForInstanceWarmup' : 'Successful',
+        Progress: i.state.startsWith('Pending') ? 30 : 100,
+      }));
+    const terminations = mine
+      .filter((i) => i.terminationStartedAt !== undefined)
       .map((i) => ({
         ActivityId: `act-${i.instanceId}`,
         AutoScalingGroupName: i.groupName,
@@ -401,8 +501,28 @@ export class AwsModel {
         StatusCode: i.state === 'Terminating:Wait' ? 'MidLifecycleAction' : i.state === 'Terminated' ? 'Successful' : 'InProgress',
         Progress: i.state === 'Terminated' ? 100 : 50,
       }));
+    const all = [...launches, ...terminations].sort((a, b) => Number(ACTIVITY_DONE.has(a.StatusCode)) - Number(ACTIVITY_DONE.has(b.StatusCode)) || b.StartTime.getTime() - a.StartTime.getTime());
     const start = Number(input.NextToken ?? 0);
     return { Activities: all.slice(start, start + max), NextToken: start + max < all.length ? String(start + max) : undefined };
+  }
+
+  /**
+   * SetInstanceHealth (Auto Scaling API reference): an unknown instance is a ValidationError. With
+   * ShouldRespectGracePeriod (true unless false is given), a status set during the group's
+   * HealthCheckGracePeriod after launch is not acted on; otherwise Unhealthy takes the instance out of
+   * service for replacement: it terminates, under the terminate hook when there is one, and desired
+   * capacity stays, so Auto Scaling launches its replacement.
+   */
+  private setInstanceHealth(input: any) {
+    const i = this.instances.get(input.InstanceId);
+    if (!i || i.state === 'Terminated') throw awsError('ValidationError', `Instance Id not found - No managed instance found for instance ID ${input.InstanceId}`);
+    if (input.HealthStatus !== 'Healthy' && input.HealthStatus !== 'Unhealthy') throw awsError('ValidationError', `Valid values for HealthStatus are Healthy and Unhealthy`);
+    const grace = (this.groups.get(i.groupName)?.healthCheckGracePeriodSeconds ?? 0) * 1000;
+    const inGrace = input.ShouldRespectGracePeriod !== false && i.launchedAt !== undefined && this.now() < i.launchedAt + grace;
+    if (inGrace) return {};
+    i.healthStatus = input.HealthStatus;
+    if (input.HealthStatus === 'Unhealthy' && i.state === 'InService') this.beginTermination(i.instanceId);
+    return {};
   }
 
   /** Whole-call rejection: one instance that is not InService/EnteringStandby/Standby refuses them all. */
@@ -569,7 +689,7 @@ export class AwsModel {
 }
 
 function classify(operation: string): { service: Service; write: boolean } {
-  if (['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'SetInstanceProtection', 'UpdateAutoScalingGroup', 'TerminateInstanceInAutoScalingGroup', 'EnableMetricsCollection', 'DisableMetricsCollection', 'PutLifecycleHook', 'DeleteLifecycleHook', 'PutScalingPolicy', 'DeletePolicy'].includes(operation)) {
+  if (['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'SetInstanceProtection', 'SetInstanceHealth', 'UpdateAutoScalingGroup', 'TerminateInstanceInAutoScalingGroup', 'EnableMetricsCollection', 'DisableMetricsCollection', 'PutLifecycleHook', 'DeleteLifecycleHook', 'PutScalingPolicy', 'DeletePolicy'].includes(operation)) {
     return { service: 'autoscaling-write', write: true };
   }
   if (operation.startsWith('DescribeAutoScaling') || ['DescribeScalingActivities', 'DescribeLifecycleHooks', 'DescribePolicies', 'DescribeWarmPool'].includes(operation)) return { service: 'autoscaling-read', write: false };

@@ -3,7 +3,9 @@
  * AWS documents and moto does not implement (whole-call rejections, Terminating:Wait, eventual
  * consistency, hot partitions). No aws-sdk-client-mock here: it replaces send() on every client of a class.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CompleteLifecycleActionCommand, DescribeScalingActivitiesCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { DRAIN_HOOK_NAME } from '../../../core/contract/names';
+import { AutoScalingGroupStates } from '../../../lambdas/aws/scaling-signals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -151,5 +153,80 @@ describe('AutoScalingFleet: Auto Scaling\'s own record of when a termination beg
     expect(times.get(all[0])).toBe(Date.UTC(2026, 10, 21, 12));
     expect(times.get(all[149])).toBe(Date.UTC(2026, 10, 21, 12) + 149_000);
     expect(aws.byOperation.get('DescribeScalingActivities')).toBe(2);
+  });
+});
+
+describe('the model answers lifecycle, health and activity calls as the API reference does (issue 37 item 4)', () => {
+  const setup = (start = Date.UTC(2026, 10, 21, 12)) => {
+    const clock = { now: start };
+    const aws = new AwsModel({ consistencyLagMs: 0, now: () => clock.now });
+    const client = aws.attach(new AutoScalingClient(MODEL_CLIENT));
+    return { aws, client, clock, fleet: new AutoScalingFleet(client) };
+  };
+
+  test('CompleteLifecycleAction refuses another hook\'s name and a result other than CONTINUE or ABANDON', async () => {
+    const { aws, client } = setup();
+    aws.putHook('g', DRAIN_HOOK_NAME, { HeartbeatTimeout: 600 });
+    const [id] = ids(1);
+    aws.addInstance({ instanceId: id, groupName: 'g', state: 'Terminating:Wait' });
+    await expect(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: 'g', LifecycleHookName: 'CodeDeploy-managed-automatic-launch-deployment-hook', InstanceId: id, LifecycleActionResult: 'CONTINUE' }))).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/No active Lifecycle Action/) });
+    await expect(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: 'g', LifecycleHookName: DRAIN_HOOK_NAME, InstanceId: id, LifecycleActionResult: 'DONE' }))).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/CONTINUE, ABANDON/) });
+    await client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: 'g', LifecycleHookName: DRAIN_HOOK_NAME, InstanceId: id, LifecycleActionResult: 'ABANDON' }));
+    expect(aws.instances.get(id)).toMatchObject({ state: 'Terminating:Proceed', result: { result: 'ABANDON', by: 'complete' } });
+  });
+
+  test('a wait expires at its HeartbeatTimeout with the DefaultResult; heartbeats restart it within the global limit', async () => {
+    const { aws, clock, fleet } = setup();
+    aws.putHook('g', DRAIN_HOOK_NAME, { HeartbeatTimeout: 60, DefaultResult: 'CONTINUE' });
+    const [a, b] = ids(2);
+    for (const id of [a, b]) aws.addInstance({ instanceId: id, groupName: 'g', state: 'Terminating:Wait' });
+    clock.now += 50_000;
+    expect(await fleet.recordHeartbeat({ instanceId: b, groupName: 'g' }, DRAIN_HOOK_NAME)).toBe('done');
+    clock.now += 20_000;
+    // a expired at 60 s: the write finds no action; b's heartbeat moved its expiry to 110 s.
+    expect(await fleet.completeLifecycleAction({ instanceId: a, groupName: 'g' }, DRAIN_HOOK_NAME, 'CONTINUE')).not.toBe('done');
+    expect(aws.instances.get(a)).toMatchObject({ state: 'Terminating:Proceed', result: { result: 'CONTINUE', by: 'timeout' } });
+    expect(aws.instances.get(b)!.state).toBe('Terminating:Wait');
+    // The global limit, 100 × 60 s: heartbeats every 30 s keep it only that long.
+    for (let t = 0; t < 210; t++) {
+      clock.now += 30_000;
+      await fleet.recordHeartbeat({ instanceId: b, groupName: 'g' }, DRAIN_HOOK_NAME);
+    }
+    expect(aws.instances.get(b)).toMatchObject({ state: 'Terminating:Proceed', completedAt: Date.UTC(2026, 10, 21, 12) + 6_000_000 });
+  });
+
+  test('SetInstanceHealth: within the grace period it is not acted on unless told not to respect it; Unhealthy replaces through the hook', async () => {
+    const { aws, client, clock } = setup();
+    const [young, old] = ids(2);
+    aws.addInstance({ instanceId: young, groupName: 'g', launchedAt: clock.now - 60_000 });
+    aws.addInstance({ instanceId: old, groupName: 'g', launchedAt: clock.now - 3_600_000 });
+    aws.groups.get('g')!.healthCheckGracePeriodSeconds = 300;
+    await client.send(new SetInstanceHealthCommand({ InstanceId: young, HealthStatus: 'Unhealthy' }));
+    expect(aws.instances.get(young)!.state).toBe('InService');
+    await client.send(new SetInstanceHealthCommand({ InstanceId: young, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }));
+    await client.send(new SetInstanceHealthCommand({ InstanceId: old, HealthStatus: 'Unhealthy' }));
+    for (const id of [young, old]) expect(aws.instances.get(id)).toMatchObject({ state: 'Terminating:Wait', healthStatus: 'Unhealthy', wait: { hookName: DRAIN_HOOK_NAME } });
+    expect(aws.groups.get('g')!.desiredCapacity).toBe(2);
+    await expect(client.send(new SetInstanceHealthCommand({ InstanceId: 'i-0fffffffffffffff0', HealthStatus: 'Unhealthy' }))).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
+  test('activities: in progress first, then newest; the signals adapter pages through warming launches and stops at the first finished one', async () => {
+    const { aws, client, clock } = setup();
+    const all = ids(160);
+    // 40 launched long ago (Successful), then 120 recent ones: 110 still warming, 10 warm.
+    all.forEach((id, k) => {
+      const launchedAt = k < 40 ? clock.now - 86_400_000 + k * 1000 : clock.now - 200_000 + k * 1000;
+      aws.addInstance({ instanceId: id, groupName: 'g', launchedAt, warmupEndsAt: k < 50 ? launchedAt : clock.now + 60_000 });
+    });
+    const page = await client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'g', MaxRecords: 100 }));
+    const codes = page.Activities!.map((a) => a.StatusCode);
+    expect(codes.every((c) => c === 'WaitingForInstanceWarmup')).toBe(true);
+    const starts = page.Activities!.map((a) => a.StartTime!.getTime());
+    expect(starts).toEqual([...starts].sort((x, y) => y - x));
+    const before = aws.byOperation.get('DescribeScalingActivities')!;
+    const warm = await new AutoScalingGroupStates(client).warm('g', all);
+    expect(warm).toBe(160 - 110);
+    // Two pages: the second ends the in-progress ones and reaches a finished activity, so no third.
+    expect(aws.byOperation.get('DescribeScalingActivities')! - before).toBe(2);
   });
 });
