@@ -15,11 +15,18 @@
 export const DRAIN_REPORT_SOURCE = 'graceful-autoscaler.agent';
 export const DRAIN_REPORT_DETAIL_TYPE = 'Worker Drained';
 /**
- * The agent's rule, which the simulator models: after the coordinator is first seen not scheduling to
- * the node, a zero count is final only from a read started at least this much later, so a task the
- * coordinator placed just before it noticed has reached the worker.
+ * Trino's node selector memoizes the active node map for 5 s (trinodb/trino,
+ * core/trino-main/src/main/java/io/trino/execution/scheduler/UniformNodeSelectorFactory.java): after the
+ * coordinator's node list shows a worker SHUTTING_DOWN, new tasks can still be placed on it for that long.
  */
-export const COORDINATOR_CONFIRM_MS = 1000;
+export const TRINO_NODE_MAP_MEMO_MS = 5000;
+/**
+ * The agent's rule, which the simulator models: after the coordinator is first seen not scheduling to
+ * the node, a zero count is final only from a read started at least this much later: the node map's
+ * 5 s, and a second for a task placed at its last instant to reach the worker. It was 1 s, which the
+ * Trino engine model showed lets a task land after the final zero (issue 37).
+ */
+export const COORDINATOR_CONFIRM_MS = TRINO_NODE_MAP_MEMO_MS + 1000;
 /** A report is a few hundred bytes; anything much larger is not one of ours. */
 export const MAX_REPORT_BYTES = 4096;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;

@@ -11,6 +11,7 @@
  *
  * Sources (trinodb/trino, core/trino-main/src/main/java/io/trino/): docs/simulator.md, "Engine models".
  */
+import { TRINO_NODE_MAP_MEMO_MS } from '../core/drain-report';
 import type { Query } from './trace';
 
 export type EngineName = 'trino' | 'trino-fte' | 'executors';
@@ -29,7 +30,7 @@ export const TRINO_MAX_PARTITIONS = 100;
  */
 export const TRINO_PARTITION_WORK_SECONDS = 60;
 /** UniformNodeSelectorFactory memoizes the active node map for 5 s: a SHUTTING_DOWN node gets tasks that long. */
-export const TRINO_NODE_MAP_MEMO_SECONDS = 5;
+export const TRINO_NODE_MAP_MEMO_SECONDS = TRINO_NODE_MAP_MEMO_MS / 1000;
 
 /** Whether the engine spreads a query over workers (the Trino models). */
 export const spreads = (engine: EngineName): boolean => engine !== 'executors';

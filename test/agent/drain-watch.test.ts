@@ -3,6 +3,7 @@
  * count inside the unsafe window is not "drained"), the report sent once, and no endpoint that hangs
  * able to hold up the shutdown.
  */
+import { COORDINATOR_CONFIRM_MS, TRINO_NODE_MAP_MEMO_MS } from '../../core/drain-report';
 import { getEventListeners } from 'node:events';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Agent, DrainReporter } from '../../agent/agent';
@@ -69,6 +70,9 @@ test('coordinator sees the node shutting down and a later count is zero: drained
   env.advance(1000);
   expect((await env.agent.tickLifecycle()).drainedBy).toBeUndefined(); // still running a task
   env.trino.state.tasks = [];
+  // Not yet: Trino's node selector may still place a task for its 5 s memo (COORDINATOR_CONFIRM_MS).
+  env.advance(COORDINATOR_CONFIRM_MS - 1000);
+  expect((await env.agent.tickLifecycle()).drainedBy).toBeUndefined();
   env.advance(1000);
   const drained = await env.agent.tickLifecycle();
   expect(drained).toMatchObject({ drainedBy: 'coordinator', reported: true });
@@ -78,12 +82,14 @@ test('coordinator sees the node shutting down and a later count is zero: drained
   expect(env.reports[0].drainedAt).toBeGreaterThanOrEqual(env.reports[0].stoppedAt);
 });
 
-test('the first zero after the coordinator is seen is confirmed by a count a second later', async () => {
+test("the first zero after the coordinator is seen is confirmed only past the node selector's 5 s memo", async () => {
   const env = await setup();
   env.imds.state.lifecycle = 'Terminated';
   env.coordinator.state.nodes[1].state = 'shutting_down'; // already seen on the stop's own round
   expect((await env.agent.tickLifecycle()).drainedBy).toBeUndefined();
-  env.advance(1000);
+  env.advance(TRINO_NODE_MAP_MEMO_MS);
+  expect((await env.agent.tickLifecycle()).drainedBy).toBeUndefined();
+  env.advance(COORDINATOR_CONFIRM_MS - TRINO_NODE_MAP_MEMO_MS);
   expect((await env.agent.tickLifecycle()).drainedBy).toBe('coordinator');
 });
 
@@ -107,7 +113,7 @@ test('nodeId, when configured, picks the node instead of the private address', a
   const agent = new Agent(config, new ImdsClient(env.imds.url), () => new MetricPublisher(new CloudWatchClient({ region: 'eu-west-1' }), 'x', 10), new ListLog(), () => now);
   env.imds.state.lifecycle = 'Terminated';
   await agent.tickLifecycle();
-  now += 1000;
+  now += COORDINATOR_CONFIRM_MS;
   expect((await agent.tickLifecycle()).drainedBy).toBe('coordinator');
 });
 

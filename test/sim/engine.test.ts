@@ -1,5 +1,5 @@
 import { DEFAULT_SIM_OPTIONS, EngineName } from '../../sim/options';
-import { fteLayout, trinoSpread } from '../../sim/engine';
+import { TRINO_NODE_MAP_MEMO_SECONDS, fteLayout, trinoSpread } from '../../sim/engine';
 import * as group from '../../sim/group';
 import * as workers from '../../sim/workers';
 import { Instance, Run, SimState } from '../../sim/state';
@@ -166,6 +166,21 @@ describe('engine models (sim/engine.ts)', () => {
     submit(sim, 1);
     expect(draining.runs.size).toBe(0);
     expect(nodes.slice(1).every((i) => i.runs.size === 1)).toBe(true);
+  });
+
+  test("the agent's final zero count comes after the node map can still place a task on the worker", () => {
+    // The coordinator notices the stop at t = 3; its node selector may place tasks on the worker until
+    // t = 3 + 5 (UniformNodeSelectorFactory's memo). The agent's report (the sim models its rule with
+    // the same COORDINATOR_CONFIRM_MS) must rest on a count taken after that, or a task can land on a
+    // worker the controller is completing. With the 1 s it had before, the count came at t = 4.
+    const { sim, nodes } = bench('trino', [short], 3);
+    const worker = nodes[0];
+    worker.state = 'Terminating:Wait';
+    worker.stopAt = 0;
+    sim.now = 3;
+    worker.noticedAt = 3;
+    group.becameDrained(sim, worker);
+    expect(worker.detectedAt).toBeGreaterThan(3 + TRINO_NODE_MAP_MEMO_SECONDS);
   });
 
   test('trino-fte: a dead worker\'s task is redone elsewhere and the query finishes later by its work', () => {
