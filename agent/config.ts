@@ -3,6 +3,7 @@
  * message and a non-zero exit, never a silent default.
  */
 import { DEFAULT_AGENT_INTERVAL_SECONDS, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS } from '../core/contract/metrics';
+import { isLoopbackOrTls } from '../core/util/urls';
 
 /** A Trino/Presto worker's HTTP API on this instance. */
 export interface TrinoWorker {
@@ -184,11 +185,7 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
 }
 
 /** https, or a loopback host: where a bearer token may travel. */
-export function isLoopbackOrTls(url: string): boolean {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  return u.protocol === 'https:' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopbackOrTls } from '../core/util/urls';
 
 /**
  * The secret from `sharedSecretFile`: a properties file's `internal-communication.shared-secret`, or a

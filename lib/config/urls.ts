@@ -25,13 +25,10 @@ export function isLinkLocal(host: string): boolean {
 }
 
 /**
- * The agent's own rule (agent/config.ts isLoopbackOrTls): a shared secret signs requests only over TLS or
- * to this host, or the agent exits at boot. test/lib/config.test.ts holds the two to the same answers.
+ * The agent's own rule, one function in core/util/urls.ts: a shared secret signs requests only over TLS or
+ * to this host, or the agent exits at boot.
  */
-export function isLoopbackOrTls(url: string): boolean {
-  const u = parseHttpUrl(url);
-  return u !== undefined && (u.scheme === 'https' || u.host.toLowerCase() === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(u.host));
-}
+export { isLoopbackOrTls } from '../../core/util/urls';
 
 /**
  * Checks the common rules of a URL: a host name or IPv4 address, a port from 1 to 65535, no user name or

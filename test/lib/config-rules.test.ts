@@ -102,10 +102,12 @@ test('periodSeconds 20 is a GetMetricData period (MetricStat: 1, 5, 10, 20, 30, 
   expect([2, 15, 45, 90].some(isMetricPeriod)).toBe(false);
 });
 
-test("the config's shared-secret URL rule is the agent's", () => {
-  for (const url of ['http://127.0.0.1:8080', 'http://localhost:8080', 'https://w:8443', 'http://10.0.0.7:8080', 'http://127.8.9.10:1']) {
-    expect(isLoopbackOrTls(url)).toBe(agentIsLoopbackOrTls(url));
-  }
+test("the config's shared-secret URL rule is the agent's: one function in core", () => {
+  expect(isLoopbackOrTls).toBe(agentIsLoopbackOrTls);
+  const safe = ['http://127.0.0.1:8080', 'http://localhost:8080', 'https://w:8443', 'http://127.8.9.10:1', 'http://[::1]:8080'];
+  const unsafe = ['http://10.0.0.7:8080', 'http://w:8080', 'not a url'];
+  expect(safe.filter((u) => !isLoopbackOrTls(u))).toEqual([]);
+  expect(unsafe.filter(isLoopbackOrTls)).toEqual([]);
 });
 
 test('the example environments are well inside the 4 KB function environment', () => {
