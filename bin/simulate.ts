@@ -21,7 +21,8 @@ import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFr
 import { oracle } from '../sim/oracle';
 import { readProgress, simulationProgress } from '../sim/progress';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, checkPricing, ownCostUsd } from '../sim/cost';
-import { Scenario, htmlReport, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
+import { Scenario, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
+import { htmlReport } from '../sim/report-html';
 import { ReadOptions } from '../sim/csv-records';
 import { TableRead } from '../sim/timed-table';
 import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceShape, formatTrace, generateTrace, longSpanProblem, readTrace } from '../sim/trace';
