@@ -5,7 +5,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,10 +15,15 @@ import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, poli
 import { instanceArnPrefix } from '../core/instance-namespace';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
-import { nagResourceFinding } from './nag-finding';
 import { PATTERNS } from './config/problems';
 import { hasAgentInstalled, requireProp } from './props-validation';
-import { DRAIN_HOOK_NAME, TAG_ENVIRONMENT, sourcePrefix } from './names';
+import { DRAIN_HOOK_NAME, metricsServiceName, sourcePrefix } from './names';
+import { grantControllerAccess } from './drain-controller-access';
+import { DrainControllerProps, isAdopted } from './drain-controller-props';
+import { adoptGroups } from './group-adoption';
+
+export type { DrainControllerProps, ManagedFleet } from './drain-controller-props';
+export { metricsServiceName } from './names';
 
 /** How often the sweep re-checks every waiting instance. */
 export const SWEEP_PERIOD = Duration.seconds(SWEEP_PERIOD_SECONDS);
@@ -29,68 +33,12 @@ const EVENT_FUNCTION_TIMEOUT = Duration.seconds(60);
 const SWEEP_FUNCTION_TIMEOUT = Duration.seconds(55);
 /** Auto Scaling waits 2 s for a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
-/**
- * CloudFormation waits up to an hour for a custom resource; adoption is a few Auto Scaling calls. The
- * handler keeps its last 30 s for answering (RESPONSE_RESERVE_MS), so the work has 60 s.
- */
-const ADOPTION_TIMEOUT = Duration.seconds(90);
 /** Deliveries before a message that keeps failing moves to the dead-letter queue. */
 /** SQS keeps messages at most 14 days (SQS developer guide, "Message retention"): the DLQ keeps them that long. */
 const DLQ_RETENTION = Duration.days(14);
 /** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
 const QUEUE_RETENTION = Duration.days(4);
 
-/** The EMF `service` dimension of the controller's metrics in an environment (alarms and dashboards use it). */
-export function metricsServiceName(environmentName: string): string {
-  return `graceful-autoscaler-${environmentName}`;
-}
-
-/** A group this stack does not define (imported by name): its settings are adopted, not declared. */
-function isAdopted(group: autoscaling.IAutoScalingGroup): boolean {
-  return !(group.node.defaultChild instanceof autoscaling.CfnAutoScalingGroup);
-}
-
-/** A fleet the controller drains. */
-export interface ManagedFleet {
-  readonly name: string;
-  /**
-   * The fleet's group. One this stack defines (an `AutoScalingGroup`) gets the termination policy in its
-   * own definition; an imported one (`AutoScalingGroup.fromAutoScalingGroupName`) is adopted through a
-   * custom resource that restores the group's own policies when the stack is deleted.
-   */
-  readonly group: autoscaling.IAutoScalingGroup;
-  readonly drainTimeout: Duration;
-  readonly heartbeatTimeout: Duration;
-  /** The workers' graceful-shutdown grace period (Trino `shutdown.grace-period`): the unsafe window after a stop. */
-  readonly shutdownGrace: Duration;
-  /**
-   * The workers' security group; opened to the controller when it calls the workers' HTTP API, which
-   * then needs it. @default none
-   */
-  readonly securityGroup?: ec2.ISecurityGroup;
-  /**
-   * The instance role of the fleet's workers, when their agent reports "drained" to the queue: it may
-   * send messages, and reports are accepted only from instances under it (by its unique id, so a role
-   * this stack creates). @default no reports
-   */
-  readonly reportingRole?: iam.Role;
-}
-
-/** Properties of a DrainController. */
-export interface DrainControllerProps {
-  readonly environmentName: string;
-  readonly fleets: readonly ManagedFleet[];
-  readonly vpc: ec2.IVpc;
-  readonly vpcSubnets: ec2.SubnetSelection;
-  /** Encrypts the queue, its DLQ, the drain table and the function logs; must allow events.amazonaws.com. */
-  readonly key: kms.IKey;
-  readonly controller: ControllerConfig;
-  /**
-   * Where the straggler function publishes BottleneckedMinutes, when a fleet detects stragglers: the
-   * termination policy then takes stragglers first among equally busy instances. @default none
-   */
-  readonly stragglersNamespace?: string;
-}
 
 /**
  * The drain controller: EventBridge lifecycle events → encrypted SQS queue (with DLQ) → drain function
@@ -280,7 +228,7 @@ export class DrainController extends Construct {
         reason: "It calls only CloudWatch GetMetricData and EC2 DescribeInstances, public AWS APIs, within Auto Scaling's 2 s; in a VPC it would depend on the NAT path, and a VPC function idle for weeks (scale-ins can be that rare) fails its next invocation while Lambda recreates its network interface.",
       });
     }
-    this.grantControllerAccess(props);
+    grantControllerAccess(this, this, (fn, ...actions) => this.grantTable(fn, ...actions), props);
     this.attachTerminationPolicy(props);
     this.acceptDrainReports(props);
   }
@@ -316,79 +264,6 @@ export class DrainController extends Construct {
     this.table.grant(fn, ...actions);
     const readOnly = actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:GetItem');
     this.table.encryptionKey!.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']));
-  }
-
-  /** Least privilege: reads where AWS allows no scoping, lifecycle writes only on our groups. */
-  private grantControllerAccess(props: DrainControllerProps): void {
-    const drainFunctions = [this.eventFunction, this.sweepFunction];
-    const groupArns = props.fleets.map((f) => f.group.autoScalingGroupArn);
-    for (const fn of drainFunctions) {
-      // Describe* actions support no resource-level permissions (Service Authorization Reference, Auto Scaling).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeScalingActivities'], resources: ['*'] }));
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'], resources: groupArns }),
-      );
-      this.grantTable(fn, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
-    }
-    const c = props.controller;
-    const readers: lambda.IFunction[] = [...drainFunctions, this.terminationPolicyFunction];
-    for (const fn of readers) {
-      if (c.taskSource.kind === 'metric' || (fn === this.terminationPolicyFunction && props.stragglersNamespace)) {
-        // GetMetricData supports no resource-level permissions (Service Authorization Reference, CloudWatch).
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-      }
-    }
-    const needsEc2 = [this.terminationPolicyFunction, ...(c.taskSource.kind === 'trino' || c.stopWorker.kind === 'trino' ? drainFunctions : [])];
-    for (const fn of needsEc2) {
-      // DescribeInstances supports no resource-level permissions (Service Authorization Reference, EC2).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-    }
-    if (c.stopWorker.kind === 'ssm') {
-      const stack = Stack.of(this);
-      for (const fn of drainFunctions) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['ssm:SendCommand'],
-            resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' })],
-          }),
-        );
-        // Only instances tagged with this environment: the workers of these fleets.
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['ssm:SendCommand'],
-            resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-            conditions: { StringEquals: { [`ssm:resourceTag/${TAG_ENVIRONMENT}`]: props.environmentName } },
-          }),
-        );
-        // Adopted groups' instances carry no tag of ours, but Auto Scaling tags every instance it launches
-        // with aws:autoscaling:groupName (Auto Scaling user guide, "Tag Auto Scaling groups and instances").
-        const adopted = props.fleets.filter((f) => isAdopted(f.group)).map((f) => f.group.autoScalingGroupName);
-        if (adopted.length > 0) {
-          fn.addToRolePolicy(
-            new iam.PolicyStatement({
-              actions: ['ssm:SendCommand'],
-              resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-              conditions: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': adopted } },
-            }),
-          );
-        }
-      }
-    }
-    for (const fn of [...drainFunctions, this.terminationPolicyFunction]) {
-      Validations.of(fn).acknowledge(
-        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only Describe*/GetMetricData, X-Ray and ENI actions, which support no resource-level permissions; lifecycle writes are scoped to our groups.' },
-        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Data keys of this environment\'s CMK, which encrypts the drain table and queues; granted by CDK for that key only.' },
-        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Re-encryption under this environment\'s CMK only, as CDK grants for encrypted queues and tables.' },
-        {
-          id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }))}]`,
-          reason: "SendCommand on instances carrying this environment's tag (ssm:resourceTag condition).",
-        },
-        ...groupArns.map((arn) => ({
-          id: `AwsSolutions-IAM5[${nagResourceFinding(Stack.of(this), arn)}]`,
-          reason: 'A group ARN carries a UUID Auto Scaling assigns at creation; the group name pins it to our group.',
-        })),
-      );
-    }
   }
 
   /**
@@ -434,58 +309,10 @@ export class DrainController extends Construct {
       cfnGroup.node.addDependency(permission);
     }
     const adopted = props.fleets.filter((f) => isAdopted(f.group));
-    if (adopted.length > 0) this.adoptGroups(props, adopted, permission);
-  }
-
-  /**
-   * Groups this stack does not define: a custom resource per group sets our termination policy and the
-   * group metrics the dashboard reads, and on delete puts back what it found (lambdas/adoption/handler.ts).
-   * Its function runs outside the VPC: it calls only Auto Scaling and CloudFormation's response URL.
-   */
-  private adoptGroups(props: DrainControllerProps, fleets: readonly ManagedFleet[], permission: lambda.CfnPermission): void {
-    const stack = Stack.of(this);
-    this.adoptionFunction = new ControllerFunction(this, 'GroupAdoptionFunction', {
-      entry: 'group-adoption',
-      key: props.key,
-      serviceName: metricsServiceName(props.environmentName),
-      description: `graceful-autoscaler ${props.environmentName}: adopts existing groups (termination policy, group metrics) and restores them on delete`,
-      timeout: ADOPTION_TIMEOUT,
-      // What a genuine request must match: the handler trusts no stack, group or function named only in
-      // the event (it carries no resource policy, but this account's principals may still invoke it).
-      environment: {
-        DRAIN_HOOK_NAME,
-        STACK_ID: stack.stackId,
-        TERMINATION_POLICY_ARN: this.terminationPolicyFunction.functionArn,
-        ADOPTED_GROUPS: stack.toJsonString(fleets.map((f) => f.group.autoScalingGroupName)),
-      },
-      retryAttempts: 0,
-    });
-    // Describe* have no resource-level permissions; the writes are on the adopted groups only.
-    this.adoptionFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLifecycleHooks', 'autoscaling:DescribeWarmPool'], resources: ['*'] }));
-    const groupArns = fleets.map((f) => f.group.autoScalingGroupArn);
-    this.adoptionFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:EnableMetricsCollection', 'autoscaling:DisableMetricsCollection'], resources: groupArns }),
-    );
-    Validations.of(this.adoptionFunction).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'DescribeAutoScalingGroups, DescribeLifecycleHooks and DescribeWarmPool support no resource-level permissions; the writes are on the adopted groups only.' },
-      ...groupArns.map((arn) => ({
-        id: `AwsSolutions-IAM5[${nagResourceFinding(stack, arn)}]`,
-        reason: 'An adopted group is named, not created here: IAM matches it by name with its generated id wildcarded.',
-      })),
-      {
-        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-        reason: "It runs only during deploys and calls only Auto Scaling's public API and CloudFormation's pre-signed response URL; it reaches nothing inside the VPC.",
-      },
-    );
-    for (const f of fleets) {
-      const adoption = new CustomResource(this, `Adopt-${f.name}`, {
-        serviceToken: this.adoptionFunction.functionArn,
-        resourceType: 'Custom::GracefulAutoscalerGroupAdoption',
-        properties: { GroupName: f.group.autoScalingGroupName, TerminationPolicy: this.terminationPolicyFunction.functionArn },
-      });
-      // Auto Scaling must be allowed to invoke the function before a group names it.
-      adoption.node.addDependency(permission);
-      this.adoptions.set(f.name, adoption);
+    if (adopted.length > 0) {
+      const a = adoptGroups(this, this.terminationPolicyFunction, props, adopted, permission);
+      this.adoptionFunction = a.adoptionFunction;
+      for (const [fleet, resource] of a.adoptions) this.adoptions.set(fleet, resource);
     }
   }
 }

@@ -69,3 +69,8 @@ export function sourcePrefix(environment: string): string {
 export function workerPolicyOutputKey(fleetName: string): string {
   return `${fleetName.replace(/[^A-Za-z0-9]/g, '')}WorkerPolicyArn`;
 }
+
+/** The EMF `service` dimension of the controller's metrics in an environment (alarms and dashboards use it). */
+export function metricsServiceName(environmentName: string): string {
+  return `graceful-autoscaler-${environmentName}`;
+}
