@@ -8,6 +8,7 @@
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
  *                [--warm-pool N [--warm-start 40]] [--instance-type m7i.2xlarge] [--region us-east-1] [--prices FILE]
+ *                [--frontier 2m,10m,30m,2h,6h|none] [--tolerate-kills-per-day N] [--kill-nothing-younger-than D]
  *   npm start -- --help   every option, its default and meaning
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ import { readProgress, simulationProgress } from '../sim/progress';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, checkPricing, ownCostUsd } from '../sim/cost';
 import { Scenario, scenarioPrices, summaryFrom, sweepRowFrom, textSummary, violations } from '../sim/report';
 import { htmlReport } from '../sim/report-html';
+import { DEFAULT_FRONTIER_TIMEOUTS, FRONTIER_POLICY, Tolerance, analyseFrontier, frontierPointFrom } from '../sim/frontier';
+import { frontierHtml, frontierText } from '../sim/frontier-report';
 import { ReadOptions } from '../sim/csv-records';
 import { TableRead } from '../sim/timed-table';
 import { Query, Span, TRACE_SHAPES, TROUGH_SHARE, TraceShape, formatTrace, generateTrace, longSpanProblem, readTrace } from '../sim/trace';
@@ -46,8 +49,11 @@ const OPTIONS = {
   'peak-running': { type: 'string', value: 'N', default: "the profile's own scale", meaning: 'with --hourly: rescale so the busiest hour has N queries running on average' },
   'skip-bad-rows': { type: 'boolean', default: 'off', meaning: 'run without the bad rows (each still reported); without it a bad row stops the run, exit 2' },
   engine: { type: 'string', value: ENGINES.join('|'), default: DEFAULT_ENGINE, meaning: "where a query's tasks run: trino spreads each over workers (a drain waits for, a termination fails, every query with a task there); trino-fte redoes a dead worker's task; executors holds a query on one worker (Spark-style, batch)" },
-  json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep}; the HTML report only with --report' },
+  json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep, frontier, ...}; the HTML report only with --report' },
   'sweep-timeouts': { type: 'string', value: 'LIST', default: DEFAULT_SWEEP, meaning: "drain timeouts to compare for the signals policy; 'none' to skip" },
+  frontier: { type: 'string', value: 'LIST', default: DEFAULT_FRONTIER_TIMEOUTS, meaning: `drain timeouts of the frontier: ${FRONTIER_POLICY} at each, queries killed against instance-hours and dollars, ours marked; 'none' to skip (one run per timeout not equal to --drain-timeout)` },
+  'tolerate-kills-per-day': { type: 'string', value: 'N', default: 'none', meaning: 'recommend the shortest frontier timeout killing at most N queries per simulated day, with its dollars over the cheapest' },
+  'kill-nothing-younger-than': { type: 'string', value: 'D', default: 'none', meaning: "recommend the shortest frontier timeout of at least D plus Trino's shutdown grace whose run killed no query shorter than D" },
   'drain-timeout': { type: 'string', value: 'D', default: '10m', meaning: 'the drain timeout of the policy comparison' },
   slots: { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.slotsPerInstance), meaning: 'task slots per worker; CPU = busy slots / slots' },
   target: { type: 'string', value: 'P', default: String(DEFAULT_SIM_OPTIONS.targetCpu), meaning: 'target average CPU, percent' },
@@ -261,6 +267,13 @@ async function main(): Promise<void> {
   const drainTimeoutSeconds = duration('drain-timeout', args['drain-timeout'] ?? '10m');
   const sweepText = args['sweep-timeouts'] ?? DEFAULT_SWEEP;
   const sweepTimeouts = sweepText === 'none' ? [] : sweepText.split(',').map((t) => duration('sweep-timeouts', t.trim()));
+  const frontierList = args.frontier ?? DEFAULT_FRONTIER_TIMEOUTS;
+  const frontierTimeouts = frontierList === 'none' ? [] : [...new Set(frontierList.split(',').map((t) => duration('frontier', t.trim())))].sort((a, b) => a - b);
+  const tolerance: Tolerance = {
+    ...(args['tolerate-kills-per-day'] === undefined ? {} : { killsPerDay: number('tolerate-kills-per-day', args['tolerate-kills-per-day'], 0, 0, 1e9) }),
+    ...(args['kill-nothing-younger-than'] === undefined ? {} : { killNothingYoungerThanS: duration('kill-nothing-younger-than', args['kill-nothing-younger-than']) }),
+  };
+  if (Object.keys(tolerance).length > 0 && frontierTimeouts.length === 0) usageError('--tolerate-kills-per-day and --kill-nothing-younger-than choose from the frontier; drop --frontier none');
   if (args['warm-start'] !== undefined && args['warm-pool'] === undefined) usageError('--warm-start is the start time of a warm pool instance; pass --warm-pool too');
   // PutWarmPool: MinSize and MaxGroupPreparedCapacity both N keep N stopped instances whatever the desired capacity.
   const warmPoolSize = args['warm-pool'] === undefined ? undefined : integer('warm-pool', args['warm-pool'], 0, 1, maxCapacity);
@@ -297,14 +310,24 @@ async function main(): Promise<void> {
     },
   };
 
-  const progress = simulationProgress([...POLICIES, ...sweepTimeouts.map((t) => `signals ${formatDuration(t)}`)], process.stderr);
-  const timeouts = sweepTimeouts.length === 0 ? '' : sweepTimeouts.length === 1 ? ' and 1 drain timeout' : ` and ${sweepTimeouts.length} drain timeouts`;
-  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} days: ${POLICIES.length} policies${timeouts} (${POLICIES.length + sweepTimeouts.length} runs)`);
+  // The policy comparison's graceful-cpu run is the frontier's point at --drain-timeout: same options, same result.
+  const frontierRuns = frontierTimeouts.filter((t) => t !== drainTimeoutSeconds);
+  const progress = simulationProgress([...POLICIES, ...sweepTimeouts.map((t) => `signals ${formatDuration(t)}`), ...frontierRuns.map((t) => `${FRONTIER_POLICY} ${formatDuration(t)}`)], process.stderr);
+  const plural = (n: number, what: string) => (n === 1 ? `1 ${what}` : `${n} ${what}s`);
+  const timeouts = sweepTimeouts.length === 0 ? '' : ` and ${plural(sweepTimeouts.length, 'drain timeout')}`;
+  const frontierNote = frontierTimeouts.length === 0 ? '' : `, a frontier of ${plural(frontierTimeouts.length, 'timeout')}`;
+  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} days: ${POLICIES.length} policies${timeouts}${frontierNote} (${POLICIES.length + sweepTimeouts.length + frontierRuns.length} runs)`);
   const details: SimResult[] = [];
   for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress.run(details.length) }));
   const sweepResults: SimResult[] = [];
   for (const t of sweepTimeouts) {
     sweepResults.push(await simulate(queries, { ...base, policy: 'signals', drainTimeoutSeconds: t, onProgress: progress.run(POLICIES.length + sweepResults.length) }));
+  }
+  const frontierResults: SimResult[] = [];
+  for (const t of frontierTimeouts) {
+    const reused = t === drainTimeoutSeconds ? details.find((d) => d.policy === FRONTIER_POLICY) : undefined;
+    const k = POLICIES.length + sweepTimeouts.length + frontierResults.filter((r) => r.drainTimeoutSeconds !== drainTimeoutSeconds).length;
+    frontierResults.push(reused ?? (await simulate(queries, { ...base, policy: FRONTIER_POLICY, drainTimeoutSeconds: t, onProgress: progress.run(k) })));
   }
   progress.end();
 
@@ -331,7 +354,15 @@ async function main(): Promise<void> {
     ownCostUsd: Math.round(ownCostUsd('signals', base.stragglerActions, details.find((d) => d.policy === 'signals')!.instanceHours, o.end / 3600, pricing.table) * 100) / 100,
     ...(origin ? { startsAt: origin.toISOString() } : {}),
   };
-  const invariants = [...details, ...sweepResults].map((d) => d.invariants).filter((i) => i !== undefined);
+  const frontier =
+    frontierResults.length === 0
+      ? undefined
+      : analyseFrontier(
+          frontierResults.map((r) => frontierPointFrom(r, pricing)),
+          runs,
+          { drainTimeout: scenario.drainTimeout, tolerance, days: scenario.days, graceSeconds: base.shutdownGraceSeconds },
+        );
+  const invariants = [...details, ...sweepResults, ...frontierResults].map((d) => d.invariants).filter((i) => i !== undefined);
   const violated = invariants.some((i) => violations(i!).length > 0);
 
   // With --json, stdout is the JSON alone: the report is written only when asked for, and named on stderr.
@@ -339,13 +370,13 @@ async function main(): Promise<void> {
   const path = reportPath === undefined ? undefined : resolve(reportPath);
   if (path) {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, htmlReport(scenario, runs, timeoutSweep, details, pricing));
+    writeFileSync(path, htmlReport(scenario, runs, timeoutSweep, details, pricing, frontier ? frontierHtml(frontier) : ''));
   }
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ scenario, runs, timeoutSweep })}\n`);
+    process.stdout.write(`${JSON.stringify({ scenario, runs, timeoutSweep, ...frontier })}\n`);
     if (path) console.error(`Report: ${path}`);
   } else {
-    console.log(textSummary(scenario, runs, timeoutSweep));
+    console.log(textSummary(scenario, runs, timeoutSweep, frontier ? frontierText(frontier) : []));
     console.log(`\nReport: ${path}`);
   }
   if (violated) {

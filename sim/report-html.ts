@@ -8,7 +8,7 @@ import { SimPricing, accumulatedCost, fleetCostUsd } from './cost';
 import { SimResult, drains as usesDrain } from './fleet-sim';
 import { RunSummary, Scenario, SweepRow, capitalized, floorLine, ownCostLine, pricesLine, recommendedTimeout, round, usd, violations } from './report';
 
-function htmlTable(headers: string[], rows: (string | number)[][], highlighted: readonly boolean[] = []): string {
+export function htmlTable(headers: string[], rows: (string | number)[][], highlighted: readonly boolean[] = []): string {
   return `<table><thead><tr>${headers.map((h, k) => `<th${k > 0 ? ' class="n"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r, i) => `<tr${highlighted[i] ? ' class="best"' : ''}>${r.map((c, k) => `<td${k > 0 ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -16,8 +16,8 @@ function htmlTable(headers: string[], rows: (string | number)[][], highlighted: 
 
 const COLORS: Record<string, string> = { signals: '#2563eb', 'graceful-cpu': '#f59e0b', 'no-hook': '#dc2626', 'cron-timeout': '#7c3aed', 'static-peak': '#6b7280' };
 
-/** The HTML report. */
-export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[], pricing: SimPricing): string {
+/** The HTML report; `frontier` (the frontier's section, sim/frontier-report.ts) follows the drain-timeout sweep. */
+export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], details: readonly SimResult[], pricing: SimPricing, frontier = ''): string {
   const origin = scenario.startsAt ? new Date(scenario.startsAt) : undefined;
   const time = (lo: number, hi: number) => timeAxis(lo, hi, origin);
   const timeLabel = origin ? 'time (UTC)' : 'time since the start of the trace';
@@ -145,6 +145,7 @@ ${sweep.length > 0 ? `<h2>Choosing the drain timeout</h2>${sweepCharts}<div clas
   sweep.map((s) => [s === best ? `${s.drainTimeout} (recommended)` : s.drainTimeout, s.queriesKilled, s.killedSeconds, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
   sweep.map((s) => s === best),
 )}</div><p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. Recommended: ${esc(best!.drainTimeout)}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled}); pick a shorter one only if you accept its kills.</p>` : ''}
+${frontier}
 </body></html>
 `;
 }

@@ -218,7 +218,7 @@ export function ownCostLine(scenario: Scenario): string {
   return `The autoscaler itself (signals): about ${usd(scenario.ownCostUsd)} over the run for the agent's metrics and requests, the straggler function's reads and the scheduled functions, from the cost model's per-instance-hour and per-minute rates (sim/cost.ts), not counted call by call; alarms, the dashboard and the key are not in it (npm run bench:cost)`;
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
+export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
@@ -269,8 +269,8 @@ function identicalBecause(group: readonly SweepRow[]): string {
   return '';
 }
 
-/** The terminal summary. */
-export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[]): string {
+/** The terminal summary; `after` (the frontier's lines, sim/frontier-report.ts) follows the timeout sweep. */
+export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], after: readonly string[] = []): string {
   const parts = [
     `Engine model ${scenario.engine}; scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
@@ -315,6 +315,7 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       `* recommended: ${best!.drainTimeout}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled})`,
     );
   }
+  parts.push(...after);
   for (const r of runs.filter((r) => r.stragglers)) {
     const s = r.stragglers!;
     parts.push(
