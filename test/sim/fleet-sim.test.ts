@@ -401,7 +401,7 @@ describe('the CLI', () => {
     const log = join(dir, 'query-log.csv');
     const sql = (k: number) => `"SELECT a, b, ""c""\nFROM t${k}\nWHERE x = 'y, z'"`;
     writeFileSync(log, ['arrival,duration_s,query', ...queries.slice(0, 1500).map((q, k) => `${q.arrival},${q.duration},${sql(k)}`)].join('\r\n'));
-    const { stdout, stderr } = await run(tsx, [cli, '--trace', log, '--json', '--sweep-timeouts', '2m'], { maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', log, '--json', '--sweep-timeouts', '2m', '--frontier', 'none'], { maxBuffer: 1 << 24 });
     expect(JSON.parse(stdout).runs[0].queries).toBe(1500);
     expect(stderr).toContain(`${log}:1: ignored column(s) query: the simulator reads arrival, duration_s and slots`);
     // Not a terminal: a line per tenth of the whole simulation (6 runs), not a bar.
