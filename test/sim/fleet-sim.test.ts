@@ -1,3 +1,4 @@
+import { COORDINATOR_CONFIRM_MS } from '../../core/drain-report';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +32,11 @@ test('drained workers are completed within seconds by their agent\'s report, not
   const r = results.get('signals')!;
   expect(r.drainReports).toBeGreaterThan(10);
   expect(r.drainedToCompleted.length).toBeGreaterThan(10);
-  // The goals: drained → completed p50 ≤ 5 s, p99 ≤ 20 s; most scale-ins pick an idle worker,
-  // so the whole drain's p50 is ≤ 20 s (a minute when completion waited for the sweep).
-  expect(r.drainedToCompletedP50S).toBeLessThanOrEqual(5);
+  // The goals: drained → completed p50 within a few seconds of the agent's confirmation, p99 ≤ 20 s;
+  // most scale-ins pick an idle worker, so the whole drain's p50 is ≤ 20 s (a minute when completion
+  // waited for the sweep). The confirmation waits out Trino's 5 s node-map memo (COORDINATOR_CONFIRM_MS,
+  // 6 s): the earlier goal of 5 s rested on a 1 s confirmation that let tasks land after the final zero.
+  expect(r.drainedToCompletedP50S).toBeLessThanOrEqual(COORDINATOR_CONFIRM_MS / 1000 + 4);
   expect(r.drainedToCompletedP99S).toBeLessThanOrEqual(20);
   expect(r.drainSecondsP50).toBeLessThanOrEqual(20);
 });
