@@ -13,14 +13,15 @@ import { makeDrainEventsHandler } from '../lambdas/drain/events';
 import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
 import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-policy';
 import { TaskCounts, TaskReadings, WaitingInstance } from '../core/ports';
-import { MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
-import { PressureResource, WorkerPressure } from '../core/stragglers';
+import { MemoryLog, MemoryWorkerControl, PressureRing, TallyMetrics } from './memory-ports';
+import { WorkerPressure } from '../core/stragglers';
 import { makeStragglerHandler } from '../lambdas/stragglers/handler';
 import { AGENT_PERIOD, GROUP, HOOK, Instance, SimState, WORKER_ROLE_ID } from './state';
 
 
 /** The straggler function's handler over the simulated group, its agents' pressure and SetInstanceHealth. */
 export function stragglerFunction(sim: SimState) {
+  const rings = new WeakMap<Instance, PressureRing>();
   return makeStragglerHandler({
     fleets: [{ fleet: 'sim', groupName: GROUP, replace: true, replaceDrainTimeoutSeconds: Math.max(sim.o.stragglerDrainTimeoutSeconds, sim.o.drainTimeoutSeconds), detector: sim.o.stragglers }],
     groups: {
@@ -36,7 +37,7 @@ export function stragglerFunction(sim: SimState) {
           ],
         ]),
     },
-    pressure: { read: async (_group, ids, endMs, minutes) => readPressure(sim, ids, endMs, minutes) },
+    pressure: { read: async (_group, ids, endMs, minutes) => readPressure(sim, rings, ids, endMs, minutes) },
     health: { markUnhealthy: async (id) => markUnhealthy(sim, id) },
     store: {
       listHolds: () => sim.store.listHolds(),
@@ -57,30 +58,25 @@ export function stragglerFunction(sim: SimState) {
 }
 
 
-/** The agents' 1-minute pressure as GetMetricData returns it: a minute is visible once the metric delay has passed. */
-export function readPressure(sim: SimState, ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
+/**
+ * The agents' 1-minute pressure as GetMetricData returns it: a minute is visible once the metric delay has
+ * passed. Each instance's readings are kept in a ring that follows its history, so a read copies a window
+ * instead of rebuilding it from an hour of readings.
+ */
+export function readPressure(sim: SimState, rings: WeakMap<Instance, PressureRing>, ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
   const visibleUntil = sim.now - sim.o.metricDelaySeconds;
+  const first = endMs / 1000 - minutes * 60;
   const out = new Map<string, WorkerPressure>();
   for (const id of ids) {
     const instance = sim.instances.get(id);
     if (!instance) continue;
-    // One reading a minute, oldest first, each stamped at its minute's start: index by minute.
-    const h = instance.pressureHistory;
-    const empty = () => new Array<number | null>(minutes).fill(null);
-    const series: Record<PressureResource | 'load', (number | null)[]> = { cpuSteal: empty(), cpuPressure: empty(), memoryPressure: empty(), ioPressure: empty(), diskBusy: empty(), load: empty() };
-    const first = endMs / 1000 - minutes * 60;
-    for (const reading of h) {
-      const m = Math.round((reading.t - first) / 60);
-      if (m < 0 || m >= minutes || reading.t + 60 > visibleUntil) continue;
-      const v = reading.values;
-      series.cpuSteal[m] = v.cpuSteal;
-      series.cpuPressure[m] = v.cpuPressure;
-      series.memoryPressure[m] = v.memoryPressure;
-      series.ioPressure[m] = v.ioPressure;
-      series.diskBusy[m] = v.diskBusy;
-      series.load[m] = reading.runningTasks;
+    let ring = rings.get(instance);
+    if (!ring || ring.capacity < minutes) {
+      ring = new PressureRing(Math.max(minutes, instance.pressureHistory.length));
+      rings.set(instance, ring);
     }
-    out.set(id, series);
+    ring.follow(instance.pressureHistory);
+    out.set(id, ring.window(first, minutes, visibleUntil));
   }
   return out;
 }
