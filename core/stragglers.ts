@@ -110,11 +110,12 @@ export interface WorkerVerdict {
 export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, settings: StragglerSettings, memo?: PeerModelMemo): WorkerVerdict[] {
   const ids = [...pressure.keys()].sort();
   const best = new Map<string, WorkerVerdict>(ids.map((id) => [id, { instanceId: id, straggler: false, bottleneckedMinutes: 0, posterior: 0, forecast: PRIOR }]));
+  const windows = ids.map((id) => pressure.get(id));
   for (const resource of PRESSURE_RESOURCES) {
-    const series = ids.map((id) => pressure.get(id)?.[resource]);
+    const series = windows.map((w) => w?.[resource]);
     const minutes = Math.max(0, ...series.map((s) => s?.length ?? 0));
     if (minutes === 0) continue;
-    const loads = ids.map((id) => pressure.get(id)?.load);
+    const loads = windows.map((w) => w?.load);
     const n = ids.length;
     const posterior = new Float64Array(n).fill(PRIOR);
     const run = new Int32Array(n);
@@ -151,7 +152,7 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
       });
     }
     const carried = Float64Array.from(judgedAt);
-    const first = n === 0 ? minutes : Math.min(...start);
+    const first = start.reduce((a, b) => Math.min(a, b), minutes);
     for (let t = first; t < minutes; t++) {
       for (let k = 0; k < n; k++) {
         values[k] = finite(series[k]?.[t]);
@@ -269,7 +270,12 @@ function peerModel(
   loads: readonly (number | undefined)[],
   s: StragglerSettings,
 ): { expected: (load: number | undefined) => number; spread: number; bottleneckSpread: number } | undefined {
-  const points = values.flatMap((v, k) => (v === undefined ? [] : [{ x: loads[k], y: v }]));
+  // A loop, not flatMap: an array per worker per minute per resource was most of the detector's time.
+  const points: { x: number | undefined; y: number }[] = [];
+  for (let k = 0; k < values.length; k++) {
+    const y = values[k];
+    if (y !== undefined) points.push({ x: loads[k], y });
+  }
   if (points.length < s.minPeers) return undefined;
   const withLoad = points.filter((p): p is { x: number; y: number } => p.x !== undefined);
   const middle = median(points.map((p) => p.y));
@@ -281,7 +287,9 @@ function peerModel(
     const kept = withLoad.filter((_, k) => Math.abs(residuals[k]) <= cut);
     if (kept.length >= s.minPeers) line = fitLine(kept);
   }
-  const expected = (load: number | undefined) => (load === undefined || withLoad.length < s.minPeers ? middle : line.a + line.b * load);
+  // The model outlives this call in a memo: it keeps the fitted line, not the points.
+  const fitted = withLoad.length >= s.minPeers;
+  const expected = (load: number | undefined) => (load === undefined || !fitted ? middle : line.a + line.b * load);
   const residuals = points.map((p) => p.y - expected(p.x));
   const high = residuals.filter((r) => r >= s.bottleneckExcessPercent / 2).length;
   // One worker far above the rest is what a straggler looks like, however small the fleet.
