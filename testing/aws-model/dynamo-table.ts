@@ -70,35 +70,36 @@ export class DynamoTable {
     }
   }
 
-  private putItem(input: any) {
-    this.writeTo(input.Item.pk.S);
-    const key = this.key(input.Item);
+  /**
+   * A single-item write: takes a unit from its partition, then checks its ConditionExpression against the
+   * item stored under its key, answering ConditionalCheckFailedException (with the old item when the write
+   * asks for ALL_OLD and `oldOnFailure` allows it). Returns the key and the stored item.
+   */
+  private conditionalWrite(input: any, keyed: Item, oldOnFailure: boolean): { key: string; existing: Item | undefined } {
+    this.writeTo(keyed.pk.S!);
+    const key = this.key(keyed);
     const existing = this.m.table.get(key);
     if (input.ConditionExpression && !evaluateCondition(input.ConditionExpression, existing, input.ExpressionAttributeValues)) {
-      throw awsError('ConditionalCheckFailedException', 'The conditional request failed', 400, input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: existing } : {});
+      throw awsError('ConditionalCheckFailedException', 'The conditional request failed', 400, oldOnFailure && input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: existing } : {});
     }
+    return { key, existing };
+  }
+
+  private putItem(input: any) {
+    const { key } = this.conditionalWrite(input, input.Item, true);
     this.m.table.set(key, { ...input.Item });
     return {};
   }
 
   private updateItem(input: any) {
-    this.writeTo(input.Key.pk.S);
-    const key = this.key(input.Key);
-    const existing = this.m.table.get(key);
-    if (input.ConditionExpression && !evaluateCondition(input.ConditionExpression, existing, input.ExpressionAttributeValues)) {
-      throw awsError('ConditionalCheckFailedException', 'The conditional request failed', 400, input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: existing } : {});
-    }
+    const { key, existing } = this.conditionalWrite(input, input.Key, true);
     this.m.table.set(key, applyUpdate(input.UpdateExpression, { ...(existing ?? input.Key) }, input.ExpressionAttributeValues));
     return {};
   }
 
+  /** DeleteItem's refusal carries no item here, whatever ReturnValuesOnConditionCheckFailure asks (as the model always answered). */
   private deleteItem(input: any) {
-    this.writeTo(input.Key.pk.S);
-    const key = this.key(input.Key);
-    const existing = this.m.table.get(key);
-    if (input.ConditionExpression && !evaluateCondition(input.ConditionExpression, existing, input.ExpressionAttributeValues)) {
-      throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
-    }
+    const { key } = this.conditionalWrite(input, input.Key, false);
     this.m.table.delete(key);
     return {};
   }
