@@ -316,7 +316,7 @@ async function main(): Promise<void> {
   const plural = (n: number, what: string) => (n === 1 ? `1 ${what}` : `${n} ${what}s`);
   const timeouts = sweepTimeouts.length === 0 ? '' : ` and ${plural(sweepTimeouts.length, 'drain timeout')}`;
   const frontierNote = frontierTimeouts.length === 0 ? '' : `, a frontier of ${plural(frontierTimeouts.length, 'timeout')}`;
-  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} days: ${POLICIES.length} policies${timeouts}${frontierNote} (${POLICIES.length + sweepTimeouts.length + frontierRuns.length} runs)`);
+  console.error(`simulating ${queries.length.toLocaleString('en-US')} queries over ${round1(o.end / 86_400)} day${round1(o.end / 86_400) === 1 ? '' : 's'} under the ${engine} engine model: ${POLICIES.length} policies${timeouts}${frontierNote} (${POLICIES.length + sweepTimeouts.length + frontierRuns.length} runs)`);
   const details: SimResult[] = [];
   for (const policy of POLICIES) details.push(await simulate(queries, { ...base, policy, onProgress: progress.run(details.length) }));
   const sweepResults: SimResult[] = [];

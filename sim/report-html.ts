@@ -6,7 +6,7 @@ import { formatDuration } from '../core/util/duration';
 import { Axis, esc, histogram, lineChart, niceTicks, timeAxis, valueAxis } from './chart';
 import { SimPricing, accumulatedCost, fleetCostUsd } from './cost';
 import { SimResult, drains as usesDrain } from './fleet-sim';
-import { RunSummary, Scenario, SweepRow, capitalized, floorLine, ownCostLine, pricesLine, recommendedTimeout, round, usd, violations } from './report';
+import { RunSummary, Scenario, SweepRow, capitalized, floorLine, ownCostLine, pricesLine, recommendedTimeout, round, sweepEnd, usd, violations } from './report';
 
 export function htmlTable(headers: string[], rows: (string | number)[][], highlighted: readonly boolean[] = []): string {
   return `<table><thead><tr>${headers.map((h, k) => `<th${k > 0 ? ' class="n"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -144,7 +144,7 @@ ${sweep.length > 0 ? `<h2>Choosing the drain timeout</h2>${sweepCharts}<div clas
   ['drain timeout', 'queries killed', 'killed slot-seconds', 'instance-hours', 'drain p50 (s)', 'drain p99 (s)', 'forced'],
   sweep.map((s) => [s === best ? `${s.drainTimeout} (recommended)` : s.drainTimeout, s.queriesKilled, s.killedSeconds, s.instanceHours, s.drainSecondsP50, s.drainSecondsP99, s.forcedTerminations]),
   sweep.map((s) => s === best),
-)}</div><p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. Recommended: ${esc(best!.drainTimeout)}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled}); pick a shorter one only if you accept its kills.</p>` : ''}
+)}</div><p class="note">A longer timeout kills fewer queries and keeps draining instances (and their cost) longer. ${best ? `Recommended: ${esc(best.drainTimeout)}, the shortest timeout with the sweep's fewest kills (${best.queriesKilled}); pick a shorter one only if you accept its kills.` : `No recommendation: kills still fall at the longest timeout swept (${esc(sweepEnd(sweep))}), so a longer one would kill fewer; see the frontier below, or run with a tolerance (--tolerate-kills-per-day N).`}</p>` : ''}
 ${frontier}
 </body></html>
 `;

@@ -197,12 +197,24 @@ export function sweepRowFrom(r: SimResult): SweepRow {
 
 /**
  * The sweep's recommended drain timeout: the shortest whose kills are the sweep's fewest. Past it a
- * longer timeout saves no query and only keeps draining instances longer.
+ * longer timeout saves no query and only keeps draining instances longer. None when kills still fall
+ * at the longest timeout swept: that one is only the end of the list (under Trino, where drains wait
+ * for fleet-wide queries, the default sweep ends there), and a longer one would kill fewer.
  */
 export function recommendedTimeout(sweep: readonly SweepRow[]): SweepRow | undefined {
   if (sweep.length === 0) return undefined;
+  const sorted = [...sweep].sort((a, b) => a.drainTimeoutSeconds - b.drainTimeoutSeconds);
   const fewest = Math.min(...sweep.map((s) => s.queriesKilled));
-  return [...sweep].sort((a, b) => a.drainTimeoutSeconds - b.drainTimeoutSeconds).find((s) => s.queriesKilled === fewest);
+  const best = sorted.find((s) => s.queriesKilled === fewest)!;
+  const longest = sorted[sorted.length - 1];
+  const stillFalling = best === longest && fewest > 0 && sorted.length > 1 && sorted[sorted.length - 2].queriesKilled > fewest;
+  return stillFalling ? undefined : best;
+}
+
+/** The longest timeout of a sweep and its kills, as the no-recommendation line names them. */
+export function sweepEnd(sweep: readonly SweepRow[]): string {
+  const longest = [...sweep].sort((a, b) => b.drainTimeoutSeconds - a.drainTimeoutSeconds)[0];
+  return `${longest.drainTimeout}: ${longest.queriesKilled} killed`;
 }
 
 export const usd = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -309,10 +321,12 @@ export function textSummary(scenario: Scenario, runs: readonly RunSummary[], swe
       'Drain timeout sweep (signals policy):',
       table(
         ['timeout', 'killed', 'killed slot-s', 'instance-h', 'drain p50 s', 'drain p99 s', 'forced'],
-        groups.map((g) => [`${label(g)}${g.includes(best!) ? ' *' : ''}`, g[0].queriesKilled, g[0].killedSeconds, g[0].instanceHours, g[0].drainSecondsP50, g[0].drainSecondsP99, g[0].forcedTerminations]),
+        groups.map((g) => [`${label(g)}${best && g.includes(best) ? ' *' : ''}`, g[0].queriesKilled, g[0].killedSeconds, g[0].instanceHours, g[0].drainSecondsP50, g[0].drainSecondsP99, g[0].forcedTerminations]),
       ),
       ...groups.filter((g) => g.length > 1).map((g) => `${label(g)}: the ${g.length} timeouts (${g.map((s) => s.drainTimeout).join(', ')}) gave identical results${identicalBecause(g)}`),
-      `* recommended: ${best!.drainTimeout}, the shortest timeout with the sweep's fewest kills (${best!.queriesKilled})`,
+      best
+        ? `* recommended: ${best.drainTimeout}, the shortest timeout with the sweep's fewest kills (${best.queriesKilled})`
+        : `No recommendation from the sweep: kills still fall at its longest timeout (${sweepEnd(sweep)}); a longer one would kill fewer. Widen --sweep-timeouts, or state a tolerance for the frontier (--tolerate-kills-per-day N).`,
     );
   }
   parts.push(...after);

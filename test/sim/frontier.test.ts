@@ -139,7 +139,7 @@ describe('the CLI', () => {
     const { stdout, stderr } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--tolerate-kills-per-day', '1000000', '--report', report], { maxBuffer: 1 << 24 });
     const out = JSON.parse(stdout);
     // Four runs more than the policies: the 10m point is --drain-timeout's, already run.
-    expect(stderr).toMatch(/^simulating [\d,]+ queries over [\d.]+ days: 5 policies, a frontier of 5 timeouts \(9 runs\)$/m);
+    expect(stderr).toMatch(/^simulating [\d,]+ queries over [\d.]+ days? under the \w[\w-]* engine model: 5 policies, a frontier of 5 timeouts \(9 runs\)$/m);
     expect(out.frontier.map((p: FrontierPoint) => p.timeout)).toEqual(['2m', '10m', '30m', '2h', '6h']);
     for (const p of out.frontier) for (const field of ['instanceHours', 'queriesKilled', 'costUsd', 'killedSeconds']) expect(typeof p[field]).toBe('number');
     // The 10m point is the policy comparison's graceful-cpu run, reused.

@@ -63,5 +63,8 @@ test('identical sweep rows next to each other are one row, and a line says why',
   // Rows that differ stay rows of their own.
   const distinct = textSummary(scenario, [run('signals')], [sweepRow('5m', 300, { queriesKilled: 3 }), sweepRow('10m', 600, { queriesKilled: 1 })]);
   expect(distinct).not.toContain('identical');
+  // Kills still falling at the longest timeout swept: that timeout is only the end of the list.
+  expect(distinct).not.toContain('* recommended');
+  expect(distinct).toContain('No recommendation from the sweep: kills still fall at its longest timeout (10m: 1 killed)');
   expect(distinct.split('\n').filter((l) => /^\d+m(–\d+m)?( \*)?\s+\d/.test(l))).toHaveLength(2);
 });
