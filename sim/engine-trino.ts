@@ -126,12 +126,7 @@ export function finish(sim: SimState, run: Run): void {
     sim.queue.push(sim.now + stepWork / run.rate, { kind: 'finish', run, version: run.version });
   } else {
     run.done = true;
-    sim.demandSlots -= run.query.slots;
-    sim.runningQueries--;
-    sim.completed++;
-    sim.finishedThisMinute++;
-    sim.latencies.push(sim.now - run.query.arrival);
-    if (run.rate < 1) sim.slowedQueries++;
+    sim.queryCompleted(run);
   }
   for (const t of ending) checkDrained(sim, t.instance);
   sim.dispatch();
@@ -148,12 +143,7 @@ export function kill(sim: SimState, run: Run): void {
     t.instance.runs.delete(run);
     setLoad(sim, t.instance, t.instance.runs.size === 0 ? 0 : t.instance.busy - t.share);
   }
-  sim.demandSlots -= run.query.slots;
-  sim.runningQueries--;
-  sim.killed++;
-  sim.killedSeconds += (sim.now - run.start) * run.query.slots;
-  sim.killedDurations.push(run.query.duration);
-  if (sim.o.retryKilled) sim.waitingQueries.push(run.index);
+  sim.queryKilled(run);
   for (const t of tasks) checkDrained(sim, t.instance);
 }
 

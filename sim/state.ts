@@ -212,6 +212,26 @@ export abstract class SimState {
     else this.byLoad[i.busy]?.delete(i);
   }
 
+  /** A query completed: its slots leave the demand, and its latency (and whether it ran slowed) is counted. */
+  queryCompleted(run: Run): void {
+    this.demandSlots -= run.query.slots;
+    this.runningQueries--;
+    this.completed++;
+    this.finishedThisMinute++;
+    this.latencies.push(this.now - run.query.arrival);
+    if (run.rate < 1) this.slowedQueries++;
+  }
+
+  /** A query failed: its slots leave the demand, its slot-seconds so far are lost, and it waits again when killed queries retry. */
+  queryKilled(run: Run): void {
+    this.demandSlots -= run.query.slots;
+    this.runningQueries--;
+    this.killed++;
+    this.killedSeconds += (this.now - run.start) * run.query.slots;
+    this.killedDurations.push(run.query.duration);
+    if (this.o.retryKilled) this.waitingQueries.push(run.index);
+  }
+
   abstract applyDesired(): Promise<void>;
   abstract becameDrained(instance: Instance): void;
   abstract beginTermination(instance: Instance): void;

@@ -92,12 +92,7 @@ export function finish(sim: SimState, run: Run): void {
   run.done = true;
   run.instance.runs.delete(run);
   setBusy(sim, run.instance, run.instance.busy - run.query.slots);
-  sim.demandSlots -= run.query.slots;
-  sim.runningQueries--;
-  sim.completed++;
-  sim.finishedThisMinute++;
-  sim.latencies.push(sim.now - run.query.arrival);
-  if (run.rate < 1) sim.slowedQueries++;
+  sim.queryCompleted(run);
   const i = run.instance;
   if (i.state === 'Terminating:Wait' && i.noticedAt !== undefined && i.runs.size === 0 && i.drainedAt === undefined) sim.becameDrained(i);
   dispatch(sim);
@@ -109,12 +104,7 @@ export function kill(sim: SimState, run: Run): void {
   run.done = true;
   run.instance.runs.delete(run);
   setBusy(sim, run.instance, run.instance.busy - run.query.slots);
-  sim.demandSlots -= run.query.slots;
-  sim.runningQueries--;
-  sim.killed++;
-  sim.killedSeconds += (sim.now - run.start) * run.query.slots;
-  sim.killedDurations.push(run.query.duration);
-  if (sim.o.retryKilled) sim.waitingQueries.push(run.index);
+  sim.queryKilled(run);
 }
 
 
