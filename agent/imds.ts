@@ -98,7 +98,7 @@ function accountOf(document: string | undefined): string | undefined {
 }
 
 /**
- * The one namespace this instance's credentials may write (lambdas/domain/instance-namespace.ts): its
+ * The one namespace this instance's credentials may write (core/instance-namespace.ts): its
  * metrics go there, where the controller and the straggler detector read them.
  */
 export function ownNamespace(base: string, identity: InstanceIdentity): string {

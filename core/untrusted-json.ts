@@ -1,7 +1,7 @@
 /**
  * What a coordinator or worker answers is untrusted input: a hostile or broken Trino node can send any
  * bytes. These pure checks bound what we parse before JSON.parse builds it in memory; the HTTP side
- * (lambdas/aws/untrusted-http.ts) caps the bytes read and refuses redirects.
+ * (runtime/untrusted-http.ts) caps the bytes read and refuses redirects.
  */
 import { capText } from './util/log-text';
 

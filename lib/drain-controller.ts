@@ -319,7 +319,7 @@ export class DrainController extends Construct {
 
 /**
  * The metric as the functions read it. The agent's is read per instance, from each instance's own
- * namespace (`<namespace>/<instance ARN>`, lambdas/domain/instance-namespace.ts): the only one the
+ * namespace (`<namespace>/<instance ARN>`, core/instance-namespace.ts): the only one the
  * instance's credentials may write, so a forged zero or count about another worker is never read.
  */
 function metricSettings(metric: Extract<ControllerConfig['taskSource'], { kind: 'metric' }>, stack: Stack): TaskSourceSettings {

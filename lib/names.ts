@@ -13,7 +13,7 @@ export const METRICS_NAMESPACE = 'GracefulAutoscaler';
 
 /**
  * An environment's agent namespace. Each worker publishes its own metrics (RunningTasks, its age, pressure)
- * under it, in `<agentNamespace>/<instance ARN>` (lambdas/domain/instance-namespace.ts), the one
+ * under it, in `<agentNamespace>/<instance ARN>` (core/instance-namespace.ts), the one
  * per-instance namespace its credentials may write; the namespace itself holds only fleet-level reports
  * (InstallFailures by Fleet) that no decision reads. Workers of one environment cannot write another's.
  */

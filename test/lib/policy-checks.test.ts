@@ -98,5 +98,5 @@ describe('the optional peers (cdk-nag, cfn-guard) are loaded only when the check
       }),
     ).toThrow(/EACCES/);
   });
-  // Without them installed, addPolicyChecks' one-line message is checked on the packed library (bin/test-package.ts).
+  // Without them installed, addPolicyChecks' one-line message is checked on the packed library (scripts/test-package.ts).
 });
