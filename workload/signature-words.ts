@@ -37,7 +37,7 @@ export const KEYWORDS = new Set([
 ]);
 /** Words that end an ORDER BY / GROUP BY list at the same depth. */
 export const BY_LIST_END = new Set(['order', 'group', 'limit', 'offset', 'having', 'fetch', 'window', 'union', 'except', 'intersect', 'qualify', 'for', 'select', 'from', 'where', 'returning', 'into']);
-/** Punctuation that may follow an ordinal. */
+/** Punctuation that ends a list entry: it may follow an ordinal, or an output column's alias. */
 export const ORDINAL_END_PUNCT = new Set([',', ')', ';']);
 /** What may follow an ordinal in its list. */
 export const AFTER_ORDINAL = new Set(['asc', 'desc', 'nulls', 'with', ...BY_LIST_END]);

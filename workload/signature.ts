@@ -83,11 +83,30 @@ const endsOperand = (item: Item | undefined) => item !== undefined && (!isTok(it
 
 const OPEN_MARKS: Record<string, Tok> = { '(': { k: 'p', t: '(' }, '[': { k: 'p', t: '[' }, '{': { k: 'p', t: '{' } };
 
-/** A token's kind (undefined past the end) and its text in lower case, by index. */
-function reader(tokens: Scanned) {
+/**
+ * A token's kind (undefined past the end) and its text in lower case, by index. One per query, shared
+ * by build and the readers it calls. The newest lower-cased text is kept: build looks at the next word
+ * before it reaches it, so most words would otherwise be sliced and lower-cased twice.
+ */
+interface Reader {
+  readonly tokens: Scanned;
+  kind(i: number): TokenKind | undefined;
+  lower(i: number): string;
+}
+
+function reader(tokens: Scanned): Reader {
+  let lastIndex = -1;
+  let lastLower = '';
   return {
+    tokens,
     kind: (i: number): TokenKind | undefined => (i < tokens.count ? tokens.kind(i) : undefined),
-    lower: (i: number) => tokens.text(i).toLowerCase(),
+    lower: (i: number) => {
+      if (i !== lastIndex) {
+        lastLower = tokens.text(i).toLowerCase();
+        lastIndex = i;
+      }
+      return lastLower;
+    },
   };
 }
 
@@ -99,7 +118,8 @@ function reader(tokens: Scanned) {
  */
 function build(tokens: Scanned, dialect: Dialect): Item[] {
   const n = tokens.count;
-  const { kind, lower } = reader(tokens);
+  const read = reader(tokens);
+  const { kind, lower } = read;
   const items: Item[] = [];
   const starts: number[] = [];
   const opens: string[] = [];
@@ -168,7 +188,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         const text = tokens.text(i);
         // '2024-01-01'::date is DATE '2024-01-01': one value (see castType).
         if (text === '::' && (last === VALUE || last === STRING)) {
-          const type = castType(tokens, i + 1);
+          const type = castType(read, i + 1);
           if (type !== undefined) {
             items[items.length - 1] = typedValue(type.name);
             i = type.end - 1;
@@ -183,7 +203,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         // Hot path: only a word followed by a string, a type word or a precision can lead a typed literal.
         const nextKind = kind(i + 1);
         const mayBeTyped = nextKind === 'string' || (nextKind === 'word' && TYPE_WORDS.has(lower(i + 1))) || (nextKind === 'punct' && TYPED_LITERAL_PREFIXES.has(word));
-        const typed = mayBeTyped ? typedLiteral(tokens, i, dialect, last) : undefined;
+        const typed = mayBeTyped ? typedLiteral(read, i, dialect, last) : undefined;
         if (typed) {
           items.push(typedValue(typed.name));
           i = typed.end - 1;
@@ -197,7 +217,7 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
         }
         // PostgreSQL: an output column's name (AS name) is not part of the query; pg_stat_statements
         // and libpg-query leave it out. A CAST's AS, a CTE's and a column list's stay.
-        if (dialect === 'postgres' && word === 'as' && isColumnAlias(tokens, i + 1) && !(depth > 0 && isWord(items[starts[depth - 1] - 1], 'cast'))) {
+        if (dialect === 'postgres' && word === 'as' && isColumnAlias(read, i + 1) && !(depth > 0 && isWord(items[starts[depth - 1] - 1], 'cast'))) {
           i++;
           break;
         }
@@ -229,8 +249,8 @@ function build(tokens: Scanned, dialect: Dialect): Item[] {
  * castType reads the type in the raw tokens from index `from` and returns the index after it, or
  * undefined when what follows `::` is not such a type.
  */
-function castType(tokens: Scanned, from: number): { name: string; end: number } | undefined {
-  const { kind, lower } = reader(tokens);
+function castType(read: Reader, from: number): { name: string; end: number } | undefined {
+  const { tokens, kind, lower } = read;
   const isName = (i: number) => kind(i) === 'word' || kind(i) === 'quoted';
   const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
   const nameAt = (i: number) => (kind(i) === 'quoted' ? renderName(quotedIdentifierName(tokens.text(i), 'postgres')) : lower(i));
@@ -263,13 +283,13 @@ function castType(tokens: Scanned, from: number): { name: string; end: number } 
  * PostgreSQL any type name may lead a string (`point '(1,2)'`, `int2 '0'`); elsewhere the known ones.
  * Returns the type's one spelling and the index after the literal.
  */
-function typedLiteral(tokens: Scanned, at: number, dialect: Dialect, last: Item | undefined): { name: string; end: number } | undefined {
-  const { kind, lower } = reader(tokens);
+function typedLiteral(read: Reader, at: number, dialect: Dialect, last: Item | undefined): { name: string; end: number } | undefined {
+  const { tokens, kind, lower } = read;
   const word = lower(at);
-  const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
-  const precision = (i: number) => (isPunct(i, '(') && kind(i + 1) === 'number' && isPunct(i + 2, ')') ? i + 3 : i);
   if (isWord(last, 'at') || (isTok(last) && last.t === '.')) return undefined; // AT TIME ZONE '…'; a qualified name
   if (!(TYPED_LITERAL_PREFIXES.has(word) || (dialect === 'postgres' && !KEYWORDS.has(word) && !RESERVED.has(word) && !TYPE_MODIFIERS.has(word)))) return undefined;
+  const isPunct = (i: number, c: string) => kind(i) === 'punct' && tokens.text(i) === c;
+  const precision = (i: number) => (isPunct(i, '(') && kind(i + 1) === 'number' && isPunct(i + 2, ')') ? i + 3 : i);
   const words = [word];
   let j = precision(at + 1);
   while (kind(j) === 'word' && (TYPE_MODIFIERS.has(lower(j)) || TYPE_NAME_TAILS.has(lower(j)))) words.push(lower(j++));
@@ -283,12 +303,12 @@ function typedLiteral(tokens: Scanned, at: number, dialect: Dialect, last: Item 
 }
 
 /** After AS: a name that ends a select-list entry (a comma, a bracket, the end, or the next clause). */
-function isColumnAlias(tokens: Scanned, at: number): boolean {
-  const { kind, lower } = reader(tokens);
+function isColumnAlias(read: Reader, at: number): boolean {
+  const { tokens, kind, lower } = read;
   if (!(kind(at) === 'quoted' || (kind(at) === 'word' && !RESERVED.has(lower(at))))) return false;
   const next = kind(at + 1);
   if (next === undefined) return true;
-  if (next === 'punct') return [',', ')', ';'].includes(tokens.text(at + 1));
+  if (next === 'punct') return ORDINAL_END_PUNCT.has(tokens.text(at + 1));
   return next === 'word' && (BY_LIST_END.has(lower(at + 1)) || lower(at + 1) === 'from');
 }
 
