@@ -21,6 +21,7 @@ import { DRAIN_HOOK_NAME, metricsServiceName, sourcePrefix } from './names';
 import { grantControllerAccess } from './drain-controller-access';
 import { DrainControllerProps, isAdopted } from './drain-controller-props';
 import { adoptGroups } from './group-adoption';
+import { ownRuleTarget } from './own-rule-target';
 
 export type { DrainControllerProps, ManagedFleet } from './drain-controller-props';
 export { metricsServiceName } from './names';
@@ -115,7 +116,7 @@ export class DrainController extends Construct {
           LifecycleHookName: [DRAIN_HOOK_NAME],
         },
       },
-      targets: [ownRuleQueueTarget(this.queue)],
+      targets: [ownRuleTarget({ arn: this.queue.queueArn, action: 'sqs:SendMessage', addToResourcePolicy: (st) => this.queue.addToResourcePolicy(st) })],
     });
     // EventBridge may send to the queue only for this rule: the Allow above names it, and this Deny
     // bounds any Allow added later. CDK's SqsQueue target grants events.amazonaws.com on aws:SourceAccount
@@ -325,25 +326,4 @@ export class DrainController extends Construct {
 function metricSettings(metric: Extract<ControllerConfig['taskSource'], { kind: 'metric' }>, stack: Stack): TaskSourceSettings {
   const { perInstance, ...settings } = metric;
   return perInstance ? { ...settings, instanceArnPrefix: instanceArnPrefix({ partition: stack.partition, region: stack.region, account: stack.account }) } : settings;
-}
-
-/**
- * The event queue as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
- * SqsQueue target would admit any rule of the account and grant EventBridge Encrypt and ReEncrypt* on the
- * key; the key's own policy already lets EventBridge use it as a queue needs (lib/fleet-stack.ts).
- */
-function ownRuleQueueTarget(queue: sqs.IQueue): events.IRuleTarget {
-  return {
-    bind: (rule) => {
-      queue.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-          actions: ['sqs:SendMessage'],
-          resources: [queue.queueArn],
-          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
-        }),
-      );
-      return { arn: queue.queueArn };
-    },
-  };
 }

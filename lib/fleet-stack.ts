@@ -3,7 +3,6 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,6 +16,7 @@ import { DeployedFleet, FleetDeployment } from './fleet-deployment';
 import { Operations } from './operations';
 import { ScalingSignals } from './scaling-signals';
 import { StragglerDetection } from './straggler-detection';
+import { ownRuleTarget } from './own-rule-target';
 import { TAG_ENVIRONMENT, agentNamespace, signalsNamespace, sourcePrefix } from './names';
 import { AGENT_PATHS, WorkerAgent, agentFileConfig } from './worker-agent';
 import { WorkerFleet } from './worker-fleet';
@@ -273,28 +273,7 @@ export class FleetStack extends Stack {
         detailType: ['EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Unsuccessful'],
         detail: { AutoScalingGroupName: [fleet.autoScalingGroup.autoScalingGroupName] },
       },
-      targets: [ownRuleTopicTarget(this.alarmTopic)],
+      targets: [ownRuleTarget({ arn: this.alarmTopic.topicArn, action: 'sns:Publish', addToResourcePolicy: (st) => this.alarmTopic.addToResourcePolicy(st) })],
     });
   }
-}
-
-/**
- * The alarm topic as a rule's target, admitting EventBridge for that rule only (aws:SourceArn). CDK's
- * SnsTopic target would also grant events.amazonaws.com the topic's key with no condition; the key's own
- * policy already lets this account's EventBridge use it (above). An imported topic's policy is its owner's.
- */
-function ownRuleTopicTarget(topic: sns.ITopic): events.IRuleTarget {
-  return {
-    bind: (rule) => {
-      topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [topic.topicArn],
-          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
-        }),
-      );
-      return { arn: topic.topicArn };
-    },
-  };
 }
