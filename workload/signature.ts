@@ -380,33 +380,32 @@ function collapseValuesRuns(items: Item[]): Item[] {
 
 /** One space between tokens, none inside brackets' edges, before , . or after . — written without recursion. */
 function render(root: Item[]): string {
-  const parts: string[] = [];
-  const stack: { items: Item[]; index: number; close: string }[] = [{ items: root, index: 0, close: '' }];
-  while (stack.length) {
-    const frame = stack[stack.length - 1];
-    if (frame.index >= frame.items.length) {
-      stack.pop();
-      if (frame.close) parts.push(frame.close);
-      continue;
-    }
-    const item = frame.items[frame.index++];
-    if (isTok(item)) parts.push(item.t);
-    else {
-      parts.push(item.open);
-      stack.push({ items: item.items, index: 0, close: item.close });
-    }
-  }
   let s = '';
   let prev: string | undefined;
-  for (const p of parts) {
+  const write = (p: string) => {
     const glue =
       prev === undefined ||
       p === ',' || p === ')' || p === ']' || p === '}' || p === '.' ||
       prev === '(' || prev === '[' || prev === '{' || prev === '.' ||
       (p === '(' && isCallee(prev)) ||
       p === '[';
-    s += (glue ? '' : ' ') + p;
+    s += glue ? p : ` ${p}`;
     prev = p;
+  };
+  const stack: { items: Item[]; index: number; close: string }[] = [{ items: root, index: 0, close: '' }];
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    if (frame.index >= frame.items.length) {
+      stack.pop();
+      if (frame.close) write(frame.close);
+      continue;
+    }
+    const item = frame.items[frame.index++];
+    if (isTok(item)) write(item.t);
+    else {
+      write(item.open);
+      stack.push({ items: item.items, index: 0, close: item.close });
+    }
   }
   return s;
 }
