@@ -8,7 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { Dialect, Scanned, SqlSyntaxError, TokenKind, quotedIdentifierName, scan } from './tokenizer';
-import { TYPED_LITERAL_PREFIXES, TYPE_MODIFIERS, VALUE_WORDS, TYPE_WORDS, TYPE_SPELLINGS, INTERVAL_QUALIFIER, TYPE_NAME_TAILS, KEYWORDS, BY_LIST_END, ORDINAL_END_PUNCT, AFTER_ORDINAL, RESERVED, BARE_NAME, OPERATOR_SPELLINGS } from './signature-words';
+import * as words from './signature-words';
+
+// Local bindings, read once: compiled to CommonJS (tsx, jest), every use of an imported binding is a
+// getter call on the module object, and these are read several times per token.
+const { TYPED_LITERAL_PREFIXES, TYPE_MODIFIERS, VALUE_WORDS, TYPE_WORDS, TYPE_SPELLINGS, INTERVAL_QUALIFIER, TYPE_NAME_TAILS, KEYWORDS, BY_LIST_END, ORDINAL_END_PUNCT, AFTER_ORDINAL, RESERVED, BARE_NAME, OPERATOR_SPELLINGS } = words;
 
 export type { Dialect } from './tokenizer';
 
