@@ -195,6 +195,7 @@ describe('a warm pool of stopped instances (--warm-pool)', () => {
 });
 
 describe('the CLI', () => {
+  // The runs below skip the frontier (--frontier none): four more runs each, tested in test/sim/frontier.test.ts.
   const run = promisify(execFile);
   const cli = join(__dirname, '../../bin/simulate.ts');
   const tsx = join(__dirname, '../../node_modules/.bin/tsx');
@@ -203,7 +204,7 @@ describe('the CLI', () => {
   writeFileSync(trace, ['arrival,duration_s,slots', ...queries.slice(0, 3000).map((q) => `${q.arrival},${q.duration},${q.slots}`)].join('\n'));
 
   test('--json prints exactly one JSON object with every policy and the timeout sweep', async () => {
-    const { stdout } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', '2m,10m'], { maxBuffer: 1 << 24 });
+    const { stdout } = await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', '2m,10m'], { maxBuffer: 1 << 24 });
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]);
@@ -222,7 +223,7 @@ describe('the CLI', () => {
 
   test('without --json: a readable summary and an HTML report at the path it prints', async () => {
     const report = join(dir, 'report.html');
-    const { stdout } = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', report]);
+    const { stdout } = await run(tsx, [cli, '--trace', trace, '--frontier', 'none', '--sweep-timeouts', 'none', '--report', report]);
     expect(stdout).toMatch(/policy\s+instance-h/);
     expect(stdout).toMatch(/target-tracking floor: [\d.]+ instance-hours \([\d.]+× the oracle\)/);
     expect(stdout).toContain(`Report: ${report}`);
@@ -248,7 +249,7 @@ describe('the CLI', () => {
 
   test('dollars: each run costs its instance-hours at the table\'s price, named in the text, the JSON and the HTML report (written with --json too)', async () => {
     const report = join(dir, 'json-report.html');
-    const { stdout, stderr } = await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', '2m,10m', '--report', report], { maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', '2m,10m', '--report', report], { maxBuffer: 1 << 24 });
     const out = JSON.parse(stdout);
     const hourly = 0.4032; // m7i.2xlarge, us-east-1 on demand, core/cost/prices.ts
     const perInstanceHour = hourly + (50 * 0.08) / 730; // and a 50 GiB gp3 root volume at $0.08 a GB-month
@@ -271,7 +272,7 @@ describe('the CLI', () => {
     expect(html).toContain('aria-label="Instances over time');
     expect(html).toContain('aria-label="Queries queued over time');
     // Without --report, --json writes no file: stdout is the JSON alone.
-    const text = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'text.html'), '--instance-type', 'm7i.large'], { maxBuffer: 1 << 24 });
+    const text = await run(tsx, [cli, '--trace', trace, '--frontier', 'none', '--sweep-timeouts', 'none', '--report', join(dir, 'text.html'), '--instance-type', 'm7i.large'], { maxBuffer: 1 << 24 });
     expect(text.stdout).toMatch(/policy\s+instance-h\s+cost \$/);
     expect(text.stdout).toContain('Dollars: m7i.large at $0.1008/hour plus a 50 GiB gp3 root volume per instance, us-east-1 prices as of');
     expect(text.stdout).toMatch(/The autoscaler itself \(signals\): about \$[\d.]+ over the run/);
@@ -286,7 +287,7 @@ describe('the CLI', () => {
     expect(unknownType.stderr).toContain('--instance-type (x9.huge): no price for instance type x9.huge');
     const file = join(dir, 'eu.json');
     writeFileSync(file, JSON.stringify({ region: 'eu-west-1', asOf: '2026-11', instanceHourly: { 'm7i.2xlarge': { usd: 0.5, source: 'our eu-west-1 rate' } } }));
-    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--region', 'eu-west-1', '--prices', file], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', '--region', 'eu-west-1', '--prices', file], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.prices).toMatchObject({ region: 'eu-west-1', asOf: '2026-11', instanceHourUsd: 0.5, source: 'our eu-west-1 rate' });
     expect(out.runs[0].costUsd).toBeCloseTo(out.runs[0].instanceHours * (0.5 + (50 * 0.08) / 730), 0);
     const bad = join(dir, 'bad-prices.json');
@@ -301,7 +302,7 @@ describe('the CLI', () => {
     const start = Date.parse('2024-03-12T00:00:00Z');
     writeFileSync(stamped, ['arrival,duration_s,slots', ...queries.slice(0, 1500).map((q) => `${new Date(start + q.arrival * 1000).toISOString()},${q.duration},${q.slots}`)].join('\n'));
     const report = join(dir, 'stamped.html');
-    const out = JSON.parse((await run(tsx, [cli, '--trace', stamped, '--json', '--sweep-timeouts', 'none', '--report', report], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--trace', stamped, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', '--report', report], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.startsAt).toBe(new Date(start + queries[0].arrival * 1000).toISOString());
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('time (UTC)');
@@ -316,7 +317,7 @@ describe('the CLI', () => {
     ['scale-in-horizon', '0', '60', '61', '--scale-in-horizon (61) must be a number from 0 to 60'],
   ])('--%s reaches the full policy, and is refused out of range', async (flag, less, more, bad, message) => {
     // executors: under the Trino models the node-map window fails an invariant, exit 1 (docs/simulator.md, "Engine models").
-    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--trace', trace, '--json', '--sweep-timeouts', 'none', `--${flag}`, minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
+    const runFor = async (minutes: string) => JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', `--${flag}`, minutes], { maxBuffer: 1 << 24 })).stdout).runs[0];
     const [low, high] = [await runFor(less), await runFor(more)];
     expect(high.instanceHours).toBeGreaterThan(low.instanceHours);
     const refused = await run(tsx, [cli, '--trace', trace, '--json', `--${flag}`, bad]).catch((e) => e);
@@ -325,7 +326,7 @@ describe('the CLI', () => {
   }, 60_000);
 
   test('--warm-pool N keeps N stopped instances beside every autoscaled fleet; its flags are checked', async () => {
-    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--sweep-timeouts', 'none', '--warm-pool', '4', '--warm-start', '30'], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', '--warm-pool', '4', '--warm-start', '30'], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.warmPool).toEqual({ size: 4, startSeconds: 30 });
     const byPolicy = new Map(out.runs.map((r: { policy: string }) => [r.policy, r]));
     for (const policy of ['signals', 'graceful-cpu']) {
@@ -348,7 +349,7 @@ describe('the CLI', () => {
     const profile = join(dir, 'hourly.csv');
     // A quiet hour, a busy one, a quiet one: the busy hour is scaled to 40 queries running.
     writeFileSync(profile, 'hour,queries,runtime_s\n2024-03-12T00:00:00Z,50,3600\n2024-03-12T01:00:00Z,400,36000\n2024-03-12T02:00:00Z,50,3600\n');
-    const out = JSON.parse((await run(tsx, [cli, '--hourly', profile, '--peak-running', '40', '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--hourly', profile, '--peak-running', '40', '--json', '--frontier', 'none', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.source).toContain('busiest hour scaled to 40 queries running');
     // About 40 × 3600 ÷ 78 s of mean duration in the busy hour, a tenth of that in each quiet one.
     expect(out.runs[0].queries).toBeGreaterThan(1800);
@@ -371,7 +372,7 @@ describe('the CLI', () => {
 
   test('--shape spikes generates bursts of minutes; a shape it does not know is refused, naming the ones it does', async () => {
     const written = join(dir, 'spikes.csv');
-    const out = JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--shape', 'spikes', '--days', '0.2', '--peak-rate', '2', '--seed', '3', '--write-trace', written, '--json', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
+    const out = JSON.parse((await run(tsx, [cli, '--engine', 'executors', '--shape', 'spikes', '--days', '0.2', '--peak-rate', '2', '--seed', '3', '--write-trace', written, '--json', '--frontier', 'none', '--sweep-timeouts', 'none'], { maxBuffer: 1 << 24 })).stdout);
     expect(out.scenario.source).toBe('generated spikes workload (0.2 days, peak 2 queries/s)');
     const replayed = parseTrace(readFileSync(written, 'utf8')).queries;
     expect(out.runs[0].queries).toBe(replayed.length);
@@ -448,14 +449,14 @@ describe('the CLI', () => {
   test('a light trace says the fleet sat at its minimum, and identical sweep rows are one line saying why', async () => {
     const light = join(dir, 'light.csv');
     writeFileSync(light, formatTrace(generateTrace({ days: 0.5, peakRate: 0.01, troughShare: 0.15, seed: 3 })));
-    const { stdout } = await run(tsx, [cli, '--trace', light, '--sweep-timeouts', '2m,5m,10m', '--report', join(dir, 'light.html')], { maxBuffer: 1 << 24 });
+    const { stdout } = await run(tsx, [cli, '--trace', light, '--frontier', 'none', '--sweep-timeouts', '2m,5m,10m', '--report', join(dir, 'light.html')], { maxBuffer: 1 << 24 });
     expect(stdout).toMatch(/What happened: the fleet sat at its minimum capacity \(--min 2\) most of the time: signals (9\d|100)% of the time, graceful-cpu \d+%, no-hook \d+%, cron-timeout \d+%\./);
     expect(stdout).toMatch(/so the policies cannot differ much on it/);
     expect(stdout).toMatch(/^2m–10m \*/m);
     expect(stdout).not.toMatch(/^5m /m);
     expect(stdout).toContain('2m–10m: the 3 timeouts (2m, 5m, 10m) gave identical results: no instance was ever drained (the fleet never scaled in), so no timeout was reached and a longer one changes nothing on this trace');
     // A busy trace says nothing of the kind.
-    const busy = await run(tsx, [cli, '--trace', trace, '--sweep-timeouts', 'none', '--report', join(dir, 'busy.html')], { maxBuffer: 1 << 24 });
+    const busy = await run(tsx, [cli, '--trace', trace, '--frontier', 'none', '--sweep-timeouts', 'none', '--report', join(dir, 'busy.html')], { maxBuffer: 1 << 24 });
     expect(busy.stdout).not.toContain('What happened');
   }, 120_000);
 
@@ -466,7 +467,7 @@ describe('the CLI', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${bad}:3: arrival "soon" is neither seconds nor an ISO-8601 time`);
     expect(refused.stderr).toContain(`${bad}:4: duration_s "-2" must be a number of seconds >= 0`);
-    const skipped = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows', '--sweep-timeouts', 'none']);
+    const skipped = await run(tsx, [cli, '--trace', bad, '--json', '--skip-bad-rows', '--frontier', 'none', '--sweep-timeouts', 'none']);
     expect(JSON.parse(skipped.stdout).scenario.source).toMatch(/2 bad rows skipped/);
   }, 60_000);
 });
