@@ -144,6 +144,16 @@ export function quotedIdentifierName(text: string, dialect: Dialect): string {
   return dialect === 'postgres' ? name : name.toLowerCase();
 }
 
+/**
+ * The character of a Unicode escape's hex digits. Beyond U+10FFFF, or a lone surrogate half, is no
+ * character: PostgreSQL refuses it ("invalid Unicode escape value"), and String.fromCodePoint would throw.
+ */
+function escapedCodePoint(hex: string): string {
+  const code = parseInt(hex, 16);
+  if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new SqlSyntaxError(`invalid Unicode escape value ${hex}`);
+  return String.fromCodePoint(code);
+}
+
 /** U&"d\0061t\+000061" [UESCAPE '!'] is "data": escapes of 4 or 6 hex digits, the escape character doubled for itself. */
 function unicodeIdentifierName(text: string, dialect: Dialect): string {
   const close = text.lastIndexOf('"');
@@ -154,10 +164,10 @@ function unicodeIdentifierName(text: string, dialect: Dialect): string {
     if (body[i] !== escape) name += body[i];
     else if (body[i + 1] === escape) name += body[++i];
     else if (body[i + 1] === '+' && /^[0-9a-f]{6}$/i.test(body.slice(i + 2, i + 8))) {
-      name += String.fromCodePoint(parseInt(body.slice(i + 2, i + 8), 16));
+      name += escapedCodePoint(body.slice(i + 2, i + 8));
       i += 7;
     } else if (/^[0-9a-f]{4}$/i.test(body.slice(i + 1, i + 5))) {
-      name += String.fromCodePoint(parseInt(body.slice(i + 1, i + 5), 16));
+      name += escapedCodePoint(body.slice(i + 1, i + 5));
       i += 4;
     }
     else name += body[i];

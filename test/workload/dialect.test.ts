@@ -155,4 +155,7 @@ test.each([
   ['postgres', 'SELECT $$ never closed'],
   ['postgres', 'SELECT 1 /* outer /* inner */ not closed'],
   ['mysql', 'SELECT "open'],
+  // A Unicode escape beyond U+10FFFF or a lone surrogate is no character (PostgreSQL: "invalid Unicode escape value").
+  ['postgres', 'SELECT U&"\\+FFFFFF" FROM t'],
+  ['postgres', 'SELECT U&"\\D800" FROM t'],
 ] as [Dialect, string][])('%s: %j does not tokenize', (dialect, sql) => expect(() => signatureOf(sql, dialect)).toThrow(SqlSyntaxError));
