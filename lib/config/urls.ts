@@ -48,5 +48,18 @@ export function checkHttpUrl(p: Problems, field: string, url: unknown, what: str
       'must name a valid host: DNS labels of letters, digits and inner dashes (1 to 63 characters each), or an IPv4 address',
     ),
   ].every(Boolean);
-  return ok ? u : undefined;
+  return ok ? { ...u!, host: canonicalHost(url as string, u!.host) } : undefined;
+}
+
+/**
+ * The host as the clients will reach it. WHATWG URL parsing (Node's fetch) reads every IPv4 spelling, so
+ * `2130706433`, `127.1` and `0x7f.0.0.1` are 127.0.0.1 and `2852039166` is 169.254.169.254: the loopback
+ * and link-local rules must judge that form, not the text.
+ */
+function canonicalHost(url: string, host: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return host;
+  }
 }

@@ -79,6 +79,10 @@ describe.each<[string, object, object, RegExp]>([
   ['a coordinator port above 65535', {}, { coordinatorUrl: 'http://trino:99999' }, /env "qa": fleets\[0\]\.coordinatorUrl \("http:\/\/trino:99999"\) must have a port from 1 to 65535 \(got 99999\)/],
   ['a coordinator on loopback', {}, { coordinatorUrl: 'http://127.0.0.1:8080' }, /fleets\[0\]\.coordinatorUrl \("http:\/\/127\.0\.0\.1:8080"\) must be the coordinator's address in the VPC, not a loopback or link-local one/],
   ['a coordinator at the metadata service', {}, { coordinatorUrl: 'http://169.254.169.254:80' }, /fleets\[0\]\.coordinatorUrl \("http:\/\/169\.254\.169\.254:80"\) must be the coordinator's address in the VPC/],
+  // Other spellings of the same addresses, which the clients' URL parsing reads as 127.0.0.1 and 169.254.169.254.
+  ['a coordinator on loopback, as a decimal number', {}, { coordinatorUrl: 'http://2130706433:8080' }, /coordinatorUrl \("http:\/\/2130706433:8080"\) must be the coordinator's address in the VPC, not a loopback or link-local one/],
+  ['a coordinator on loopback, shortened', {}, { coordinatorUrl: 'http://127.1:8080' }, /coordinatorUrl \("http:\/\/127\.1:8080"\) must be the coordinator's address in the VPC/],
+  ['a coordinator at the metadata service, as a decimal number', {}, { coordinatorUrl: 'http://2852039166:80' }, /coordinatorUrl \("http:\/\/2852039166:80"\) must be the coordinator's address in the VPC/],
   ['a VPC block with host bits', { network: { kind: 'create', cidr: '10.40.0.5/16' } }, {}, /env "qa": network\.cidr \("10\.40\.0\.5\/16"\) must be a network address with no host bits set: did you mean 10\.40\.0\.0\/16\?/],
   ['a public VPC block', { network: { kind: 'create', cidr: '52.0.0.0/16' } }, {}, /network\.cidr \("52\.0\.0\.0\/16"\) must be inside a private range/],
   ['a Spot on-demand base above max', {}, { spot: { onDemandBaseCapacity: 5 } }, /fleets\[0\]\.spot\.onDemandBaseCapacity \(5\) must be <= maxCapacity \(4\)/],
