@@ -162,7 +162,22 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
   const { groups, log, settings } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
-  async function adopt(group: string, policy: string): Promise<{ physicalId: string; data: Record<string, string> }> {
+  /**
+   * One request's progress: the physical id of an adoption once its first write may have happened (a FAILED
+   * answer must carry it, or the rollback's Delete would find nothing to restore), and whether FAILED has
+   * already been sent (then nothing more is written).
+   */
+  interface Attempt {
+    writing?: string;
+    answered: boolean;
+  }
+
+  /** Before each write: none once CloudFormation has been told FAILED. */
+  function mayWrite(attempt: Attempt): void {
+    if (attempt.answered) throw new Refused('CloudFormation was already answered FAILED: nothing more is written');
+  }
+
+  async function adopt(group: string, policy: string, attempt: Attempt): Promise<{ physicalId: string; data: Record<string, string> }> {
     const found = await groups.describe(group);
     if (!found) throw new Refused(`Auto Scaling group "${group}" does not exist in this account and region: adopt only a group that exists (existing.groupName)`);
     // The termination policy function admits only Auto Scaling's default service-linked role; a group
@@ -181,9 +196,14 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     const missing = ADOPTION_GROUP_METRICS.filter((m) => !found.enabledMetrics.includes(m));
     const adoption: Adoption = { group, ...(found.arn ? { groupArn: found.arn } : {}), previousTerminationPolicies: previous.length > 0 ? previous : DEFAULT_TERMINATION_POLICIES, metricsEnabled: missing };
     const physicalId = encodeAdoption(adoption); // refuses before any change when it cannot be recorded
+    mayWrite(attempt);
+    attempt.writing = physicalId;
     await groups.setTerminationPolicies(group, [policy]);
     // Auto Scaling accepts only 1Minute granularity (API reference, EnableMetricsCollection).
-    if (missing.length > 0) await groups.enableMetrics(group, missing);
+    if (missing.length > 0) {
+      mayWrite(attempt);
+      await groups.enableMetrics(group, missing);
+    }
     const others = found.terminatingHooks.filter((h) => h !== deps.hookName);
     if (others.length > 0) {
       // Every termination hook holds the instance until its own action completes: ours is not the only wait.
@@ -232,7 +252,7 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     log.info('group released', { group: adoption.group, terminationPolicies: adoption.previousTerminationPolicies, metricsDisabled: ours });
   }
 
-  async function handle(request: CustomResourceRequest): Promise<Omit<CustomResourceResponse, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'Status'>> {
+  async function handle(request: CustomResourceRequest, attempt: Attempt): Promise<Omit<CustomResourceResponse, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'Status'>> {
     if (request.RequestType === 'Delete') {
       const adoption = decodeAdoption(request.PhysicalResourceId);
       // A create that failed recorded nothing and changed nothing.
@@ -253,7 +273,7 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     }
     // Create, a new group, or the same name on a group created again: a new physical id, and CloudFormation
     // deletes the old resource after this (which finds the old group gone or another ARN, and changes nothing).
-    const { physicalId, data } = await adopt(group, policy);
+    const { physicalId, data } = await adopt(group, policy, attempt);
     return { PhysicalResourceId: physicalId, Data: data };
   }
 
@@ -293,14 +313,18 @@ export function makeGroupAdoptionHandler(deps: GroupAdoptionDeps) {
     const base = { StackId: request.StackId, RequestId: request.RequestId, LogicalResourceId: request.LogicalResourceId };
     let response: CustomResourceResponse;
     const limit = deadline((context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS) - RESPONSE_RESERVE_MS);
+    const attempt: Attempt = { answered: false };
     try {
       if (request.StackId !== settings.stackId) throw new Refused(`StackId ${capValue(request.StackId, 300)} is not this function's stack (${settings.stackId}); nothing was changed`);
-      response = { Status: 'SUCCESS', ...base, ...(await Promise.race([handle(request), limit.promise])) };
+      response = { Status: 'SUCCESS', ...base, ...(await Promise.race([handle(request, attempt), limit.promise])) };
     } catch (e) {
+      attempt.answered = true;
       const reason = e instanceof Refused ? e.message : `${(e as Error)?.name}: ${(e as Error)?.message}`;
       log.error('adoption failed', { requestType: capValue(request.RequestType), reason: capValue(reason, 1000) });
-      // A failed create records nothing: its Delete finds no adoption and changes nothing.
-      response = { Status: 'FAILED', Reason: capValue(reason, 1000), ...base, PhysicalResourceId: request.PhysicalResourceId ?? `failed-${request.RequestId}` };
+      // A create that failed before its first write records nothing: its Delete finds no adoption and
+      // changes nothing. One that may have written records what it found, so the rollback's Delete restores it.
+      const recorded = request.RequestType === 'Create' ? attempt.writing : undefined;
+      response = { Status: 'FAILED', Reason: capValue(reason, 1000), ...base, PhysicalResourceId: recorded ?? request.PhysicalResourceId ?? `failed-${request.RequestId}` };
     } finally {
       limit.cancel();
     }

@@ -9,7 +9,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AutoScalingGroupSettings, respondToCloudFormation } from '../../lambdas/aws/group-settings';
-import { ADOPTION_GROUP_METRICS, makeGroupAdoptionHandler, AdoptionSettings, RESPONSE_ATTEMPTS, RESPONSE_RESERVE_MS, cloudFormationResponseUrl } from '../../lambdas/adoption/handler';
+import { ADOPTION_GROUP_METRICS, decodeAdoption, makeGroupAdoptionHandler, AdoptionSettings, RESPONSE_ATTEMPTS, RESPONSE_RESERVE_MS, cloudFormationResponseUrl } from '../../lambdas/adoption/handler';
 import { CustomResourceRequest, CustomResourceResponse } from '../../core/ports';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -476,6 +476,48 @@ describe('adoption acts only for our stack, on our group, with our function, and
     await handler({ RequestType: 'Create', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props }, { getRemainingTimeInMillis: () => RESPONSE_RESERVE_MS + 100 });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(responses).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: expect.stringContaining("before the function's own timeout") })]);
+  });
+
+  test('a create that fails after its first write answers FAILED with what it found, so the rollback restores the group', async () => {
+    const responses: CustomResourceResponse[] = [];
+    const writes: string[] = [];
+    let policies = ['OldestInstance'];
+    const groups = {
+      describe: async () => ({ arn: `arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:uuid-1:autoScalingGroupName/${GROUP}`, terminationPolicies: policies, enabledMetrics: [], terminatingHooks: [] }),
+      setTerminationPolicies: async (_g: string, p: readonly string[]) => void (writes.push(`policies ${p.join(',')}`), (policies = [...p])),
+      enableMetrics: async () => {
+        throw new Error('Throttling: Rate exceeded');
+      },
+      disableMetrics: async () => void writes.push('disable'),
+    };
+    const settings = { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP] };
+    const handler = makeGroupAdoptionHandler({ groups, respond: async (_u, r) => void responses.push(r), log: new MemoryLog(), hookName: DRAIN_HOOK_NAME, settings });
+    await handler({ RequestType: 'Create', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props });
+    expect(responses[0]).toMatchObject({ Status: 'FAILED' });
+    expect(decodeAdoption(responses[0].PhysicalResourceId)).toMatchObject({ group: GROUP, previousTerminationPolicies: ['OldestInstance'] });
+    // CloudFormation's rollback deletes the failed resource with that id: our policy comes off again.
+    await handler({ RequestType: 'Delete', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r2', LogicalResourceId: 'Adopt', ResourceProperties: props, PhysicalResourceId: responses[0].PhysicalResourceId });
+    expect(writes).toEqual([`policies ${FUNCTION_ARN}`, 'policies OldestInstance']);
+  });
+
+  test('work still running when FAILED went out writes nothing after it', async () => {
+    const responses: CustomResourceResponse[] = [];
+    const writes: string[] = [];
+    let release: () => void = () => {};
+    const slowDescribe = new Promise<void>((r) => (release = r));
+    const groups = {
+      describe: async () => (await slowDescribe, { terminationPolicies: ['Default'], enabledMetrics: [], terminatingHooks: [] }),
+      setTerminationPolicies: async () => void writes.push('policies'),
+      enableMetrics: async () => void writes.push('metrics'),
+      disableMetrics: async () => void writes.push('disable'),
+    };
+    const settings = { stackId: STACK_ID, terminationPolicyArn: FUNCTION_ARN, groupNames: [GROUP] };
+    const handler = makeGroupAdoptionHandler({ groups, respond: async (_u, r) => void responses.push(r), log: new MemoryLog(), hookName: DRAIN_HOOK_NAME, settings });
+    await handler({ RequestType: 'Create', ResponseURL: RESPONSE_URL, StackId: STACK_ID, RequestId: 'r1', LogicalResourceId: 'Adopt', ResourceProperties: props }, { getRemainingTimeInMillis: () => RESPONSE_RESERVE_MS + 50 });
+    expect(responses).toEqual([expect.objectContaining({ Status: 'FAILED', PhysicalResourceId: 'failed-r1' })]);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(writes).toEqual([]);
   });
 
   test('a crash in the work is answered FAILED, not left unanswered', async () => {
