@@ -18,6 +18,7 @@ async function main() {
   if (r.queriesCompleted + r.queriesKilled !== queries.length) throw new Error('not every query finished or was killed');
   console.log(
     JSON.stringify({
+      engine: r.engine ?? DEFAULT_SIM_OPTIONS.engine,
       queries: queries.length,
       simDays: days,
       instancesMax: r.instancesMax,

@@ -16,6 +16,7 @@ import { UsageItem, fleetUsage, ownUsd, priceUsage } from '../core/cost/bill';
 import { RuntimeProfile, ScheduledFunction, ownMonthlyUsage } from '../core/cost/own-usage';
 import { HOURS_PER_MONTH, PriceTable, instancePrice } from '../core/cost/prices';
 import { PolicyName } from './fleet-sim';
+import { drains } from './options';
 
 /** The instance type priced when none is named. */
 export const DEFAULT_INSTANCE_TYPE = 'm7i.2xlarge';
@@ -59,7 +60,7 @@ export function accumulatedCost(timeline: readonly { readonly t: number; readonl
 
 /** What the product runs in a simulated policy: the agent always, the straggler and signals functions with `signals`. */
 export function simulatedProfile(policy: PolicyName, stragglerActions: boolean): { profile: RuntimeProfile; scheduled: ScheduledFunction[] } {
-  const ours = policy === 'signals' || policy === 'graceful-cpu';
+  const ours = drains(policy);
   const detecting = policy === 'signals' && stragglerActions;
   const signalling = policy === 'signals';
   const fn = (logicalId: string, component: ScheduledFunction['component']): ScheduledFunction => ({

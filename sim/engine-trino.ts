@@ -5,7 +5,7 @@
  */
 import { fteLayout, trinoSpread } from './engine';
 import { DEGRADED_SLOWDOWN } from './pressure';
-import { Instance, Run, SimState, Task } from './state';
+import { Instance, Run, SimState, Task, setRate } from './state';
 
 const EPS = 1e-9;
 
@@ -176,17 +176,9 @@ export function workerDied(sim: SimState, dying: Instance): void {
       sim.tasksRedone++;
       sim.redoneTaskSeconds += redone;
       place(sim, run, { instance: to, share: t.share, startWork: at, endWork: t.endWork + redone });
-      if (sim.isDegraded(to) && run.rate === 1) setRunRate(sim, run, 1 / DEGRADED_SLOWDOWN);
+      if (sim.isDegraded(to) && run.rate === 1) setRate(sim, run, 1 / DEGRADED_SLOWDOWN);
     }
   }
   sim.dispatch();
 }
 
-
-function setRunRate(sim: SimState, run: Run, rate: number): void {
-  run.remaining -= (sim.now - run.since) * run.rate;
-  run.since = sim.now;
-  run.rate = rate;
-  run.version++;
-  sim.queue.push(sim.now + Math.max(0, run.remaining) / rate, { kind: 'finish', run, version: run.version });
-}

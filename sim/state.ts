@@ -262,3 +262,12 @@ export function available<T extends { availableAt: number }>(queue: T[], now: nu
 export function fail(message: string): never {
   throw new Error(message);
 }
+
+/** A run's rate changes (a degraded instance): its progress so far is kept, and its finish moves; an older finish event is stale. */
+export function setRate(sim: SimState, run: Run, rate: number): void {
+  run.remaining -= (sim.now - run.since) * run.rate;
+  run.since = sim.now;
+  run.rate = rate;
+  run.version++;
+  sim.queue.push(sim.now + Math.max(0, run.remaining) / rate, { kind: 'finish', run, version: run.version });
+}

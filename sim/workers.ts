@@ -3,7 +3,7 @@
  */
 import * as trino from './engine-trino';
 import { DEGRADED_SLOWDOWN } from './pressure';
-import { Instance, Run, SimState } from './state';
+import { Instance, Run, SimState, setRate } from './state';
 
 
 export function isDegraded(sim: SimState, instance: Instance): boolean {
@@ -19,13 +19,6 @@ export function degrade(sim: SimState, instance: Instance): void {
 }
 
 
-export function setRate(sim: SimState, run: Run, rate: number): void {
-  run.remaining -= (sim.now - run.since) * run.rate;
-  run.since = sim.now;
-  run.rate = rate;
-  run.version++;
-  sim.queue.push(sim.now + Math.max(0, run.remaining) / rate, { kind: 'finish', run, version: run.version });
-}
 
 
 // ---- queries --------------------------------------------------------------------------------
