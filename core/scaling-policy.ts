@@ -233,7 +233,10 @@ export const SCALE_FROM_ZERO = {
   adjustment: 1,
 } as const;
 
-/** The alarm's metric math, IF(inService == 0 AND queued > 0, 1, 0), for the simulator and the tests. */
+/** The alarm's metric math (CloudWatch metric math IF); scaleFromZeroMetric below is its value, for the simulator. */
+export const SCALE_FROM_ZERO_EXPRESSION = 'IF(inService == 0 AND queued > 0, 1, 0)';
+
+/** The alarm's metric math, SCALE_FROM_ZERO_EXPRESSION, for the simulator and the tests. */
 export function scaleFromZeroMetric(inService: number, queued: number): number {
   return inService === 0 && queued > 0 ? 1 : 0;
 }

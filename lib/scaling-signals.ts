@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { QUEUED_METRIC, RATIO_METRIC } from '../core/contract/metrics';
-import { SCALE_FROM_ZERO, ScalingPolicySettings } from '../core/scaling-policy';
+import { SCALE_FROM_ZERO, SCALE_FROM_ZERO_EXPRESSION, ScalingPolicySettings } from '../core/scaling-policy';
 import { SignalsSettings } from '../core/contract/lambda-settings';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
@@ -112,7 +112,7 @@ export class ScalingSignals extends Construct {
     const period = Duration.seconds(SCALE_FROM_ZERO.periodSeconds);
     const action = new autoscaling.StepScalingAction(this, `ScaleFromZero-${f.fleetName}`, {
       autoScalingGroup: f.group,
-      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      adjustmentType: SCALE_FROM_ZERO.adjustmentType as autoscaling.AdjustmentType,
       metricAggregationType: autoscaling.MetricAggregationType.MAXIMUM,
     });
     action.addAdjustment({ lowerBound: 0, adjustment: SCALE_FROM_ZERO.adjustment });
@@ -126,7 +126,7 @@ export class ScalingSignals extends Construct {
     const alarm = new cloudwatch.Alarm(this, `ScaleFromZeroAlarm-${f.fleetName}`, {
       alarmDescription: `${f.fleetName}: queries queued and no instance in service; adds one (target tracking cannot scale out from 0)`,
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(inService == 0 AND queued > 0, 1, 0)',
+        expression: SCALE_FROM_ZERO_EXPRESSION,
         usingMetrics: { inService, queued: this.metric(f.fleetName, QUEUED_METRIC, 'Maximum', 'queued') },
         period,
         label: 'queued with none in service',
