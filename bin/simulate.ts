@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../core/util/duration';
 import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '../core/cost/prices';
-import { DEFAULT_ENGINE, DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, ENGINES, EngineName, POLICIES, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
+import { DEFAULT_ENGINE, DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, ENGINES, EngineName, POLICIES, SCALE_IN_MODES, ScaleInMode, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { trackingFloor } from '../sim/floor';
 import { MAX_PROFILE_QUERIES, expectedProfileQueries, readHourlyProfile, traceFromHourly } from '../sim/hourly-profile';
 import { oracle } from '../sim/oracle';
@@ -71,6 +71,7 @@ const OPTIONS = {
   'straggler-drain-timeout': { type: 'string', value: 'D', default: formatDuration(DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds), meaning: 'how long a replaced straggler may drain; never shorter than --drain-timeout' },
   'scale-in-lookback': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes), meaning: "minutes of load the full policy's scale-in sizes for (1-60)" },
   'scale-in-horizon': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInHorizonMinutes), meaning: "minutes ahead the full policy's scale-in sizes for (0-60)" },
+  'scale-in': { type: 'string', value: SCALE_IN_MODES.join('|'), default: 'agree', meaning: "how the full policy scales in: agree, when both target tracking policies agree (as deployed); gate, only through the scale-in gate, which waits while a drain would kill queries predicted to outlast it (docs/scaling.md; simulator only)" },
   'warm-pool': { type: 'string', value: 'N', default: 'none', meaning: 'a warm pool of N stopped instances beside the group' },
   'warm-start': { type: 'string', value: 'S', default: String(DEFAULT_WARM_START_SECONDS), meaning: 'with --warm-pool: seconds from starting a stopped instance to serving (1-90)' },
   'instance-type': { type: 'string', value: 'TYPE', default: DEFAULT_INSTANCE_TYPE, meaning: "the worker instance type the dollars are priced at; it must be in the price table" },
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
   const pricing = pricingFrom(args['instance-type'], args.region, args.prices);
   const engine = (args.engine ?? DEFAULT_ENGINE) as EngineName;
   if (!ENGINES.includes(engine)) usageError(`--engine (${engine}) must be ${ENGINES.join(', ')}`);
+  const scaleInMode = (args['scale-in'] ?? 'agree') as ScaleInMode;
+  if (!SCALE_IN_MODES.includes(scaleInMode)) usageError(`--scale-in (${scaleInMode}) must be ${SCALE_IN_MODES.join(', ')}`);
 
   const seed = number('seed', args.seed, 1, 0, 2 ** 32 - 1);
   let queries: Query[];
@@ -288,6 +291,7 @@ async function main(): Promise<void> {
   const base: Omit<SimOptions, 'policy'> = {
     ...DEFAULT_SIM_OPTIONS,
     engine,
+    ...(scaleInMode === 'gate' ? { scaleInMode } : {}),
     slotsPerInstance,
     targetCpu,
     minCapacity,
@@ -335,6 +339,7 @@ async function main(): Promise<void> {
   const timeoutSweep = sweepResults.map(sweepRowFrom);
   const scenario: Scenario = {
     engine,
+    ...(scaleInMode === 'gate' ? { scaleIn: scaleInMode } : {}),
     source,
     queries: queries.length,
     days: o.end / 86_400,

@@ -1,10 +1,11 @@
 /**
  * The minute: CPU datapoints, both target tracking policies and the scaling decision, and their actions.
  */
-import { SCALE_FROM_ZERO, decideScaling, scaleFromZeroMetric } from '../core/scaling-policy';
+import { SCALE_FROM_ZERO, ScalingDecision, decideScaling, scaleFromZeroMetric } from '../core/scaling-policy';
+import { RunningQuery, decideScaleIn, scaleInStep } from '../core/scale-in-gate';
 import { StepScaler, TrackerProposal, combineProposals } from './target-tracking';
 import { FLAP_WINDOW_SECONDS, drains } from './options';
-import { SimState, available } from './state';
+import { Run, SimState, available } from './state';
 
 
 // ---- the minute: metric, alarms, controller --------------------------------------------------
@@ -127,7 +128,10 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
   // new instances finished warming still describes the fewer that made it, and multiplying the larger
   // count by it would ask for capacity twice (the alarm stays in ALARM and acts every minute).
   const base = cpuPoints.at(-1)?.instances ?? warm;
-  if (fresh) policies.push({ proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: sim.o.targetTracking.disableScaleIn });
+  // With the scale-in gate, both target tracking policies have DisableScaleIn: they scale out, and the
+  // gate's step policy is the only way in (core/scale-in-gate.ts).
+  const gated = sim.o.policy === 'signals' && sim.o.scaleInMode === 'gate';
+  if (fresh) policies.push({ proposal: sim.tracker.assess(cpu, current, sim.o.minCapacity, sim.o.maxCapacity, Math.min(warm, base) || warm), scaleInDisabled: gated || sim.o.targetTracking.disableScaleIn });
 
   if (sim.o.policy === 'signals') {
     const queued = sim.waitingQueries.length - sim.waitingHead;
@@ -151,7 +155,13 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
     sim.ratioDatapoints.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: decision.ratio });
     sim.queuedLastMinute = queued;
     const ratios = available(sim.ratioDatapoints, sim.now);
-    if (ratios.length > 0) policies.push({ proposal: sim.ratioTracker.assess(ratios.at(-1)!.value, current, sim.o.minCapacity, sim.o.maxCapacity, warm) });
+    if (ratios.length > 0) policies.push({ proposal: sim.ratioTracker.assess(ratios.at(-1)!.value, current, sim.o.minCapacity, sim.o.maxCapacity, warm), scaleInDisabled: gated });
+    if (gated) {
+      gateScaleIn(sim, decision, current);
+      const requests = available(sim.scaleInRequests, sim.now);
+      // The step policy's alarm evaluates the newest datapoint of the minute; none is missing, not breaching.
+      policies.push({ proposal: { scaleIn: scaleInStep(requests.at(-1)?.value, current, sim.o.minCapacity) } });
+    }
   }
   sim.finishedThisMinute = 0;
 
@@ -167,4 +177,45 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
       sim.lastScaleInAt = -Infinity;
     }
   }
+}
+
+
+/**
+ * The scale-in gate, as the signals function runs it after the load decision: the queries in flight, each
+ * with its remaining run time predicted from the fleet's history, and the request it publishes (visible
+ * to the step policy's alarm `signalDelaySeconds` later).
+ */
+function gateScaleIn(sim: SimState, decision: ScalingDecision, current: number): void {
+  const wanted = decision.rule === 'scale-in' && decision.needed !== undefined ? current - decision.needed : 0;
+  const g = sim.o.scaleInGate;
+  // The queries are only looked at when there is a scale-in to weigh, as the function lists them anyway.
+  const running = wanted > 0 ? runningQueries(sim, g.quantile) : [];
+  const gate = decideScaleIn(
+    { wanted, placement: sim.engine === 'executors' ? 'per-worker' : 'spread', running, nowMs: sim.now * 1000, intervalSeconds: 60 },
+    sim.gateState,
+    { ...g, drainTimeoutSeconds: sim.o.drainTimeoutSeconds },
+  );
+  sim.gateState = gate.state;
+  if (gate.rule !== 'none') sim.gateRules[gate.rule] = (sim.gateRules[gate.rule] ?? 0) + 1;
+  sim.scaleInRequests.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: gate.request });
+}
+
+/**
+ * The queries running now, as the coordinator lists them: elapsed time, CPU so far in instances' worth
+ * (a slot is a core's worth of CPU), and whether they survive a worker's loss (trino-fte).
+ */
+function runningQueries(sim: SimState, quantile: number): RunningQuery[] {
+  const seen = new Set<Run>();
+  for (const i of sim.instances.values()) for (const run of i.runs) if (!run.done) seen.add(run);
+  const out: RunningQuery[] = [];
+  for (const run of seen) {
+    const elapsed = sim.now - run.start;
+    out.push({
+      elapsedSeconds: elapsed,
+      remainingSeconds: sim.durationHistory.predict(elapsed, quantile, run.query.signature).seconds,
+      workInstanceSeconds: (run.query.slots * elapsed) / sim.o.slotsPerInstance,
+      survivesWorkerLoss: sim.engine === 'trino-fte',
+    });
+  }
+  return out;
 }

@@ -5,6 +5,8 @@ import { DEFAULT_TARGET_TRACKING, TargetTrackingParams } from './target-tracking
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../core/stragglers';
 import { DEFAULT_PRESSURE_MODEL, PressureModel } from './pressure';
 import { DEFAULT_ENGINE, EngineName } from './engine';
+import { DEFAULT_SCALE_IN_GATE, ScaleInGateSettings } from '../core/scale-in-gate';
+import { DEFAULT_REMAINING_QUANTILE } from '../core/remaining-time';
 
 export { DEFAULT_ENGINE, ENGINES } from './engine';
 export type { EngineName } from './engine';
@@ -33,6 +35,9 @@ export interface FaultOptions {
   /** Share of sweeps whose Lambda dies partway (every call after a random point fails). */
   readonly dieMidSweepRate: number;
 }
+
+export type ScaleInMode = 'agree' | 'gate';
+export const SCALE_IN_MODES: readonly ScaleInMode[] = ['agree', 'gate'];
 
 export const DEFAULT_FAULTS: FaultOptions = { apiErrorRate: 0.05, lostEventRate: 0.2, duplicateEventRate: 0.2, dieMidSweepRate: 0.1 };
 
@@ -69,6 +74,18 @@ export interface SimOptions {
   readonly targetTracking: Omit<TargetTrackingParams, 'target'>;
   /** The scaling decision's tunables (signals policy); the CPU target comes from `targetCpu`. */
   readonly scaling: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
+  /**
+   * signals: the scale-in gate (core/scale-in-gate.ts) and the quantile its predictions of remaining run
+   * time use (core/remaining-time.ts); the drain timeout comes from `drainTimeoutSeconds`.
+   */
+  readonly scaleInGate: Omit<ScaleInGateSettings, 'drainTimeoutSeconds'> & { readonly quantile: number };
+  /**
+   * signals: how the fleet scales in. `agree`: when both target tracking policies (CPU and the decision's
+   * ratio) agree, as the product deploys today. `gate`: both have DisableScaleIn and the scale-in gate's step
+   * policy is the only way in (core/scale-in-gate.ts); measured in docs/scaling.md, not yet deployed.
+   * @default 'agree'
+   */
+  readonly scaleInMode?: ScaleInMode;
   /** From the decision function's PutMetricData to the ratio's alarm evaluating the datapoint. */
   readonly signalDelaySeconds: number;
   /** Capacity of the static-peak policy; computed from the trace when absent. */
@@ -133,6 +150,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   retryKilled: false,
   targetTracking: DEFAULT_TARGET_TRACKING,
   scaling: DEFAULT_SCALING_POLICY,
+  scaleInGate: { ...DEFAULT_SCALE_IN_GATE, quantile: DEFAULT_REMAINING_QUANTILE },
   signalDelaySeconds: 60,
   seed: 1,
   timelineStepSeconds: 300,

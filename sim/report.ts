@@ -30,6 +30,7 @@ export type RunSummary = Pick<
   | 'scalingActions'
   | 'flaps'
   | 'decisions'
+  | 'scaleInGate'
   | 'invariants'
   | 'faultsInjected'
   | 'stragglers'
@@ -65,6 +66,8 @@ export interface SweepRow {
 export interface Scenario {
   /** The engine model (sim/engine.ts): where a query's tasks run. */
   readonly engine: EngineName;
+  /** How `signals` scales in, when not as deployed (`agree`): `gate` (sim/options.ts ScaleInMode). */
+  readonly scaleIn?: 'gate';
   readonly source: string;
   readonly queries: number;
   readonly days: number;
@@ -165,6 +168,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: 
     scalingActions: r.scalingActions,
     flaps: r.flaps,
     ...(r.decisions ? { decisions: r.decisions } : {}),
+    ...(r.scaleInGate ? { scaleInGate: r.scaleInGate } : {}),
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),
@@ -284,7 +288,7 @@ function identicalBecause(group: readonly SweepRow[]): string {
 /** The terminal summary; `after` (the frontier's lines, sim/frontier-report.ts) follows the timeout sweep. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], after: readonly string[] = []): string {
   const parts = [
-    `Engine model ${scenario.engine}; scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
+    `Engine model ${scenario.engine}${scenario.scaleIn ? '; signals scales in through the scale-in gate (docs/scaling.md)' : ''}; scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
     table(
       ['policy', 'instance-h', 'cost $', 'vs oracle', 'killed', 'killed slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],

@@ -1,5 +1,6 @@
 /** What a simulation run returns: SimResult, the warm-pool and straggler reports, the invariants. */
 import { ScalingRule } from '../core/scaling-policy';
+import type { ScaleInGateRule } from '../core/scale-in-gate';
 import { EngineName, PolicyName } from './options';
 
 /** Injected stragglers and what the detector and its actions did about them. */
@@ -63,6 +64,8 @@ export interface SimResult {
   readonly flaps: number;
   /** Signals policy: how many minutes each rule of the decision decided. */
   readonly decisions?: Partial<Record<ScalingRule, number>>;
+  /** Signals policy: how many minutes each rule of the scale-in gate decided, when the load asked for a scale-in. */
+  readonly scaleInGate?: Partial<Record<ScaleInGateRule, number>>;
   readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number; queued: number }[];
   readonly invariants?: Invariants;
   /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */

@@ -13,6 +13,8 @@ import { EventQueue } from './heap';
 import { MemoryDrainStore, MemoryFleet, MemoryInstance } from './memory-ports';
 import { Rng } from './rng';
 import { ScalingRule } from '../core/scaling-policy';
+import { DurationHistory } from '../core/remaining-time';
+import { INITIAL_GATE_STATE, ScaleInGateRule, ScaleInGateState } from '../core/scale-in-gate';
 import { TargetTracker } from './target-tracking';
 import { Query } from './trace';
 import { PressureResource } from '../core/stragglers';
@@ -130,6 +132,12 @@ export abstract class SimState {
   /** The group's average CPU each minute, with the warm instances it was averaged over (the base its step multiplies). */
   readonly datapoints: { availableAt: number; value: number | undefined; busyInstances: number; instances: number }[] = [];
   readonly ratioDatapoints: { availableAt: number; value: number | undefined }[] = [];
+  /** signals: the scale-in gate's requests (ScaleInRequest datapoints) on their way to the step policy's alarm. */
+  readonly scaleInRequests: { availableAt: number; value: number }[] = [];
+  /** signals: the fleet's finished queries' run times, which the gate's predictions read (the signals function's history). */
+  readonly durationHistory = new DurationHistory();
+  gateState: ScaleInGateState = INITIAL_GATE_STATE;
+  readonly gateRules: Partial<Record<ScaleInGateRule, number>> = {};
   /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
   cpuSeen: number | undefined;
   /** The group's busy instances (Sum of CPU ÷ 100) per minute over the decision's scale-in lookback, newest last. */
@@ -219,6 +227,8 @@ export abstract class SimState {
     this.completed++;
     this.finishedThisMinute++;
     this.latencies.push(this.now - run.query.arrival);
+    // The coordinator lists a finished query with its run time; the signals function records it.
+    if (this.o.policy === 'signals' && this.o.scaleInMode === 'gate') this.durationHistory.record(this.now - run.start, run.query.signature);
     if (run.rate < 1) this.slowedQueries++;
   }
 

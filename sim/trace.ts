@@ -18,6 +18,8 @@ export interface Query {
   readonly duration: number;
   /** Task slots the query occupies on one worker. */
   readonly slots: number;
+  /** Its statement's signature (workload/signature.ts) when the trace has one: the history predicts by it. */
+  readonly signature?: string;
 }
 
 export interface ParsedTrace extends Omit<TableRead, 'timestamps'> {

@@ -1,0 +1,163 @@
+/**
+ * How long a running query has left, from the fleet's own history of finished queries. Pure: no clock, no
+ * SDK; the signals function keeps the history durable per fleet and the simulator keeps it in memory.
+ *
+ * The prediction is a conditional quantile: of the finished queries that ran longer than this one has
+ * already run, how much longer they ran. A query 20 minutes in is compared only with queries that lasted
+ * over 20 minutes, which is what makes elapsed time informative for heavy-tailed run times (most queries
+ * take seconds, a few hours: a query that has run long is likely to run longer). Queries with the same
+ * signature (workload/signature.ts: the SQL with its values taken out) are the better evidence when the
+ * fleet has seen enough of them; otherwise the fleet's queries as a whole; with neither, a conservative
+ * prior. Every answer names its basis, for the decision log.
+ */
+
+/** The finished durations kept per fleet: enough for a stable 90th percentile of the tail, small enough for one item. */
+export const MAX_FLEET_DURATIONS = 1024;
+/** Per signature: the recent runs of one statement shape. */
+export const MAX_SIGNATURE_DURATIONS = 32;
+/** Signatures kept, least recently finished dropped first. */
+export const MAX_SIGNATURES = 256;
+/**
+ * The quantile the gate predicts with: a query counts as ending within the drain only when 9 in 10 of its
+ * like did. Conservative on purpose: a wrong "it will end in time" costs a kill, a wrong "it will not" a
+ * few minutes of surplus.
+ */
+export const DEFAULT_REMAINING_QUANTILE = 0.9;
+/** Fewer longer-running samples than this and the basis falls back (signature → fleet → prior). */
+export const MIN_SAMPLES = 8;
+/** The prior never predicts less than this: a query with no history is not assumed to be nearly done. */
+export const PRIOR_MIN_SECONDS = 60;
+/**
+ * The prior's tail: run times of interactive analytics are roughly Pareto with index near 1 (most take
+ * seconds, a few hours), and for a Pareto of index α a query that has run e seconds ends after e·(1−q)^(−1/α)
+ * with probability q. With α = 1 its median remaining time is its elapsed time (the Lindy effect).
+ */
+export const PRIOR_PARETO_INDEX = 1;
+
+/** One class of durations: in arrival order (oldest first, for eviction) and sorted (for quantiles). */
+interface Durations {
+  readonly order: number[];
+  readonly sorted: number[];
+}
+
+/** A fleet's history of finished queries' run times, in seconds. */
+export class DurationHistory {
+  private readonly all: Durations = { order: [], sorted: [] };
+  /** Insertion order is recency: a signature that finishes again moves to the end. */
+  private readonly bySignature = new Map<string, Durations>();
+
+  /** Records a finished query's run time (its execution, not its time queued). Non-finite or negative values are ignored. */
+  record(seconds: number, signature?: string): void {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    push(this.all, seconds, MAX_FLEET_DURATIONS);
+    if (signature === undefined) return;
+    let d = this.bySignature.get(signature);
+    if (d) this.bySignature.delete(signature);
+    else d = { order: [], sorted: [] };
+    this.bySignature.set(signature, d);
+    push(d, seconds, MAX_SIGNATURE_DURATIONS);
+    if (this.bySignature.size > MAX_SIGNATURES) this.bySignature.delete(this.bySignature.keys().next().value!);
+  }
+
+  /** Queries recorded (up to MAX_FLEET_DURATIONS). */
+  get size(): number {
+    return this.all.order.length;
+  }
+
+  /**
+   * The `quantile` of the remaining run time of a query that has run `elapsedSeconds`: a value it ends
+   * within with that probability, by the history's evidence.
+   */
+  predict(elapsedSeconds: number, quantile: number, signature?: string): RemainingTime {
+    const e = Math.max(0, elapsedSeconds);
+    const own = signature === undefined ? undefined : this.bySignature.get(signature);
+    const fromOwn = own && conditionalQuantile(own.sorted, e, quantile);
+    if (fromOwn !== undefined) return { seconds: fromOwn, basis: 'signature' };
+    const fromFleet = conditionalQuantile(this.all.sorted, e, quantile);
+    if (fromFleet !== undefined) return { seconds: fromFleet, basis: 'fleet' };
+    return { seconds: priorRemaining(e, quantile), basis: 'prior' };
+  }
+
+  /** The history as JSON-safe data, newest last: what the signals function stores. */
+  toJSON(): StoredHistory {
+    return { v: 1, all: [...this.all.order], sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, [...d.order]])) };
+  }
+
+  /** Reads stored history back; anything malformed is dropped, never guessed at, and the limits apply again. */
+  static fromJSON(data: unknown): DurationHistory {
+    const h = new DurationHistory();
+    if (typeof data !== 'object' || data === null || (data as StoredHistory).v !== 1) return h;
+    const { all, sig } = data as StoredHistory;
+    if (Array.isArray(all)) for (const s of all.slice(-MAX_FLEET_DURATIONS)) if (typeof s === 'number') push(h.all, s, MAX_FLEET_DURATIONS);
+    if (typeof sig === 'object' && sig !== null) {
+      for (const [k, list] of Object.entries(sig).slice(-MAX_SIGNATURES)) {
+        if (!Array.isArray(list) || k.length > 128) continue;
+        const d: Durations = { order: [], sorted: [] };
+        for (const s of list.slice(-MAX_SIGNATURE_DURATIONS)) if (typeof s === 'number' && Number.isFinite(s) && s >= 0) push(d, s, MAX_SIGNATURE_DURATIONS);
+        if (d.order.length > 0) h.bySignature.set(k, d);
+      }
+    }
+    return h;
+  }
+}
+
+export interface StoredHistory {
+  readonly v: 1;
+  readonly all: number[];
+  readonly sig: Record<string, number[]>;
+}
+
+export interface RemainingTime {
+  readonly seconds: number;
+  readonly basis: 'signature' | 'fleet' | 'prior';
+}
+
+function push(d: Durations, seconds: number, limit: number): void {
+  if (!Number.isFinite(seconds) || seconds < 0) return;
+  d.order.push(seconds);
+  d.sorted.splice(upperBound(d.sorted, seconds), 0, seconds);
+  if (d.order.length > limit) {
+    const old = d.order.shift()!;
+    d.sorted.splice(lowerBound(d.sorted, old), 1);
+  }
+}
+
+/** Of the durations above `elapsed`, the `quantile` of how far above; undefined with fewer than MIN_SAMPLES. */
+function conditionalQuantile(sorted: readonly number[], elapsed: number, quantile: number): number | undefined {
+  const from = upperBound(sorted, elapsed);
+  const n = sorted.length - from;
+  if (n < MIN_SAMPLES) return undefined;
+  // Nearest rank: the smallest value with at least `quantile` of the samples at or below it.
+  const rank = Math.min(n - 1, Math.max(0, Math.ceil(quantile * n) - 1));
+  return sorted[from + rank] - elapsed;
+}
+
+/** The prior: Pareto with index PRIOR_PARETO_INDEX, so e·((1−q)^(−1/α) − 1), at least PRIOR_MIN_SECONDS. */
+export function priorRemaining(elapsedSeconds: number, quantile: number): number {
+  const q = Math.min(0.999, Math.max(0, quantile));
+  return Math.max(PRIOR_MIN_SECONDS, Math.max(elapsedSeconds, 1) * ((1 - q) ** (-1 / PRIOR_PARETO_INDEX) - 1));
+}
+
+/** First index whose value is above x. */
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is at or above x. */
+function lowerBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
