@@ -123,3 +123,60 @@ export function queriesInvisible(seen: CoordinatorSignals, cpuPercent: number | 
 
 /** Trino's `query.max-history` default. */
 export const TRINO_DEFAULT_MAX_HISTORY = 100;
+
+/** The most SQL text read from one query for its signature: longer statements are predicted by the fleet's history. */
+export const MAX_SIGNATURE_SQL_CHARS = 65_536;
+
+/** A query in flight, as the drain's price check and the scale-in gate read it. */
+export interface InFlightQuery {
+  readonly queryId: string;
+  /** When it left the queue and could place tasks (createTime + queuedTime), epoch ms. */
+  readonly startedAtMs: number;
+  /** Its run so far (`executionTime`: elapsed less queued), the same measure the history records. */
+  readonly runSeconds: number;
+  /** `totalCpuTime`; 0 when unreadable. */
+  readonly cpuSeconds: number;
+  /** `retryPolicy` TASK: fault-tolerant execution redoes a lost task elsewhere, so a worker's loss does not fail it. */
+  readonly survivesWorkerLoss: boolean;
+  /** Its SQL, when at most MAX_SIGNATURE_SQL_CHARS. */
+  readonly sql?: string;
+}
+
+/** A query that finished: its run time (`executionTime`) and SQL. Failed queries are not run times and are left out. */
+export interface FinishedQuery {
+  readonly queryId: string;
+  readonly endedAtMs: number;
+  readonly runSeconds: number;
+  readonly sql?: string;
+}
+
+/**
+ * The running queries, and those FINISHED after `sinceMs` (and by `nowMs`), from the same `GET /v1/query`
+ * body (BasicQueryInfo: queryId, state, query, retryPolicy; BasicQueryStats: createTime, endTime,
+ * queuedTime, executionTime, totalCpuTime: trinodb/trino core/trino-main/src/main/java/io/trino/server/).
+ * An entry missing what it needs is skipped, never guessed at.
+ */
+export function queriesInFlight(body: unknown, nowMs: number, sinceMs: number): { running: InFlightQuery[]; finished: FinishedQuery[] } {
+  const running: InFlightQuery[] = [];
+  const finished: FinishedQuery[] = [];
+  if (!Array.isArray(body)) return { running, finished };
+  for (const q of body) {
+    if (typeof q !== 'object' || q === null) continue;
+    const info = q as { queryId?: unknown; state?: unknown; query?: unknown; retryPolicy?: unknown; queryStats?: Record<string, unknown> };
+    if (typeof info.queryId !== 'string' || typeof info.state !== 'string' || typeof info.queryStats !== 'object' || info.queryStats === null) continue;
+    const stats = info.queryStats;
+    const runSeconds = queryCpuSeconds(stats.executionTime);
+    if (runSeconds === undefined) continue;
+    const sql = typeof info.query === 'string' && info.query.length <= MAX_SIGNATURE_SQL_CHARS ? info.query : undefined;
+    if (RUNNING_STATES.has(info.state)) {
+      const created = typeof stats.createTime === 'string' ? Date.parse(stats.createTime) : NaN;
+      const queued = durationSeconds(stats.queuedTime) ?? 0;
+      if (!Number.isFinite(created)) continue;
+      running.push({ queryId: info.queryId, startedAtMs: created + queued * 1000, runSeconds, cpuSeconds: queryCpuSeconds(stats.totalCpuTime) ?? 0, survivesWorkerLoss: info.retryPolicy === 'TASK', ...(sql === undefined ? {} : { sql }) });
+    } else if (info.state === 'FINISHED') {
+      const end = typeof stats.endTime === 'string' ? Date.parse(stats.endTime) : NaN;
+      if (Number.isFinite(end) && end > sinceMs && end <= nowMs) finished.push({ queryId: info.queryId, endedAtMs: end, runSeconds, ...(sql === undefined ? {} : { sql }) });
+    }
+  }
+  return { running, finished };
+}

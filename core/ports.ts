@@ -281,3 +281,18 @@ export interface CustomResourceResponse {
   readonly LogicalResourceId: string;
   readonly Data?: Record<string, string>;
 }
+
+/**
+ * A fleet's finished-query run times (core/remaining-time.ts StoredHistory) and how far the coordinator's
+ * list was read, kept between runs of the signals function.
+ */
+export interface RuntimeHistoryStore {
+  load(fleet: string): Promise<StoredRuntimes | undefined>;
+  save(fleet: string, value: StoredRuntimes): Promise<void>;
+}
+
+export interface StoredRuntimes {
+  readonly history: unknown;
+  /** Finished queries that ended by this time (epoch ms) are recorded. */
+  readonly readUntilMs: number;
+}

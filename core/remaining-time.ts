@@ -13,6 +13,13 @@
 
 /** The finished durations kept per fleet: enough for a stable 90th percentile of the tail, small enough for one item. */
 export const MAX_FLEET_DURATIONS = 1024;
+/**
+ * Queries that ran longer than this are also kept apart, MAX_FLEET_DURATIONS of them: most of a fleet's
+ * queries take seconds, so its recent history holds too few long ones to say how a long query goes on,
+ * which is the only question a drain asks. A query that has run this long is compared with them alone
+ * (the same condition, d > elapsed, over a longer window of the tail).
+ */
+export const LONG_QUERY_SECONDS = 60;
 /** Per signature: the recent runs of one statement shape. */
 export const MAX_SIGNATURE_DURATIONS = 32;
 /** Signatures kept, least recently finished dropped first. */
@@ -24,15 +31,16 @@ export const MAX_SIGNATURES = 256;
  */
 export const DEFAULT_REMAINING_QUANTILE = 0.9;
 /** Fewer longer-running samples than this and the basis falls back (signature → fleet → prior). */
-export const MIN_SAMPLES = 8;
+export const MIN_SAMPLES = 5;
 /** The prior never predicts less than this: a query with no history is not assumed to be nearly done. */
 export const PRIOR_MIN_SECONDS = 60;
 /**
- * The prior's tail: run times of interactive analytics are roughly Pareto with index near 1 (most take
- * seconds, a few hours), and for a Pareto of index α a query that has run e seconds ends after e·(1−q)^(−1/α)
- * with probability q. With α = 1 its median remaining time is its elapsed time (the Lindy effect).
+ * The prior's tail. For a Pareto run time of index α a query that has run e seconds ends by e·(1−q)^(−1/α)
+ * with probability q. Index 1 (the Lindy effect: median remaining time equal to the time run) is too heavy
+ * for query run times, which Trino bounds (`query.max-execution-time`) and which fall off faster in every
+ * log we have: at q = 0.9 it gives a 2-hour query 18 more hours. Index 2 gives it 4.3.
  */
-export const PRIOR_PARETO_INDEX = 1;
+export const PRIOR_PARETO_INDEX = 2;
 
 /** One class of durations: in arrival order (oldest first, for eviction) and sorted (for quantiles). */
 interface Durations {
@@ -43,6 +51,7 @@ interface Durations {
 /** A fleet's history of finished queries' run times, in seconds. */
 export class DurationHistory {
   private readonly all: Durations = { order: [], sorted: [] };
+  private readonly long: Durations = { order: [], sorted: [] };
   /** Insertion order is recency: a signature that finishes again moves to the end. */
   private readonly bySignature = new Map<string, Durations>();
 
@@ -50,6 +59,7 @@ export class DurationHistory {
   record(seconds: number, signature?: string): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     push(this.all, seconds, MAX_FLEET_DURATIONS);
+    if (seconds > LONG_QUERY_SECONDS) push(this.long, seconds, MAX_FLEET_DURATIONS);
     if (signature === undefined) return;
     let d = this.bySignature.get(signature);
     if (d) this.bySignature.delete(signature);
@@ -73,22 +83,23 @@ export class DurationHistory {
     const own = signature === undefined ? undefined : this.bySignature.get(signature);
     const fromOwn = own && conditionalQuantile(own.sorted, e, quantile);
     if (fromOwn !== undefined) return { seconds: fromOwn, basis: 'signature' };
-    const fromFleet = conditionalQuantile(this.all.sorted, e, quantile);
+    const fromFleet = conditionalQuantile(e >= LONG_QUERY_SECONDS ? this.long.sorted : this.all.sorted, e, quantile);
     if (fromFleet !== undefined) return { seconds: fromFleet, basis: 'fleet' };
     return { seconds: priorRemaining(e, quantile), basis: 'prior' };
   }
 
   /** The history as JSON-safe data, newest last: what the signals function stores. */
   toJSON(): StoredHistory {
-    return { v: 1, all: [...this.all.order], sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, [...d.order]])) };
+    return { v: 1, all: [...this.all.order], long: [...this.long.order], sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, [...d.order]])) };
   }
 
   /** Reads stored history back; anything malformed is dropped, never guessed at, and the limits apply again. */
   static fromJSON(data: unknown): DurationHistory {
     const h = new DurationHistory();
     if (typeof data !== 'object' || data === null || (data as StoredHistory).v !== 1) return h;
-    const { all, sig } = data as StoredHistory;
+    const { all, long, sig } = data as StoredHistory;
     if (Array.isArray(all)) for (const s of all.slice(-MAX_FLEET_DURATIONS)) if (typeof s === 'number') push(h.all, s, MAX_FLEET_DURATIONS);
+    if (Array.isArray(long)) for (const s of long.slice(-MAX_FLEET_DURATIONS)) if (typeof s === 'number' && s > LONG_QUERY_SECONDS) push(h.long, s, MAX_FLEET_DURATIONS);
     if (typeof sig === 'object' && sig !== null) {
       for (const [k, list] of Object.entries(sig).slice(-MAX_SIGNATURES)) {
         if (!Array.isArray(list) || k.length > 128) continue;
@@ -104,6 +115,7 @@ export class DurationHistory {
 export interface StoredHistory {
   readonly v: 1;
   readonly all: number[];
+  readonly long: number[];
   readonly sig: Record<string, number[]>;
 }
 

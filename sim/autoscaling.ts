@@ -6,6 +6,7 @@ import { RunningQuery, decideScaleIn, scaleInStep } from '../core/scale-in-gate'
 import { StepScaler, TrackerProposal, combineProposals } from './target-tracking';
 import { FLAP_WINDOW_SECONDS, drains } from './options';
 import { Run, SimState, available } from './state';
+import { priceDrains } from './drain-pricing';
 
 
 // ---- the minute: metric, alarms, controller --------------------------------------------------
@@ -58,6 +59,7 @@ export async function minute(sim: SimState): Promise<void> {
   }
 
   sim.fleet.expireHooks();
+  if (sim.o.policy === 'signals') await priceDrains(sim);
   if (drains(sim.o.policy)) await sim.sweep();
   if (sim.o.policy === 'cron-timeout') await sim.cronCheck();
   sim.checkInvariants();

@@ -5,6 +5,7 @@ import { DEFAULT_TARGET_TRACKING, TargetTrackingParams } from './target-tracking
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../core/stragglers';
 import { DEFAULT_PRESSURE_MODEL, PressureModel } from './pressure';
 import { DEFAULT_ENGINE, EngineName } from './engine';
+import { DrainExtensionSettings } from '../core/drain-extension';
 import { DEFAULT_SCALE_IN_GATE, ScaleInGateSettings } from '../core/scale-in-gate';
 import { DEFAULT_REMAINING_QUANTILE } from '../core/remaining-time';
 
@@ -86,6 +87,11 @@ export interface SimOptions {
    * @default 'agree'
    */
   readonly scaleInMode?: ScaleInMode;
+  /**
+   * signals: the drain's price check (core/drain-extension.ts), which moves a drain's deadline when the
+   * queries its force would kill are worth more than waiting for them. Off when absent.
+   */
+  readonly drainExtension?: DrainExtensionSettings;
   /** From the decision function's PutMetricData to the ratio's alarm evaluating the datapoint. */
   readonly signalDelaySeconds: number;
   /** Capacity of the static-peak policy; computed from the trace when absent. */

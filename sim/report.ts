@@ -31,6 +31,7 @@ export type RunSummary = Pick<
   | 'flaps'
   | 'decisions'
   | 'scaleInGate'
+  | 'drainExtensions'
   | 'invariants'
   | 'faultsInjected'
   | 'stragglers'
@@ -169,6 +170,7 @@ export function summaryFrom(r: SimResult, oracleInstanceHours: number, pricing: 
     flaps: r.flaps,
     ...(r.decisions ? { decisions: r.decisions } : {}),
     ...(r.scaleInGate ? { scaleInGate: r.scaleInGate } : {}),
+    ...(r.drainExtensions ? { drainExtensions: r.drainExtensions } : {}),
     ...(r.invariants ? { invariants: r.invariants } : {}),
     ...(r.faultsInjected ? { faultsInjected: r.faultsInjected } : {}),
     ...(r.stragglers ? { stragglers: { ...r.stragglers, precision: round(r.stragglers.precision, 3), recall: round(r.stragglers.recall, 3) } } : {}),

@@ -1,6 +1,7 @@
 /** What a simulation run returns: SimResult, the warm-pool and straggler reports, the invariants. */
 import { ScalingRule } from '../core/scaling-policy';
 import type { ScaleInGateRule } from '../core/scale-in-gate';
+import type { DrainExtensionRule } from '../core/drain-extension';
 import { EngineName, PolicyName } from './options';
 
 /** Injected stragglers and what the detector and its actions did about them. */
@@ -66,6 +67,8 @@ export interface SimResult {
   readonly decisions?: Partial<Record<ScalingRule, number>>;
   /** Signals policy: how many minutes each rule of the scale-in gate decided, when the load asked for a scale-in. */
   readonly scaleInGate?: Partial<Record<ScaleInGateRule, number>>;
+  /** Signals policy with the drain's price check: how many drain-minutes near a deadline each of its rules decided. */
+  readonly drainExtensions?: Partial<Record<DrainExtensionRule, number>>;
   readonly timeline: readonly { t: number; inService: number; draining: number; demandSlots: number; desired: number; queued: number }[];
   readonly invariants?: Invariants;
   /** Faults actually injected: failed calls, lost and duplicated events, sweeps that died. */

@@ -14,6 +14,7 @@ import { MemoryDrainStore, MemoryFleet, MemoryInstance } from './memory-ports';
 import { Rng } from './rng';
 import { ScalingRule } from '../core/scaling-policy';
 import { DurationHistory } from '../core/remaining-time';
+import { DrainExtensionRule } from '../core/drain-extension';
 import { INITIAL_GATE_STATE, ScaleInGateRule, ScaleInGateState } from '../core/scale-in-gate';
 import { TargetTracker } from './target-tracking';
 import { Query } from './trace';
@@ -138,6 +139,7 @@ export abstract class SimState {
   readonly durationHistory = new DurationHistory();
   gateState: ScaleInGateState = INITIAL_GATE_STATE;
   readonly gateRules: Partial<Record<ScaleInGateRule, number>> = {};
+  readonly drainRules: Partial<Record<DrainExtensionRule, number>> = {};
   /** The newest CPU datapoint the alarms (and the decision function, reading CloudWatch) have seen. */
   cpuSeen: number | undefined;
   /** The group's busy instances (Sum of CPU ÷ 100) per minute over the decision's scale-in lookback, newest last. */
@@ -228,7 +230,7 @@ export abstract class SimState {
     this.finishedThisMinute++;
     this.latencies.push(this.now - run.query.arrival);
     // The coordinator lists a finished query with its run time; the signals function records it.
-    if (this.o.policy === 'signals' && this.o.scaleInMode === 'gate') this.durationHistory.record(this.now - run.start, run.query.signature);
+    if (this.o.policy === 'signals' && (this.o.scaleInMode === 'gate' || this.o.drainExtension)) this.durationHistory.record(this.now - run.start, run.query.signature);
     if (run.rate < 1) this.slowedQueries++;
   }
 

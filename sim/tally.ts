@@ -51,7 +51,7 @@ export function result(sim: SimState): SimResult {
     drainReports: sim.drainReports,
     scalingActions: sim.scalingActions,
     flaps: sim.flaps,
-    ...(sim.o.policy === 'signals' ? { decisions: { ...sim.decisions }, ...(sim.o.scaleInMode === 'gate' ? { scaleInGate: { ...sim.gateRules } } : {}) } : {}),
+    ...(sim.o.policy === 'signals' ? { decisions: { ...sim.decisions }, ...(sim.o.scaleInMode === 'gate' ? { scaleInGate: { ...sim.gateRules } } : {}), ...(sim.o.drainExtension ? { drainExtensions: { ...sim.drainRules } } : {}) } : {}),
     timeline: sim.timeline,
     invariants:
       drains(sim.o.policy)

@@ -274,6 +274,18 @@ export interface SignalsFleet {
   /** `http(s)://host:port` of the coordinator. */
   readonly coordinatorUrl: string;
   readonly policy: ScalingPolicySettings;
+  /** The drain's price check (core/drain-extension.ts); off when absent. */
+  readonly drainPricing?: DrainPricingSettings;
+}
+
+/** What the signals function needs to price a fleet's drains near their deadline. */
+export interface DrainPricingSettings {
+  /** What a kill costs beyond its lost work, in instance-seconds. */
+  readonly killPenaltyInstanceSeconds: number;
+  /** The longest any drain may last once extended, from its start. */
+  readonly maxDrainSeconds: number;
+  /** The instances' vCPUs, which turn a query's CPU seconds into instance-seconds; absent when unknown (its work then does not count). */
+  readonly vcpus?: number;
 }
 
 /** What the scaling-signals function needs (SIGNALS_SETTINGS), written by the stack. */
@@ -298,10 +310,20 @@ export function parseSignalsSettings(json: string): SignalsSettings {
     for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
     if (typeof f.coordinatorUrl !== 'string' || !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(f.coordinatorUrl)) fail(`${at}.coordinatorUrl`, f.coordinatorUrl, 'must be http(s)://host:port');
     const p = f.policy ?? {};
+    const d = f.drainPricing;
+    const drainPricing: DrainPricingSettings | undefined =
+      d === undefined
+        ? undefined
+        : {
+            killPenaltyInstanceSeconds: num(`${at}.drainPricing.killPenaltyInstanceSeconds`, d.killPenaltyInstanceSeconds, 0, 30 * 86_400),
+            maxDrainSeconds: int(`${at}.drainPricing.maxDrainSeconds`, d.maxDrainSeconds, 60, 48 * 3600),
+            ...(d.vcpus === undefined ? {} : { vcpus: int(`${at}.drainPricing.vcpus`, d.vcpus, 1, 1024) }),
+          };
     return {
       fleet: f.fleet,
       groupName: f.groupName,
       coordinatorUrl: f.coordinatorUrl,
+      ...(drainPricing ? { drainPricing } : {}),
       policy: {
         targetCpuPercent: num(`${at}.policy.targetCpuPercent`, p.targetCpuPercent, 1, 100),
         targetBacklogSeconds: num(`${at}.policy.targetBacklogSeconds`, p.targetBacklogSeconds ?? DEFAULT_SCALING_POLICY.targetBacklogSeconds, 1, 86_400),

@@ -18,6 +18,16 @@ export const BACKLOG_SECONDS_METRIC = 'BacklogSeconds';
 export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
 /** 1 for each fleet whose coordinator listed no query at all while the fleet worked (queriesInvisible). */
 export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
+/** Drains whose deadline the price check moved this minute (core/drain-extension.ts). */
+export const DRAINS_EXTENDED_METRIC = 'DrainsExtended';
+/** Queries a force of the drains due now would kill (the most over the fleet's due drains). */
+export const DRAIN_QUERIES_AT_RISK_METRIC = 'DrainQueriesAtRisk';
+/**
+ * How well the history predicts: of the queries that finished this minute, the share that ran on past the
+ * 90th percentile predicted for them at half their run. About 0.1 when calibrated; well above, the drain
+ * price check waits too little and kills.
+ */
+export const REMAINING_UNDERRUN_METRIC = 'RemainingTimeUnderrunShare';
 
 // Straggler detection (lambdas/stragglers/handler.ts), per fleet.
 

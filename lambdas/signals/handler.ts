@@ -10,7 +10,8 @@ import { capError, capValue } from '../../core/util/log-text';
 import { cloudWatchAccepts } from '../../core/metric-value';
 import { FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
 import { SignalsFleet } from '../../core/contract/lambda-settings';
-import { ControllerLog, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import { ControllerLog, DrainRecord, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import { DrainPricingDeps, priceFleetDrains } from './drain-pricing';
 import {
   BACKLOG_SECONDS_METRIC,
   CPU_SECONDS_METRIC,
@@ -35,6 +36,8 @@ export interface SignalsDeps {
   readonly publish: (datapoints: readonly SignalDatapoint[]) => Promise<void>;
   readonly log: ControllerLog;
   readonly now: () => number;
+  /** The drain's price check, for the fleets that have it (drain-pricing.ts); absent when none does. */
+  readonly drainPricing?: Omit<DrainPricingDeps, 'log'>;
 }
 
 export interface SignalsSummary {
@@ -49,6 +52,9 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
     const out: SignalDatapoint[] = [];
     const decided: Record<string, ScalingDecision['rule']> = {};
     const failed: string[] = [];
+    // Every drain, read once for all the fleets that price theirs, and only when one does.
+    let activeDrains: Promise<DrainRecord[]> | undefined;
+    const active = () => (activeDrains ??= deps.drainPricing!.drains.listActive());
     // One PutMetricData carries every fleet's datapoints and CloudWatch rejects it whole for one value it
     // does not accept (NaN, Infinity, beyond ±1.17e108, nearer zero than 8.5e-109): such a value, which only
     // a broken or hostile coordinator's numbers can produce, is logged and left out, never sent.
@@ -61,9 +67,11 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
       deps.fleets.map(async (f) => {
         const group = groups.get(f.groupName);
         let seen: CoordinatorSignals;
+        let body: unknown;
         try {
           if (!group) throw new Error(`group ${f.groupName} not found`);
-          seen = countCoordinatorQueries(await deps.coordinator.queries(f.coordinatorUrl), now);
+          body = await deps.coordinator.queries(f.coordinatorUrl);
+          seen = countCoordinatorQueries(body, now);
         } catch (e) {
           failed.push(f.fleet);
           out.push({ name: SIGNALS_FAILED_METRIC, fleet: f.fleet, value: 1, unit: 'Count' });
@@ -120,6 +128,10 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
         if (Number.isFinite(decision.backlogSeconds)) points.push({ name: BACKLOG_SECONDS_METRIC, fleet: f.fleet, value: decision.backlogSeconds, unit: 'Seconds' });
         if (decision.ratio !== undefined) points.push({ name: RATIO_METRIC, fleet: f.fleet, value: decision.ratio, unit: 'None' });
         out.push(...points.filter(publishable));
+        if (f.drainPricing && deps.drainPricing) {
+          const priced = await priceFleetDrains({ ...deps.drainPricing, log: deps.log }, { fleet: f.fleet, groupName: f.groupName, drainPricing: f.drainPricing }, body, now, active);
+          out.push(...priced.filter(publishable));
+        }
         deps.log.info('scaling decision', {
           fleet: f.fleet,
           rule: decision.rule,

@@ -1,4 +1,4 @@
-import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible, MAX_QUERY_CPU_SECONDS, queryCpuSeconds } from '../../core/coordinator-signals';
+import { WORKING_CPU_PERCENT, countCoordinatorQueries, durationSeconds, queriesInvisible, MAX_QUERY_CPU_SECONDS, queryCpuSeconds, queriesInFlight, MAX_SIGNATURE_SQL_CHARS } from '../../core/coordinator-signals';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
@@ -80,4 +80,41 @@ test('a totalCpuTime no real coordinator prints is not a duration: too many digi
 test("a query whose CPU time is unreadable still counts as finished; its CPU does not, and it is counted as such", () => {
   const body = [query('FINISHED', { endTime: at(5), totalCpuTime: '2.00s' }), query('FINISHED', { endTime: at(6), totalCpuTime: `${'9'.repeat(400)}s` }), query('FINISHED', { endTime: at(7) })];
   expect(countCoordinatorQueries(body, now)).toMatchObject({ finishedLastMinute: 3, finishedCpuSecondsLastMinute: 2, unreadableCpuTimes: 1 });
+});
+
+describe('the queries in flight, for the drain price check', () => {
+  const info = (queryId: string, state: string, stats: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ queryId, state, query: 'SELECT 1', queryStats: stats, ...extra });
+
+  test('a running query starts when it left the queue, and its run is its execution time; TASK retries survive a worker loss', () => {
+    const body = [
+      info('a', 'RUNNING', { createTime: at(600), queuedTime: '30.00s', executionTime: '9.50m', totalCpuTime: '2.00h' }, { retryPolicy: 'NONE' }),
+      info('b', 'FINISHING', { createTime: at(100), queuedTime: '0.00ms', executionTime: '100.00s', totalCpuTime: '5.00s' }, { retryPolicy: 'TASK' }),
+    ];
+    expect(queriesInFlight(body, now, now - 60_000).running).toEqual([
+      { queryId: 'a', startedAtMs: now - 570_000, runSeconds: 570, cpuSeconds: 7200, survivesWorkerLoss: false, sql: 'SELECT 1' },
+      { queryId: 'b', startedAtMs: now - 100_000, runSeconds: 100, cpuSeconds: 5, survivesWorkerLoss: true, sql: 'SELECT 1' },
+    ]);
+  });
+
+  test('finished queries since the last read are run times; failed ones and those read before are not', () => {
+    const body = [
+      info('done', 'FINISHED', { createTime: at(200), endTime: at(20), executionTime: '3.00m' }),
+      info('old', 'FINISHED', { createTime: at(900), endTime: at(120), executionTime: '1.00m' }),
+      info('failed', 'FAILED', { createTime: at(200), endTime: at(10), executionTime: '2.00m' }),
+    ];
+    expect(queriesInFlight(body, now, now - 60_000).finished).toEqual([{ queryId: 'done', endedAtMs: now - 20_000, runSeconds: 180, sql: 'SELECT 1' }]);
+  });
+
+  test('entries missing what they need are skipped; a very long statement is kept without its SQL; a non-list is nothing', () => {
+    const body = [
+      info('no-exec', 'RUNNING', { createTime: at(10) }),
+      info('no-create', 'RUNNING', { executionTime: '1.00s' }),
+      { state: 'RUNNING', queryStats: { createTime: at(10), executionTime: '1.00s' } },
+      info('long-sql', 'RUNNING', { createTime: at(10), executionTime: '1.00s' }, { query: 'x'.repeat(MAX_SIGNATURE_SQL_CHARS + 1) }),
+    ];
+    const { running } = queriesInFlight(body, now, now - 60_000);
+    expect(running.map((q) => q.queryId)).toEqual(['long-sql']);
+    expect(running[0].sql).toBeUndefined();
+    expect(queriesInFlight({ message: 'no' }, now, 0)).toEqual({ running: [], finished: [] });
+  });
 });

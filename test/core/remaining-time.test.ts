@@ -20,14 +20,15 @@ test('the remaining time is a quantile of how much longer the queries that ran l
 
 test('a query that has run longer than nearly all its like falls back to the prior, which grows with its age', () => {
   const h = historyOf(Array.from({ length: 100 }, (_, i) => (i + 1) * 60));
-  // 95 minutes in: only 5 ran longer, under MIN_SAMPLES.
-  expect(MIN_SAMPLES).toBeGreaterThan(5);
-  const p = h.predict(95 * 60, 0.9);
+  // 97 minutes in: only 3 ran longer, under MIN_SAMPLES.
+  expect(MIN_SAMPLES).toBeGreaterThan(3);
+  const p = h.predict(97 * 60, 0.9);
   expect(p.basis).toBe('prior');
-  // Pareto of index 1: e·((1 − q)^−1 − 1) = 9e at q = 0.9.
-  expect(p.seconds).toBeCloseTo(9 * 95 * 60, 6);
+  // Pareto of index 2: e·((1 − q)^−½ − 1) = e·(√10 − 1) at q = 0.9.
+  expect(p.seconds).toBeCloseTo(97 * 60 * (Math.sqrt(10) - 1), 6);
   expect(priorRemaining(0, 0.9)).toBe(PRIOR_MIN_SECONDS);
-  expect(priorRemaining(100, 0.5)).toBe(Math.max(PRIOR_MIN_SECONDS, 100));
+  // The median: e·(√2 − 1).
+  expect(priorRemaining(1000, 0.5)).toBeCloseTo(1000 * (Math.SQRT2 - 1), 6);
 });
 
 test("a signature with enough history predicts from its own runs; one without falls back to the fleet's", () => {

@@ -1,0 +1,117 @@
+/**
+ * The drain's price check in the signals function (core/drain-extension.ts): each minute, per fleet with
+ * it on, the coordinator's finished queries feed the fleet's run-time history and its running queries are
+ * predicted from it; the fleet's drains near their deadline are weighed, and those worth waiting for get a
+ * later deadline in the drain store, which the sweep then honours with heartbeats, as it does for a
+ * replaced straggler or the extend-drain runbook.
+ */
+import { DrainPricingSettings } from '../../core/contract/lambda-settings';
+import { DRAINS_EXTENDED_METRIC, DRAIN_QUERIES_AT_RISK_METRIC, REMAINING_UNDERRUN_METRIC } from '../../core/contract/metrics';
+import { queriesInFlight } from '../../core/coordinator-signals';
+import { DEFAULT_DRAIN_EXTENSION, DrainBlocker, decideDrainExtensions } from '../../core/drain-extension';
+import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
+import { ControllerLog, DrainRecord, DrainStore, RuntimeHistoryStore, SignalDatapoint } from '../../core/ports';
+import { DEFAULT_REMAINING_QUANTILE, DurationHistory } from '../../core/remaining-time';
+import { capError } from '../../core/util/log-text';
+
+export interface DrainPricingDeps {
+  readonly drains: Pick<DrainStore, 'listActive' | 'setDeadline'>;
+  readonly runtimes: RuntimeHistoryStore;
+  /** The signature of a statement (workload/signature.ts), or undefined when it cannot be read. */
+  readonly signatureOf?: (sql: string) => string | undefined;
+  readonly log: ControllerLog;
+}
+
+/** Finished queries older than this are not read again after a gap: the coordinator keeps them 15 minutes. */
+const MAX_CATCH_UP_MS = 15 * 60_000;
+
+export interface FleetToPrice {
+  readonly fleet: string;
+  readonly groupName: string;
+  readonly drainPricing: DrainPricingSettings;
+}
+
+/**
+ * One fleet's minute. `active` lists every drain once per run (shared by the fleets). Returns the
+ * datapoints to publish; never throws: a store or history that cannot be read costs this fleet its
+ * extensions this minute (the drains keep their deadlines), never the scaling decision.
+ */
+export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, body: unknown, nowMs: number, active: () => Promise<DrainRecord[]>): Promise<SignalDatapoint[]> {
+  const out: SignalDatapoint[] = [];
+  const signature = (sql: string | undefined) => {
+    if (sql === undefined || !deps.signatureOf) return undefined;
+    try {
+      return deps.signatureOf(sql);
+    } catch {
+      return undefined;
+    }
+  };
+  let stored;
+  try {
+    stored = await deps.runtimes.load(f.fleet);
+  } catch (e) {
+    deps.log.warn('run-time history unreadable: no drain priced this minute', { fleet: f.fleet, error: capError(e) });
+    return out;
+  }
+  const history = DurationHistory.fromJSON(stored?.history);
+  const since = Math.max(stored?.readUntilMs ?? nowMs - 60_000, nowMs - MAX_CATCH_UP_MS);
+  const { running, finished } = queriesInFlight(body, nowMs, since);
+  let underruns = 0;
+  for (const q of finished) {
+    const sig = signature(q.sql);
+    // Calibration: the prediction the history gave at half the query's run, before it learns this one.
+    if (q.runSeconds / 2 > history.predict(q.runSeconds / 2, DEFAULT_REMAINING_QUANTILE, sig).seconds) underruns++;
+    history.record(q.runSeconds, sig);
+  }
+  if (finished.length > 0) out.push({ name: REMAINING_UNDERRUN_METRIC, fleet: f.fleet, value: underruns / finished.length, unit: 'None' });
+  try {
+    await deps.runtimes.save(f.fleet, { history: history.toJSON(), readUntilMs: nowMs });
+  } catch (e) {
+    deps.log.warn('run-time history not saved: this minute\'s finished queries are not remembered', { fleet: f.fleet, error: capError(e) });
+  }
+
+  let records: DrainRecord[];
+  try {
+    records = (await active()).filter((r) => r.groupName === f.groupName);
+  } catch (e) {
+    deps.log.warn('drains unreadable: none priced this minute, their deadlines stand', { fleet: f.fleet, error: capError(e) });
+    return out;
+  }
+  if (records.length === 0) return out;
+  const settings = { ...DEFAULT_DRAIN_EXTENSION, killPenaltyInstanceSeconds: f.drainPricing.killPenaltyInstanceSeconds, maxDrainSeconds: f.drainPricing.maxDrainSeconds };
+  const drains = records.map((r) => ({
+    instanceId: r.instanceId,
+    waitStartedAt: r.waitStartedAt,
+    deadlineAt: r.deadlineAt,
+    limitAt: r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000,
+  }));
+  const vcpus = f.drainPricing.vcpus;
+  const blockers: DrainBlocker[] = running.map((q) => ({
+    startedAtMs: q.startedAtMs,
+    elapsedSeconds: q.runSeconds,
+    remainingSeconds: history.predict(q.runSeconds, DEFAULT_REMAINING_QUANTILE, signature(q.sql)).seconds,
+    workInstanceSeconds: vcpus ? q.cpuSeconds / vcpus : 0,
+    survivesWorkerLoss: q.survivesWorkerLoss,
+  }));
+  let extended = 0;
+  let atRisk = 0;
+  for (const d of decideDrainExtensions(drains, blockers, nowMs, settings)) {
+    if (d.rule === 'not-due') continue;
+    atRisk = Math.max(atRisk, d.queriesAtRisk);
+    const fields = { fleet: f.fleet, instanceId: d.instanceId, rule: d.rule, queriesAtRisk: d.queriesAtRisk, valueAtRiskInstanceSeconds: Math.round(d.valueAtRiskInstanceSeconds), extensionCostInstanceSeconds: Math.round(d.extensionCostInstanceSeconds) };
+    if (d.deadlineAt === undefined) {
+      deps.log.info('drain priced: its deadline stands', fields);
+      continue;
+    }
+    try {
+      if (await deps.drains.setDeadline(d.instanceId, d.deadlineAt)) {
+        extended++;
+        deps.log.info('drain priced: deadline moved, the queries it waits for are worth more than the wait', { ...fields, deadline: new Date(d.deadlineAt).toISOString() });
+      }
+    } catch (e) {
+      deps.log.warn('drain deadline not moved: it is forced at its deadline', { ...fields, error: capError(e) });
+    }
+  }
+  out.push({ name: DRAINS_EXTENDED_METRIC, fleet: f.fleet, value: extended, unit: 'Count' }, { name: DRAIN_QUERIES_AT_RISK_METRIC, fleet: f.fleet, value: atRisk, unit: 'Count' });
+  return out;
+}
