@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { formatDuration, parseDurationSeconds } from '../core/util/duration';
+import { DEFAULT_DRAIN_EXTENSION } from '../core/drain-extension';
 import { DEFAULT_PRICES, PriceTable, PriceTableError, parsePriceTable } from '../core/cost/prices';
 import { DEFAULT_ENGINE, DEFAULT_FAULTS, DEFAULT_SIM_OPTIONS, DEFAULT_WARM_START_SECONDS, ENGINES, EngineName, POLICIES, SCALE_IN_MODES, ScaleInMode, SimOptions, SimResult, WarmPoolOptions, simulate } from '../sim/fleet-sim';
 import { trackingFloor } from '../sim/floor';
@@ -71,6 +72,8 @@ const OPTIONS = {
   'straggler-drain-timeout': { type: 'string', value: 'D', default: formatDuration(DEFAULT_SIM_OPTIONS.stragglerDrainTimeoutSeconds), meaning: 'how long a replaced straggler may drain; never shorter than --drain-timeout' },
   'scale-in-lookback': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInLookbackMinutes), meaning: "minutes of load the full policy's scale-in sizes for (1-60)" },
   'scale-in-horizon': { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.scaling.scaleInHorizonMinutes), meaning: "minutes ahead the full policy's scale-in sizes for (0-60)" },
+  'no-drain-pricing': { type: 'boolean', default: 'off', meaning: "the full policy without the drain's price check, which waits past the drain timeout for queries worth it (docs/scaling.md)" },
+  'kill-price': { type: 'string', value: 'D', default: formatDuration(DEFAULT_DRAIN_EXTENSION.killPenaltyInstanceSeconds), meaning: "the drain's price check: what a killed query costs beyond its lost work, as time of one instance (the config's scaling.killPrice)" },
   'scale-in': { type: 'string', value: SCALE_IN_MODES.join('|'), default: 'agree', meaning: "how the full policy scales in: agree, when both target tracking policies agree (as deployed); gate, only through the scale-in gate, which waits while a drain would kill queries predicted to outlast it (docs/scaling.md; simulator only)" },
   'warm-pool': { type: 'string', value: 'N', default: 'none', meaning: 'a warm pool of N stopped instances beside the group' },
   'warm-start': { type: 'string', value: 'S', default: String(DEFAULT_WARM_START_SECONDS), meaning: 'with --warm-pool: seconds from starting a stopped instance to serving (1-90)' },
@@ -292,6 +295,7 @@ async function main(): Promise<void> {
     ...DEFAULT_SIM_OPTIONS,
     engine,
     ...(scaleInMode === 'gate' ? { scaleInMode } : {}),
+    drainExtension: args['no-drain-pricing'] ? undefined : { ...DEFAULT_DRAIN_EXTENSION, killPenaltyInstanceSeconds: duration('kill-price', args['kill-price'] ?? formatDuration(DEFAULT_DRAIN_EXTENSION.killPenaltyInstanceSeconds)) },
     slotsPerInstance,
     targetCpu,
     minCapacity,

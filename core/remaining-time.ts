@@ -11,8 +11,11 @@
  * prior. Every answer names its basis, for the decision log.
  */
 
-/** The finished durations kept per fleet: enough for a stable 90th percentile of the tail, small enough for one item. */
-export const MAX_FLEET_DURATIONS = 1024;
+/**
+ * The finished durations kept per fleet, of all queries and of long ones each: enough for a stable 90th
+ * percentile of the tail, and with the signatures' about 3,000 numbers, some 15 KB as one DynamoDB item.
+ */
+export const MAX_FLEET_DURATIONS = 512;
 /**
  * Queries that ran longer than this are also kept apart, MAX_FLEET_DURATIONS of them: most of a fleet's
  * queries take seconds, so its recent history holds too few long ones to say how a long query goes on,
@@ -20,10 +23,13 @@ export const MAX_FLEET_DURATIONS = 1024;
  * (the same condition, d > elapsed, over a longer window of the tail).
  */
 export const LONG_QUERY_SECONDS = 60;
-/** Per signature: the recent runs of one statement shape. */
-export const MAX_SIGNATURE_DURATIONS = 32;
+/**
+ * Per signature: the recent runs of one statement shape. Only long queries are kept by signature: a
+ * short one is never what a drain waits for, and the fleet's own history predicts it well enough.
+ */
+export const MAX_SIGNATURE_DURATIONS = 16;
 /** Signatures kept, least recently finished dropped first. */
-export const MAX_SIGNATURES = 256;
+export const MAX_SIGNATURES = 128;
 /**
  * The quantile the gate predicts with: a query counts as ending within the drain only when 9 in 10 of its
  * like did. Conservative on purpose: a wrong "it will end in time" costs a kill, a wrong "it will not" a
@@ -59,7 +65,8 @@ export class DurationHistory {
   record(seconds: number, signature?: string): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     push(this.all, seconds, MAX_FLEET_DURATIONS);
-    if (seconds > LONG_QUERY_SECONDS) push(this.long, seconds, MAX_FLEET_DURATIONS);
+    if (seconds <= LONG_QUERY_SECONDS) return;
+    push(this.long, seconds, MAX_FLEET_DURATIONS);
     if (signature === undefined) return;
     let d = this.bySignature.get(signature);
     if (d) this.bySignature.delete(signature);
@@ -88,9 +95,10 @@ export class DurationHistory {
     return { seconds: priorRemaining(e, quantile), basis: 'prior' };
   }
 
-  /** The history as JSON-safe data, newest last: what the signals function stores. */
+  /** The history as JSON-safe data, newest last, to a tenth of a second: what the signals function stores. */
   toJSON(): StoredHistory {
-    return { v: 1, all: [...this.all.order], long: [...this.long.order], sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, [...d.order]])) };
+    const tenths = (list: readonly number[]) => list.map((x) => Math.round(x * 10) / 10);
+    return { v: 1, all: tenths(this.all.order), long: tenths(this.long.order), sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, tenths(d.order)])) };
   }
 
   /** Reads stored history back; anything malformed is dropped, never guessed at, and the limits apply again. */

@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { QUEUED_METRIC, RATIO_METRIC } from '../core/contract/metrics';
 import { SCALE_FROM_ZERO, SCALE_FROM_ZERO_EXPRESSION, ScalingPolicySettings } from '../core/scaling-policy';
-import { SignalsSettings } from '../core/contract/lambda-settings';
+import { DrainPricingSettings, SignalsSettings } from '../core/contract/lambda-settings';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
 
@@ -25,6 +25,14 @@ export interface SignalsFleetProps {
   readonly group: autoscaling.IAutoScalingGroup;
   readonly coordinatorUrl: string;
   readonly policy: ScalingPolicySettings;
+  /** The drain's price check (docs/scaling.md, "The drain's price check"); off when absent. */
+  readonly drainPricing?: DrainPricingSettings;
+}
+
+/** The drain table the price check moves deadlines in and keeps the run-time histories in. */
+export interface DrainTableAccess {
+  readonly table: { readonly tableName: string };
+  grantTable(fn: iam.IGrantable, ...actions: string[]): void;
 }
 
 export interface ScalingSignalsProps {
@@ -35,6 +43,8 @@ export interface ScalingSignalsProps {
   readonly key: kms.IKey;
   /** Sent as X-Trino-User to the coordinators. */
   readonly user: string;
+  /** The drain controller's table; required when a fleet prices its drains. */
+  readonly controller?: DrainTableAccess;
 }
 
 /**
@@ -61,8 +71,10 @@ export class ScalingSignals extends Construct {
       namespace: this.namespace,
       user: props.user,
       timeoutMs: COORDINATOR_TIMEOUT_MS,
-      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, coordinatorUrl: f.coordinatorUrl, policy: f.policy })),
+      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, coordinatorUrl: f.coordinatorUrl, policy: f.policy, ...(f.drainPricing ? { drainPricing: f.drainPricing } : {}) })),
     };
+    const pricing = props.fleets.some((f) => f.drainPricing);
+    if (pricing && !props.controller) throw new Error(`ScalingSignals (${props.environmentName}): a fleet prices its drains, which needs the drain controller's table (props.controller)`);
     this.function = new ControllerFunction(this, 'Function', {
       entry: 'scaling-signals',
       serviceName: 'graceful-autoscaler-signals',
@@ -70,7 +82,7 @@ export class ScalingSignals extends Construct {
       network: { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup },
       key: props.key,
       timeout: Duration.seconds(50),
-      environment: { SIGNALS_SETTINGS: Stack.of(this).toJsonString(settings) },
+      environment: { SIGNALS_SETTINGS: Stack.of(this).toJsonString(settings), ...(pricing ? { DRAIN_TABLE_NAME: props.controller!.table.tableName } : {}) },
       // A failed minute is not retried: the next datapoint is a minute away, and a late one is stale.
       retryAttempts: 0,
     });
@@ -91,6 +103,16 @@ export class ScalingSignals extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:PutMetricData (held to this environment\'s namespace by condition), cloudwatch:GetMetricData, autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeScalingActivities have no resource-level permissions (Service Authorization Reference).',
     });
+    if (pricing) {
+      // The price check lists the drains (Query), moves a deadline (UpdateItem, conditional on the drain
+      // being active) and reads and writes its fleets' run-time histories (GetItem, PutItem), all in this
+      // environment's drain table, under its CMK.
+      props.controller!.grantTable(this.function, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
+      Validations.of(this.function.role!).acknowledge(
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK, which encrypts the drain table it writes deadlines and run-time histories to; granted by CDK for that key only." },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
+      );
+    }
 
     for (const f of props.fleets) {
       f.group.scaleToTrackMetric('SignalsTargetTracking', {

@@ -5,7 +5,7 @@ import { DEFAULT_TARGET_TRACKING, TargetTrackingParams } from './target-tracking
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings } from '../core/stragglers';
 import { DEFAULT_PRESSURE_MODEL, PressureModel } from './pressure';
 import { DEFAULT_ENGINE, EngineName } from './engine';
-import { DrainExtensionSettings } from '../core/drain-extension';
+import { DEFAULT_DRAIN_EXTENSION, DrainExtensionSettings } from '../core/drain-extension';
 import { DEFAULT_SCALE_IN_GATE, ScaleInGateSettings } from '../core/scale-in-gate';
 import { DEFAULT_REMAINING_QUANTILE } from '../core/remaining-time';
 
@@ -89,7 +89,8 @@ export interface SimOptions {
   readonly scaleInMode?: ScaleInMode;
   /**
    * signals: the drain's price check (core/drain-extension.ts), which moves a drain's deadline when the
-   * queries its force would kill are worth more than waiting for them. Off when absent.
+   * queries its force would kill are worth more than waiting for them. On by default, as the stack deploys
+   * it for every fleet with signals; off when absent.
    */
   readonly drainExtension?: DrainExtensionSettings;
   /** From the decision function's PutMetricData to the ratio's alarm evaluating the datapoint. */
@@ -157,6 +158,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'policy'> = {
   targetTracking: DEFAULT_TARGET_TRACKING,
   scaling: DEFAULT_SCALING_POLICY,
   scaleInGate: { ...DEFAULT_SCALE_IN_GATE, quantile: DEFAULT_REMAINING_QUANTILE },
+  drainExtension: DEFAULT_DRAIN_EXTENSION,
   signalDelaySeconds: 60,
   seed: 1,
   timelineStepSeconds: 300,

@@ -73,7 +73,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   // I/O helpers the runtimes share (HTTP to untrusted hosts): not pure, so not core.
   runtime: ['runtime', ...CORE],
   'core/cost': ['core/cost', ...CORE],
-  'lambdas/entry': [...CORE, 'lambdas/aws', 'lambdas/feature', 'lambdas/entry'],
+  // The signals function's entry signs statements with the workload's signature (its tokenizer and rules).
+  'lambdas/entry': [...CORE, 'lambdas/aws', 'lambdas/feature', 'lambdas/entry', 'workload'],
   lib: ['lib', ...CORE],
   agent: ['agent', 'runtime', ...CORE],
   sim: ['sim', 'sim/trace', 'lambdas/feature', 'core/cost', ...CORE],

@@ -1,5 +1,9 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDrainStore } from '../aws/dynamo-drain-store';
+import { DynamoRuntimeHistory } from '../aws/dynamo-runtimes';
+import { signatureOf } from '../../workload/signature';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupStates, CloudWatchSignalHistory, coordinatorQueries, publishSignals } from '../aws/scaling-signals';
 import { makeScalingSignalsHandler } from '../signals/handler';
@@ -9,6 +13,9 @@ import { controllerLog, readEnvironment, withMetrics } from './runtime';
 const env = readEnvironment(['SIGNALS_SETTINGS'] as const);
 const settings = parseSignalsSettings(env.SIGNALS_SETTINGS);
 const cloudwatch = new CloudWatchClient(RETRY_SETTINGS);
+// The drain table, when some fleet prices its drains (the stack then sets it).
+const table = process.env.DRAIN_TABLE_NAME;
+const dynamo = table ? new DynamoDBClient(RETRY_SETTINGS) : undefined;
 
 export const handler = withMetrics(
   makeScalingSignalsHandler({
@@ -19,5 +26,15 @@ export const handler = withMetrics(
     publish: (datapoints) => publishSignals(cloudwatch, settings.namespace, datapoints, new Date()),
     log: controllerLog,
     now: Date.now,
+    ...(table && dynamo
+      ? {
+          drainPricing: {
+            drains: new DynamoDrainStore(dynamo, table),
+            runtimes: new DynamoRuntimeHistory(dynamo, table),
+            // Trino's dialect: the statements come from a Trino coordinator.
+            signatureOf: (sql: string) => signatureOf(sql, 'trino').id,
+          },
+        }
+      : {}),
   }),
 );

@@ -6,7 +6,7 @@ import { ExistingFleetInput, FleetInput, NamedDeploymentConfig, NewFleetInput, S
 import { PATTERNS, Problems } from './problems';
 import { ControllerConfig, ExistingFleetConfig, FleetCommonConfig, FleetConfig, NewFleetConfig } from './resolved';
 import { DEFAULT_STRAGGLER_SETTINGS } from '../../core/stragglers';
-import { resolveScaling } from './scaling';
+import { resolveDrainPricing, resolveScaling } from './scaling';
 import { resolveStragglers } from './stragglers';
 import { checkHttpUrl, isLinkLocal, isLoopback } from './urls';
 
@@ -49,6 +49,7 @@ export function resolveFleet(p: Problems, at: string, f: FleetInput, controller:
     }
   }
   const scaling = resolveScaling(p, `${at}.scaling`, f);
+  const drainPricing = resolveDrainPricing(p, `${at}.scaling`, f, scaling !== undefined, drainTimeoutSeconds);
   // At 0 instances there is no CPU datapoint and target tracking's step is 0 from 0: the coordinator's queue,
   // through the signals' scale-from-zero step policy, is the only way out (docs/scaling.md, "Scaling out from zero").
   if (f.existing === undefined && f.minCapacity === 0) p.check(scaling !== undefined, `${at}.minCapacity`, 0, "may be 0 only with scaling signals on (a coordinatorUrl, scaling.signals not false): at 0 instances nothing but the coordinator's queue can scale the fleet out");
@@ -71,6 +72,7 @@ export function resolveFleet(p: Problems, at: string, f: FleetInput, controller:
     shutdownGraceSeconds: shutdownGraceSeconds!,
     coordinatorUrl: f.coordinatorUrl,
     ...(scaling ? { scaling } : {}),
+    ...(drainPricing ? { drainPricing } : {}),
     ...(stragglers ? { stragglers } : {}),
   };
   return existing ? { ...common, existing } : { ...common, ...owned! };

@@ -157,6 +157,16 @@ export interface ScalingInput {
   readonly scaleInLookbackMinutes?: number;
   /** Minutes ahead a scale-in sizes for: the lookback's rising trend, carried this far. 0: the peak alone. @default 15 */
   readonly scaleInHorizonMinutes?: number;
+  /**
+   * The drain's price check: near a drain's deadline, wait longer for the queries its force would kill
+   * when they are predicted to end soon enough to be worth it (docs/scaling.md, "The drain's price check").
+   * @default true
+   */
+  readonly priceDrains?: boolean;
+  /** What one killed query costs beyond its lost work, as time of one instance. @default '1h' */
+  readonly killPrice?: DurationText;
+  /** The longest a priced drain may last, from its start; at least drainTimeout. @default '6h' */
+  readonly maxDrain?: DurationText;
 }
 
 /** A Trino/Presto worker's HTTP API as the controller reaches it from inside the VPC. */

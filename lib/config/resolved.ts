@@ -1,7 +1,7 @@
 /** What resolving an environment gives the stack: validated, defaults applied, durations in seconds. */
 import { ScalingPolicySettings } from '../../core/scaling-policy';
 import { StragglerSettings } from '../../core/stragglers';
-import { TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { DrainPricingSettings, TaskMetricSettings } from '../../core/contract/lambda-settings';
 import { DeploymentConfigInput, NetworkInput, SpotInput, TrinoEndpointInput } from './input';
 
 /** What every fleet has after validation, with defaults applied and durations in seconds. */
@@ -16,6 +16,8 @@ export interface FleetCommonConfig {
   readonly coordinatorUrl?: string;
   /** Present when the fleet's scaling signals are on (then coordinatorUrl is set). */
   readonly scaling?: Omit<ScalingPolicySettings, 'targetCpuPercent'>;
+  /** Present when the drain's price check is on (it needs the scaling signals). */
+  readonly drainPricing?: DrainPricingSettings;
   /** Present when straggler detection is on. */
   readonly stragglers?: { readonly replace: boolean; readonly replaceDrainTimeoutSeconds: number; readonly detector: StragglerSettings };
 }

@@ -4,6 +4,10 @@ import { DEFAULT_SCALING_POLICY } from '../../core/scaling-policy';
 import { FleetInput } from './input';
 import { Problems } from './problems';
 import { FleetConfig } from './resolved';
+import { DrainPricingSettings } from '../../core/contract/lambda-settings';
+import { DEFAULT_DRAIN_EXTENSION } from '../../core/drain-extension';
+import { MAX_DRAIN_TIMEOUT_SECONDS } from '../../core/lifecycle-limits';
+import { vcpusOf } from '../../core/instance-vcpus';
 
 /** The fleet's scaling signals: on by default when there is a coordinator to poll, refused on without one. */
 export function resolveScaling(p: Problems, at: string, f: FleetInput): FleetConfig['scaling'] {
@@ -26,4 +30,29 @@ export function resolveScaling(p: Problems, at: string, f: FleetInput): FleetCon
   }
   if (targetBacklogSeconds === undefined || toleratedBacklogSeconds === undefined) return undefined;
   return { targetBacklogSeconds, toleratedBacklogSeconds, scaleInLookbackMinutes, scaleInHorizonMinutes };
+}
+
+/**
+ * The drain's price check of a fleet with signals on: on unless `priceDrains` is false. Its longest drain is
+ * at least the fleet's drain timeout and inside the hook's limit; the instances' vCPUs come from the first
+ * instance type (an adopted fleet's are unknown, and its queries' work then does not count, only their kill price).
+ */
+export function resolveDrainPricing(p: Problems, at: string, f: FleetInput, signalsOn: boolean, drainTimeoutSeconds: number | undefined): DrainPricingSettings | undefined {
+  const s = f.scaling ?? {};
+  if (s.priceDrains !== undefined && typeof s.priceDrains !== 'boolean') {
+    p.add(`${at}.priceDrains`, s.priceDrains, 'must be true or false');
+    return undefined;
+  }
+  if (s.priceDrains === false) return undefined;
+  if (!signalsOn) {
+    if (s.priceDrains === true) p.add(`${at}.priceDrains`, true, "needs the scaling signals (a coordinatorUrl, scaling.signals not false): the price check reads the coordinator's queries");
+    return undefined;
+  }
+  const killPenaltyInstanceSeconds = p.duration(`${at}.killPrice`, s.killPrice ?? formatDuration(DEFAULT_DRAIN_EXTENSION.killPenaltyInstanceSeconds), 0, 30 * 86_400);
+  const maxDrainSeconds = p.duration(`${at}.maxDrain`, s.maxDrain ?? formatDuration(DEFAULT_DRAIN_EXTENSION.maxDrainSeconds), 60, MAX_DRAIN_TIMEOUT_SECONDS, ': the 48h lifecycle-hook limit less 2m');
+  if (killPenaltyInstanceSeconds === undefined || maxDrainSeconds === undefined || drainTimeoutSeconds === undefined) return undefined;
+  if (!p.check(maxDrainSeconds >= drainTimeoutSeconds, `${at}.maxDrain`, s.maxDrain ?? formatDuration(maxDrainSeconds), `must be at least the fleet's drainTimeout (${formatDuration(drainTimeoutSeconds)}): the price check only ever lengthens a drain`)) return undefined;
+  const types = (f as { instanceTypes?: unknown }).instanceTypes;
+  const vcpus = Array.isArray(types) && typeof types[0] === 'string' ? vcpusOf(types[0]) : undefined;
+  return { killPenaltyInstanceSeconds, maxDrainSeconds, ...(vcpus === undefined ? {} : { vcpus }) };
 }

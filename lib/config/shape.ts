@@ -33,7 +33,7 @@ const network = z.discriminatedUnion('kind', [
 ]);
 const notifications = z.strictObject({ emails: value, topicArn: value });
 const spot = z.strictObject({ onDemandBaseCapacity: value, onDemandPercentageAboveBase: value });
-const scaling = z.strictObject({ signals: value, targetBacklog: value, toleratedBacklog: value, scaleInLookbackMinutes: value, scaleInHorizonMinutes: value });
+const scaling = z.strictObject({ signals: value, targetBacklog: value, toleratedBacklog: value, scaleInLookbackMinutes: value, scaleInHorizonMinutes: value, priceDrains: value, killPrice: value, maxDrain: value });
 const stragglers = z.strictObject({ detect: value, replace: value, replaceDrainTimeout: value, replaceAfter: value, bottleneckExcessPercent: value, window: value });
 const deploymentConfig = z.union([z.string(), z.strictObject({ minimumHealthyHostsPercent: value })]);
 const fleetCommon = {

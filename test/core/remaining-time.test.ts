@@ -34,11 +34,11 @@ test('a query that has run longer than nearly all its like falls back to the pri
 test("a signature with enough history predicts from its own runs; one without falls back to the fleet's", () => {
   // The fleet: mostly 10-second queries. The nightly job: always about 40 minutes.
   const h = historyOf(Array.from({ length: 200 }, (_, i) => 5 + (i % 10)));
-  historyOf(Array.from({ length: 20 }, (_, i) => 2400 + i * 10), 'nightly', h);
+  historyOf(Array.from({ length: 16 }, (_, i) => 2400 + i * 10), 'nightly', h);
   const own = h.predict(600, 0.9, 'nightly');
   expect(own.basis).toBe('signature');
-  // Its 20 runs of 2400..2590 s, all above 600: the 18th is 2570, so 1970 s left.
-  expect(own.seconds).toBe(1970);
+  // Its 16 runs of 2400..2550 s, all above 600: the 15th is 2540, so 1940 s left.
+  expect(own.seconds).toBe(1940);
   expect(h.predict(600, 0.9, 'never-seen').basis).toBe('fleet');
 });
 
@@ -58,6 +58,7 @@ test('the history is bounded: oldest durations and least recently finished signa
 test('stored history reads back to the same predictions; malformed data is dropped, never guessed at', () => {
   const h = historyOf(Array.from({ length: 50 }, (_, i) => (i + 1) * 30));
   historyOf(Array.from({ length: 12 }, (_, i) => 1000 + i), 'a', h);
+  h.record(5, 'short');
   const back = DurationHistory.fromJSON(JSON.parse(JSON.stringify(h.toJSON())));
   for (const e of [0, 100, 700]) {
     expect(back.predict(e, 0.9)).toEqual(h.predict(e, 0.9));
@@ -65,6 +66,8 @@ test('stored history reads back to the same predictions; malformed data is dropp
   }
   expect(DurationHistory.fromJSON(null).size).toBe(0);
   expect(DurationHistory.fromJSON({ v: 2, all: [1, 2, 3] }).size).toBe(0);
+  // A short query is not kept by signature: the drain never waits on it.
+  expect(Object.keys(h.toJSON().sig)).toEqual(['a']);
   const odd = DurationHistory.fromJSON({ v: 1, all: [1, 'x', -3, Infinity, 2], sig: { ok: [5], bad: 'no', ['x'.repeat(200)]: [1] } });
   expect(odd.size).toBe(2);
   expect(Object.keys(odd.toJSON().sig)).toEqual(['ok']);

@@ -31,8 +31,18 @@ test('one signals function in the VPC, once a minute, configured with each fleet
     namespace: signalsNamespace('staging'),
     user: 'graceful-autoscaler',
     timeoutMs: 5000,
-    fleets: [{ fleet: 'adhoc', groupName: 'GROUP', coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080', policy: { targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8, scaleInHorizonMinutes: 15, targetCpuPercent: 40 } }],
+    fleets: [
+      {
+        fleet: 'adhoc',
+        groupName: 'GROUP',
+        coordinatorUrl: 'http://trino-adhoc-coordinator.staging.internal:8080',
+        policy: { targetBacklogSeconds: 120, toleratedBacklogSeconds: 10, scaleInLookbackMinutes: 8, scaleInHorizonMinutes: 15, targetCpuPercent: 40 },
+        // The drain's price check, on by default with signals: an hour of an instance per kill, drains up to 6 h, and the vCPUs of its first instance type.
+        drainPricing: { killPenaltyInstanceSeconds: 3600, maxDrainSeconds: 21600, vcpus: config.fleets.find((f) => f.name === 'adhoc')!.drainPricing!.vcpus },
+      },
+    ],
   });
+  expect(fn.Properties.Environment.Variables.DRAIN_TABLE_NAME).toEqual(staging.resolve(staging.drainController.table.tableName));
   template.hasResourceProperties('AWS::Events::Rule', {
     ScheduleExpression: 'rate(1 minute)',
     Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId(), 'Arn'] } })],
@@ -46,6 +56,10 @@ test('least privilege: publishes only to the signals namespace, reads metrics an
   const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
   expect(actions).toEqual(expect.arrayContaining(['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities']));
   expect(actions.filter((a: string) => /SetDesiredCapacity|UpdateAutoScalingGroup|ExecutePolicy|PutScalingPolicy/.test(a))).toEqual([]);
+  // The drain price check: the drain table only, to list drains, move a deadline and keep run-time histories; never delete.
+  const dynamo = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+  expect(dynamo.flatMap((s: { Action: string | string[] }) => [s.Action].flat()).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  for (const s of dynamo) expect(JSON.stringify(s.Resource)).toContain(staging.getLogicalId(staging.drainController.table.node.defaultChild as never));
   const put = statements.find((s: { Action: string | string[] }) => [s.Action].flat().includes('cloudwatch:PutMetricData'));
   expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': signalsNamespace('staging') } });
   // The workers may write the agent's namespace only: none can publish a ratio that scales its fleet.

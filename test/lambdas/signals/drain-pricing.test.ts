@@ -127,3 +127,17 @@ test('a history store that fails costs the fleet its pricing this minute, never 
   expect(published.some((p) => p.name === 'ScalingDecisions' && p.fleet === 'etl')).toBe(true);
   expect(logs.some((l) => l.message.startsWith('run-time history unreadable'))).toBe(true);
 });
+
+test('short queries alone are saved at most every 5 minutes, and read again from the coordinator until then', async () => {
+  const shorts = Array.from({ length: 30 }, (_, k) => finished(`s${k}`, 2 + k / 10, 20));
+  // Saved 2 minutes ago, with nothing since: 30 short queries finished in the last minute.
+  const recent = { history: { v: 1, all: [], long: [], sig: {} }, readUntilMs: now - 2 * MIN };
+  const skipped = setup(shorts, [], recent);
+  await makeScalingSignalsHandler(skipped.d)();
+  expect(skipped.saved.get('etl')).toEqual(recent);
+  // Six minutes after the last save they are written, read from where that save left off.
+  const written = setup(shorts, [], { ...recent, readUntilMs: now - 6 * MIN });
+  await makeScalingSignalsHandler(written.d)();
+  expect(written.saved.get('etl')).toMatchObject({ readUntilMs: now });
+  expect((written.saved.get('etl')!.history as { all: number[] }).all).toHaveLength(30);
+});

@@ -1,0 +1,13 @@
+/**
+ * An EC2 instance type's vCPUs from its size, for the families whose sizes follow the usual scale
+ * (Amazon EC2 instance types, "Instance type specifications": large 2, xlarge 4, N·xlarge 4N, as in
+ * m7i.2xlarge 8 and c7g.16xlarge 64). Undefined where the size does not say (metal, medium and smaller,
+ * which differ by family): a caller then does without.
+ */
+export function vcpusOf(instanceType: string): number | undefined {
+  const size = /^[a-z0-9-]+\.(\d*)(x?large)$/.exec(instanceType);
+  if (!size) return undefined;
+  if (size[2] === 'large') return size[1] === '' ? 2 : undefined;
+  const n = size[1] === '' ? 1 : Number(size[1]);
+  return Number.isInteger(n) && n > 0 && n <= 64 ? 4 * n : undefined;
+}

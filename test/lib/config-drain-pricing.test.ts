@@ -1,0 +1,31 @@
+/** The drain's price check in the config (issue 38): on with signals, its price and limit validated at synth. */
+import { ConfigError, EnvironmentInput, FleetInput, resolveEnvironment } from '../../lib/config';
+
+const fleet: FleetInput = { name: 'adhoc', instanceTypes: ['m7i.2xlarge'], minCapacity: 1, maxCapacity: 8, coordinatorUrl: 'http://trino.qa.internal:8080' };
+const env = (f: Partial<FleetInput>): EnvironmentInput => ({ network: { kind: 'create' }, fleets: [{ ...fleet, ...f } as FleetInput] });
+const resolved = (f: Partial<FleetInput>) => resolveEnvironment('qa', env(f)).fleets[0];
+
+test('on by default with the scaling signals: an hour of an instance per kill, drains up to 6 h, vCPUs from the instance type', () => {
+  expect(resolved({}).drainPricing).toEqual({ killPenaltyInstanceSeconds: 3600, maxDrainSeconds: 21600, vcpus: 8 });
+  expect(resolved({ instanceTypes: ['c7g.16xlarge'] }).drainPricing?.vcpus).toBe(64);
+  // A size whose vCPUs differ by family: none, and the queries' work does not count, only their price.
+  expect(resolved({ instanceTypes: ['m7i.metal-24xl'] }).drainPricing).toEqual({ killPenaltyInstanceSeconds: 3600, maxDrainSeconds: 21600 });
+  expect(resolved({ scaling: { killPrice: '30m', maxDrain: '2h' } }).drainPricing).toMatchObject({ killPenaltyInstanceSeconds: 1800, maxDrainSeconds: 7200 });
+});
+
+test('off when asked, and off without signals', () => {
+  expect(resolved({ scaling: { priceDrains: false } }).drainPricing).toBeUndefined();
+  expect(resolved({ coordinatorUrl: undefined }).drainPricing).toBeUndefined();
+});
+
+test.each([
+  [{ scaling: { priceDrains: 'yes' } }, /env "qa": fleets\[0\]\.scaling\.priceDrains \("yes"\) must be true or false/],
+  [{ scaling: { signals: false, priceDrains: true } }, /fleets\[0\]\.scaling\.priceDrains \(true\) needs the scaling signals/],
+  [{ scaling: { maxDrain: '5m' } }, /fleets\[0\]\.scaling\.maxDrain \("5m"\) must be at least the fleet's drainTimeout \(10m\)/],
+  [{ scaling: { maxDrain: '3d' } }, /fleets\[0\]\.scaling\.maxDrain/],
+  [{ scaling: { killPrice: 'soon' } }, /fleets\[0\]\.scaling\.killPrice \("soon"\)/],
+  [{ scaling: { killPrise: '1h' } }, /killPrise.*killPrice/],
+] as [Partial<FleetInput>, RegExp][])('%j is refused at synth with env, field, value and rule', (f, rule) => {
+  expect(() => resolveEnvironment('qa', env(f))).toThrow(ConfigError);
+  expect(() => resolveEnvironment('qa', env(f))).toThrow(rule);
+});
