@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { nagResourceFinding } from './nag-finding';
 import { IWorkerFleet } from './worker-fleet-base';
-import { WorkerFleet } from './worker-fleet';
 
 /** Noncurrent revision objects are kept this long so a rollback can still find them. */
 const NONCURRENT_REVISION_RETENTION = Duration.days(90);
@@ -72,6 +71,7 @@ export function grantRevisionRead(stack: Stack, bucket: s3.IBucket, key: kms.IKe
     ],
   );
   // The bucket is encrypted with this environment's key; its key policy defers to IAM for the account.
-  if (fleet instanceof WorkerFleet) key.grantDecrypt(fleet.role);
-  else fleet.addToWorkerPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+  // Only through S3: the same key encrypts the readings queues and the drain table, and a worker has no
+  // business decrypting anything of theirs directly.
+  fleet.addToWorkerPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } } }));
 }
