@@ -21,6 +21,8 @@ import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, ownNamespace, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
 import { CounterReading, PressureReader, pressureBetween } from './pressure';
+import { MAX_READINGS_PER_MESSAGE, ReadingsMessage, WorkerReading } from '../core/worker-readings';
+import { PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource } from '../core/stragglers';
 import { MetricPublisher } from './publisher';
 import { countRunningTasks, startShutdown } from './worker';
 
@@ -40,6 +42,11 @@ export const jsonLog: AgentLog = {
 /** Sends the drain report to the controller's queue; throws on failure (the loop retries). */
 export interface DrainReporter {
   send(report: DrainReport): Promise<void>;
+}
+
+/** Sends one message of in-service readings to the fleet's readings queue; throws on failure (kept for the next period). */
+export interface ReadingsSender {
+  send(message: ReadingsMessage): Promise<void>;
 }
 
 /** What one round did, for tests and logs. */
@@ -81,7 +88,15 @@ export class Agent {
     private readonly now: () => number = Date.now,
     private readonly reporterFor?: (identity: InstanceIdentity) => DrainReporter,
     private readonly pressure: PressureReader = new PressureReader(),
+    /** The fleet's readings queue (agent.json `readings`): in service, readings go there instead of CloudWatch. */
+    private readonly readingsSenderFor?: (identity: InstanceIdentity) => ReadingsSender,
   ) {}
+
+  private readingsSender?: ReadingsSender;
+  /** In-service readings not yet sent (at most MAX_READINGS_PER_MESSAGE; the oldest go first). */
+  private pendingReadings: WorkerReading[] = [];
+  /** Readings dropped because SQS refused them for longer than the buffer holds. */
+  droppedReadings = 0;
 
   /** The previous metrics round's kernel counters: each round publishes the difference. */
   private counters?: CounterReading;
@@ -114,6 +129,7 @@ export class Agent {
       this.privateIp = await readPrivateIp(this.imds).catch(() => undefined);
       this.publisher = this.publisherFor(this.identity, ownNamespace(this.config.namespace, this.identity));
       this.reporter = this.reporterFor?.(this.identity);
+      this.readingsSender = this.config.readings ? this.readingsSenderFor?.(this.identity) : undefined;
       this.log.info('agent started', { ...this.identity, intervalSeconds: this.config.intervalSeconds, inServicePublishSeconds: this.config.inServicePublishSeconds, lifecyclePollSeconds: this.config.lifecyclePollSeconds });
     } catch (e) {
       this.log.warn('instance identity unavailable; retrying next interval', { error: message(e) });
@@ -227,6 +243,9 @@ export class Agent {
     } catch (e) {
       this.log.warn('task count failed; no datapoint', { error: message(e) });
     }
+    if (this.readingsSender && !this.terminating && !this.shutdownStarted) return this.queueReadings(identity, now, runningTasks, oldestTaskAgeSeconds);
+    // Those kept for the queue are in-service readings: once terminating, CloudWatch carries every round.
+    this.pendingReadings = [];
     if (runningTasks !== undefined) {
       publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
       // Beside the count, at the same resolution: the termination policy's tie-break reads both. An idle
@@ -241,6 +260,43 @@ export class Agent {
     const error = await publisher.flush(this.shutdownStarted);
     if (error) this.log.warn('publishing metrics failed; kept for retry', { error: message(error), pending: publisher.pending, dropped: publisher.dropped });
     return { runningTasks, published: !error && publisher.pending === 0 };
+  }
+
+  /**
+   * In service with a readings queue: the round's reading is kept, and the first round of each period
+   * sends what was kept as one message (docs/cost.md). Nothing goes to CloudWatch: a per-instance custom
+   * metric costs $0.30 a month whether or not it is read. A round whose worker could not be read keeps no
+   * count (no data, never zero). A send that fails keeps the readings for the next period.
+   */
+  private async queueReadings(identity: InstanceIdentity, now: number, runningTasks: number | undefined, oldestTaskAgeSeconds: number | undefined): Promise<Pick<TickResult, 'runningTasks' | 'published'>> {
+    const figures = this.config.pressure ? await this.readPressure(now) : undefined;
+    const pressure: Partial<Record<PressureResource, number>> = {};
+    for (const r of PRESSURE_RESOURCES) if (figures?.[PRESSURE_METRICS[r]] !== undefined) pressure[r] = figures[PRESSURE_METRICS[r]];
+    if (runningTasks !== undefined || Object.keys(pressure).length > 0) {
+      this.pendingReadings.push({
+        at: now,
+        ...(runningTasks !== undefined ? { runningTasks } : {}),
+        // As on the metric path: an idle worker has no age (the reader takes a zero count as age 0).
+        ...(runningTasks !== undefined && runningTasks > 0 && oldestTaskAgeSeconds !== undefined ? { oldestTaskAgeSeconds } : {}),
+        ...(Object.keys(pressure).length > 0 ? { pressure } : {}),
+      });
+      const excess = this.pendingReadings.length - MAX_READINGS_PER_MESSAGE;
+      if (excess > 0) {
+        this.pendingReadings.splice(0, excess);
+        this.droppedReadings += excess;
+      }
+    }
+    if (!this.publishDue(now) || this.pendingReadings.length === 0) return { runningTasks, published: false };
+    const readings = this.pendingReadings;
+    try {
+      await this.readingsSender!.send({ instanceId: identity.instanceId, groupName: identity.groupName, readings });
+      // Only what was sent: a round that ended while the send was in flight keeps its reading.
+      this.pendingReadings = this.pendingReadings.slice(readings.length);
+      return { runningTasks, published: true };
+    } catch (e) {
+      this.log.warn('sending readings failed; kept for the next period', { error: message(e), pending: this.pendingReadings.length, dropped: this.droppedReadings });
+      return { runningTasks, published: false };
+    }
   }
 
   /**
@@ -261,19 +317,24 @@ export class Agent {
    * resolution: the detector works in minutes, and 1-minute Averages are what it reads.
    */
   private async addPressure(identity: InstanceIdentity, now: number): Promise<void> {
+    const figures = await this.readPressure(now);
+    for (const [name, value] of Object.entries(figures ?? {})) {
+      this.publisher!.add({ MetricName: name, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: value, Unit: 'Percent' });
+    }
+  }
+
+  /** The interval's pressure figures by metric name, from the counters read now and a round ago; none on the first round. */
+  private async readPressure(now: number): Promise<Record<string, number> | undefined> {
     let reading: CounterReading;
     try {
       reading = await this.pressure.sample(now);
     } catch (e) {
       this.log.warn('pressure counters unreadable; no datapoint', { error: message(e) });
-      return;
+      return undefined;
     }
     const before = this.counters;
     this.counters = reading;
-    if (!before) return;
-    for (const [name, value] of Object.entries(pressureBetween(before, reading))) {
-      this.publisher!.add({ MetricName: name, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: value, Unit: 'Percent' });
-    }
+    return before ? pressureBetween(before, reading) : undefined;
   }
 
   /** One round of each loop, lifecycle first (for tests and one-shot use; `run` runs them apart). */

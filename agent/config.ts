@@ -43,6 +43,11 @@ export interface DrainReportConfig {
   readonly queueUrl: string;
 }
 
+/** Where the in-service readings go: the fleet's readings queue (the stack sets it). */
+export interface ReadingsConfig {
+  readonly queueUrl: string;
+}
+
 /** A shell command that prints the running-task count, or starts the graceful shutdown. */
 export interface ShellCommand {
   readonly kind: 'command';
@@ -76,6 +81,12 @@ export interface AgentConfig {
   readonly coordinator?: CoordinatorConfig;
   /** Absent: the agent reports nothing and the controller relies on the metric. */
   readonly drainReport?: DrainReportConfig;
+  /**
+   * While in service, send the readings (task count, oldest task's age, pressure) once a period to this
+   * queue instead of publishing them to CloudWatch; once terminating, CloudWatch every interval as ever.
+   * @default none: CloudWatch in service too
+   */
+  readonly readings?: ReadingsConfig;
   /**
    * The instance's Auto Scaling group, for instances whose launch template does not expose tags in
    * instance metadata (groups we adopt rather than launch). @default read from IMDS: tags/instance/aws:autoscaling:groupName
@@ -116,6 +127,10 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(field, value, `must be a whole number from ${min} to ${max}`);
   const str = (field: string, value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : fail(field, value, 'must be a non-empty string'));
 
+  const queueUrl = (field: string, value: unknown): string =>
+    typeof value === 'string' && /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[\w-]{1,80}$/.test(value)
+      ? value
+      : fail(field, value, 'must be an SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/name');
   const groupName = (name: string) => (name.length <= 255 ? name : fail('groupName', name, 'must be at most 255 characters'));
   const httpUrl = (field: string, value: unknown) => {
     const url = str(field, value);
@@ -173,14 +188,8 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
             nodeId: raw.coordinator.nodeId === undefined ? undefined : str('coordinator.nodeId', raw.coordinator.nodeId),
             timeoutMs: int('coordinator.timeoutMs', raw.coordinator.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
           },
-    drainReport:
-      raw.drainReport === undefined
-        ? undefined
-        : {
-            queueUrl: /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[\w-]{1,80}$/.test(String(raw.drainReport?.queueUrl))
-              ? raw.drainReport.queueUrl
-              : fail('drainReport.queueUrl', raw.drainReport?.queueUrl, 'must be an SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/name'),
-          },
+    drainReport: raw.drainReport === undefined ? undefined : { queueUrl: queueUrl('drainReport.queueUrl', raw.drainReport?.queueUrl) },
+    readings: raw.readings === undefined ? undefined : { queueUrl: queueUrl('readings.queueUrl', raw.readings?.queueUrl) },
   };
 }
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { formatDrainReport } from '../core/drain-report';
-import { Agent, DrainReporter, jsonLog } from '../agent/agent';
+import { formatReadingsMessage } from '../core/worker-readings';
+import { Agent, DrainReporter, ReadingsSender, jsonLog } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
 import { DEFAULT_GATE_OPTIONS, parseGateArgs, waitForInService } from '../agent/in-service';
@@ -112,10 +113,21 @@ function main(): void {
   }
 
   const drainReport = config.drainReport;
+  const readings = config.readings;
+  let sqsClient: SQSClient | undefined;
+  // The client's own endpoint (regional, or AWS_ENDPOINT_URL_SQS), not the queue URL's host: the same in
+  // AWS, and the standard endpoint variables keep working. One client for both queues.
+  const sqsFor = (identity: { region: string }) => (sqsClient ??= new SQSClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region, useQueueUrlAsEndpoint: false }));
+  const readingsSenderFor = (identity: { region: string }): ReadingsSender => {
+    const sqs = sqsFor(identity);
+    return {
+      send: async (message) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: readings!.queueUrl, MessageBody: formatReadingsMessage(message) }), { abortSignal: AbortSignal.timeout(AGENT_CALL_LIMIT_MS) });
+      },
+    };
+  };
   const reporterFor = (identity: { region: string }): DrainReporter => {
-    // The client's own endpoint (regional, or AWS_ENDPOINT_URL_SQS), not the queue URL's host: the same in
-    // AWS, and the standard endpoint variables keep working.
-    const sqs = new SQSClient({ ...AGENT_SDK_SETTINGS, region: process.env.AWS_REGION ?? identity.region, useQueueUrlAsEndpoint: false });
+    const sqs = sqsFor(identity);
     return {
       send: async (report) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: drainReport!.queueUrl, MessageBody: formatDrainReport(report) }), { abortSignal: AbortSignal.timeout(AGENT_CALL_LIMIT_MS) });
@@ -129,6 +141,8 @@ function main(): void {
     jsonLog,
     Date.now,
     drainReport ? reporterFor : undefined,
+    undefined,
+    readings ? readingsSenderFor : undefined,
   );
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop.abort());

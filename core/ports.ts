@@ -6,6 +6,7 @@ import type { TaskReading } from './drain';
 import type { DrainedBy } from './drain-report';
 import type { GroupView, ScaleInHold } from './holds';
 import type { BusyMinute } from './scaling-policy';
+import type { StoredReadings } from './worker-readings';
 
 // The hold and group views are defined beside the rules that read them (core/holds.ts); ports name them.
 export type { GroupView, ScaleInHold };
@@ -117,6 +118,17 @@ export interface DrainStore {
    */
   removeHold(groupName: string, holder: string, ended?: boolean): Promise<boolean>;
   listHolds(): Promise<ScaleInHold[]>;
+}
+
+/**
+ * The agents' verified in-service readings (core/worker-readings.ts), kept in the drain table for the
+ * straggler function and the termination policy: one item per message, expiring after READINGS_KEPT_MS.
+ */
+export interface ReadingsStore {
+  /** Keeps verified messages; a message saved twice (SQS redelivery) is kept once. */
+  save(messages: readonly StoredReadings[]): Promise<void>;
+  /** The group's messages sent at or after `sinceMs`. */
+  read(groupName: string, sinceMs: number): Promise<StoredReadings[]>;
 }
 
 /** Auto Scaling operations the runbooks and the deployment guard use. */

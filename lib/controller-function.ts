@@ -29,7 +29,7 @@ export function latestNodeRuntime(): lambda.Runtime {
 }
 
 /** The Lambda entry points under lambdas/entry: each is one bundle, prebuilt in the package. */
-export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers'] as const;
+export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers', 'readings'] as const;
 export type ControllerEntry = (typeof CONTROLLER_ENTRIES)[number];
 
 /** Properties of a ControllerFunction. */

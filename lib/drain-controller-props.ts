@@ -38,6 +38,13 @@ export interface ManagedFleet {
    * this stack creates). @default no reports
    */
   readonly reportingRole?: iam.Role;
+  /**
+   * The instance role of the fleet's workers, when their agent sends its in-service readings to the
+   * fleet's own readings queue instead of CloudWatch: it may send to that queue only, and readings are
+   * accepted only from instances under it (by its unique id, so a role this stack creates). @default the
+   * agent publishes its readings to CloudWatch (an adopted group, whose role is not ours to name)
+   */
+  readonly readingsRole?: iam.Role;
 }
 
 /** Properties of a DrainController. */

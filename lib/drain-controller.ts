@@ -19,7 +19,12 @@ import { PATTERNS } from './config/problems';
 import { hasAgentInstalled, requireProp } from './props-validation';
 import { DRAIN_HOOK_NAME, metricsServiceName, sourcePrefix } from './names';
 import { grantControllerAccess } from './drain-controller-access';
-import { DrainControllerProps, isAdopted } from './drain-controller-props';
+import { DrainControllerProps, ManagedFleet, isAdopted } from './drain-controller-props';
+import { MAX_READINGS_BYTES } from '../core/worker-readings';
+import { READINGS_BATCHING_WINDOW_SECONDS, READINGS_BATCH_SIZE, READINGS_DATA_KEY_REUSE_SECONDS } from '../core/contract/metrics';
+
+/** The readings queue's message limit: a whole message, body and attributes, above MAX_READINGS_BYTES (SQS allows 1 KB to 256 KB). */
+export const READINGS_MAX_MESSAGE_BYTES = MAX_READINGS_BYTES + 4 * 1024;
 import { adoptGroups } from './group-adoption';
 import { ownRuleTarget } from './own-rule-target';
 
@@ -39,6 +44,12 @@ const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
 const DLQ_RETENTION = Duration.days(14);
 /** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
 const QUEUE_RETENTION = Duration.days(4);
+/** Readings are judged over the last hour: one kept longer is never read. */
+const READINGS_RETENTION = Duration.hours(1);
+/** A readings batch is a BatchWriteItem or a few; the queue's visibility timeout is six times this. */
+const READINGS_FUNCTION_TIMEOUT = Duration.seconds(30);
+const READINGS_DATA_KEY_REUSE = Duration.seconds(READINGS_DATA_KEY_REUSE_SECONDS);
+const READINGS_BATCHING_WINDOW = Duration.seconds(READINGS_BATCHING_WINDOW_SECONDS);
 
 
 /**
@@ -62,6 +73,10 @@ export class DrainController extends Construct {
   adoptionFunction?: ControllerFunction;
   /** Per adopted fleet: the custom resource that holds our termination policy on its group. */
   readonly adoptions = new Map<string, CustomResource>();
+  /** Per fleet whose agents send their in-service readings through SQS: its own readings queue. */
+  readonly readingsQueues = new Map<string, sqs.Queue>();
+  /** Drains the readings queues into the table; present when any fleet has one. */
+  readonly readingsFunction?: ControllerFunction;
 
   constructor(scope: Construct, id: string, props: DrainControllerProps) {
     super(scope, id);
@@ -149,6 +164,7 @@ export class DrainController extends Construct {
     }
 
     const policy = { idleReadings: c.idleReadings };
+    const readingFleets = props.fleets.filter((f) => f.readingsRole !== undefined);
     this.stopSettleSeconds = Object.fromEntries(
       props.fleets.map((f) => [f.name, policyForGroup({ policy: DEFAULT_DRAIN_POLICY, workerControl: c.stopWorker }, { shutdownGraceSeconds: f.shutdownGrace.toSeconds() }).stopSettleSeconds]),
     );
@@ -220,8 +236,13 @@ export class DrainController extends Construct {
       entry: 'termination-policy',
       description: `graceful-autoscaler ${props.environmentName}: least-busy-first scale-in`,
       timeout: TERMINATION_POLICY_TIMEOUT,
-      environment: { TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource, ...(props.stragglersNamespace ? { stragglersNamespace: props.stragglersNamespace } : {}) }) },
+      environment: {
+        TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource, ...(props.stragglersNamespace ? { stragglersNamespace: props.stragglersNamespace } : {}), ...(readingFleets.length > 0 ? { readingsInStore: true } : {}) }),
+        ...(readingFleets.length > 0 ? { DRAIN_TABLE_NAME: this.table.tableName } : {}),
+      },
     });
+    // The in-service readings of fleets that send them through SQS: one Query of the group's items.
+    if (readingFleets.length > 0) this.grantTable(this.terminationPolicyFunction, 'dynamodb:Query');
 
     if (taskSource.kind !== 'trino') {
       Validations.of(this.terminationPolicyFunction).acknowledge({
@@ -232,6 +253,72 @@ export class DrainController extends Construct {
     grantControllerAccess(this, this, (fn, ...actions) => this.grantTable(fn, ...actions), props);
     this.attachTerminationPolicy(props);
     this.acceptDrainReports(props);
+    if (readingFleets.length > 0) this.readingsFunction = this.acceptReadings(props, readingFleets, common);
+  }
+
+  /**
+   * One readings queue per fleet, under the environment's key, that only the fleet's own worker role may
+   * send to: a worker can fill its own fleet's queue, never another's, so a flood or a forgery from one
+   * fleet never delays or reaches another's readings. One function drains them all into the table,
+   * outside the VPC (it calls only SQS and DynamoDB), and keeps only messages from the instance they name
+   * under the fleet's role on the fleet's queue (core/worker-readings.ts).
+   */
+  private acceptReadings(props: DrainControllerProps, fleets: readonly ManagedFleet[], common: { key: DrainControllerProps['key']; serviceName: string }): ControllerFunction {
+    const senders: Record<string, { workerRoleId: string; queueArn: string }> = {};
+    for (const f of fleets) {
+      const queue = new sqs.Queue(this, `ReadingsQueue-${f.name}`, {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: props.key,
+        dataKeyReuse: READINGS_DATA_KEY_REUSE,
+        enforceSSL: true,
+        retentionPeriod: READINGS_RETENTION,
+        // SQS refuses a larger message at the send: one message is at most MAX_READINGS_BYTES of body.
+        maxMessageSizeBytes: READINGS_MAX_MESSAGE_BYTES,
+        visibilityTimeout: Duration.seconds(READINGS_FUNCTION_TIMEOUT.toSeconds() * 6),
+      });
+      Validations.of(queue).acknowledge(
+        { id: 'AwsSolutions-SQS3', reason: 'Readings are perishable (judged within the hour, ranked within two minutes): a failed write is redelivered until the queue\'s 1-hour retention ends, and a message the function rejects is dropped on purpose, never retried.' },
+        { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: 'Readings are perishable: redelivered until the 1-hour retention ends; a dead-letter queue would keep what no decision may read.' },
+      );
+      this.readingsQueues.set(f.name, queue);
+      senders[f.group.autoScalingGroupName] = { workerRoleId: f.readingsRole!.roleId, queueArn: queue.queueArn };
+      // SendMessage only, to this fleet's queue only; the key only through SQS (as for drain reports).
+      queue.grant(f.readingsRole!, 'sqs:SendMessage');
+      this.grantSqsProducerKey(f.readingsRole!, props);
+    }
+    const fn = new ControllerFunction(this, 'ReadingsFunction', {
+      ...common,
+      entry: 'readings',
+      description: `graceful-autoscaler ${props.environmentName}: the agents' in-service readings, verified, into the drain table`,
+      timeout: READINGS_FUNCTION_TIMEOUT,
+      environment: { READINGS_SETTINGS: Stack.of(this).toJsonString({ groups: senders }), DRAIN_TABLE_NAME: this.table.tableName },
+    });
+    Validations.of(fn).acknowledge(
+      {
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: 'It calls only SQS (through its event sources) and DynamoDB, public AWS APIs; in a VPC it would depend on the NAT path for nothing.',
+      },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only the X-Ray tracing actions, which support no resource-level permissions; its table and queues are named.' },
+      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK, which encrypts the drain table it writes; granted by CDK for that key only." },
+      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
+    );
+    for (const queue of this.readingsQueues.values()) {
+      fn.addEventSource(new sources.SqsEventSource(queue, { batchSize: READINGS_BATCH_SIZE, maxBatchingWindow: READINGS_BATCHING_WINDOW, reportBatchItemFailures: true }));
+    }
+    this.grantTable(fn, 'dynamodb:BatchWriteItem');
+    return fn;
+  }
+
+  /** What a producer to an SSE-KMS queue needs of the key (SQS developer guide, "Key management"), only through SQS. */
+  private grantSqsProducerKey(role: iam.Role, props: DrainControllerProps): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.key.keyArn],
+        // Only through SQS: the role cannot use the key directly.
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /**
@@ -277,14 +364,7 @@ export class DrainController extends Construct {
       if (!f.reportingRole) continue;
       // Not grantSendMessages: it adds kms:Encrypt, ReEncrypt* and GenerateDataKey*, more than a producer needs.
       this.queue.grant(f.reportingRole, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
-      f.reportingRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.key.keyArn],
-          // Only through SQS: the role cannot use the key directly.
-          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
-        }),
-      );
+      this.grantSqsProducerKey(f.reportingRole, props);
     }
   }
 

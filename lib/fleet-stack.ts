@@ -92,6 +92,8 @@ export class FleetStack extends Stack {
         shutdownGrace: Duration.seconds(f.config.shutdownGraceSeconds),
         securityGroup: f.fleet.securityGroup,
         reportingRole: reportsDrains && f.fleet instanceof WorkerFleet ? f.fleet.role : undefined,
+        // Our agent on instances we launch sends its in-service readings through the fleet's queue.
+        readingsRole: agent !== undefined && f.fleet instanceof WorkerFleet ? f.fleet.role : undefined,
       })),
       vpc: this.vpc,
       vpcSubnets: subnets,
@@ -111,6 +113,7 @@ export class FleetStack extends Stack {
               replace: f.config.stragglers!.replace,
               replaceDrainTimeout: Duration.seconds(f.config.stragglers!.replaceDrainTimeoutSeconds),
               detector: f.config.stragglers!.detector,
+              readingsInStore: this.drainController.readingsQueues.has(f.config.name),
             })),
             pressureNamespace: agentNamespace(config.name),
             namespace: signalsNamespace(config.name),
@@ -193,6 +196,8 @@ export class FleetStack extends Stack {
       // Only from instances under a role this stack creates: the handler checks the role's unique id.
       drainReportQueueUrl: reportsDrains && fleet instanceof WorkerFleet ? () => this.drainController.queue.queueUrl : undefined,
       pressure: fleetConfig.stragglers !== undefined,
+      // The queue exists further down, with the drain controller; an adopted group's agent keeps CloudWatch.
+      readingsQueueUrl: fleet instanceof WorkerFleet ? () => this.drainController.readingsQueues.get(fleetConfig.name)!.queueUrl : undefined,
     };
     if (fleet instanceof WorkerFleet) {
       agent?.installOn(fleet, agentOptions);

@@ -26,6 +26,8 @@ export interface StragglerFleetProps {
   /** How long a replaced straggler may drain (core/contract/lambda-settings.ts, StragglerFleet). */
   readonly replaceDrainTimeout: Duration;
   readonly detector: StragglerSettings;
+  /** The fleet's agents send their readings through its readings queue: read them from the drain table. @default false (CloudWatch) */
+  readonly readingsInStore?: boolean;
 }
 
 export interface StragglerDetectionProps {
@@ -61,7 +63,7 @@ export class StragglerDetection extends Construct {
       pressureNamespace: props.pressureNamespace,
       instanceArnPrefix: instanceArnPrefix({ partition: Stack.of(this).partition, region: Stack.of(this).region, account: Stack.of(this).account }),
       namespace: props.namespace,
-      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, replaceDrainTimeoutSeconds: f.replaceDrainTimeout.toSeconds(), detector: f.detector })),
+      fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, replace: f.replace, replaceDrainTimeoutSeconds: f.replaceDrainTimeout.toSeconds(), detector: f.detector, ...(f.readingsInStore ? { readingsInStore: true } : {}) })),
     };
     this.function = new ControllerFunction(this, 'Function', {
       entry: 'stragglers',
@@ -86,7 +88,9 @@ export class StragglerDetection extends Construct {
     // PutMetricData, GetMetricData and DescribeAutoScalingGroups have no resource-level permissions;
     // publishing is held to the findings' namespace by the cloudwatch:namespace condition.
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } } }));
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    // GetMetricData only for fleets whose readings are in CloudWatch (adopted groups); the others' are in the table.
+    const readsMetrics = props.fleets.some((f) => !f.readingsInStore);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: [...(readsMetrics ? ['cloudwatch:GetMetricData'] : []), 'autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
     const replacing = props.fleets.filter((f) => f.replace);
     if (replacing.length > 0) {
       // SetInstanceHealth is scoped to the groups whose fleets asked for replacement (Service Authorization Reference, autoScalingGroup).

@@ -42,6 +42,11 @@ export interface AgentFleetOptions {
   readonly drainReportQueueUrl?: () => string;
   /** Publish resource pressure for the straggler detector (docs/stragglers.md). @default false */
   readonly pressure?: boolean;
+  /**
+   * The fleet's readings queue URL: in service the agent sends its readings there once a minute instead of
+   * publishing them to CloudWatch; resolved at synth. @default CloudWatch in service too
+   */
+  readonly readingsQueueUrl?: () => string;
 }
 
 /** Properties of a WorkerAgent. */
@@ -168,6 +173,7 @@ export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOpti
     shutdownGraceSeconds: options.shutdownGraceSeconds,
     ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
     ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
+    ...(options.readingsQueueUrl ? { readings: { queueUrl: Lazy.string({ produce: options.readingsQueueUrl }) } } : {}),
     ...(options.groupName !== undefined ? { groupName: options.groupName } : {}),
     ...(options.pressure ? { pressure: true } : {}),
   };

@@ -6,6 +6,7 @@
  * Used by the simulator and by tests; nothing here is a stub: each port keeps real state.
  */
 import { TaskReading } from '../core/drain';
+import type { StoredReadings } from '../core/worker-readings';
 import { DrainedBy } from '../core/drain-report';
 import { globalTimeoutFor } from '../core/lifecycle-limits';
 import { PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../core/stragglers';
@@ -19,6 +20,7 @@ import {
   DrainStore,
   Fleet,
   LifecycleWriteResult,
+  ReadingsStore,
   ScaleInHold,
   TaskCounts,
   TaskReadings,
@@ -428,5 +430,38 @@ export class MemoryLog implements ControllerLog {
   }
   error(message: string, fields?: Record<string, unknown>): void {
     this.lines.push({ level: 'error', message, fields });
+  }
+}
+
+
+/**
+ * The drain table's readings items in memory (lambdas/aws/dynamo-readings-store.ts): one per message,
+ * keyed by its id so a redelivered message is kept once, read by group from a send time; messages older
+ * than `keptMs` are dropped as the table's TTL would.
+ */
+export class MemoryReadingsStore implements ReadingsStore {
+  private readonly byGroup = new Map<string, Map<string, StoredReadings>>();
+  saves = 0;
+
+  constructor(private readonly keptMs = 2 * 3600_000) {}
+
+  async save(messages: readonly StoredReadings[]): Promise<void> {
+    this.saves++;
+    for (const m of messages) {
+      const group = this.byGroup.get(m.groupName) ?? new Map<string, StoredReadings>();
+      group.set(m.messageId, m);
+      this.byGroup.set(m.groupName, group);
+    }
+  }
+
+  async read(groupName: string, sinceMs: number): Promise<StoredReadings[]> {
+    const group = this.byGroup.get(groupName);
+    if (!group) return [];
+    const out: StoredReadings[] = [];
+    for (const [id, m] of group) {
+      if (m.sentAt < sinceMs - this.keptMs) group.delete(id);
+      else if (m.sentAt >= sinceMs) out.push(m);
+    }
+    return out.sort((a, b) => a.sentAt - b.sentAt);
   }
 }

@@ -13,7 +13,10 @@ import { makeDrainEventsHandler } from '../lambdas/drain/events';
 import { makeDrainSweepHandler } from '../lambdas/drain/sweep';
 import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-policy';
 import { TaskCounts, TaskReadings, WaitingInstance } from '../core/ports';
-import { MemoryLog, MemoryWorkerControl, PressureRing, TallyMetrics } from './memory-ports';
+import { MemoryLog, MemoryReadingsStore, MemoryWorkerControl, PressureRing, TallyMetrics } from './memory-ports';
+import { READINGS_BATCHING_WINDOW_SECONDS } from '../core/contract/metrics';
+import { formatReadingsMessage } from '../core/worker-readings';
+import { makeReadingsHandler } from '../lambdas/readings/handler';
 import { WorkerPressure } from '../core/stragglers';
 import { makeStragglerHandler } from '../lambdas/stragglers/handler';
 import { AGENT_PERIOD, GROUP, HOOK, Instance, SimState, WORKER_ROLE_ID } from './state';
@@ -134,11 +137,14 @@ export function controller(sim: SimState, stragglerActions: boolean) {
     settings,
     now: () => sim.now * 1000,
   };
+  const readings = readingsPath(sim);
   return {
     sweep: makeDrainSweepHandler(deps),
     events: makeDrainEventsHandler({ ...deps, deadLetters: { send: async () => undefined } }),
     choose: makeTerminationPolicyHandler({
-      taskCounts,
+      // CloudWatch holds only what terminating instances publish; in-service readings come through the queue.
+      taskCounts: { keepsHistory: true, read: async (instances, since, now, options) => readTaskCounts(sim, instances.filter((w) => sim.instances.get(w.instanceId)?.state !== 'InService'), since, now, options?.taskAges ?? false) },
+      readings,
       instances: { describe: async (ids) => new Map(ids.map((id) => [id, { launchedAt: sim.instances.get(id)?.launchedAt }])) },
       policy: DEFAULT_DRAIN_POLICY,
       log: new MemoryLog(true),
@@ -146,6 +152,52 @@ export function controller(sim: SimState, stragglerActions: boolean) {
       budgetMs: 1200,
       ...(stragglerActions ? { stragglers: { read: async (_group: string, ids: readonly string[]) => new Map(ids.map((id) => [id, sim.bottlenecked.get(id) ?? 0])) } } : {}),
     }),
+  };
+}
+
+
+// ---- the agents' in-service readings, through the readings queue --------------------------------
+
+/** The simulated fleet's readings queue. */
+export const SIM_READINGS_QUEUE_ARN = 'arn:aws:sqs:sim-1:123456789012:sim-readings';
+
+/**
+ * The readings queue, the real readings function and the table's readings, in memory. Messages are made
+ * when a reader asks (the agents' sends are not events of the loop): each in-service instance sends at the
+ * start of each minute the previous minute's 10-second readings (its Maximum busy slots, the oldest task's
+ * age on the newest), SQS stamps them with the instance's own SenderId, and the batch reaches the table a
+ * batching window later. What the termination policy reads is what passed the function's checks.
+ */
+export function readingsPath(sim: SimState) {
+  const store = new MemoryReadingsStore();
+  const consume = makeReadingsHandler({ settings: { groups: { [GROUP]: { workerRoleId: WORKER_ROLE_ID, queueArn: SIM_READINGS_QUEUE_ARN } } }, store, log: new MemoryLog(true), now: () => sim.now * 1000 });
+  const sentUntil = new WeakMap<Instance, number>();
+  let messages = 0;
+  const pump = async () => {
+    // The minute boundary whose messages have reached the table by now.
+    const until = Math.floor((sim.now - READINGS_BATCHING_WINDOW_SECONDS) / 60) * 60;
+    const records: SQSRecord[] = [];
+    for (const instance of sim.instances.values()) {
+      if (instance.state !== 'InService') continue;
+      const from = Math.max(sentUntil.get(instance) ?? until - 60, instance.launchedAt, until - 60);
+      if (from >= until) continue;
+      sentUntil.set(instance, until);
+      const read = readTaskCounts(sim, [{ instanceId: instance.id, groupName: GROUP }], from * 1000, until * 1000, true).get(instance.id)?.readings ?? [];
+      if (read.length === 0) continue;
+      records.push({
+        messageId: `readings-${++messages}`,
+        body: formatReadingsMessage({ instanceId: instance.id, groupName: GROUP, readings: read.map((r) => ({ at: r.at, runningTasks: r.runningTasks, ...(r.oldestTaskAgeSeconds && r.runningTasks > 0 ? { oldestTaskAgeSeconds: r.oldestTaskAgeSeconds } : {}) })) }),
+        attributes: { SenderId: `${WORKER_ROLE_ID}:${instance.id}`, SentTimestamp: String(until * 1000) },
+        eventSourceARN: SIM_READINGS_QUEUE_ARN,
+      } as unknown as SQSRecord);
+    }
+    for (let k = 0; k < records.length; k += 100) await consume({ Records: records.slice(k, k + 100) });
+  };
+  return {
+    read: async (groupName: string, sinceMs: number) => {
+      await pump();
+      return store.read(groupName, sinceMs);
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from '
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from '../lifecycle-limits';
 import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from '../stragglers';
 import { INSTANCE_ARN_PREFIX } from '../instance-namespace';
+import type { ReadingsSender } from '../worker-readings';
 
 /** One managed group. */
 export interface GroupSettings {
@@ -168,13 +169,42 @@ export interface TerminationPolicySettings {
   readonly taskSource: TaskSourceSettings;
   /** Where the straggler function publishes BottleneckedMinutes, when a fleet detects stragglers. */
   readonly stragglersNamespace?: string;
+  /**
+   * Some fleet's agents send their in-service readings to a readings queue: the policy reads them from the
+   * drain table (DRAIN_TABLE_NAME) beside the metric, and ranks each instance's newest. @default false
+   */
+  readonly readingsInStore?: boolean;
 }
 
 export function parseTerminationPolicySettings(json: string): TerminationPolicySettings {
   const { raw, fail, int } = parseJson(json);
   const ns = raw?.stragglersNamespace;
   if (ns !== undefined && (typeof ns !== 'string' || ns === '')) fail('stragglersNamespace', ns, 'must be a non-empty string');
-  return { ...parseSourceSettings(raw, fail, int), ...(ns !== undefined ? { stragglersNamespace: ns } : {}) };
+  const inStore = raw?.readingsInStore;
+  if (inStore !== undefined && typeof inStore !== 'boolean') fail('readingsInStore', inStore, 'must be true or false');
+  return { ...parseSourceSettings(raw, fail, int), ...(ns !== undefined ? { stragglersNamespace: ns } : {}), ...(inStore ? { readingsInStore: true } : {}) };
+}
+
+/** What the readings function needs (READINGS_SETTINGS): per group, who may send its readings and where. */
+export interface ReadingsSettings {
+  /** By group name; no prototype, so `__proto__` is an unknown group. */
+  readonly groups: Readonly<Record<string, ReadingsSender>>;
+}
+
+export function parseReadingsSettings(json: string): ReadingsSettings {
+  const { raw, fail } = parseJson(json);
+  if (typeof raw?.groups !== 'object' || raw.groups === null || Object.keys(raw.groups).length === 0) fail('groups', raw?.groups, 'must name at least one group');
+  const groups: Record<string, ReadingsSender> = Object.create(null);
+  for (const [name, g] of Object.entries<any>(raw.groups)) {
+    if (typeof g?.queueArn !== 'string' || !/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/.test(g.queueArn)) fail(`groups.${name}.queueArn`, g?.queueArn, 'must be an SQS queue ARN');
+    groups[name] = { workerRoleId: roleId(`groups.${name}.workerRoleId`, g.workerRoleId, fail), queueArn: g.queueArn };
+  }
+  return { groups };
+}
+
+/** The group's readings sender when `name` is one of ours; own keys only. */
+export function readingsSender(settings: ReadingsSettings, name: string): ReadingsSender | undefined {
+  return Object.prototype.hasOwnProperty.call(settings.groups, name) ? settings.groups[name] : undefined;
 }
 
 function parseJson(json: string): { raw: any; fail: Fail; int: Int } {
@@ -349,6 +379,11 @@ export interface StragglerFleet {
    */
   readonly replaceDrainTimeoutSeconds: number;
   readonly detector: StragglerSettings;
+  /**
+   * The fleet's agents send their in-service readings to its readings queue, and they are read from the
+   * drain table; otherwise from each instance's own CloudWatch namespace (an adopted group's). @default false
+   */
+  readonly readingsInStore?: boolean;
 }
 
 /** What the straggler function needs (lambdas/stragglers/handler.ts). */
@@ -381,7 +416,8 @@ export function parseStragglerSettings(json: string): StragglerFunctionSettings 
     const problem = stragglerSettingsProblems(detector)[0];
     if (problem) fail(`${at}.detector.${problem.field}`, problem.value, problem.rule);
     const replaceDrainTimeoutSeconds = int(`${at}.replaceDrainTimeoutSeconds`, f.replaceDrainTimeoutSeconds, MIN_DRAIN_SECONDS, MAX_DRAIN_SECONDS);
-    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, replaceDrainTimeoutSeconds, detector };
+    if (f.readingsInStore !== undefined && typeof f.readingsInStore !== 'boolean') fail(`${at}.readingsInStore`, f.readingsInStore, 'must be true or false');
+    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, replaceDrainTimeoutSeconds, detector, ...(f.readingsInStore ? { readingsInStore: true } : {}) };
   });
   return { pressureNamespace: raw.pressureNamespace, instanceArnPrefix: arnPrefix('instanceArnPrefix', raw.instanceArnPrefix, fail), namespace: raw.namespace, fleets };
 }

@@ -1,7 +1,8 @@
 import { DrainPolicy, latestReading } from '../../core/drain';
 import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../../core/termination-choice';
 import { capError, capText, capValue } from '../../core/util/log-text';
-import { ControllerLog, InstanceDetails, TaskCounts } from '../../core/ports';
+import { ControllerLog, InstanceDetails, ReadingsStore, TaskCounts } from '../../core/ports';
+import { taskReadingsOf } from '../../core/worker-readings';
 
 /** Auto Scaling's request to a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
 export interface TerminationPolicyRequest {
@@ -31,7 +32,19 @@ export interface TerminationPolicyDeps {
    * among equally busy instances a straggler goes first. Unreadable counts as no straggler. @default none
    */
   readonly stragglers?: { read(groupName: string, instanceIds: readonly string[], now: number): Promise<Map<string, number>> };
+  /**
+   * The agents' in-service readings, sent once a minute through the readings queue (one Query for the
+   * group). Read beside `taskCounts`, which then holds only what terminating instances publish: each
+   * candidate is ranked on its newest reading from either. @default none (the metric alone)
+   */
+  readonly readings?: Pick<ReadingsStore, 'read'>;
 }
+
+/**
+ * A minute's readings are sent together, early in the next minute: a message sent within the freshness
+ * limit can hold readings up to a minute older than it.
+ */
+const READINGS_SENT_SLACK_MS = 60_000;
 
 /** A choice log names at most this many instances (a scale-in rarely removes more at once). */
 const CHOICES_LOGGED = 50;
@@ -102,8 +115,10 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
   const instances = candidates.map((c) => ({ instanceId: c.instanceId, groupName }));
   const maxAgeMs = deps.policy.readingMaxAgeSeconds * 1000;
   const ids = candidates.map((c) => c.instanceId);
-  const [readings, details, bottlenecked] = await Promise.all([
+  const [metricReadings, stored, details, bottlenecked] = await Promise.all([
     deps.taskCounts.read(instances, now - maxAgeMs, now, { taskAges: true }),
+    // Only messages SQS stamped within the freshness limit: a late or missing one is no data, never zero.
+    deps.readings?.read(groupName, now - maxAgeMs - READINGS_SENT_SLACK_MS),
     deps.instances.describe(ids),
     // A tie-breaker only: when it cannot be read, the choice is made without it rather than deferred.
     deps.stragglers?.read(groupName, ids, now).catch((e) => {
@@ -111,9 +126,10 @@ async function readLoad(deps: TerminationPolicyDeps, groupName: string, candidat
       return undefined;
     }),
   ]);
+  const fromStore = stored ? taskReadingsOf(stored, groupName, ids) : new Map();
   const load = new Map<string, CandidateLoad>();
   for (const c of candidates) {
-    const reading = latestReading(readings.get(c.instanceId)?.readings ?? []);
+    const reading = latestReading([...(metricReadings.get(c.instanceId)?.readings ?? []), ...(fromStore.get(c.instanceId)?.readings ?? [])]);
     // Only a fresh reading counts: a stale one would rank a busy worker as idle.
     const newest = reading && now - reading.at <= maxAgeMs ? reading : undefined;
     // An age read a few seconds ago is that much older now. A worker with no tasks has none to age (the

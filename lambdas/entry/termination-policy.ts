@@ -4,14 +4,19 @@ import { parseTerminationPolicySettings } from '../../core/contract/lambda-setti
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchStragglerFindings } from '../aws/stragglers';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
 import { buildTaskCounts, controllerLog, ec2Details, readEnvironment } from './runtime';
 
 const env = readEnvironment(['TERMINATION_POLICY_SETTINGS'] as const);
 const settings = parseTerminationPolicySettings(env.TERMINATION_POLICY_SETTINGS);
+// The table is named only when some fleet's readings are in it; then a missing name fails at load.
+const readings = settings.readingsInStore ? new DynamoReadingsStore(new DynamoDBClient(RETRY_SETTINGS), readEnvironment(['DRAIN_TABLE_NAME'] as const).DRAIN_TABLE_NAME) : undefined;
 
 export const handler = makeTerminationPolicyHandler({
   ...(settings.stragglersNamespace ? { stragglers: new CloudWatchStragglerFindings(new CloudWatchClient(RETRY_SETTINGS), settings.stragglersNamespace) } : {}),
   taskCounts: buildTaskCounts(settings, ec2Details),
+  ...(readings ? { readings } : {}),
   instances: ec2Details(),
   policy: settings.policy,
   log: controllerLog,

@@ -33,9 +33,9 @@ test('each function deploys the bundle of its own entry, which reads the setting
 
 test('functions of different entries never share a bundle; the runbooks share theirs', () => {
   // Staging runs every entry: drain-events, drain-sweep, termination-policy, runbook (nine functions),
-  // scaling-signals (its adhoc fleet), group-adoption (its adopted legacy fleet) and stragglers.
+  // scaling-signals (its adhoc fleet), group-adoption (its adopted legacy fleet), stragglers and readings.
   const keys = new Set(ours.map(([, fn]) => fn.Properties.Code.S3Key));
-  expect(keys.size).toBe(7);
+  expect(keys.size).toBe(8);
   const runbooks = ours.filter(([, fn]) => /runbook|scale-in while CodeDeploy/.test(fn.Properties.Description));
   expect(new Set(runbooks.map(([, fn]) => fn.Properties.Code.S3Key)).size).toBe(1);
 });

@@ -20,7 +20,8 @@ function userDataOf(logicalId: string): string {
   const lt = template.findResources('AWS::EC2::LaunchTemplate')[logicalId];
   const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as unknown[];
   // Tokens (the queue URL's Ref, the asset bucket) become a recognisable placeholder.
-  return parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).includes('EventQueue') ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/EventQueue' : JSON.stringify(p))).join('');
+  const queue = (p: unknown) => /"(DrainController(EventQueue|ReadingsQueue)\w*)"/.exec(JSON.stringify(p))?.[1];
+  return parts.map((p) => (typeof p === 'string' ? p : queue(p) ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${queue(p)!.includes('EventQueue') ? 'EventQueue' : queue(p)}` : JSON.stringify(p))).join('');
 }
 
 test('every launch template installs Node.js 22, downloads the agent asset, writes its config and starts its service', () => {
@@ -76,24 +77,30 @@ test('the config written to the instance is what config/ resolves to, and valid 
     shutdown: { kind: 'trino' },
     shutdownGraceSeconds: 120,
     drainReport: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/EventQueue' },
+    // In service its readings go to its own fleet's queue, not CloudWatch.
+    readings: { queueUrl: expect.stringMatching(new RegExp(`/DrainControllerReadingsQueue${dev.fleets[0].config.name}[0-9A-F]{8}$`)) },
   });
   // runAsRoot and workerUnit shape the units, they are not the agent's business.
   expect(JSON.parse(json)).not.toHaveProperty('runAsRoot');
   expect(JSON.parse(json)).not.toHaveProperty('workerUnit');
 });
 
-test("each fleet's agent reports to the controller's own queue and may send there, nowhere else", () => {
+test("each fleet's agent reports to the controller's own queue and sends readings to its fleet's, nowhere else", () => {
   const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
   const eventQueue = queues.find((q) => q.includes('EventQueue'))!;
   for (const f of dev.fleets) {
+    const ownReadings = queues.find((q) => new RegExp(`^DrainControllerReadingsQueue${f.config.name}[0-9A-F]{8}$`).test(q))!;
+    expect(ownReadings).toBeDefined();
     const roleId = dev.getLogicalId((f.fleet as WorkerFleet).role.node.defaultChild as never);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
     const send = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
-    expect(send).toHaveLength(1);
+    expect(send).toHaveLength(2);
     expect([send[0].Action].flat()).toEqual(expect.arrayContaining(['sqs:SendMessage']));
     expect(JSON.stringify(send[0].Resource)).toContain(eventQueue);
+    // Readings: SendMessage alone, on this fleet's queue alone.
+    expect(send[1]).toEqual({ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ownReadings, 'Arn'] } });
   }
 });
 

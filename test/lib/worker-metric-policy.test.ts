@@ -22,6 +22,7 @@ const input: Record<string, EnvironmentInput> = {
     network: { kind: 'create', maxAzs: 2, natGateways: 1 },
     fleets: [
       { name: 'etl', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 4, stragglers: { detect: true, replace: true } },
+      { name: 'adhoc', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 2 },
       { name: 'legacy', existing: { groupName: 'trino-legacy-workers', agentInstalled: true }, targetCpuPercent: 50, drainTimeout: '20m' },
     ],
   },
@@ -52,6 +53,8 @@ function resolve(value: unknown): unknown {
 
 interface Request {
   readonly action: string;
+  /** The resource acted on (a resolved ARN, or `<LogicalId.Arn>` for one of this template's); absent: any. */
+  readonly resource?: string;
   /** The request context: condition keys, and the keys policy variables read (absent keys are absent). */
   readonly context: Readonly<Record<string, string>>;
 }
@@ -90,9 +93,11 @@ function conditionsHold(condition: Record<string, Record<string, string | string
 
 const actionMatches = (actions: string | string[], action: string) => [actions].flat().some((a) => glob(a.toLowerCase()).test(action.toLowerCase()));
 
-/** Allowed by these statements (resource `*`): some Allow matches and no Deny does. */
+const resourceMatches = (resources: unknown, resource: string | undefined) => resource === undefined || [resolve(resources)].flat().some((r) => typeof r === 'string' && glob(r).test(resource));
+
+/** Allowed by these statements: some Allow matches the action, resource and conditions, and no Deny does. */
 function allowed(statements: any[], request: Request): boolean {
-  const matching = statements.filter((s) => actionMatches(s.Action, request.action) && conditionsHold(s.Condition, request.context));
+  const matching = statements.filter((s) => actionMatches(s.Action, request.action) && resourceMatches(s.Resource, request.resource) && conditionsHold(s.Condition, request.context));
   return matching.some((s) => s.Effect === 'Allow') && !matching.some((s) => s.Effect === 'Deny');
 }
 
@@ -159,5 +164,52 @@ describe('the readers read instance X only where only X may write', () => {
       expect(allowed(launched[1], put(B, read))).toBe(true);
       expect(allowed(launched[1], put(A, read))).toBe(false);
     }
+  });
+});
+
+describe('readings: a worker may send only to its own fleet\'s readings queue, with the key only through SQS', () => {
+  const queueOf = (fleet: string) => `<${Object.keys(resources).find((id) => new RegExp(`^DrainControllerReadingsQueue${fleet}[0-9A-F]{8}$`).test(id))}.Arn>`;
+  const keyArn = `<${Object.keys(resources).find((id) => resources[id].Type === 'AWS::KMS::Key')}.Arn>`;
+  const roleStatements = (fleet: string) => {
+    const f = (stack as any).fleets.find((x: any) => x.config.name === fleet).fleet as WorkerFleet;
+    const id = Stack.of(f).getLogicalId(f.role.node.defaultChild as never);
+    return Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(id))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement);
+  };
+  const send = (queue: string): Request => ({ action: 'sqs:SendMessage', resource: queue, context: {} });
+  const key = (action: string, via?: string): Request => ({ action, resource: keyArn, context: via ? { 'kms:ViaService': via } : {} });
+
+  test.each(['etl', 'adhoc'])('%s\'s role sends to its own queue, never the other fleet\'s', (fleet) => {
+    const other = fleet === 'etl' ? 'adhoc' : 'etl';
+    const statements = roleStatements(fleet);
+    expect(queueOf(fleet)).not.toContain('undefined');
+    expect(allowed(statements, send(queueOf(fleet)))).toBe(true);
+    expect(allowed(statements, send(queueOf(other)))).toBe(false);
+    // Nothing else on its own queue: it cannot read, delete or purge what it or its peers sent.
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:SetQueueAttributes']) expect(allowed(statements, { ...send(queueOf(fleet)), action })).toBe(false);
+  });
+
+  test('the key: a data key and Decrypt through SQS only; never directly, never Encrypt', () => {
+    const statements = roleStatements('etl');
+    expect(allowed(statements, key('kms:GenerateDataKey', `sqs.${REGION}.amazonaws.com`))).toBe(true);
+    expect(allowed(statements, key('kms:Decrypt', `sqs.${REGION}.amazonaws.com`))).toBe(true);
+    expect(allowed(statements, key('kms:GenerateDataKey'))).toBe(false);
+    expect(allowed(statements, key('kms:Decrypt', `dynamodb.${REGION}.amazonaws.com`))).toBe(false);
+    expect(allowed(statements, key('kms:Decrypt'))).toBe(false);
+    // The CodeDeploy agent's revisions, through S3.
+    expect(allowed(statements, key('kms:Decrypt', `s3.${REGION}.amazonaws.com`))).toBe(true);
+    expect(allowed(statements, key('kms:Encrypt', `sqs.${REGION}.amazonaws.com`))).toBe(false);
+  });
+
+  test('the readings function accepts each group only from its own role, on its own queue; the adopted group sends none', () => {
+    const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.READINGS_SETTINGS);
+    const settings = JSON.stringify(fn.Properties.Environment.Variables.READINGS_SETTINGS);
+    for (const fleet of ['etl', 'adhoc']) {
+      const f = (stack as any).fleets.find((x: any) => x.config.name === fleet).fleet as WorkerFleet;
+      expect(settings).toContain(Stack.of(f).getLogicalId(f.role.node.defaultChild as never));
+      expect(settings).toContain(queueOf(fleet).slice(1, -5));
+    }
+    expect(settings).not.toContain('trino-legacy-workers');
   });
 });

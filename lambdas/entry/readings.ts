@@ -1,0 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RETRY_SETTINGS } from '../aws/clients';
+import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
+import { parseReadingsSettings } from '../../core/contract/lambda-settings';
+import { makeReadingsHandler } from '../readings/handler';
+import { controllerLog, readEnvironment } from './runtime';
+
+const env = readEnvironment(['READINGS_SETTINGS', 'DRAIN_TABLE_NAME'] as const);
+
+export const handler = makeReadingsHandler({
+  settings: parseReadingsSettings(env.READINGS_SETTINGS),
+  store: new DynamoReadingsStore(new DynamoDBClient(RETRY_SETTINGS), env.DRAIN_TABLE_NAME),
+  log: controllerLog,
+  now: Date.now,
+});
