@@ -141,13 +141,37 @@ export interface RuntimeProfile {
     readonly busyMetrics: readonly string[];
     /** Share of hours a worker runs tasks (custom metrics are billed by the hour they receive data). */
     readonly busyShare: number;
+    /**
+     * In service the readings go to the fleet's readings queue, not CloudWatch: no per-instance metric
+     * and no PutMetricData while in service (once terminating is per-drain work). @default CloudWatch
+     */
+    readonly readingsQueue?: ReadingsQueueProfile;
   };
-  /** The straggler function, when any fleet detects. */
-  readonly stragglers?: { readonly metricsReadPerInstance: number; readonly runMinutes: number; readonly fleetMetrics: readonly string[] };
+  /**
+   * The straggler function, when any fleet detects: what it requests of CloudWatch per instance each run,
+   * or, for fleets whose readings are in the drain table, the read units of its Query per instance.
+   */
+  readonly stragglers?: { readonly metricsReadPerInstance: number; readonly storeReadUnitsPerInstance?: number; readonly runMinutes: number; readonly fleetMetrics: readonly string[] };
   /** The scaling-signals function, when any fleet has signals. */
   readonly signals?: { readonly fleetMetrics: number; readonly fleetsWithSignals: number };
   /** What a scheduled invocation is assumed to be billed for: the product does not measure it yet. */
   readonly assumptions: { readonly billedSecondsPerInvocation: number; readonly logBytesPerInvocation: number; readonly kmsRequestsPerKeyHour: number };
+}
+
+/** The readings path's cadences (core/contract/metrics.ts, lambdas/readings, lambdas/aws/dynamo-readings-store.ts). */
+export interface ReadingsQueueProfile {
+  /** SendMessage per instance: one each publishing period. */
+  readonly sendSeconds: number;
+  /** SQS asks KMS for a new data key per sender this often; the readings function decrypts each once. */
+  readonly dataKeyReuseSeconds: number;
+  /** Messages the readings function takes in one invocation. */
+  readonly batchSize: number;
+  /** ReceiveMessage calls Lambda's pollers make on each queue a minute, messages or not. */
+  readonly pollsPerQueueMinute: number;
+  /** Write units one stored message costs (it is under 1 KB). */
+  readonly writeUnitsPerMessage: number;
+  /** The readings function's memory (arm64). */
+  readonly functionMemoryMb: number;
 }
 
 /** The month's usage of everything the autoscaler deploys and does, by component. */
@@ -156,9 +180,23 @@ export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): Usa
   const push = (component: CostComponent, key: Extract<UsageItem, { key: unknown }>['key'], quantity: number, what: string) => {
     if (quantity > 0) items.push({ component, key, quantity, what });
   };
-  if (rt.agent) {
+  const seconds = HOURS_PER_MONTH * 3600;
+  if (rt.agent?.readingsQueue) {
+    const q = rt.agent.readingsQueue;
+    const messages = rt.workers * (seconds / q.sendSeconds);
+    const dataKeys = rt.workers * (seconds / q.dataKeyReuseSeconds);
+    push('agent', 'sqsRequests', messages, `one SendMessage of readings every ${q.sendSeconds} s per instance in service`);
+    push('agent', 'kmsRequests', dataKeys, `a data key per instance every ${q.dataKeyReuseSeconds} s (SQS's data key reuse)`);
+    const invocations = Math.max(rt.workers * (seconds / q.sendSeconds) / q.batchSize, rt.fleets * MINUTES_PER_MONTH);
+    push('drain controller', 'lambdaRequests', invocations, `the readings function: a batch of up to ${q.batchSize} messages, about one a minute per fleet`);
+    push('drain controller', 'lambdaArm64GbSeconds', invocations * rt.assumptions.billedSecondsPerInvocation * (q.functionMemoryMb / 1024), `the readings function: ${q.functionMemoryMb} MB for ${rt.assumptions.billedSecondsPerInvocation} s an invocation`);
+    push('drain controller', 'sqsRequests', rt.fleets * q.pollsPerQueueMinute * MINUTES_PER_MONTH, `Lambda's pollers: ${q.pollsPerQueueMinute} ReceiveMessage a minute per fleet's queue`);
+    push('drain controller', 'sqsRequests', messages / 10, 'ReceiveMessage and DeleteMessageBatch of the messages, ten at a time');
+    push('drain controller', 'kmsRequests', dataKeys, 'Decrypt of each data key by the readings function');
+    push('drain controller', 'dynamodbWriteRequests', messages * q.writeUnitsPerMessage, `one item per message, ${q.writeUnitsPerMessage} write unit`);
+  } else if (rt.agent) {
     const a = rt.agent;
-    const requests = (HOURS_PER_MONTH * 3600) / a.publishSeconds;
+    const requests = seconds / a.publishSeconds;
     push('agent', 'cloudwatchPutMetricDataRequests', rt.workers * requests, `one PutMetricData every ${a.publishSeconds} s per instance in service`);
     push('agent', 'cloudwatchMetricMonth', rt.workers * a.alwaysMetrics.length, `${a.alwaysMetrics.length} per-instance metrics (${a.alwaysMetrics.join(', ')})`);
     push('agent', 'cloudwatchMetricMonth', rt.workers * a.busyMetrics.length * a.busyShare, `${a.busyMetrics.join(', ')} in the ${Math.round(a.busyShare * 100)}% of hours a worker is busy`);
@@ -167,6 +205,7 @@ export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): Usa
     const s = rt.stragglers;
     const runs = MINUTES_PER_MONTH / s.runMinutes;
     push('straggler detection', 'cloudwatchGetMetricDataMetrics', rt.workers * s.metricsReadPerInstance * runs, `${s.metricsReadPerInstance} metrics per instance, read every ${s.runMinutes} minutes`);
+    push('straggler detection', 'dynamodbReadRequests', rt.workers * (s.storeReadUnitsPerInstance ?? 0) * runs, `a Query of the window's readings every ${s.runMinutes} minutes, ${s.storeReadUnitsPerInstance} read units per instance`);
     push('straggler detection', 'cloudwatchPutMetricDataRequests', runs, `one PutMetricData of findings every ${s.runMinutes} minutes`);
     push('straggler detection', 'cloudwatchMetricMonth', rt.fleets * s.fleetMetrics.length, `per-fleet findings (${s.fleetMetrics.join(', ')})`);
   }

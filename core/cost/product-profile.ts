@@ -4,6 +4,8 @@
  * test/core/cost.test.ts holds these lists to what the real agent and adapters send.
  */
 import { AGENT_TASK_METRIC } from '../contract/lambda-settings';
+import { READINGS_BATCH_SIZE, READINGS_DATA_KEY_REUSE_SECONDS } from '../contract/metrics';
+import { DEFAULT_STRAGGLER_SETTINGS } from '../stragglers';
 import { BACKLOG_SECONDS_METRIC, CPU_SECONDS_METRIC, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, FINISHED_METRIC, QUEUED_METRIC, STRAGGLER_RUN_MINUTES, RATIO_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../contract/metrics';
 import { PRESSURE_METRICS, PRESSURE_RESOURCES } from '../stragglers';
 import { RuntimeProfile } from './own-usage';
@@ -19,6 +21,19 @@ export function agentMetricNames(pressure: boolean): string[] {
 /** What the straggler function requests per instance each run: every pressure metric and the task count. */
 export const STRAGGLER_METRICS_READ_PER_INSTANCE = PRESSURE_RESOURCES.length + 1;
 
+/**
+ * Lambda polls a standard queue with five long-polling connections at first (Lambda developer guide,
+ * "Using Lambda with Amazon SQS": scaling), each a ReceiveMessage of up to 20 s: about 15 a minute per
+ * queue, messages or not. An assumption, printed with the figures.
+ */
+export const READINGS_POLLS_PER_QUEUE_MINUTE = 15;
+
+/**
+ * Read units the straggler function's Query costs per instance each run: the window and the minute
+ * before it, one item per minute of under 1 KB, eventually consistent (half a unit per 4 KB).
+ */
+export const STRAGGLER_STORE_READ_UNITS_PER_INSTANCE = ((DEFAULT_STRAGGLER_SETTINGS.windowMinutes + 1) * 1) / 4 / 2;
+
 /** What runs, as counts: the simulator builds the same profile for the fleet it simulates (sim/cost.ts). */
 export interface RunningFeatures {
   readonly workers: number;
@@ -28,6 +43,8 @@ export interface RunningFeatures {
   /** Fleets with straggler detection, and with scaling signals. */
   readonly detecting: number;
   readonly signalling: number;
+  /** The agents send their in-service readings through their fleets' readings queues (fleets we launch). */
+  readonly readingsQueue?: boolean;
 }
 
 export function profileOf(f: RunningFeatures): RuntimeProfile {
@@ -37,9 +54,32 @@ export function profileOf(f: RunningFeatures): RuntimeProfile {
     agent:
       f.agentIntervalSeconds !== undefined
         ? // In service the agent sends its readings once a minute, or every round when its rounds are rarer.
-          { publishSeconds: Math.max(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, f.agentIntervalSeconds), alwaysMetrics: agentMetricNames(f.detecting > 0), busyMetrics: [AGENT_TASK_METRIC.ageMetricName!], busyShare: 1 }
+          {
+            publishSeconds: Math.max(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, f.agentIntervalSeconds),
+            alwaysMetrics: agentMetricNames(f.detecting > 0),
+            busyMetrics: [AGENT_TASK_METRIC.ageMetricName!],
+            busyShare: 1,
+            ...(f.readingsQueue
+              ? {
+                  readingsQueue: {
+                    sendSeconds: Math.max(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS, f.agentIntervalSeconds),
+                    dataKeyReuseSeconds: READINGS_DATA_KEY_REUSE_SECONDS,
+                    batchSize: READINGS_BATCH_SIZE,
+                    pollsPerQueueMinute: READINGS_POLLS_PER_QUEUE_MINUTE,
+                    writeUnitsPerMessage: 1,
+                    // ControllerFunction's default (lib/controller-function.ts); test/core/cost.test.ts holds them equal.
+                    functionMemoryMb: 512,
+                  },
+                }
+              : {}),
+          }
         : undefined,
-    stragglers: f.detecting > 0 ? { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, runMinutes: STRAGGLER_RUN_MINUTES, fleetMetrics: [STRAGGLERS_METRIC] } : undefined,
+    stragglers:
+      f.detecting > 0
+        ? f.readingsQueue && f.agentIntervalSeconds !== undefined
+          ? { metricsReadPerInstance: 0, storeReadUnitsPerInstance: STRAGGLER_STORE_READ_UNITS_PER_INSTANCE, runMinutes: STRAGGLER_RUN_MINUTES, fleetMetrics: [STRAGGLERS_METRIC] }
+          : { metricsReadPerInstance: STRAGGLER_METRICS_READ_PER_INSTANCE, runMinutes: STRAGGLER_RUN_MINUTES, fleetMetrics: [STRAGGLERS_METRIC] }
+        : undefined,
     signals:
       f.signalling > 0
         ? { fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN, fleetsWithSignals: f.signalling }

@@ -7,6 +7,9 @@ import { fleetUsage, ownUsd, priceUsage, UsageItem } from '../../core/cost/bill'
 import { invocationsPerMonth, inventoryOf, ownMonthlyUsage } from '../../core/cost/own-usage';
 import { DEFAULT_PRICES, PriceTableError, instancePrice, parsePriceTable } from '../../core/cost/prices';
 import { CloudWatchPressure } from '../../lambdas/aws/stragglers';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import { makeApp } from '../helpers';
 
 describe('prices', () => {
   test('every default price names its source page and is a finite, non-negative number', () => {
@@ -182,5 +185,42 @@ describe('the counts are what the product really sends', () => {
     const published = Object.keys(pressureBetween(reading(0, 1), reading(10_000, 2)));
     const modelled = agentMetricNames(true).filter((n) => !agentMetricNames(false).includes(n));
     expect(published.sort()).toEqual(modelled.sort());
+  });
+});
+
+describe('the readings path: what the product sends instead of per-instance metrics', () => {
+  const profile = profileOf({ workers: 100, fleets: 1, agentIntervalSeconds: 10, detecting: 1, signalling: 0, readingsQueue: true });
+  const usage = ownMonthlyUsage(inventoryOf({}), profile);
+  const by = (key: string) => usage.filter((i) => 'key' in i && i.key === key);
+
+  test('no per-instance custom metric, no PutMetricData and no GetMetricData while in service', () => {
+    expect(by('cloudwatchMetricMonth').filter((i) => i.component === 'agent')).toEqual([]);
+    expect(by('cloudwatchPutMetricDataRequests').filter((i) => i.component === 'agent')).toEqual([]);
+    expect(by('cloudwatchGetMetricDataMetrics')).toEqual([]);
+  });
+
+  test('one SendMessage a minute per instance, as the agent sends (test/agent/readings.test.ts), one write unit each', () => {
+    expect(profile.agent?.readingsQueue?.sendSeconds).toBe(DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS);
+    const sends = by('sqsRequests').find((i) => /SendMessage of readings/.test(i.what));
+    expect('quantity' in sends! && sends.quantity).toBe(100 * 43_800);
+    const writes = by('dynamodbWriteRequests')[0];
+    expect('quantity' in writes && writes.quantity).toBe(100 * 43_800);
+    // One write unit is what a minute's message weighs (test/lambdas/aws/dynamo-readings-store.test.ts).
+    expect(profile.agent?.readingsQueue?.writeUnitsPerMessage).toBe(1);
+  });
+
+  test('the readings function\'s memory and the queue\'s data key reuse are the stack\'s', () => {
+    const [stack] = buildApp(makeApp(), { environments: { prod: { account: '111111111111', region: 'us-east-1', network: { kind: 'create' }, fleets: [{ name: 'w', instanceTypes: ['m7i.large', 'm6i.large'], minCapacity: 1, maxCapacity: 2 }] } }, policyChecks: false });
+    const t = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const fn = Object.values(t).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.READINGS_SETTINGS);
+    expect(fn.Properties.MemorySize).toBe(profile.agent?.readingsQueue?.functionMemoryMb);
+    const queue = Object.entries(t).find(([id]) => /ReadingsQueue/.test(id))![1];
+    expect(queue.Properties.KmsDataKeyReusePeriodSeconds).toBe(profile.agent?.readingsQueue?.dataKeyReuseSeconds);
+    expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+  });
+
+  test('the straggler function reads the window and a minute from the table: under 1 KB an item, eventually consistent', () => {
+    expect(profile.stragglers?.storeReadUnitsPerInstance).toBe((60 + 1) / 4 / 2);
+    expect(profile.stragglers?.metricsReadPerInstance).toBe(0);
   });
 });
