@@ -16,6 +16,7 @@ export function runtimeProfileFor(config: EnvironmentConfig, workers: number): R
     agentIntervalSeconds: config.agent ? (config.agent.intervalSeconds ?? DEFAULT_AGENT_INTERVAL_SECONDS) : undefined,
     detecting: config.fleets.filter((f) => f.stragglers !== undefined).length,
     signalling: config.fleets.filter((f) => f.scaling !== undefined).length,
+    pricingDrains: config.fleets.filter((f) => f.drainPricing !== undefined).length,
     // The stack gives every fleet it launches a readings queue when the agent is installed (lib/fleet-stack.ts).
     readingsQueue: config.agent !== undefined && config.fleets.every((f) => !f.existing),
   });

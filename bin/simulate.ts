@@ -360,7 +360,7 @@ async function main(): Promise<void> {
     ...(warmPool ? { warmPool: { size: warmPool.minSize, startSeconds: warmPool.startSeconds } } : {}),
     floorInstanceHours: Math.round(trackingFloor(queries, slotsPerInstance, targetCpu, minCapacity, maxCapacity) * 10) / 10,
     prices: scenarioPrices(pricing),
-    ownCostUsd: Math.round(ownCostUsd('signals', base.stragglerActions, details.find((d) => d.policy === 'signals')!.instanceHours, o.end / 3600, pricing.table) * 100) / 100,
+    ownCostUsd: Math.round(ownCostUsd('signals', base.stragglerActions, details.find((d) => d.policy === 'signals')!.instanceHours, o.end / 3600, pricing.table, base.drainExtension !== undefined) * 100) / 100,
     ...(origin ? { startsAt: origin.toISOString() } : {}),
   };
   const frontier =

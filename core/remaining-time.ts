@@ -95,9 +95,9 @@ export class DurationHistory {
     return { seconds: priorRemaining(e, quantile), basis: 'prior' };
   }
 
-  /** The history as JSON-safe data, newest last, to a tenth of a second: what the signals function stores. */
+  /** The history as JSON-safe data, newest last, what the signals function stores: whole seconds, tenths under 100 s. */
   toJSON(): StoredHistory {
-    const tenths = (list: readonly number[]) => list.map((x) => Math.round(x * 10) / 10);
+    const tenths = (list: readonly number[]) => list.map((x) => (x < 100 ? Math.round(x * 10) / 10 : Math.round(x)));
     return { v: 1, all: tenths(this.all.order), long: tenths(this.long.order), sig: Object.fromEntries([...this.bySignature].map(([k, d]) => [k, tenths(d.order)])) };
   }
 

@@ -59,7 +59,7 @@ export function accumulatedCost(timeline: readonly { readonly t: number; readonl
 }
 
 /** What the product runs in a simulated policy: the agent always, the straggler and signals functions with `signals`. */
-export function simulatedProfile(policy: PolicyName, stragglerActions: boolean): { profile: RuntimeProfile; scheduled: ScheduledFunction[] } {
+export function simulatedProfile(policy: PolicyName, stragglerActions: boolean, pricing = true): { profile: RuntimeProfile; scheduled: ScheduledFunction[] } {
   const ours = drains(policy);
   const detecting = policy === 'signals' && stragglerActions;
   const signalling = policy === 'signals';
@@ -73,7 +73,7 @@ export function simulatedProfile(policy: PolicyName, stragglerActions: boolean):
   });
   return {
     // The agent runs only where our drain reads it; the other policies are plain Auto Scaling.
-    profile: profileOf({ workers: 0, fleets: 1, agentIntervalSeconds: ours ? DEFAULT_AGENT_INTERVAL_SECONDS : undefined, detecting: detecting ? 1 : 0, signalling: signalling ? 1 : 0 }),
+    profile: profileOf({ workers: 0, fleets: 1, agentIntervalSeconds: ours ? DEFAULT_AGENT_INTERVAL_SECONDS : undefined, detecting: detecting ? 1 : 0, signalling: signalling ? 1 : 0, pricingDrains: signalling && pricing ? 1 : 0 }),
     scheduled: [
       ...(ours ? [fn('DrainSweep', 'drain controller')] : []),
       ...(detecting ? [fn('Stragglers', 'straggler detection')] : []),
@@ -86,17 +86,18 @@ export function simulatedProfile(policy: PolicyName, stragglerActions: boolean):
  * The autoscaler's usage over a run of `runHours` whose fleet spent `instanceHours`: own-usage.ts's month
  * at the run's mean fleet, scaled to the run's hours.
  */
-export function simulatedOwnUsage(policy: PolicyName, stragglerActions: boolean, instanceHours: number, runHours: number): UsageItem[] {
+export function simulatedOwnUsage(policy: PolicyName, stragglerActions: boolean, instanceHours: number, runHours: number, pricing = true): UsageItem[] {
   if (!(runHours > 0)) return [];
-  const { profile, scheduled } = simulatedProfile(policy, stragglerActions);
+  const { profile, scheduled } = simulatedProfile(policy, stragglerActions, pricing);
   const inventory = { alarmMetrics: { standard: 0, highResolution: 0 }, targetTrackingAlarmMetrics: 0, dashboards: 0, kmsKeys: 0, scheduled };
   const share = runHours / HOURS_PER_MONTH;
   return ownMonthlyUsage(inventory, { ...profile, workers: instanceHours / runHours }).map((item) => ('quantity' in item ? { ...item, quantity: item.quantity * share } : item));
 }
 
 /** The autoscaler's own dollars over a run. */
-export function ownCostUsd(policy: PolicyName, stragglerActions: boolean, instanceHours: number, runHours: number, table: PriceTable): number {
-  return ownUsd(priceUsage(simulatedOwnUsage(policy, stragglerActions, instanceHours, runHours), table));
+/** `pricing`: the drain's price check runs with signals (on by default, as deployed). */
+export function ownCostUsd(policy: PolicyName, stragglerActions: boolean, instanceHours: number, runHours: number, table: PriceTable, pricing = true): number {
+  return ownUsd(priceUsage(simulatedOwnUsage(policy, stragglerActions, instanceHours, runHours, pricing), table));
 }
 
 /** Checks the instance type has a price before any run (PriceTableError otherwise). */

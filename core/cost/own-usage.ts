@@ -12,6 +12,16 @@
 import { UsageItem, CostComponent } from './bill';
 import { HOURS_PER_MONTH } from './prices';
 
+/**
+ * The drain price check's reads and writes a fleet-minute (lambdas/signals/drain-pricing.ts): every drain
+ * listed, one consistent Query per shard of the drain table (DRAIN_SHARDS, held equal by
+ * test/core/cost.test.ts), each at least one read unit; the history item, at most about 22 KB at its
+ * bounds with run times of up to a day (core/remaining-time.ts; the test holds it), read consistently
+ * (4 KB a unit) and, on a busy fleet, written every minute (1 KB a unit; at most every 5 minutes when only
+ * short queries finish).
+ */
+export const DRAIN_PRICING_STORE = { listQueriesPerMinute: 16, historyReadUnitsPerMinute: 6, historyWriteUnitsPerMinute: 22, fleetMetrics: 3 } as const;
+
 const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 
 /** The parts of a CloudFormation template that cost money whether or not the fleet works. */
@@ -153,7 +163,7 @@ export interface RuntimeProfile {
    */
   readonly stragglers?: { readonly metricsReadPerInstance: number; readonly storeReadUnitsPerInstance?: number; readonly runMinutes: number; readonly fleetMetrics: readonly string[] };
   /** The scaling-signals function, when any fleet has signals. */
-  readonly signals?: { readonly fleetMetrics: number; readonly fleetsWithSignals: number };
+  readonly signals?: { readonly fleetMetrics: number; readonly fleetsWithSignals: number; readonly pricingDrains?: number };
   /** What a scheduled invocation is assumed to be billed for: the product does not measure it yet. */
   readonly assumptions: { readonly billedSecondsPerInvocation: number; readonly logBytesPerInvocation: number; readonly kmsRequestsPerKeyHour: number };
 }
@@ -212,6 +222,13 @@ export function ownMonthlyUsage(inv: TemplateInventory, rt: RuntimeProfile): Usa
   if (rt.signals) {
     push('scaling signals', 'cloudwatchPutMetricDataRequests', MINUTES_PER_MONTH, 'one PutMetricData of every fleet\'s signals a minute');
     push('scaling signals', 'cloudwatchMetricMonth', rt.signals.fleetsWithSignals * rt.signals.fleetMetrics, `${rt.signals.fleetMetrics} signal metrics per fleet`);
+    const pricing = rt.signals.pricingDrains ?? 0;
+    if (pricing > 0) {
+      const d = DRAIN_PRICING_STORE;
+      push('scaling signals', 'dynamodbReadRequests', MINUTES_PER_MONTH * (d.listQueriesPerMinute + pricing * d.historyReadUnitsPerMinute), `the drain price check: every drain listed (${d.listQueriesPerMinute} Queries) and each fleet's run-time history read, a minute`);
+      push('scaling signals', 'dynamodbWriteRequests', MINUTES_PER_MONTH * pricing * d.historyWriteUnitsPerMinute, `the drain price check: each fleet's run-time history written, at most once a minute`);
+      push('scaling signals', 'cloudwatchMetricMonth', pricing * d.fleetMetrics, `${d.fleetMetrics} drain price check metrics per fleet`);
+    }
   }
   push('operations', 'cloudwatchAlarmStandardMetricMonth', inv.alarmMetrics.standard, 'our alarms\' metrics at 60 s');
   push('operations', 'cloudwatchAlarmHighResolutionMetricMonth', inv.alarmMetrics.highResolution, 'our alarms\' metrics under 60 s');

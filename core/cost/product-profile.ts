@@ -45,7 +45,10 @@ export interface RunningFeatures {
   readonly signalling: number;
   /** The agents send their in-service readings through their fleets' readings queues (fleets we launch). */
   readonly readingsQueue?: boolean;
+  /** Fleets whose drains the signals function prices (scaling.priceDrains). */
+  readonly pricingDrains?: number;
 }
+
 
 export function profileOf(f: RunningFeatures): RuntimeProfile {
   return {
@@ -82,7 +85,11 @@ export function profileOf(f: RunningFeatures): RuntimeProfile {
         : undefined,
     signals:
       f.signalling > 0
-        ? { fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN, fleetsWithSignals: f.signalling }
+        ? {
+            fleetMetrics: [QUEUED_METRIC, RUNNING_METRIC, FINISHED_METRIC, CPU_SECONDS_METRIC, BACKLOG_SECONDS_METRIC, RATIO_METRIC].length + DECISION_RULES_SEEN,
+            fleetsWithSignals: f.signalling,
+            ...(f.pricingDrains ? { pricingDrains: f.pricingDrains } : {}),
+          }
         : undefined,
     // Not measured yet: a conservative second a run, and a few log lines.
     assumptions: { billedSecondsPerInvocation: 1, logBytesPerInvocation: 2000, kmsRequestsPerKeyHour: 24 },

@@ -4,7 +4,9 @@ import { CounterReading, pressureBetween } from '../../agent/pressure';
 import { agentMetricNames, profileOf, STRAGGLER_METRICS_READ_PER_INSTANCE } from '../../bench/cost-profile';
 import { DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS } from '../../core/contract/metrics';
 import { fleetUsage, ownUsd, priceUsage, UsageItem } from '../../core/cost/bill';
-import { invocationsPerMonth, inventoryOf, ownMonthlyUsage } from '../../core/cost/own-usage';
+import { DRAIN_PRICING_STORE, invocationsPerMonth, inventoryOf, ownMonthlyUsage } from '../../core/cost/own-usage';
+import { DRAIN_SHARDS } from '../../lambdas/aws/dynamo-drain-store';
+import { DurationHistory, MAX_FLEET_DURATIONS, MAX_SIGNATURES, MAX_SIGNATURE_DURATIONS } from '../../core/remaining-time';
 import { DEFAULT_PRICES, PriceTableError, instancePrice, parsePriceTable } from '../../core/cost/prices';
 import { CloudWatchPressure } from '../../lambdas/aws/stragglers';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -222,5 +224,34 @@ describe('the readings path: what the product sends instead of per-instance metr
   test('the straggler function reads the window and a minute from the table: under 1 KB an item, eventually consistent', () => {
     expect(profile.stragglers?.storeReadUnitsPerInstance).toBe((60 + 1) / 4 / 2);
     expect(profile.stragglers?.metricsReadPerInstance).toBe(0);
+  });
+});
+
+describe('the drain price check in the bill', () => {
+  test('its list of drains is one Query per shard of the drain table, as the store reads it', () => {
+    expect(DRAIN_PRICING_STORE.listQueriesPerMinute).toBe(DRAIN_SHARDS);
+  });
+
+  test('its history item at its bounds fits the read and write units priced', () => {
+    // A full history: every class at its limit, run times of a day (six digits), signatures' 12-digit ids.
+    const h = new DurationHistory();
+    for (let k = 0; k < MAX_FLEET_DURATIONS; k++) h.record(86_400 + k + 0.1);
+    for (let s = 0; s < MAX_SIGNATURES; s++) for (let k = 0; k < MAX_SIGNATURE_DURATIONS; k++) h.record(86_400 + k + 0.1, `abcdef${String(s).padStart(6, '0')}`);
+    const bytes = Buffer.byteLength(JSON.stringify(h.toJSON())) + 100;
+    expect(Math.ceil(bytes / 4096)).toBeLessThanOrEqual(DRAIN_PRICING_STORE.historyReadUnitsPerMinute);
+    expect(Math.ceil(bytes / 1024)).toBeLessThanOrEqual(DRAIN_PRICING_STORE.historyWriteUnitsPerMinute);
+  });
+
+  test('a fleet pricing its drains adds its reads, writes and three metrics to the scaling signals', () => {
+    const base = { workers: 10, fleets: 1, agentIntervalSeconds: 10, detecting: 0, signalling: 1 };
+    const without = ownMonthlyUsage(inventoryOf({ Resources: {} }), profileOf(base));
+    const withPricing = ownMonthlyUsage(inventoryOf({ Resources: {} }), profileOf({ ...base, pricingDrains: 1 }));
+    type Metered = Extract<UsageItem, { key: unknown }>;
+    const metered = (items: UsageItem[]) => items.filter((u): u is Metered => 'key' in u && u.component === 'scaling signals');
+    const sum = (items: Metered[], key: string) => items.filter((u) => u.key === key).reduce((n, u) => n + u.quantity, 0);
+    const minutes = 730 * 60;
+    expect(sum(metered(withPricing), 'dynamodbReadRequests') - sum(metered(without), 'dynamodbReadRequests')).toBeCloseTo(minutes * (DRAIN_SHARDS + DRAIN_PRICING_STORE.historyReadUnitsPerMinute));
+    expect(sum(metered(withPricing), 'dynamodbWriteRequests') - sum(metered(without), 'dynamodbWriteRequests')).toBeCloseTo(minutes * DRAIN_PRICING_STORE.historyWriteUnitsPerMinute);
+    expect(sum(metered(withPricing), 'cloudwatchMetricMonth') - sum(metered(without), 'cloudwatchMetricMonth')).toBe(3);
   });
 });
