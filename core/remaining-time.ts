@@ -106,13 +106,13 @@ export class DurationHistory {
     const h = new DurationHistory();
     if (typeof data !== 'object' || data === null || (data as StoredHistory).v !== 1) return h;
     const { all, long, sig } = data as StoredHistory;
-    if (Array.isArray(all)) for (const s of all.slice(-MAX_FLEET_DURATIONS)) if (typeof s === 'number') push(h.all, s, MAX_FLEET_DURATIONS);
-    if (Array.isArray(long)) for (const s of long.slice(-MAX_FLEET_DURATIONS)) if (typeof s === 'number' && s > LONG_QUERY_SECONDS) push(h.long, s, MAX_FLEET_DURATIONS);
+    load(h.all, all, MAX_FLEET_DURATIONS);
+    load(h.long, long, MAX_FLEET_DURATIONS, LONG_QUERY_SECONDS);
     if (typeof sig === 'object' && sig !== null) {
       for (const [k, list] of Object.entries(sig).slice(-MAX_SIGNATURES)) {
-        if (!Array.isArray(list) || k.length > 128) continue;
+        if (k.length > 128) continue;
         const d: Durations = { order: [], sorted: [] };
-        for (const s of list.slice(-MAX_SIGNATURE_DURATIONS)) if (typeof s === 'number' && Number.isFinite(s) && s >= 0) push(d, s, MAX_SIGNATURE_DURATIONS);
+        load(d, list, MAX_SIGNATURE_DURATIONS, LONG_QUERY_SECONDS);
         if (d.order.length > 0) h.bySignature.set(k, d);
       }
     }
@@ -130,6 +130,14 @@ export interface StoredHistory {
 export interface RemainingTime {
   readonly seconds: number;
   readonly basis: 'signature' | 'fleet' | 'prior';
+}
+
+/** Fills an empty class from a stored list in one sort (a stored history is read every minute). */
+function load(d: Durations, list: unknown, limit: number, above = -1): void {
+  if (!Array.isArray(list)) return;
+  for (const s of list.slice(-limit)) if (typeof s === 'number' && Number.isFinite(s) && s >= 0 && s > above) d.order.push(s);
+  d.sorted.push(...d.order);
+  d.sorted.sort((a, b) => a - b);
 }
 
 function push(d: Durations, seconds: number, limit: number): void {

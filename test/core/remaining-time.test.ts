@@ -68,7 +68,7 @@ test('stored history reads back to the same predictions; malformed data is dropp
   expect(DurationHistory.fromJSON({ v: 2, all: [1, 2, 3] }).size).toBe(0);
   // A short query is not kept by signature: the drain never waits on it.
   expect(Object.keys(h.toJSON().sig)).toEqual(['a']);
-  const odd = DurationHistory.fromJSON({ v: 1, all: [1, 'x', -3, Infinity, 2], sig: { ok: [5], bad: 'no', ['x'.repeat(200)]: [1] } });
+  const odd = DurationHistory.fromJSON({ v: 1, all: [1, 'x', -3, Infinity, 2], sig: { ok: [500], short: [5], bad: 'no', ['x'.repeat(200)]: [1] } });
   expect(odd.size).toBe(2);
   expect(Object.keys(odd.toJSON().sig)).toEqual(['ok']);
 });
