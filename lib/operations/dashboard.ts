@@ -1,7 +1,21 @@
 /** The environment's dashboard: per fleet, its capacity, drains, signals and stragglers; the controller's health. */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { BACKLOG_SECONDS_METRIC, DECISION_METRIC, DEFERRED_METRIC, DETECTION_FAILED_METRIC, FINISHED_METRIC, QUERIES_INVISIBLE_METRIC, QUEUED_METRIC, REPLACEMENTS_METRIC, RUNNING_METRIC, STRAGGLERS_METRIC } from '../../core/contract/metrics';
+import {
+  BACKLOG_SECONDS_METRIC,
+  DECISION_METRIC,
+  DEFERRED_METRIC,
+  DETECTION_FAILED_METRIC,
+  DRAINS_EXTENDED_METRIC,
+  DRAIN_QUERIES_AT_RISK_METRIC,
+  FINISHED_METRIC,
+  QUERIES_INVISIBLE_METRIC,
+  QUEUED_METRIC,
+  REMAINING_UNDERRUN_METRIC,
+  REPLACEMENTS_METRIC,
+  RUNNING_METRIC,
+  STRAGGLERS_METRIC,
+} from '../../core/contract/metrics';
 import { ScalingRule } from '../../core/scaling-policy';
 import { agentNamespace } from '../names';
 import { OperationsContext } from './context';
@@ -72,6 +86,19 @@ export function createDashboard(ctx: OperationsContext): cloudwatch.Dashboard {
         }),
         new cloudwatch.AlarmWidget({ title: `${name}: capacity ceiling: queries queueing`, width: 8, alarm: ceilingAlarm(ctx, name) }),
       );
+      if (f.config.drainPricing) {
+        // The drain's price check (docs/scaling.md): what it weighed near each deadline and what it did, and
+        // how well the run-time history predicts (about 0.1 of queries past the 90th percentile when calibrated).
+        dashboard.addWidgets(
+          new cloudwatch.GraphWidget({
+            title: `${name}: drain price check: queries a force would kill, drains extended`,
+            width: 8,
+            left: [sig.metric(name, DRAIN_QUERIES_AT_RISK_METRIC, 'Maximum', 'queries at risk (due drains)'), sig.metric(name, DRAINS_EXTENDED_METRIC, 'Sum', 'drains extended')],
+            right: [sig.metric(name, REMAINING_UNDERRUN_METRIC, 'Average', 'share past the predicted 90th percentile')],
+            rightAnnotations: [{ value: 0.1, label: 'calibrated', color: '#2ca02c' }],
+          }),
+        );
+      }
     }
     const st = ctx.props.stragglers;
     if (f.config.stragglers && st) {

@@ -105,6 +105,9 @@ test('the dashboard shows the queue, the ratio, the rule that decided and the ce
   expect(body).toContain('capacity ceiling: queries queueing');
   expect(body).toContain('NeededCapacityRatio');
   expect(body).toContain('working, yet the coordinator lists no queries');
+  // The drain's price check: what it weighed, what it did, and how well its history predicts.
+  expect(body).toContain('adhoc: drain price check: queries a force would kill, drains extended');
+  for (const metric of ['DrainQueriesAtRisk', 'DrainsExtended', 'RemainingTimeUnderrunShare']) expect(body).toContain(metric);
 });
 
 test('a signalled fleet scales out from zero: a step policy adds one instance on an alarm over queued queries and none in service', () => {
