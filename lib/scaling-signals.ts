@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { QUEUED_METRIC, RATIO_METRIC } from '../core/contract/metrics';
 import { SCALE_FROM_ZERO, SCALE_FROM_ZERO_EXPRESSION, ScalingPolicySettings } from '../core/scaling-policy';
-import { DrainPricingSettings, SignalsSettings } from '../core/contract/lambda-settings';
+import { DrainPricingSettings, SignalsSettings } from '../core/contract/signals-settings';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
 

@@ -6,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { StragglerFunctionSettings } from '../core/contract/lambda-settings';
+import { StragglerFunctionSettings } from '../core/contract/straggler-settings';
 import { STRAGGLER_RUN_MINUTES } from '../core/contract/metrics';
 import { BOTTLENECKED_MINUTES_METRIC, StragglerSettings } from '../core/stragglers';
 import { instanceArnPrefix } from '../core/instance-namespace';

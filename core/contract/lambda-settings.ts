@@ -1,13 +1,13 @@
 /**
- * The controller's settings, as the CDK stack writes them into the Lambdas' environment and the
- * simulator builds them. Parsed and validated once at load; a bad value is an error, never a default.
+ * The drain controller's settings (CONTROLLER_SETTINGS) and the termination policy's
+ * (TERMINATION_POLICY_SETTINGS), as the CDK stack writes them into the Lambdas' environment and the
+ * simulator builds them: the groups, the drain policy, where task counts come from and how a worker is
+ * stopped. Parsed and validated once at load; a bad value is an error, never a default. The other
+ * functions' settings sit beside this file (signals-, straggler-, readings-settings.ts).
  */
-import { DEFAULT_SCALING_POLICY, ScalingPolicySettings } from '../scaling-policy';
 import { DEFAULT_DRAIN_POLICY, DrainPolicy, TRINO_DEFAULT_GRACE_SECONDS } from '../drain';
 import { MAX_HEARTBEAT_TIMEOUT_SECONDS, MIN_HEARTBEAT_TIMEOUT_SECONDS } from '../lifecycle-limits';
-import { DEFAULT_STRAGGLER_SETTINGS, StragglerSettings, stragglerSettingsProblems } from '../stragglers';
-import { INSTANCE_ARN_PREFIX } from '../instance-namespace';
-import type { ReadingsSender } from '../worker-readings';
+import { Fail, Int, arnPrefix, parseJson, roleId } from './settings-parsing';
 
 /** One managed group. */
 export interface GroupSettings {
@@ -185,45 +185,6 @@ export function parseTerminationPolicySettings(json: string): TerminationPolicyS
   return { ...parseSourceSettings(raw, fail, int), ...(ns !== undefined ? { stragglersNamespace: ns } : {}), ...(inStore ? { readingsInStore: true } : {}) };
 }
 
-/** What the readings function needs (READINGS_SETTINGS): per group, who may send its readings and where. */
-export interface ReadingsSettings {
-  /** By group name; no prototype, so `__proto__` is an unknown group. */
-  readonly groups: Readonly<Record<string, ReadingsSender>>;
-}
-
-export function parseReadingsSettings(json: string): ReadingsSettings {
-  const { raw, fail } = parseJson(json);
-  if (typeof raw?.groups !== 'object' || raw.groups === null || Object.keys(raw.groups).length === 0) fail('groups', raw?.groups, 'must name at least one group');
-  const groups: Record<string, ReadingsSender> = Object.create(null);
-  for (const [name, g] of Object.entries<any>(raw.groups)) {
-    if (typeof g?.queueArn !== 'string' || !/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/.test(g.queueArn)) fail(`groups.${name}.queueArn`, g?.queueArn, 'must be an SQS queue ARN');
-    groups[name] = { workerRoleId: roleId(`groups.${name}.workerRoleId`, g.workerRoleId, fail), queueArn: g.queueArn };
-  }
-  return { groups };
-}
-
-/** The group's readings sender when `name` is one of ours; own keys only. */
-export function readingsSender(settings: ReadingsSettings, name: string): ReadingsSender | undefined {
-  return Object.prototype.hasOwnProperty.call(settings.groups, name) ? settings.groups[name] : undefined;
-}
-
-function parseJson(json: string): { raw: any; fail: Fail; int: Int } {
-  let raw: any;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    throw new Error(`controller settings are not JSON: ${(e as Error).message}`);
-  }
-  const fail: Fail = (field, value, rule) => {
-    throw new Error(`controller settings: ${field} (${JSON.stringify(value)}) ${rule}`);
-  };
-  const int: Int = (field, value, min, max) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? value
-      : fail(field, value, `must be a whole number from ${min} to ${max}`);
-  return { raw, fail, int };
-}
-
 function parseSourceSettings(raw: any, fail: Fail, int: Int): TerminationPolicySettings {
   const p = raw?.policy ?? {};
   const policy: DrainPolicy = {
@@ -234,19 +195,6 @@ function parseSourceSettings(raw: any, fail: Fail, int: Int): TerminationPolicyS
   };
   return { policy, taskSource: parseTaskSource(raw?.taskSource, fail, int) };
 }
-
-type Fail = (field: string, value: unknown, rule: string) => never;
-
-/** `arn:<partition>:ec2:<region>:<account>:instance/`: the fixed part of every instance's ARN. */
-function arnPrefix(field: string, value: unknown, fail: Fail): string {
-  return typeof value === 'string' && INSTANCE_ARN_PREFIX.test(value) ? value : fail(field, value, 'must be an EC2 instance ARN prefix (arn:<partition>:ec2:<region>:<account>:instance/)');
-}
-
-/** IAM unique ids of roles start with AROA (IAM user guide, "Unique identifiers"). */
-function roleId(field: string, value: unknown, fail: Fail): string {
-  return typeof value === 'string' && /^AROA[A-Z0-9]{12,124}$/.test(value) ? value : fail(field, value, 'must be an IAM role id (AROA…)');
-}
-type Int = (field: string, value: unknown, min: number, max: number) => number;
 
 function parseTrino(field: string, raw: any, fail: Fail, int: Int): TrinoEndpointSettings {
   if (raw.scheme !== 'http' && raw.scheme !== 'https') fail(`${field}.scheme`, raw.scheme, 'must be "http" or "https"');
@@ -295,129 +243,4 @@ function parseWorkerControl(raw: any, fail: Fail, int: Int): WorkerControlSettin
   }
   if (raw?.kind === 'trino') return { kind: 'trino', ...parseTrino('workerControl', raw, fail, int) };
   return fail('workerControl.kind', raw?.kind, 'must be "agent", "ssm" or "trino"');
-}
-
-/** One fleet whose scaling signals are on, as the stack configures it. */
-export interface SignalsFleet {
-  readonly fleet: string;
-  readonly groupName: string;
-  /** `http(s)://host:port` of the coordinator. */
-  readonly coordinatorUrl: string;
-  readonly policy: ScalingPolicySettings;
-  /** The drain's price check (core/drain-extension.ts); off when absent. */
-  readonly drainPricing?: DrainPricingSettings;
-}
-
-/** What the signals function needs to price a fleet's drains near their deadline. */
-export interface DrainPricingSettings {
-  /** What a kill costs beyond its lost work, in instance-seconds. */
-  readonly killPenaltyInstanceSeconds: number;
-  /** The longest any drain may last once extended, from its start. */
-  readonly maxDrainSeconds: number;
-  /** The instances' vCPUs, which turn a query's CPU seconds into instance-seconds; absent when unknown (its work then does not count). */
-  readonly vcpus?: number;
-}
-
-/** What the scaling-signals function needs (SIGNALS_SETTINGS), written by the stack. */
-export interface SignalsSettings {
-  /** Where the signals and the ratio are published: the environment's namespace. */
-  readonly namespace: string;
-  /** Sent as X-Trino-User to each coordinator. */
-  readonly user: string;
-  readonly timeoutMs: number;
-  readonly fleets: readonly SignalsFleet[];
-}
-
-export function parseSignalsSettings(json: string): SignalsSettings {
-  const { raw, fail, int } = parseJson(json);
-  if (typeof raw?.namespace !== 'string' || raw.namespace === '') fail('namespace', raw?.namespace, 'must be a non-empty string');
-  if (typeof raw.user !== 'string' || raw.user === '') fail('user', raw.user, 'must be a non-empty string');
-  if (!Array.isArray(raw.fleets) || raw.fleets.length === 0) fail('fleets', raw.fleets, 'must list at least one fleet');
-  const num = (field: string, value: unknown, min: number, max: number): number =>
-    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fail(field, value, `must be a number from ${min} to ${max}`);
-  const fleets = (raw.fleets as any[]).map((f, k): SignalsFleet => {
-    const at = `fleets[${k}]`;
-    for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
-    if (typeof f.coordinatorUrl !== 'string' || !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(f.coordinatorUrl)) fail(`${at}.coordinatorUrl`, f.coordinatorUrl, 'must be http(s)://host:port');
-    const p = f.policy ?? {};
-    const d = f.drainPricing;
-    const drainPricing: DrainPricingSettings | undefined =
-      d === undefined
-        ? undefined
-        : {
-            killPenaltyInstanceSeconds: num(`${at}.drainPricing.killPenaltyInstanceSeconds`, d.killPenaltyInstanceSeconds, 0, 30 * 86_400),
-            maxDrainSeconds: int(`${at}.drainPricing.maxDrainSeconds`, d.maxDrainSeconds, 60, 48 * 3600),
-            ...(d.vcpus === undefined ? {} : { vcpus: int(`${at}.drainPricing.vcpus`, d.vcpus, 1, 1024) }),
-          };
-    return {
-      fleet: f.fleet,
-      groupName: f.groupName,
-      coordinatorUrl: f.coordinatorUrl,
-      ...(drainPricing ? { drainPricing } : {}),
-      policy: {
-        targetCpuPercent: num(`${at}.policy.targetCpuPercent`, p.targetCpuPercent, 1, 100),
-        targetBacklogSeconds: num(`${at}.policy.targetBacklogSeconds`, p.targetBacklogSeconds ?? DEFAULT_SCALING_POLICY.targetBacklogSeconds, 1, 86_400),
-        toleratedBacklogSeconds: num(`${at}.policy.toleratedBacklogSeconds`, p.toleratedBacklogSeconds ?? DEFAULT_SCALING_POLICY.toleratedBacklogSeconds, 0, 86_400),
-        scaleInLookbackMinutes: int(`${at}.policy.scaleInLookbackMinutes`, p.scaleInLookbackMinutes ?? DEFAULT_SCALING_POLICY.scaleInLookbackMinutes, 1, 60),
-        scaleInHorizonMinutes: int(`${at}.policy.scaleInHorizonMinutes`, p.scaleInHorizonMinutes ?? DEFAULT_SCALING_POLICY.scaleInHorizonMinutes, 0, 60),
-      },
-    };
-  });
-  return { namespace: raw.namespace, user: raw.user, timeoutMs: int('timeoutMs', raw.timeoutMs ?? 5000, 100, 30_000), fleets };
-}
-
-/** One fleet whose straggler detection is on, as the stack configures it. */
-export interface StragglerFleet {
-  readonly fleet: string;
-  readonly groupName: string;
-  /** Mark a persistent straggler unhealthy so Auto Scaling replaces it (through our hook); else detect and report only. */
-  readonly replace: boolean;
-  /**
-   * How long a replaced straggler may drain: it takes no new work once stopped, so finishing its queries
-   * at its slow pace costs only its own time (the replacement is already launching), where forcing at the
-   * fleet's drain timeout would kill them. Never shorter than the fleet's drain timeout.
-   */
-  readonly replaceDrainTimeoutSeconds: number;
-  readonly detector: StragglerSettings;
-  /**
-   * The fleet's agents send their in-service readings to its readings queue, and they are read from the
-   * drain table; otherwise from each instance's own CloudWatch namespace (an adopted group's). @default false
-   */
-  readonly readingsInStore?: boolean;
-}
-
-/** What the straggler function needs (lambdas/stragglers/handler.ts). */
-export interface StragglerFunctionSettings {
-  /**
-   * The agents' namespace: instance X's pressure is read only from `${pressureNamespace}/${instanceArnPrefix}X`,
-   * the one namespace X may write (InstanceId and AutoScalingGroupName dimensions, as ever).
-   */
-  readonly pressureNamespace: string;
-  /** `arn:<partition>:ec2:<region>:<account>:instance/` of the stack's instances (instance-namespace.ts). */
-  readonly instanceArnPrefix: string;
-  /** Where the function publishes its findings: a namespace the workers cannot write. */
-  readonly namespace: string;
-  readonly fleets: readonly StragglerFleet[];
-}
-
-/** A drain's bounds (lifecycle-limits.ts): a sweep period, and the 48 h global limit less the force margin. */
-const MIN_DRAIN_SECONDS = 60;
-const MAX_DRAIN_SECONDS = 48 * 3600 - 120;
-
-export function parseStragglerSettings(json: string): StragglerFunctionSettings {
-  const { raw, fail, int } = parseJson(json);
-  for (const key of ['pressureNamespace', 'namespace'] as const) if (typeof raw?.[key] !== 'string' || raw[key] === '') fail(key, raw?.[key], 'must be a non-empty string');
-  if (!Array.isArray(raw.fleets) || raw.fleets.length === 0) fail('fleets', raw.fleets, 'must list at least one fleet');
-  const fleets = (raw.fleets as any[]).map((f, k): StragglerFleet => {
-    const at = `fleets[${k}]`;
-    for (const key of ['fleet', 'groupName'] as const) if (typeof f?.[key] !== 'string' || f[key] === '') fail(`${at}.${key}`, f?.[key], 'must be a non-empty string');
-    if (typeof f.replace !== 'boolean') fail(`${at}.replace`, f.replace, 'must be true or false');
-    const detector: StragglerSettings = { ...DEFAULT_STRAGGLER_SETTINGS, ...f.detector };
-    const problem = stragglerSettingsProblems(detector)[0];
-    if (problem) fail(`${at}.detector.${problem.field}`, problem.value, problem.rule);
-    const replaceDrainTimeoutSeconds = int(`${at}.replaceDrainTimeoutSeconds`, f.replaceDrainTimeoutSeconds, MIN_DRAIN_SECONDS, MAX_DRAIN_SECONDS);
-    if (f.readingsInStore !== undefined && typeof f.readingsInStore !== 'boolean') fail(`${at}.readingsInStore`, f.readingsInStore, 'must be true or false');
-    return { fleet: f.fleet, groupName: f.groupName, replace: f.replace, replaceDrainTimeoutSeconds, detector, ...(f.readingsInStore ? { readingsInStore: true } : {}) };
-  });
-  return { pressureNamespace: raw.pressureNamespace, instanceArnPrefix: arnPrefix('instanceArnPrefix', raw.instanceArnPrefix, fail), namespace: raw.namespace, fleets };
 }

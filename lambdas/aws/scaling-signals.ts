@@ -5,7 +5,7 @@
 import { Activity, AutoScalingClient, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../../core/util/concurrency';
-import { SignalsFleet } from '../../core/contract/lambda-settings';
+import { SignalsFleet } from '../../core/contract/signals-settings';
 import { GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
 import { QUEUED_METRIC } from '../../core/contract/metrics';
 import { JsonLimits } from '../../core/untrusted-json';

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
-import { parseReadingsSettings } from '../../core/contract/lambda-settings';
+import { parseReadingsSettings } from '../../core/contract/readings-settings';
 import { makeReadingsHandler } from '../readings/handler';
 import { controllerLog, readEnvironment } from './runtime';
 

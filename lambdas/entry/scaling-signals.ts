@@ -7,7 +7,7 @@ import { signatureOf } from '../../workload/signature';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupStates, CloudWatchSignalHistory, coordinatorQueries, publishSignals } from '../aws/scaling-signals';
 import { makeScalingSignalsHandler } from '../signals/handler';
-import { parseSignalsSettings } from '../../core/contract/lambda-settings';
+import { parseSignalsSettings } from '../../core/contract/signals-settings';
 import { controllerLog, readEnvironment, withMetrics } from './runtime';
 
 const env = readEnvironment(['SIGNALS_SETTINGS'] as const);

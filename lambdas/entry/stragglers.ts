@@ -6,7 +6,7 @@ import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
 import { pressureOf } from '../../core/worker-readings';
 import { AutoScalingStragglerGroups, CloudWatchPressure, publishStragglerMetrics } from '../aws/stragglers';
-import { parseStragglerSettings } from '../../core/contract/lambda-settings';
+import { parseStragglerSettings } from '../../core/contract/straggler-settings';
 import { makeStragglerHandler } from '../stragglers/handler';
 import { controllerLog, readEnvironment } from './runtime';
 

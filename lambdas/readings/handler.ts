@@ -7,7 +7,7 @@
  * Only a failed write is reported back for redelivery (partial batch response).
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ReadingsSettings, readingsSender } from '../../core/contract/lambda-settings';
+import { ReadingsSettings, readingsSender } from '../../core/contract/readings-settings';
 import { ControllerLog, ReadingsStore } from '../../core/ports';
 import { StoredReadings, parseReadingsMessage } from '../../core/worker-readings';
 import { capError, capText } from '../../core/util/log-text';

@@ -5,7 +5,7 @@
  * later deadline in the drain store, which the sweep then honours with heartbeats, as it does for a
  * replaced straggler or the extend-drain runbook.
  */
-import { DrainPricingSettings } from '../../core/contract/lambda-settings';
+import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DRAINS_EXTENDED_METRIC, DRAIN_QUERIES_AT_RISK_METRIC, REMAINING_UNDERRUN_METRIC } from '../../core/contract/metrics';
 import { queriesInFlight } from '../../core/coordinator-signals';
 import { DEFAULT_DRAIN_EXTENSION, DrainBlocker, decideDrainExtensions } from '../../core/drain-extension';

@@ -9,7 +9,7 @@ import { CoordinatorSignals, WORKING_CPU_PERCENT, countCoordinatorQueries, queri
 import { capError, capValue } from '../../core/util/log-text';
 import { cloudWatchAccepts } from '../../core/metric-value';
 import { FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
-import { SignalsFleet } from '../../core/contract/lambda-settings';
+import { SignalsFleet } from '../../core/contract/signals-settings';
 import { ControllerLog, DrainRecord, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
 import { DrainPricingDeps, priceFleetDrains } from './drain-pricing';
 import {

@@ -9,7 +9,7 @@
  * pause or a deployment). Fleets are independent: one whose group or metrics cannot be read is skipped and logged.
  */
 import { capError, capText } from '../../core/util/log-text';
-import { StragglerFleet } from '../../core/contract/lambda-settings';
+import { StragglerFleet } from '../../core/contract/straggler-settings';
 import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../../core/stragglers';
 import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
 import { ControllerLog, DrainRecord, DrainStore, ScaleInHold, StragglerDatapoint, StragglerGroup } from '../../core/ports';

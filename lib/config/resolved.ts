@@ -1,7 +1,8 @@
 /** What resolving an environment gives the stack: validated, defaults applied, durations in seconds. */
 import { ScalingPolicySettings } from '../../core/scaling-policy';
 import { StragglerSettings } from '../../core/stragglers';
-import { DrainPricingSettings, TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { TaskMetricSettings } from '../../core/contract/lambda-settings';
+import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DeploymentConfigInput, NetworkInput, SpotInput, TrinoEndpointInput } from './input';
 
 /** What every fleet has after validation, with defaults applied and durations in seconds. */

@@ -4,7 +4,7 @@ import { DEFAULT_SCALING_POLICY } from '../../core/scaling-policy';
 import { FleetInput } from './input';
 import { Problems } from './problems';
 import { FleetConfig } from './resolved';
-import { DrainPricingSettings } from '../../core/contract/lambda-settings';
+import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DEFAULT_DRAIN_EXTENSION } from '../../core/drain-extension';
 import { MAX_DRAIN_TIMEOUT_SECONDS } from '../../core/lifecycle-limits';
 import { vcpusOf } from '../../core/instance-vcpus';

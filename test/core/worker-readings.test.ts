@@ -3,7 +3,7 @@
  * group's queue), what a message may hold, and how the readers see what was kept.
  */
 import { MAX_READINGS_BYTES, MAX_READINGS_PER_MESSAGE, ReadingsSender, StoredReadings, formatReadingsMessage, parseReadingsMessage, pressureOf, taskReadingsOf } from '../../core/worker-readings';
-import { parseReadingsSettings, readingsSender } from '../../core/contract/lambda-settings';
+import { parseReadingsSettings, readingsSender } from '../../core/contract/readings-settings';
 
 const ROLE = 'AROAWORKERROLEETL0001';
 const OTHER_ROLE = 'AROAWORKERROLEADHOC01';

@@ -1,5 +1,6 @@
 import { DEFAULT_SCALING_POLICY } from '../../../core/scaling-policy';
-import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseSignalsSettings, parseTerminationPolicySettings } from '../../../core/contract/lambda-settings';
+import { AGENT_TASK_METRIC, DEFAULT_WRITE_CONCURRENCY, parseControllerSettings, parseTerminationPolicySettings } from '../../../core/contract/lambda-settings';
+import { parseSignalsSettings } from '../../../core/contract/signals-settings';
 
 const valid = {
   hookName: 'graceful-autoscaler-drain',

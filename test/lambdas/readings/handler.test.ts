@@ -5,7 +5,7 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { DEFAULT_DRAIN_POLICY } from '../../../core/drain';
-import { ReadingsSettings } from '../../../core/contract/lambda-settings';
+import { ReadingsSettings } from '../../../core/contract/readings-settings';
 import { LOG_TEXT_MAX } from '../../../core/util/log-text';
 import { ReadingsMessage, formatReadingsMessage, pressureOf } from '../../../core/worker-readings';
 import { makeTerminationPolicyHandler } from '../../../lambdas/drain/termination-policy';
