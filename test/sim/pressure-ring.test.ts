@@ -1,5 +1,5 @@
 import { PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
-import { PressureReading, PressureRing } from '../../sim/memory-ports';
+import { PressureReading, PressureRing } from '../../sim/pressure-ring';
 import { Rng } from '../../sim/rng';
 
 /** The window placed reading by reading, as the simulator's pressure port built it before the ring. */

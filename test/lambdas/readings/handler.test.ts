@@ -10,7 +10,8 @@ import { LOG_TEXT_MAX } from '../../../core/util/log-text';
 import { ReadingsMessage, formatReadingsMessage, pressureOf } from '../../../core/worker-readings';
 import { makeTerminationPolicyHandler } from '../../../lambdas/drain/termination-policy';
 import { makeReadingsHandler } from '../../../lambdas/readings/handler';
-import { MemoryLog, MemoryReadingsStore } from '../../../sim/memory-ports';
+import { MemoryLog } from '../../../sim/memory-ports';
+import { MemoryReadingsStore } from '../../../sim/memory-readings-store';
 
 const ROLE = 'AROAWORKERROLEETL0001';
 const ADHOC_ROLE = 'AROAWORKERROLEADHOC01';
