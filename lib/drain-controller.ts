@@ -19,14 +19,10 @@ import { PATTERNS } from './config/problems';
 import { hasAgentInstalled, requireProp } from './props-validation';
 import { DRAIN_HOOK_NAME, metricsServiceName, sourcePrefix } from './names';
 import { grantControllerAccess } from './drain-controller-access';
-import { DrainControllerProps, ManagedFleet, isAdopted } from './drain-controller-props';
-import { MAX_READINGS_BYTES } from '../core/worker-readings';
-import { READINGS_BATCHING_WINDOW_SECONDS, READINGS_BATCH_SIZE, READINGS_DATA_KEY_REUSE_SECONDS } from '../core/contract/metrics';
-
-/** The readings queue's message limit: a whole message, body and attributes, above MAX_READINGS_BYTES (SQS allows 1 KB to 256 KB). */
-export const READINGS_MAX_MESSAGE_BYTES = MAX_READINGS_BYTES + 4 * 1024;
+import { DrainControllerProps, isAdopted } from './drain-controller-props';
 import { adoptGroups } from './group-adoption';
 import { ownRuleTarget } from './own-rule-target';
+import { acceptDrainReports, acceptReadings } from './drain-controller-queues';
 
 export type { DrainControllerProps, ManagedFleet } from './drain-controller-props';
 export { metricsServiceName } from './names';
@@ -44,13 +40,6 @@ const TERMINATION_POLICY_TIMEOUT = Duration.seconds(2);
 const DLQ_RETENTION = Duration.days(14);
 /** Event queue retention: longer than the longest drain (48 h) so no event expires while its drain is live. */
 const QUEUE_RETENTION = Duration.days(4);
-/** Readings are judged over the last hour: one kept longer is never read. */
-const READINGS_RETENTION = Duration.hours(1);
-/** A readings batch is a BatchWriteItem or a few; the queue's visibility timeout is six times this. */
-const READINGS_FUNCTION_TIMEOUT = Duration.seconds(30);
-const READINGS_DATA_KEY_REUSE = Duration.seconds(READINGS_DATA_KEY_REUSE_SECONDS);
-const READINGS_BATCHING_WINDOW = Duration.seconds(READINGS_BATCHING_WINDOW_SECONDS);
-
 
 /**
  * The drain controller: EventBridge lifecycle events → encrypted SQS queue (with DLQ) → drain function
@@ -252,73 +241,8 @@ export class DrainController extends Construct {
     }
     grantControllerAccess(this, this, (fn, ...actions) => this.grantTable(fn, ...actions), props);
     this.attachTerminationPolicy(props);
-    this.acceptDrainReports(props);
-    if (readingFleets.length > 0) this.readingsFunction = this.acceptReadings(props, readingFleets, common);
-  }
-
-  /**
-   * One readings queue per fleet, under the environment's key, that only the fleet's own worker role may
-   * send to: a worker can fill its own fleet's queue, never another's, so a flood or a forgery from one
-   * fleet never delays or reaches another's readings. One function drains them all into the table,
-   * outside the VPC (it calls only SQS and DynamoDB), and keeps only messages from the instance they name
-   * under the fleet's role on the fleet's queue (core/worker-readings.ts).
-   */
-  private acceptReadings(props: DrainControllerProps, fleets: readonly ManagedFleet[], common: { key: DrainControllerProps['key']; serviceName: string }): ControllerFunction {
-    const senders: Record<string, { workerRoleId: string; queueArn: string }> = {};
-    for (const f of fleets) {
-      const queue = new sqs.Queue(this, `ReadingsQueue-${f.name}`, {
-        encryption: sqs.QueueEncryption.KMS,
-        encryptionMasterKey: props.key,
-        dataKeyReuse: READINGS_DATA_KEY_REUSE,
-        enforceSSL: true,
-        retentionPeriod: READINGS_RETENTION,
-        // SQS refuses a larger message at the send: one message is at most MAX_READINGS_BYTES of body.
-        maxMessageSizeBytes: READINGS_MAX_MESSAGE_BYTES,
-        visibilityTimeout: Duration.seconds(READINGS_FUNCTION_TIMEOUT.toSeconds() * 6),
-      });
-      Validations.of(queue).acknowledge(
-        { id: 'AwsSolutions-SQS3', reason: 'Readings are perishable (judged within the hour, ranked within two minutes): a failed write is redelivered until the queue\'s 1-hour retention ends, and a message the function rejects is dropped on purpose, never retried.' },
-        { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: 'Readings are perishable: redelivered until the 1-hour retention ends; a dead-letter queue would keep what no decision may read.' },
-      );
-      this.readingsQueues.set(f.name, queue);
-      senders[f.group.autoScalingGroupName] = { workerRoleId: f.readingsRole!.roleId, queueArn: queue.queueArn };
-      // SendMessage only, to this fleet's queue only; the key only through SQS (as for drain reports).
-      queue.grant(f.readingsRole!, 'sqs:SendMessage');
-      this.grantSqsProducerKey(f.readingsRole!, props);
-    }
-    const fn = new ControllerFunction(this, 'ReadingsFunction', {
-      ...common,
-      entry: 'readings',
-      description: `graceful-autoscaler ${props.environmentName}: the agents' in-service readings, verified, into the drain table`,
-      timeout: READINGS_FUNCTION_TIMEOUT,
-      environment: { READINGS_SETTINGS: Stack.of(this).toJsonString({ groups: senders }), DRAIN_TABLE_NAME: this.table.tableName },
-    });
-    Validations.of(fn).acknowledge(
-      {
-        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-        reason: 'It calls only SQS (through its event sources) and DynamoDB, public AWS APIs; in a VPC it would depend on the NAT path for nothing.',
-      },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Only the X-Ray tracing actions, which support no resource-level permissions; its table and queues are named.' },
-      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK, which encrypts the drain table it writes; granted by CDK for that key only." },
-      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
-    );
-    for (const queue of this.readingsQueues.values()) {
-      fn.addEventSource(new sources.SqsEventSource(queue, { batchSize: READINGS_BATCH_SIZE, maxBatchingWindow: READINGS_BATCHING_WINDOW, reportBatchItemFailures: true }));
-    }
-    this.grantTable(fn, 'dynamodb:BatchWriteItem');
-    return fn;
-  }
-
-  /** What a producer to an SSE-KMS queue needs of the key (SQS developer guide, "Key management"), only through SQS. */
-  private grantSqsProducerKey(role: iam.Role, props: DrainControllerProps): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.key.keyArn],
-        // Only through SQS: the role cannot use the key directly.
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
+    acceptDrainReports(this, this.queue, props);
+    if (readingFleets.length > 0) this.readingsFunction = acceptReadings(this, props, readingFleets, common);
   }
 
   /**
@@ -352,20 +276,6 @@ export class DrainController extends Construct {
     this.table.grant(fn, ...actions);
     const readOnly = actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:GetItem');
     this.table.encryptionKey!.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']));
-  }
-
-  /**
-   * The workers' agents send "drained" reports straight to the event queue: SendMessage on this queue and
-   * the data keys of its CMK (SQS developer guide, "Key management": a producer to an SSE-KMS queue needs
-   * kms:GenerateDataKey and kms:Decrypt). The handler accepts a report only from the named instance.
-   */
-  private acceptDrainReports(props: DrainControllerProps): void {
-    for (const f of props.fleets) {
-      if (!f.reportingRole) continue;
-      // Not grantSendMessages: it adds kms:Encrypt, ReEncrypt* and GenerateDataKey*, more than a producer needs.
-      this.queue.grant(f.reportingRole, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
-      this.grantSqsProducerKey(f.reportingRole, props);
-    }
   }
 
   /**
