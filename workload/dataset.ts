@@ -5,7 +5,8 @@
  * writes to the tables it was sampled from. Table references come from the tokenizer, one pass.
  */
 import { Plan, PlannedQuery } from './plan';
-import { Dialect, SqlSyntaxError, Token, quotedIdentifierName, tokenize } from './tokenizer';
+import { Dialect, SqlSyntaxError, Token, tokenize } from './tokenizer';
+import { quotedIdentifierName } from './quoted-identifiers';
 
 export interface TableReference {
   /** Each part of the name as the engine resolves it (folded per dialect). */

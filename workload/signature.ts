@@ -7,29 +7,16 @@
  * only in values share a signature, and so a short id.
  */
 import { createHash } from 'node:crypto';
-import { Dialect, Scanned, SqlSyntaxError, TokenKind, quotedIdentifierName, scan } from './tokenizer';
+import { Dialect, Scanned, SqlSyntaxError, TokenKind, scan } from './tokenizer';
+import { quotedIdentifierName } from './quoted-identifiers';
 import * as words from './signature-words';
+import { Group, Item, Tok, render } from './signature-tree';
 
 // Local bindings, read once: compiled to CommonJS (tsx, jest), every use of an imported binding is a
 // getter call on the module object, and these are read several times per token.
 const { TYPED_LITERAL_PREFIXES, TYPE_MODIFIERS, VALUE_WORDS, TYPE_WORDS, TYPE_SPELLINGS, INTERVAL_QUALIFIER, TYPE_NAME_TAILS, KEYWORDS, BY_LIST_END, ORDINAL_END_PUNCT, AFTER_ORDINAL, RESERVED, BARE_NAME, OPERATOR_SPELLINGS } = words;
 
 export type { Dialect } from './tokenizer';
-
-
-/** `?` a value, `?+` a list of values, `n` an ordinal, `w` a word or name, `o` an operator, `p` punctuation. */
-type TokKind = '?' | '?+' | 'n' | 'w' | 'o' | 'p';
-interface Tok {
-  readonly k: TokKind;
-  readonly t: string;
-}
-/** A closed bracket (one never closed stays a plain `(` token where it was opened). */
-interface Group {
-  readonly open: string;
-  readonly close: string;
-  readonly items: Item[];
-}
-type Item = Tok | Group;
 
 const VALUE: Tok = { k: '?', t: '?' };
 /**
@@ -381,38 +368,3 @@ function collapseValuesRuns(items: Item[]): Item[] {
   }
   return out;
 }
-
-/** One space between tokens, none inside brackets' edges, before , . or after . — written without recursion. */
-function render(root: Item[]): string {
-  let s = '';
-  let prev: string | undefined;
-  const write = (p: string) => {
-    const glue =
-      prev === undefined ||
-      p === ',' || p === ')' || p === ']' || p === '}' || p === '.' ||
-      prev === '(' || prev === '[' || prev === '{' || prev === '.' ||
-      (p === '(' && isCallee(prev)) ||
-      p === '[';
-    s += glue ? p : ` ${p}`;
-    prev = p;
-  };
-  const stack: { items: Item[]; index: number; close: string }[] = [{ items: root, index: 0, close: '' }];
-  while (stack.length) {
-    const frame = stack[stack.length - 1];
-    if (frame.index >= frame.items.length) {
-      stack.pop();
-      if (frame.close) write(frame.close);
-      continue;
-    }
-    const item = frame.items[frame.index++];
-    if (isTok(item)) write(item.t);
-    else {
-      write(item.open);
-      stack.push({ items: item.items, index: 0, close: item.close });
-    }
-  }
-  return s;
-}
-
-/** `count(` is a call; `in (` is not. */
-const isCallee = (prev: string) => (BARE_NAME.test(prev) || prev.endsWith('"')) && !KEYWORDS.has(prev);
