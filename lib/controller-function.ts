@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FunctionEntry, FunctionEnvironment } from '../core/contract/function-env';
 import { lambdaCode } from './bundles';
 import { METRICS_NAMESPACE } from './names';
 
@@ -29,13 +30,16 @@ export function latestNodeRuntime(): lambda.Runtime {
 }
 
 /** The Lambda entry points under lambdas/entry: each is one bundle, prebuilt in the package. */
-export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers', 'readings'] as const;
+export const CONTROLLER_ENTRIES = ['drain-events', 'drain-sweep', 'termination-policy', 'runbook', 'scaling-signals', 'group-adoption', 'stragglers', 'readings'] as const satisfies readonly FunctionEntry[];
 export type ControllerEntry = (typeof CONTROLLER_ENTRIES)[number];
 
-/** Properties of a ControllerFunction. */
-export interface ControllerFunctionProps {
+/**
+ * Properties of a ControllerFunction. Given its entry, the environment is the one that entry reads
+ * (core/contract/function-env.ts): a variable it does not read, or one it needs left out, does not compile.
+ */
+export interface ControllerFunctionProps<E extends ControllerEntry = ControllerEntry> {
   /** Which entry point under lambdas/entry. */
-  readonly entry: ControllerEntry;
+  readonly entry: E;
   /** Powertools service name: also the `service` dimension of every EMF metric the function emits. */
   readonly serviceName: string;
   /** What the function does, for the console. */
@@ -45,7 +49,8 @@ export interface ControllerFunctionProps {
   /** Encrypts the log group. */
   readonly key: kms.IKey;
   readonly timeout: Duration;
-  readonly environment: Record<string, string>;
+  /** The entry's own variables (the common ones are added here). */
+  readonly environment: ControllerEntry extends E ? Readonly<Record<string, string>> : FunctionEnvironment<E>;
   /** @default DEFAULT_FUNCTION_MEMORY_MB */
   readonly memorySize?: number;
   /** @default no reservation */
@@ -58,8 +63,8 @@ export interface ControllerFunctionProps {
  * Every controller Lambda goes through here: the newest Node.js runtime aws-cdk-lib knows (24 or later) on arm64, minified esbuild bundle with source
  * maps, JSON logs into an encrypted log group with retention, X-Ray tracing, inside the VPC unless told not.
  */
-export class ControllerFunction extends lambda.Function {
-  constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
+export class ControllerFunction<E extends ControllerEntry = ControllerEntry> extends lambda.Function {
+  constructor(scope: Construct, id: string, props: ControllerFunctionProps<E>) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: DEFAULT_LOG_RETENTION,
       encryptionKey: props.key,

@@ -13,6 +13,7 @@ import { TERMINATE_ACTION_DETAIL_TYPE } from '../core/lifecycle-event';
 import { DEFAULT_DRAIN_POLICY } from '../core/drain';
 import { EVENT_MAX_RECEIVE_COUNT, SWEEP_PERIOD_SECONDS, TaskSourceSettings, policyForGroup } from '../core/contract/lambda-settings';
 import { instanceArnPrefix } from '../core/instance-namespace';
+import { FunctionEnvironment } from '../core/contract/function-env';
 import { ControllerConfig } from './config';
 import { ControllerFunction } from './controller-function';
 import { PATTERNS } from './config/problems';
@@ -181,7 +182,7 @@ export class DrainController extends Construct {
     });
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup };
     const common = { network, key: props.key, serviceName: metricsServiceName(props.environmentName) };
-    const controllerEnvironment = {
+    const controllerEnvironment: FunctionEnvironment<'drain-events' | 'drain-sweep'> = {
       CONTROLLER_SETTINGS: controllerSettings,
       DRAIN_TABLE_NAME: this.table.tableName,
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
@@ -227,7 +228,7 @@ export class DrainController extends Construct {
       timeout: TERMINATION_POLICY_TIMEOUT,
       environment: {
         TERMINATION_POLICY_SETTINGS: stack.toJsonString({ policy, taskSource, ...(props.stragglersNamespace ? { stragglersNamespace: props.stragglersNamespace } : {}), ...(readingFleets.length > 0 ? { readingsInStore: true } : {}) }),
-        ...(readingFleets.length > 0 ? { DRAIN_TABLE_NAME: this.table.tableName } : {}),
+        ...(readingFleets.length > 0 ? ({ DRAIN_TABLE_NAME: this.table.tableName } satisfies Partial<FunctionEnvironment<'termination-policy'>>) : {}),
       },
     });
     // The in-service readings of fleets that send them through SQS: one Query of the group's items.

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { QUEUED_METRIC, RATIO_METRIC } from '../core/contract/metrics';
 import { SCALE_FROM_ZERO, SCALE_FROM_ZERO_EXPRESSION, ScalingPolicySettings } from '../core/scaling-policy';
 import { DrainPricingSettings, SignalsSettings } from '../core/contract/signals-settings';
+import { FunctionEnvironment } from '../core/contract/function-env';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
 
@@ -82,7 +83,7 @@ export class ScalingSignals extends Construct {
       network: { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroup: this.securityGroup },
       key: props.key,
       timeout: Duration.seconds(50),
-      environment: { SIGNALS_SETTINGS: Stack.of(this).toJsonString(settings), ...(pricing ? { DRAIN_TABLE_NAME: props.controller!.table.tableName } : {}) },
+      environment: { SIGNALS_SETTINGS: Stack.of(this).toJsonString(settings), ...(pricing ? ({ DRAIN_TABLE_NAME: props.controller!.table.tableName } satisfies Partial<FunctionEnvironment<'scaling-signals'>>) : {}) },
       // A failed minute is not retried: the next datapoint is a minute away, and a late one is stale.
       retryAttempts: 0,
     });

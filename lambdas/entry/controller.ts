@@ -7,11 +7,12 @@ import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { AgentWorkerControl, SsmWorkerControl } from '../aws/ssm-worker-control';
 import { TrinoWorkerControl } from '../aws/trino-worker';
 import { ControllerDeps } from '../drain/reconcile';
+import { CONTROLLER_FUNCTION_ENV } from '../../core/contract/function-env';
 import { parseControllerSettings } from '../../core/contract/lambda-settings';
 import { WorkerControl } from '../../core/ports';
 import { buildTaskCounts, controllerLog, controllerMetrics, ec2Details, readEnvironment } from './runtime';
 
-export const env = readEnvironment(['CONTROLLER_SETTINGS', 'DRAIN_TABLE_NAME', 'DEAD_LETTER_QUEUE_URL'] as const);
+export const env = readEnvironment(CONTROLLER_FUNCTION_ENV.required);
 const settings = parseControllerSettings(env.CONTROLLER_SETTINGS);
 
 function buildWorkerControl(): WorkerControl {

@@ -2,9 +2,10 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupSettings, respondToCloudFormation } from '../aws/group-settings';
 import { makeGroupAdoptionHandler, parseAdoptionSettings } from '../adoption/handler';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
 import { controllerLog, readEnvironment } from './runtime';
 
-const env = readEnvironment(['DRAIN_HOOK_NAME', 'STACK_ID', 'TERMINATION_POLICY_ARN', 'ADOPTED_GROUPS'] as const);
+const env = readEnvironment(FUNCTION_ENV['group-adoption'].required);
 
 export const handler = makeGroupAdoptionHandler({
   groups: new AutoScalingGroupSettings(new AutoScalingClient(RETRY_SETTINGS)),

@@ -3,9 +3,10 @@ import { RETRY_SETTINGS } from '../aws/clients';
 import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
 import { parseReadingsSettings } from '../../core/contract/readings-settings';
 import { makeReadingsHandler } from '../readings/handler';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
 import { controllerLog, readEnvironment } from './runtime';
 
-const env = readEnvironment(['READINGS_SETTINGS', 'DRAIN_TABLE_NAME'] as const);
+const env = readEnvironment(FUNCTION_ENV.readings.required);
 
 export const handler = makeReadingsHandler({
   settings: parseReadingsSettings(env.READINGS_SETTINGS),

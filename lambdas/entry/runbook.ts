@@ -13,9 +13,10 @@ import { DynamoDrainStore } from '../aws/dynamo-drain-store';
 import { parseTerminationPolicySettings } from '../../core/contract/lambda-settings';
 import { parseRunbookSettings } from '../runbooks/common';
 import { RUNBOOKS, RunbookDeps, RunbookName, makeDeploymentGuard } from '../runbooks/runbooks';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
 import { buildTaskCounts, controllerLog, ec2Details, readEnvironment, withMetrics } from './runtime';
 
-const env = readEnvironment(['RUNBOOK_NAME', 'RUNBOOK_SETTINGS', 'DRAIN_TABLE_NAME'] as const);
+const env = readEnvironment(FUNCTION_ENV.runbook.required);
 const name = env.RUNBOOK_NAME;
 if (name !== 'deployment-guard' && !(name in RUNBOOKS)) throw new Error(`RUNBOOK_NAME (${name}) is not a runbook: ${Object.keys(RUNBOOKS).join(', ')}, deployment-guard`);
 const settings = parseRunbookSettings(env.RUNBOOK_SETTINGS, parseTerminationPolicySettings);

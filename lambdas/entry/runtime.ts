@@ -11,11 +11,19 @@ import { TrinoTaskCounts } from '../aws/trino-worker';
 import { TerminationPolicySettings } from '../../core/contract/lambda-settings';
 import { ControllerLog, ControllerMetrics, InstanceDetails, TaskCounts } from '../../core/ports';
 
-/** Reads the named variables once; a missing one stops the function at load, loudly. */
+/**
+ * Reads the named variables once (an entry's list in core/contract/function-env.ts); a missing one stops
+ * the function at load, loudly.
+ */
 export function readEnvironment<K extends string>(names: readonly K[]): Record<K, string> {
   const missing = names.filter((n) => !process.env[n]);
   if (missing.length > 0) throw new Error(`missing environment variables: ${missing.join(', ')}`);
   return Object.fromEntries(names.map((n) => [n, process.env[n]!])) as Record<K, string>;
+}
+
+/** Reads variables set only when a feature is on: absent, undefined. */
+export function optionalEnvironment<K extends string>(names: readonly K[]): Partial<Record<K, string>> {
+  return Object.fromEntries(names.map((n) => [n, process.env[n]])) as Partial<Record<K, string>>;
 }
 
 export const logger = new Logger();

@@ -8,13 +8,14 @@ import { RETRY_SETTINGS } from '../aws/clients';
 import { AutoScalingGroupStates, CloudWatchSignalHistory, coordinatorQueries, publishSignals } from '../aws/scaling-signals';
 import { makeScalingSignalsHandler } from '../signals/handler';
 import { parseSignalsSettings } from '../../core/contract/signals-settings';
-import { controllerLog, readEnvironment, withMetrics } from './runtime';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
+import { controllerLog, optionalEnvironment, readEnvironment, withMetrics } from './runtime';
 
-const env = readEnvironment(['SIGNALS_SETTINGS'] as const);
+const env = readEnvironment(FUNCTION_ENV['scaling-signals'].required);
 const settings = parseSignalsSettings(env.SIGNALS_SETTINGS);
 const cloudwatch = new CloudWatchClient(RETRY_SETTINGS);
 // The drain table, when some fleet prices its drains (the stack then sets it).
-const table = process.env.DRAIN_TABLE_NAME;
+const table = optionalEnvironment(FUNCTION_ENV['scaling-signals'].optional).DRAIN_TABLE_NAME;
 const dynamo = table ? new DynamoDBClient(RETRY_SETTINGS) : undefined;
 
 export const handler = withMetrics(

@@ -8,9 +8,10 @@ import { pressureOf } from '../../core/worker-readings';
 import { AutoScalingStragglerGroups, CloudWatchPressure, publishStragglerMetrics } from '../aws/stragglers';
 import { parseStragglerSettings } from '../../core/contract/straggler-settings';
 import { makeStragglerHandler } from '../stragglers/handler';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
 import { controllerLog, readEnvironment } from './runtime';
 
-const env = readEnvironment(['STRAGGLER_SETTINGS', 'DRAIN_TABLE_NAME'] as const);
+const env = readEnvironment(FUNCTION_ENV.stragglers.required);
 const settings = parseStragglerSettings(env.STRAGGLER_SETTINGS);
 const cloudwatch = new CloudWatchClient(RETRY_SETTINGS);
 const groups = new AutoScalingStragglerGroups(new AutoScalingClient(RETRY_SETTINGS));

@@ -6,12 +6,13 @@ import { RETRY_SETTINGS } from '../aws/clients';
 import { CloudWatchStragglerFindings } from '../aws/stragglers';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoReadingsStore } from '../aws/dynamo-readings-store';
+import { FUNCTION_ENV } from '../../core/contract/function-env';
 import { buildTaskCounts, controllerLog, ec2Details, readEnvironment } from './runtime';
 
-const env = readEnvironment(['TERMINATION_POLICY_SETTINGS'] as const);
+const env = readEnvironment(FUNCTION_ENV['termination-policy'].required);
 const settings = parseTerminationPolicySettings(env.TERMINATION_POLICY_SETTINGS);
 // The table is named only when some fleet's readings are in it; then a missing name fails at load.
-const readings = settings.readingsInStore ? new DynamoReadingsStore(new DynamoDBClient(RETRY_SETTINGS), readEnvironment(['DRAIN_TABLE_NAME'] as const).DRAIN_TABLE_NAME) : undefined;
+const readings = settings.readingsInStore ? new DynamoReadingsStore(new DynamoDBClient(RETRY_SETTINGS), readEnvironment(FUNCTION_ENV['termination-policy'].optional).DRAIN_TABLE_NAME) : undefined;
 
 export const handler = makeTerminationPolicyHandler({
   ...(settings.stragglersNamespace ? { stragglers: new CloudWatchStragglerFindings(new CloudWatchClient(RETRY_SETTINGS), settings.stragglersNamespace) } : {}),

@@ -4,6 +4,7 @@
  */
 import { SWEEP_PERIOD_SECONDS } from '../../core/contract/lambda-settings';
 import { DRAIN_HOOK_NAME } from '../../core/contract/names';
+import { FunctionEnvironment } from '../../core/contract/function-env';
 import { stackNameFor } from '../names';
 import { Problems } from './problems';
 import { AgentFileConfig, ControllerConfig, FleetConfig } from './resolved';
@@ -74,7 +75,7 @@ export function largestFunctionEnvironmentBytes(environment: string, fleets: rea
     }),
     DRAIN_TABLE_NAME: tableName,
     DEAD_LETTER_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${generatedName(environment, 'DrainControllerDeadLetterQueue')}`,
-  };
+  } satisfies FunctionEnvironment<'drain-events'>;
   const runbook = {
     ...common,
     RUNBOOK_NAME: 'deployment-status',
@@ -99,7 +100,7 @@ export function largestFunctionEnvironmentBytes(environment: string, fleets: rea
       taskSource,
     }),
     DRAIN_TABLE_NAME: tableName,
-  };
+  } satisfies FunctionEnvironment<'runbook'>;
   // Lambda counts each key and value (Lambda developer guide, "Working with Lambda environment variables").
   const size = (vars: Record<string, string>) => Object.entries(vars).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   // The names above are typical, not longest: a margin for longer generated ids and regions' URLs.

@@ -17,7 +17,7 @@ function l1Finding(runtime?: lambda.Runtime): string | undefined {
     description: 'test',
     key: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
     timeout: Duration.seconds(10),
-    environment: {},
+    environment: { CONTROLLER_SETTINGS: '{}', DRAIN_TABLE_NAME: 'table', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' },
   });
   if (runtime) (fn.node.defaultChild as lambda.CfnFunction).runtime = runtime.name;
   try {
