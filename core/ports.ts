@@ -6,6 +6,8 @@ import type { TaskReading } from './drain';
 import type { DrainedBy } from './drain-report';
 import type { GroupView, ScaleInHold } from './holds';
 import type { BusyMinute } from './scaling-policy';
+import type { WorkerPressure } from './stragglers';
+import type { SignalsFleet } from './contract/signals-settings';
 import type { StoredReadings } from './worker-readings';
 
 // The hold and group views are defined beside the rules that read them (core/holds.ts); ports name them.
@@ -224,6 +226,18 @@ export interface MetricHistory {
   readonly previousQueued?: number;
 }
 
+/** The groups as the signals read them (Auto Scaling). */
+export interface SignalGroups {
+  describe(groupNames: readonly string[]): Promise<Map<string, GroupState>>;
+  /** Of these in-service instances, those past their warmup; undefined when that cannot be read. */
+  warm(groupName: string, inService: readonly string[]): Promise<number | undefined>;
+}
+
+/** Each fleet's CPU history and our own last queue reading (CloudWatch). */
+export interface SignalHistory {
+  read(fleets: readonly SignalsFleet[], nowMs: number): Promise<Map<string, MetricHistory>>;
+}
+
 export interface SignalDatapoint {
   readonly name: string;
   readonly fleet: string;
@@ -238,6 +252,25 @@ export interface StragglerGroup {
   readonly groupName: string;
   readonly desiredCapacity: number;
   readonly instances: readonly { readonly instanceId: string; readonly lifecycleState: string; readonly healthStatus: string }[];
+}
+
+export interface StragglerGroups {
+  describe(groupNames: readonly string[]): Promise<Map<string, StragglerGroup>>;
+}
+
+/** Each instance's per-minute readings over the `minutes` before `endMs` (oldest first, null when missing). */
+export interface PressureSource {
+  read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>>;
+}
+
+/** SetInstanceHealth Unhealthy, respecting the group's health check grace period. */
+export interface InstanceHealth {
+  markUnhealthy(instanceId: string): Promise<void>;
+}
+
+/** The straggler detector's findings as the termination policy reads them: BottleneckedMinutes per instance. */
+export interface StragglerFindings {
+  read(groupName: string, instanceIds: readonly string[], now: number): Promise<Map<string, number>>;
 }
 
 export interface StragglerDatapoint {

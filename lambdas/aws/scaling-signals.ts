@@ -6,7 +6,7 @@ import { Activity, AutoScalingClient, DescribeScalingActivitiesCommand } from '@
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../../core/util/concurrency';
 import { SignalsFleet } from '../../core/contract/signals-settings';
-import { GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import { GroupState, MetricHistory, SignalDatapoint, SignalGroups, SignalHistory } from '../../core/ports';
 import { QUEUED_METRIC } from '../../core/contract/metrics';
 import { JsonLimits } from '../../core/untrusted-json';
 import { describeGroups } from './auto-scaling-fleet';
@@ -34,7 +34,7 @@ const FINISHED = new Set(['Successful', 'Failed', 'Cancelled']);
 /** DescribeScalingActivities returns at most 100 activities a page (API reference, MaxRecords). */
 const ACTIVITIES_PER_CALL = 100;
 
-export class AutoScalingGroupStates {
+export class AutoScalingGroupStates implements SignalGroups {
   constructor(private readonly client: AutoScalingClient) {}
 
   async describe(groupNames: readonly string[]): Promise<Map<string, GroupState>> {
@@ -89,7 +89,7 @@ export class AutoScalingGroupStates {
  * lookback, and our QueuedQueries a minute ago. AWS/EC2 CPUUtilization by AutoScalingGroupName has
  * 1-minute datapoints because the launch template turns on detailed monitoring.
  */
-export class CloudWatchSignalHistory {
+export class CloudWatchSignalHistory implements SignalHistory {
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,

@@ -9,7 +9,7 @@ import { chunk } from '../../core/util/concurrency';
 import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
 import { STRAGGLER_RUN_MINUTES } from '../../core/contract/metrics';
 import { BOTTLENECKED_MINUTES_METRIC, PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource, WorkerPressure } from '../../core/stragglers';
-import { StragglerDatapoint, StragglerGroup } from '../../core/ports';
+import { InstanceHealth, PressureSource, StragglerDatapoint, StragglerFindings, StragglerGroup, StragglerGroups } from '../../core/ports';
 import { instanceNamespace } from '../../core/instance-namespace';
 import { describeGroups } from './auto-scaling-fleet';
 import { QUERIES_PER_CALL } from './cloudwatch-task-counts';
@@ -17,7 +17,7 @@ import { DATUMS_PER_CALL } from './scaling-signals';
 
 const MINUTE = 60_000;
 
-export class AutoScalingStragglerGroups {
+export class AutoScalingStragglerGroups implements StragglerGroups, InstanceHealth {
   constructor(private readonly client: AutoScalingClient) {}
 
   async describe(groupNames: readonly string[]): Promise<Map<string, StragglerGroup>> {
@@ -49,7 +49,7 @@ export class AutoScalingStragglerGroups {
  * Each instance's from its own namespace (`<namespace>/<its ARN>`), the only one its credentials may
  * write: a worker cannot get another marked a straggler by publishing pressure in its name.
  */
-export class CloudWatchPressure {
+export class CloudWatchPressure implements PressureSource {
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,
@@ -126,7 +126,7 @@ export async function publishStragglerMetrics(client: CloudWatchClient, namespac
 export const FINDINGS_MAX_AGE_MINUTES = STRAGGLER_RUN_MINUTES + 2;
 
 /** The straggler function's newest BottleneckedMinutes per instance (within FINDINGS_MAX_AGE_MINUTES), for the termination policy. */
-export class CloudWatchStragglerFindings {
+export class CloudWatchStragglerFindings implements StragglerFindings {
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,

@@ -1,7 +1,7 @@
 import { DrainPolicy, latestReading } from '../../core/drain';
 import { CandidateLoad, CapacityToTerminate, TerminationCandidate, chooseLeastBusy } from '../../core/termination-choice';
 import { capError, capText, capValue } from '../../core/util/log-text';
-import { ControllerLog, InstanceDetails, ReadingsStore, TaskCounts } from '../../core/ports';
+import { ControllerLog, InstanceDetails, ReadingsStore, StragglerFindings, TaskCounts } from '../../core/ports';
 import { taskReadingsOf } from '../../core/worker-readings';
 
 /** Auto Scaling's request to a custom termination policy (user guide, "Create a custom termination policy with Lambda"). */
@@ -31,7 +31,7 @@ export interface TerminationPolicyDeps {
    * The straggler detector's findings (BottleneckedMinutes per instance), for fleets that detect them:
    * among equally busy instances a straggler goes first. Unreadable counts as no straggler. @default none
    */
-  readonly stragglers?: { read(groupName: string, instanceIds: readonly string[], now: number): Promise<Map<string, number>> };
+  readonly stragglers?: StragglerFindings;
   /**
    * The agents' in-service readings, sent once a minute through the readings queue (one Query for the
    * group). Read beside `taskCounts`, which then holds only what terminating instances publish: each

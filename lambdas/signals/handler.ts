@@ -10,7 +10,7 @@ import { capError, capValue } from '../../core/util/log-text';
 import { cloudWatchAccepts } from '../../core/metric-value';
 import { FleetSignals, ScalingDecision, decideScaling } from '../../core/scaling-policy';
 import { SignalsFleet } from '../../core/contract/signals-settings';
-import { ControllerLog, DrainRecord, GroupState, MetricHistory, SignalDatapoint } from '../../core/ports';
+import { ControllerLog, DrainRecord, SignalDatapoint, SignalGroups, SignalHistory } from '../../core/ports';
 import { DrainPricingDeps, priceFleetDrains } from './drain-pricing';
 import {
   BACKLOG_SECONDS_METRIC,
@@ -27,12 +27,8 @@ import {
 export interface SignalsDeps {
   readonly fleets: readonly SignalsFleet[];
   readonly coordinator: { queries(url: string): Promise<unknown> };
-  readonly groups: {
-    describe(groupNames: readonly string[]): Promise<Map<string, GroupState>>;
-    /** Of these in-service instances, those past their warmup; undefined when that cannot be read. */
-    warm(groupName: string, inService: readonly string[]): Promise<number | undefined>;
-  };
-  readonly history: { read(fleets: readonly SignalsFleet[], nowMs: number): Promise<Map<string, MetricHistory>> };
+  readonly groups: SignalGroups;
+  readonly history: SignalHistory;
   readonly publish: (datapoints: readonly SignalDatapoint[]) => Promise<void>;
   readonly log: ControllerLog;
   readonly now: () => number;

@@ -10,18 +10,16 @@
  */
 import { capError, capText } from '../../core/util/log-text';
 import { StragglerFleet } from '../../core/contract/straggler-settings';
-import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerPressure, WorkerVerdict, detectStragglers, trimMemo } from '../../core/stragglers';
+import { BOTTLENECKED_MINUTES_METRIC, PeerModelMemo, WorkerVerdict, detectStragglers, trimMemo } from '../../core/stragglers';
 import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
-import { ControllerLog, DrainRecord, DrainStore, ScaleInHold, StragglerDatapoint, StragglerGroup } from '../../core/ports';
+import { ControllerLog, DrainRecord, DrainStore, InstanceHealth, PressureSource, ScaleInHold, StragglerDatapoint, StragglerGroup, StragglerGroups } from '../../core/ports';
 import { DEFERRED_METRIC, DETECTION_FAILED_METRIC, REPLACEMENTS_METRIC, STRAGGLERS_METRIC } from '../../core/contract/metrics';
 
 export interface StragglerDeps {
   readonly fleets: readonly StragglerFleet[];
-  readonly groups: { describe(groupNames: readonly string[]): Promise<Map<string, StragglerGroup>> };
-  /** Each instance's per-minute readings over the `minutes` before `endMs` (oldest first, null when missing). */
-  readonly pressure: { read(groupName: string, instanceIds: readonly string[], endMs: number, minutes: number): Promise<Map<string, WorkerPressure>> };
-  /** SetInstanceHealth Unhealthy, respecting the group's health check grace period. */
-  readonly health: { markUnhealthy(instanceId: string): Promise<void> };
+  readonly groups: StragglerGroups;
+  readonly pressure: PressureSource;
+  readonly health: InstanceHealth;
   /**
    * The drain table: its scale-in holds (runbook pauses, deployments), which a replacement waits for;
    * and its drains, whose deadline a replaced straggler's drain is given.
