@@ -243,7 +243,9 @@ export class DrainController extends Construct {
     grantControllerAccess(this, this, (fn, ...actions) => this.grantTable(fn, ...actions), props);
     this.attachTerminationPolicy(props);
     acceptDrainReports(this, this.queue, props);
-    if (readingFleets.length > 0) this.readingsFunction = acceptReadings(this, props, readingFleets, common);
+    // Outside the VPC: it calls only SQS (through its event sources) and DynamoDB, public AWS APIs (its
+    // cfn-guard acknowledgement says so); the parameter's type leaves the network out, so pass none.
+    if (readingFleets.length > 0) this.readingsFunction = acceptReadings(this, props, readingFleets, { key: common.key, serviceName: common.serviceName });
   }
 
   /**
