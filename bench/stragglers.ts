@@ -14,17 +14,19 @@ const S = DEFAULT_STRAGGLER_SETTINGS;
 const RUNS = 30;
 
 /** `minutes` of readings for `n` workers; every fiftieth is 35 points above its peers on steal. */
-function history(n: number, minutes: number, rng: Rng): Map<string, Required<WorkerPressure>> {
-  const out = new Map<string, Required<WorkerPressure>>();
+type History = Record<keyof Required<WorkerPressure>, number[]>;
+
+function history(n: number, minutes: number, rng: Rng): Map<string, History> {
+  const out = new Map<string, History>();
   for (let k = 0; k < n; k++) {
     const load = Array.from({ length: minutes }, () => 2 + 4 * rng.next());
     const series = Object.fromEntries(PRESSURE_RESOURCES.map((r) => [r, load.map((l) => (r === 'cpuSteal' && k % 50 === 7 ? 35 : 0) + 3 * l + Math.abs(3 * rng.normal()))]));
-    out.set(`i-${k.toString(16).padStart(17, '0')}`, { ...series, load } as unknown as Required<WorkerPressure>);
+    out.set(`i-${k.toString(16).padStart(17, '0')}`, { ...series, load } as History);
   }
   return out;
 }
 
-const window = (h: Map<string, Required<WorkerPressure>>, end: number) =>
+const window = (h: Map<string, History>, end: number) =>
   new Map([...h].map(([id, p]) => [id, Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice(end - S.windowMinutes, end)])) as WorkerPressure]));
 
 for (const n of [10, 100, 500]) {

@@ -79,11 +79,12 @@ const LEAVE = 0.1;
 const PRIOR = ENTER / (ENTER + LEAVE);
 
 /**
- * One worker's readings: per resource, one value per minute of the window (oldest first), null when
- * missing; and `load`, how much work it held each minute (its average running tasks), which is what
- * makes a busier worker's higher pressure expected rather than a bottleneck.
+ * One worker's readings: per resource, one value per minute of the window (oldest first), null (or any
+ * non-finite number, NaN in a Float64Array) when missing; and `load`, how much work it held each minute
+ * (its average running tasks), which is what makes a busier worker's higher pressure expected rather
+ * than a bottleneck. Any array-like will do: the simulator hands over typed views of its buffers.
  */
-export type WorkerPressure = Partial<Record<PressureResource | 'load', readonly (number | null)[]>>;
+export type WorkerPressure = Partial<Record<PressureResource | 'load', ArrayLike<number | null>>>;
 
 /** What the detector concluded about one worker, with the evidence an operator needs to check it. */
 export interface WorkerVerdict {

@@ -65,8 +65,10 @@ export function stragglerFunction(sim: SimState) {
 
 /**
  * The agents' 1-minute pressure as GetMetricData returns it: a minute is visible once the metric delay has
- * passed. Each instance's readings are kept in a ring that follows its history, so a read copies a window
- * instead of rebuilding it from an hour of readings.
+ * passed. Each instance's readings are kept in a ring that follows its history as the readings are
+ * published, so a read is a view of the ring instead of a window rebuilt from an hour of readings. The
+ * window runs to the minute in progress, which the metric delay keeps unpublished: the ring keeps that many
+ * minutes empty past its newest, so the window is still one view (PressureRing).
  */
 export function readPressure(sim: SimState, rings: WeakMap<Instance, PressureRing>, ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
   const visibleUntil = sim.now - sim.o.metricDelaySeconds;
@@ -77,10 +79,10 @@ export function readPressure(sim: SimState, rings: WeakMap<Instance, PressureRin
     if (!instance) continue;
     let ring = rings.get(instance);
     if (!ring || ring.capacity < minutes) {
-      ring = new PressureRing(Math.max(minutes, instance.pressureHistory.length));
+      ring = new PressureRing(Math.max(minutes, instance.pressureHistory.length), Math.ceil(sim.o.metricDelaySeconds / 60));
       rings.set(instance, ring);
     }
-    ring.follow(instance.pressureHistory);
+    ring.follow(instance.pressureHistory, visibleUntil);
     out.set(id, ring.window(first, minutes, visibleUntil));
   }
   return out;

@@ -125,14 +125,14 @@ test('settings are checked field by field, naming the rule', () => {
 test('carrying beliefs minute to minute calls the same stragglers as filtering each window afresh', () => {
   const total = W + 60;
   const rng = new Rng(11);
-  const long = new Map<string, WorkerPressure>();
+  const long = new Map<string, { cpuSteal: number[]; load: number[] }>();
   for (let k = 0; k < 8; k++) {
     const steal = Array.from({ length: total }, (_, t) => (k === 6 && t >= 40 ? 30 : 0) + Math.abs(rng.normal()) + (k === 2 && t >= 70 && t < 80 ? 40 : 0));
     long.set(`i-${k}`, { cpuSteal: steal, load: steal.map(() => 3) });
   }
   const memo: PeerModelMemo = { newestMinuteAt: 0, models: new Map(), beliefs: new Map() };
   for (let end = W; end <= total; end++) {
-    const window = new Map([...long].map(([id, p]) => [id, { cpuSteal: p.cpuSteal!.slice(end - W, end), load: p.load!.slice(end - W, end) }]));
+    const window = new Map([...long].map(([id, p]) => [id, { cpuSteal: p.cpuSteal.slice(end - W, end), load: p.load.slice(end - W, end) }]));
     memo.newestMinuteAt = (end - 1) * 60_000;
     const fresh = detectStragglers(window, S);
     const carried = detectStragglers(window, S, memo);

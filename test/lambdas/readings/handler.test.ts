@@ -85,7 +85,7 @@ describe('a forged reading never reaches the ranking or the detector', () => {
     // B (2 tasks) goes before A (5): the forged idle A never reached the ranking.
     expect((await ask([A, B])).InstanceIDs[0]).toBe(B);
     const pressure = pressureOf(await store.read(GROUP, NOW - 3600_000), GROUP, [A, B], NOW - 30_000 + 60_000, 2).get(A)!;
-    expect(pressure.cpuSteal!.filter((v) => v !== null).every((v) => v === 90)).toBe(true);
+    expect(Array.from(pressure.cpuSteal!).filter((v) => v !== null).every((v) => v === 90)).toBe(true);
   });
 
   test('an instance the group does not hold is never read: the readers ask only for the group\'s own instances', async () => {
