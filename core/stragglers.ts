@@ -107,59 +107,85 @@ export interface WorkerVerdict {
 /**
  * Judges every worker of one fleet. `pressure` holds each worker's window (all the same length); a worker
  * with no readings gets a verdict of "not bottlenecked", never a guess.
+ *
+ * Run every minute over a whole fleet (the simulator: 2 million worker-minutes a week of 500 workers), so
+ * the filter's state lives in typed arrays allocated once per call, each worker's beliefs are found once
+ * per call, not once per resource, and carried beliefs are updated in place.
  */
 export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, settings: StragglerSettings, memo?: PeerModelMemo): WorkerVerdict[] {
   const ids = [...pressure.keys()].sort();
-  const best = new Map<string, WorkerVerdict>(ids.map((id) => [id, { instanceId: id, straggler: false, bottleneckedMinutes: 0, posterior: 0, forecast: PRIOR }]));
+  const n = ids.length;
   const windows = ids.map((id) => pressure.get(id));
-  for (const resource of PRESSURE_RESOURCES) {
-    const series = windows.map((w) => w?.[resource]);
-    const minutes = Math.max(0, ...series.map((s) => s?.length ?? 0));
+  const loads = windows.map((w) => w?.load);
+  // Each worker's best verdict so far, as numbers: its run, posterior, resource (-1: none yet), value, expected.
+  const bestRun = new Int32Array(n);
+  const bestPosterior = new Float64Array(n);
+  const bestResource = new Int8Array(n).fill(-1);
+  const bestValue = new Float64Array(n);
+  const bestExpected = new Float64Array(n);
+  // The filter's state on the resource being judged, reset for each.
+  const posterior = new Float64Array(n);
+  const run = new Int32Array(n);
+  const lastValue = new Float64Array(n);
+  const lastExpected = new Float64Array(n);
+  const start = new Int32Array(n);
+  const judgedAt = new Float64Array(n);
+  const carried = new Float64Array(n);
+  const series: (ArrayLike<number | null> | undefined)[] = new Array(n);
+  const values: (number | undefined)[] = new Array(n);
+  // Each minute's loads, read once for every resource.
+  const loadsAt: (number | undefined)[][] = [];
+  const held = memo ? ids.map((id) => memo.beliefs.get(id)) : undefined;
+  for (let r = 0; r < PRESSURE_RESOURCES.length; r++) {
+    const resource = PRESSURE_RESOURCES[r];
+    let minutes = 0;
+    for (let k = 0; k < n; k++) {
+      series[k] = windows[k]?.[resource];
+      minutes = Math.max(minutes, series[k]?.length ?? 0);
+    }
     if (minutes === 0) continue;
-    const loads = windows.map((w) => w?.load);
-    const n = ids.length;
-    const posterior = new Float64Array(n).fill(PRIOR);
-    const run = new Int32Array(n);
-    const lastValue = new Float64Array(n).fill(NaN);
-    const lastExpected = new Float64Array(n).fill(NaN);
-    const values: (number | undefined)[] = new Array(n);
-    const load: (number | undefined)[] = new Array(n);
-    const log = { b: 0, n: 0 };
+    posterior.fill(PRIOR);
+    run.fill(0);
+    lastValue.fill(NaN);
+    lastExpected.fill(NaN);
+    judgedAt.fill(NaN);
     // With a memo, a worker's belief as of its last judged reading carries on from there; without one
     // (a cold start, a new worker) it is filtered over the whole window from the stationary prior.
     const minuteAt = (t: number) => (memo ? memo.newestMinuteAt - (minutes - 1 - t) * 60_000 : 0);
-    const start = new Int32Array(n);
-    const judgedAt = new Float64Array(n).fill(NaN);
-    // Before its first reading a worker has nothing to judge (a missing minute changes nothing).
     for (let k = 0; k < n; k++) {
+      // Before its first reading a worker has nothing to judge (a missing minute changes nothing).
+      const own = series[k];
       let t = 0;
-      while (t < minutes && finite(series[k]?.[t]) === undefined) t++;
+      if (own === undefined) t = minutes;
+      else while (t < minutes && finite(own[t]) === undefined) t++;
       start[k] = t;
+      const b = held?.[k]?.[r];
+      if (!b) continue;
+      const at = Math.round((b.at - minuteAt(0)) / 60_000);
+      if (at < 0 || at >= minutes) continue;
+      start[k] = Math.max(start[k], at + 1);
+      posterior[k] = b.posterior;
+      run[k] = b.run;
+      lastValue[k] = b.value;
+      lastExpected[k] = b.expected;
+      judgedAt[k] = b.at;
     }
-    let beliefs: Map<string, Belief> | undefined;
-    if (memo) {
-      beliefs = memo.beliefs.get(resource) ?? new Map<string, Belief>();
-      memo.beliefs.set(resource, beliefs);
-      ids.forEach((id, k) => {
-        const b = beliefs!.get(id);
-        const t = b ? Math.round((b.at - minuteAt(0)) / 60_000) : -1;
-        if (!b || t < 0 || t >= minutes) return;
-        start[k] = Math.max(start[k], t + 1);
-        posterior[k] = b.posterior;
-        run[k] = b.run;
-        lastValue[k] = b.value;
-        lastExpected[k] = b.expected;
-        judgedAt[k] = b.at;
-      });
-    }
-    const carried = Float64Array.from(judgedAt);
-    const first = start.reduce((a, b) => Math.min(a, b), minutes);
+    carried.set(judgedAt);
+    let first = minutes;
+    for (let k = 0; k < n; k++) first = Math.min(first, start[k]);
     for (let t = first; t < minutes; t++) {
+      const load = (loadsAt[t] ??= loads.map((l) => finite(l?.[t])));
+      // The minute's readings, and (for the memo) how many and their fingerprint, in one pass.
+      let readings = 0;
+      let fingerprint = 0;
       for (let k = 0; k < n; k++) {
-        values[k] = finite(series[k]?.[t]);
-        load[k] = finite(loads[k]?.[t]);
+        const v = finite(series[k]?.[t]);
+        values[k] = v;
+        if (v === undefined) continue;
+        readings++;
+        fingerprint += v * 1.000001 + (load[k] ?? -1) * 0.999999;
       }
-      const evidence = memo ? memoized(memo, resource, minutes - t, values, load, settings) : peerModel(values, load, settings);
+      const evidence = memo ? memoized(memo, resource, minutes - t, readings, fingerprint, values, load, settings) : peerModel(values, load, settings);
       // A minute without enough peers to compare with is no evidence about anyone.
       if (!evidence) continue;
       for (let k = 0; k < n; k++) {
@@ -173,9 +199,9 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         const expected = evidence.expected(load[k]);
         const excess = v - expected;
         // In logs: a reading far out on either side must not underflow both likelihoods to zero.
-        log.b = Math.log(prior) + logGaussian(excess, settings.bottleneckExcessPercent, evidence.bottleneckSpread);
-        log.n = Math.log(1 - prior) + logGaussian(excess, 0, evidence.spread);
-        posterior[k] = 1 / (1 + Math.exp(log.n - log.b));
+        const logB = Math.log(prior) + logGaussian(excess, settings.bottleneckExcessPercent, evidence.bottleneckSpread);
+        const logN = Math.log(1 - prior) + logGaussian(excess, 0, evidence.spread);
+        posterior[k] = 1 / (1 + Math.exp(logN - logB));
         lastValue[k] = v;
         lastExpected[k] = expected;
         // Hysteresis: a run starts at `confidence` and lasts while a bottleneck stays the likelier state,
@@ -184,29 +210,46 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         judgedAt[k] = minuteAt(t);
       }
     }
-    if (beliefs) {
+    for (let k = 0; k < n; k++) {
       // As of each worker's last judged reading: a minute whose reading is late is judged when it lands.
-      ids.forEach((id, k) => {
-        if (!Number.isNaN(judgedAt[k]) && judgedAt[k] !== carried[k]) beliefs!.set(id, { at: judgedAt[k], posterior: posterior[k], run: run[k], value: lastValue[k], expected: lastExpected[k] });
-      });
-    }
-    ids.forEach((id, k) => {
-      const current = best.get(id)!;
-      if (run[k] > current.bottleneckedMinutes || (run[k] === current.bottleneckedMinutes && run[k] > 0 && posterior[k] > current.posterior)) {
-        best.set(id, {
-          instanceId: id,
-          straggler: run[k] >= settings.replaceAfterMinutes,
-          bottleneckedMinutes: run[k],
-          resource,
-          posterior: posterior[k],
-          forecast: posterior[k] * (1 - LEAVE) + (1 - posterior[k]) * ENTER,
-          value: Number.isNaN(lastValue[k]) ? undefined : lastValue[k],
-          expected: Number.isNaN(lastExpected[k]) ? undefined : lastExpected[k],
-        });
+      if (held && !Number.isNaN(judgedAt[k]) && judgedAt[k] !== carried[k]) {
+        const beliefs = (held[k] ??= setBeliefs(memo!, ids[k]));
+        const b = (beliefs[r] ??= { at: 0, posterior: 0, run: 0, value: 0, expected: 0 });
+        b.at = judgedAt[k];
+        b.posterior = posterior[k];
+        b.run = run[k];
+        b.value = lastValue[k];
+        b.expected = lastExpected[k];
       }
-    });
+      if (run[k] > bestRun[k] || (run[k] === bestRun[k] && run[k] > 0 && posterior[k] > bestPosterior[k])) {
+        bestRun[k] = run[k];
+        bestPosterior[k] = posterior[k];
+        bestResource[k] = r;
+        bestValue[k] = lastValue[k];
+        bestExpected[k] = lastExpected[k];
+      }
+    }
   }
-  return ids.map((id) => best.get(id)!);
+  return ids.map((id, k): WorkerVerdict => {
+    if (bestResource[k] < 0) return { instanceId: id, straggler: false, bottleneckedMinutes: 0, posterior: 0, forecast: PRIOR };
+    const p = bestPosterior[k];
+    return {
+      instanceId: id,
+      straggler: bestRun[k] >= settings.replaceAfterMinutes,
+      bottleneckedMinutes: bestRun[k],
+      resource: PRESSURE_RESOURCES[bestResource[k]],
+      posterior: p,
+      forecast: p * (1 - LEAVE) + (1 - p) * ENTER,
+      value: Number.isNaN(bestValue[k]) ? undefined : bestValue[k],
+      expected: Number.isNaN(bestExpected[k]) ? undefined : bestExpected[k],
+    };
+  });
+}
+
+function setBeliefs(memo: PeerModelMemo, id: string): (Belief | undefined)[] {
+  const beliefs: (Belief | undefined)[] = [];
+  memo.beliefs.set(id, beliefs);
+  return beliefs;
 }
 
 type PeerModel = ReturnType<typeof peerModel>;
@@ -222,36 +265,49 @@ export interface PeerModelMemo {
   /** When the window's newest minute began (ms): names each minute across calls. */
   newestMinuteAt: number;
   readonly models: Map<string, PeerModel>;
-  /** Per resource, per worker, the filter's state as of its last judged minute. */
-  readonly beliefs: Map<PressureResource, Map<string, Belief>>;
+  /** Per worker, per resource (PRESSURE_RESOURCES order), the filter's state as of its last judged minute. */
+  readonly beliefs: Map<string, (Belief | undefined)[]>;
 }
 
-/** One worker's filter state on one resource, as of the minute starting at `at` (ms). */
+/** One worker's filter state on one resource, as of the minute starting at `at` (ms); updated in place. */
 interface Belief {
-  readonly at: number;
-  readonly posterior: number;
-  readonly run: number;
-  readonly value: number;
-  readonly expected: number;
+  at: number;
+  posterior: number;
+  run: number;
+  value: number;
+  expected: number;
 }
 
 /** Drops what has left the window: peer models and the beliefs of workers no longer read. */
 export function trimMemo(memo: PeerModelMemo, windowMinutes: number): void {
   const oldest = memo.newestMinuteAt - windowMinutes * 60_000;
-  for (const byWorker of memo.beliefs.values()) for (const [id, b] of byWorker) if (b.at < oldest) byWorker.delete(id);
+  for (const [id, beliefs] of memo.beliefs) {
+    let kept = false;
+    for (let r = 0; r < beliefs.length; r++) {
+      if (beliefs[r] !== undefined && beliefs[r]!.at < oldest) beliefs[r] = undefined;
+      kept ||= beliefs[r] !== undefined;
+    }
+    if (!kept) memo.beliefs.delete(id);
+  }
   if (memo.models.size > 50 * windowMinutes * PRESSURE_RESOURCES.length) memo.models.clear();
 }
 
-function memoized(memo: PeerModelMemo, resource: string, minutesBack: number, values: readonly (number | undefined)[], loads: readonly (number | undefined)[], s: StragglerSettings): PeerModel {
-  // The minute, and a fingerprint of its readings: the same minute read with another set of workers refits.
-  let n = 0;
-  let sum = 0;
-  values.forEach((v, k) => {
-    if (v === undefined) return;
-    n++;
-    sum += v * 1.000001 + (loads[k] ?? -1) * 0.999999;
-  });
-  const key = `${resource}|${memo.newestMinuteAt - (minutesBack - 1) * 60_000}|${n}|${sum}`;
+/**
+ * The minute's peer model from the memo, or fitted and kept. A minute is named by its start and a
+ * fingerprint of its readings (how many, and a weighted sum the caller takes as it reads them): the same
+ * minute read with another set of workers refits.
+ */
+function memoized(
+  memo: PeerModelMemo,
+  resource: string,
+  minutesBack: number,
+  readings: number,
+  fingerprint: number,
+  values: readonly (number | undefined)[],
+  loads: readonly (number | undefined)[],
+  s: StragglerSettings,
+): PeerModel {
+  const key = `${resource}|${memo.newestMinuteAt - (minutesBack - 1) * 60_000}|${readings}|${fingerprint}`;
   if (memo.models.has(key)) return memo.models.get(key);
   const model = peerModel(values, loads, s);
   memo.models.set(key, model);
@@ -271,46 +327,80 @@ function peerModel(
   loads: readonly (number | undefined)[],
   s: StragglerSettings,
 ): { expected: (load: number | undefined) => number; spread: number; bottleneckSpread: number } | undefined {
-  // A loop, not flatMap: an array per worker per minute per resource was most of the detector's time.
-  const points: { x: number | undefined; y: number }[] = [];
+  // Typed arrays, not an object per point (nor an array each, as flatMap made): this runs per minute per
+  // resource over the whole fleet. Every sum and every median takes the points in worker order.
+  const ys = new Float64Array(values.length);
+  // Each point's load, NaN when it has none.
+  const xs = new Float64Array(values.length);
+  let count = 0;
   for (let k = 0; k < values.length; k++) {
     const y = values[k];
-    if (y !== undefined) points.push({ x: loads[k], y });
+    if (y === undefined) continue;
+    ys[count] = y;
+    xs[count] = loads[k] ?? Number.NaN;
+    count++;
   }
-  if (points.length < s.minPeers) return undefined;
-  const withLoad = points.filter((p): p is { x: number; y: number } => p.x !== undefined);
-  const middle = median(points.map((p) => p.y));
+  if (count < s.minPeers) return undefined;
+  const wx = new Float64Array(count);
+  const wy = new Float64Array(count);
+  let withLoad = 0;
+  for (let j = 0; j < count; j++) {
+    if (Number.isNaN(xs[j])) continue;
+    wx[withLoad] = xs[j];
+    wy[withLoad] = ys[j];
+    withLoad++;
+  }
+  const middle = medianInPlace(ys.slice(0, count));
   let line = { a: middle, b: 0 };
-  if (withLoad.length >= s.minPeers) {
-    line = fitLine(withLoad);
-    const residuals = withLoad.map((p) => p.y - line.a - line.b * p.x);
-    const cut = 3 * Math.max(s.noiseFloorPercent, 1.4826 * median(residuals.map(Math.abs)));
-    const kept = withLoad.filter((_, k) => Math.abs(residuals[k]) <= cut);
-    if (kept.length >= s.minPeers) line = fitLine(kept);
+  if (withLoad >= s.minPeers) {
+    line = fitLine(wx, wy, withLoad);
+    const off = new Float64Array(withLoad);
+    for (let j = 0; j < withLoad; j++) off[j] = Math.abs(wy[j] - line.a - line.b * wx[j]);
+    const cut = 3 * Math.max(s.noiseFloorPercent, 1.4826 * medianInPlace(off.slice()));
+    let kept = 0;
+    for (let j = 0; j < withLoad; j++) {
+      if (off[j] > cut) continue;
+      wx[kept] = wx[j];
+      wy[kept] = wy[j];
+      kept++;
+    }
+    if (kept >= s.minPeers) line = fitLine(wx, wy, kept);
   }
   // The model outlives this call in a memo: it keeps the fitted line, not the points.
-  const fitted = withLoad.length >= s.minPeers;
-  const expected = (load: number | undefined) => (load === undefined || !fitted ? middle : line.a + line.b * load);
-  const residuals = points.map((p) => p.y - expected(p.x));
-  const high = residuals.filter((r) => r >= s.bottleneckExcessPercent / 2).length;
+  const fitted = withLoad >= s.minPeers;
+  const { a, b } = line;
+  const expected = (load: number | undefined) => (load === undefined || !fitted ? middle : a + b * load);
+  const residuals = new Float64Array(count);
+  let high = 0;
+  for (let j = 0; j < count; j++) {
+    residuals[j] = ys[j] - expected(Number.isNaN(xs[j]) ? undefined : xs[j]);
+    if (residuals[j] >= s.bottleneckExcessPercent / 2) high++;
+  }
   // One worker far above the rest is what a straggler looks like, however small the fleet.
-  if (high > Math.max(1, Math.floor(s.maxBottleneckedShare * points.length))) return undefined;
-  const center = median(residuals);
-  const spread = Math.max(s.noiseFloorPercent, 1.4826 * median(residuals.map((r) => Math.abs(r - center))));
+  if (high > Math.max(1, Math.floor(s.maxBottleneckedShare * count))) return undefined;
+  const center = medianInPlace(residuals.slice());
+  for (let j = 0; j < count; j++) residuals[j] = Math.abs(residuals[j] - center);
+  const spread = Math.max(s.noiseFloorPercent, 1.4826 * medianInPlace(residuals));
   // A bottleneck's excess varies with how busy the worker is: its state is wider than the normal one.
   return { expected, spread, bottleneckSpread: Math.max(spread, s.bottleneckExcessPercent / 2) };
 }
 
-/** Least squares y = a + b·x with b ≥ 0 (more work never lowers pressure); flat at the mean when x does not vary. */
-function fitLine(points: readonly { x: number; y: number }[]): { a: number; b: number } {
-  const n = points.length;
-  const mx = points.reduce((t, p) => t + p.x, 0) / n;
-  const my = points.reduce((t, p) => t + p.y, 0) / n;
+/**
+ * Least squares y = a + b·x over the first `n` points, with b ≥ 0 (more work never lowers pressure);
+ * flat at the mean when x does not vary.
+ */
+function fitLine(xs: Float64Array, ys: Float64Array, n: number): { a: number; b: number } {
+  let tx = 0;
+  let ty = 0;
+  for (let j = 0; j < n; j++) tx += xs[j];
+  for (let j = 0; j < n; j++) ty += ys[j];
+  const mx = tx / n;
+  const my = ty / n;
   let sxy = 0;
   let sxx = 0;
-  for (const p of points) {
-    sxy += (p.x - mx) * (p.y - my);
-    sxx += (p.x - mx) ** 2;
+  for (let j = 0; j < n; j++) {
+    sxy += (xs[j] - mx) * (ys[j] - my);
+    sxx += (xs[j] - mx) ** 2;
   }
   const b = sxx > 1e-12 ? Math.max(0, sxy / sxx) : 0;
   return { a: my - b * mx, b };
@@ -318,7 +408,11 @@ function fitLine(points: readonly { x: number; y: number }[]): { a: number; b: n
 
 /** The median, by selection (Hoare's quickselect) on a copy: linear on average, and this runs per minute per resource. */
 export function median(values: readonly number[]): number {
-  const a = Float64Array.from(values);
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `a`, rearranging it. */
+function medianInPlace(a: Float64Array): number {
   const n = a.length;
   const upper = select(a, n >> 1);
   if (n % 2 === 1) return upper;
