@@ -106,8 +106,10 @@ export function samplePressure(sim: SimState, instance: Instance, load: number):
   const values = instance.pressure.sample(sim.now, Math.min(1, load), isDegraded(sim, instance));
   // The agent's RunningTasks, averaged over the minute, is the load the detector weighs pressure against.
   instance.pressureHistory.push({ t: sim.now - 60, values, runningTasks: load * sim.o.slotsPerInstance });
+  // The window and a little more, trimmed once it has doubled: trimming one reading off the front every
+  // minute moved the whole history each time. The straggler port follows it from its newest readings.
   const keep = sim.o.stragglers.windowMinutes + 3;
-  if (instance.pressureHistory.length > keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
+  if (instance.pressureHistory.length > 2 * keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
 }
 
 
