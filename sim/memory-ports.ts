@@ -42,7 +42,15 @@ export interface MemoryInstance {
 
 /** Auto Scaling groups and their lifecycle hook, in memory. */
 export class MemoryFleet implements Fleet {
-  readonly instances = new Map<string, MemoryInstance>();
+  private readonly all = new Map<string, MemoryInstance>();
+  /** Every instance launched and not forgotten, ended ones too, in launch order. */
+  readonly instances: ReadonlyMap<string, MemoryInstance> = this.all;
+  /**
+   * `instances` in the same order, less those that ended longer ago than Describe* lags: all that a scan
+   * for waiting instances or expired hooks can find. A simulated week ends thousands of instances, and
+   * every sweep and every lifecycle call scanned them all.
+   */
+  private readonly scanned = new Map<string, MemoryInstance>();
   /** Completions that found an active action; a second one for the same instance would be a bug. */
   readonly completions = new Map<string, number>();
   calls = { read: 0, write: 0 };
@@ -67,21 +75,34 @@ export class MemoryFleet implements Fleet {
     return i.state === 'Terminating:Wait' || (i.endedAt !== undefined && this.now() - i.endedAt < this.consistencyLagMs);
   }
 
+  /** Ended, and no longer listed as waiting by Describe*: no scan will find it again. */
+  private settled(i: MemoryInstance, now: number): boolean {
+    return i.state === 'Terminated' && i.endedAt !== undefined && now - i.endedAt >= this.consistencyLagMs;
+  }
+
   /** Puts an instance in service. */
   launch(instanceId: string, groupName: string): MemoryInstance {
     const i: MemoryInstance = { instanceId, groupName, state: 'InService' };
-    this.instances.set(instanceId, i);
+    const known = this.all.has(instanceId);
+    this.all.set(instanceId, i);
+    if (!known || this.scanned.has(instanceId)) this.scanned.set(instanceId, i);
+    else {
+      // An id launched again after it settled keeps its first place in `instances`: so it does in the scan.
+      this.scanned.clear();
+      for (const [id, other] of this.all) this.scanned.set(id, other);
+    }
     return i;
   }
 
   /** Removes an instance that ended without a hook (no lifecycle hook on the group). */
   forget(instanceId: string): void {
-    this.instances.delete(instanceId);
+    this.all.delete(instanceId);
+    this.scanned.delete(instanceId);
   }
 
   /** Auto Scaling chose the instance for termination: it enters Terminating:Wait under our hook. */
   beginTermination(instanceId: string, heartbeatTimeoutSeconds: number): void {
-    const i = this.instances.get(instanceId);
+    const i = this.all.get(instanceId);
     if (!i || i.state !== 'InService') throw new Error(`${instanceId} is not InService`);
     const now = this.now();
     i.state = 'Terminating:Wait';
@@ -95,8 +116,9 @@ export class MemoryFleet implements Fleet {
   expireHooks(): MemoryInstance[] {
     const now = this.now();
     const expired: MemoryInstance[] = [];
-    for (const i of this.instances.values()) {
-      if (i.state === 'Terminating:Wait' && now >= Math.min(i.hookExpiresAt!, i.globalExpiresAt!)) {
+    for (const [id, i] of this.scanned) {
+      if (this.settled(i, now)) this.scanned.delete(id);
+      else if (i.state === 'Terminating:Wait' && now >= Math.min(i.hookExpiresAt!, i.globalExpiresAt!)) {
         i.state = 'Terminated';
         i.endedBy = 'timeout';
         i.endedAt = now;
@@ -110,9 +132,13 @@ export class MemoryFleet implements Fleet {
   async listWaitingInstances(groupNames: readonly string[]): Promise<WaitingInstance[]> {
     this.calls.read++;
     const groups = new Set(groupNames);
-    return [...this.instances.values()]
-      .filter((i) => this.listedWaiting(i) && groups.has(i.groupName))
-      .map((i) => ({ instanceId: i.instanceId, groupName: i.groupName }));
+    const now = this.now();
+    const out: WaitingInstance[] = [];
+    for (const [id, i] of this.scanned) {
+      if (this.settled(i, now)) this.scanned.delete(id);
+      else if (this.listedWaiting(i) && groups.has(i.groupName)) out.push({ instanceId: i.instanceId, groupName: i.groupName });
+    }
+    return out;
   }
 
   async filterWaiting(instances: readonly WaitingInstance[]): Promise<WaitingInstance[]> {
