@@ -113,7 +113,7 @@ export interface WorkerVerdict {
  * per call, not once per resource, and carried beliefs are updated in place.
  */
 export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, settings: StragglerSettings, memo?: PeerModelMemo): WorkerVerdict[] {
-  const ids = [...pressure.keys()].sort();
+  const ids = sortedIds(pressure, memo);
   const n = ids.length;
   const windows = ids.map((id) => pressure.get(id));
   const loads = windows.map((w) => w?.load);
@@ -153,16 +153,19 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
     // (a cold start, a new worker) it is filtered over the whole window from the stationary prior.
     const minuteAt = (t: number) => (memo ? memo.newestMinuteAt - (minutes - 1 - t) * 60_000 : 0);
     for (let k = 0; k < n; k++) {
-      // Before its first reading a worker has nothing to judge (a missing minute changes nothing).
       const own = series[k];
+      const b = held?.[k]?.[r];
+      const at = b ? Math.round((b.at - minuteAt(0)) / 60_000) : -1;
+      const carries = b !== undefined && at >= 0 && at < minutes;
+      // Before its first reading a worker has nothing to judge (a missing minute changes nothing). A
+      // carried belief starts after its minute; when that minute has a reading, the first reading is no
+      // later, so the window's start need not be searched.
       let t = 0;
-      if (own === undefined) t = minutes;
+      if (carries && finite(own?.[at]) !== undefined) t = at + 1;
+      else if (own === undefined) t = minutes;
       else while (t < minutes && finite(own[t]) === undefined) t++;
       start[k] = t;
-      const b = held?.[k]?.[r];
-      if (!b) continue;
-      const at = Math.round((b.at - minuteAt(0)) / 60_000);
-      if (at < 0 || at >= minutes) continue;
+      if (!carries) continue;
       start[k] = Math.max(start[k], at + 1);
       posterior[k] = b.posterior;
       run[k] = b.run;
@@ -188,6 +191,9 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
       const evidence = memo ? memoized(memo, resource, minutes - t, readings, fingerprint, values, load, settings) : peerModel(values, load, settings);
       // A minute without enough peers to compare with is no evidence about anyone.
       if (!evidence) continue;
+      // The same for every worker this minute: each spread's log, taken once.
+      const logSpreadB = Math.log(evidence.bottleneckSpread);
+      const logSpreadN = Math.log(evidence.spread);
       for (let k = 0; k < n; k++) {
         if (t < start[k]) continue;
         const v = values[k];
@@ -199,8 +205,8 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
         const expected = evidence.expected(load[k]);
         const excess = v - expected;
         // In logs: a reading far out on either side must not underflow both likelihoods to zero.
-        const logB = Math.log(prior) + logGaussian(excess, settings.bottleneckExcessPercent, evidence.bottleneckSpread);
-        const logN = Math.log(1 - prior) + logGaussian(excess, 0, evidence.spread);
+        const logB = Math.log(prior) + logGaussian(excess, settings.bottleneckExcessPercent, evidence.bottleneckSpread, logSpreadB);
+        const logN = Math.log(1 - prior) + logGaussian(excess, 0, evidence.spread, logSpreadN);
         posterior[k] = 1 / (1 + Math.exp(logN - logB));
         lastValue[k] = v;
         lastExpected[k] = expected;
@@ -246,6 +252,19 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
   });
 }
 
+/**
+ * The workers' ids in sorted order. A memo keeps the last call's: a fleet is mostly the same workers, read
+ * in the same order, minute after minute, and sorting hundreds of ids each minute was a cost of its own.
+ */
+function sortedIds(pressure: ReadonlyMap<string, WorkerPressure>, memo: PeerModelMemo | undefined): readonly string[] {
+  const keys = [...pressure.keys()];
+  const last = memo?.ids;
+  if (last && last.keys.length === keys.length && last.keys.every((id, k) => id === keys[k])) return last.sorted;
+  const sorted = [...keys].sort();
+  if (memo) memo.ids = { keys, sorted };
+  return sorted;
+}
+
 function setBeliefs(memo: PeerModelMemo, id: string): (Belief | undefined)[] {
   const beliefs: (Belief | undefined)[] = [];
   memo.beliefs.set(id, beliefs);
@@ -267,6 +286,8 @@ export interface PeerModelMemo {
   readonly models: Map<string, PeerModel>;
   /** Per worker, per resource (PRESSURE_RESOURCES order), the filter's state as of its last judged minute. */
   readonly beliefs: Map<string, (Belief | undefined)[]>;
+  /** The last call's worker ids, as read and as sorted. */
+  ids?: { readonly keys: readonly string[]; readonly sorted: readonly string[] };
 }
 
 /** One worker's filter state on one resource, as of the minute starting at `at` (ms); updated in place. */
@@ -448,9 +469,10 @@ function select(a: Float64Array, k: number): number {
   return a[k];
 }
 
-function logGaussian(x: number, mean: number, sd: number): number {
+/** A normal's log density at x, less ½·log 2π (the same in both states); `logSd` is log(sd). */
+function logGaussian(x: number, mean: number, sd: number, logSd: number): number {
   const z = (x - mean) / sd;
-  return -0.5 * z * z - Math.log(sd);
+  return -0.5 * z * z - logSd;
 }
 
 function finite(v: number | null | undefined): number | undefined {

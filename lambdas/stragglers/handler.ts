@@ -131,7 +131,10 @@ async function judgeFleet(
   if (!group) throw new Error(`group ${fleet.groupName} not found`);
   const inService = group.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy').map((i) => i.instanceId);
   const pressure = await deps.pressure.read(fleet.groupName, inService, endMs, fleet.detector.windowMinutes);
-  const verdicts = detectStragglers(new Map(inService.map((id) => [id, pressure.get(id) ?? {}])), fleet.detector, memo);
+  // Every in-service worker is judged, one with no readings as having none. When the port answered for
+  // exactly those workers (most minutes), its map is that already: no copy of it per minute.
+  const complete = pressure.size === inService.length && inService.every((id) => pressure.has(id));
+  const verdicts = detectStragglers(complete ? pressure : new Map(inService.map((id) => [id, pressure.get(id) ?? {}])), fleet.detector, memo);
   const stragglers = verdicts.filter((v) => v.straggler).sort((a, b) => b.bottleneckedMinutes - a.bottleneckedMinutes || b.posterior - a.posterior);
   datapoints.push({ name: STRAGGLERS_METRIC, fleet: fleet.fleet, value: stragglers.length, unit: 'Count' });
   for (const v of verdicts) {
