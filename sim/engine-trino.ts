@@ -58,7 +58,15 @@ function place(sim: SimState, run: Run, task: Task): void {
 /** Takes a task off its worker; the worker leaves the query's set when no other task of it runs there. */
 function release(sim: SimState, run: Run, task: Task): void {
   const i = task.instance;
-  if (!run.tasks!.some((t) => t !== task && t.instance === i)) i.runs.delete(run);
+  // A loop, not some() with a closure: this runs for every task of every query.
+  let another = false;
+  for (const t of run.tasks!) {
+    if (t !== task && t.instance === i) {
+      another = true;
+      break;
+    }
+  }
+  if (!another) i.runs.delete(run);
   setLoad(sim, i, i.runs.size === 0 ? 0 : i.busy - task.share);
 }
 
@@ -91,8 +99,12 @@ function checkDrained(sim: SimState, i: Instance): void {
 export function finish(sim: SimState, run: Run): void {
   if (run.done) return;
   const at = run.target!;
-  const ending = run.tasks!.filter((t) => t.endWork <= at + EPS);
-  const left = run.tasks!.filter((t) => t.endWork > at + EPS);
+  const ending: Task[] = [];
+  const left: Task[] = [];
+  for (const t of run.tasks!) {
+    if (t.endWork <= at + EPS) ending.push(t);
+    else if (t.endWork > at + EPS) left.push(t);
+  }
   run.tasks = left;
   for (const t of ending) release(sim, run, t);
   if (left.length > 0) {

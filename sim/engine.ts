@@ -76,8 +76,10 @@ export class LoadIndex<W extends { busy: number }> {
   /** Adds a worker at its current busy. */
   add(i: W): void {
     const set = this.buckets[this.bucketOf(i.busy)];
-    if (!set.has(i)) this.size++;
+    // One hash lookup, not has() then add(): every task placed or ended moves its worker.
+    const before = set.size;
     set.add(i);
+    this.size += set.size - before;
   }
 
   /** Removes a worker; call before its busy changes. */
