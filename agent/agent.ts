@@ -287,13 +287,21 @@ export class Agent {
       }
     }
     if (!this.publishDue(now) || this.pendingReadings.length === 0) return { runningTasks, published: false };
+    // What is sent is taken out first: a round that runs while the send is in flight (one that overran its
+    // limit) keeps its reading in the fresh list, never in the one being sent.
     const readings = this.pendingReadings;
+    this.pendingReadings = [];
     try {
       await this.readingsSender!.send({ instanceId: identity.instanceId, groupName: identity.groupName, readings });
-      // Only what was sent: a round that ended while the send was in flight keeps its reading.
-      this.pendingReadings = this.pendingReadings.slice(readings.length);
       return { runningTasks, published: true };
     } catch (e) {
+      // Back in front of anything read meanwhile, the oldest dropped past the message's limit.
+      this.pendingReadings = [...readings, ...this.pendingReadings];
+      const excess = this.pendingReadings.length - MAX_READINGS_PER_MESSAGE;
+      if (excess > 0) {
+        this.pendingReadings.splice(0, excess);
+        this.droppedReadings += excess;
+      }
       this.log.warn('sending readings failed; kept for the next period', { error: message(e), pending: this.pendingReadings.length, dropped: this.droppedReadings });
       return { runningTasks, published: false };
     }

@@ -110,8 +110,13 @@ export interface DrainStore {
   markDrained(instanceId: string, at: number, drainedBy: DrainedBy): Promise<boolean>;
   /** Moves the drain to history; false if another invocation finished it first. */
   finish(record: DrainRecord, result: DrainResult): Promise<boolean>;
-  /** Moves an active drain's deadline; false if the drain is no longer active. */
-  setDeadline(instanceId: string, deadlineAt: number): Promise<boolean>;
+  /**
+   * Moves an active drain's deadline; false if the drain is no longer active. With `onlyLater`, also false
+   * when the stored deadline is already at or past it: the automated callers (the straggler function, the
+   * drain price check) decide on a read taken seconds before, and must never undo an operator's longer
+   * extension made meanwhile. The extend-drain runbook may shorten, and does not set it.
+   */
+  setDeadline(instanceId: string, deadlineAt: number, onlyLater?: boolean): Promise<boolean>;
   /** Records a hold; false, holding nothing, when that holder already ended (a late START). */
   putHold(hold: ScaleInHold): Promise<boolean>;
   /**

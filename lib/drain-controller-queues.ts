@@ -98,7 +98,10 @@ export function acceptReadings(
     { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
   );
   for (const queue of controller.readingsQueues.values()) {
-    fn.addEventSource(new sources.SqsEventSource(queue, { batchSize: READINGS_BATCH_SIZE, maxBatchingWindow: READINGS_BATCHING_WINDOW, reportBatchItemFailures: true }));
+    // At most 2 concurrent invocations a queue (the least SQS event sources allow: Lambda developer guide,
+    // "Configuring maximum concurrency for Amazon SQS event sources"): a fleet flooding its own queue backs up
+    // there, and cannot take the function's whole concurrency from the other fleets.
+    fn.addEventSource(new sources.SqsEventSource(queue, { batchSize: READINGS_BATCH_SIZE, maxBatchingWindow: READINGS_BATCHING_WINDOW, reportBatchItemFailures: true, maxConcurrency: 2 }));
   }
   controller.grantTable(fn, 'dynamodb:BatchWriteItem');
   return fn;

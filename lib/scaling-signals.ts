@@ -5,6 +5,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import { DrainPricingSettings, SignalsSettings } from '../core/contract/signals-
 import { FunctionEnvironment } from '../core/contract/function-env';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
+import { ACTIVE_DRAIN_PARTITION_PREFIX, RUNTIMES_PARTITION } from '../core/contract/names';
 
 /** The decision runs once a minute: the period of the target tracking alarms that act on it. */
 export const SIGNALS_PERIOD = Duration.minutes(1);
@@ -32,8 +34,7 @@ export interface SignalsFleetProps {
 
 /** The drain table the price check moves deadlines in and keeps the run-time histories in. */
 export interface DrainTableAccess {
-  readonly table: { readonly tableName: string };
-  grantTable(fn: iam.IGrantable, ...actions: string[]): void;
+  readonly table: dynamodb.ITable;
 }
 
 export interface ScalingSignalsProps {
@@ -105,16 +106,38 @@ export class ScalingSignals extends Construct {
       reason: 'cloudwatch:PutMetricData (held to this environment\'s namespace by condition), cloudwatch:GetMetricData, autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeScalingActivities have no resource-level permissions (Service Authorization Reference).',
     });
     if (pricing) {
-      // The price check lists the drains (Query), moves a deadline (UpdateItem, conditional on the drain
-      // being active) and reads and writes its fleets' run-time histories (GetItem, PutItem), all in this
-      // environment's drain table, under its CMK.
-      props.controller!.grantTable(this.function, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
-      Validations.of(this.function.role!).acknowledge(
-        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "Data keys of this environment's CMK, which encrypts the drain table it writes deadlines and run-time histories to; granted by CDK for that key only." },
-        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "Re-encryption under this environment's CMK only, as CDK grants for an encrypted table it writes." },
+      // The price check reads and writes two partitions of the drain table, and only them
+      // (dynamodb:LeadingKeys; DynamoDB developer guide, "Using IAM policy conditions for fine-grained
+      // access control"): the run-time histories (GetItem, PutItem), and the active drains, which it lists
+      // (Query) and whose deadline alone it may change (UpdateItem of deadlineAt: dynamodb:Attributes names
+      // the attributes a request reads or writes, keys included). It can put no drain, hold or tombstone,
+      // and delete nothing.
+      const table = props.controller!.table;
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [RUNTIMES_PARTITION] } } }),
       );
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACTIVE_DRAIN_PARTITION_PREFIX}*`] } } }),
+      );
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACTIVE_DRAIN_PARTITION_PREFIX}*`] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'deadlineAt'] },
+            // ALL_OLD or ALL_NEW would return the drain's other attributes, which it has no business reading back.
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+          },
+        }),
+      );
+      // The table's CMK, for the items it reads and writes.
+      table.encryptionKey!.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*');
+      Validations.of(this.function.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "Data keys of this environment's CMK, which encrypts the drain table it writes deadlines and run-time histories to; granted for that key only.",
+      });
     }
-
     for (const f of props.fleets) {
       f.group.scaleToTrackMetric('SignalsTargetTracking', {
         metric: this.ratio(f.fleetName),

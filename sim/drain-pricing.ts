@@ -25,7 +25,7 @@ export async function priceDrains(sim: SimState): Promise<void> {
   for (const d of decisions) {
     sim.drainRules[d.rule] = (sim.drainRules[d.rule] ?? 0) + 1;
     if (d.deadlineAt === undefined) continue;
-    if (await sim.store.setDeadline(d.instanceId, d.deadlineAt)) sim.deadlines.set(d.instanceId, d.deadlineAt / 1000);
+    if (await sim.store.setDeadline(d.instanceId, d.deadlineAt, true)) sim.deadlines.set(d.instanceId, d.deadlineAt / 1000);
   }
 }
 

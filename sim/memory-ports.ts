@@ -242,10 +242,10 @@ export class MemoryDrainStore implements DrainStore {
 
   readonly holds = new Map<string, ScaleInHold>();
 
-  async setDeadline(instanceId: string, deadlineAt: number): Promise<boolean> {
+  async setDeadline(instanceId: string, deadlineAt: number, onlyLater = false): Promise<boolean> {
     this.calls.write++;
     const r = this.active.get(instanceId);
-    if (!r) return false;
+    if (!r || (onlyLater && r.deadlineAt >= deadlineAt)) return false;
     this.active.set(instanceId, { ...r, deadlineAt });
     return true;
   }

@@ -47,8 +47,8 @@ export function stragglerFunction(sim: SimState) {
     store: {
       listHolds: () => sim.store.listHolds(),
       listActive: () => sim.store.listActive(),
-      setDeadline: async (id, at) => {
-        const moved = await sim.store.setDeadline(id, at);
+      setDeadline: async (id, at, onlyLater) => {
+        const moved = await sim.store.setDeadline(id, at, onlyLater);
         if (moved) sim.deadlines.set(id, at / 1000);
         return moved;
       },

@@ -10,3 +10,11 @@ export const DRAIN_HOOK_NAME = 'graceful-autoscaler-drain';
 export const AGENT_SERVICE = 'graceful-autoscaler-agent.service';
 /** The worker's start gate's systemd unit (agent/in-service.ts). */
 export const GATE_SERVICE = 'graceful-autoscaler-in-service.service';
+
+/**
+ * The drain table's partitions (lambdas/aws/dynamo-drain-store.ts, dynamo-runtimes.ts), named here because
+ * the stack scopes IAM to them with dynamodb:LeadingKeys: an active drain's partition starts with
+ * ACTIVE_DRAIN_PARTITION_PREFIX (then its shard), the fleets' run-time histories are RUNTIMES_PARTITION.
+ */
+export const ACTIVE_DRAIN_PARTITION_PREFIX = 'ACTIVE#';
+export const RUNTIMES_PARTITION = 'RUNTIMES';

@@ -11,6 +11,7 @@ import { TaskReading } from '../../core/drain';
 import { DrainedBy } from '../../core/drain-report';
 import { DrainRecord, DrainResult, DrainStore, ScaleInHold } from '../../core/ports';
 import { errorName } from '../../core/util/errors';
+import { ACTIVE_DRAIN_PARTITION_PREFIX } from '../../core/contract/names';
 
 /**
  * Drains spread over this many partitions by instance id. One partition serves at most 1,000 writes a
@@ -40,7 +41,7 @@ export function shardOf(instanceId: string): number {
   for (let k = 0; k < instanceId.length; k++) h = Math.imul(h ^ instanceId.charCodeAt(k), 0x01000193);
   return (h >>> 0) % DRAIN_SHARDS;
 }
-const activeKey = (instanceId: string) => ({ pk: s(`ACTIVE#${shardOf(instanceId)}`), sk: s(instanceId) });
+const activeKey = (instanceId: string) => ({ pk: s(`${ACTIVE_DRAIN_PARTITION_PREFIX}${shardOf(instanceId)}`), sk: s(instanceId) });
 const tombstoneKey = (instanceId: string) => ({ pk: s(`DONE#${shardOf(instanceId)}`), sk: s(instanceId) });
 
 type Item = Record<string, AttributeValue>;
@@ -109,7 +110,7 @@ export class DynamoDrainStore implements DrainStore {
   ) {}
 
   async listActive(): Promise<DrainRecord[]> {
-    const shards = await Promise.all(Array.from({ length: DRAIN_SHARDS }, (_, k) => this.queryAll(`ACTIVE#${k}`)));
+    const shards = await Promise.all(Array.from({ length: DRAIN_SHARDS }, (_, k) => this.queryAll(`${ACTIVE_DRAIN_PARTITION_PREFIX}${k}`)));
     return shards.flat().map(fromItem);
   }
 
@@ -213,8 +214,9 @@ export class DynamoDrainStore implements DrainStore {
     }
   }
 
-  async setDeadline(instanceId: string, deadlineAt: number): Promise<boolean> {
-    return this.conditional({ UpdateExpression: 'SET deadlineAt = :d', ConditionExpression: 'attribute_exists(pk)', values: { ':d': n(deadlineAt) }, instanceId });
+  async setDeadline(instanceId: string, deadlineAt: number, onlyLater = false): Promise<boolean> {
+    const condition = onlyLater ? 'attribute_exists(pk) AND deadlineAt < :d' : 'attribute_exists(pk)';
+    return this.conditional({ UpdateExpression: 'SET deadlineAt = :d', ConditionExpression: condition, values: { ':d': n(deadlineAt) }, instanceId });
   }
 
   async putHold(hold: ScaleInHold): Promise<boolean> {

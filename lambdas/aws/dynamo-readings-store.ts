@@ -1,7 +1,8 @@
 /**
- * The agents' verified readings in the drain table (core/ports.ts ReadingsStore): one item per message,
- * `pk = READINGS#<group>`, `sk = <sent time, 13 digits>#<instance id>#<message id>`, so one Query reads a
- * group's messages since a time, and a redelivered message overwrites itself. Items expire by the table's
+ * The agents' verified readings in the drain table (core/ports.ts ReadingsStore): one item per instance and
+ * minute, `pk = READINGS#<group>`, `sk = <sent minute, 13 digits>#<instance id>`, so one Query reads a
+ * group's messages since a time, a redelivered message overwrites itself, and a worker flooding its queue
+ * only overwrites its own minute. Items expire by the table's
  * TTL (`expiresAt`) after READINGS_KEPT_MS; until DynamoDB removes them, the Query's range leaves them out.
  * A message of a minute's readings is under 1 KB: one write unit (test/lambdas/aws/dynamo-readings-store.test.ts).
  */
@@ -23,12 +24,18 @@ const s = (v: string): AttributeValue => ({ S: v });
 const n = (v: number): AttributeValue => ({ N: String(v) });
 const pkOf = (groupName: string) => `READINGS#${groupName}`;
 const time = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(13, '0');
+const minuteOf = (ms: number) => Math.floor(ms / 60_000) * 60_000;
 
 /** The item a message is kept as: exported so the cost test can weigh it. */
 export function readingsItem(m: StoredReadings): Item {
   return {
     pk: s(pkOf(m.groupName)),
-    sk: s(`${time(m.sentAt)}#${m.instanceId}#${m.messageId}`),
+    // One item an instance-minute: a worker flooding its queue overwrites its own minute instead of
+    // growing the range every reader queries (the agent sends one message a minute; a redelivery or a
+    // retry of the same minute replaces it). The message's own id and time ride along.
+    sk: s(`${time(minuteOf(m.sentAt))}#${m.instanceId}`),
+    m: s(m.messageId),
+    sentAt: n(m.sentAt),
     // Compact: [at, tasks, age, [pressure…]] per reading, null where absent.
     r: s(JSON.stringify(m.readings.map(compact))),
     expiresAt: n(Math.floor((m.sentAt + READINGS_KEPT_MS) / 1000)),
@@ -52,7 +59,7 @@ function expand(row: unknown): WorkerReading | undefined {
 }
 
 function fromItem(i: Item): StoredReadings | undefined {
-  const [sent, instanceId, ...rest] = (i.sk?.S ?? '').split('#');
+  const [sent, instanceId] = (i.sk?.S ?? '').split('#');
   const groupName = i.pk?.S?.slice('READINGS#'.length);
   let rows: unknown;
   try {
@@ -62,7 +69,8 @@ function fromItem(i: Item): StoredReadings | undefined {
   }
   if (!groupName || !instanceId || !Array.isArray(rows)) return undefined;
   const readings = rows.map(expand).filter((r): r is WorkerReading => r !== undefined);
-  return { groupName, instanceId, sentAt: Number(sent), messageId: rest.join('#'), readings };
+  const sentAt = i.sentAt?.N !== undefined ? Number(i.sentAt.N) : Number(sent);
+  return { groupName, instanceId, sentAt, messageId: i.m?.S ?? '', readings };
 }
 
 export class DynamoReadingsStore implements ReadingsStore {
@@ -72,7 +80,16 @@ export class DynamoReadingsStore implements ReadingsStore {
   ) {}
 
   async save(messages: readonly StoredReadings[]): Promise<void> {
-    for (const batch of chunk(messages, WRITES_PER_CALL)) {
+    // One write an item: BatchWriteItem refuses a batch that names a key twice (DynamoDB API reference,
+    // "Provided list of item keys contains duplicates"), so of two messages for one instance-minute the
+    // later sent is kept.
+    const byKey = new Map<string, StoredReadings>();
+    for (const m of messages) {
+      const key = `${m.groupName}#${minuteOf(m.sentAt)}#${m.instanceId}`;
+      const kept = byKey.get(key);
+      if (!kept || kept.sentAt <= m.sentAt) byKey.set(key, m);
+    }
+    for (const batch of chunk([...byKey.values()], WRITES_PER_CALL)) {
       let requests: WriteRequest[] = batch.map((m) => ({ PutRequest: { Item: readingsItem(m) } }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt === UNPROCESSED_ATTEMPTS) throw new Error(`${requests.length} readings unprocessed after ${UNPROCESSED_ATTEMPTS} attempts`);
@@ -92,7 +109,8 @@ export class DynamoReadingsStore implements ReadingsStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk >= :since',
-          ExpressionAttributeValues: { ':pk': s(pkOf(groupName)), ':since': s(time(sinceMs)) },
+          // From the start of the minute: an item's key is its message's minute.
+          ExpressionAttributeValues: { ':pk': s(pkOf(groupName)), ':since': s(time(minuteOf(sinceMs))) },
           ExclusiveStartKey: key,
         }),
       );

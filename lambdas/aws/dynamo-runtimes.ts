@@ -6,9 +6,10 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { RuntimeHistoryStore, StoredRuntimes } from '../../core/ports';
+import { RUNTIMES_PARTITION } from '../../core/contract/names';
 
 /** The partition of the histories: a handful of items, one per fleet with the drain price check. */
-export const RUNTIMES_KEY = 'RUNTIMES';
+export const RUNTIMES_KEY = RUNTIMES_PARTITION;
 /** A stored item larger than this is not a history we wrote: it is dropped, not parsed. */
 const MAX_ITEM_CHARS = 350_000;
 

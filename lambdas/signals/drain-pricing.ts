@@ -112,7 +112,7 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
       continue;
     }
     try {
-      if (await deps.drains.setDeadline(d.instanceId, d.deadlineAt)) {
+      if (await deps.drains.setDeadline(d.instanceId, d.deadlineAt, true)) {
         extended++;
         deps.log.info('drain priced: deadline moved, the queries it waits for are worth more than the wait', { ...fields, deadline: new Date(d.deadlineAt).toISOString() });
       }

@@ -51,6 +51,8 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
     // Every drain, read once for all the fleets that price theirs, and only when one does.
     let activeDrains: Promise<DrainRecord[]> | undefined;
     const active = () => (activeDrains ??= deps.drainPricing!.drains.listActive());
+    // Each fleet's price check, run once every fleet's scaling datapoints are published.
+    const pricing: (() => Promise<SignalDatapoint[]>)[] = [];
     // One PutMetricData carries every fleet's datapoints and CloudWatch rejects it whole for one value it
     // does not accept (NaN, Infinity, beyond ±1.17e108, nearer zero than 8.5e-109): such a value, which only
     // a broken or hostile coordinator's numbers can produce, is logged and left out, never sent.
@@ -125,8 +127,9 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
         if (decision.ratio !== undefined) points.push({ name: RATIO_METRIC, fleet: f.fleet, value: decision.ratio, unit: 'None' });
         out.push(...points.filter(publishable));
         if (f.drainPricing && deps.drainPricing) {
-          const priced = await priceFleetDrains({ ...deps.drainPricing, log: deps.log }, { fleet: f.fleet, groupName: f.groupName, drainPricing: f.drainPricing }, body, now, active);
-          out.push(...priced.filter(publishable));
+          const pricingDeps = { ...deps.drainPricing, log: deps.log };
+          const fleet = { fleet: f.fleet, groupName: f.groupName, drainPricing: f.drainPricing };
+          pricing.push(() => priceFleetDrains(pricingDeps, fleet, body, now, active));
         }
         deps.log.info('scaling decision', {
           fleet: f.fleet,
@@ -143,7 +146,13 @@ export function makeScalingSignalsHandler(deps: SignalsDeps) {
         });
       }),
     );
+    // The scaling datapoints go first: the price check's reads and writes of the drain table, however
+    // slow, never cost any fleet its ratio for the minute.
     if (out.length > 0) await deps.publish(out);
+    if (pricing.length > 0) {
+      const priced = (await Promise.all(pricing.map((run) => run()))).flat().filter(publishable);
+      if (priced.length > 0) await deps.publish(priced);
+    }
     return { decided, failed };
   };
 }

@@ -112,7 +112,7 @@ async function extendReplacedDrains(deps: StragglerDeps, groups: Map<string, Str
       const limit = r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000;
       const wanted = Math.min(limit, r.waitStartedAt + f.replaceDrainTimeoutSeconds * 1000);
       if (r.deadlineAt >= wanted || now >= r.deadlineAt) continue;
-      if (await deps.store.setDeadline(r.instanceId, wanted).catch(() => false)) {
+      if (await deps.store.setDeadline(r.instanceId, wanted, true).catch(() => false)) {
         deps.log.info('replaced straggler given its longer drain', { fleet: f.fleet, instanceId: r.instanceId, previousDeadline: new Date(r.deadlineAt).toISOString(), deadline: new Date(wanted).toISOString() });
       }
     }

@@ -49,9 +49,16 @@ export function resolveDrainPricing(p: Problems, at: string, f: FleetInput, sign
     return undefined;
   }
   const killPenaltyInstanceSeconds = p.duration(`${at}.killPrice`, s.killPrice ?? formatDuration(DEFAULT_DRAIN_EXTENSION.killPenaltyInstanceSeconds), 0, 30 * 86_400);
-  const maxDrainSeconds = p.duration(`${at}.maxDrain`, s.maxDrain ?? formatDuration(DEFAULT_DRAIN_EXTENSION.maxDrainSeconds), 60, MAX_DRAIN_TIMEOUT_SECONDS, ': the 48h lifecycle-hook limit less 2m');
+  // Unset, the longest drain is 6 h or the fleet's own drainTimeout when that is longer: a fleet that
+  // already drains longer keeps its timeout (its deploys must not start failing on a default).
+  const maxDrainSeconds =
+    s.maxDrain === undefined
+      ? drainTimeoutSeconds === undefined
+        ? undefined
+        : Math.max(DEFAULT_DRAIN_EXTENSION.maxDrainSeconds, drainTimeoutSeconds)
+      : p.duration(`${at}.maxDrain`, s.maxDrain, 60, MAX_DRAIN_TIMEOUT_SECONDS, ': the 48h lifecycle-hook limit less 2m');
   if (killPenaltyInstanceSeconds === undefined || maxDrainSeconds === undefined || drainTimeoutSeconds === undefined) return undefined;
-  if (!p.check(maxDrainSeconds >= drainTimeoutSeconds, `${at}.maxDrain`, s.maxDrain ?? formatDuration(maxDrainSeconds), `must be at least the fleet's drainTimeout (${formatDuration(drainTimeoutSeconds)}): the price check only ever lengthens a drain`)) return undefined;
+  if (!p.check(maxDrainSeconds >= drainTimeoutSeconds, `${at}.maxDrain`, s.maxDrain, `must be at least the fleet's drainTimeout (${formatDuration(drainTimeoutSeconds)}): the price check only ever lengthens a drain`)) return undefined;
   const types = (f as { instanceTypes?: unknown }).instanceTypes;
   const vcpus = Array.isArray(types) && typeof types[0] === 'string' ? vcpusOf(types[0]) : undefined;
   return { killPenaltyInstanceSeconds, maxDrainSeconds, ...(vcpus === undefined ? {} : { vcpus }) };

@@ -32,10 +32,13 @@ async function setup(config: Record<string, unknown> = {}) {
   let now = Date.UTC(2026, 10, 21, 12, 0, 0);
   const sent: ReadingsMessage[] = [];
   let failing = false;
+  let gate: Promise<void> | undefined;
   const sender: ReadingsSender = {
     send: async (m) => {
+      const copy = JSON.parse(JSON.stringify(m));
+      if (gate) await gate;
       if (failing) throw new Error('AWS.SimpleQueueService.NonExistentQueue');
-      sent.push(JSON.parse(JSON.stringify(m)));
+      sent.push(copy);
     },
   };
   const client = new CloudWatchClient({ region: 'eu-west-1', endpoint: cloudwatch.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
@@ -43,6 +46,15 @@ async function setup(config: Record<string, unknown> = {}) {
   return {
     imds, trino, cloudwatch, agent, sent,
     fail: (on: boolean) => (failing = on),
+    /** Holds every send until the returned function is called. */
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise<void>((r) => (release = r));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
     advance: (ms: number) => (now += ms),
     close: async () => Promise.all([imds.close(), trino.close(), cloudwatch.close()]),
   };
@@ -67,6 +79,24 @@ test('in service: one message a minute with every reading and pressure figure, a
   // What it sends is what the readings function accepts from it.
   const body = formatReadingsMessage(env.sent[1]);
   expect(parseReadingsMessage(body, { senderId: `AROAROLE0000000000001:${META.instanceId}`, sentAt: Date.UTC(2026, 10, 21, 12, 1, 0), messageId: 'm', queueArn: 'q' }, () => ({ workerRoleId: 'AROAROLE0000000000001', queueArn: 'q' })).ok).toBe(true);
+});
+
+test('a round that runs while a send is in flight keeps its reading for the next message', async () => {
+  env = await setup({ pressure: false });
+  env.trino.state.tasks = [RUNNING];
+  await env.agent.tick(); // 12:00:00, sent at once
+  env.advance(60_000);
+  const release = env.hold();
+  const slow = env.agent.tick(); // 12:01:00: its send is held
+  await new Promise((r) => setTimeout(r, 50));
+  env.advance(10_000);
+  await env.agent.tick(); // 12:01:10, while the send is in flight
+  release();
+  await slow;
+  env.advance(50_000);
+  await env.agent.tick(); // 12:02:00: sends the 12:01:10 and 12:02:00 readings
+  const minutes = env.sent.map((m) => m.readings.map((r) => new Date(r.at).toISOString().slice(14, 19)));
+  expect(minutes).toEqual([['00:00'], ['01:00'], ['01:10', '02:00']]);
 });
 
 test('a worker that cannot be read is no count in the message, never a zero', async () => {

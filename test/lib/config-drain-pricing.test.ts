@@ -13,6 +13,11 @@ test('on by default with the scaling signals: an hour of an instance per kill, d
   expect(resolved({ scaling: { killPrice: '30m', maxDrain: '2h' } }).drainPricing).toMatchObject({ killPenaltyInstanceSeconds: 1800, maxDrainSeconds: 7200 });
 });
 
+test("a fleet whose drainTimeout is over 6 h keeps it as the longest drain when maxDrain is unset (an upgrade must not refuse a default)", () => {
+  expect(resolved({ drainTimeout: '8h' }).drainPricing?.maxDrainSeconds).toBe(8 * 3600);
+  expect(() => resolved({ drainTimeout: '8h', scaling: { maxDrain: '6h' } })).toThrow(/fleets\[0\]\.scaling\.maxDrain \("6h"\) must be at least the fleet's drainTimeout \(8h\)/);
+});
+
 test('off when asked, and off without signals', () => {
   expect(resolved({ scaling: { priceDrains: false } }).drainPricing).toBeUndefined();
   expect(resolved({ coordinatorUrl: undefined }).drainPricing).toBeUndefined();

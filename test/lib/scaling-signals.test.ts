@@ -60,6 +60,12 @@ test('least privilege: publishes only to the signals namespace, reads metrics an
   const dynamo = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
   expect(dynamo.flatMap((s: { Action: string | string[] }) => [s.Action].flat()).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   for (const s of dynamo) expect(JSON.stringify(s.Resource)).toContain(staging.getLogicalId(staging.drainController.table.node.defaultChild as never));
+  // Only its two partitions: the run-time histories, and the active drains, of which it may change the deadline alone.
+  const of = (action: string) => dynamo.find((s: { Action: string | string[] }) => [s.Action].flat().includes(action));
+  expect(of('dynamodb:PutItem').Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['RUNTIMES'] } });
+  expect(of('dynamodb:GetItem')).toBe(of('dynamodb:PutItem'));
+  expect(of('dynamodb:Query').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACTIVE#*'] } });
+  expect(of('dynamodb:UpdateItem').Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACTIVE#*'] }, 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'deadlineAt'] } });
   const put = statements.find((s: { Action: string | string[] }) => [s.Action].flat().includes('cloudwatch:PutMetricData'));
   expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': signalsNamespace('staging') } });
   // The workers may write the agent's namespace only: none can publish a ratio that scales its fleet.

@@ -52,7 +52,27 @@ test('messages are written 25 to a BatchWriteItem, unprocessed ones again, and r
   expect(read).toEqual(messages);
   const q = ddb.commandCalls(QueryCommand)[0].args[0].input;
   expect(q.KeyConditionExpression).toBe('pk = :pk AND sk >= :since');
-  expect(q.ExpressionAttributeValues![':since']).toEqual({ S: String(SENT - 60_000).padStart(13, '0') });
+  // From the start of the minute: an item's key is its message's minute.
+  expect(q.ExpressionAttributeValues![':since']).toEqual({ S: String(Math.floor((SENT - 60_000) / 60_000) * 60_000).padStart(13, '0') });
+});
+
+test("a worker flooding its queue overwrites its own minute: one item an instance-minute, the latest sent kept, never two writes of one key in a batch", async () => {
+  const written: any[] = [];
+  ddb.on(BatchWriteItemCommand).callsFake((input) => {
+    const keys = input.RequestItems.table.map((r: any) => `${r.PutRequest.Item.pk.S}|${r.PutRequest.Item.sk.S}`);
+    // DynamoDB refuses a batch that names a key twice.
+    if (new Set(keys).size !== keys.length) throw Object.assign(new Error('Provided list of item keys contains duplicates'), { name: 'ValidationException' });
+    written.push(...input.RequestItems.table);
+    return {};
+  });
+  const store = new DynamoReadingsStore(new DynamoDBClient({ region: 'eu-west-1' }), 'table');
+  const flood = Array.from({ length: 40 }, (_, k) => ({ ...fullMinute('i-0123456789abcdef0', `flood${k}`), sentAt: SENT + k * 100 }));
+  const honest = fullMinute('i-0fedcba9876543210', 'honest');
+  await store.save([...flood, honest]);
+  expect(written).toHaveLength(2);
+  const kept = written.map((w) => w.PutRequest.Item).find((i) => i.sk.S.endsWith('i-0123456789abcdef0'));
+  expect(kept.m.S).toBe(flood[39].messageId);
+  expect(kept.sk.S).toBe(`${String(Math.floor(SENT / 60_000) * 60_000).padStart(13, '0')}#i-0123456789abcdef0`);
 });
 
 test('a batch that stays unprocessed fails, for SQS to redeliver', async () => {

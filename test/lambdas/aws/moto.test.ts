@@ -14,6 +14,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { AutoScalingAdmin } from '../../../lambdas/aws/auto-scaling-admin';
 import { AutoScalingFleet } from '../../../lambdas/aws/auto-scaling-fleet';
 import { CloudWatchTaskCounts } from '../../../lambdas/aws/cloudwatch-task-counts';
+import { DynamoRuntimeHistory } from '../../../lambdas/aws/dynamo-runtimes';
 import { CodeDeployDeployments } from '../../../lambdas/aws/codedeploy-deployments';
 import { AutoScalingGroupSettings } from '../../../lambdas/aws/group-settings';
 import { DRAIN_SHARDS, DynamoDrainStore } from '../../../lambdas/aws/dynamo-drain-store';
@@ -192,6 +193,19 @@ run('adapters against moto', () => {
     await expect(store.setDeadline(ids[1], 900_000)).resolves.toBe(true);
     const one = (await store.listActive()).find((r) => r.instanceId === ids[1]);
     expect(one).toMatchObject({ heartbeats: 1, hookExpiresAt: 760_000, deadlineAt: 900_000, readings: [{ at: 40, runningTasks: 2 }] });
+    // The automated callers only ever move it later: an earlier or equal deadline (decided on a read taken
+    // before an operator's longer extension) is refused by the condition, a later one is written.
+    await expect(store.setDeadline(ids[1], 800_000, true)).resolves.toBe(false);
+    await expect(store.setDeadline(ids[1], 900_000, true)).resolves.toBe(false);
+    await expect(store.setDeadline(ids[1], 950_000, true)).resolves.toBe(true);
+    // The extend-drain runbook may shorten.
+    await expect(store.setDeadline(ids[1], 900_000)).resolves.toBe(true);
+    // The run-time histories share the table under their own partition, never listed as drains.
+    const runtimes = new DynamoRuntimeHistory(ddb, 'drains');
+    await expect(runtimes.load('adhoc')).resolves.toBeUndefined();
+    await runtimes.save('adhoc', { history: { v: 1, all: [1.5, 300], long: [300], sig: { abc: [300] } }, readUntilMs: 123 });
+    await expect(runtimes.load('adhoc')).resolves.toEqual({ history: { v: 1, all: [1.5, 300], long: [300], sig: { abc: [300] } }, readUntilMs: 123 });
+    expect((await store.listActive()).some((r) => r.instanceId === 'adhoc')).toBe(false);
     await expect(store.finish(record(ids[0]), { outcome: 'drained', completedAt: Date.UTC(2026, 10, 21) })).resolves.toBe(true);
     await expect(store.finish(record(ids[0]), { outcome: 'idle', completedAt: Date.UTC(2026, 10, 21) })).resolves.toBe(false);
     // A completed drain stays completed: its tombstone refuses a second first sight.

@@ -141,3 +141,18 @@ test('short queries alone are saved at most every 5 minutes, and read again from
   expect(written.saved.get('etl')).toMatchObject({ readUntilMs: now });
   expect((written.saved.get('etl')!.history as { all: number[] }).all).toHaveLength(30);
 });
+
+test("every fleet's scaling datapoints are published before the price check touches the drain table", async () => {
+  const { d } = setup([running('x', 3300, 100)], [drain('i-a', 'g-etl', 8, 2)]);
+  const calls: string[][] = [];
+  let listed = false;
+  const slow: SignalsDeps = {
+    ...d,
+    publish: async (points) => void calls.push(points.map((p) => p.name)),
+    drainPricing: { ...d.drainPricing!, drains: { ...d.drainPricing!.drains, listActive: async () => { listed = true; expect(calls).toHaveLength(1); return []; }, setDeadline: async () => false } },
+  };
+  await makeScalingSignalsHandler(slow)();
+  expect(listed).toBe(true);
+  expect(calls[0]).toContain('ScalingDecisions');
+  expect(calls[0]).not.toContain('DrainsExtended');
+});
