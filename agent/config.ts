@@ -2,102 +2,25 @@
  * The agent's configuration file (`--config <path>`), validated at start: a bad file is one clear
  * message and a non-zero exit, never a silent default.
  */
+import {
+  AgentConfig,
+  AgentFile,
+  AgentFileCoordinator,
+  AgentFileNoShutdown,
+  AgentFileQueue,
+  AgentFileShellCommand,
+  AgentFileTrinoWorker,
+  AllFields,
+  CoordinatorConfig,
+  ShellCommand,
+  TrinoWorker,
+  Unchecked,
+} from '../core/contract/agent-file';
 import { DEFAULT_AGENT_INTERVAL_SECONDS, DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS } from '../core/contract/metrics';
 import { isLoopbackOrTls } from '../core/util/urls';
 
-/** A Trino/Presto worker's HTTP API on this instance. */
-export interface TrinoWorker {
-  readonly kind: 'trino';
-  /** e.g. http://127.0.0.1:8080 */
-  readonly url: string;
-  /** Sent as X-Trino-User. */
-  readonly user: string;
-  /** When set, requests carry X-Trino-Internal-Bearer signed with internal-communication.shared-secret (for /v1/task). */
-  readonly sharedSecret?: string;
-  /**
-   * A file holding the shared secret: either the secret alone, or Trino's config.properties, from which
-   * `internal-communication.shared-secret` is read. Read at start, so the secret never sits in user data.
-   */
-  readonly sharedSecretFile?: string;
-  /**
-   * A systemd credential (`LoadCredential=`) holding the same: read from `$CREDENTIALS_DIRECTORY/<name>`,
-   * so an unprivileged agent reads a secret file it could not open itself.
-   */
-  readonly sharedSecretCredential?: string;
-  readonly timeoutMs: number;
-}
-
-/** Trino's coordinator, asked for its own view of this node (system.runtime.nodes). */
-export interface CoordinatorConfig {
-  /** e.g. http://trino-coordinator.internal:8080 */
-  readonly url: string;
-  /** Sent as X-Trino-User; needs read access to system.runtime.nodes. */
-  readonly user: string;
-  /** This node's `node.id`; when absent the node is found by the instance's private address in `http_uri`. */
-  readonly nodeId?: string;
-  readonly timeoutMs: number;
-}
-
-/** Where the "worker drained" report goes: the drain controller's queue. */
-export interface DrainReportConfig {
-  readonly queueUrl: string;
-}
-
-/** Where the in-service readings go: the fleet's readings queue (the stack sets it). */
-export interface ReadingsConfig {
-  readonly queueUrl: string;
-}
-
-/** A shell command that prints the running-task count, or starts the graceful shutdown. */
-export interface ShellCommand {
-  readonly kind: 'command';
-  readonly command: string;
-  readonly timeoutMs: number;
-}
-
-export interface AgentConfig {
-  /** Seconds between task counts; once the instance is terminating, also between publications. */
-  readonly intervalSeconds: number;
-  /**
-   * While the instance is in service, what was measured is published once per this many wall-clock
-   * seconds (the first round of each such period), never less often than every interval.
-   * @default 60 (DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS)
-   */
-  readonly inServicePublishSeconds: number;
-  /** The environment's agent namespace; the agent publishes under it, in its own instance's namespace (imds.ownNamespace). */
-  readonly namespace: string;
-  readonly runningTasksMetric: string;
-  /** Seconds the oldest running task has run, published beside the count when the task source knows it. */
-  readonly oldestTaskAgeMetric: string;
-  readonly shutdownMetric: string;
-  /** Datapoints kept while CloudWatch is unreachable; the oldest are dropped past this. */
-  readonly bufferMax: number;
-  readonly tasks: TrinoWorker | ShellCommand;
-  readonly shutdown: TrinoWorker | ShellCommand | { readonly kind: 'none' };
-  /** Seconds between IMDS lifecycle checks and, once stopping, drain checks. Its own loop, never behind CloudWatch. */
-  readonly lifecyclePollSeconds: number;
-  /** The worker's `shutdown.grace-period`: without a coordinator view, a zero count counts only after it. */
-  readonly shutdownGraceSeconds: number;
-  readonly coordinator?: CoordinatorConfig;
-  /** Absent: the agent reports nothing and the controller relies on the metric. */
-  readonly drainReport?: DrainReportConfig;
-  /**
-   * While in service, send the readings (task count, oldest task's age, pressure) once a period to this
-   * queue instead of publishing them to CloudWatch; once terminating, CloudWatch every interval as ever.
-   * @default none: CloudWatch in service too
-   */
-  readonly readings?: ReadingsConfig;
-  /**
-   * The instance's Auto Scaling group, for instances whose launch template does not expose tags in
-   * instance metadata (groups we adopt rather than launch). @default read from IMDS: tags/instance/aws:autoscaling:groupName
-   */
-  readonly groupName?: string;
-  /**
-   * Publish the instance's resource pressure (CPU steal, PSI, disk busy, network) each interval for the
-   * straggler detector (docs/stragglers.md). @default false
-   */
-  readonly pressure: boolean;
-}
+/** The file's fields and the parsed config's types are the contract's (core/contract/agent-file.ts). */
+export type { AgentConfig, CoordinatorConfig, DrainReportConfig, ReadingsConfig, ShellCommand, TrinoWorker } from '../core/contract/agent-file';
 
 export const DEFAULT_INTERVAL_SECONDS = DEFAULT_AGENT_INTERVAL_SECONDS;
 export const DEFAULT_IN_SERVICE_PUBLISH_SECONDS = DEFAULT_AGENT_IN_SERVICE_PUBLISH_SECONDS;
@@ -113,16 +36,18 @@ export class AgentConfigError extends Error {}
 
 /** Parses and validates the file's text; throws AgentConfigError naming the field, value and rule. */
 export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
-  let raw: any;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new AgentConfigError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   const fail = (field: string, value: unknown, rule: string): never => {
     throw new AgentConfigError(`${path}: ${field} (${JSON.stringify(value)}) ${rule}`);
   };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(root)', raw, 'must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('(root)', parsed, 'must be a JSON object');
+  // Only the file's own fields can be read; each is validated below.
+  const raw = parsed as Unchecked<AgentFile>;
   const int = (field: string, value: unknown, min: number, max: number) =>
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(field, value, `must be a whole number from ${min} to ${max}`);
   const str = (field: string, value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : fail(field, value, 'must be a non-empty string'));
@@ -137,7 +62,8 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(url)) fail(field, url, 'must be http(s)://host:port');
     return url.replace(/\/$/, '');
   };
-  const worker = (field: string, w: any, allowNone: boolean): TrinoWorker | ShellCommand | { kind: 'none' } => {
+  const worker = (field: string, value: unknown, allowNone: boolean): TrinoWorker | ShellCommand | AgentFileNoShutdown => {
+    const w = value as (Unchecked<AgentFileTrinoWorker> & Unchecked<AgentFileShellCommand>) | undefined;
     if (w?.kind === 'trino') {
       const url = httpUrl(`${field}.url`, w.url);
       const secret = {
@@ -149,20 +75,27 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
       if (Object.values(secret).some((v) => v !== undefined) && !isLoopbackOrTls(url)) {
         fail(`${field}.url`, url, 'must be https:// or a loopback address while a shared secret signs requests: the token would cross the network in clear text');
       }
-      return {
+      const trino: AllFields<TrinoWorker> = {
         kind: 'trino',
         url,
         user: w.user === undefined ? 'graceful-autoscaler' : str(`${field}.user`, w.user),
         ...secret,
         timeoutMs: int(`${field}.timeoutMs`, w.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
       };
+      return trino;
     }
-    if (w?.kind === 'command') return { kind: 'command', command: str(`${field}.command`, w.command), timeoutMs: int(`${field}.timeoutMs`, w.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 600_000) };
+    if (w?.kind === 'command') {
+      const command: AllFields<ShellCommand> = { kind: 'command', command: str(`${field}.command`, w.command), timeoutMs: int(`${field}.timeoutMs`, w.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 600_000) };
+      return command;
+    }
     if (allowNone && w?.kind === 'none') return { kind: 'none' };
     return fail(`${field}.kind`, w?.kind, allowNone ? 'must be "trino", "command" or "none"' : 'must be "trino" or "command"');
   };
 
-  return {
+  const coordinator = raw.coordinator as Unchecked<AgentFileCoordinator> | undefined;
+  const drainReport = raw.drainReport as Unchecked<AgentFileQueue> | undefined;
+  const readings = raw.readings as Unchecked<AgentFileQueue> | undefined;
+  const config: AllFields<AgentConfig> = {
     intervalSeconds: int('intervalSeconds', raw.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS, 1, 300),
     // At most a minute: the straggler function reads 1-minute averages, and the termination policy
     // ranks only readings fresher than readingMaxAgeSeconds (120 s by default).
@@ -180,17 +113,18 @@ export function parseAgentConfig(text: string, path = 'config'): AgentConfig {
     groupName: raw.groupName === undefined ? undefined : groupName(str('groupName', raw.groupName)),
     pressure: raw.pressure === undefined ? false : typeof raw.pressure === 'boolean' ? raw.pressure : fail('pressure', raw.pressure, 'must be true or false'),
     coordinator:
-      raw.coordinator === undefined
+      coordinator === undefined
         ? undefined
-        : {
-            url: httpUrl('coordinator.url', raw.coordinator?.url),
-            user: raw.coordinator.user === undefined ? 'graceful-autoscaler' : str('coordinator.user', raw.coordinator.user),
-            nodeId: raw.coordinator.nodeId === undefined ? undefined : str('coordinator.nodeId', raw.coordinator.nodeId),
-            timeoutMs: int('coordinator.timeoutMs', raw.coordinator.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
-          },
-    drainReport: raw.drainReport === undefined ? undefined : { queueUrl: queueUrl('drainReport.queueUrl', raw.drainReport?.queueUrl) },
-    readings: raw.readings === undefined ? undefined : { queueUrl: queueUrl('readings.queueUrl', raw.readings?.queueUrl) },
+        : ({
+            url: httpUrl('coordinator.url', coordinator?.url),
+            user: coordinator.user === undefined ? 'graceful-autoscaler' : str('coordinator.user', coordinator.user),
+            nodeId: coordinator.nodeId === undefined ? undefined : str('coordinator.nodeId', coordinator.nodeId),
+            timeoutMs: int('coordinator.timeoutMs', coordinator.timeoutMs ?? DEFAULT_TIMEOUT_MS, 100, 60_000),
+          } satisfies AllFields<CoordinatorConfig>),
+    drainReport: drainReport === undefined ? undefined : { queueUrl: queueUrl('drainReport.queueUrl', drainReport?.queueUrl) },
+    readings: readings === undefined ? undefined : { queueUrl: queueUrl('readings.queueUrl', readings?.queueUrl) },
   };
+  return config;
 }
 
 /** https, or a loopback host: where a bearer token may travel. */
