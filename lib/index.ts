@@ -24,6 +24,7 @@ export type { StragglerDetectionProps, StragglerFleetProps } from './straggler-d
 export type { ScalingSignalsProps, SignalsFleetProps } from './scaling-signals';
 export { WorkerAgent, AGENT_PATHS, systemdUnit, agentFileConfig } from './worker-agent';
 export { AGENT_SERVICE } from '../core/contract/names';
+export type { AgentFile } from '../core/contract/agent-file';
 export type { WorkerAgentProps, AgentFleetOptions, SystemdUnitOptions } from './worker-agent';
 export { FleetStack } from './fleet-stack';
 export type { FleetStackProps } from './fleet-stack';

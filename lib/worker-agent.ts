@@ -4,6 +4,7 @@ import { AssetHashType, BundlingOutput, DockerImage, Lazy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { AgentFile } from '../core/contract/agent-file';
 import { AgentFileConfig } from './config';
 import { SECRET_FILE, WORKER_UNIT } from './config/agent';
 import { markAgentInstalled, requireProp } from './props-validation';
@@ -144,7 +145,8 @@ function validateAgentProps(scope: Construct, props: WorkerAgentProps): void {
     requireProp(scope, c.workerUnit !== AGENT_SERVICE && c.workerUnit !== GATE_SERVICE, 'config.workerUnit', c.workerUnit, `must be the worker's own unit, not ${AGENT_SERVICE} or ${GATE_SERVICE}`);
   }
   for (const key of ['tasks', 'shutdown'] as const) {
-    const file = c[key]?.sharedSecretFile;
+    // Props may come from JavaScript: whatever the worker's kind, a secret file it names is checked.
+    const file = (c[key] as { readonly sharedSecretFile?: unknown } | undefined)?.sharedSecretFile;
     if (file !== undefined) requireProp(scope, typeof file === 'string' && SECRET_FILE.test(file), `config.${key}.sharedSecretFile`, file, 'must be an absolute file path of letters, digits and ._/-');
   }
   requireProp(scope, typeof c.runAsRoot === 'boolean', 'config.runAsRoot', c.runAsRoot, 'must be true or false');
@@ -156,26 +158,29 @@ function validateAgentProps(scope: Construct, props: WorkerAgentProps): void {
  * shared-secret file named as the systemd credential the unit hands over. The same file whether we
  * install the agent or an operator does on a group we adopt.
  */
-export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOptions & { readonly groupName?: string }): { config: Record<string, unknown>; sharedSecretFile?: string } {
+export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOptions & { readonly groupName?: string }): { config: AgentFile; sharedSecretFile?: string } {
   const { runAsRoot: _runAsRoot, workerUnit: _workerUnit, ...environmentConfig } = config;
   // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
   const secretFiles = new Set<string>();
-  const withCredential = (w: Record<string, unknown>) => {
+  function withCredential(w: AgentFileConfig['tasks']): AgentFileConfig['tasks'];
+  function withCredential(w: AgentFileConfig['shutdown']): AgentFileConfig['shutdown'];
+  function withCredential(w: AgentFileConfig['shutdown']): AgentFileConfig['shutdown'] {
     if (w.kind !== 'trino' || typeof w.sharedSecretFile !== 'string') return w;
     secretFiles.add(w.sharedSecretFile);
     const { sharedSecretFile: _file, ...rest } = w;
     return { ...rest, sharedSecretCredential: SECRET_CREDENTIAL };
-  };
-  const fileConfig = {
+  }
+  // Each fleet's field is written only when set (CDK tokens such as Lazy.string are strings).
+  const fileConfig: AgentFile = {
     ...environmentConfig,
     tasks: withCredential(environmentConfig.tasks),
     shutdown: withCredential(environmentConfig.shutdown),
     shutdownGraceSeconds: options.shutdownGraceSeconds,
-    ...(options.coordinatorUrl ? { coordinator: { url: options.coordinatorUrl } } : {}),
-    ...(options.drainReportQueueUrl ? { drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } : {}),
-    ...(options.readingsQueueUrl ? { readings: { queueUrl: Lazy.string({ produce: options.readingsQueueUrl }) } } : {}),
-    ...(options.groupName !== undefined ? { groupName: options.groupName } : {}),
-    ...(options.pressure ? { pressure: true } : {}),
+    ...(options.coordinatorUrl ? ({ coordinator: { url: options.coordinatorUrl } } satisfies Partial<AgentFile>) : {}),
+    ...(options.drainReportQueueUrl ? ({ drainReport: { queueUrl: Lazy.string({ produce: options.drainReportQueueUrl }) } } satisfies Partial<AgentFile>) : {}),
+    ...(options.readingsQueueUrl ? ({ readings: { queueUrl: Lazy.string({ produce: options.readingsQueueUrl }) } } satisfies Partial<AgentFile>) : {}),
+    ...(options.groupName !== undefined ? ({ groupName: options.groupName } satisfies Partial<AgentFile>) : {}),
+    ...(options.pressure ? ({ pressure: true } satisfies Partial<AgentFile>) : {}),
   };
   if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
   return { config: fileConfig, sharedSecretFile: [...secretFiles][0] };

@@ -1,4 +1,5 @@
 /** Resolves the agent's settings into what agent.json carries. */
+import { AgentFile, AgentFileShellCommand, AgentFileTrinoWorker } from '../../core/contract/agent-file';
 import { AGENT_SERVICE, GATE_SERVICE } from '../../core/contract/names';
 import { TRINO_USER } from './controller';
 import { DEFAULT_AGENT_WORKER_URL, DEFAULT_TASK_METRIC, DEFAULT_TRINO_ENDPOINT } from './defaults';
@@ -30,7 +31,7 @@ const SYSTEM_UNITS: readonly RegExp[] = [
   /^(user|user-runtime-dir)@.*\.service$/,
 ];
 
-function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Record<string, unknown> {
+function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): AgentFileTrinoWorker | AgentFileShellCommand {
   if (w.kind === 'trino') {
     const url = w.url ?? DEFAULT_AGENT_WORKER_URL;
     if (p.pattern(`${at}.url`, url, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be http(s)://host:port')) {
@@ -53,7 +54,8 @@ function resolveAgentWorker(p: Problems, at: string, w: AgentWorkerInput): Recor
     return { kind: 'command', command: w.command };
   }
   p.add(`${at}.kind`, (w as { kind?: unknown }).kind, 'must be "trino" or "command"');
-  return {};
+  // Never written: the problem fails the environment.
+  return {} as never;
 }
 
 export function resolveAgent(p: Problems, input: AgentInput, controller: ControllerConfig, namespace: string): AgentFileConfig | undefined {
@@ -81,7 +83,7 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
   p.integer('agent.intervalSeconds', intervalSeconds, 1, 300);
   const tasksInput = input.tasks ?? { kind: 'trino' };
   const tasks = resolveAgentWorker(p, 'agent.tasks', tasksInput);
-  let shutdown: Record<string, unknown>;
+  let shutdown: Required<AgentFile>['shutdown'];
   if (input.shutdown === undefined) {
     shutdown = tasksInput.kind === 'trino' ? tasks : { kind: 'none' };
   } else if (input.shutdown.kind === 'none') {
@@ -95,7 +97,7 @@ export function resolveAgent(p: Problems, input: AgentInput, controller: Control
     input.shutdown ?? shutdown,
     'must start the worker\'s graceful shutdown while controller.stopWorker is "agent": nothing else would',
   );
-  const secretFiles = [...new Set([tasks, shutdown].map((w) => w.sharedSecretFile).filter((f) => f !== undefined))];
+  const secretFiles = [...new Set([tasks, shutdown].map((w) => (w.kind === 'trino' ? w.sharedSecretFile : undefined)).filter((f) => f !== undefined))];
   // The unit hands the agent one secret file (LoadCredential=); two would fail WorkerAgent at synth.
   p.check(secretFiles.length <= 1, 'agent.shutdown.sharedSecretFile', secretFiles[1], `must be the same file as agent.tasks.sharedSecretFile (${JSON.stringify(secretFiles[0])}): the agent is handed one shared secret`);
   if (controller.taskSource.kind === 'metric') {

