@@ -11,6 +11,7 @@
  * group. The handler then checks with Auto Scaling that the instance waits under our hook in that group.
  * Pure: no SDK, no clock.
  */
+import { parseBoundedBody } from './untrusted-json';
 
 export const DRAIN_REPORT_SOURCE = 'graceful-autoscaler.agent';
 export const DRAIN_REPORT_DETAIL_TYPE = 'Worker Drained';
@@ -72,13 +73,9 @@ export function looksLikeDrainReport(raw: unknown): boolean {
  * the named instance as its session. Anything else is rejected with the reason.
  */
 export function parseDrainReport(body: string, senderId: string | undefined, roleOf: WorkerRoles): ParsedReport {
-  if (body.length > MAX_REPORT_BYTES) return { ok: false, error: `report is ${body.length} bytes, more than ${MAX_REPORT_BYTES}` };
-  let raw: any;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    return { ok: false, error: 'body is not JSON' };
-  }
+  const parsed = parseBoundedBody(body, MAX_REPORT_BYTES, 'report');
+  if (!parsed.ok) return parsed;
+  const raw = parsed.raw;
   if (!looksLikeDrainReport(raw) || raw['detail-type'] !== DRAIN_REPORT_DETAIL_TYPE) return { ok: false, error: 'not a drain report' };
   const d = raw.detail;
   if (typeof d !== 'object' || d === null) return { ok: false, error: 'detail is missing' };

@@ -76,3 +76,16 @@ export function isJsonContentType(header: string | null | undefined): boolean {
 export function redirectRefused(what: string, status: number, location: string | null | undefined): string {
   return `${what} answered HTTP ${status} redirecting to ${location ? capText(location) : '(no Location)'}: not followed (our headers carry credentials and the request may not be repeated elsewhere)`;
 }
+
+/**
+ * A message body from a worker (a drain report, a minute of readings): refused past `maxBytes` before it is
+ * parsed, then parsed as JSON; the reason otherwise, naming it as `what`. The caller checks the shape.
+ */
+export function parseBoundedBody(body: string, maxBytes: number, what: string): { ok: true; raw: any } | { ok: false; error: string } {
+  if (body.length > maxBytes) return { ok: false, error: `${what} is ${body.length} bytes, more than ${maxBytes}` };
+  try {
+    return { ok: true, raw: JSON.parse(body) };
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
+  }
+}

@@ -9,6 +9,7 @@
  * bounded by SQS's own `SentTimestamp`: no reading is later than its message was sent, so a message read
  * late is old, never fresh. Pure: no SDK, no clock.
  */
+import { parseBoundedBody } from './untrusted-json';
 import { PRESSURE_RESOURCES, PressureResource, WorkerPressure } from './stragglers';
 import type { TaskReading } from './drain';
 
@@ -84,13 +85,9 @@ export function parseReadingsMessage(
   sqs: { readonly senderId: string | undefined; readonly sentAt: number; readonly messageId: string; readonly queueArn: string | undefined },
   senderOf: (groupName: string) => ReadingsSender | undefined,
 ): ParsedReadings {
-  if (body.length > MAX_READINGS_BYTES) return { ok: false, error: `message is ${body.length} bytes, more than ${MAX_READINGS_BYTES}` };
-  let raw: any;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    return { ok: false, error: 'body is not JSON' };
-  }
+  const parsed = parseBoundedBody(body, MAX_READINGS_BYTES, 'message');
+  if (!parsed.ok) return parsed;
+  const raw = parsed.raw;
   if (typeof raw !== 'object' || raw === null || raw.source !== READINGS_SOURCE || raw['detail-type'] !== READINGS_DETAIL_TYPE) return { ok: false, error: 'not a readings message' };
   const d = raw.detail;
   if (typeof d !== 'object' || d === null) return { ok: false, error: 'detail is missing' };
