@@ -83,7 +83,7 @@ async function main() {
     const { queries, opts = {} } = SCENARIOS[name]();
     for (const engine of (engineList ?? 'trino').split(',') as EngineName[]) {
       const f = await frontier(name, engine, queries, opts);
-      const merged: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...opts, engine, policy: 'signals', ...variant, scaleInGate: { ...DEFAULT_SIM_OPTIONS.scaleInGate, ...(variant.scaleInGate ?? {}) } } as SimOptions;
+      const merged: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...opts, engine, policy: 'signals', ...variant, scaleInGate: { ...DEFAULT_SIM_OPTIONS.scaleInGate, ...variant.scaleInGate } } as SimOptions;
 
       const r = await simulate(queries, merged);
 
