@@ -58,14 +58,20 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
   const history = DurationHistory.fromJSON(stored?.history);
   const since = Math.max(stored?.readUntilMs ?? nowMs - 60_000, nowMs - MAX_CATCH_UP_MS);
   const { running, finished } = queriesInFlight(body, nowMs, since);
+  // Calibration, over the queries that ended within the last minute only: those read again between saves
+  // were judged in their own minute, and counting them again would weigh them twice.
+  let judged = 0;
   let underruns = 0;
   for (const q of finished) {
     const sig = signature(q.sql);
-    // Calibration: the prediction the history gave at half the query's run, before it learns this one.
-    if (q.runSeconds / 2 > history.predict(q.runSeconds / 2, DEFAULT_REMAINING_QUANTILE, sig).seconds) underruns++;
+    if (q.endedAtMs > nowMs - 60_000) {
+      // The prediction the history gave at half the query's run, before it learns this one.
+      judged++;
+      if (q.runSeconds / 2 > history.predict(q.runSeconds / 2, DEFAULT_REMAINING_QUANTILE, sig).seconds) underruns++;
+    }
     history.record(q.runSeconds, sig);
   }
-  if (finished.length > 0) out.push({ name: REMAINING_UNDERRUN_METRIC, fleet: f.fleet, value: underruns / finished.length, unit: 'None' });
+  if (judged > 0) out.push({ name: REMAINING_UNDERRUN_METRIC, fleet: f.fleet, value: underruns / judged, unit: 'None' });
   // Saved when a long query finished, or every SAVE_EVERY_MS: short queries alone wait, and since how far
   // the list was read is saved with them, the next run reads them again from the coordinator (it keeps
   // them 15 minutes), so nothing is lost or counted twice, for a fifth of the writes.

@@ -156,3 +156,18 @@ test("every fleet's scaling datapoints are published before the price check touc
   expect(calls[0]).toContain('ScalingDecisions');
   expect(calls[0]).not.toContain('DrainsExtended');
 });
+
+test('the calibration share judges each finished query once, in the minute it ended, though it is read again until the next save', async () => {
+  // Saved 3 minutes ago; the list holds queries that ended 30 s ago (new) and 150 s ago (read last minute, not yet saved).
+  const stored = { history: { v: 1, all: [], long: [], sig: {} }, readUntilMs: now - 3 * MIN };
+  const recent = Array.from({ length: 4 }, (_, k) => finished(`new${k}`, 20, 30));
+  const older = Array.from({ length: 12 }, (_, k) => finished(`old${k}`, 20, 150));
+  const { d, published } = setup([...recent, ...older], [], stored);
+  await makeScalingSignalsHandler(d)();
+  const share = published.find((p) => p.name === REMAINING_UNDERRUN_METRIC)!;
+  // Judged: the 4 of the last minute. With an empty history the prior predicts at least 60 s: none ran past it.
+  expect(share.value).toBe(0);
+  const none = setup(older, [], stored);
+  await makeScalingSignalsHandler(none.d)();
+  expect(none.published.some((p) => p.name === REMAINING_UNDERRUN_METRIC)).toBe(false);
+});
