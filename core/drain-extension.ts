@@ -18,6 +18,9 @@
  * A held worker in service would take new long tasks and never empty; a draining one cannot, which is why
  * waiting is bought here, in the drain, and not by holding back the scale-in.
  */
+import { InFlightQuery } from './coordinator-signals';
+import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from './lifecycle-limits';
+import { DurationHistory } from './remaining-time';
 import { RunningQuery } from './scale-in-gate';
 
 export interface DrainExtensionSettings {
@@ -54,6 +57,29 @@ export interface ActiveDrain {
 /** A running query with when it started (epoch ms): a drain waits only for queries that started before it. */
 export interface DrainBlocker extends RunningQuery {
   readonly startedAtMs: number;
+}
+
+/**
+ * A stored drain as the price check weighs it: `deadlineAt` (the stored one unless given) and the latest
+ * deadline its hook allows, the global timeout less the force margin, as the sweep forces it.
+ */
+export function activeDrainOf(r: { readonly instanceId: string; readonly waitStartedAt: number; readonly deadlineAt: number; readonly heartbeatTimeoutSeconds: number }, deadlineAt = r.deadlineAt): ActiveDrain {
+  return { instanceId: r.instanceId, waitStartedAt: r.waitStartedAt, deadlineAt, limitAt: r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000 };
+}
+
+/**
+ * The coordinator's running queries as what a drain waits for: each one's remaining run time predicted
+ * from the fleet's history at `quantile`, by its signature when it has one, and its CPU so far in
+ * instances' worth (÷ the instance's vCPUs; nothing when they are unknown).
+ */
+export function blockersOf<Q extends InFlightQuery>(queries: readonly Q[], history: DurationHistory, quantile: number, vcpus: number | undefined, signatureOf: (q: Q) => string | undefined): DrainBlocker[] {
+  return queries.map((q) => ({
+    startedAtMs: q.startedAtMs,
+    elapsedSeconds: q.runSeconds,
+    remainingSeconds: history.predict(q.runSeconds, quantile, signatureOf(q)).seconds,
+    workInstanceSeconds: vcpus ? q.cpuSeconds / vcpus : 0,
+    survivesWorkerLoss: q.survivesWorkerLoss,
+  }));
 }
 
 /**

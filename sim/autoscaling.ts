@@ -2,11 +2,11 @@
  * The minute: CPU datapoints, both target tracking policies and the scaling decision, and their actions.
  */
 import { SCALE_FROM_ZERO, ScalingDecision, decideScaling, scaleFromZeroMetric } from '../core/scaling-policy';
-import { RunningQuery, decideScaleIn, scaleInStep } from '../core/scale-in-gate';
+import { decideScaleIn, scaleInStep } from '../core/scale-in-gate';
 import { StepScaler, TrackerProposal, combineProposals } from './target-tracking';
 import { FLAP_WINDOW_SECONDS, drains } from './options';
-import { Run, SimState, available } from './state';
-import { priceDrains } from './drain-pricing';
+import { SimState, available } from './state';
+import { priceDrains, runningBlockers } from './drain-pricing';
 
 
 // ---- the minute: metric, alarms, controller --------------------------------------------------
@@ -191,7 +191,7 @@ function gateScaleIn(sim: SimState, decision: ScalingDecision, current: number):
   const wanted = decision.rule === 'scale-in' && decision.needed !== undefined ? current - decision.needed : 0;
   const g = sim.o.scaleInGate;
   // The queries are only looked at when there is a scale-in to weigh, as the function lists them anyway.
-  const running = wanted > 0 ? runningQueries(sim, g.quantile) : [];
+  const running = wanted > 0 ? runningBlockers(sim) : [];
   const gate = decideScaleIn(
     { wanted, placement: sim.engine === 'executors' ? 'per-worker' : 'spread', running, nowMs: sim.now * 1000, intervalSeconds: 60 },
     sim.gateState,
@@ -200,24 +200,4 @@ function gateScaleIn(sim: SimState, decision: ScalingDecision, current: number):
   sim.gateState = gate.state;
   if (gate.rule !== 'none') sim.gateRules[gate.rule] = (sim.gateRules[gate.rule] ?? 0) + 1;
   sim.scaleInRequests.push({ availableAt: sim.now + sim.o.signalDelaySeconds, value: gate.request });
-}
-
-/**
- * The queries running now, as the coordinator lists them: elapsed time, CPU so far in instances' worth
- * (a slot is a core's worth of CPU), and whether they survive a worker's loss (trino-fte).
- */
-function runningQueries(sim: SimState, quantile: number): RunningQuery[] {
-  const seen = new Set<Run>();
-  for (const i of sim.instances.values()) for (const run of i.runs) if (!run.done) seen.add(run);
-  const out: RunningQuery[] = [];
-  for (const run of seen) {
-    const elapsed = sim.now - run.start;
-    out.push({
-      elapsedSeconds: elapsed,
-      remainingSeconds: sim.durationHistory.predict(elapsed, quantile, run.query.signature).seconds,
-      workInstanceSeconds: (run.query.slots * elapsed) / sim.o.slotsPerInstance,
-      survivesWorkerLoss: sim.engine === 'trino-fte',
-    });
-  }
-  return out;
 }

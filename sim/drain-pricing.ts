@@ -1,10 +1,11 @@
 /**
  * The drain's price check (core/drain-extension.ts) as the signals function runs it each minute: the
  * fleet's active drains from the drain store, the coordinator's running queries with their predicted
- * remaining time, and the deadlines it moves through the same store the sweep reads.
+ * remaining time, and the deadlines it moves through the same store the sweep reads. The drains and
+ * queries are shaped by the same core functions the function uses (activeDrainOf, blockersOf).
  */
-import { decideDrainExtensions, DrainBlocker } from '../core/drain-extension';
-import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../core/lifecycle-limits';
+import { InFlightQuery } from '../core/coordinator-signals';
+import { DrainBlocker, activeDrainOf, blockersOf, decideDrainExtensions } from '../core/drain-extension';
 import { Run, SimState } from './state';
 
 export async function priceDrains(sim: SimState): Promise<void> {
@@ -13,15 +14,10 @@ export async function priceDrains(sim: SimState): Promise<void> {
   const active = [...sim.store.active.values()].filter((r) => sim.fleet.instances.get(r.instanceId)?.state === 'Terminating:Wait');
   if (active.length === 0) return;
   const nowMs = sim.now * 1000;
-  const drains = active.map((r) => ({
-    instanceId: r.instanceId,
-    waitStartedAt: r.waitStartedAt,
-    deadlineAt: sim.deadlines.has(r.instanceId) ? sim.deadlines.get(r.instanceId)! * 1000 : r.deadlineAt,
-    limitAt: r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000,
-  }));
+  const drains = active.map((r) => activeDrainOf(r, sim.deadlines.has(r.instanceId) ? sim.deadlines.get(r.instanceId)! * 1000 : r.deadlineAt));
   // Most minutes no drain is near its deadline: then the queries are not looked at.
   if (!drains.some((d) => d.deadlineAt > nowMs && d.deadlineAt - nowMs <= settings.leadSeconds * 1000)) return;
-  const decisions = decideDrainExtensions(drains, blockers(sim), nowMs, settings);
+  const decisions = decideDrainExtensions(drains, runningBlockers(sim), nowMs, settings);
   for (const d of decisions) {
     sim.drainRules[d.rule] = (sim.drainRules[d.rule] ?? 0) + 1;
     if (d.deadlineAt === undefined) continue;
@@ -29,19 +25,20 @@ export async function priceDrains(sim: SimState): Promise<void> {
   }
 }
 
-/** The running queries as the coordinator lists them: start, elapsed, predicted remaining, CPU so far. */
-function blockers(sim: SimState): DrainBlocker[] {
+/** A running query as the coordinator lists it, with the trace's signature where it has one. */
+type Listed = InFlightQuery & { readonly signature?: string };
+
+/**
+ * The queries running now, as the coordinator lists them (a slot is a core's worth of CPU, so an
+ * instance has `slotsPerInstance` vCPUs), predicted from the fleet's history: what the price check and the
+ * scale-in gate weigh. Under trino-fte every query survives a worker's loss.
+ */
+export function runningBlockers(sim: SimState): DrainBlocker[] {
   const seen = new Set<Run>();
   for (const i of sim.instances.values()) for (const run of i.runs) if (!run.done) seen.add(run);
-  const q = sim.o.scaleInGate.quantile;
-  return [...seen].map((run) => {
+  const listed: Listed[] = [...seen].map((run) => {
     const elapsed = sim.now - run.start;
-    return {
-      startedAtMs: run.start * 1000,
-      elapsedSeconds: elapsed,
-      remainingSeconds: sim.durationHistory.predict(elapsed, q, run.query.signature).seconds,
-      workInstanceSeconds: (run.query.slots * elapsed) / sim.o.slotsPerInstance,
-      survivesWorkerLoss: sim.engine === 'trino-fte',
-    };
+    return { queryId: String(run.index), startedAtMs: run.start * 1000, runSeconds: elapsed, cpuSeconds: run.query.slots * elapsed, survivesWorkerLoss: sim.engine === 'trino-fte', signature: run.query.signature };
   });
+  return blockersOf(listed, sim.durationHistory, sim.o.scaleInGate.quantile, sim.o.slotsPerInstance, (q) => q.signature);
 }

@@ -8,8 +8,7 @@
 import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DRAINS_EXTENDED_METRIC, DRAIN_QUERIES_AT_RISK_METRIC, REMAINING_UNDERRUN_METRIC } from '../../core/contract/metrics';
 import { queriesInFlight } from '../../core/coordinator-signals';
-import { DEFAULT_DRAIN_EXTENSION, DrainBlocker, decideDrainExtensions } from '../../core/drain-extension';
-import { FORCE_MARGIN_SECONDS, globalTimeoutFor } from '../../core/lifecycle-limits';
+import { DEFAULT_DRAIN_EXTENSION, activeDrainOf, blockersOf, decideDrainExtensions } from '../../core/drain-extension';
 import { ControllerLog, DrainRecord, DrainStore, RuntimeHistoryStore, SignalDatapoint } from '../../core/ports';
 import { DEFAULT_REMAINING_QUANTILE, DurationHistory, LONG_QUERY_SECONDS } from '../../core/remaining-time';
 import { capError } from '../../core/util/log-text';
@@ -93,20 +92,8 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
   }
   if (records.length === 0) return out;
   const settings = { ...DEFAULT_DRAIN_EXTENSION, killPenaltyInstanceSeconds: f.drainPricing.killPenaltyInstanceSeconds, maxDrainSeconds: f.drainPricing.maxDrainSeconds };
-  const drains = records.map((r) => ({
-    instanceId: r.instanceId,
-    waitStartedAt: r.waitStartedAt,
-    deadlineAt: r.deadlineAt,
-    limitAt: r.waitStartedAt + (globalTimeoutFor(r.heartbeatTimeoutSeconds) - FORCE_MARGIN_SECONDS) * 1000,
-  }));
-  const vcpus = f.drainPricing.vcpus;
-  const blockers: DrainBlocker[] = running.map((q) => ({
-    startedAtMs: q.startedAtMs,
-    elapsedSeconds: q.runSeconds,
-    remainingSeconds: history.predict(q.runSeconds, DEFAULT_REMAINING_QUANTILE, signature(q.sql)).seconds,
-    workInstanceSeconds: vcpus ? q.cpuSeconds / vcpus : 0,
-    survivesWorkerLoss: q.survivesWorkerLoss,
-  }));
+  const drains = records.map((r) => activeDrainOf(r));
+  const blockers = blockersOf(running, history, DEFAULT_REMAINING_QUANTILE, f.drainPricing.vcpus, (q) => signature(q.sql));
   let extended = 0;
   let atRisk = 0;
   for (const d of decideDrainExtensions(drains, blockers, nowMs, settings)) {
