@@ -55,7 +55,10 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
     return out;
   }
   const history = DurationHistory.fromJSON(stored?.history);
-  const since = Math.max(stored?.readUntilMs ?? nowMs - 60_000, nowMs - MAX_CATCH_UP_MS);
+  // A stored read time in the future (a clock that jumped, an item written by hand) is not believed: it
+  // would stop both the reading and the saving until the clock caught up.
+  const readUntil = stored !== undefined && stored.readUntilMs <= nowMs ? stored.readUntilMs : undefined;
+  const since = Math.max(readUntil ?? nowMs - 60_000, nowMs - MAX_CATCH_UP_MS);
   const { running, finished } = queriesInFlight(body, nowMs, since);
   // Calibration, over the queries that ended within the last minute only: those read again between saves
   // were judged in their own minute, and counting them again would weigh them twice.
@@ -74,7 +77,7 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
   // Saved when a long query finished, or every SAVE_EVERY_MS: short queries alone wait, and since how far
   // the list was read is saved with them, the next run reads them again from the coordinator (it keeps
   // them 15 minutes), so nothing is lost or counted twice, for a fifth of the writes.
-  const due = stored === undefined || nowMs - stored.readUntilMs >= SAVE_EVERY_MS || finished.some((q) => q.runSeconds > LONG_QUERY_SECONDS);
+  const due = readUntil === undefined || nowMs - readUntil >= SAVE_EVERY_MS || finished.some((q) => q.runSeconds > LONG_QUERY_SECONDS);
   if (due) {
     try {
       await deps.runtimes.save(f.fleet, { history: history.toJSON(), readUntilMs: nowMs });

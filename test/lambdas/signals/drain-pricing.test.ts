@@ -171,3 +171,11 @@ test('the calibration share judges each finished query once, in the minute it en
   await makeScalingSignalsHandler(none.d)();
   expect(none.published.some((p) => p.name === REMAINING_UNDERRUN_METRIC)).toBe(false);
 });
+
+test('a stored read time in the future is not believed: the minute is read and saved as on a first run', async () => {
+  const shorts = Array.from({ length: 3 }, (_, k) => finished(`s${k}`, 2, 20));
+  const { d, saved } = setup(shorts, [], { history: { v: 1, all: [], long: [], sig: {} }, readUntilMs: now + 86_400_000 });
+  await makeScalingSignalsHandler(d)();
+  expect(saved.get('etl')).toMatchObject({ readUntilMs: now });
+  expect((saved.get('etl')!.history as { all: number[] }).all).toHaveLength(3);
+});
