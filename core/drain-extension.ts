@@ -109,54 +109,135 @@ export interface DrainExtension {
   readonly rule: DrainExtensionRule;
   /** The new deadline (epoch ms), with `extended`. */
   readonly deadlineAt?: number;
+  /** The queries this drain waits for that a force at its deadline would kill. */
   readonly queriesAtRisk: number;
   readonly valueAtRiskInstanceSeconds: number;
-  /** Instance-seconds the extension keeps: the due drains sharing these queries, times the extension. */
+  /** Instance-seconds this drain's extension keeps its instance. */
   readonly extensionCostInstanceSeconds: number;
 }
 
 /**
- * One fleet's due drains, decided together: they wait for the same long queries (under Trino those run on
- * every worker), so extending them costs each drain's instance, while a force kills the queries once.
+ * One fleet's due drains, decided together. A query is on every drain that started before it could no
+ * longer be given a task there (under Trino a long query runs on every worker), so the drains sorted by
+ * start wait for nested sets of queries: a later drain waits for all an earlier one does, and more. A
+ * query survives only if every drain it is on waits for it, so extending one drain saves nothing another
+ * forces; and a drain is never extended for a query that started after it (it has no task there).
+ *
+ * Each due drain's new deadline is chosen to save the most value, less the instance-seconds the
+ * extensions keep: a drain either keeps its deadline or waits until some at-risk query's predicted end
+ * plus the margin, within its limit. Saving a query needs every drain it is on to wait for it, so among
+ * the queries sorted by predicted end, the ones saved are those ranked below the smallest "waits for the
+ * first L" over the drains they are on. A dynamic programme over the drains from the latest-started down,
+ * with that smallest L as its state, finds the best deadlines exactly in O(drains × queries) steps.
  */
 export function decideDrainExtensions(drains: readonly ActiveDrain[], running: readonly DrainBlocker[], nowMs: number, s: DrainExtensionSettings): DrainExtension[] {
   const none = { queriesAtRisk: 0, valueAtRiskInstanceSeconds: 0, extensionCostInstanceSeconds: 0 };
-  const due = drains.filter((d) => d.deadlineAt > nowMs && d.deadlineAt - nowMs <= s.leadSeconds * 1000);
-  const out: DrainExtension[] = drains.filter((d) => !due.includes(d)).map((d) => ({ instanceId: d.instanceId, rule: 'not-due', ...none }));
-  if (due.length === 0) return out;
-  // The queries the due drains wait for, and among them those a force at the earliest deadline would kill.
-  const startedBy = Math.max(...due.map((d) => d.waitStartedAt)) + SCHEDULABLE_AFTER_DRAIN_MS;
-  const firstDeadline = Math.min(...due.map((d) => d.deadlineAt));
-  // The queries a force at the first deadline would kill, soonest predicted end first.
-  const risky: { endMs: number; value: number }[] = [];
+  const isDue = (d: ActiveDrain) => d.deadlineAt > nowMs && d.deadlineAt - nowMs <= s.leadSeconds * 1000;
+  const out: DrainExtension[] = drains.filter((d) => !isDue(d)).map((d) => ({ instanceId: d.instanceId, rule: 'not-due', ...none }));
+  // The due drains by start: each waits for the queries that started before it (and a little after).
+  const due = drains.filter(isDue).sort((a, b) => a.waitStartedAt - b.waitStartedAt);
+  const n = due.length;
+  if (n === 0) return out;
+  // The queries the earliest of them waits for may end before its deadline but after a later one's, so a
+  // query is at risk when it outlasts the earliest deadline of the drains it is on (minDeadlineFrom[j]).
+  const minDeadlineFrom = due.map((d) => d.deadlineAt);
+  for (let j = n - 2; j >= 0; j--) minDeadlineFrom[j] = Math.min(minDeadlineFrom[j], minDeadlineFrom[j + 1]);
+  const risky: { endMs: number; value: number; first: number }[] = [];
   for (const q of running) {
-    if (q.survivesWorkerLoss || q.startedAtMs > startedBy) continue;
+    if (q.survivesWorkerLoss) continue;
+    // The first drain (by start) the query is on; it is on every later one too.
+    let first = 0;
+    while (first < n && q.startedAtMs > due[first].waitStartedAt + SCHEDULABLE_AFTER_DRAIN_MS) first++;
+    if (first === n) continue;
     const endMs = nowMs + q.remainingSeconds * 1000;
-    if (endMs <= firstDeadline) continue;
-    risky.push({ endMs, value: Math.max(0, q.workInstanceSeconds) * s.killCostWeight + s.killPenaltyInstanceSeconds });
+    if (endMs <= minDeadlineFrom[first]) continue;
+    risky.push({ endMs, value: Math.max(0, q.workInstanceSeconds) * s.killCostWeight + s.killPenaltyInstanceSeconds, first });
   }
-  if (risky.length === 0) return [...out, ...due.map((d) => ({ instanceId: d.instanceId, rule: 'nothing-at-risk' as const, ...none }))];
+  // Soonest predicted end first: a drain that waits until the k-th one ends waits for the first k.
   risky.sort((a, b) => a.endMs - b.endMs);
-  const value = risky.reduce((sum, r) => sum + r.value, 0);
-  // The latest deadline every due drain may have.
-  const limit = Math.min(...due.map((d) => Math.min(d.limitAt, d.waitStartedAt + s.maxDrainSeconds * 1000)));
-  // The best new deadline: waiting until the k soonest at-risk queries are predicted to end saves their
-  // value and costs the due drains' instances until then; the rest are killed then instead. The k with
-  // the largest saving less cost wins, if any is positive.
-  let best: { until: number; net: number; saved: number } | undefined;
-  let saved = 0;
-  for (const r of risky) {
-    saved += r.value;
-    const until = r.endMs + s.marginSeconds * 1000;
-    if (until > limit) break;
-    const cost = due.reduce((sum, d) => sum + Math.max(0, until - d.deadlineAt) / 1000, 0);
-    if (saved - cost > (best?.net ?? 0)) best = { until, net: saved - cost, saved };
+  const m = risky.length;
+  // Waiting for the first k: until the k-th query's predicted end plus the margin.
+  const until: number[] = new Array<number>(m + 1).fill(0);
+  for (let k = 1; k <= m; k++) until[k] = risky[k - 1].endMs + s.marginSeconds * 1000;
+  // Per drain: how many of the sorted queries it waits for without an extension (those ending by its
+  // deadline), the latest deadline it may have, and what saving each prefix of its own queries is worth.
+  const plain = due.map((d) => {
+    let k = 0;
+    while (k < m && risky[k].endMs <= d.deadlineAt) k++;
+    return k;
+  });
+  const limits = due.map((d) => Math.min(d.limitAt, d.waitStartedAt + s.maxDrainSeconds * 1000));
+  const gain = due.map(() => new Array<number>(m + 1).fill(0));
+  for (let r = 0; r < m; r++) gain[risky[r].first][r + 1] += risky[r].value;
+  for (const g of gain) for (let k = 1; k <= m; k++) g[k] += g[k - 1];
+
+  // netAt[M] after drains j..n-1: the largest value saved less cost, where M is the smallest prefix those
+  // drains all wait for (-Infinity: no such plan). Ties keep the cheaper plan, so a drain is not kept for
+  // nothing.
+  const better = (netA: number, costA: number, netB: number, costB: number) => netB > netA + 1e-9 || (netB >= netA - 1e-9 && netB > -Infinity && costB < costA);
+  let netAt: number[] = new Array<number>(m + 1).fill(-Infinity);
+  let costAt: number[] = new Array<number>(m + 1).fill(0);
+  netAt[m] = 0;
+  const waitOf = due.map(() => new Array<number>(m + 1).fill(0));
+  const fromOf = due.map(() => new Array<number>(m + 1).fill(0));
+  const aboveFrom: number[] = new Array<number>(m + 2).fill(0);
+  for (let j = n - 1; j >= 0; j--) {
+    // What waiting for the first x costs this drain: nothing up to its plain wait, then until the x-th
+    // query's end plus the margin; past its limit it cannot.
+    // The best earlier state above each x, so each new state is one step: O(queries) per drain.
+    aboveFrom[m + 1] = -1;
+    for (let x = m; x >= 0; x--) {
+      const up = aboveFrom[x + 1];
+      aboveFrom[x] = up < 0 || better(netAt[up], costAt[up], netAt[x], costAt[x]) ? x : up;
+    }
+    const nextNet: number[] = new Array<number>(m + 1).fill(-Infinity);
+    const nextCost: number[] = new Array<number>(m + 1).fill(0);
+    for (let x = 0; x <= m; x++) {
+      if (x > plain[j] && until[x] > limits[j]) break;
+      const cost = x <= plain[j] ? 0 : (until[x] - due[j].deadlineAt) / 1000;
+      // Keep the smallest prefix at x: this drain waits for at least x (cheapest: its plain wait, or x).
+      if (netAt[x] > -Infinity) {
+        nextNet[x] = netAt[x] - cost + gain[j][x];
+        nextCost[x] = costAt[x] + cost;
+        waitOf[j][x] = Math.max(x, plain[j]);
+        fromOf[j][x] = x;
+      }
+      // Or lower it to x: this drain waits for exactly x, the later ones for more.
+      const up = aboveFrom[x + 1];
+      if (x >= plain[j] && up >= 0 && netAt[up] > -Infinity) {
+        const net = netAt[up] - cost + gain[j][x];
+        if (better(nextNet[x], nextCost[x], net, costAt[up] + cost)) {
+          nextNet[x] = net;
+          nextCost[x] = costAt[up] + cost;
+          waitOf[j][x] = x;
+          fromOf[j][x] = up;
+        }
+      }
+    }
+    netAt = nextNet;
+    costAt = nextCost;
   }
-  const base = { queriesAtRisk: risky.length, valueAtRiskInstanceSeconds: value };
-  if (!best) {
-    const past = risky[0].endMs + s.marginSeconds * 1000 > limit;
-    return [...out, ...due.map((d) => ({ instanceId: d.instanceId, rule: past ? ('past-limit' as const) : ('not-worth-it' as const), ...base, extensionCostInstanceSeconds: 0 }))];
+  // The best plan, then each drain's wait, read back from the earliest-started drain.
+  let at = 0;
+  for (let M = 1; M <= m; M++) if (better(netAt[at], costAt[at], netAt[M], costAt[M])) at = M;
+  const waits: number[] = [];
+  for (let j = 0; j < n; j++) {
+    waits[j] = waitOf[j][at];
+    at = fromOf[j][at];
   }
-  const cost = best.saved - best.net;
-  return [...out, ...due.map((d) => ({ instanceId: d.instanceId, rule: 'extended' as const, deadlineAt: Math.max(d.deadlineAt, best.until), ...base, extensionCostInstanceSeconds: cost }))];
+  return [
+    ...out,
+    ...due.map((d, j): DrainExtension => {
+      // The queries this drain is on that its force would kill: those that started before it, ending after its deadline.
+      const mine = risky.filter((r, k) => r.first <= j && k >= plain[j]);
+      const base = { instanceId: d.instanceId, queriesAtRisk: mine.length, valueAtRiskInstanceSeconds: mine.reduce((sum, r) => sum + r.value, 0) };
+      if (waits[j] > plain[j]) {
+        const deadlineAt = until[waits[j]];
+        return { ...base, rule: 'extended', deadlineAt, extensionCostInstanceSeconds: (deadlineAt - d.deadlineAt) / 1000 };
+      }
+      if (mine.length === 0) return { ...base, rule: 'nothing-at-risk', extensionCostInstanceSeconds: 0 };
+      const past = mine[0].endMs + s.marginSeconds * 1000 > limits[j];
+      return { ...base, rule: past ? 'past-limit' : 'not-worth-it', extensionCostInstanceSeconds: 0 };
+    }),
+  ];
 }

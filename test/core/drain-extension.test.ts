@@ -57,3 +57,76 @@ test('the deadline moves only as far as pays: queries ending soon are waited for
   const [d] = decide([drain('i-1', 8)], [query(30, 15), query(40, 25), query(50, 300)]);
   expect(d).toMatchObject({ rule: 'extended', deadlineAt: NOW + 27 * MIN, queriesAtRisk: 3 });
 });
+
+test('a drain is not extended for a query that started after it: that query has no task on it', () => {
+  // i-early started 9 minutes ago, i-late 7 minutes ago; both are due within the lead. The one long query
+  // started 8 minutes ago, after i-early's drain (and its 30 s of schedulable window), so only i-late waits
+  // for it: i-early is forced at its deadline, and i-late alone is kept.
+  const decisions = decide([drain('i-early', 9), drain('i-late', 7, 2)], [query(8, 20)]);
+  expect(decisions.find((d) => d.instanceId === 'i-early')).toMatchObject({ rule: 'nothing-at-risk', queriesAtRisk: 0, extensionCostInstanceSeconds: 0 });
+  expect(decisions.find((d) => d.instanceId === 'i-late')).toMatchObject({ rule: 'extended', deadlineAt: NOW + 22 * MIN, queriesAtRisk: 1, extensionCostInstanceSeconds: 1200 });
+});
+
+test('a query on several drains is saved only if each of them waits: one drain alone extended buys nothing', () => {
+  // Two due drains, both started before the query. Saving it means keeping both 20 minutes (2,400
+  // instance-seconds) against 3,600 + 600: both are extended, to the same deadline.
+  const both = decide([drain('i-1', 8), drain('i-2', 8)], [query(30, 20)]);
+  expect(both.map((d) => [d.rule, d.deadlineAt])).toEqual([['extended', NOW + 22 * MIN], ['extended', NOW + 22 * MIN]]);
+  // With three, keeping all of them (3,600) nearly eats the saving; with five (6,000) it is not worth it,
+  // and none is kept for a query another would kill anyway.
+  const five = decide(Array.from({ length: 5 }, (_, k) => drain(`i-${k}`, 8)), [query(30, 20)]);
+  expect(five.map((d) => d.rule)).toEqual(Array(5).fill('not-worth-it'));
+});
+
+/**
+ * The best plan by enumeration, in times rather than ranks: every drain either keeps its deadline or waits
+ * until some query's predicted end plus the margin (within its limit); a query is saved when every due drain
+ * it is on waits past its end. The decision's plan must save as much, less cost, as the best of these.
+ */
+function bestByEnumeration(drains: ActiveDrain[], running: DrainBlocker[], s: DrainExtensionSettings): number {
+  const due = drains.filter((d) => d.deadlineAt > NOW && d.deadlineAt - NOW <= s.leadSeconds * 1000);
+  const ends = running.map((q) => NOW + q.remainingSeconds * 1000);
+  const options = due.map((d) => [d.deadlineAt, ...ends.map((e) => e + s.marginSeconds * 1000).filter((u) => u > d.deadlineAt && u <= Math.min(d.limitAt, d.waitStartedAt + s.maxDrainSeconds * 1000))]);
+  let best = -Infinity;
+  const walk = (j: number, chosen: number[]) => {
+    if (j === due.length) {
+      best = Math.max(best, netOf(due, chosen, running, s));
+      return;
+    }
+    for (const u of options[j]) walk(j + 1, [...chosen, u]);
+  };
+  walk(0, []);
+  return best;
+}
+
+function netOf(due: ActiveDrain[], until: number[], running: DrainBlocker[], s: DrainExtensionSettings): number {
+  let net = -until.reduce((sum, u, j) => sum + (u - due[j].deadlineAt) / 1000, 0);
+  for (const q of running) {
+    if (q.survivesWorkerLoss) continue;
+    const end = NOW + q.remainingSeconds * 1000;
+    const on = due.map((_, j) => j).filter((j) => q.startedAtMs <= due[j].waitStartedAt + SCHEDULABLE_AFTER_DRAIN_MS);
+    // A drain keeping its deadline waits for a query ending by it; an extended one, for those ending a margin before its new deadline.
+    const saved = on.every((j) => (until[j] === due[j].deadlineAt ? end <= until[j] : end + s.marginSeconds * 1000 <= until[j]));
+    // Queries already safe at every drain's own deadline are worth the same to every plan: left out of both sides.
+    const safeAnyway = on.every((j) => end <= due[j].deadlineAt);
+    if (saved && !safeAnyway) net += Math.max(0, q.workInstanceSeconds) * s.killCostWeight + s.killPenaltyInstanceSeconds;
+  }
+  return net;
+}
+
+test('the chosen deadlines are the best plan: against enumerating every plan, 2,000 random fleets', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let trial = 0; trial < 2000; trial++) {
+    const drains = Array.from({ length: 1 + Math.floor(rnd() * 4) }, (_, k) => {
+      const startedMinAgo = 5 + rnd() * 10;
+      return { ...drain(`i-${k}`, startedMinAgo, 0.2 + rnd() * 2.2), limitAt: NOW + (20 + rnd() * 120) * MIN };
+    });
+    const running = Array.from({ length: Math.floor(rnd() * 6) }, () => query(rnd() * 30, rnd() * 90, rnd() * 3000, rnd() < 0.1));
+    const s = { ...settings, killPenaltyInstanceSeconds: rnd() * 3600 };
+    const decisions = decideDrainExtensions(drains, running, NOW, s);
+    const due = drains.filter((d) => d.deadlineAt > NOW && d.deadlineAt - NOW <= s.leadSeconds * 1000);
+    const until = due.map((d) => decisions.find((x) => x.instanceId === d.instanceId)!.deadlineAt ?? d.deadlineAt);
+    expect(netOf(due, until, running, s)).toBeCloseTo(bestByEnumeration(drains, running, s), 6);
+  }
+});
