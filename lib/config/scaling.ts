@@ -60,6 +60,10 @@ export function resolveDrainPricing(p: Problems, at: string, f: FleetInput, sign
   if (killPenaltyInstanceSeconds === undefined || maxDrainSeconds === undefined || drainTimeoutSeconds === undefined) return undefined;
   if (!p.check(maxDrainSeconds >= drainTimeoutSeconds, `${at}.maxDrain`, s.maxDrain, `must be at least the fleet's drainTimeout (${formatDuration(drainTimeoutSeconds)}): the price check only ever lengthens a drain`)) return undefined;
   const types = (f as { instanceTypes?: unknown }).instanceTypes;
-  const vcpus = Array.isArray(types) && typeof types[0] === 'string' ? vcpusOf(types[0]) : undefined;
+  // A query's work is priced in instances of the group's type: with several types, only when they all
+  // have the same vCPUs (m7i/m6i/m5 of one size, as Trino's homogeneous workers usually are); with sizes
+  // that differ, no one instance's worth is right, and the kills are priced without their work.
+  const counts = Array.isArray(types) ? types.map((t) => (typeof t === 'string' ? vcpusOf(t) : undefined)) : [];
+  const vcpus = counts.length > 0 && counts.every((c) => c !== undefined && c === counts[0]) ? counts[0] : undefined;
   return { killPenaltyInstanceSeconds, maxDrainSeconds, ...(vcpus === undefined ? {} : { vcpus }) };
 }

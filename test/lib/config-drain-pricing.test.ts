@@ -10,6 +10,10 @@ test('on by default with the scaling signals: an hour of an instance per kill, d
   expect(resolved({ instanceTypes: ['c7g.16xlarge'] }).drainPricing?.vcpus).toBe(64);
   // A size whose vCPUs differ by family: none, and the queries' work does not count, only their price.
   expect(resolved({ instanceTypes: ['m7i.metal-24xl'] }).drainPricing).toEqual({ killPenaltyInstanceSeconds: 3600, maxDrainSeconds: 21600 });
+  // Several types: their vCPUs when they agree; when they differ (a mixed-size group), none, rather than
+  // the first type's, which prices every other instance's queries at the wrong size.
+  expect(resolved({ instanceTypes: ['m7i.2xlarge', 'm6i.2xlarge', 'm5.2xlarge'] }).drainPricing?.vcpus).toBe(8);
+  expect(resolved({ instanceTypes: ['m7i.2xlarge', 'm7i.4xlarge'] }).drainPricing?.vcpus).toBeUndefined();
   expect(resolved({ scaling: { killPrice: '30m', maxDrain: '2h' } }).drainPricing).toMatchObject({ killPenaltyInstanceSeconds: 1800, maxDrainSeconds: 7200 });
 });
 
