@@ -7,6 +7,7 @@ import { StepScaler, TrackerProposal, combineProposals } from './target-tracking
 import { FLAP_WINDOW_SECONDS, drains } from './options';
 import { SimState, available } from './state';
 import { priceDrains, runningBlockers } from './drain-pricing';
+import { HourlyForecast } from './predictive';
 
 
 // ---- the minute: metric, alarms, controller --------------------------------------------------
@@ -169,7 +170,12 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
 
   const fromZero = scaleFromZero(sim, warm);
   if (fromZero !== undefined) policies.push({ proposal: { scaleOut: fromZero }, scaleInDisabled: true });
-  const acted = policies.length > 0 ? combineProposals(policies, warming || pending > 0) : undefined;
+  // Predictive scaling raises capacity to the hour's forecast and never scales in; the group keeps the
+  // larger of its capacity and the dynamic policies', so a scale-in stops at the forecast.
+  const floor = predictiveFloor(sim, cpuPoints);
+  if (floor !== undefined && floor > sim.desired) policies.push({ proposal: { scaleOut: floor }, scaleInDisabled: true });
+  let acted = policies.length > 0 ? combineProposals(policies, warming || pending > 0) : undefined;
+  if (acted?.direction === 'in' && floor !== undefined && acted.desired < floor) acted = floor < sim.desired ? { desired: floor, direction: 'in' } : undefined;
   if (acted && acted.desired !== sim.desired) {
     sim.desired = acted.desired;
     sim.scalingActions++;
@@ -181,6 +187,17 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
   }
 }
 
+
+const forecasts = new WeakMap<SimState, HourlyForecast>();
+
+/** With predictive scaling on: the minute's load recorded, and the forecast floor now (undefined: none yet). */
+function predictiveFloor(sim: SimState, cpuPoints: readonly { readonly busyInstances: number }[]): number | undefined {
+  if (!sim.o.predictiveScaling) return undefined;
+  let f = forecasts.get(sim);
+  if (!f) forecasts.set(sim, (f = new HourlyForecast(sim.o.targetCpu)));
+  for (const dp of cpuPoints) f.record(sim.now, dp.busyInstances);
+  return f.floorAt(sim.now, sim.o.minCapacity, sim.o.maxCapacity);
+}
 
 /**
  * The scale-in gate, as the signals function runs it after the load decision: the queries in flight, each

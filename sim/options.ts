@@ -88,6 +88,12 @@ export interface SimOptions {
    */
   readonly scaleInMode?: ScaleInMode;
   /**
+   * A predictive scaling policy beside the dynamic ones, in ForecastAndScale mode on the CPU pair
+   * (sim/predictive.ts). Off by default: the stacks do not create one (docs/scaling.md, "Predictive
+   * scaling").
+   */
+  readonly predictiveScaling?: boolean;
+  /**
    * signals: the drain's price check (core/drain-extension.ts), which moves a drain's deadline when the
    * queries its force would kill are worth more than waiting for them. On by default, as the stack deploys
    * it for every fleet with signals; off when absent.
