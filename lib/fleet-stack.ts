@@ -180,6 +180,7 @@ export class FleetStack extends Stack {
           drainTimeout: Duration.seconds(fleetConfig.drainTimeoutSeconds),
           rootVolumeSize: Size.gibibytes(fleetConfig.rootVolumeGiB),
           spot: fleetConfig.spot,
+          predictiveScaling: fleetConfig.predictiveScaling,
         });
     // The CodeDeploy agent is the first boot step: a new instance must be able to take its launch
     // deployment whatever happens to our agent's install, the step after it. Each is independent.

@@ -30,7 +30,7 @@ export { FleetStack } from './fleet-stack';
 export type { FleetStackProps } from './fleet-stack';
 export { ControllerFunction, DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_LOG_RETENTION, latestNodeRuntime } from './controller-function';
 export type { ControllerFunctionProps, ControllerEntry } from './controller-function';
-export { ConfigError, resolveEnvironment, resolveEnvironments, defaultControllerConfig, DEFAULT_TRINO_ENDPOINT, DEFAULT_TASK_METRIC, DEFAULT_IDLE_READINGS, DEFAULT_AGENT_WORKER_URL } from './config';
+export { ConfigError, resolveEnvironment, resolveEnvironments, defaultControllerConfig, DEFAULT_PREDICTIVE_SCALING, DEFAULT_TRINO_ENDPOINT, DEFAULT_TASK_METRIC, DEFAULT_IDLE_READINGS, DEFAULT_AGENT_WORKER_URL } from './config';
 export { PropsValidationError } from './props-validation';
 export type {
   EnvironmentInput,
@@ -51,6 +51,7 @@ export type {
   NetworkInput,
   NotificationsInput,
   SpotInput,
+  PredictiveScalingMode,
   ScalingInput,
   TrinoEndpointInput,
   DeploymentConfigInput,

@@ -8,7 +8,8 @@ import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET, workerMetricNamespaces } from './names';
-import { FLEET_DEFAULTS, MAX_FLEET_SIZE } from './config/defaults';
+import { DEFAULT_PREDICTIVE_SCALING, FLEET_DEFAULTS, MAX_FLEET_SIZE } from './config/defaults';
+import type { PredictiveScalingMode } from './config/input';
 import { PATTERNS } from './config/problems';
 import { MAX_DRAIN_TIMEOUT_SECONDS, MIN_DRAIN_TIMEOUT_SECONDS } from '../core/lifecycle-limits';
 import { isWhole, requireProp } from './props-validation';
@@ -59,6 +60,12 @@ export interface WorkerFleetProps {
   readonly rootVolumeSize?: Size;
   /** Spot share; when set, Capacity Rebalancing is on so replacements start before the reclaim. @default on-demand only */
   readonly spot?: FleetSpotOptions;
+  /**
+   * A predictive scaling policy on average CPU at `targetCpuPercent` beside target tracking: `forecast-only`
+   * shows its forecast and changes nothing; `forecast-and-scale` raises capacity to each hour's forecast and
+   * never scales in; `off`, none. @default DEFAULT_PREDICTIVE_SCALING ('forecast-only')
+   */
+  readonly predictiveScaling?: PredictiveScalingMode;
 }
 
 /**
@@ -234,6 +241,25 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
 
     // Warmup comes from the group's DefaultInstanceWarmup, which AWS recommends over a per-policy value.
     this.autoScalingGroup.scaleOnCpuUtilization('CpuTargetTracking', { targetUtilizationPercent: targetCpuPercent });
+    const predictive = props.predictiveScaling ?? DEFAULT_PREDICTIVE_SCALING;
+    if (predictive !== 'off') {
+      // No L2 for it in aws-autoscaling. The CPU pair: load ASGTotalCPUUtilization, scaling metric
+      // ASGAverageCPUUtilization, at the same target as target tracking (API PredictiveScalingConfiguration).
+      // The group keeps the larger of the forecast and the dynamic policies' capacity, and predictive
+      // scaling never scales in, so our drain still decides every removal.
+      new autoscaling.CfnScalingPolicy(this, 'CpuPredictiveScaling', {
+        autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
+        policyType: 'PredictiveScaling',
+        predictiveScalingConfiguration: {
+          metricSpecifications: [{ targetValue: targetCpuPercent, predefinedMetricPairSpecification: { predefinedMetricType: 'ASGCPUUtilization' } }],
+          mode: predictive === 'forecast-and-scale' ? 'ForecastAndScale' : 'ForecastOnly',
+          // Instances launched 5 minutes before the forecast hour (the API's default, stated): about
+          // a launch and the agent's boot steps.
+          schedulingBufferTime: 300,
+          maxCapacityBreachBehavior: 'HonorMaxCapacity',
+        },
+      });
+    }
 
     if (props.spot !== undefined && this.drainTimeout.toSeconds() > 120) {
       Annotations.of(this).addWarningV2(

@@ -1,7 +1,7 @@
 /** Every default the config applies, one named constant each, and the limits it checks against. */
 import { formatDuration } from '../../core/util/duration';
 import { AGENT_TASK_METRIC } from '../../core/contract/lambda-settings';
-import { NamedDeploymentConfig } from './input';
+import { NamedDeploymentConfig, PredictiveScalingMode } from './input';
 import { TrinoEndpointConfig } from './resolved';
 
 /**
@@ -59,3 +59,12 @@ export const DEFAULT_TRINO_ENDPOINT: TrinoEndpointConfig = { port: 8080, scheme:
  * than the 3 with no degraded worker); diurnal 1.2/s, seed 1, 5% degraded, `--straggler-drain-timeout`.
  */
 export const DEFAULT_REPLACE_DRAIN_TIMEOUT = '4h';
+
+/** A fleet's predictive scaling policy (`NewFleetInput.predictiveScaling`). */
+export const PREDICTIVE_SCALING_MODES: readonly PredictiveScalingMode[] = ['off', 'forecast-only', 'forecast-and-scale'];
+/**
+ * Forecast only, where AWS's guide starts: it "generates capacity forecasts but does not actually scale
+ * your capacity", which "allows you to evaluate the accuracy and suitability of the forecast" (user guide,
+ * "How predictive scaling works"). It costs nothing.
+ */
+export const DEFAULT_PREDICTIVE_SCALING: PredictiveScalingMode = 'forecast-only';

@@ -1,7 +1,7 @@
 /** Resolves one fleet: new (its group, instances, capacity) or existing (an adopted group). */
 import { MAX_DRAIN_TIMEOUT_SECONDS, MIN_DRAIN_TIMEOUT_SECONDS, heartbeatTimeoutForDrain } from '../../core/lifecycle-limits';
 import { architectureOf, isMacInstance } from '../instance-architecture';
-import { DEFAULT_DEPLOYMENT_CONFIG, DEFAULT_DRAIN_TIMEOUT, DEFAULT_INSTANCE_WARMUP, DEFAULT_ROOT_VOLUME_GIB, DEFAULT_SHUTDOWN_GRACE_PERIOD, DEFAULT_TARGET_CPU_PERCENT, MAX_FLEET_SIZE, MAX_GP3_GIB, MAX_INSTANCE_WARMUP_SECONDS } from './defaults';
+import { DEFAULT_DEPLOYMENT_CONFIG, DEFAULT_DRAIN_TIMEOUT, DEFAULT_INSTANCE_WARMUP, DEFAULT_PREDICTIVE_SCALING, PREDICTIVE_SCALING_MODES, DEFAULT_ROOT_VOLUME_GIB, DEFAULT_SHUTDOWN_GRACE_PERIOD, DEFAULT_TARGET_CPU_PERCENT, MAX_FLEET_SIZE, MAX_GP3_GIB, MAX_INSTANCE_WARMUP_SECONDS } from './defaults';
 import { ExistingFleetInput, FleetInput, NamedDeploymentConfig, NewFleetInput, SpotInput } from './input';
 import { PATTERNS, Problems } from './problems';
 import { ControllerConfig, ExistingFleetConfig, FleetCommonConfig, FleetConfig, NewFleetConfig } from './resolved';
@@ -122,6 +122,8 @@ function resolveNewFleet(p: Problems, at: string, f: NewFleetInput): Omit<NewFle
       p.check(spot.onDemandBaseCapacity <= f.maxCapacity, `${at}.spot.onDemandBaseCapacity`, spot.onDemandBaseCapacity, `must be <= maxCapacity (${f.maxCapacity}): the base is on-demand instances the group can never reach, and Auto Scaling refuses it`);
     }
   }
+  const predictiveScaling = f.predictiveScaling ?? DEFAULT_PREDICTIVE_SCALING;
+  p.check(PREDICTIVE_SCALING_MODES.includes(predictiveScaling), `${at}.predictiveScaling`, predictiveScaling, `must be one of ${PREDICTIVE_SCALING_MODES.join(', ')}`);
   return {
     instanceTypes: f.instanceTypes,
     minCapacity: f.minCapacity,
@@ -130,11 +132,12 @@ function resolveNewFleet(p: Problems, at: string, f: NewFleetInput): Omit<NewFle
     instanceWarmupSeconds: instanceWarmupSeconds!,
     rootVolumeGiB,
     spot,
+    predictiveScaling,
   };
 }
 
 /** Fields of a launched fleet that an adopted group keeps as its owner set them. */
-const OWNED_FIELDS = ['instanceTypes', 'minCapacity', 'maxCapacity', 'desiredCapacity', 'instanceWarmup', 'rootVolumeGiB', 'spot'] as const;
+const OWNED_FIELDS = ['instanceTypes', 'minCapacity', 'maxCapacity', 'desiredCapacity', 'instanceWarmup', 'rootVolumeGiB', 'spot', 'predictiveScaling'] as const;
 
 /**
  * Auto Scaling group names are 1 to 255 characters (Auto Scaling API reference, CreateAutoScalingGroup).

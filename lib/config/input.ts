@@ -111,7 +111,18 @@ export interface NewFleetInput extends FleetCommonInput {
   readonly rootVolumeGiB?: number;
   /** @default on-demand only */
   readonly spot?: SpotInput;
+  /**
+   * EC2 Auto Scaling's predictive scaling on average CPU at `targetCpuPercent` (docs/scaling.md,
+   * "Predictive scaling"). `forecast-only` draws the forecast beside the group's actual load in the
+   * console and changes nothing; `forecast-and-scale` raises capacity to each hour's forecast 5 minutes
+   * ahead and never scales in (worth it for a fleet whose days repeat); `off` creates no policy.
+   * @default 'forecast-only'
+   */
+  readonly predictiveScaling?: PredictiveScalingMode;
 }
+
+/** What a fleet's predictive scaling policy does, if it has one (`NewFleetInput.predictiveScaling`). */
+export type PredictiveScalingMode = 'off' | 'forecast-only' | 'forecast-and-scale';
 
 /**
  * A fleet whose group another stack, Terraform or the console created: this stack adds our hook, CPU

@@ -4,7 +4,7 @@ import { StragglerSettings } from '../../core/stragglers';
 import { AgentFile } from '../../core/contract/agent-file';
 import { TaskMetricSettings } from '../../core/contract/lambda-settings';
 import { DrainPricingSettings } from '../../core/contract/signals-settings';
-import { DeploymentConfigInput, NetworkInput, SpotInput, TrinoEndpointInput } from './input';
+import { DeploymentConfigInput, NetworkInput, PredictiveScalingMode, SpotInput, TrinoEndpointInput } from './input';
 
 /** What every fleet has after validation, with defaults applied and durations in seconds. */
 export interface FleetCommonConfig {
@@ -34,6 +34,7 @@ export interface NewFleetConfig extends FleetCommonConfig {
   readonly instanceWarmupSeconds: number;
   readonly rootVolumeGiB: number;
   readonly spot?: Required<SpotInput>;
+  readonly predictiveScaling: PredictiveScalingMode;
 }
 
 /** An adopted fleet, after validation. */

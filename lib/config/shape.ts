@@ -54,6 +54,7 @@ const newFleetOwn = {
   instanceWarmup: value,
   rootVolumeGiB: value,
   spot: spot.optional(),
+  predictiveScaling: value,
 };
 const newFleet = z.strictObject({ ...fleetCommon, ...newFleetOwn, existing: z.undefined().optional() });
 const existingGroup = z.strictObject({ groupName: value, securityGroupId: value, agentInstalled: value });

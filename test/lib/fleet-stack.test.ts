@@ -51,8 +51,9 @@ describe.each(cases)('environment %s', (_name, config, stack, template) => {
     // Groups and launch templates only for the fleets this stack launches; adopted groups keep their own.
     template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', n - adopted);
     // CPU target tracking on every fleet; on fleets with scaling signals, the ratio's second policy and the
-    // step policy that scales out from zero.
-    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + 2 * config.fleets.filter((f) => f.scaling).length);
+    // step policy that scales out from zero; on the fleets it launches, predictive scaling unless off.
+    const predictive = config.fleets.filter((f) => !f.existing && f.predictiveScaling !== 'off').length;
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', n + 2 * config.fleets.filter((f) => f.scaling).length + predictive);
     template.resourceCountIs('AWS::CodeDeploy::Application', n);
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', n);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', n - adopted);
