@@ -21,23 +21,13 @@ import { AgentConfig } from './config';
 import { readCoordinatorView } from './coordinator';
 import { ImdsClient, InstanceIdentity, ownNamespace, readIdentity, readPrivateIp, readTargetLifecycleState } from './imds';
 import { CounterReading, PressureReader, pressureBetween } from './pressure';
-import { MAX_READINGS_PER_MESSAGE, ReadingsMessage, WorkerReading } from '../core/worker-readings';
+import { ReadingsMessage } from '../core/worker-readings';
 import { PRESSURE_METRICS, PRESSURE_RESOURCES, PressureResource } from '../core/stragglers';
+import { AgentLog, jsonLog, message } from './log';
+import { PendingReadings } from './pending-readings';
 import { MetricPublisher } from './publisher';
+import { sleep, withLimit } from './waits';
 import { countRunningTasks, startShutdown } from './worker';
-
-export interface AgentLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** JSON lines on stdout/stderr, which systemd hands to the journal. */
-export const jsonLog: AgentLog = {
-  info: (message, fields) => console.log(JSON.stringify({ level: 'INFO', message, ...fields, time: new Date().toISOString() })),
-  warn: (message, fields) => console.error(JSON.stringify({ level: 'WARN', message, ...fields, time: new Date().toISOString() })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields, time: new Date().toISOString() })),
-};
 
 /** Sends the drain report to the controller's queue; throws on failure (the loop retries). */
 export interface DrainReporter {
@@ -93,10 +83,13 @@ export class Agent {
   ) {}
 
   private readingsSender?: ReadingsSender;
-  /** In-service readings not yet sent (at most MAX_READINGS_PER_MESSAGE; the oldest go first). */
-  private pendingReadings: WorkerReading[] = [];
+  /** In-service readings not yet sent. */
+  private readonly pendingReadings = new PendingReadings();
+
   /** Readings dropped because SQS refused them for longer than the buffer holds. */
-  droppedReadings = 0;
+  get droppedReadings(): number {
+    return this.pendingReadings.dropped;
+  }
 
   /** The previous metrics round's kernel counters: each round publishes the difference. */
   private counters?: CounterReading;
@@ -245,7 +238,7 @@ export class Agent {
     }
     if (this.readingsSender && !this.terminating && !this.shutdownStarted) return this.queueReadings(identity, now, runningTasks, oldestTaskAgeSeconds);
     // Those kept for the queue are in-service readings: once terminating, CloudWatch carries every round.
-    this.pendingReadings = [];
+    this.pendingReadings.clear();
     if (runningTasks !== undefined) {
       publisher.add({ MetricName: this.config.runningTasksMetric, Dimensions: this.dimensions(identity), Timestamp: new Date(now), Value: runningTasks, Unit: 'Count', StorageResolution: 1 });
       // Beside the count, at the same resolution: the termination policy's tie-break reads both. An idle
@@ -273,36 +266,22 @@ export class Agent {
     const pressure: Partial<Record<PressureResource, number>> = {};
     for (const r of PRESSURE_RESOURCES) if (figures?.[PRESSURE_METRICS[r]] !== undefined) pressure[r] = figures[PRESSURE_METRICS[r]];
     if (runningTasks !== undefined || Object.keys(pressure).length > 0) {
-      this.pendingReadings.push({
+      this.pendingReadings.add({
         at: now,
         ...(runningTasks !== undefined ? { runningTasks } : {}),
         // As on the metric path: an idle worker has no age (the reader takes a zero count as age 0).
         ...(runningTasks !== undefined && runningTasks > 0 && oldestTaskAgeSeconds !== undefined ? { oldestTaskAgeSeconds } : {}),
         ...(Object.keys(pressure).length > 0 ? { pressure } : {}),
       });
-      const excess = this.pendingReadings.length - MAX_READINGS_PER_MESSAGE;
-      if (excess > 0) {
-        this.pendingReadings.splice(0, excess);
-        this.droppedReadings += excess;
-      }
     }
     if (!this.publishDue(now) || this.pendingReadings.length === 0) return { runningTasks, published: false };
-    // What is sent is taken out first: a round that runs while the send is in flight (one that overran its
-    // limit) keeps its reading in the fresh list, never in the one being sent.
-    const readings = this.pendingReadings;
-    this.pendingReadings = [];
+    const readings = this.pendingReadings.take();
     try {
       await this.readingsSender!.send({ instanceId: identity.instanceId, groupName: identity.groupName, readings });
       return { runningTasks, published: true };
     } catch (e) {
-      // Back in front of anything read meanwhile, the oldest dropped past the message's limit.
-      this.pendingReadings = [...readings, ...this.pendingReadings];
-      const excess = this.pendingReadings.length - MAX_READINGS_PER_MESSAGE;
-      if (excess > 0) {
-        this.pendingReadings.splice(0, excess);
-        this.droppedReadings += excess;
-      }
-      this.log.warn('sending readings failed; kept for the next period', { error: message(e), pending: this.pendingReadings.length, dropped: this.droppedReadings });
+      this.pendingReadings.putBack(readings);
+      this.log.warn('sending readings failed; kept for the next period', { error: message(e), pending: this.pendingReadings.length, dropped: this.pendingReadings.dropped });
       return { runningTasks, published: false };
     }
   }
@@ -375,33 +354,4 @@ export class Agent {
       await sleep(wait, signal);
     }
   }
-}
-
-/** Resolves as `p` does, or rejects once `ms` have passed. */
-export function withLimit<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
-
-/** Waits `ms` or until aborted; removes its listener either way, so rounds do not pile listeners up. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function message(e: unknown): string {
-  return String((e as Error)?.message ?? e).slice(0, 500);
 }

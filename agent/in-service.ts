@@ -13,7 +13,8 @@
  * pool, `InService` on the way into the group, whether launched directly or started from the pool.
  */
 import { ImdsClient, readTargetLifecycleState } from './imds';
-import { AgentLog, message, sleep } from './agent';
+import { AgentLog, message } from './log';
+import { sleep } from './waits';
 
 export interface GateOptions {
   /** Seconds between reads of the target lifecycle state. */

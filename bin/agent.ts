@@ -12,9 +12,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { formatDrainReport } from '../core/drain-report';
 import { formatReadingsMessage } from '../core/worker-readings';
-import { Agent, DrainReporter, ReadingsSender, jsonLog } from '../agent/agent';
+import { Agent, DrainReporter, ReadingsSender } from '../agent/agent';
 import { AgentConfig, AgentConfigError, parseAgentConfig, readSharedSecret } from '../agent/config';
 import { ImdsClient } from '../agent/imds';
+import { jsonLog } from '../agent/log';
 import { DEFAULT_GATE_OPTIONS, parseGateArgs, waitForInService } from '../agent/in-service';
 import { AGENT_CALL_LIMIT_MS, AGENT_SDK_SETTINGS, MetricPublisher } from '../agent/publisher';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentLog } from '../../agent/agent';
+import { AgentLog } from '../../agent/log';
 import { ImdsClient } from '../../agent/imds';
 import { GateOutcome, MAX_BACKOFF_SECONDS, backoffSeconds, parseGateArgs, waitForInService } from '../../agent/in-service';
 import { bundleAgent } from '../../lib/agent-bundle';

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { AgentLog } from '../../agent/agent';
+import { AgentLog } from '../../agent/log';
 
 export interface StandIn {
   readonly url: string;
