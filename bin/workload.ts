@@ -25,17 +25,11 @@ import { Plan, buildPlan, clusterHistory, planToTrace, validatePlan } from '../w
 import { PostgresTarget, ReplayTarget, TrinoTarget, replay } from '../workload/replay';
 import { signatureOf } from '../workload/signature';
 import { Dialect, checkDialect } from '../workload/tokenizer';
+import { OptionHelp, parseArgsOptions } from './args';
 
 function fail(message: string, code = 2): never {
   console.error(`workload: ${message}`);
   process.exit(code);
-}
-
-interface OptionHelp {
-  readonly type: 'string' | 'boolean';
-  readonly value?: string;
-  readonly default: string;
-  readonly meaning: string;
 }
 
 interface CommandHelp {
@@ -114,8 +108,7 @@ function usage(only?: Command): string {
  */
 function parse(name: Command, args: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const spec: CommandHelp = COMMANDS[name];
-  const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
-  for (const [o, h] of Object.entries(spec.options)) options[o] = { type: h.type };
+  const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' }, ...parseArgsOptions(spec.options) };
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
