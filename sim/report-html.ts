@@ -6,7 +6,10 @@ import { formatDuration } from '../core/util/duration';
 import { Axis, esc, histogram, lineChart, niceTicks, timeAxis, valueAxis } from './chart';
 import { SimPricing, accumulatedCost, fleetCostUsd } from './cost';
 import { SimResult, drains as usesDrain } from './fleet-sim';
-import { RunSummary, Scenario, SweepRow, capitalized, floorLine, ownCostLine, pricesLine, recommendedTimeout, round, sweepEnd, usd, violations } from './report';
+import { PolicyTableStyle, RunSummary, Scenario, SweepRow, capitalized, floorLine, ownCostLine, policyTable, pricesLine, recommendedTimeout, round, sweepEnd, usd, violations } from './report';
+
+/** The policy table in the report: long headers, spaced slashes, the times sign and an en dash. */
+const HTML_POLICY_TABLE: PolicyTableStyle = { headers: 'html', pair: ' / ', times: '×', none: '–', usd };
 
 export function htmlTable(headers: string[], rows: (string | number)[][], highlighted: readonly boolean[] = []): string {
   return `<table><thead><tr>${headers.map((h, k) => `<th${k > 0 ? ' class="n"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -99,6 +102,7 @@ export function htmlReport(scenario: Scenario, runs: readonly RunSummary[], swee
         })
       : '';
   const inv = runs.find((r) => r.invariants)?.invariants;
+  const policyRows = policyTable(runs, HTML_POLICY_TABLE);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>graceful-autoscaler simulation</title>
 <style>
@@ -110,24 +114,7 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{disp
 <h1>How long does graceful termination take, and what does it cost?</h1>
 <p class="note">engine model ${esc(scenario.engine)} · ${esc(scenario.source)} · ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days${scenario.startsAt ? ` from ${esc(scenario.startsAt)}` : ''} · ${scenario.slotsPerInstance} slots per instance · target CPU ${scenario.targetCpu}% · drain timeout ${esc(scenario.drainTimeout)} · capacity ${scenario.minCapacity}–${scenario.maxCapacity} (static fleet ${scenario.staticCapacity}) · seed ${scenario.seed}${scenario.faults ? ' · faults injected' : ''}</p>
 <h2>Policies compared</h2>
-<div class="wide">${htmlTable(
-  ['policy', 'instance-hours', 'cost (USD)', 'vs oracle', 'queries killed', 'killed slot-seconds', 'queue delay p50 / p95 (s)', 'latency p95 (s)', 'scaling actions', 'flaps', 'drain p50 / p99 (s)', 'drained → completed p50 / p99 (s)', 'forced'],
-  runs.map((r) => [
-    r.policy,
-    r.instanceHours,
-    usd(r.costUsd),
-    `${round(r.instanceHours / r.oracleInstanceHours, 2)}×`,
-    r.queriesKilled,
-    r.killedSeconds,
-    `${r.queueDelayP50S} / ${r.queueDelayP95S}`,
-    r.queryLatencyP95S,
-    r.scalingActions,
-    r.flaps,
-    `${r.drainSecondsP50} / ${r.drainSecondsP99}`,
-    usesDrain(r.policy) ? `${r.drainedToCompletedP50S} / ${r.drainedToCompletedP99S}` : '–',
-    r.forcedTerminations,
-  ]),
-)}</div>
+<div class="wide">${htmlTable(policyRows.headers, policyRows.rows)}</div>
 <p class="note">${esc(pricesLine(scenario))}. ${esc(capitalized(ownCostLine(scenario)))}.</p>
 <p class="note">signals: this project in full: the drain controller, CPU target tracking, and the scaling decision on the coordinator's queue tracked by a second target tracking policy (docs/scaling.md). graceful-cpu: the same drain controller (terminate hook, stop signal, idle test, least-busy scale-in) under CPU target tracking alone. A flap is a scale-in followed by a scale-out within 15 minutes. no-hook: target tracking terminating at once. cron-timeout: a hook completed by a 1-minute check when the worker happens to be idle, forced at the timeout, workers never told to stop. static-peak: a fixed fleet sized for the trace's peak at the same target utilisation. Killed slot-seconds: the work terminations threw away (<code>killedSeconds</code> in <code>--json</code>). Oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours, Σ ceil(concurrent slots ÷ (slots × target)) from the trace. ${esc(capitalized(floorLine(scenario, runs[0]?.oracleInstanceHours)))}. From the oracle up to the floor is what target tracking's cadence costs any policy; above the floor is the policy's own lag and guesses.</p>
 ${runs

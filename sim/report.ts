@@ -236,6 +236,46 @@ export function ownCostLine(scenario: Scenario): string {
   return `The autoscaler itself (signals): about ${usd(scenario.ownCostUsd)} over the run for the agent's metrics and requests, the straggler function's reads and the scheduled functions, from the cost model's per-instance-hour and per-minute rates (sim/cost.ts), not counted call by call; alarms, the dashboard and the key are not in it (npm run bench:cost)`;
 }
 
+/** How the policy table is written: the terminal's short headers and ASCII, or the report's long headers and typography. */
+export interface PolicyTableStyle {
+  readonly headers: 'text' | 'html';
+  /** Between a median and its tail percentile. */
+  readonly pair: string;
+  /** After a ratio. */
+  readonly times: string;
+  /** A figure the policy has none of. */
+  readonly none: string;
+  readonly usd: (x: number) => string;
+}
+
+export const TEXT_POLICY_TABLE: PolicyTableStyle = { headers: 'text', pair: '/', times: 'x', none: '-', usd: (x) => x.toFixed(2) };
+
+/** The policy comparison's columns: the text summary and the HTML report show the same figures, each column named for both. */
+const POLICY_COLUMNS: readonly { readonly text: string; readonly html: string; readonly cell: (r: RunSummary, s: PolicyTableStyle) => string | number }[] = [
+  { text: 'policy', html: 'policy', cell: (r) => r.policy },
+  { text: 'instance-h', html: 'instance-hours', cell: (r) => r.instanceHours },
+  { text: 'cost $', html: 'cost (USD)', cell: (r, s) => s.usd(r.costUsd) },
+  { text: 'vs oracle', html: 'vs oracle', cell: (r, s) => `${round(r.instanceHours / r.oracleInstanceHours, 2)}${s.times}` },
+  { text: 'killed', html: 'queries killed', cell: (r) => r.queriesKilled },
+  { text: 'killed slot-s', html: 'killed slot-seconds', cell: (r) => r.killedSeconds },
+  { text: 'queue p50/p95 s', html: 'queue delay p50 / p95 (s)', cell: (r, s) => `${r.queueDelayP50S}${s.pair}${r.queueDelayP95S}` },
+  { text: 'latency p95 s', html: 'latency p95 (s)', cell: (r) => r.queryLatencyP95S },
+  { text: 'actions', html: 'scaling actions', cell: (r) => r.scalingActions },
+  { text: 'flaps', html: 'flaps', cell: (r) => r.flaps },
+  { text: 'drain p50/p99 s', html: 'drain p50 / p99 (s)', cell: (r, s) => `${r.drainSecondsP50}${s.pair}${r.drainSecondsP99}` },
+  {
+    text: 'drained→done p50/p99 s',
+    html: 'drained → completed p50 / p99 (s)',
+    cell: (r, s) => (usesDrain(r.policy) ? `${r.drainedToCompletedP50S}${s.pair}${r.drainedToCompletedP99S}` : s.none),
+  },
+  { text: 'forced', html: 'forced', cell: (r) => r.forcedTerminations },
+];
+
+/** The policy comparison as headers and rows, in a style. */
+export function policyTable(runs: readonly RunSummary[], style: PolicyTableStyle): { headers: string[]; rows: (string | number)[][] } {
+  return { headers: POLICY_COLUMNS.map((c) => c[style.headers]), rows: runs.map((r) => POLICY_COLUMNS.map((c) => c.cell(r, style))) };
+}
+
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
@@ -289,27 +329,11 @@ function identicalBecause(group: readonly SweepRow[]): string {
 
 /** The terminal summary; `after` (the frontier's lines, sim/frontier-report.ts) follows the timeout sweep. */
 export function textSummary(scenario: Scenario, runs: readonly RunSummary[], sweep: readonly SweepRow[], after: readonly string[] = []): string {
+  const policyRows = policyTable(runs, TEXT_POLICY_TABLE);
   const parts = [
     `Engine model ${scenario.engine}${scenario.scaleIn ? '; signals scales in through the scale-in gate (docs/scaling.md)' : ''}; scenario: ${scenario.source}, ${scenario.queries.toLocaleString('en-US')} queries over ${round(scenario.days)} days; ${scenario.slotsPerInstance} slots/instance, target CPU ${scenario.targetCpu}%, drain timeout ${scenario.drainTimeout}, seed ${scenario.seed}${scenario.warmPool ? `, warm pool of ${scenario.warmPool.size} stopped (started in ${scenario.warmPool.startSeconds} s)` : ''}${scenario.faults ? ', faults injected' : ''}${scenario.degraded > 0 ? `, ${round(scenario.degraded * 100)}% of instances degraded${scenario.degradedMidRun ? ' mid-run' : ''}` : ''}`,
     '',
-    table(
-      ['policy', 'instance-h', 'cost $', 'vs oracle', 'killed', 'killed slot-s', 'queue p50/p95 s', 'latency p95 s', 'actions', 'flaps', 'drain p50/p99 s', 'drained→done p50/p99 s', 'forced'],
-      runs.map((r) => [
-        r.policy,
-        r.instanceHours,
-        r.costUsd.toFixed(2),
-        `${round(r.instanceHours / r.oracleInstanceHours, 2)}x`,
-        r.queriesKilled,
-        r.killedSeconds,
-        `${r.queueDelayP50S}/${r.queueDelayP95S}`,
-        r.queryLatencyP95S,
-        r.scalingActions,
-        r.flaps,
-        `${r.drainSecondsP50}/${r.drainSecondsP99}`,
-        usesDrain(r.policy) ? `${r.drainedToCompletedP50S}/${r.drainedToCompletedP99S}` : '-',
-        r.forcedTerminations,
-      ]),
-    ),
+    table(policyRows.headers, policyRows.rows),
     ...atMinimumLines(scenario, runs),
     ...runs.filter((r) => r.tasksRedone !== undefined && r.tasksRedone > 0).map((r) => `${r.policy}: ${r.tasksRedone} tasks redone on another worker after theirs was terminated (${r.redoneTaskSeconds} task-seconds of work redone; no query killed by a termination)`),
     `oracle: ${runs[0]?.oracleInstanceHours ?? 0} instance-hours`,
