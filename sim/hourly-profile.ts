@@ -6,9 +6,9 @@
  * and queries follow the generator's analytic mix, stretched by the hour's mean run time against the
  * profile's, so that the hour's total run time is the profile's in expectation.
  */
-import { CsvRecord, ReadOptions, RecordSink, shownText, splitText, streamFile } from './csv-records';
+import { ReadOptions, shownText, splitText, streamFile } from './csv-records';
 import { Rng } from './rng';
-import { MAX_KEPT_PROBLEMS, TableRead, TableSpec, TimedTableReader, TraceProblem } from './timed-table';
+import { MAX_KEPT_PROBLEMS, TableRead, TableSpec, TimedRow, TimedTableSink, TraceProblem } from './timed-table';
 import { ANALYTIC_MEAN_DURATION_S, MAX_SPAN_DAYS, MAX_TRACE_QUERIES, Query, Span, analyticQuery, spanOf } from './trace';
 
 /** One hour of load. */
@@ -67,28 +67,21 @@ interface ProfileRow {
 }
 
 /** Takes a profile's records as they are read; `finish` checks the hours against each other. */
-class ProfileSink implements RecordSink {
-  private readonly table: TimedTableReader;
+class ProfileSink extends TimedTableSink<ParsedProfile> {
   private readonly raw: ProfileRow[] = [];
 
   constructor() {
-    this.table = new TimedTableReader(PROFILE_TABLE, ({ cells, time, line, text }, bad) => {
-      const [, queries, runtime] = cells as string[];
-      if (!/^\d+$/.test(queries)) return bad(`queries ${JSON.stringify(queries)} must be a whole number >= 0`);
-      if (!/^\d+(\.\d+)?$/.test(runtime)) return bad(`runtime_s ${JSON.stringify(runtime)} must be a number of seconds >= 0`);
-      if (this.raw.length >= MAX_PROFILE_ROWS) {
-        return this.table.refuse(line, text, `more than ${MAX_PROFILE_ROWS.toLocaleString('en-US')} rows: ten times the hours of the longest span the simulator runs (${MAX_SPAN_DAYS} days)`);
-      }
-      this.raw.push({ hour: time, queries: Number(queries), runtimeSeconds: Number(runtime), line, text: shownText(text) });
-    });
+    super(PROFILE_TABLE);
   }
 
-  get done(): boolean {
-    return this.table.done;
-  }
-
-  record(r: CsvRecord): void {
-    this.table.record(r);
+  protected row({ cells, time, line, text }: TimedRow, bad: (reason: string) => void): void {
+    const [, queries, runtime] = cells as string[];
+    if (!/^\d+$/.test(queries)) return bad(`queries ${JSON.stringify(queries)} must be a whole number >= 0`);
+    if (!/^\d+(\.\d+)?$/.test(runtime)) return bad(`runtime_s ${JSON.stringify(runtime)} must be a number of seconds >= 0`);
+    if (this.raw.length >= MAX_PROFILE_ROWS) {
+      return this.table.refuse(line, text, `more than ${MAX_PROFILE_ROWS.toLocaleString('en-US')} rows: ten times the hours of the longest span the simulator runs (${MAX_SPAN_DAYS} days)`);
+    }
+    this.raw.push({ hour: time, queries: Number(queries), runtimeSeconds: Number(runtime), line, text: shownText(text) });
   }
 
   finish(): ParsedProfile {

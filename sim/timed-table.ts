@@ -223,3 +223,28 @@ export class TimedTableReader implements RecordSink {
     this.ignored = ignored;
   }
 }
+
+/**
+ * A RecordSink that reads one kind of timed table: each row whose time reads well goes to `row`, and
+ * `finish` builds the result from what `row` kept and the table's own reading.
+ */
+export abstract class TimedTableSink<T> implements RecordSink {
+  protected readonly table: TimedTableReader;
+
+  constructor(spec: TableSpec) {
+    this.table = new TimedTableReader(spec, (row, bad) => this.row(row, bad));
+  }
+
+  get done(): boolean {
+    return this.table.done;
+  }
+
+  record(r: CsvRecord): void {
+    this.table.record(r);
+  }
+
+  /** One row: keep it, call it `bad` (a row problem), or `this.table.refuse` the whole file. */
+  protected abstract row(row: TimedRow, bad: (reason: string) => void): void;
+
+  abstract finish(): T;
+}

@@ -5,9 +5,9 @@
  * quoted (RFC 4180). A file is read as a stream (sim/csv-records.ts), so its size is bounded only by the
  * queries it holds. Bad rows are reported with their line number.
  */
-import { CsvRecord, ReadOptions, RecordSink, splitText, streamFile } from './csv-records';
+import { ReadOptions, splitText, streamFile } from './csv-records';
 import { Rng } from './rng';
-import { TableRead, TableSpec, TimedTableReader } from './timed-table';
+import { TableRead, TableSpec, TimedRow, TimedTableSink } from './timed-table';
 
 export { EPOCH_MILLIS_ABOVE, MAX_KEPT_PROBLEMS, parseTimestamp, secondsFromNumber } from './timed-table';
 export type { TraceProblem } from './timed-table';
@@ -92,8 +92,7 @@ const TRACE_TABLE: TableSpec = {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Takes a trace's records as they are read; `finish` sorts the queries and shifts them to start at 0. */
-class TraceSink implements RecordSink {
-  private readonly table: TimedTableReader;
+class TraceSink extends TimedTableSink<ParsedTrace> {
   private readonly queries: Mutable<Query>[] = [];
   private sorted = true;
   /** The earliest arrival and its line; the latest end, its arrival and line (ties: the earlier arrival). */
@@ -101,38 +100,32 @@ class TraceSink implements RecordSink {
   private last = { end: -Infinity, arrival: Infinity, line: 0 };
   private latestArrival = -Infinity;
 
-  constructor(maxQueries: number) {
-    this.table = new TimedTableReader(TRACE_TABLE, ({ cells, time, line, text }, bad) => {
-      const [, durationText, slotsText] = cells;
-      const duration = Number(durationText);
-      // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
-      if (!/^\d+(\.\d+)?$/.test(durationText!) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(durationText)} must be a number of seconds >= 0`);
-      const slots = slotsText === undefined ? 1 : Number(slotsText);
-      if (slotsText !== undefined && (!/^\d+$/.test(slotsText) || slots < 1)) return bad(`slots ${JSON.stringify(slotsText)} must be a whole number >= 1`);
-      if (this.queries.length >= maxQueries) {
-        const days = (this.latestArrival - this.first.arrival) / 86_400;
-        return this.table.refuse(
-          line,
-          text,
-          `more than ${maxQueries.toLocaleString('en-US')} queries (the first ${maxQueries.toLocaleString('en-US')} arrive over ${days.toFixed(1)} days): more than a simulation holds in memory and runs in reasonable time; cut the trace to a shorter period`,
-        );
-      }
-      const n = this.queries.length;
-      if (n > 0 && time < this.queries[n - 1].arrival) this.sorted = false;
-      this.queries.push({ arrival: time, duration, slots });
-      if (time < this.first.arrival) this.first = { arrival: time, line };
-      this.latestArrival = Math.max(this.latestArrival, time);
-      const end = time + duration;
-      if (end > this.last.end || (end === this.last.end && time < this.last.arrival)) this.last = { end, arrival: time, line };
-    });
+  constructor(private readonly maxQueries: number) {
+    super(TRACE_TABLE);
   }
 
-  get done(): boolean {
-    return this.table.done;
-  }
-
-  record(r: CsvRecord): void {
-    this.table.record(r);
+  protected row({ cells, time, line, text }: TimedRow, bad: (reason: string) => void): void {
+    const [, durationText, slotsText] = cells;
+    const duration = Number(durationText);
+    // 0 is a real row: a query shorter than the log's resolution still waits for a slot and is counted.
+    if (!/^\d+(\.\d+)?$/.test(durationText!) || !Number.isFinite(duration)) return bad(`duration_s ${JSON.stringify(durationText)} must be a number of seconds >= 0`);
+    const slots = slotsText === undefined ? 1 : Number(slotsText);
+    if (slotsText !== undefined && (!/^\d+$/.test(slotsText) || slots < 1)) return bad(`slots ${JSON.stringify(slotsText)} must be a whole number >= 1`);
+    if (this.queries.length >= this.maxQueries) {
+      const days = (this.latestArrival - this.first.arrival) / 86_400;
+      return this.table.refuse(
+        line,
+        text,
+        `more than ${this.maxQueries.toLocaleString('en-US')} queries (the first ${this.maxQueries.toLocaleString('en-US')} arrive over ${days.toFixed(1)} days): more than a simulation holds in memory and runs in reasonable time; cut the trace to a shorter period`,
+      );
+    }
+    const n = this.queries.length;
+    if (n > 0 && time < this.queries[n - 1].arrival) this.sorted = false;
+    this.queries.push({ arrival: time, duration, slots });
+    if (time < this.first.arrival) this.first = { arrival: time, line };
+    this.latestArrival = Math.max(this.latestArrival, time);
+    const end = time + duration;
+    if (end > this.last.end || (end === this.last.end && time < this.last.arrival)) this.last = { end, arrival: time, line };
   }
 
   finish(): ParsedTrace {
