@@ -20,13 +20,21 @@ const app = new App();
 // Any unacknowledged finding fails synth.
 addPolicyChecks(app);
 const env = { account: '123456789012', region: 'eu-west-1' };
+// Your VPC, where the fleet runs: both stacks below use it.
+const network = {
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  privateSubnets: [
+    { subnetId: 'subnet-0a1b2c3d4e5f60711', availabilityZone: 'eu-west-1a' },
+    { subnetId: 'subnet-0a1b2c3d4e5f60722', availabilityZone: 'eu-west-1b' },
+  ],
+};
 
 // 1. The constructs by hand.
 const stack = new Stack(app, 'TrinoDrain', { env });
 const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-  vpcId: 'vpc-0a1b2c3d4e5f60718',
-  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-  privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60722'],
+  vpcId: network.vpcId,
+  availabilityZones: network.privateSubnets.map((s) => s.availabilityZone),
+  privateSubnetIds: network.privateSubnets.map((s) => s.subnetId),
 });
 const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Group', 'trino-workers');
 const workers = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Workers', 'sg-0abc12345def67890');
@@ -83,14 +91,7 @@ new FleetStack(app, 'GracefulAutoscaler-legacy', {
   env,
   config: resolveEnvironment('legacy', {
     ...env,
-    network: {
-      kind: 'existing',
-      vpcId: 'vpc-0a1b2c3d4e5f60718',
-      privateSubnets: [
-        { subnetId: 'subnet-0a1b2c3d4e5f60711', availabilityZone: 'eu-west-1a' },
-        { subnetId: 'subnet-0a1b2c3d4e5f60722', availabilityZone: 'eu-west-1b' },
-      ],
-    },
+    network: { kind: 'existing', ...network },
     fleets: [{ name: 'trino', existing: { groupName: 'trino-workers', agentInstalled: true }, drainTimeout: '30m' }],
   }),
 });
