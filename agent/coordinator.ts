@@ -61,7 +61,8 @@ export async function readCoordinatorView(c: CoordinatorConfig, privateIp: strin
   const rows = await queryCoordinator(c, 'SELECT node_id, http_uri, state FROM system.runtime.nodes');
   const mine = rows.find((r) => (c.nodeId ? r.node_id === c.nodeId : privateIp !== undefined && hostOf(r.http_uri) === privateIp));
   if (!mine) return { kind: 'unknown' };
-  const state = String(mine.state ?? '').toLowerCase();
+  // Trino's `state` is text (varchar); anything else is no state, so never a reason to call the node drained.
+  const state = typeof mine.state === 'string' ? mine.state.toLowerCase() : '';
   return { kind: NOT_SCHEDULED.has(state) ? 'not-scheduling' : 'scheduling', state };
 }
 

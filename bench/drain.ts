@@ -157,7 +157,11 @@ async function massScaleIn(instances: number, groups: number) {
       detail: { AutoScalingGroupName: groupNames[k % groups], LifecycleHookName: settings.hookName, EC2InstanceId: id, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' },
     }),
   }));
-  const handler = makeDrainEventsHandler({ ...deps, deadLetters: { send: async () => void deadLettered++ } });
+  const handler = makeDrainEventsHandler({ ...deps, deadLetters: {
+      send: async () => {
+        deadLettered++;
+      },
+    }, });
   const t0 = performance.now();
   const sweep = makeDrainSweepHandler(deps)();
   while (queue.length > 0) {

@@ -98,4 +98,7 @@ async function main() {
     }
   }
 }
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -269,11 +269,16 @@ async function replayCommand(args: string[]): Promise<void> {
   else if (values.target === 'postgres') target = new PostgresTarget(values.url, concurrency);
   else fail(`--target (${values.target}) must be trino or postgres`);
   const tty = process.stderr.isTTY;
-  const report = await replay(plan, target, {
-    concurrency,
-    speed,
-    onProgress: tty ? (done, total) => process.stderr.write(`\rreplaying ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
-  }).finally(() => target.close());
+  let report;
+  try {
+    report = await replay(plan, target, {
+      concurrency,
+      speed,
+      onProgress: tty ? (done, total) => process.stderr.write(`\rreplaying ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+    });
+  } finally {
+    await target.close();
+  }
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     console.log(`${report.queries} queries against ${report.target} in ${report.wallS} s, ${report.errors} errors, start lag p95 ${report.startLagP95S} s`);

@@ -35,7 +35,9 @@ export function buildApp(app: App, options: BuildAppOptions): FleetStack[] {
 /** Parses the `env` context value (`prod` or `dev,staging`) into names. */
 export function parseSelectedEnvironments(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  return String(value)
+  // `-c env=…` gives text; cdk.json may give any JSON: a list reads as its names, anything else as written.
+  const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value);
+  return text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

@@ -280,7 +280,7 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
     if (props.instanceTypes.length === 1) {
       Annotations.of(this).addWarningV2(
         'graceful-autoscaler:single-instance-type',
-        `Fleet ${props.fleetName}: one instance type (${props.instanceTypes[0]}); a capacity shortage of that type stops scale-out. List alternatives of the same shape in config.`,
+        `Fleet ${props.fleetName}: one instance type (${props.instanceTypes[0].toString()}); a capacity shortage of that type stops scale-out. List alternatives of the same shape in config.`,
       );
       Validations.of(this.autoScalingGroup).acknowledge({
         id: 'cdk-validator-cfnguard::autoscaling_mixed_instances_policy_multiple_instance_types_check',

@@ -125,7 +125,7 @@ export class AwsModel {
       hook = [DRAIN_HOOK_NAME, g.hooks!.get(DRAIN_HOOK_NAME)!];
     }
     const heartbeatTimeoutMs = Number(hook[1].HeartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT_S) * 1000;
-    i.wait = { hookName: hook[0], expiresAt: at + heartbeatTimeoutMs, limitAt: at + WAIT_LIMIT_MS(heartbeatTimeoutMs), heartbeatTimeoutMs, defaultResult: String(hook[1].DefaultResult ?? DEFAULT_RESULT) };
+    i.wait = { hookName: hook[0], expiresAt: at + heartbeatTimeoutMs, limitAt: at + WAIT_LIMIT_MS(heartbeatTimeoutMs), heartbeatTimeoutMs, defaultResult: typeof hook[1].DefaultResult === 'string' ? hook[1].DefaultResult : DEFAULT_RESULT };
   }
 
   /**

@@ -60,7 +60,9 @@ export class PostgresTarget implements ReplayTarget {
   constructor(connectionString: string, max: number) {
     this.pool = new Pool({ connectionString, max });
     // An idle client's error is emitted on the pool; unheard, it would kill the process (pg's docs).
-    this.pool.on('error', () => void this.droppedConnections++);
+    this.pool.on('error', () => {
+      this.droppedConnections++;
+    });
   }
   async execute(sql: string): Promise<void> {
     await this.pool.query(sql);

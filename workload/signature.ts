@@ -79,10 +79,11 @@ const OPEN_MARKS: Record<string, Tok> = { '(': { k: 'p', t: '(' }, '[': { k: 'p'
  * by build and the readers it calls. The newest lower-cased text is kept: build looks at the next word
  * before it reaches it, so most words would otherwise be sliced and lower-cased twice.
  */
+/** Closures over one statement's tokens, so callers may take them apart (`const { kind, lower } = read`). */
 interface Reader {
   readonly tokens: Scanned;
-  kind(i: number): TokenKind | undefined;
-  lower(i: number): string;
+  readonly kind: (i: number) => TokenKind | undefined;
+  readonly lower: (i: number) => string;
 }
 
 function reader(tokens: Scanned): Reader {

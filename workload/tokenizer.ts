@@ -141,7 +141,7 @@ export function checkDialect(name: string): Dialect {
 /** ( ) , ; . [ ] { } : by character code. */
 const isPunctCode = (x: number) => x === 40 || x === 41 || x === 44 || x === 59 || x === 46 || x === 91 || x === 93 || x === 123 || x === 125 || x === 58;
 /** PostgreSQL's operator characters (docs, "Operators": + - * / < > = ~ ! @ # % ^ & | ` ?). */
-const PG_OPERATOR_CHARS = new Set([...'+-*/<>=~!@#%^&|`?']);
+const PG_OPERATOR_CHARS = new Set('+-*/<>=~!@#%^&|`?');
 /** A PostgreSQL operator may end in + or - only when it holds one of these. */
 const PG_OPERATOR_SPECIAL = /[~!@#%^&|`?]/;
 

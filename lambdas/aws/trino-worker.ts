@@ -50,7 +50,10 @@ export class TrinoTaskCounts implements TaskCounts {
           headers: { 'X-Trino-User': this.endpoint.user },
           signal: AbortSignal.timeout(this.endpoint.timeoutMs),
         });
-        if (!res.ok) return void (await discard(res)); // no reading: unknown, never idle
+        if (!res.ok) {
+          await discard(res); // no reading: unknown, never idle
+          return;
+        }
         const body = await res.json();
         const at = this.now();
         out.set(i.instanceId, { readings: [{ at, ...summarizeTasks(body, at) }] });

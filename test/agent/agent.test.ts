@@ -226,7 +226,7 @@ test('CloudWatch throttling or down: datapoints are kept, backed off, and delive
   expect(r.published).toBe(true);
   const delivered = env.cloudwatch.datapoints('RunningTasks');
   expect(delivered).toHaveLength(5);
-  expect(delivered.map((d) => d.Timestamp)).toEqual(delivered.map((d) => d.Timestamp).sort());
+  expect(delivered.map((d) => d.Timestamp)).toEqual(delivered.map((d) => d.Timestamp).sort((a, b) => a - b));
   expect(env.log.lines.some((l) => l.message.startsWith('publishing metrics failed'))).toBe(true);
 });
 

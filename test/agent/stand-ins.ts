@@ -13,8 +13,13 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer(handler);
+/** A stand-in's handler may be async: a handler that fails answers 500 (or drops the connection), never an unhandled rejection. */
+async function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer((req, res) => {
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch(() => (res.headersSent ? res.destroy() : res.writeHead(500).end('stand-in failed')));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

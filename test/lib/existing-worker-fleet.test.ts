@@ -184,9 +184,9 @@ async function snapshot(client: AutoScalingClient) {
   return {
     sizes: [g.MinSize, g.MaxSize, g.DesiredCapacity],
     terminationPolicies: g.TerminationPolicies,
-    metrics: g.EnabledMetrics!.map((m) => m.Metric).sort(),
-    hooks: hooks.map((h) => h.LifecycleHookName).sort(),
-    policies: policies.map((p) => p.PolicyName).sort(),
+    metrics: g.EnabledMetrics!.map((m) => m.Metric!).sort(),
+    hooks: hooks.map((h) => h.LifecycleHookName!).sort(),
+    policies: policies.map((p) => p.PolicyName!).sort(),
   };
 }
 

@@ -341,7 +341,7 @@ describe('least privilege and own sources only (prod)', () => {
     expect(topicAllows.length).toBeGreaterThan(0);
     for (const st of topicAllows) expect(st.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/Failures/), 'Arn'] } } });
     const topic = statements('AWS::SNS::TopicPolicy', 'PolicyDocument').filter((st) => st.Effect === 'Deny' && st.Condition?.ArnNotLike);
-    expect(topic.map((st) => st.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    expect(topic.map((st): string => st.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
     const key = statements('AWS::KMS::Key', 'KeyPolicy');
     const alarmDenies = key.filter((st) => st.Effect === 'Deny' && st.Principal?.Service === 'cloudwatch.amazonaws.com');
     expect(alarmDenies).toHaveLength(1);

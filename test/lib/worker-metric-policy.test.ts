@@ -40,7 +40,7 @@ function resolve(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolve);
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    if ('Ref' in o) return ({ 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' } as Record<string, string>)[o.Ref as string] ?? `<${o.Ref}>`;
+    if ('Ref' in o) return ({ 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' } as Record<string, string>)[o.Ref as string] ?? `<${o.Ref as string}>`;
     if ('Fn::Join' in o) {
       const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
       return parts.map((p) => String(resolve(p))).join(sep);

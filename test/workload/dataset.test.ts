@@ -137,7 +137,12 @@ describe('end to end on a real PostgreSQL: history → plan → data set → rep
     const rewritten = validatePlan(JSON.parse(readFileSync(join(dir, 'plan.dataset.json'), 'utf8')));
     expect(rewritten.queries).toHaveLength(100);
     const target = new PostgresTarget(pg.url, 4);
-    const report = await replay(rewritten, target, { concurrency: 4, speed: 1 }).finally(() => target.close());
+    let report;
+    try {
+      report = await replay(rewritten, target, { concurrency: 4, speed: 1 });
+    } finally {
+      await target.close();
+    }
     expect(report.firstErrors).toEqual([]);
     expect(report).toMatchObject({ queries: 100, errors: 0 });
     expect(await count('loadtest.audit')).toBe(20);

@@ -232,7 +232,12 @@ describe('replay against a real PostgreSQL', () => {
     const records = history(300);
     const plan = buildPlan(records, clusterHistory(records), 300, 1000, 'test');
     const target = new PostgresTarget(pg.url, 6);
-    const report = await replay(plan, target, { concurrency: 6, speed: 10 }).finally(() => target.close());
+    let report;
+    try {
+      report = await replay(plan, target, { concurrency: 6, speed: 10 });
+    } finally {
+      await target.close();
+    }
     expect(report).toMatchObject({ target: 'postgres', queries: 300, errors: 0 });
     expect(report.clusters.map((c) => c.queries)).toEqual([180, 90, 30]);
     const client = new Client({ connectionString: pg.url });
@@ -250,7 +255,12 @@ describe('replay against a real PostgreSQL', () => {
       { arrival: T0 + 0.02, durationS: 0.1, query: 'SELECT count(*) FROM orders WHERE id < 10' },
     ];
     const target = new PostgresTarget(pg.url, 2);
-    const report = await replay(buildPlan(records, clusterHistory(records), 3, 1, 'test'), target, { concurrency: 2, speed: 1 }).finally(() => target.close());
+    let report;
+    try {
+      report = await replay(buildPlan(records, clusterHistory(records), 3, 1, 'test'), target, { concurrency: 2, speed: 1 });
+    } finally {
+      await target.close();
+    }
     expect(report.errors).toBe(1);
     expect(report.firstErrors[0].error).toMatch(/column "nope" does not exist/);
   });

@@ -11,7 +11,8 @@ const fleets = [
 ];
 const ended = (secondsAgo: number) => ({ state: 'FINISHED', queryStats: { endTime: new Date(now - secondsAgo * 1000).toISOString() } });
 
-function deps(coordinators: Record<string, unknown | Error>, groups: Record<string, GroupState>, history: Record<string, MetricHistory>, warm: Record<string, number | undefined> = {}) {
+/** `coordinators`: each fleet's coordinator answer, or an Error its read throws. */
+function deps(coordinators: Record<string, unknown>, groups: Record<string, GroupState>, history: Record<string, MetricHistory>, warm: Record<string, number | undefined> = {}) {
   const published: SignalDatapoint[] = [];
   const warmReads: string[] = [];
   const logs: { message: string; fields?: Record<string, unknown> }[] = [];
