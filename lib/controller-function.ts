@@ -44,10 +44,11 @@ export interface ControllerFunctionProps<E extends ControllerEntry = ControllerE
   readonly serviceName: string;
   /** What the function does, for the console. */
   readonly description: string;
-  /** Where the function runs; absent, outside any VPC (for functions that call public AWS APIs only). */
+  /** Where the function runs. @default outside any VPC (for functions that call public AWS APIs only) */
   readonly network?: { readonly vpc: ec2.IVpc; readonly vpcSubnets: ec2.SubnetSelection; readonly securityGroup: ec2.ISecurityGroup };
   /** Encrypts the log group. */
   readonly key: kms.IKey;
+  /** The function's time limit. */
   readonly timeout: Duration;
   /** The entry's own variables (the common ones are added here). */
   readonly environment: ControllerEntry extends E ? Readonly<Record<string, string>> : FunctionEnvironment<E>;

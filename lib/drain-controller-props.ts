@@ -16,6 +16,7 @@ export function isAdopted(group: autoscaling.IAutoScalingGroup): boolean {
 
 /** A fleet the controller drains. */
 export interface ManagedFleet {
+  /** The fleet's name, unique among the controller's fleets: its settings, queues and drain records know the fleet by it. */
   readonly name: string;
   /**
    * The fleet's group. One this stack defines (an `AutoScalingGroup`) gets the termination policy in its
@@ -23,7 +24,9 @@ export interface ManagedFleet {
    * custom resource that restores the group's own policies when the stack is deleted.
    */
   readonly group: autoscaling.IAutoScalingGroup;
+  /** How long a draining instance may wait for its running tasks before the controller completes its lifecycle action anyway. */
   readonly drainTimeout: Duration;
+  /** The fleet's hook's heartbeat timeout (IWorkerFleet.heartbeatTimeout): a drain longer than it is kept waiting with heartbeats. */
   readonly heartbeatTimeout: Duration;
   /** The workers' graceful-shutdown grace period (Trino `shutdown.grace-period`): the unsafe window after a stop. */
   readonly shutdownGrace: Duration;
@@ -49,12 +52,17 @@ export interface ManagedFleet {
 
 /** Properties of a DrainController. */
 export interface DrainControllerProps {
+  /** The environment (lower-case letters, digits and dashes, at most 24): it names the controller's rules and metrics. */
   readonly environmentName: string;
+  /** The fleets it drains, at least one, each named once. */
   readonly fleets: readonly ManagedFleet[];
+  /** The VPC its functions run in: they call the workers (their HTTP API, or SSM) and AWS through it. */
   readonly vpc: ec2.IVpc;
+  /** The subnets of `vpc` its functions run in. */
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Encrypts the queue, its DLQ, the drain table and the function logs; must allow events.amazonaws.com. */
   readonly key: kms.IKey;
+  /** How the controller counts a worker's tasks and stops it, and how many idle readings make it drained (defaultControllerConfig). */
   readonly controller: ControllerConfig;
   /**
    * Where the straggler function publishes BottleneckedMinutes, when a fleet detects stragglers: the

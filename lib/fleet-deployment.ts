@@ -114,8 +114,10 @@ export class FleetDeployment extends Construct {
 
 /** One deployed fleet and the constructs that serve it. */
 export interface DeployedFleet {
+  /** The fleet's resolved configuration (lib/config). */
   readonly config: FleetConfig;
   /** A WorkerFleet this stack launched, or an ExistingWorkerFleet it adopted. */
   readonly fleet: IWorkerFleet;
+  /** Its CodeDeploy application and deployment group. */
   readonly deployment: FleetDeployment;
 }

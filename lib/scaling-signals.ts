@@ -24,11 +24,15 @@ const COORDINATOR_TIMEOUT_MS = 5000;
 
 /** One fleet whose signals are on. */
 export interface SignalsFleetProps {
+  /** The fleet's name: a dimension of the metrics the function publishes. */
   readonly fleetName: string;
+  /** The fleet's group: the ratio's target tracking policy and the scale-from-zero step policy are added to it. */
   readonly group: autoscaling.IAutoScalingGroup;
+  /** The fleet's Trino coordinator (`http(s)://host:port`), whose query list is the queue. */
   readonly coordinatorUrl: string;
+  /** How the queue becomes a capacity ratio (docs/scaling.md), and the CPU target it sits beside. */
   readonly policy: ScalingPolicySettings;
-  /** The drain's price check (docs/scaling.md, "The drain's price check"); off when absent. */
+  /** The drain's price check (docs/scaling.md, "The drain's price check"). @default off */
   readonly drainPricing?: DrainPricingSettings;
 }
 
@@ -38,14 +42,19 @@ export interface DrainTableAccess {
 }
 
 export interface ScalingSignalsProps {
+  /** The environment: it names the signals namespace and is in the function's description. */
   readonly environmentName: string;
+  /** The fleets whose coordinators it reads. */
   readonly fleets: readonly SignalsFleetProps[];
+  /** The VPC the function runs in, to reach the coordinators. */
   readonly vpc: ec2.IVpc;
+  /** The subnets of `vpc` the function runs in. */
   readonly vpcSubnets: ec2.SubnetSelection;
+  /** Encrypts the function's logs. */
   readonly key: kms.IKey;
   /** Sent as X-Trino-User to the coordinators. */
   readonly user: string;
-  /** The drain controller's table; required when a fleet prices its drains. */
+  /** The drain controller's table; required when a fleet prices its drains. @default none (no fleet may price its drains) */
   readonly controller?: DrainTableAccess;
 }
 

@@ -19,19 +19,24 @@ export const STRAGGLER_PERIOD = Duration.minutes(STRAGGLER_RUN_MINUTES);
 
 /** One fleet whose straggler detection is on. */
 export interface StragglerFleetProps {
+  /** The fleet's name: a dimension of the findings the function publishes. */
   readonly fleetName: string;
+  /** The fleet's group: its in-service workers are judged, and a straggler is marked unhealthy in it. */
   readonly group: autoscaling.IAutoScalingGroup;
   /** Mark a persistent straggler unhealthy so Auto Scaling replaces it through the drain. */
   readonly replace: boolean;
   /** How long a replaced straggler may drain (core/contract/lambda-settings.ts, StragglerFleet). */
   readonly replaceDrainTimeout: Duration;
+  /** How a worker is judged a straggler (docs/stragglers.md): the spread, the minutes in a row, the floor. */
   readonly detector: StragglerSettings;
   /** The fleet's agents send their readings through its readings queue: read them from the drain table. @default false (CloudWatch) */
   readonly readingsInStore?: boolean;
 }
 
 export interface StragglerDetectionProps {
+  /** The environment, in the function's description. */
   readonly environmentName: string;
+  /** The fleets whose workers it judges. */
   readonly fleets: readonly StragglerFleetProps[];
   /**
    * The environment's agent namespace: each agent publishes pressure and RunningTasks under it, in its
@@ -42,6 +47,7 @@ export interface StragglerDetectionProps {
   readonly namespace: string;
   /** Its table holds the scale-in holds a replacement waits for. */
   readonly controller: DrainController;
+  /** Encrypts the function's logs. */
   readonly key: kms.IKey;
 }
 

@@ -30,6 +30,8 @@ export interface IWorkerFleet {
 
 /** A policy finding acknowledged with its reason (Validations.acknowledge). */
 export interface Acknowledgement {
+  /** The finding's id, as the validation report names it (`AwsSolutions-IAM5[Resource::*]`). */
   readonly id: string;
+  /** Why the finding is accepted, for the report and its reviewer. */
   readonly reason: string;
 }

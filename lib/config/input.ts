@@ -64,7 +64,7 @@ export interface FleetCommonInput {
    * grace period. @default none: the agent waits the grace period after the stop
    */
   readonly coordinatorUrl?: string;
-  /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). */
+  /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). @default off: CPU target tracking alone */
   readonly scaling?: ScalingInput;
   /** Finding bottlenecked workers and replacing them through the drain (docs/stragglers.md). @default off */
   readonly stragglers?: StragglersInput;
@@ -98,10 +98,13 @@ export interface StragglersInput {
 
 /** A fleet whose group, launch template and instances this stack creates. */
 export interface NewFleetInput extends FleetCommonInput {
+  /** Left out for a fleet this stack launches; setting it makes the fleet an ExistingFleetInput. @default absent */
   readonly existing?: undefined;
   /** Instance types, in order of preference; more than one gives a mixed-instances group. */
   readonly instanceTypes: readonly string[];
+  /** The group's minimum size. */
   readonly minCapacity: number;
+  /** The group's maximum size, at least minCapacity. */
   readonly maxCapacity: number;
   /** @default unset: Auto Scaling keeps the current size across deploys */
   readonly desiredCapacity?: number;
@@ -130,6 +133,7 @@ export type PredictiveScalingMode = 'off' | 'forecast-only' | 'forecast-and-scal
  * when it is deleted (docs/adopt-existing-fleet.md). Its sizes, launch template and instances stay yours.
  */
 export interface ExistingFleetInput extends FleetCommonInput {
+  /** The group it adopts. */
   readonly existing: ExistingGroupInput;
 }
 
@@ -266,9 +270,11 @@ export interface EnvironmentInput {
   readonly account?: string;
   /** Region code such as `eu-west-1`. @default env-agnostic */
   readonly region?: string;
+  /** The VPC: one the stack creates, or an existing one by its ids. */
   readonly network: NetworkInput;
   /** @default a topic with no subscriptions */
   readonly notifications?: NotificationsInput;
+  /** The environment's fleets: each one this stack launches (NewFleetInput) or adopts (ExistingFleetInput). */
   readonly fleets: readonly FleetInput[];
   /** @default metric task counts, agent stops the worker, 3 idle readings */
   readonly controller?: ControllerInput;

@@ -68,7 +68,10 @@ export interface EnvironmentConfig {
 export interface AgentFileConfig extends Required<Pick<AgentFile, 'intervalSeconds' | 'namespace' | 'runningTasksMetric' | 'oldestTaskAgeMetric' | 'tasks' | 'shutdown'>> {
   /** Not written to the file: how systemd runs the agent (lib/worker-agent.ts). */
   readonly runAsRoot: boolean;
-  /** Not written to the file: the worker unit the start gate holds (lib/worker-agent.ts). */
+  /**
+   * Not written to the file: the worker unit the start gate holds (lib/worker-agent.ts). @default none: the
+   * gate is installed, and a worker unit that wants it requires it itself
+   */
   readonly workerUnit?: string;
 }
 

@@ -17,19 +17,29 @@ import { DeployedFleet } from '../fleet-deployment';
 
 /** Properties of Operations. */
 export interface OperationsProps {
+  /** The environment: in the runbooks' settings, the functions' descriptions, the dashboard's and alarms' names. */
   readonly environmentName: string;
+  /** The fleets the runbooks act on and the dashboard shows. */
   readonly fleets: readonly DeployedFleet[];
-  /** The fleets' scaling signals, when any fleet has them on: their widgets and alarms. */
+  /** The fleets' scaling signals, when any fleet has them on: their widgets and alarms. @default no signals widgets or alarms */
   readonly signals?: ScalingSignals;
-  /** The fleets' straggler detection, when any fleet has it on: its widgets. */
+  /** The fleets' straggler detection, when any fleet has it on: its widgets. @default no straggler widgets */
   readonly stragglers?: StragglerDetection;
+  /** The drain controller the runbooks share the drain table, security group and settings with. */
   readonly controller: DrainController;
+  /** Where deployment revisions are uploaded: the deploy runbook deploys from it. */
   readonly revisionBucket: s3.IBucket;
+  /** Where every alarm notifies. */
   readonly alarmTopic: sns.ITopic;
+  /** The VPC the runbook functions run in (they call the workers, as the controller does). */
   readonly vpc: ec2.IVpc;
+  /** The subnets of `vpc` the runbook functions run in. */
   readonly vpcSubnets: ec2.SubnetSelection;
+  /** Encrypts the runbook functions' logs. */
   readonly key: kms.IKey;
+  /** How the runbooks count a worker's tasks: the controller's task source. */
   readonly taskSource: TaskSourceSettings;
+  /** Readings in a row at zero that make a worker idle for the runbooks: the controller's idleReadings. */
   readonly idleReadings: number;
 }
 
