@@ -75,6 +75,12 @@ export class DrainController extends Construct {
     const names = props.fleets.map((f) => f.name);
     requireProp(this, new Set(names).size === names.length, 'fleets', names, 'must name each fleet once');
     requireProp(this, Number.isInteger(props.controller.idleReadings) && props.controller.idleReadings >= 1 && props.controller.idleReadings <= 60, 'controller.idleReadings', props.controller.idleReadings, 'must be a whole number from 1 to 60');
+    for (const [which, endpoint] of [['taskSource', props.controller.taskSource], ['stopWorker', props.controller.stopWorker]] as const) {
+      if (endpoint.kind !== 'trino') continue;
+      props.fleets.forEach((f, i) =>
+        requireProp(this, f.securityGroup !== undefined, `fleets[${i}].securityGroup`, f.securityGroup, `must be given: the controller calls fleet ${f.name}'s workers on their HTTP API, port ${endpoint.port} (${which} "trino")`),
+      );
+    }
     // Whether a fleet runs the agent is known only once the app is built (WorkerAgent.installOn may come later).
     this.node.addValidation({ validate: () => this.warnUndrainable(props) });
     const stack = Stack.of(this);
@@ -146,10 +152,8 @@ export class DrainController extends Construct {
     for (const endpoint of [c.taskSource, c.stopWorker]) {
       if (endpoint.kind !== 'trino') continue;
       for (const f of props.fleets) {
-        if (!f.securityGroup) {
-          throw new Error(`DrainController: fleet ${f.name} needs its workers' securityGroup: the controller calls their HTTP API on port ${endpoint.port} (${endpoint === c.taskSource ? 'taskSource' : 'stopWorker'} "trino")`);
-        }
-        f.securityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(endpoint.port), 'drain controller to worker HTTP API');
+        // Present: the props check above refuses a fleet without it.
+        f.securityGroup!.connections.allowFrom(this.securityGroup, ec2.Port.tcp(endpoint.port), 'drain controller to worker HTTP API');
       }
     }
 

@@ -7,6 +7,7 @@ import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { DRAIN_HOOK_NAME, workerMetricNamespaces, workerPolicyOutputKey } from './names';
 import { DEFAULT_DRAIN_TIMEOUT, DEFAULT_TARGET_CPU_PERCENT } from './worker-fleet';
+import { PropsValidationError, childPath } from './props-validation';
 
 /** Properties of an ExistingWorkerFleet. */
 export interface ExistingWorkerFleetProps {
@@ -61,7 +62,12 @@ export class ExistingWorkerFleet extends Construct implements IWorkerFleet {
     const stack = Stack.of(scope);
     const clash = stack.node.findAll().find((c): c is ExistingWorkerFleet => c instanceof ExistingWorkerFleet && workerPolicyOutputKey(c.fleetName) === outputKey);
     if (clash) {
-      throw new Error(`fleetName ("${props.fleetName}") must differ, ignoring non-alphanumerics, from every other adopted fleet's in stack ${stack.stackName}: ${clash.node.path} ("${clash.fleetName}") already outputs ${outputKey}`);
+      throw new PropsValidationError(
+        childPath(scope, id),
+        'fleetName',
+        props.fleetName,
+        `must differ, ignoring non-alphanumerics, from every other adopted fleet's in stack ${stack.stackName}: ${clash.node.path} ("${clash.fleetName}") already outputs ${outputKey}`,
+      );
     }
     super(scope, id);
     this.fleetName = props.fleetName;

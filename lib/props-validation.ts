@@ -18,6 +18,11 @@ export class PropsValidationError extends Error {
   }
 }
 
+/** The path a construct `id` will have under `scope`: for a check made before the construct joins the tree. */
+export function childPath(scope: IConstruct, id: string): string {
+  return scope.node.path === '' ? id : `${scope.node.path}/${id}`;
+}
+
 /** Throws PropsValidationError unless `ok`. */
 export function requireProp(scope: IConstruct, ok: boolean, field: string, value: unknown, rule: string): void {
   if (!ok) throw new PropsValidationError(scope.node.path, field, value, rule);

@@ -15,6 +15,7 @@ import { DrainPricingSettings, SignalsSettings } from '../core/contract/signals-
 import { FunctionEnvironment } from '../core/contract/function-env';
 import { ControllerFunction } from './controller-function';
 import { signalsNamespace } from './names';
+import { requireProp } from './props-validation';
 import { ACTIVE_DRAIN_PARTITION_PREFIX, RUNTIMES_PARTITION } from '../core/contract/names';
 
 /** The decision runs once a minute: the period of the target tracking alarms that act on it. */
@@ -72,6 +73,8 @@ export class ScalingSignals extends Construct {
 
   constructor(scope: Construct, id: string, props: ScalingSignalsProps) {
     super(scope, id);
+    const pricing = props.fleets.some((f) => f.drainPricing);
+    requireProp(this, !pricing || props.controller !== undefined, 'controller', props.controller, "must be given when a fleet prices its drains: the price check moves deadlines in the drain controller's table");
     this.namespace = signalsNamespace(props.environmentName);
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -84,8 +87,6 @@ export class ScalingSignals extends Construct {
       timeoutMs: COORDINATOR_TIMEOUT_MS,
       fleets: props.fleets.map((f) => ({ fleet: f.fleetName, groupName: f.group.autoScalingGroupName, coordinatorUrl: f.coordinatorUrl, policy: f.policy, ...(f.drainPricing ? { drainPricing: f.drainPricing } : {}) })),
     };
-    const pricing = props.fleets.some((f) => f.drainPricing);
-    if (pricing && !props.controller) throw new Error(`ScalingSignals (${props.environmentName}): a fleet prices its drains, which needs the drain controller's table (props.controller)`);
     this.function = new ControllerFunction(this, 'Function', {
       entry: 'scaling-signals',
       serviceName: 'graceful-autoscaler-signals',

@@ -149,8 +149,15 @@ function validateAgentProps(scope: Construct, props: WorkerAgentProps): void {
     const file = (c[key] as { readonly sharedSecretFile?: unknown } | undefined)?.sharedSecretFile;
     if (file !== undefined) requireProp(scope, typeof file === 'string' && SECRET_FILE.test(file), `config.${key}.sharedSecretFile`, file, 'must be an absolute file path of letters, digits and ._/-');
   }
+  const files = secretFilesOf(c);
+  requireProp(scope, files.length <= 1, 'config.shutdown.sharedSecretFile', files[1], `must be the file config.tasks.sharedSecretFile names (${files[0]}): the agent loads one shared secret`);
   requireProp(scope, typeof c.runAsRoot === 'boolean', 'config.runAsRoot', c.runAsRoot, 'must be true or false');
   requireProp(scope, Number.isInteger(c.intervalSeconds) && c.intervalSeconds >= 1 && c.intervalSeconds <= 300, 'config.intervalSeconds', c.intervalSeconds, 'must be a whole number from 1 to 300');
+}
+
+/** The shared-secret files the Trino workers of `config` name: the agent loads one, as a systemd credential. */
+function secretFilesOf(config: AgentFileConfig): string[] {
+  return [...new Set([config.tasks, config.shutdown].flatMap((w) => (w.kind === 'trino' && typeof w.sharedSecretFile === 'string' ? [w.sharedSecretFile] : [])))];
 }
 
 /**
@@ -161,12 +168,12 @@ function validateAgentProps(scope: Construct, props: WorkerAgentProps): void {
 export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOptions & { readonly groupName?: string }): { config: AgentFile; sharedSecretFile?: string } {
   const { runAsRoot: _runAsRoot, workerUnit: _workerUnit, ...environmentConfig } = config;
   // A secret file the agent's own user could not open is handed over by systemd (LoadCredential=).
-  const secretFiles = new Set<string>();
+  const secretFiles = secretFilesOf(config);
+  if (secretFiles.length > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${secretFiles.join(', ')}); use one`);
   function withCredential(w: AgentFileConfig['tasks']): AgentFileConfig['tasks'];
   function withCredential(w: AgentFileConfig['shutdown']): AgentFileConfig['shutdown'];
   function withCredential(w: AgentFileConfig['shutdown']): AgentFileConfig['shutdown'] {
     if (w.kind !== 'trino' || typeof w.sharedSecretFile !== 'string') return w;
-    secretFiles.add(w.sharedSecretFile);
     const { sharedSecretFile: _file, ...rest } = w;
     return { ...rest, sharedSecretCredential: SECRET_CREDENTIAL };
   }
@@ -182,8 +189,7 @@ export function agentFileConfig(config: AgentFileConfig, options: AgentFleetOpti
     ...(options.groupName !== undefined ? ({ groupName: options.groupName } satisfies Partial<AgentFile>) : {}),
     ...(options.pressure ? ({ pressure: true } satisfies Partial<AgentFile>) : {}),
   };
-  if (secretFiles.size > 1) throw new Error(`WorkerAgent: tasks and shutdown name different sharedSecretFile paths (${[...secretFiles].join(', ')}); use one`);
-  return { config: fileConfig, sharedSecretFile: [...secretFiles][0] };
+  return { config: fileConfig, sharedSecretFile: secretFiles[0] };
 }
 
 /** What both units lock down beyond their identity (the agent's `systemd-analyze security` exposure 1.5). */

@@ -99,6 +99,12 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
     requireProp(this, architectures.size <= 1, 'instanceTypes', props.instanceTypes.map(String), 'must all be arm64 (Graviton) or all x86_64: one fleet has one image');
     const [architecture] = architectures;
     this.architecture = architecture;
+    // The group spans the zones of its subnets. Control Tower's CT.AUTOSCALING.PR.1 only reads an explicit
+    // AvailabilityZones list, which would repeat the subnets (and trips cfn-lint W3010), so the spread is
+    // enforced here instead: at least two distinct zones, or no synth.
+    const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const zones = [...new Set(props.vpc.selectSubnets(subnetSelection).availabilityZones)];
+    requireProp(this, zones.length >= 2, 'vpcSubnets', zones, 'must span at least 2 Availability Zones (the zones of the subnets it selects are shown)');
     const targetCpuPercent = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
     this.drainTimeout = props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
     this.heartbeatTimeout = Duration.seconds(heartbeatTimeoutForDrain(this.drainTimeout.toSeconds()));
@@ -183,7 +189,6 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
     });
 
     const mixed = props.instanceTypes.length > 1 || props.spot !== undefined;
-    const subnetSelection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
       vpc: props.vpc,
       vpcSubnets: subnetSelection,
@@ -211,13 +216,7 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
     Tags.of(this.autoScalingGroup).add(TAG_FLEET, props.fleetName, { applyToLaunchedInstances: true });
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
 
-    // The group spans the zones of its subnets. Control Tower's CT.AUTOSCALING.PR.1 only reads an explicit
-    // AvailabilityZones list, which would repeat the subnets (and trips cfn-lint W3010), so the spread is
-    // enforced here instead: at least two distinct zones, or no synth.
-    const zones = new Set(props.vpc.selectSubnets(subnetSelection).availabilityZones);
-    if (zones.size < 2) {
-      throw new Error(`WorkerFleet ${props.fleetName}: subnets must span at least 2 Availability Zones, got ${[...zones].join(', ') || 'none'}`);
-    }
+    // Its zones were checked with the props (at least two).
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'cdk-validator-cfnguard::autoscaling_multiple_az_check',
       reason: 'The group spans the zones of its VPCZoneIdentifier subnets; WorkerFleet refuses subnets in fewer than two zones at synth.',

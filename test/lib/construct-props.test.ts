@@ -1,9 +1,13 @@
-/** Issue 40 item 2: the constructs check their props early, naming their path, and warn about a controller that cannot drain. */
+/**
+ * Issue 40 item 2 and issue 36: the constructs check their props early, each refusal a PropsValidationError
+ * naming the construct's path, and warn about a controller that cannot drain.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { DEFAULT_IDLE_READINGS, DEFAULT_TASK_METRIC, DrainController, PropsValidationError, WorkerAgent, WorkerFleet, WorkerFleetProps, defaultControllerConfig, resolveEnvironment } from '../../lib';
+import { DEFAULT_IDLE_READINGS, DEFAULT_TASK_METRIC, DrainController, PropsValidationError, ScalingSignals, WorkerAgent, WorkerFleet, WorkerFleetProps, defaultControllerConfig, resolveEnvironment } from '../../lib';
+import { DEFAULT_SCALING_POLICY } from '../../core/scaling-policy';
 import { AgentFileConfig } from '../../lib/config';
 import { makeApp } from '../helpers';
 
@@ -69,6 +73,11 @@ describe('WorkerAgent refuses strings that would reach user data unsafely', () =
     ['a worker unit that is the gate', { workerUnit: 'graceful-autoscaler-in-service.service' }, /config\.workerUnit .* must be the worker's own unit/],
     ['a secret file with a line break', { tasks: { ...trinoWorker, sharedSecretFile: '/etc/s\nExecStartPre=/bin/sh' } }, /config\.tasks\.sharedSecretFile .* must be an absolute file path/],
     ['an interval of 0', { intervalSeconds: 0 }, /config\.intervalSeconds \(0\) must be a whole number from 1 to 300/],
+    [
+      'two shared-secret files',
+      { tasks: { ...trinoWorker, sharedSecretFile: '/etc/trino/a' }, shutdown: { ...trinoWorker, sharedSecretFile: '/etc/trino/b' } },
+      /^Lib\/Agent: config\.shutdown\.sharedSecretFile \("\/etc\/trino\/b"\) must be the file config\.tasks\.sharedSecretFile names \(\/etc\/trino\/a\)/,
+    ],
   ])('%s', (_name, over, message) => {
     const { stack } = setup();
     expect(thrown(() => new WorkerAgent(stack, 'Agent', { config: { ...agentConfig, ...over } })).message).toMatch(message);
@@ -108,6 +117,43 @@ describe('DrainController', () => {
     expect(thrown(() => new DrainController(stack, 'C1', { ...base, environmentName: 'Prod!', fleets: [managed] })).message).toMatch(/^Lib\/C1: environmentName \("Prod!"\) must be lower-case/);
     expect(thrown(() => new DrainController(stack, 'C2', { ...base, environmentName: 'lib', fleets: [managed, managed] })).message).toMatch(/^Lib\/C2: fleets \(\["etl","etl"\]\) must name each fleet once/);
   });
+
+  test("refuses a fleet without its workers' security group when it calls their HTTP API, before any resource", () => {
+    const { stack, vpc } = setup();
+    const fleet = new WorkerFleet(stack, 'Fleet', fleetProps(vpc));
+    const managed = { name: 'etl', group: fleet.autoScalingGroup, drainTimeout: fleet.drainTimeout, heartbeatTimeout: fleet.heartbeatTimeout, shutdownGrace: Duration.minutes(2) };
+    const trino = { kind: 'trino', port: 8080, scheme: 'http', user: 'graceful-autoscaler' } as const;
+    const error = thrown(
+      () =>
+        new DrainController(stack, 'Controller', {
+          environmentName: 'lib',
+          fleets: [managed],
+          vpc,
+          vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          key: new kms.Key(stack, 'Key'),
+          controller: { ...defaultControllerConfig('lib'), stopWorker: trino },
+        }),
+    );
+    expect(error.message).toMatch(/^Lib\/Controller: fleets\[0\]\.securityGroup \(undefined\) must be given: the controller calls fleet etl's workers on their HTTP API, port 8080 \(stopWorker "trino"\)/);
+    expect(stack.node.findAll().some((c) => c.node.path.startsWith('Lib/Controller/'))).toBe(false);
+  });
+});
+
+test('ScalingSignals refuses a fleet that prices its drains without the drain table, naming its path', () => {
+  const { stack, vpc } = setup();
+  const fleet = new WorkerFleet(stack, 'Fleet', fleetProps(vpc));
+  const error = thrown(
+    () =>
+      new ScalingSignals(stack, 'Signals', {
+        environmentName: 'lib',
+        fleets: [{ fleetName: 'etl', group: fleet.autoScalingGroup, coordinatorUrl: 'http://10.0.0.1:8080', policy: { ...DEFAULT_SCALING_POLICY, targetCpuPercent: 40 }, drainPricing: { killPenaltyInstanceSeconds: 3600, maxDrainSeconds: 21600 } }],
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        key: new kms.Key(stack, 'Key'),
+        user: 'graceful-autoscaler',
+      }),
+  );
+  expect(error.message).toMatch(/^Lib\/Signals: controller \(undefined\) must be given when a fleet prices its drains/);
 });
 
 test("the documented default controller is exported, and is what an environment without `controller` resolves to", () => {

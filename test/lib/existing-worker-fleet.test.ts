@@ -16,6 +16,7 @@ import { AddressInfo } from 'node:net';
 import { buildApp } from '../../lib/app';
 import { ConfigError, EnvironmentInput, resolveEnvironment } from '../../lib/config';
 import { ExistingWorkerFleet } from '../../lib/existing-worker-fleet';
+import { PropsValidationError } from '../../lib/props-validation';
 import { DRAIN_HOOK_NAME, agentNamespace } from '../../lib/names';
 import { AwsModel } from '../../testing/aws-model';
 import { MemoryLog } from '../../sim/memory-ports';
@@ -200,7 +201,14 @@ test('two adopted fleets whose names give the same output key in one stack are r
   const fleet = (id: string, fleetName: string) =>
     new ExistingWorkerFleet(stack, id, { fleetName, autoScalingGroup: autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, `${id}Group`, `${id}-group`), metricsNamespace: agentNamespace('x') });
   fleet('A', 'etl-a');
-  expect(() => fleet('B', 'etla')).toThrow('fleetName ("etla") must differ, ignoring non-alphanumerics, from every other adopted fleet\'s in stack S: S/A ("etl-a") already outputs etlaWorkerPolicyArn');
+  let refused: unknown;
+  try {
+    fleet('B', 'etla');
+  } catch (e) {
+    refused = e;
+  }
+  expect(refused).toBeInstanceOf(PropsValidationError);
+  expect((refused as Error).message).toBe('S/B: fleetName ("etla") must differ, ignoring non-alphanumerics, from every other adopted fleet\'s in stack S: S/A ("etl-a") already outputs etlaWorkerPolicyArn');
   expect(() => fleet('C', 'etl-b')).not.toThrow();
 });
 

@@ -74,7 +74,7 @@ test('subnets in a single Availability Zone are refused', () => {
         privateSubnetIds: ['subnet-0123456789abcdef0'],
       }),
     ),
-  ).toThrow(/WorkerFleet etl: subnets must span at least 2 Availability Zones/);
+  ).toThrow(/^Test\/Fleet: vpcSubnets \(\[\]\) must span at least 2 Availability Zones/);
 });
 
 test('an empty instance type list is refused', () => {
