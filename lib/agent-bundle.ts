@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 /** Amazon Linux 2023 ships Node.js 22 as `nodejs22`, run as /usr/bin/node-22 (AL2023 user guide, "Node.js in AL2023"). */
@@ -25,17 +25,35 @@ export function bundleAgent(outfile: string): void {
   });
 }
 
+/** A relative specifier in an import, an export-from or a require. */
+const RELATIVE_IMPORT = /(?:\bfrom\s+|\bimport\s+|\bimport\(\s*|\brequire\(\s*)['"](\.{1,2}\/[^'"]*)['"]/g;
+
 /**
- * A hash of everything the bundle is built from (the agent's sources, what they import from lambdas/,
- * and the lockfile), so the asset changes exactly when the bundle would.
+ * The agent's sources: bin/agent.ts and every file it imports, followed through relative imports as Node
+ * resolves them (`.ts`, `/index.ts`), whichever folder they are in (agent/, core/, runtime/). A type-only
+ * import is followed too: the hash may change where the bundle does not, never the other way round.
+ */
+export function agentSources(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      const target = resolve(dirname(file), m[1]);
+      const found = [target, `${target}.ts`, join(target, 'index.ts')].find((c) => /\.(ts|json)$/.test(c) && existsSync(c));
+      if (found) visit(found);
+    }
+  };
+  visit(AGENT_ENTRY);
+  return [...seen];
+}
+
+/**
+ * A hash of everything the bundle is built from (the agent's sources, agentSources, and the lockfile for
+ * the packages it bundles), so the asset changes whenever the bundle would.
  */
 export function agentSourceHash(): string {
-  const files = [
-    AGENT_ENTRY,
-    ...readdirSync(join(ROOT, 'agent')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'agent', f)),
-    join(ROOT, 'core', 'trino-tasks.ts'),
-    join(ROOT, 'package-lock.json'),
-  ].sort();
+  const files = [...agentSources(), join(ROOT, 'package-lock.json')].sort();
   const hash = createHash('sha256');
   for (const f of files) hash.update(f.slice(ROOT.length)).update(readFileSync(f));
   return hash.digest('hex');
