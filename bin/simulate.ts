@@ -7,7 +7,7 @@
  *                [--peak-rate 1.2] [--shape diurnal|bursty|spikes] [--seed 1] [--retry-killed] [--skip-bad-rows] [--report path]
  *                [--write-trace path] [--degraded 0.05] [--degraded-mid-run] [--no-straggler-actions]
  *                [--straggler-drain-timeout 4h] [--scale-in-lookback 8] [--scale-in-horizon 15]
- *                [--warm-pool N [--warm-start 40]] [--instance-type m7i.2xlarge] [--region us-east-1] [--prices FILE]
+ *                [--predictive-scaling] [--warm-pool N [--warm-start 40]] [--instance-type m7i.2xlarge] [--region us-east-1] [--prices FILE]
  *                [--frontier 2m,10m,30m,2h,6h|none] [--tolerate-kills-per-day N] [--kill-nothing-younger-than D]
  *   npm start -- --help   every option, its default and meaning
  */
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     ...DEFAULT_SIM_OPTIONS,
     engine,
     ...(scaleInMode === 'gate' ? { scaleInMode } : {}),
+    ...(args['predictive-scaling'] ? { predictiveScaling: true } : {}),
     drainExtension: args['no-drain-pricing'] ? undefined : { ...DEFAULT_DRAIN_EXTENSION, killPenaltyInstanceSeconds: duration('kill-price', args['kill-price'] ?? formatDuration(DEFAULT_DRAIN_EXTENSION.killPenaltyInstanceSeconds)) },
     slotsPerInstance,
     targetCpu,
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
   const scenario: Scenario = {
     engine,
     ...(scaleInMode === 'gate' ? { scaleIn: scaleInMode } : {}),
+    ...(args['predictive-scaling'] ? { predictiveScaling: true as const } : {}),
     source,
     queries: queries.length,
     days: o.end / 86_400,

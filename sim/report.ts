@@ -69,6 +69,8 @@ export interface Scenario {
   readonly engine: EngineName;
   /** How `signals` scales in, when not as deployed (`agree`): `gate` (sim/options.ts ScaleInMode). */
   readonly scaleIn?: 'gate';
+  /** Present with `--predictive-scaling`: the group had a predictive scaling policy in forecast-and-scale mode. */
+  readonly predictiveScaling?: true;
   readonly source: string;
   readonly queries: number;
   readonly days: number;

@@ -347,6 +347,14 @@ describe('the CLI', () => {
     }
   }, 60_000);
 
+  test('--predictive-scaling is said in the scenario; with under 24 hours of load there is no forecast, so nothing changes', async () => {
+    const runWith = async (...extra: string[]) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', ...extra], { maxBuffer: 1 << 24 })).stdout);
+    const [plain, predictive] = [await runWith(), await runWith('--predictive-scaling')];
+    expect(predictive.scenario.predictiveScaling).toBe(true);
+    expect(plain.scenario.predictiveScaling).toBeUndefined();
+    expect(predictive.runs).toEqual(plain.runs);
+  }, 60_000);
+
   test('--hourly draws the workload from an hourly profile; a bad row or a second workload is refused', async () => {
     const profile = join(dir, 'hourly.csv');
     // A quiet hour, a busy one, a quiet one: the busy hour is scaled to 40 queries running.
