@@ -11,43 +11,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_SIM_OPTIONS, simulate, SimOptions } from '../sim/fleet-sim';
 import { generateTrace, Query } from '../sim/trace';
 import { frontierKillsAt, FrontierPoint } from '../sim/frontier';
-import { Rng } from '../sim/rng';
+import { comeAndGo, hourlyEtl } from './generators';
 import type { EngineName } from '../sim/engine';
 
 import { mkdirSync } from 'node:fs';
 
 const TIMEOUTS = [120, 600, 1800, 7200, 21600];
-
-/** Short interactive queries on a diurnal curve, and long ones arriving now and then: long queries come and go. */
-function comeAndGo(seed: number, days: number, longEveryS: number, longMedianS: number): Query[] {
-  const rng = new Rng(seed);
-  const out: Query[] = [];
-  const end = days * 86400;
-  for (let t = rng.exponential(1 / 0.5); t < end; t += rng.exponential(1 / 0.5)) {
-    const hour = (t % 86400) / 3600;
-    const daily = 0.2 + 0.8 * 0.5 * (1 + Math.cos(((hour - 15) / 24) * 2 * Math.PI));
-    if (rng.next() > daily) continue;
-    const k = rng.next();
-    out.push({ arrival: t, duration: Math.max(0.5, k < 0.9 ? rng.lognormal(6, 0.9) : rng.lognormal(60, 0.8)), slots: k < 0.9 ? 1 : 2 });
-  }
-  for (let t = rng.exponential(longEveryS); t < end; t += rng.exponential(longEveryS)) {
-    out.push({ arrival: t, duration: Math.min(6 * 3600, rng.lognormal(longMedianS, 0.7)), slots: 4 });
-  }
-  return out.sort((a, b) => a.arrival - b.arrival);
-}
-
-/** ETL: a batch of heavy queries at the top of each hour (5–40 min), interactive load beside. */
-function hourlyEtl(seed: number, days: number): Query[] {
-  const rng = new Rng(seed);
-  const out: Query[] = [];
-  const end = days * 86400;
-  for (let t = rng.exponential(2); t < end; t += rng.exponential(2)) out.push({ arrival: t, duration: Math.max(0.5, rng.lognormal(10, 1)), slots: 1 });
-  for (let h = 0; h * 3600 < end; h++) {
-    const n = 2 + rng.int(4);
-    for (let j = 0; j < n; j++) out.push({ arrival: h * 3600 + rng.next() * 120, duration: 300 + rng.next() * 2100, slots: 8 });
-  }
-  return out.sort((a, b) => a.arrival - b.arrival);
-}
 
 /** The scenarios, each a generated 2-day trace: diurnal, bursty and spikes are sim/trace.ts's shapes. */
 export const SCENARIOS: Record<string, () => { queries: Query[]; opts?: Partial<SimOptions> }> = {

@@ -54,7 +54,12 @@ export interface SimResult {
   readonly gracefulTerminations: number;
   readonly instancesMax: number;
   readonly events: number;
+  /** Each killed query's full duration in the trace (what it would have run), in kill order. */
   readonly killedDurations: readonly number[];
+  /** When each query was killed, in simulated seconds from the trace's start (in the same order). */
+  readonly killedAt: readonly number[];
+  /** How long each killed query had run when it was killed (its age at the kill), in seconds. */
+  readonly killedAges: readonly number[];
   readonly drainSeconds: readonly number[];
   readonly drainedToCompleted: readonly number[];
   /** Drain reports the agents sent (graceful policy). */

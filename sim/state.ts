@@ -122,6 +122,8 @@ export abstract class SimState {
   waitingHead = 0;
   readonly queueDelays: number[] = [];
   readonly killedDurations: number[] = [];
+  readonly killedAt: number[] = [];
+  readonly killedAges: number[] = [];
   readonly drainSeconds: number[] = [];
   readonly drainedToCompleted: number[] = [];
   completedInUnsafeWindow = 0;
@@ -241,6 +243,8 @@ export abstract class SimState {
     this.killed++;
     this.killedSeconds += (this.now - run.start) * run.query.slots;
     this.killedDurations.push(run.query.duration);
+    this.killedAt.push(this.now);
+    this.killedAges.push(this.now - run.start);
     if (this.o.retryKilled) this.waitingQueries.push(run.index);
   }
 

@@ -51,6 +51,8 @@ export function result(sim: SimState): SimResult {
     instancesMax: sim.instancesMax,
     events: sim.events,
     killedDurations: sim.killedDurations,
+    killedAt: sim.killedAt,
+    killedAges: sim.killedAges,
     drainSeconds: sim.drainSeconds,
     drainedToCompleted: sim.drainedToCompleted,
     drainReports: sim.drainReports,
