@@ -25,6 +25,8 @@
  *   --days N (default 2)                  --engine trino|trino-fte|executors (default trino)
  *   --tolerances LIST   (default 10/d,50/d,30m: N/d kills a day, a duration "nothing younger than")
  *   --jobs N            simulations at once, each in a child process (default 1; the machine is shared)
+ *   --estimate bound|point  hold a kills-per-day tolerance to the frontier's 90% bound on another replay
+ *                       (killsPerDayBound, as `npm start` does; default) or to the history's own count
  * Runtime: about 30 runs of 4-6 s CPU per fleet at 2 days, 6 fleets; reruns read the cache.
  */
 import { spawn } from 'node:child_process';
@@ -32,7 +34,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDurationSeconds, formatDuration } from '../core/util/duration';
 import { DEFAULT_SIM_OPTIONS, ENGINES, EngineName, PolicyName, simulate } from '../sim/fleet-sim';
-import { DEFAULT_FRONTIER_TIMEOUTS, FRONTIER_POLICY, FrontierPoint, Recommendation, Tolerance, recommendTimeout } from '../sim/frontier';
+import { DEFAULT_FRONTIER_TIMEOUTS, FRONTIER_POLICY, FrontierPoint, Recommendation, Tolerance, killsPerDayBound, recommendTimeout } from '../sim/frontier';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB, SimPricing, fleetCostUsd } from '../sim/cost';
 import { DEFAULT_PRICES } from '../core/cost/prices';
 import { oracle } from '../sim/oracle';
@@ -144,7 +146,8 @@ function runner(jobs: number): (k: RunKey) => Promise<RunRecord> {
   };
 }
 
-const pointOf = (r: RunRecord): FrontierPoint => ({
+/** A frontier point as `npm start` computes it; with `point`, without the 90% bound (as before it was added). */
+const pointOf = (r: RunRecord, estimate: 'bound' | 'point'): FrontierPoint => ({
   timeout: formatDuration(r.timeoutSeconds),
   timeoutSeconds: r.timeoutSeconds,
   instanceHours: r.instanceHours,
@@ -152,6 +155,7 @@ const pointOf = (r: RunRecord): FrontierPoint => ({
   costUsd: round(fleetCostUsd(r.instanceHours, PRICING), 2),
   killedSeconds: r.killedSeconds,
   ...(r.shortestKilledS === undefined ? {} : { shortestKilledS: r.shortestKilledS }),
+  ...(estimate === 'bound' ? { killsPerDayBound: round(killsPerDayBound(r.killedAt, r.traceDays * 86_400), 2) } : {}),
 });
 
 /** Whether a run met the tolerance, with the figure it was judged on. */
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
       engine: { type: 'string', default: DEFAULT_SIM_OPTIONS.engine },
       tolerances: { type: 'string', default: '10/d,50/d,30m' },
       jobs: { type: 'string', default: '1' },
+      estimate: { type: 'string', default: 'bound' },
     },
   });
   if (values.one) {
@@ -203,6 +208,8 @@ async function main(): Promise<void> {
   const histories = values.rotate ? seeds : [Number(values.history)];
   if (!histories.every((h) => seeds.includes(h))) throw new Error(`--history ${values.history} is not one of --seeds ${values.seeds}`);
   const days = Number(values.days);
+  const estimate = values.estimate as 'bound' | 'point';
+  if (estimate !== 'bound' && estimate !== 'point') throw new Error(`--estimate (${values.estimate}) must be bound or point`);
   const tolerances = values.tolerances!.split(',').map(parseTolerance);
   const run = runner(Math.max(1, Number(values.jobs)));
   const timeouts = DEFAULT_FRONTIER_TIMEOUTS.split(',').map((t) => parseDurationSeconds(t)!);
@@ -219,10 +226,12 @@ async function main(): Promise<void> {
       const key = (seed: number, policy: PolicyName, timeoutSeconds: number): RunKey => ({ fleet, seed, days, engine, policy, timeoutSeconds });
       // Every seed's frontier: the history's gives the recommendation, a held-out seed's its own (for comparison).
       const frontiers = new Map(await Promise.all(seeds.map(async (s) => [s, await Promise.all(timeouts.map((t) => run(key(s, FRONTIER_POLICY, t))))] as const)));
-      const recommend = (s: number, t: Tolerance) => recommendTimeout(frontiers.get(s)!.map(pointOf), t, frontiers.get(s)![0].traceDays, grace);
+      const recommend = (s: number, t: Tolerance) => recommendTimeout(frontiers.get(s)!.map((r) => pointOf(r, estimate)), t, frontiers.get(s)![0].traceDays, grace);
       const jobs = histories.flatMap((history) =>
         tolerances.map(async (tolerance) => {
           const rec: Recommendation = recommend(history, tolerance)!;
+          // A held-out seed's own recommendation is the one its count alone asks for: what it needed, for comparison.
+          const needed = (s: number) => recommendTimeout(frontiers.get(s)!.map((r) => pointOf(r, 'point')), tolerance, frontiers.get(s)![0].traceDays, grace)?.point?.timeout ?? null;
           const trace = { generator: FLEETS[fleet].trace, days, historySeed: history };
           if (!rec.point) return { date, engine, fleet, trace, tolerance: toleranceText(tolerance), recommended: null, reason: rec.reason };
           const T = rec.point.timeoutSeconds;
@@ -234,7 +243,11 @@ async function main(): Promise<void> {
             const sg = judge(signals[j + 1], tolerance);
             count(`${fleet}|${toleranceText(tolerance)}|graceful-cpu`, g.met);
             count(`${fleet}|${toleranceText(tolerance)}|signals`, sg.met);
-            return { seed, ownRecommendation: recommend(seed, tolerance)?.point?.timeout ?? null, gracefulCpu: g, signals: sg };
+            const need = needed(seed);
+            const atNeed = need === null ? undefined : frontiers.get(seed)!.find((r) => formatDuration(r.timeoutSeconds) === need)!;
+            // graceful-cpu's instance-hours at the recommended timeout over those at the one this seed needed.
+            const costVsNeeded = atNeed ? round(at(seed).instanceHours / atNeed.instanceHours, 3) : null;
+            return { seed, needed: need, costVsNeeded, gracefulCpu: g, signals: sg };
           });
           return {
             date,
@@ -243,6 +256,7 @@ async function main(): Promise<void> {
             trace,
             tolerance: toleranceText(tolerance),
             recommended: rec.point.timeout,
+            ...(rec.killsPerDayBound === undefined ? {} : { killsPerDayBound: rec.killsPerDayBound }),
             history: { gracefulCpu: judge(at(history), tolerance), signals: judge(signals[0], tolerance) },
             heldOut: perSeed,
             met: { gracefulCpu: `${perSeed.filter((p) => p.gracefulCpu.met).length}/${perSeed.length}`, signals: `${perSeed.filter((p) => p.signals.met).length}/${perSeed.length}` },
@@ -254,7 +268,7 @@ async function main(): Promise<void> {
   );
   for (const line of lines.flat()) console.log(JSON.stringify(line));
   const byPolicy = (policy: string) => [...tally].filter(([k]) => k.endsWith(`|${policy}`)).reduce((a, [, v]) => ({ met: a.met + v.met, of: a.of + v.of }), { met: 0, of: 0 });
-  console.log(JSON.stringify({ summary: true, date, engine, days, seeds, histories, tolerances: tolerances.map(toleranceText), met: { gracefulCpu: byPolicy('graceful-cpu'), signals: byPolicy('signals') } }));
+  console.log(JSON.stringify({ summary: true, date, engine, days, estimate, seeds, histories, tolerances: tolerances.map(toleranceText), met: { gracefulCpu: byPolicy('graceful-cpu'), signals: byPolicy('signals') } }));
 }
 
 main().catch((e) => {

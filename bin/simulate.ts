@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     frontierResults.length === 0
       ? undefined
       : analyseFrontier(
-          frontierResults.map((r) => frontierPointFrom(r, pricing)),
+          frontierResults.map((r) => frontierPointFrom(r, pricing, o.end)),
           runs,
           { drainTimeout: scenario.drainTimeout, tolerance, days: scenario.days, graceSeconds: base.shutdownGraceSeconds },
         );

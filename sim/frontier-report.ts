@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../core/util/duration';
 import { Axis, esc, lineChart, niceTicks, valueAxis } from './chart';
-import { FRONTIER_POLICY, FrontierAnalysis, FrontierPoint, FrontierPosition, KillPrice, Recommendation } from './frontier';
+import { FRONTIER_POLICY, FrontierAnalysis, KILLS_BOUND_CONFIDENCE, FrontierPoint, FrontierPosition, KillPrice, Recommendation } from './frontier';
 import { htmlTable } from './report-html';
 import { table, usd } from './report';
 
@@ -44,7 +44,8 @@ export function recommendationLine(r: Recommendation): string {
   const p = r.point;
   const over = p === r.cheapest || r.extraCostUsd === 0 ? `the frontier's cheapest point` : `${usd(r.extraCostUsd!)} over the frontier's cheapest point (${r.cheapest.timeout}, ${usd(r.cheapest.costUsd)})`;
   const shortest = p.shortestKilledS === undefined ? 'it killed no query' : `its shortest killed query ran ${formatDuration(Math.round(p.shortestKilledS))}`;
-  return `Recommended drain timeout for ${toleranceText(r)}: ${p.timeout} (${count(p.queriesKilled)} killed, ${r.killsPerDay} a day; ${shortest}), ${usd(p.costUsd)}: ${over}`;
+  const bound = r.killsPerDayBound === undefined ? '' : `, at most ${r.killsPerDayBound} a day on another replay at ${KILLS_BOUND_CONFIDENCE * 100}%`;
+  return `Recommended drain timeout for ${toleranceText(r)}: ${p.timeout} (${count(p.queriesKilled)} killed, ${r.killsPerDay} a day${bound}; ${shortest}), ${usd(p.costUsd)}: ${over}`;
 }
 
 /** The frontier's lines for the terminal summary. */

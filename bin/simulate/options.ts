@@ -26,7 +26,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: 'off', meaning: 'exactly one JSON object on stdout: {scenario, runs, timeoutSweep, frontier, ...}; the HTML report only with --report' },
   'sweep-timeouts': { type: 'string', value: 'LIST', default: DEFAULT_SWEEP, meaning: "drain timeouts to compare for the signals policy; 'none' to skip" },
   frontier: { type: 'string', value: 'LIST', default: DEFAULT_FRONTIER_TIMEOUTS, meaning: `drain timeouts of the frontier: ${FRONTIER_POLICY} at each, queries killed against instance-hours and dollars, ours marked; 'none' to skip (one run per timeout not equal to --drain-timeout)` },
-  'tolerate-kills-per-day': { type: 'string', value: 'N', default: 'none', meaning: 'recommend the shortest frontier timeout killing at most N queries per simulated day, with its dollars over the cheapest' },
+  'tolerate-kills-per-day': { type: 'string', value: 'N', default: 'none', meaning: 'recommend the shortest frontier timeout at which another replay of the fleet would kill at most N queries per simulated day, at 90% (a bound from how the run\'s kills vary hour to hour), with its dollars over the cheapest' },
   'kill-nothing-younger-than': { type: 'string', value: 'D', default: 'none', meaning: "recommend the shortest frontier timeout of at least D plus Trino's shutdown grace whose run killed no query shorter than D" },
   'drain-timeout': { type: 'string', value: 'D', default: '10m', meaning: 'the drain timeout of the policy comparison' },
   slots: { type: 'string', value: 'N', default: String(DEFAULT_SIM_OPTIONS.slotsPerInstance), meaning: 'task slots per worker; CPU = busy slots / slots' },

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FrontierPoint, analyseFrontier, frontierKillsAt, killPrices, recommendTimeout } from '../../sim/frontier';
+import { FrontierPoint, analyseFrontier, frontierKillsAt, frontierPointFrom, killPrices, killsPerDayBound, recommendTimeout } from '../../sim/frontier';
+import { DEFAULT_PRICES } from '../../core/cost/prices';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_ROOT_VOLUME_GIB } from '../../sim/cost';
+import type { SimResult } from '../../sim/fleet-sim';
 import { frontierText, recommendationLine } from '../../sim/frontier-report';
 import { formatTrace, generateTrace } from '../../sim/trace';
 
@@ -101,6 +104,41 @@ describe('recommendTimeout on a hand-made frontier (2 simulated days, 120 s of s
     expect(recommendationLine(none)).toBe(
       "No drain timeout to recommend for at most 5 kills a day and kill nothing younger than 2h: no frontier timeout meets it: the fewest kills per day on the frontier are 20 (30m), over 5; no frontier timeout reaches 2h plus Trino's 120 s shutdown grace; try longer timeouts with --frontier",
     );
+  });
+});
+
+describe('killsPerDayBound: at 90%, the kills per day of another replay as long as the run', () => {
+  const z = 1.2815515655446004;
+  const hour = (h: number, n: number) => Array.from({ length: n }, (_, k) => h * 3600 + k);
+
+  test('clustered kills: the hour blocks\' variance, doubled for a replay against this run', () => {
+    // 4 hours (1/6 day): 10 kills in the first hour, 10 in the last. Blocks 10, 0, 0, 10: mean 5,
+    // variance 25, so the total's is 4 × 25 = 100, above the Poisson 20.
+    const kills = [...hour(0, 10), ...hour(3, 10)];
+    expect(killsPerDayBound(kills, 4 * 3600)).toBeCloseTo((20 + z * Math.sqrt(200)) * 6, 9);
+  });
+
+  test('spread-out kills are bounded no lower than a Poisson count; none bounds at 0', () => {
+    // One kill an hour for 2 days: the blocks do not vary, the Poisson variance 48 is taken.
+    const kills = Array.from({ length: 48 }, (_, h) => h * 3600 + 60);
+    expect(killsPerDayBound(kills, 2 * 86_400)).toBeCloseTo((48 + z * Math.sqrt(96)) / 2, 9);
+    expect(killsPerDayBound([], 2 * 86_400)).toBe(0);
+    // A kill after the span (the last query's end) counts in the last block.
+    expect(killsPerDayBound([7300], 7200)).toBeCloseTo((1 + z * Math.sqrt(2)) * 12, 9);
+  });
+
+  test('a run\'s frontier point carries it, and a kills-per-day tolerance is held to it', () => {
+    const run = { drainTimeoutSeconds: 600, instanceHours: 120, queriesKilled: 20, killedSeconds: 2000, killedDurations: Array(20).fill(700), killedAt: [...hour(0, 10), ...hour(3, 10)] } as unknown as SimResult;
+    const p = frontierPointFrom(run, { table: DEFAULT_PRICES, instanceType: DEFAULT_INSTANCE_TYPE, rootVolumeGiB: DEFAULT_ROOT_VOLUME_GIB }, 4 * 3600);
+    expect(p.killsPerDayBound).toBeCloseTo((20 + z * Math.sqrt(200)) * 6, 2);
+    // Over 2 days: 100 kills a day at 2m and 50 at 10m by their counts, but at 90% another replay makes up to 130 and 70.
+    const bounded = [{ ...frontier[0], killsPerDayBound: 130 }, { ...frontier[1], killsPerDayBound: 70 }, { ...frontier[2], killsPerDayBound: 28 }, ...frontier.slice(3)];
+    expect(recommendTimeout(frontier, { killsPerDay: 60 }, 2, 120)!.point!.timeout).toBe('10m');
+    const r = recommendTimeout(bounded, { killsPerDay: 60 }, 2, 120)!;
+    expect(r.point!.timeout).toBe('30m');
+    expect(r).toMatchObject({ killsPerDay: 20, killsPerDayBound: 28 });
+    expect(recommendationLine(r)).toContain('30m (40 killed, 20 a day, at most 28 a day on another replay at 90%;');
+    expect(recommendTimeout(bounded.slice(0, 2), { killsPerDay: 60 }, 2, 120)!.reason).toContain('the fewest kills per day on the frontier are 50 (at most 70 on another replay, at 90%) (10m), over 60');
   });
 });
 
