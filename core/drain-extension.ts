@@ -92,7 +92,10 @@ export const SCHEDULABLE_AFTER_DRAIN_MS = 30_000;
 export type DrainExtensionRule =
   /** Its deadline is not near yet. */
   | 'not-due'
-  /** No query it waits for would be killed by a force now. */
+  /**
+   * No query it waits for would be killed by a force now that waiting could save (those on a drain past
+   * its deadline, which the sweep is about to force, are lost anyway).
+   */
   | 'nothing-at-risk'
   /**
    * Some of the queries at risk are worth more than keeping the drains until they end: the deadline
@@ -131,20 +134,37 @@ export interface DrainExtension {
  * with that smallest L as its state, finds the best deadlines exactly in O(drains × queries) steps.
  */
 export function decideDrainExtensions(drains: readonly ActiveDrain[], running: readonly DrainBlocker[], nowMs: number, s: DrainExtensionSettings): DrainExtension[] {
+  return priceDueDrains(drains, running, nowMs, s).decisions;
+}
+
+/** Whether a drain is decided on now: its deadline is ahead, within the lead. */
+export function isDrainDue(d: Pick<ActiveDrain, 'deadlineAt'>, nowMs: number, leadSeconds: number): boolean {
+  return d.deadlineAt > nowMs && d.deadlineAt - nowMs <= leadSeconds * 1000;
+}
+
+/**
+ * decideDrainExtensions, with the number of distinct queries the due drains' forces would kill (a query
+ * on several drains counts once): what `DrainQueriesAtRisk` publishes.
+ */
+export function priceDueDrains(drains: readonly ActiveDrain[], running: readonly DrainBlocker[], nowMs: number, s: DrainExtensionSettings): { decisions: DrainExtension[]; queriesAtRisk: number } {
   const none = { queriesAtRisk: 0, valueAtRiskInstanceSeconds: 0, extensionCostInstanceSeconds: 0 };
-  const isDue = (d: ActiveDrain) => d.deadlineAt > nowMs && d.deadlineAt - nowMs <= s.leadSeconds * 1000;
+  const isDue = (d: ActiveDrain) => isDrainDue(d, nowMs, s.leadSeconds);
   const out: DrainExtension[] = drains.filter((d) => !isDue(d)).map((d) => ({ instanceId: d.instanceId, rule: 'not-due', ...none }));
   // The due drains by start: each waits for the queries that started before it (and a little after).
   const due = drains.filter(isDue).sort((a, b) => a.waitStartedAt - b.waitStartedAt);
   const n = due.length;
-  if (n === 0) return out;
+  if (n === 0) return { decisions: out, queriesAtRisk: 0 };
+  // A drain past its deadline and not yet forced is forced within the sweep's minute: the queries on it
+  // are lost whatever the others do, so no drain waits for them.
+  let doomedStartedBy = -Infinity;
+  for (const d of drains) if (d.deadlineAt <= nowMs) doomedStartedBy = Math.max(doomedStartedBy, d.waitStartedAt + SCHEDULABLE_AFTER_DRAIN_MS);
   // The queries the earliest of them waits for may end before its deadline but after a later one's, so a
   // query is at risk when it outlasts the earliest deadline of the drains it is on (minDeadlineFrom[j]).
   const minDeadlineFrom = due.map((d) => d.deadlineAt);
   for (let j = n - 2; j >= 0; j--) minDeadlineFrom[j] = Math.min(minDeadlineFrom[j], minDeadlineFrom[j + 1]);
   const risky: { endMs: number; value: number; first: number }[] = [];
   for (const q of running) {
-    if (q.survivesWorkerLoss) continue;
+    if (q.survivesWorkerLoss || q.startedAtMs <= doomedStartedBy) continue;
     // The first drain (by start) the query is on; it is on every later one too.
     let first = 0;
     while (first < n && q.startedAtMs > due[first].waitStartedAt + SCHEDULABLE_AFTER_DRAIN_MS) first++;
@@ -225,7 +245,7 @@ export function decideDrainExtensions(drains: readonly ActiveDrain[], running: r
     waits[j] = waitOf[j][at];
     at = fromOf[j][at];
   }
-  return [
+  const decisions: DrainExtension[] = [
     ...out,
     ...due.map((d, j): DrainExtension => {
       // The queries this drain is on that its force would kill: those that started before it, ending after its deadline.
@@ -240,4 +260,5 @@ export function decideDrainExtensions(drains: readonly ActiveDrain[], running: r
       return { ...base, rule: past ? 'past-limit' : 'not-worth-it', extensionCostInstanceSeconds: 0 };
     }),
   ];
+  return { decisions, queriesAtRisk: m };
 }

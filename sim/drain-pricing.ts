@@ -5,7 +5,7 @@
  * queries are shaped by the same core functions the function uses (activeDrainOf, blockersOf).
  */
 import { InFlightQuery } from '../core/coordinator-signals';
-import { DrainBlocker, activeDrainOf, blockersOf, decideDrainExtensions } from '../core/drain-extension';
+import { DrainBlocker, activeDrainOf, blockersOf, decideDrainExtensions, isDrainDue } from '../core/drain-extension';
 import { Run, SimState } from './state';
 
 export async function priceDrains(sim: SimState): Promise<void> {
@@ -16,7 +16,7 @@ export async function priceDrains(sim: SimState): Promise<void> {
   const nowMs = sim.now * 1000;
   const drains = active.map((r) => activeDrainOf(r, sim.deadlines.has(r.instanceId) ? sim.deadlines.get(r.instanceId)! * 1000 : r.deadlineAt));
   // Most minutes no drain is near its deadline: then the queries are not looked at.
-  if (!drains.some((d) => d.deadlineAt > nowMs && d.deadlineAt - nowMs <= settings.leadSeconds * 1000)) return;
+  if (!drains.some((d) => isDrainDue(d, nowMs, settings.leadSeconds))) return;
   const decisions = decideDrainExtensions(drains, runningBlockers(sim), nowMs, settings);
   for (const d of decisions) {
     sim.drainRules[d.rule] = (sim.drainRules[d.rule] ?? 0) + 1;

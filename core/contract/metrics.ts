@@ -20,7 +20,7 @@ export const SIGNALS_FAILED_METRIC = 'SignalsUnavailable';
 export const QUERIES_INVISIBLE_METRIC = 'QueriesInvisible';
 /** Drains whose deadline the price check moved this minute (core/drain-extension.ts). */
 export const DRAINS_EXTENDED_METRIC = 'DrainsExtended';
-/** Queries a force of the drains due now would kill (the most over the fleet's due drains). */
+/** Queries the forces of the drains due now would kill, each counted once however many drains it is on. */
 export const DRAIN_QUERIES_AT_RISK_METRIC = 'DrainQueriesAtRisk';
 /**
  * How well the history predicts: of the queries that finished this minute, the share that ran on past the

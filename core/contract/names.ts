@@ -18,3 +18,10 @@ export const GATE_SERVICE = 'graceful-autoscaler-in-service.service';
  */
 export const ACTIVE_DRAIN_PARTITION_PREFIX = 'ACTIVE#';
 export const RUNTIMES_PARTITION = 'RUNTIMES';
+
+/**
+ * How long before a forecast hour predictive scaling launches its instances (`SchedulingBufferTime`; the
+ * API's default, under the 3,600 s forecast interval): about a launch and the agent's boot steps. The
+ * stacks set it and the simulator's model uses it.
+ */
+export const PREDICTIVE_SCHEDULING_BUFFER_SECONDS = 300;

@@ -8,7 +8,7 @@
 import { DrainPricingSettings } from '../../core/contract/signals-settings';
 import { DRAINS_EXTENDED_METRIC, DRAIN_QUERIES_AT_RISK_METRIC, REMAINING_UNDERRUN_METRIC } from '../../core/contract/metrics';
 import { queriesInFlight } from '../../core/coordinator-signals';
-import { DEFAULT_DRAIN_EXTENSION, activeDrainOf, blockersOf, decideDrainExtensions } from '../../core/drain-extension';
+import { DEFAULT_DRAIN_EXTENSION, activeDrainOf, blockersOf, priceDueDrains } from '../../core/drain-extension';
 import { ControllerLog, DrainRecord, DrainStore, RuntimeHistoryStore, SignalDatapoint } from '../../core/ports';
 import { DEFAULT_REMAINING_QUANTILE, DurationHistory, LONG_QUERY_SECONDS } from '../../core/remaining-time';
 import { capError } from '../../core/util/log-text';
@@ -98,10 +98,9 @@ export async function priceFleetDrains(deps: DrainPricingDeps, f: FleetToPrice, 
   const drains = records.map((r) => activeDrainOf(r));
   const blockers = blockersOf(running, history, DEFAULT_REMAINING_QUANTILE, f.drainPricing.vcpus, (q) => signature(q.sql));
   let extended = 0;
-  let atRisk = 0;
-  for (const d of decideDrainExtensions(drains, blockers, nowMs, settings)) {
+  const { decisions, queriesAtRisk: atRisk } = priceDueDrains(drains, blockers, nowMs, settings);
+  for (const d of decisions) {
     if (d.rule === 'not-due') continue;
-    atRisk = Math.max(atRisk, d.queriesAtRisk);
     const fields = { fleet: f.fleet, instanceId: d.instanceId, rule: d.rule, queriesAtRisk: d.queriesAtRisk, valueAtRiskInstanceSeconds: Math.round(d.valueAtRiskInstanceSeconds), extensionCostInstanceSeconds: Math.round(d.extensionCostInstanceSeconds) };
     if (d.deadlineAt === undefined) {
       deps.log.info('drain priced: its deadline stands', fields);

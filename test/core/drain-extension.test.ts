@@ -1,4 +1,4 @@
-import { ActiveDrain, DrainBlocker, DrainExtensionSettings, SCHEDULABLE_AFTER_DRAIN_MS, decideDrainExtensions } from '../../core/drain-extension';
+import { ActiveDrain, DrainBlocker, DrainExtensionSettings, SCHEDULABLE_AFTER_DRAIN_MS, decideDrainExtensions, priceDueDrains } from '../../core/drain-extension';
 
 // Pinned here so a change of default tunes the product, not these tests.
 const settings: DrainExtensionSettings = { leadSeconds: 150, marginSeconds: 120, killPenaltyInstanceSeconds: 3600, killCostWeight: 1, maxDrainSeconds: 6 * 3600 };
@@ -67,7 +67,7 @@ test('a drain is not extended for a query that started after it: that query has 
   expect(decisions.find((d) => d.instanceId === 'i-late')).toMatchObject({ rule: 'extended', deadlineAt: NOW + 22 * MIN, queriesAtRisk: 1, extensionCostInstanceSeconds: 1200 });
 });
 
-test('a query on several drains is saved only if each of them waits: one drain alone extended buys nothing', () => {
+test('a query on several drains is saved only if each of them waits: when keeping them all costs more than it, none is kept', () => {
   // Two due drains, both started before the query. Saving it means keeping both 20 minutes (2,400
   // instance-seconds) against 3,600 + 600: both are extended, to the same deadline.
   const both = decide([drain('i-1', 8), drain('i-2', 8)], [query(30, 20)]);
@@ -76,6 +76,34 @@ test('a query on several drains is saved only if each of them waits: one drain a
   // and none is kept for a query another would kill anyway.
   const five = decide(Array.from({ length: 5 }, (_, k) => drain(`i-${k}`, 8)), [query(30, 20)]);
   expect(five.map((d) => d.rule)).toEqual(Array(5).fill('not-worth-it'));
+});
+
+test('drains started at different times are kept for different queries: only the later one waits for the query only it has', () => {
+  // Three drains due; an older query (on all three) worth 1,000 and a younger one (on the latest only)
+  // worth 3,000, both ending in 20 minutes. Keeping all three 20 minutes (3,600) to save both (4,000)
+  // nets 400; keeping the latest alone (1,200) to save the younger nets 1,800: only it waits, and the
+  // older query is killed by the first two forces.
+  const decisions = decide([drain('i-a', 9.5), drain('i-b', 9), drain('i-c', 7, 2)], [query(30, 20, 0), query(8, 20, 2000)], { killPenaltyInstanceSeconds: 1000 });
+  expect(decisions.map((d) => [d.instanceId, d.rule])).toEqual([['i-a', 'not-worth-it'], ['i-b', 'not-worth-it'], ['i-c', 'extended']]);
+});
+
+test('a query on a drain past its deadline is lost to that drain\'s force: no other drain waits for it', () => {
+  // i-over's deadline passed a moment ago and the sweep forces it within the minute; the long query
+  // started before it, so keeping i-due for it would buy nothing.
+  const overdue = { ...drain('i-over', 10.5), deadlineAt: NOW - 1000 };
+  const [over, due] = decide([overdue, drain('i-due', 8)], [query(30, 20)]);
+  expect(over).toMatchObject({ instanceId: 'i-over', rule: 'not-due' });
+  expect(due).toMatchObject({ instanceId: 'i-due', rule: 'nothing-at-risk', queriesAtRisk: 0 });
+  // Without the overdue drain, the same query is worth waiting for.
+  expect(decide([drain('i-due', 8)], [query(30, 20)])[0].rule).toBe('extended');
+});
+
+test('the queries at risk over the due drains count each query once', () => {
+  // One query on both drains, one on the later only: 2 at risk, though neither drain alone has more than 2
+  // and the earlier has 1.
+  const r = priceDueDrains([drain('i-early', 9), drain('i-late', 7, 2)], [query(30, 300), query(8, 300)], NOW, settings);
+  expect(r.decisions.map((d) => d.queriesAtRisk)).toEqual([1, 2]);
+  expect(r.queriesAtRisk).toBe(2);
 });
 
 /**
