@@ -54,13 +54,7 @@ export const FLEETS: Record<string, { readonly trace: string; readonly generate:
 const PRICING: SimPricing = { table: DEFAULT_PRICES, instanceType: DEFAULT_INSTANCE_TYPE, rootVolumeGiB: DEFAULT_ROOT_VOLUME_GIB };
 
 /** One run, as cached: what the tolerance checks and the recommendation need. */
-interface RunRecord {
-  readonly fleet: string;
-  readonly seed: number;
-  readonly days: number;
-  readonly engine: EngineName;
-  readonly policy: PolicyName;
-  readonly timeoutSeconds: number;
+interface RunRecord extends RunKey {
   /** The trace's days as `npm start` counts them (to the last query's end): kills per day divide by it. */
   readonly traceDays: number;
   readonly instanceHours: number;

@@ -4,11 +4,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { heartbeatTimeoutForDrain } from '../core/lifecycle-limits';
+import { PREDICTIVE_SCHEDULING_BUFFER_SECONDS } from '../core/contract/names';
 import { BootSteps, bootPreamble, bootStep } from './boot-steps';
 import { Acknowledgement, IWorkerFleet } from './worker-fleet-base';
 import { Architecture, architectureOf } from './instance-architecture';
 import { DRAIN_HOOK_NAME, TAG_FLEET, workerMetricNamespaces } from './names';
-import { DEFAULT_PREDICTIVE_SCALING, FLEET_DEFAULTS, MAX_FLEET_SIZE } from './config/defaults';
+import { DEFAULT_PREDICTIVE_SCALING, FLEET_DEFAULTS, MAX_FLEET_SIZE, PREDICTIVE_SCALING_MODES } from './config/defaults';
 import type { PredictiveScalingMode } from './config/input';
 import { PATTERNS } from './config/problems';
 import { MAX_DRAIN_TIMEOUT_SECONDS, MIN_DRAIN_TIMEOUT_SECONDS } from '../core/lifecycle-limits';
@@ -252,9 +253,7 @@ export class WorkerFleet extends Construct implements BootSteps, IWorkerFleet {
         predictiveScalingConfiguration: {
           metricSpecifications: [{ targetValue: targetCpuPercent, predefinedMetricPairSpecification: { predefinedMetricType: 'ASGCPUUtilization' } }],
           mode: predictive === 'forecast-and-scale' ? 'ForecastAndScale' : 'ForecastOnly',
-          // Instances launched 5 minutes before the forecast hour (the API's default, stated): about
-          // a launch and the agent's boot steps.
-          schedulingBufferTime: 300,
+          schedulingBufferTime: PREDICTIVE_SCHEDULING_BUFFER_SECONDS,
           maxCapacityBreachBehavior: 'HonorMaxCapacity',
         },
       });
@@ -323,6 +322,8 @@ function validateFleetProps(scope: Construct, props: WorkerFleetProps): void {
   }
   const cpu = props.targetCpuPercent ?? DEFAULT_TARGET_CPU_PERCENT;
   requireProp(scope, typeof cpu === 'number' && cpu > 0 && cpu <= 100, 'targetCpuPercent', cpu, 'must be a number in (0, 100]');
+  const predictive = props.predictiveScaling ?? DEFAULT_PREDICTIVE_SCALING;
+  requireProp(scope, PREDICTIVE_SCALING_MODES.includes(predictive), 'predictiveScaling', predictive, `must be one of ${PREDICTIVE_SCALING_MODES.join(', ')}`);
   const drain = (props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT).toSeconds();
   requireProp(scope, drain >= MIN_DRAIN_TIMEOUT_SECONDS && drain <= MAX_DRAIN_TIMEOUT_SECONDS, 'drainTimeout', `${drain}s`, `must be from ${MIN_DRAIN_TIMEOUT_SECONDS} s to ${MAX_DRAIN_TIMEOUT_SECONDS} s: the 48 h lifecycle-hook limit less 2 minutes`);
   if (props.spot !== undefined) {

@@ -191,11 +191,12 @@ export async function scale(sim: SimState, warming: boolean, warm: number): Prom
 const forecasts = new WeakMap<SimState, HourlyForecast>();
 
 /** With predictive scaling on: the minute's load recorded, and the forecast floor now (undefined: none yet). */
-function predictiveFloor(sim: SimState, cpuPoints: readonly { readonly busyInstances: number }[]): number | undefined {
+function predictiveFloor(sim: SimState, cpuPoints: readonly { readonly availableAt: number; readonly busyInstances: number }[]): number | undefined {
   if (!sim.o.predictiveScaling) return undefined;
   let f = forecasts.get(sim);
   if (!f) forecasts.set(sim, (f = new HourlyForecast(sim.o.targetCpu)));
-  for (const dp of cpuPoints) f.record(sim.now, dp.busyInstances);
+  // Each datapoint in the hour of its minute, which ended metricDelaySeconds before CloudWatch had it.
+  for (const dp of cpuPoints) f.record(dp.availableAt - sim.o.metricDelaySeconds, dp.busyInstances);
   return f.floorAt(sim.now, sim.o.minCapacity, sim.o.maxCapacity);
 }
 

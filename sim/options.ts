@@ -89,8 +89,8 @@ export interface SimOptions {
   readonly scaleInMode?: ScaleInMode;
   /**
    * A predictive scaling policy beside the dynamic ones, in ForecastAndScale mode on the CPU pair
-   * (sim/predictive.ts). Off by default: the stacks do not create one (docs/scaling.md, "Predictive
-   * scaling").
+   * (sim/predictive.ts). Off by default, as the stacks deploy it: forecast only, which changes no
+   * capacity (docs/scaling.md, "Predictive scaling").
    */
   readonly predictiveScaling?: boolean;
   /**

@@ -8,22 +8,27 @@
  *   target (for the CPU pair, `ASGTotalCPUUtilization` ÷ the target average CPU).
  * - In `ForecastAndScale` mode it raises capacity to the hour's forecast `SchedulingBufferTime` ahead
  *   (default 300 s) and never scales in: "If the forecast expects a decrease in load, predictive scaling
- *   will not scale in". With dynamic policies beside it, the group keeps the larger of the two capacities,
- *   so the forecast is a floor for the hour that target tracking's scale-in cannot go under.
+ *   will not scale in" (Application Auto Scaling user guide, same words for EC2). How the group combines
+ *   it with dynamic policies we did not find stated; the model takes the forecast as a floor for its hour
+ *   that target tracking's scale-in does not go under (what "will not scale in" means for the capacity it
+ *   added), the group keeping the larger of the two. An assumption, named as one.
  * - `HonorMaxCapacity` (the default): the forecast never lifts the group's maximum.
  *
- * The forecaster itself is AWS's and unpublished. This model uses the seasonal mean: an hour's load is the
+ * Hours are counted from the simulation's start (a generated trace starts at midnight; AWS's are clock
+ * hours, so a replayed trace that starts mid-hour is an hour's fraction off). The forecaster itself is
+ * AWS's and unpublished. This model uses the seasonal mean: an hour's load is the
  * mean of the same hour on the days recorded (up to 14). On the generated traces, whose days repeat one
  * curve with noise, that is about as good as a forecast can be, so the model judges predictive scaling
  * at its best; a real forecaster's errors would only cost more (too high) or buy less (too low).
  */
+import { PREDICTIVE_SCHEDULING_BUFFER_SECONDS } from '../core/contract/names';
 
 /** Load-metric history AWS needs before the first forecast (user guide: "at least 24 hours of data"). */
 export const MIN_HISTORY_SECONDS = 24 * 3600;
 /** Days of history the forecast reads ("up to the past 14 days"). */
 export const MAX_HISTORY_DAYS = 14;
-/** `SchedulingBufferTime`'s default: instances are launched this long before the hour they are forecast for. */
-export const DEFAULT_SCHEDULING_BUFFER_SECONDS = 300;
+/** Instances are launched this long before the hour they are forecast for (`SchedulingBufferTime`, as the stacks set it). */
+export const DEFAULT_SCHEDULING_BUFFER_SECONDS = PREDICTIVE_SCHEDULING_BUFFER_SECONDS;
 
 const HOUR = 3600;
 const DAY_HOURS = 24;

@@ -64,7 +64,10 @@ export interface FleetCommonInput {
    * grace period. @default none: the agent waits the grace period after the stop
    */
   readonly coordinatorUrl?: string;
-  /** Scaling on the coordinator's queue as well as CPU (docs/scaling.md). @default off: CPU target tracking alone */
+  /**
+   * Scaling on the coordinator's queue as well as CPU (docs/scaling.md). @default on whenever `coordinatorUrl`
+   * is set (`signals: false` turns it off); without a coordinator, CPU target tracking alone
+   */
   readonly scaling?: ScalingInput;
   /** Finding bottlenecked workers and replacing them through the drain (docs/stragglers.md). @default off */
   readonly stragglers?: StragglersInput;

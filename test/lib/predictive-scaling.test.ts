@@ -32,6 +32,10 @@ test('by default a forecast-only policy on the CPU pair at the target tracking t
   t.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', { PolicyType: 'TargetTrackingScaling', TargetTrackingConfiguration: Match.objectLike({ TargetValue: 55, DisableScaleIn: Match.absent() }) });
 });
 
+test("the library refuses a mode it does not know, naming the construct: AWS's own spelling would otherwise fall back to forecast only", () => {
+  expect(() => templateOf({ predictiveScaling: 'ForecastAndScale' as never })).toThrow(/Test\/Fleet: predictiveScaling \("ForecastAndScale"\) must be one of off, forecast-only, forecast-and-scale/);
+});
+
 test('forecast-and-scale scales on the forecast; off creates no policy', () => {
   const scale = templateOf({ predictiveScaling: 'forecast-and-scale' });
   scale.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', { PredictiveScalingConfiguration: Match.objectLike({ Mode: 'ForecastAndScale' }) });

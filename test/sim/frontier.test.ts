@@ -118,11 +118,12 @@ describe('killsPerDayBound: at 90%, the kills per day of another replay as long 
     expect(killsPerDayBound(kills, 4 * 3600)).toBeCloseTo((20 + z * Math.sqrt(200)) * 6, 9);
   });
 
-  test('spread-out kills are bounded no lower than a Poisson count; none bounds at 0', () => {
+  test('spread-out kills are bounded no lower than a Poisson count; none bounds at the Poisson 90% limit of a zero count', () => {
     // One kill an hour for 2 days: the blocks do not vary, the Poisson variance 48 is taken.
     const kills = Array.from({ length: 48 }, (_, h) => h * 3600 + 60);
     expect(killsPerDayBound(kills, 2 * 86_400)).toBeCloseTo((48 + z * Math.sqrt(96)) / 2, 9);
-    expect(killsPerDayBound([], 2 * 86_400)).toBe(0);
+    // No kill in 2 days: a mean of 2.3 kills would still give none one time in ten, so 1.15 a day.
+    expect(killsPerDayBound([], 2 * 86_400)).toBeCloseTo(-Math.log(0.1) / 2, 9);
     // A kill after the span (the last query's end) counts in the last block.
     expect(killsPerDayBound([7300], 7200)).toBeCloseTo((1 + z * Math.sqrt(2)) * 12, 9);
   });
