@@ -347,12 +347,17 @@ describe('the CLI', () => {
     }
   }, 60_000);
 
-  test('--predictive-scaling is said in the scenario; with under 24 hours of load there is no forecast, so nothing changes', async () => {
-    const runWith = async (...extra: string[]) => JSON.parse((await run(tsx, [cli, '--trace', trace, '--json', '--frontier', 'none', '--sweep-timeouts', 'none', ...extra], { maxBuffer: 1 << 24 })).stdout);
+  test('--predictive-scaling reaches every autoscaled fleet once a day of load is in, and is said in the scenario', async () => {
+    // 1.2 days at a low rate: the last 0.2 day has a forecast (24 hours of load first).
+    const runWith = async (...extra: string[]) => JSON.parse((await run(tsx, [cli, '--days', '1.2', '--peak-rate', '0.1', '--json', '--frontier', 'none', '--sweep-timeouts', 'none', ...extra], { maxBuffer: 1 << 24 })).stdout);
     const [plain, predictive] = [await runWith(), await runWith('--predictive-scaling')];
     expect(predictive.scenario.predictiveScaling).toBe(true);
     expect(plain.scenario.predictiveScaling).toBeUndefined();
-    expect(predictive.runs).toEqual(plain.runs);
+    const hours = (out: { runs: { policy: string; instanceHours: number }[] }) => new Map(out.runs.map((r) => [r.policy, r.instanceHours]));
+    const [a, b] = [hours(plain), hours(predictive)];
+    // The forecast is a floor: the autoscaled fleets keep more, the static one is untouched.
+    for (const policy of ['signals', 'graceful-cpu']) expect(b.get(policy)).toBeGreaterThan(a.get(policy)!);
+    expect(b.get('static-peak')).toBe(a.get('static-peak'));
   }, 60_000);
 
   test('--hourly draws the workload from an hourly profile; a bad row or a second workload is refused', async () => {
