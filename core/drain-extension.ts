@@ -187,10 +187,93 @@ export function priceDueDrains(drains: readonly ActiveDrain[], running: readonly
     return k;
   });
   const limits = due.map((d) => Math.min(d.limitAt, d.waitStartedAt + s.maxDrainSeconds * 1000));
-  const gain = due.map(() => new Array<number>(m + 1).fill(0));
-  for (let r = 0; r < m; r++) gain[risky[r].first][r + 1] += risky[r].value;
-  for (const g of gain) for (let k = 1; k <= m; k++) g[k] += g[k - 1];
+  // What saving the first k is worth, over all the queries and (for the general case) per drain they start on.
+  const prefix = new Array<number>(m + 1).fill(0);
+  for (let k = 1; k <= m; k++) prefix[k] = prefix[k - 1] + risky[k - 1].value;
+  const onEvery = risky.every((r) => r.first === 0);
+  let waits: number[];
+  if (onEvery) waits = uniformWaits(plain, limits, until, due, prefix, m);
+  else {
+    const gain = due.map(() => new Array<number>(m + 1).fill(0));
+    for (let r = 0; r < m; r++) gain[risky[r].first][r + 1] += risky[r].value;
+    for (const g of gain) for (let k = 1; k <= m; k++) g[k] += g[k - 1];
+    waits = nestedWaits(plain, limits, until, due, gain, m);
+  }
+  const decisions: DrainExtension[] = [
+    ...out,
+    ...due.map((d, j): DrainExtension => {
+      // The queries this drain is on that its force would kill: those that started before it, ending
+      // after its deadline (sorted by end, so the first of them ends soonest).
+      let count = m - plain[j];
+      let value = prefix[m] - prefix[plain[j]];
+      let soonest = plain[j];
+      if (!onEvery) {
+        count = 0;
+        value = 0;
+        soonest = -1;
+        for (let k = plain[j]; k < m; k++) {
+          if (risky[k].first > j) continue;
+          if (soonest < 0) soonest = k;
+          count++;
+          value += risky[k].value;
+        }
+      }
+      const base = { instanceId: d.instanceId, queriesAtRisk: count, valueAtRiskInstanceSeconds: value };
+      if (waits[j] > plain[j]) {
+        const deadlineAt = until[waits[j]];
+        return { ...base, rule: 'extended', deadlineAt, extensionCostInstanceSeconds: (deadlineAt - d.deadlineAt) / 1000 };
+      }
+      if (count === 0) return { ...base, rule: 'nothing-at-risk', extensionCostInstanceSeconds: 0 };
+      const past = risky[soonest].endMs + s.marginSeconds * 1000 > limits[j];
+      return { ...base, rule: past ? 'past-limit' : 'not-worth-it', extensionCostInstanceSeconds: 0 };
+    }),
+  ];
+  return { decisions, queriesAtRisk: m };
+}
 
+/**
+ * Every at-risk query is on every due drain (all started before the earliest): a query is saved when the
+ * drain that waits least waits for it, so the best plan has them all wait for the same first L (a drain
+ * waiting longer than the others buys nothing), each at least its own plain wait. One pass over L; the
+ * common case, as drains due together mostly started together.
+ */
+function uniformWaits(plain: readonly number[], limits: readonly number[], until: readonly number[], due: readonly ActiveDrain[], gain: readonly number[], m: number): number[] {
+  let bestL = -1;
+  let bestNet = -Infinity;
+  let bestCost = Infinity;
+  for (let L = 0; L <= m; L++) {
+    let cost = 0;
+    let saved = m;
+    let feasible = true;
+    for (let j = 0; j < due.length; j++) {
+      const w = Math.max(L, plain[j]);
+      saved = Math.min(saved, w);
+      if (w > plain[j]) {
+        if (until[w] > limits[j]) {
+          feasible = false;
+          break;
+        }
+        cost += (until[w] - due[j].deadlineAt) / 1000;
+      }
+    }
+    // The waits only grow with L, and so do the deadlines they need: past one drain's limit, every larger L is too.
+    if (!feasible) break;
+    const net = gain[saved] - cost;
+    if (net > bestNet + 1e-9 || (net >= bestNet - 1e-9 && cost < bestCost)) {
+      bestL = L;
+      bestNet = net;
+      bestCost = cost;
+    }
+  }
+  return plain.map((p) => Math.max(bestL, p));
+}
+
+/**
+ * The general case, drains with different queries (see priceDueDrains): a dynamic programme over the
+ * drains from the latest-started down.
+ */
+function nestedWaits(plain: readonly number[], limits: readonly number[], until: readonly number[], due: readonly ActiveDrain[], gain: readonly (readonly number[])[], m: number): number[] {
+  const n = due.length;
   // netAt[M] after drains j..n-1: the largest value saved less cost, where M is the smallest prefix those
   // drains all wait for (-Infinity: no such plan). Ties keep the cheaper plan, so a drain is not kept for
   // nothing.
@@ -245,20 +328,5 @@ export function priceDueDrains(drains: readonly ActiveDrain[], running: readonly
     waits[j] = waitOf[j][at];
     at = fromOf[j][at];
   }
-  const decisions: DrainExtension[] = [
-    ...out,
-    ...due.map((d, j): DrainExtension => {
-      // The queries this drain is on that its force would kill: those that started before it, ending after its deadline.
-      const mine = risky.filter((r, k) => r.first <= j && k >= plain[j]);
-      const base = { instanceId: d.instanceId, queriesAtRisk: mine.length, valueAtRiskInstanceSeconds: mine.reduce((sum, r) => sum + r.value, 0) };
-      if (waits[j] > plain[j]) {
-        const deadlineAt = until[waits[j]];
-        return { ...base, rule: 'extended', deadlineAt, extensionCostInstanceSeconds: (deadlineAt - d.deadlineAt) / 1000 };
-      }
-      if (mine.length === 0) return { ...base, rule: 'nothing-at-risk', extensionCostInstanceSeconds: 0 };
-      const past = mine[0].endMs + s.marginSeconds * 1000 > limits[j];
-      return { ...base, rule: past ? 'past-limit' : 'not-worth-it', extensionCostInstanceSeconds: 0 };
-    }),
-  ];
-  return { decisions, queriesAtRisk: m };
+  return waits;
 }
