@@ -34,7 +34,8 @@ export function dispatch(sim: SimState): void {
     const first = fte ? q.duration / fte.steps : q.duration;
     const run: Run = { query: q, index, start: sim.now, instance: chosen[0], done: false, remaining: first, since: sim.now, rate, version: 0, tasks: [], target: first };
     if (fte) run.fte = { lanes: fte.lanes, share, stepWork: first, stepsLeft: fte.steps - 1 };
-    for (const i of chosen) place(sim, run, { instance: i, share, startWork: 0, endWork: first });
+    // The workers chosen are distinct, and the run is new: each task is the query's first on its worker.
+    for (const i of chosen) place(sim, run, { instance: i, share, startWork: 0, endWork: first, node: -1 }, true);
     sim.demandSlots += q.slots;
     sim.runningQueries++;
     sim.queue.push(sim.now + first / rate, { kind: 'finish', run, version: 0 });
@@ -42,11 +43,26 @@ export function dispatch(sim: SimState): void {
 }
 
 
-/** A task lands on its worker. A draining worker's agent that has not yet taken its final zero count sees it. */
-function place(sim: SimState, run: Run, task: Task): void {
+/**
+ * A task lands on its worker, joining the query's membership there (RunSet) or starting it: `first` when
+ * the caller knows no task of the query is on that worker. A draining worker's agent that has not yet
+ * taken its final zero count sees it.
+ */
+function place(sim: SimState, run: Run, task: Task, first = false): void {
   const i = task.instance;
+  let node = -1;
+  if (!first) {
+    for (const t of run.tasks!) {
+      if (t.instance === i) {
+        node = t.node;
+        break;
+      }
+    }
+  }
   run.tasks!.push(task);
-  i.runs.add(run);
+  if (node >= 0) sim.memberships.count[node]++;
+  else node = i.runs.add(run);
+  task.node = node;
   setLoad(sim, i, i.busy + task.share);
   if (i.state === 'Terminating:Wait' && i.drainedAt !== undefined && i.detectedAt !== undefined && sim.now < i.detectedAt) {
     i.drainedAt = undefined;
@@ -55,18 +71,19 @@ function place(sim: SimState, run: Run, task: Task): void {
 }
 
 
-/** Takes a task off its worker; the worker leaves the query's set when no other task of it runs there. */
+/** A task leaves its query's tasks: its membership counts one task fewer on its worker. */
+function leave(sim: SimState, task: Task): void {
+  sim.memberships.count[task.node]--;
+}
+
+
+/**
+ * Takes a task, no longer among its query's tasks (`leave`), off its worker; the query leaves the
+ * worker's runs when none of its tasks there is left among them.
+ */
 function release(sim: SimState, run: Run, task: Task): void {
   const i = task.instance;
-  // A loop, not some() with a closure: this runs for every task of every query.
-  let another = false;
-  for (const t of run.tasks!) {
-    if (t !== task && t.instance === i) {
-      another = true;
-      break;
-    }
-  }
-  if (!another) i.runs.delete(run);
+  if (sim.memberships.count[task.node] === 0) i.runs.remove(task.node, run);
   setLoad(sim, i, i.runs.size === 0 ? 0 : i.busy - task.share);
 }
 
@@ -102,8 +119,10 @@ export function finish(sim: SimState, run: Run): void {
   const ending: Task[] = [];
   const left: Task[] = [];
   for (const t of run.tasks!) {
-    if (t.endWork <= at + EPS) ending.push(t);
-    else if (t.endWork > at + EPS) left.push(t);
+    if (t.endWork <= at + EPS) {
+      ending.push(t);
+      leave(sim, t);
+    } else if (t.endWork > at + EPS) left.push(t);
   }
   run.tasks = left;
   for (const t of ending) release(sim, run, t);
@@ -129,7 +148,7 @@ export function finish(sim: SimState, run: Run): void {
       for (const t of ending) checkDrained(sim, t.instance);
       return kill(sim, run); // no worker accepts work at all
     }
-    for (let l = 0; l < lanes; l++) place(sim, run, { instance: chosen[l % chosen.length], share, startWork: at, endWork: at + stepWork });
+    for (let l = 0; l < lanes; l++) place(sim, run, { instance: chosen[l % chosen.length], share, startWork: at, endWork: at + stepWork, node: -1 });
     run.remaining = stepWork;
     run.target = at + stepWork;
     run.since = sim.now;
@@ -151,8 +170,9 @@ export function kill(sim: SimState, run: Run): void {
   run.done = true;
   const tasks = run.tasks!;
   run.tasks = [];
+  for (const t of tasks) leave(sim, t);
   for (const t of tasks) {
-    t.instance.runs.delete(run);
+    t.instance.runs.remove(t.node, run);
     setLoad(sim, t.instance, t.instance.runs.size === 0 ? 0 : t.instance.busy - t.share);
   }
   sim.queryKilled(run);
@@ -184,10 +204,11 @@ export function workerDied(sim: SimState, dying: Instance): void {
       }
       const redone = Math.max(0, at - t.startWork);
       run.tasks = run.tasks!.filter((o) => o !== t);
+      leave(sim, t);
       release(sim, run, t);
       sim.tasksRedone++;
       sim.redoneTaskSeconds += redone;
-      place(sim, run, { instance: to, share: t.share, startWork: at, endWork: t.endWork + redone });
+      place(sim, run, { instance: to, share: t.share, startWork: at, endWork: t.endWork + redone, node: -1 });
       if (sim.isDegraded(to) && run.rate === 1) setRate(sim, run, 1 / DEGRADED_SLOWDOWN);
     }
   }

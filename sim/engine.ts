@@ -61,10 +61,22 @@ export function fteLayout(q: Query, active: number): { lanes: number; share: num
  * The dispatcher's accepting workers by fractional busy slots, in buckets of 1/RESOLUTION of a worker:
  * the k least loaded with room in O(workers scanned). Within a bucket, oldest first; Trino's own choice
  * (the least loaded of 10 random candidates per split) is no more exact than that.
+ *
+ * Each bucket is a list linked through typed arrays, a worker's place in them its `loadSlot` (slots are
+ * reused, so the live workers' stay few and close): every task placed or ended moves its worker between
+ * buckets, and as Sets that was hashing and tables scattered over the heap. Same order as the Sets: a
+ * worker (re)added goes last in its bucket.
  */
-export class LoadIndex<W extends { busy: number }> {
+export class LoadIndex<W extends { busy: number; loadSlot?: number }> {
   static readonly RESOLUTION = 64;
-  private readonly buckets: Set<W>[] = Array.from({ length: LoadIndex.RESOLUTION + 1 }, () => new Set<W>());
+  private readonly head = new Int32Array(LoadIndex.RESOLUTION + 1).fill(-1);
+  private readonly tail = new Int32Array(LoadIndex.RESOLUTION + 1).fill(-1);
+  private next = new Int32Array(64);
+  private prev = new Int32Array(64);
+  /** Each slot's bucket (-1: free). */
+  private bucket = new Int32Array(64).fill(-1);
+  private readonly workers: (W | undefined)[] = [];
+  private readonly free: number[] = [];
   size = 0;
 
   constructor(private readonly slots: number) {}
@@ -75,16 +87,41 @@ export class LoadIndex<W extends { busy: number }> {
 
   /** Adds a worker at its current busy. */
   add(i: W): void {
-    const set = this.buckets[this.bucketOf(i.busy)];
-    // One hash lookup, not has() then add(): every task placed or ended moves its worker.
-    const before = set.size;
-    set.add(i);
-    this.size += set.size - before;
+    const b = this.bucketOf(i.busy);
+    if (i.loadSlot !== undefined) {
+      if (this.bucket[i.loadSlot] === b) return;
+      throw new Error('simulator bug: a worker added to the load index twice');
+    }
+    const s = this.free.pop() ?? this.workers.length;
+    if (s >= this.next.length) this.grow();
+    i.loadSlot = s;
+    this.workers[s] = i;
+    this.bucket[s] = b;
+    this.prev[s] = this.tail[b];
+    this.next[s] = -1;
+    if (this.tail[b] >= 0) this.next[this.tail[b]] = s;
+    else this.head[b] = s;
+    this.tail[b] = s;
+    this.size++;
   }
 
   /** Removes a worker; call before its busy changes. */
   delete(i: W): void {
-    if (this.buckets[this.bucketOf(i.busy)].delete(i)) this.size--;
+    const s = i.loadSlot;
+    if (s === undefined) return;
+    const b = this.bucket[s];
+    if (b !== this.bucketOf(i.busy)) throw new Error('simulator bug: a worker\'s busy changed in the load index');
+    const before = this.prev[s];
+    const after = this.next[s];
+    if (before >= 0) this.next[before] = after;
+    else this.head[b] = after;
+    if (after >= 0) this.prev[after] = before;
+    else this.tail[b] = before;
+    this.bucket[s] = -1;
+    this.workers[s] = undefined;
+    i.loadSlot = undefined;
+    this.free.push(s);
+    this.size--;
   }
 
   /** The k least-loaded workers that each have room for `share` more slots; undefined when fewer have. */
@@ -93,7 +130,8 @@ export class LoadIndex<W extends { busy: number }> {
     if (k <= 0) return out;
     const limit = this.slots - share + 1e-9;
     for (let b = 0; b <= LoadIndex.RESOLUTION && (b * this.slots) / LoadIndex.RESOLUTION <= limit + 1e-9; b++) {
-      for (const i of this.buckets[b]) {
+      for (let s = this.head[b]; s >= 0; s = this.next[s]) {
+        const i = this.workers[s]!;
         if (i.busy > limit) continue;
         out.push(i);
         if (out.length === k) return out;
@@ -104,7 +142,20 @@ export class LoadIndex<W extends { busy: number }> {
 
   /** The least-loaded worker, room or not (a redone task goes somewhere: Trino has no hard slot limit). */
   least(): W | undefined {
-    for (const set of this.buckets) if (set.size > 0) return set.values().next().value;
+    for (let b = 0; b <= LoadIndex.RESOLUTION; b++) if (this.head[b] >= 0) return this.workers[this.head[b]];
     return undefined;
+  }
+
+  private grow(): void {
+    const size = 2 * this.next.length;
+    const next = new Int32Array(size);
+    const prev = new Int32Array(size);
+    const bucket = new Int32Array(size).fill(-1);
+    next.set(this.next);
+    prev.set(this.prev);
+    bucket.set(this.bucket);
+    this.next = next;
+    this.prev = prev;
+    this.bucket = bucket;
   }
 }

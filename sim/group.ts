@@ -8,7 +8,8 @@ import { DEGRADATION_CAUSES, WorkerPressureState } from './pressure';
 import { TRINO_NODE_MAP_MEMO_SECONDS } from './engine';
 import * as trino from './engine-trino';
 import { drains } from './options';
-import { GROUP, Instance, SimState, ZONE } from './state';
+import { GROUP, Instance, Run, SimState, ZONE } from './state';
+import { RunSet } from './run-set';
 
 
 // ---- capacity -------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ export function launch(sim: SimState, at: number, immediate = false, delaySecond
     warmUntil: 0,
     busy: 0,
     accepting: false,
-    runs: new Set(),
+    runs: new RunSet<Run>(sim.memberships),
     history: [{ t: at, busy: 0 }],
     busySlotSeconds: 0,
     lastChange: at,

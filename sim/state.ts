@@ -24,6 +24,7 @@ import { WorkerPressureState } from './pressure';
 import { SimOptions } from './options';
 import { SimResult } from './result';
 import { DEFAULT_ENGINE, EngineName, LoadIndex, spreads } from './engine';
+import { Memberships, RunSet } from './run-set';
 
 export const HOOK = DRAIN_HOOK_NAME;
 export const GROUP = 'sim-workers';
@@ -53,6 +54,8 @@ export interface Run {
   target?: number;
   /** trino-fte: the query's tasks run in `lanes` parallel lanes, a step of `stepWork` seconds at a time; steps still to place. */
   fte?: { readonly lanes: number; readonly share: number; readonly stepWork: number; stepsLeft: number };
+  /** Executors: its membership in its worker's runs (RunSet). */
+  node?: number;
 }
 
 /** A query's task on one worker: `share` slots busy from work position `startWork` to `endWork`. */
@@ -61,6 +64,8 @@ export interface Task {
   readonly share: number;
   startWork: number;
   endWork: number;
+  /** Its query's membership in its worker's runs, shared by the query's tasks there (RunSet). */
+  node: number;
 }
 
 export interface Instance {
@@ -70,7 +75,8 @@ export interface Instance {
   warmUntil: number;
   busy: number;
   accepting: boolean;
-  readonly runs: Set<Run>;
+  /** The queries with a task (executors: running) on it, in the order they came. */
+  readonly runs: RunSet<Run>;
   waitStartedAt?: number;
   /** When the agent sent `SHUTTING_DOWN`; when the coordinator saw it; when the worker was truly drained. */
   stopAt?: number;
@@ -92,6 +98,8 @@ export interface Instance {
   /** Trino models: the agent's decisive zero count, and the drain's version (a task landing before that count cancels the report). */
   detectedAt?: number;
   drainVersion?: number;
+  /** Its place in the dispatcher's LoadIndex while it is there. */
+  loadSlot?: number;
 }
 
 export type Event =
@@ -115,6 +123,8 @@ export abstract class SimState {
   readonly engine: EngineName;
   /** Trino models: accepting workers by fractional busy slots (byLoad is the executors' index). */
   readonly loads?: LoadIndex<Instance>;
+  /** Every worker's runs (Instance.runs) are kept here. */
+  readonly memberships = new Memberships<Run>();
   /** trino-fte: tasks redone on another worker after theirs was terminated, and the seconds of task work redone. */
   tasksRedone = 0;
   redoneTaskSeconds = 0;

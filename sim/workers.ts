@@ -50,7 +50,7 @@ export function dispatch(sim: SimState): void {
     const rate = isDegraded(sim, instance) ? 1 / DEGRADED_SLOWDOWN : 1;
     const run: Run = { query: q, index, start: sim.now, instance, done: false, remaining: q.duration, since: sim.now, rate, version: 0 };
     setBusy(sim, instance, instance.busy + q.slots);
-    instance.runs.add(run);
+    run.node = instance.runs.add(run);
     sim.demandSlots += q.slots;
     sim.runningQueries++;
     sim.queue.push(sim.now + q.duration / rate, { kind: 'finish', run, version: 0 });
@@ -83,7 +83,7 @@ export function finish(sim: SimState, run: Run): void {
   if (run.tasks) return trino.finish(sim, run);
   if (run.done) return;
   run.done = true;
-  run.instance.runs.delete(run);
+  run.instance.runs.remove(run.node!, run);
   setBusy(sim, run.instance, run.instance.busy - run.query.slots);
   sim.queryCompleted(run);
   const i = run.instance;
@@ -95,7 +95,7 @@ export function finish(sim: SimState, run: Run): void {
 export function kill(sim: SimState, run: Run): void {
   if (run.tasks) return trino.kill(sim, run);
   run.done = true;
-  run.instance.runs.delete(run);
+  run.instance.runs.remove(run.node!, run);
   setBusy(sim, run.instance, run.instance.busy - run.query.slots);
   sim.queryKilled(run);
 }
