@@ -42,10 +42,7 @@ export async function minute(sim: SimState): Promise<void> {
     i.busySlotSeconds = 0;
     i.lastChange = sim.now;
     // Keep the metric history a read can ask for: the controller reads at most 10 minutes back.
-    if (i.history.length > 64 && i.history[i.history.length - 64].t < sim.now - 900) {
-      const cut = i.history.findIndex((e) => e.t >= sim.now - 900);
-      if (cut > 1) i.history.splice(0, cut - 1);
-    }
+    i.history.trim(sim.now);
   }
   sim.datapoints.push({ availableAt: sim.now + sim.o.metricDelaySeconds, value: n > 0 ? sum / n : undefined, busyInstances, instances: n });
 

@@ -96,7 +96,7 @@ function setLoad(sim: SimState, i: Instance, busy: number): void {
     i.busy = busy;
     sim.loads!.add(i);
   } else i.busy = busy;
-  i.history.push({ t: sim.now, busy });
+  i.history.push(sim.now, busy);
 }
 
 

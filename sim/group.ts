@@ -10,6 +10,7 @@ import * as trino from './engine-trino';
 import { drains } from './options';
 import { GROUP, Instance, Run, SimState, ZONE } from './state';
 import { RunSet } from './run-set';
+import { BusyHistory } from './busy-history';
 
 
 // ---- capacity -------------------------------------------------------------------------------
@@ -23,7 +24,7 @@ export function launch(sim: SimState, at: number, immediate = false, delaySecond
     busy: 0,
     accepting: false,
     runs: new RunSet<Run>(sim.memberships),
-    history: [{ t: at, busy: 0 }],
+    history: new BusyHistory(at, 0),
     busySlotSeconds: 0,
     lastChange: at,
     pressureHistory: [],

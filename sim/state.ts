@@ -25,6 +25,7 @@ import { SimOptions } from './options';
 import { SimResult } from './result';
 import { DEFAULT_ENGINE, EngineName, LoadIndex, spreads } from './engine';
 import { Memberships, RunSet } from './run-set';
+import { BusyHistory } from './busy-history';
 
 export const HOOK = DRAIN_HOOK_NAME;
 export const GROUP = 'sim-workers';
@@ -83,7 +84,7 @@ export interface Instance {
   noticedAt?: number;
   drainedAt?: number;
   /** Busy-slot changes, for the agent's metric; trimmed to what a read can ask for. */
-  history: { t: number; busy: number }[];
+  readonly history: BusyHistory;
   busySlotSeconds: number;
   lastChange: number;
   /** When it turns (or turned) degraded; undefined for a healthy instance. */

@@ -222,9 +222,9 @@ export function readTaskCounts(sim: SimState, instances: readonly WaitingInstanc
     const h = instance.history;
     let k = 0;
     for (let t = Math.ceil(sinceMs / 1000 / AGENT_PERIOD) * AGENT_PERIOD; t + AGENT_PERIOD <= nowMs / 1000; t += AGENT_PERIOD) {
-      while (k + 1 < h.length && h[k + 1].t <= t) k++;
-      let max = h[k].t <= t ? h[k].busy : 0;
-      for (let j = k + 1; j < h.length && h[j].t < t + AGENT_PERIOD; j++) max = Math.max(max, h[j].busy);
+      while (k + 1 < h.length && h.t(k + 1) <= t) k++;
+      let max = h.t(k) <= t ? h.busy(k) : 0;
+      for (let j = k + 1; j < h.length && h.t(j) < t + AGENT_PERIOD; j++) max = Math.max(max, h.busy(j));
       readings.push({ at: t * 1000, runningTasks: max });
     }
     const newest = readings.at(-1);

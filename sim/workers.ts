@@ -75,7 +75,7 @@ export function setBusy(sim: SimState, instance: Instance, busy: number): void {
     sim.byLoad[busy].add(instance);
   }
   instance.busy = busy;
-  instance.history.push({ t: sim.now, busy });
+  instance.history.push(sim.now, busy);
 }
 
 
