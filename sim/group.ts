@@ -10,6 +10,7 @@ import * as trino from './engine-trino';
 import { drains } from './options';
 import { GROUP, Instance, Run, SimState, ZONE } from './state';
 import { RunSet } from './run-set';
+import { PressureRing } from './pressure-ring';
 import { BusyHistory } from './busy-history';
 
 
@@ -27,7 +28,9 @@ export function launch(sim: SimState, at: number, immediate = false, delaySecond
     history: new BusyHistory(at, 0),
     busySlotSeconds: 0,
     lastChange: at,
-    pressureHistory: [],
+    // The straggler function's window, up to the minute in progress, which the metric delay keeps
+    // unpublished: the ring keeps that many minutes empty past its newest, so the window is a view.
+    pressureReadings: new PressureRing(sim.o.stragglers.windowMinutes, Math.ceil(sim.o.metricDelaySeconds / 60)),
     unhealthy: false,
     ...drawDegradation(sim, at),
   };

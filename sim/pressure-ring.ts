@@ -14,36 +14,43 @@ export interface PressureReading {
 
 type PressureSeries = PressureResource | 'load';
 const PRESSURE_SERIES: readonly PressureSeries[] = [...PRESSURE_RESOURCES, 'load'];
+const SERIES = PRESSURE_SERIES.length;
+const LOAD = PRESSURE_RESOURCES.length;
 
 /**
  * One instance's per-minute pressure metrics as CloudWatch holds them, for the straggler function's
- * sliding window: a ring of the newest `capacity` minutes. Readings arrive one a minute, oldest first, as
- * the agent publishes them; a minute with none reads as NaN (the detector's "missing", as null is).
+ * sliding window: the newest `capacity` minutes. Readings arrive one a minute, oldest first, as the agent
+ * publishes them; a minute with none reads as NaN (the detector's "missing", as null is).
  *
- * Each series is a Float64Array holding every minute at two slots (m and m + period) so that any window
- * of up to `capacity` minutes is one contiguous run of slots, and the `lead` slots past the newest minute
- * are kept empty (NaN). A window that ends at most `lead` minutes past the newest, with every held minute
- * visible, is then a view of the slots themselves, made once per start slot: reading it copies and
- * allocates nothing. A port that takes readings only once they are published (`follow` with
- * `visibleUntil`) and reads the window up to the minute in progress gets that view every minute.
- * Placing each of a worker's hour of readings was most of a large simulation's time (issue 37), then a
- * copy per metric per worker per minute, as arrays of boxed numbers and nulls, with garbage collection a
- * fifth of the run.
+ * The minutes are held in place, oldest first, in one Float64Array (series after series, each `capacity`
+ * minutes and then `lead` minutes kept empty past the newest), shifted along as readings come. A window
+ * that ends at most `lead` minutes past the newest, with every held minute visible, is then a view of the
+ * array at a fixed place, made once: reading it copies and allocates nothing, and the straggler function
+ * reads the same few objects every minute. A port that takes readings only once they are published
+ * (`offer` and `publish`, or `follow` with `visibleUntil`) and reads the window up to the minute in
+ * progress gets that view every minute.
+ *
+ * Placing each of a worker's hour of readings was most of a large simulation's time (issue 37); then a
+ * copy per metric per worker per minute; then a ring of views, one set per minute, each read once an hour
+ * and so never in a cache, which left the detector waiting on memory.
  */
 export class PressureRing {
-  /** The slots' period: the minutes held and the empty ones ahead of them. */
-  private readonly period: number;
-  /** Per series (PRESSURE_SERIES order): 2 × period slots. */
-  private readonly slots: Float64Array[];
-  /** Each slot's reading's stamp (seconds), NaN when the slot holds none. */
+  /** Minutes a series holds: the capacity, then the lead. */
+  private readonly span: number;
+  /** Every series (PRESSURE_SERIES order), `span` minutes each; the newest minute at `capacity − 1`. */
+  private readonly data: Float64Array;
+  /** Each held minute's reading's stamp (seconds), NaN when there is none. */
   private readonly stamps: Float64Array;
   /** The newest minute held (its stamp / 60). */
   private newest = -Infinity;
   /** The last reading taken from the history `follow` reads. */
   private last?: PressureReading;
-  /** Windows of `viewMinutes` minutes, as views of the slots, by their first slot. */
-  private views: (WorkerPressure | undefined)[] = [];
-  private viewMinutes = 0;
+  /** Windows as views, by first position and length; the last one asked for. */
+  private readonly views = new Map<number, WorkerPressure>();
+  private lastView?: { readonly key: number; readonly view: WorkerPressure };
+  /** Readings offered and not yet published, oldest first: their stamps, and their series, SERIES each. */
+  private pendingStamps: number[] = [];
+  private pendingValues: number[] = [];
 
   /**
    * @param capacity the minutes held
@@ -53,9 +60,9 @@ export class PressureRing {
     readonly capacity: number,
     readonly lead = 0,
   ) {
-    this.period = capacity + lead;
-    this.slots = PRESSURE_SERIES.map(() => new Float64Array(2 * this.period).fill(Number.NaN));
-    this.stamps = new Float64Array(this.period).fill(Number.NaN);
+    this.span = capacity + lead;
+    this.data = new Float64Array(SERIES * this.span).fill(Number.NaN);
+    this.stamps = new Float64Array(this.span).fill(Number.NaN);
   }
 
   /**
@@ -72,15 +79,34 @@ export class PressureRing {
   }
 
   append(reading: PressureReading): void {
-    const m = Math.round(reading.t / 60);
-    if (m <= this.newest - this.capacity) return;
-    // Minutes skipped since the newest read as missing; the slots ahead of the newest stay empty.
-    for (let minute = Math.max(this.newest + 1, m - this.capacity + 1); minute <= m; minute++) {
-      this.put(minute, minute === m ? reading : undefined);
-      if (this.lead > 0) this.put(minute + this.lead, undefined);
+    const v = reading.values;
+    this.put(reading.t, v.cpuSteal, v.cpuPressure, v.memoryPressure, v.ioPressure, v.diskBusy, reading.runningTasks);
+  }
+
+  /**
+   * A reading as the agent publishes it (stamp in seconds; the resources in PRESSURE_RESOURCES order, then
+   * the load), held back until `publish` says it is visible: what `follow` does with a history, without one.
+   */
+  offer(t: number, values: ArrayLike<number>, runningTasks: number): void {
+    this.pendingStamps.push(t);
+    for (let r = 0; r < LOAD; r++) this.pendingValues.push(values[r]);
+    this.pendingValues.push(runningTasks);
+    // Unpublished for longer than the ring holds (a worker no longer read): the oldest could never be seen.
+    if (this.pendingStamps.length > 2 * this.span + 4) this.drop(1);
+  }
+
+  /** Appends the offered readings published by `visibleUntil` (seconds), oldest first. */
+  publish(visibleUntil: number): void {
+    const stamps = this.pendingStamps;
+    let n = 0;
+    while (n < stamps.length && stamps[n] + 60 <= visibleUntil) n++;
+    // Readings are offered in time order, so the published ones are a prefix (as `follow` takes them).
+    for (let k = 0; k < n; k++) {
+      const v = this.pendingValues;
+      const at = k * SERIES;
+      this.put(stamps[k], v[at], v[at + 1], v[at + 2], v[at + 3], v[at + 4], v[at + 5]);
     }
-    if (m <= this.newest) this.put(m, reading);
-    this.newest = Math.max(this.newest, m);
+    if (n > 0) this.drop(n);
   }
 
   /**
@@ -95,41 +121,71 @@ export class PressureRing {
     const from = Math.round(first / 60);
     // The held minutes the window shows: from the older of its start and the ring's oldest, up to the newest visible.
     let to = this.newest;
-    while (to > this.newest - this.capacity && this.stamps[this.slot(to)] + 60 > visibleUntil) to--;
+    while (to > this.newest - this.capacity && this.stamps[this.place(to)] + 60 > visibleUntil) to--;
     const lo = Math.max(from, this.newest - this.capacity + 1) - from;
     const hi = Math.min(to, from + minutes - 1) - from;
-    if (minutes <= this.capacity && to === this.newest && lo === 0 && from + minutes - 1 <= this.newest + this.lead) return this.view(from, minutes);
+    if (minutes <= this.capacity && to === this.newest && lo === 0 && from + minutes - 1 <= this.newest + this.lead) return this.view(this.place(from), minutes);
     const out: Partial<Record<PressureSeries, Float64Array>> = {};
     PRESSURE_SERIES.forEach((k, j) => {
       const series = new Float64Array(minutes).fill(Number.NaN);
-      for (let m = lo; m <= hi; m++) series[m] = this.slots[j][this.slot(from + m)];
+      for (let m = lo; m <= hi; m++) series[m] = this.data[j * this.span + this.place(from + m)];
       out[k] = series;
     });
     return out;
   }
 
-  /** The slots of `minutes` minutes from `from`, as views made once per first slot. */
-  private view(from: number, minutes: number): WorkerPressure {
-    if (minutes !== this.viewMinutes) {
-      this.views = [];
-      this.viewMinutes = minutes;
+  /** The positions from `at`, `minutes` of them, of every series, as views made once. */
+  private view(at: number, minutes: number): WorkerPressure {
+    const key = at * (this.span + 1) + minutes;
+    if (this.lastView?.key === key) return this.lastView.view;
+    let view = this.views.get(key);
+    if (!view) {
+      view = Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.data.subarray(j * this.span + at, j * this.span + at + minutes)]));
+      this.views.set(key, view);
     }
-    const s = this.slot(from);
-    return (this.views[s] ??= Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.slots[j].subarray(s, s + minutes)])));
+    this.lastView = { key, view };
+    return view;
   }
 
-  private slot(minute: number): number {
-    return ((minute % this.period) + this.period) % this.period;
+  /** Where a held minute (or one of the lead) sits in each series. */
+  private place(minute: number): number {
+    return this.capacity - 1 - (this.newest - minute);
   }
 
-  private put(minute: number, reading: PressureReading | undefined): void {
-    const s = this.slot(minute);
-    this.stamps[s] = reading ? reading.t : Number.NaN;
-    for (let j = 0; j < PRESSURE_SERIES.length; j++) {
-      const k = PRESSURE_SERIES[j];
-      const v = reading ? (k === 'load' ? reading.runningTasks : reading.values[k]) : Number.NaN;
-      this.slots[j][s] = v;
-      this.slots[j][s + this.period] = v;
+  /** Takes a reading for the minute of stamp `t`: the newest, a newer one (the minutes between read as missing), or a late one still held. */
+  private put(t: number, cpuSteal: number, cpuPressure: number, memoryPressure: number, ioPressure: number, diskBusy: number, load: number): void {
+    const m = Math.round(t / 60);
+    if (m <= this.newest - this.capacity) return;
+    const span = this.span;
+    const data = this.data;
+    if (m > this.newest) {
+      // Shift everything older along (the lead's places and the minutes skipped are refilled below);
+      // a series' last places take the next one's first, overwritten as well.
+      const shift = m - this.newest;
+      if (shift >= span) {
+        data.fill(Number.NaN);
+        this.stamps.fill(Number.NaN);
+      } else {
+        data.copyWithin(0, shift);
+        this.stamps.copyWithin(0, shift);
+        const gap = Math.max(0, this.capacity - shift);
+        for (let j = 0; j < SERIES; j++) data.fill(Number.NaN, j * span + gap, (j + 1) * span);
+        this.stamps.fill(Number.NaN, gap);
+      }
+      this.newest = m;
     }
+    const p = this.place(m);
+    this.stamps[p] = t;
+    data[p] = cpuSteal;
+    data[span + p] = cpuPressure;
+    data[2 * span + p] = memoryPressure;
+    data[3 * span + p] = ioPressure;
+    data[4 * span + p] = diskBusy;
+    data[LOAD * span + p] = load;
+  }
+
+  private drop(n: number): void {
+    this.pendingStamps.splice(0, n);
+    this.pendingValues.splice(0, n * SERIES);
   }
 }

@@ -18,9 +18,9 @@ import { DrainExtensionRule } from '../core/drain-extension';
 import { INITIAL_GATE_STATE, ScaleInGateRule, ScaleInGateState } from '../core/scale-in-gate';
 import { TargetTracker } from './target-tracking';
 import { Query } from './trace';
-import { PressureResource } from '../core/stragglers';
 import { makeStragglerHandler } from '../lambdas/stragglers/handler';
 import { WorkerPressureState } from './pressure';
+import { PressureRing } from './pressure-ring';
 import { SimOptions } from './options';
 import { SimResult } from './result';
 import { DEFAULT_ENGINE, EngineName, LoadIndex, spreads } from './engine';
@@ -90,8 +90,8 @@ export interface Instance {
   /** When it turns (or turned) degraded; undefined for a healthy instance. */
   degradedAt?: number;
   readonly pressure: WorkerPressureState;
-  /** The agent's pressure readings, one per minute (stamped at the minute's start), trimmed to the window. */
-  pressureHistory: { t: number; values: Record<PressureResource, number>; runningTasks: number }[];
+  /** The agent's pressure readings, one per minute (stamped at the minute's start), as CloudWatch holds them for the straggler function's window. */
+  readonly pressureReadings: PressureRing;
   /** Marked unhealthy by the straggler function. */
   unhealthy: boolean;
   /** Trino models: when the coordinator's memoized node map dropped it (no new task after this). */

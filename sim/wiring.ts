@@ -15,7 +15,6 @@ import { makeTerminationPolicyHandler } from '../lambdas/drain/termination-polic
 import { TaskCounts, TaskReadings, WaitingInstance } from '../core/ports';
 import { MemoryLog, MemoryWorkerControl, TallyMetrics } from './memory-ports';
 import { MemoryReadingsStore } from './memory-readings-store';
-import { PressureRing } from './pressure-ring';
 import { READINGS_BATCHING_WINDOW_SECONDS } from '../core/contract/metrics';
 import { formatReadingsMessage } from '../core/worker-readings';
 import { makeReadingsHandler } from '../lambdas/readings/handler';
@@ -26,7 +25,6 @@ import { AGENT_PERIOD, GROUP, HOOK, Instance, SimState, WORKER_ROLE_ID } from '.
 
 /** The straggler function's handler over the simulated group, its agents' pressure and SetInstanceHealth. */
 export function stragglerFunction(sim: SimState) {
-  const rings = new WeakMap<Instance, PressureRing>();
   return makeStragglerHandler({
     fleets: [{ fleet: 'sim', groupName: GROUP, replace: true, replaceDrainTimeoutSeconds: Math.max(sim.o.stragglerDrainTimeoutSeconds, sim.o.drainTimeoutSeconds), detector: sim.o.stragglers }],
     groups: {
@@ -42,7 +40,7 @@ export function stragglerFunction(sim: SimState) {
           ],
         ]),
     },
-    pressure: { read: async (_group, ids, endMs, minutes) => readPressure(sim, rings, ids, endMs, minutes) },
+    pressure: { read: async (_group, ids, endMs, minutes) => readPressure(sim, ids, endMs, minutes) },
     health: { markUnhealthy: async (id) => markUnhealthy(sim, id) },
     store: {
       listHolds: () => sim.store.listHolds(),
@@ -65,24 +63,22 @@ export function stragglerFunction(sim: SimState) {
 
 /**
  * The agents' 1-minute pressure as GetMetricData returns it: a minute is visible once the metric delay has
- * passed. Each instance's readings are kept in a ring that follows its history as the readings are
+ * passed. Each instance's readings are kept in a ring (PressureRing) that takes them as they are
  * published, so a read is a view of the ring instead of a window rebuilt from an hour of readings. The
  * window runs to the minute in progress, which the metric delay keeps unpublished: the ring keeps that many
- * minutes empty past its newest, so the window is still one view (PressureRing).
+ * minutes empty past its newest, so the window is still one view.
  */
-export function readPressure(sim: SimState, rings: WeakMap<Instance, PressureRing>, ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
+export function readPressure(sim: SimState, ids: readonly string[], endMs: number, minutes: number): Map<string, WorkerPressure> {
   const visibleUntil = sim.now - sim.o.metricDelaySeconds;
   const first = endMs / 1000 - minutes * 60;
   const out = new Map<string, WorkerPressure>();
   for (const id of ids) {
     const instance = sim.instances.get(id);
     if (!instance) continue;
-    let ring = rings.get(instance);
-    if (!ring || ring.capacity < minutes) {
-      ring = new PressureRing(Math.max(minutes, instance.pressureHistory.length), Math.ceil(sim.o.metricDelaySeconds / 60));
-      rings.set(instance, ring);
-    }
-    ring.follow(instance.pressureHistory, visibleUntil);
+    const ring = instance.pressureReadings;
+    // The ring holds the detector's window (group.ts launch): the function asks for no more.
+    if (ring.capacity < minutes) throw new Error(`simulator bug: a pressure window of ${minutes} minutes from a ring of ${ring.capacity}`);
+    ring.publish(visibleUntil);
     out.set(id, ring.window(first, minutes, visibleUntil));
   }
   return out;

@@ -2,6 +2,7 @@
  * The workers: queries dispatched to task slots, finished or killed, and degraded instances' rates.
  */
 import * as trino from './engine-trino';
+import { PRESSURE_RESOURCES } from '../core/stragglers';
 import { DEGRADED_SLOWDOWN } from './pressure';
 import { Instance, Run, SimState, setRate } from './state';
 
@@ -103,14 +104,12 @@ export function kill(sim: SimState, run: Run): void {
 
 /** The agent's readings for the minute that just ended, kept for the detector's window. */
 export function samplePressure(sim: SimState, instance: Instance, load: number): void {
-  const values = instance.pressure.sample(sim.now, Math.min(1, load), isDegraded(sim, instance));
+  instance.pressure.sampleInto(sampled, sim.now, Math.min(1, load), isDegraded(sim, instance));
   // The agent's RunningTasks, averaged over the minute, is the load the detector weighs pressure against.
-  instance.pressureHistory.push({ t: sim.now - 60, values, runningTasks: load * sim.o.slotsPerInstance });
-  // The window and a little more, trimmed once it has doubled: trimming one reading off the front every
-  // minute moved the whole history each time. The straggler port follows it from its newest readings.
-  const keep = sim.o.stragglers.windowMinutes + 3;
-  if (instance.pressureHistory.length > 2 * keep) instance.pressureHistory.splice(0, instance.pressureHistory.length - keep);
+  // Published (visible to the straggler function) once the metric delay has passed: wiring.ts readPressure.
+  instance.pressureReadings.offer(sim.now - 60, sampled, load * sim.o.slotsPerInstance);
 }
+const sampled = new Float64Array(PRESSURE_RESOURCES.length);
 
 
 export function queuedSlots(sim: SimState): number {
