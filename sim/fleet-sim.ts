@@ -42,7 +42,8 @@ class FleetSimulation extends SimState {
     this.queue.push(60, { kind: 'minute' });
     let nextProgress = 0;
     while (this.queue.size > 0) {
-      const { time, item } = this.queue.pop()!;
+      const time = this.queue.peekTime()!;
+      const item = this.queue.popItem();
       tally.account(this, time);
       this.now = time;
       this.events++;

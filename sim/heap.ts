@@ -1,4 +1,7 @@
-/** A binary min-heap of timed events; ties keep insertion order so runs are deterministic. */
+/**
+ * A binary min-heap of timed events; ties keep insertion order so runs are deterministic. Events are
+ * ordered by (time, insertion number), a total order, so any heap pops them in the same order.
+ */
 export class EventQueue<T> {
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
@@ -22,46 +25,58 @@ export class EventQueue<T> {
 
   pop(): { time: number; item: T } | undefined {
     if (this.items.length === 0) return undefined;
-    const out = { time: this.times[0], item: this.items[0] };
-    const last = this.items.length - 1;
-    this.swap(0, last);
-    this.times.pop();
-    this.seqs.pop();
-    this.items.pop();
-    this.down(0);
-    return out;
+    const time = this.times[0];
+    return { time, item: this.popItem() };
   }
 
-  private less(a: number, b: number): boolean {
-    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && this.seqs[a] < this.seqs[b]);
+  /** Takes the earliest event (its time is `peekTime()`'s); the queue must not be empty. */
+  popItem(): T {
+    const item = this.items[0];
+    const time = this.times.pop()!;
+    const seq = this.seqs.pop()!;
+    const last = this.items.pop()!;
+    if (this.items.length > 0) this.down(time, seq, last);
+    return item;
   }
 
-  private swap(a: number, b: number): void {
-    [this.times[a], this.times[b]] = [this.times[b], this.times[a]];
-    [this.seqs[a], this.seqs[b]] = [this.seqs[b], this.seqs[a]];
-    [this.items[a], this.items[b]] = [this.items[b], this.items[a]];
-  }
-
+  /** Moves the entry at `i` up to its place, each parent it passes moving down into the hole. */
   private up(i: number): void {
+    const { times, seqs, items } = this;
+    const time = times[i];
+    const seq = seqs[i];
+    const item = items[i];
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(i, p)) return;
-      this.swap(i, p);
+      if (!(time < times[p] || (time === times[p] && seq < seqs[p]))) break;
+      times[i] = times[p];
+      seqs[i] = seqs[p];
+      items[i] = items[p];
       i = p;
     }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
   }
 
-  private down(i: number): void {
-    const n = this.items.length;
+  /** Puts (time, seq, item) at the root's place and moves it down, each smaller child it passes moving up. */
+  private down(time: number, seq: number, item: T): void {
+    const { times, seqs, items } = this;
+    const n = items.length;
+    let i = 0;
     while (true) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && this.less(l, m)) m = l;
-      if (r < n && this.less(r, m)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
+      let m = l;
+      if (r < n && (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l]))) m = r;
+      if (!(times[m] < time || (times[m] === time && seqs[m] < seq))) break;
+      times[i] = times[m];
+      seqs[i] = seqs[m];
+      items[i] = items[m];
       i = m;
     }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
   }
 }
