@@ -16,6 +16,8 @@ type PressureSeries = PressureResource | 'load';
 const PRESSURE_SERIES: readonly PressureSeries[] = [...PRESSURE_RESOURCES, 'load'];
 const SERIES = PRESSURE_SERIES.length;
 const LOAD = PRESSURE_RESOURCES.length;
+/** Places past the lead the window moves into before its minutes are moved back to the front. */
+const SLACK = 8;
 
 /**
  * One instance's per-minute pressure metrics as CloudWatch holds them, for the straggler function's
@@ -35,22 +37,29 @@ const LOAD = PRESSURE_RESOURCES.length;
  * and so never in a cache, which left the detector waiting on memory.
  */
 export class PressureRing {
-  /** Minutes a series holds: the capacity, then the lead. */
-  private readonly span: number;
-  /** Every series (PRESSURE_SERIES order), `span` minutes each; the newest minute at `capacity − 1`. */
+  /** Minutes a series holds: the capacity, the lead, then SLACK places the window moves into. */
+  private readonly length: number;
+  /** Every series (PRESSURE_SERIES order), `length` places each. */
   private readonly data: Float64Array;
-  /** Each held minute's reading's stamp (seconds), NaN when there is none. */
+  /** Each place's reading's stamp (seconds), NaN when it holds none. */
   private readonly stamps: Float64Array;
+  /** The place of the oldest minute held; the newest is `capacity − 1` on, then the lead's, all empty after. */
+  private at = 0;
   /** The newest minute held (its stamp / 60). */
   private newest = -Infinity;
   /** The last reading taken from the history `follow` reads. */
   private last?: PressureReading;
-  /** Windows as views, by first position and length; the last one asked for. */
+  /** Windows as views, by first place and length; the last one asked for. */
   private readonly views = new Map<number, WorkerPressure>();
   private lastView?: { readonly key: number; readonly view: WorkerPressure };
-  /** Readings offered and not yet published, oldest first: their stamps, and their series, SERIES each. */
-  private pendingStamps: number[] = [];
-  private pendingValues: number[] = [];
+  /**
+   * Readings offered and not yet published, a queue from `pendingFrom` (oldest first) of `pendingCount`:
+   * their stamps, and their series, SERIES each. A worker read every minute has one or two.
+   */
+  private pendingStamps = new Float64Array(4);
+  private pendingValues = new Float64Array(4 * SERIES);
+  private pendingFrom = 0;
+  private pendingCount = 0;
 
   /**
    * @param capacity the minutes held
@@ -60,9 +69,9 @@ export class PressureRing {
     readonly capacity: number,
     readonly lead = 0,
   ) {
-    this.span = capacity + lead;
-    this.data = new Float64Array(SERIES * this.span).fill(Number.NaN);
-    this.stamps = new Float64Array(this.span).fill(Number.NaN);
+    this.length = capacity + lead + SLACK;
+    this.data = new Float64Array(SERIES * this.length).fill(Number.NaN);
+    this.stamps = new Float64Array(this.length).fill(Number.NaN);
   }
 
   /**
@@ -88,23 +97,26 @@ export class PressureRing {
    * the load), held back until `publish` says it is visible: what `follow` does with a history, without one.
    */
   offer(t: number, values: ArrayLike<number>, runningTasks: number): void {
-    this.pendingStamps.push(t);
-    for (let r = 0; r < LOAD; r++) this.pendingValues.push(values[r]);
-    this.pendingValues.push(runningTasks);
     // Unpublished for longer than the ring holds (a worker no longer read): the oldest could never be seen.
-    if (this.pendingStamps.length > 2 * this.span + 4) this.drop(1);
+    if (this.pendingCount + 1 > 2 * (this.capacity + this.lead) + 4) this.drop(1);
+    if (this.pendingFrom + this.pendingCount === this.pendingStamps.length) this.makeRoom();
+    const k = this.pendingFrom + this.pendingCount++;
+    this.pendingStamps[k] = t;
+    for (let r = 0; r < LOAD; r++) this.pendingValues[k * SERIES + r] = values[r];
+    this.pendingValues[k * SERIES + LOAD] = runningTasks;
   }
 
   /** Appends the offered readings published by `visibleUntil` (seconds), oldest first. */
   publish(visibleUntil: number): void {
+    // Readings are offered in time order, so the published ones come first (as `follow` takes them).
     const stamps = this.pendingStamps;
+    const v = this.pendingValues;
     let n = 0;
-    while (n < stamps.length && stamps[n] + 60 <= visibleUntil) n++;
-    // Readings are offered in time order, so the published ones are a prefix (as `follow` takes them).
-    for (let k = 0; k < n; k++) {
-      const v = this.pendingValues;
+    while (n < this.pendingCount && stamps[this.pendingFrom + n] + 60 <= visibleUntil) {
+      const k = this.pendingFrom + n;
       const at = k * SERIES;
       this.put(stamps[k], v[at], v[at + 1], v[at + 2], v[at + 3], v[at + 4], v[at + 5]);
+      n++;
     }
     if (n > 0) this.drop(n);
   }
@@ -128,7 +140,7 @@ export class PressureRing {
     const out: Partial<Record<PressureSeries, Float64Array>> = {};
     PRESSURE_SERIES.forEach((k, j) => {
       const series = new Float64Array(minutes).fill(Number.NaN);
-      for (let m = lo; m <= hi; m++) series[m] = this.data[j * this.span + this.place(from + m)];
+      for (let m = lo; m <= hi; m++) series[m] = this.data[j * this.length + this.place(from + m)];
       out[k] = series;
     });
     return out;
@@ -136,11 +148,11 @@ export class PressureRing {
 
   /** The positions from `at`, `minutes` of them, of every series, as views made once. */
   private view(at: number, minutes: number): WorkerPressure {
-    const key = at * (this.span + 1) + minutes;
+    const key = at * (this.length + 1) + minutes;
     if (this.lastView?.key === key) return this.lastView.view;
     let view = this.views.get(key);
     if (!view) {
-      view = Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.data.subarray(j * this.span + at, j * this.span + at + minutes)]));
+      view = Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.data.subarray(j * this.length + at, j * this.length + at + minutes)]));
       this.views.set(key, view);
     }
     this.lastView = { key, view };
@@ -149,43 +161,64 @@ export class PressureRing {
 
   /** Where a held minute (or one of the lead) sits in each series. */
   private place(minute: number): number {
-    return this.capacity - 1 - (this.newest - minute);
+    return this.at + this.capacity - 1 - (this.newest - minute);
   }
 
   /** Takes a reading for the minute of stamp `t`: the newest, a newer one (the minutes between read as missing), or a late one still held. */
   private put(t: number, cpuSteal: number, cpuPressure: number, memoryPressure: number, ioPressure: number, diskBusy: number, load: number): void {
     const m = Math.round(t / 60);
     if (m <= this.newest - this.capacity) return;
-    const span = this.span;
+    const length = this.length;
     const data = this.data;
     if (m > this.newest) {
-      // Shift everything older along (the lead's places and the minutes skipped are refilled below);
-      // a series' last places take the next one's first, overwritten as well.
       const shift = m - this.newest;
-      if (shift >= span) {
-        data.fill(Number.NaN);
-        this.stamps.fill(Number.NaN);
+      if (this.at + shift <= SLACK) {
+        // The window moves along: the places it moves onto are empty (the minutes skipped, the lead).
+        this.at += shift;
       } else {
-        data.copyWithin(0, shift);
-        this.stamps.copyWithin(0, shift);
-        const gap = Math.max(0, this.capacity - shift);
-        for (let j = 0; j < SERIES; j++) data.fill(Number.NaN, j * span + gap, (j + 1) * span);
-        this.stamps.fill(Number.NaN, gap);
+        // Back to the front with the minutes still held, everything after them emptied.
+        const kept = Math.max(0, this.capacity - shift);
+        for (let j = 0; j < SERIES; j++) {
+          if (kept > 0) data.copyWithin(j * length, j * length + this.at + shift, j * length + this.at + this.capacity);
+          data.fill(Number.NaN, j * length + kept, (j + 1) * length);
+        }
+        if (kept > 0) this.stamps.copyWithin(0, this.at + shift, this.at + this.capacity);
+        this.stamps.fill(Number.NaN, kept);
+        this.at = 0;
       }
       this.newest = m;
     }
     const p = this.place(m);
     this.stamps[p] = t;
     data[p] = cpuSteal;
-    data[span + p] = cpuPressure;
-    data[2 * span + p] = memoryPressure;
-    data[3 * span + p] = ioPressure;
-    data[4 * span + p] = diskBusy;
-    data[LOAD * span + p] = load;
+    data[length + p] = cpuPressure;
+    data[2 * length + p] = memoryPressure;
+    data[3 * length + p] = ioPressure;
+    data[4 * length + p] = diskBusy;
+    data[LOAD * length + p] = load;
   }
 
   private drop(n: number): void {
-    this.pendingStamps.splice(0, n);
-    this.pendingValues.splice(0, n * SERIES);
+    this.pendingFrom += n;
+    this.pendingCount -= n;
+    if (this.pendingCount === 0) this.pendingFrom = 0;
+  }
+
+  /** Moves the pending readings to the front, and doubles the queue when they fill it. */
+  private makeRoom(): void {
+    const from = this.pendingFrom;
+    const count = this.pendingCount;
+    if (2 * count > this.pendingStamps.length) {
+      const stamps = new Float64Array(2 * this.pendingStamps.length);
+      const values = new Float64Array(2 * this.pendingValues.length);
+      stamps.set(this.pendingStamps.subarray(from, from + count));
+      values.set(this.pendingValues.subarray(from * SERIES, (from + count) * SERIES));
+      this.pendingStamps = stamps;
+      this.pendingValues = values;
+    } else {
+      this.pendingStamps.copyWithin(0, from, from + count);
+      this.pendingValues.copyWithin(0, from * SERIES, (from + count) * SERIES);
+    }
+    this.pendingFrom = 0;
   }
 }
