@@ -35,7 +35,10 @@ type Listed = InFlightQuery & { readonly signature?: string };
  */
 export function runningBlockers(sim: SimState): DrainBlocker[] {
   const seen = new Set<Run>();
-  for (const i of sim.instances.values()) for (const run of i.runs) if (!run.done) seen.add(run);
+  const see = (run: Run) => {
+    if (!run.done) seen.add(run);
+  };
+  for (const i of sim.instances.values()) i.runs.forEach(see);
   const listed: Listed[] = [...seen].map((run) => {
     const elapsed = sim.now - run.start;
     return { queryId: String(run.index), startedAtMs: run.start * 1000, runSeconds: elapsed, cpuSeconds: run.query.slots * elapsed, survivesWorkerLoss: sim.engine === 'trino-fte', signature: run.query.signature };

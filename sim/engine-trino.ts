@@ -30,7 +30,7 @@ export function dispatch(sim: SimState): void {
     }
     sim.queueDelays.push(sim.now - q.arrival);
     // A stage waits for its slowest task: one degraded worker slows the whole query.
-    const rate = chosen.some((i) => sim.isDegraded(i)) ? 1 / DEGRADED_SLOWDOWN : 1;
+    const rate = anyDegraded(sim, chosen) ? 1 / DEGRADED_SLOWDOWN : 1;
     const first = fte ? q.duration / fte.steps : q.duration;
     const run: Run = { query: q, index, start: sim.now, instance: chosen[0], done: false, remaining: first, since: sim.now, rate, version: 0, tasks: [], target: first };
     if (fte) run.fte = { lanes: fte.lanes, share, stepWork: first, stepsLeft: fte.steps - 1 };
@@ -40,6 +40,13 @@ export function dispatch(sim: SimState): void {
     sim.runningQueries++;
     sim.queue.push(sim.now + first / rate, { kind: 'finish', run, version: 0 });
   }
+}
+
+
+/** Whether any of the workers is degraded (a loop, not some() with a closure: once per query placed). */
+function anyDegraded(sim: SimState, workers: readonly Instance[]): boolean {
+  for (const i of workers) if (sim.isDegraded(i)) return true;
+  return false;
 }
 
 
@@ -116,11 +123,15 @@ function checkDrained(sim: SimState, i: Instance): void {
 export function finish(sim: SimState, run: Run): void {
   if (run.done) return;
   const at = run.target!;
-  const ending: Task[] = [];
+  const tasks = run.tasks!;
+  let ends = 0;
+  for (const t of tasks) if (t.endWork <= at + EPS) ends++;
+  // Most often every task ends with the query: its tasks are the ones ending.
+  const ending: Task[] = ends === tasks.length ? tasks : [];
   const left: Task[] = [];
-  for (const t of run.tasks!) {
+  for (const t of tasks) {
     if (t.endWork <= at + EPS) {
-      ending.push(t);
+      if (ending !== tasks) ending.push(t);
       leave(sim, t);
     } else if (t.endWork > at + EPS) left.push(t);
   }
@@ -152,7 +163,7 @@ export function finish(sim: SimState, run: Run): void {
     run.remaining = stepWork;
     run.target = at + stepWork;
     run.since = sim.now;
-    run.rate = chosen.some((i) => sim.isDegraded(i)) ? 1 / DEGRADED_SLOWDOWN : 1;
+    run.rate = anyDegraded(sim, chosen) ? 1 / DEGRADED_SLOWDOWN : 1;
     run.version++;
     sim.queue.push(sim.now + stepWork / run.rate, { kind: 'finish', run, version: run.version });
   } else {

@@ -116,8 +116,9 @@ export class MemoryFleet implements Fleet {
   expireHooks(): MemoryInstance[] {
     const now = this.now();
     const expired: MemoryInstance[] = [];
-    for (const [id, i] of this.scanned) {
-      if (this.settled(i, now)) this.scanned.delete(id);
+    // Values, not entries: an entry is an array made per instance per scan (scanned is keyed by instanceId).
+    for (const i of this.scanned.values()) {
+      if (this.settled(i, now)) this.scanned.delete(i.instanceId);
       else if (i.state === 'Terminating:Wait' && now >= Math.min(i.hookExpiresAt!, i.globalExpiresAt!)) {
         i.state = 'Terminated';
         i.endedBy = 'timeout';
@@ -134,8 +135,8 @@ export class MemoryFleet implements Fleet {
     const groups = new Set(groupNames);
     const now = this.now();
     const out: WaitingInstance[] = [];
-    for (const [id, i] of this.scanned) {
-      if (this.settled(i, now)) this.scanned.delete(id);
+    for (const i of this.scanned.values()) {
+      if (this.settled(i, now)) this.scanned.delete(i.instanceId);
       else if (this.listedWaiting(i) && groups.has(i.groupName)) out.push({ instanceId: i.instanceId, groupName: i.groupName });
     }
     return out;

@@ -84,6 +84,12 @@ export class RunSet<Run> implements Iterable<Run> {
     p.release(node);
   }
 
+  /** Calls `f` with each run in order (the set must not change meanwhile): no iterator result per run. */
+  forEach(f: (run: Run) => void): void {
+    const p = this.pool;
+    for (let node = this.head; node >= 0; node = p.next[node]) f(p.runOf[node]!);
+  }
+
   [Symbol.iterator](): Iterator<Run> {
     const p = this.pool;
     let node = this.head;

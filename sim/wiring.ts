@@ -227,7 +227,9 @@ export function readTaskCounts(sim: SimState, instances: readonly WaitingInstanc
     if (ages && newest) {
       const end = newest.at / 1000 + AGENT_PERIOD;
       let oldest = 0;
-      for (const run of instance.runs) if (run.start < end) oldest = Math.max(oldest, end - run.start);
+      instance.runs.forEach((run) => {
+        if (run.start < end) oldest = Math.max(oldest, end - run.start);
+      });
       readings[readings.length - 1] = { ...newest, oldestTaskAgeSeconds: oldest };
     }
     if (readings.length > 0) out.set(w.instanceId, { readings });
