@@ -29,6 +29,18 @@ export class BusyHistory {
     return this.values[this.start + k];
   }
 
+  /** The last entry at or before `t` (times never decrease), or 0 when none is. */
+  lastAtOrBefore(t: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.t(mid) <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   push(t: number, busy: number): void {
     if (this.end === this.times.length) this.makeRoom();
     this.times[this.end] = t;

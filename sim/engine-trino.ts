@@ -98,11 +98,12 @@ function release(sim: SimState, run: Run, task: Task): void {
 function setLoad(sim: SimState, i: Instance, busy: number): void {
   i.busySlotSeconds += i.busy * (sim.now - i.lastChange);
   i.lastChange = sim.now;
-  if (i.accepting) {
-    sim.loads!.delete(i);
+  // An accepting worker goes last in its new load bucket (LoadIndex.move: a delete and an add).
+  if (i.accepting && i.loadSlot !== undefined) sim.loads!.move(i, busy);
+  else {
     i.busy = busy;
-    sim.loads!.add(i);
-  } else i.busy = busy;
+    if (i.accepting) sim.loads!.add(i);
+  }
   i.history.push(sim.now, busy);
 }
 

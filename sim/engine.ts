@@ -96,12 +96,7 @@ export class LoadIndex<W extends { busy: number; loadSlot?: number }> {
     if (s >= this.next.length) this.grow();
     i.loadSlot = s;
     this.workers[s] = i;
-    this.bucket[s] = b;
-    this.prev[s] = this.tail[b];
-    this.next[s] = -1;
-    if (this.tail[b] >= 0) this.next[this.tail[b]] = s;
-    else this.head[b] = s;
-    this.tail[b] = s;
+    this.append(s, b);
     this.size++;
   }
 
@@ -109,19 +104,46 @@ export class LoadIndex<W extends { busy: number; loadSlot?: number }> {
   delete(i: W): void {
     const s = i.loadSlot;
     if (s === undefined) return;
+    this.unlink(s);
+    this.bucket[s] = -1;
+    this.workers[s] = undefined;
+    i.loadSlot = undefined;
+    this.free.push(s);
+    this.size--;
+  }
+
+  /**
+   * A worker in the index takes `busy` slots: it goes last in the bucket of its new busy (its own bucket
+   * too), as deleting and adding it would. One without a place just takes the busy.
+   */
+  move(i: W, busy: number): void {
+    const s = i.loadSlot;
+    if (s === undefined) {
+      i.busy = busy;
+      return;
+    }
+    this.unlink(s);
+    i.busy = busy;
+    this.append(s, this.bucketOf(busy));
+  }
+
+  private unlink(s: number): void {
     const b = this.bucket[s];
-    if (b !== this.bucketOf(i.busy)) throw new Error('simulator bug: a worker\'s busy changed in the load index');
     const before = this.prev[s];
     const after = this.next[s];
     if (before >= 0) this.next[before] = after;
     else this.head[b] = after;
     if (after >= 0) this.prev[after] = before;
     else this.tail[b] = before;
-    this.bucket[s] = -1;
-    this.workers[s] = undefined;
-    i.loadSlot = undefined;
-    this.free.push(s);
-    this.size--;
+  }
+
+  private append(s: number, b: number): void {
+    this.bucket[s] = b;
+    this.prev[s] = this.tail[b];
+    this.next[s] = -1;
+    if (this.tail[b] >= 0) this.next[this.tail[b]] = s;
+    else this.head[b] = s;
+    this.tail[b] = s;
   }
 
   /** The k least-loaded workers that each have room for `share` more slots; undefined when fewer have. */

@@ -216,8 +216,11 @@ export function readTaskCounts(sim: SimState, instances: readonly WaitingInstanc
     if (!instance) continue;
     const readings: TaskReading[] = [];
     const h = instance.history;
-    let k = 0;
-    for (let t = Math.ceil(sinceMs / 1000 / AGENT_PERIOD) * AGENT_PERIOD; t + AGENT_PERIOD <= nowMs / 1000; t += AGENT_PERIOD) {
+    const from = Math.ceil(sinceMs / 1000 / AGENT_PERIOD) * AGENT_PERIOD;
+    // The entry in effect at the first period's start (the last at or before it, else the first): found
+    // by bisection, as the walk below would find it from the first entry, the times never decreasing.
+    let k = h.lastAtOrBefore(from);
+    for (let t = from; t + AGENT_PERIOD <= nowMs / 1000; t += AGENT_PERIOD) {
       while (k + 1 < h.length && h.t(k + 1) <= t) k++;
       let max = h.t(k) <= t ? h.busy(k) : 0;
       for (let j = k + 1; j < h.length && h.t(j) < t + AGENT_PERIOD; j++) max = Math.max(max, h.busy(j));
