@@ -62,9 +62,9 @@ export async function minute(sim: SimState): Promise<void> {
   if (sim.o.policy === 'cron-timeout') await sim.cronCheck();
   sim.checkInvariants();
 
-  const live = [...sim.instances.values()];
-  sim.instancesMax = Math.max(sim.instancesMax, live.length);
+  sim.instancesMax = Math.max(sim.instancesMax, sim.instances.size);
   if (sim.timeline.length === 0 || sim.now - sim.timeline[sim.timeline.length - 1].t >= sim.o.timelineStepSeconds) {
+    const live = [...sim.instances.values()];
     sim.timeline.push({
       t: sim.now,
       inService: live.filter((i) => i.state === 'InService' || i.state === 'pending').length,

@@ -1,18 +1,18 @@
 /**
- * One worker's busy-slot changes, as its agent's metric is read back (wiring.ts readTaskCounts): times and
- * values in two typed columns, trimmed to what a read can ask for. Every task placed or ended appends one
- * (12 million in bench:sim); as an object each they were a large share of its garbage.
+ * One worker's busy-slot changes, as its agent's metric is read back (wiring.ts readTaskCounts): each
+ * change's time and busy slots side by side in one Float64Array, trimmed to what a read can ask for.
+ * Every task placed or ended appends one (12 million in bench:sim); as an object each they were a large
+ * share of its garbage.
  */
 export class BusyHistory {
-  private times: Float64Array;
-  private values: Float64Array;
-  /** The live entries are [start, end) of the columns. */
+  /** Entry k (of the live ones) is at 2 × (start + k): its time, then its busy slots. */
+  private entries: Float64Array;
+  /** The live entries are [start, end). */
   private start = 0;
   private end = 0;
 
   constructor(t: number, busy: number) {
-    this.times = new Float64Array(16);
-    this.values = new Float64Array(16);
+    this.entries = new Float64Array(32);
     this.push(t, busy);
   }
 
@@ -22,11 +22,11 @@ export class BusyHistory {
 
   /** The k-th entry's time (seconds) and busy slots, oldest first. */
   t(k: number): number {
-    return this.times[this.start + k];
+    return this.entries[2 * (this.start + k)];
   }
 
   busy(k: number): number {
-    return this.values[this.start + k];
+    return this.entries[2 * (this.start + k) + 1];
   }
 
   /** The last entry at or before `t` (times never decrease), or 0 when none is. */
@@ -42,9 +42,9 @@ export class BusyHistory {
   }
 
   push(t: number, busy: number): void {
-    if (this.end === this.times.length) this.makeRoom();
-    this.times[this.end] = t;
-    this.values[this.end] = busy;
+    if (2 * this.end === this.entries.length) this.makeRoom();
+    this.entries[2 * this.end] = t;
+    this.entries[2 * this.end + 1] = busy;
     this.end++;
   }
 
@@ -61,20 +61,14 @@ export class BusyHistory {
     if (cut < n && cut > 1) this.start += cut - 1;
   }
 
-  /** Moves the live entries to the front, and doubles the columns when they are over half full. */
+  /** Moves the live entries to the front, and doubles the array when they are over half of it. */
   private makeRoom(): void {
     const n = this.length;
-    if (2 * n > this.times.length) {
-      const times = new Float64Array(2 * this.times.length);
-      const values = new Float64Array(2 * this.values.length);
-      times.set(this.times.subarray(this.start, this.end));
-      values.set(this.values.subarray(this.start, this.end));
-      this.times = times;
-      this.values = values;
-    } else {
-      this.times.copyWithin(0, this.start, this.end);
-      this.values.copyWithin(0, this.start, this.end);
-    }
+    if (4 * n > this.entries.length) {
+      const entries = new Float64Array(2 * this.entries.length);
+      entries.set(this.entries.subarray(2 * this.start, 2 * this.end));
+      this.entries = entries;
+    } else this.entries.copyWithin(0, 2 * this.start, 2 * this.end);
     this.start = 0;
     this.end = n;
   }

@@ -49,9 +49,9 @@ export class PressureRing {
   private newest = -Infinity;
   /** The last reading taken from the history `follow` reads. */
   private last?: PressureReading;
-  /** Windows as views, by first place and length; the last one asked for. */
-  private readonly views = new Map<number, WorkerPressure>();
-  private lastView?: { readonly key: number; readonly view: WorkerPressure };
+  /** Windows of `viewMinutes` minutes as views, by first place. */
+  private views: (WorkerPressure | undefined)[] = [];
+  private viewMinutes = 0;
   /**
    * Readings offered and not yet published, a queue from `pendingFrom` (oldest first) of `pendingCount`:
    * their stamps, and their series, SERIES each. A worker read every minute has one or two.
@@ -146,17 +146,13 @@ export class PressureRing {
     return out;
   }
 
-  /** The positions from `at`, `minutes` of them, of every series, as views made once. */
+  /** The places from `at`, `minutes` of them, of every series, as views made once. */
   private view(at: number, minutes: number): WorkerPressure {
-    const key = at * (this.length + 1) + minutes;
-    if (this.lastView?.key === key) return this.lastView.view;
-    let view = this.views.get(key);
-    if (!view) {
-      view = Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.data.subarray(j * this.length + at, j * this.length + at + minutes)]));
-      this.views.set(key, view);
+    if (minutes !== this.viewMinutes) {
+      this.views = [];
+      this.viewMinutes = minutes;
     }
-    this.lastView = { key, view };
-    return view;
+    return (this.views[at] ??= Object.fromEntries(PRESSURE_SERIES.map((k, j) => [k, this.data.subarray(j * this.length + at, j * this.length + at + minutes)])));
   }
 
   /** Where a held minute (or one of the lead) sits in each series. */
