@@ -11,8 +11,9 @@
  * `replaceAfterMinutes` in a row. The metrics and settings are core/straggler-settings.ts's.
  */
 import { PRESSURE_RESOURCES, PressureResource, StragglerSettings } from './straggler-settings';
-import { expectedAt, peerModel } from './straggler-peers';
-import { BELIEF_FIELDS, Belief, PeerModelMemo, beliefsOf, memoizedModel } from './straggler-memo';
+import * as peers from './straggler-peers';
+import * as memos from './straggler-memo';
+import type { PeerModelMemo } from './straggler-memo';
 
 export { BOTTLENECKED_MINUTES_METRIC, DEFAULT_STRAGGLER_SETTINGS, PRESSURE_METRICS, PRESSURE_RESOURCES, stragglerSettingsProblems } from './straggler-settings';
 export type { PressureResource, StragglerSettings } from './straggler-settings';
@@ -108,6 +109,11 @@ class Filter {
   }
 }
 const filter = new Filter();
+// What the loops below use from the peer model and the memo, read once: run by tsx (as CommonJS), each
+// read of an imported binding is a getter call, and these are read per worker and minute.
+const { expectedAt, peerModel } = peers;
+const { beliefsOf, memoizedModel, BELIEF_FIELDS } = memos;
+const { At, Posterior, Run, Value, Expected } = memos.Belief;
 /** Minutes a memo's first guess copies back from the window's end; then as many as the last call filtered. */
 const TAIL_MINUTES = 8;
 
@@ -174,11 +180,11 @@ export function detectStragglers(pressure: ReadonlyMap<string, WorkerPressure>, 
     const values = columns[r];
     const from = r * n;
     // Where this resource's beliefs are held (straggler-memo.ts's layout).
-    const heldAt = (r * BELIEF_FIELDS + Belief.At) * n;
-    const heldPosterior = (r * BELIEF_FIELDS + Belief.Posterior) * n;
-    const heldRun = (r * BELIEF_FIELDS + Belief.Run) * n;
-    const heldValue = (r * BELIEF_FIELDS + Belief.Value) * n;
-    const heldExpected = (r * BELIEF_FIELDS + Belief.Expected) * n;
+    const heldAt = (r * BELIEF_FIELDS + At) * n;
+    const heldPosterior = (r * BELIEF_FIELDS + Posterior) * n;
+    const heldRun = (r * BELIEF_FIELDS + Run) * n;
+    const heldValue = (r * BELIEF_FIELDS + Value) * n;
+    const heldExpected = (r * BELIEF_FIELDS + Expected) * n;
     posterior.fill(PRIOR, 0, n);
     run.fill(0, 0, n);
     lastValue.fill(Number.NaN, 0, n);
@@ -309,7 +315,7 @@ function gather(
       const minutes = minutesOf[r];
       if (minutes === 0) continue;
       const own = views[r * n + k];
-      const believedAt = state ? state[(r * BELIEF_FIELDS + Belief.At) * n + k] : Number.NaN;
+      const believedAt = state ? state[(r * BELIEF_FIELDS + At) * n + k] : Number.NaN;
       const at = Number.isNaN(believedAt) ? -1 : Math.round((believedAt - minuteAt(minutes, 0)) / 60_000);
       const carries = at >= 0 && at < minutes;
       let t = 0;

@@ -7,18 +7,27 @@
 import { DrainStore, Fleet } from '../core/ports';
 import { MemoryInstance } from './memory-ports';
 import { Query } from './trace';
-import * as autoscaling from './autoscaling';
-import * as faults from './faults';
-import * as group from './group';
-import * as tally from './tally';
-import * as wiring from './wiring';
-import * as workers from './workers';
+import * as autoscalingModule from './autoscaling';
+import * as faultsModule from './faults';
+import * as groupModule from './group';
+import * as tallyModule from './tally';
+import * as wiringModule from './wiring';
+import * as workersModule from './workers';
 import { SimOptions, drains } from './options';
 import { SimResult } from './result';
 import { Instance, Run, SimState, fail } from './state';
 
 export * from './options';
 export type { Invariants, SimResult, StragglerReport, WarmPoolReport } from './result';
+
+// The components' functions, read once: run by tsx (as CommonJS), each read of an imported binding is
+// two getter calls, and the event loop and the methods below make tens of millions of them.
+const autoscaling = { ...autoscalingModule };
+const faults = { ...faultsModule };
+const group = { ...groupModule };
+const tally = { ...tallyModule };
+const wiring = { ...wiringModule };
+const workers = { ...workersModule };
 
 export async function simulate(queries: readonly Query[], options: SimOptions): Promise<SimResult> {
   return new FleetSimulation(queries, options).run();

@@ -216,19 +216,21 @@ export function readTaskCounts(sim: SimState, instances: readonly WaitingInstanc
     if (!instance) continue;
     const readings: TaskReading[] = [];
     const h = instance.history;
-    const from = Math.ceil(sinceMs / 1000 / AGENT_PERIOD) * AGENT_PERIOD;
+    // A local: under tsx (CommonJS) each read of an imported constant is two getter calls (see fleet-sim.ts).
+    const period = AGENT_PERIOD;
+    const from = Math.ceil(sinceMs / 1000 / period) * period;
     // The entry in effect at the first period's start (the last at or before it, else the first): found
     // by bisection, as the walk below would find it from the first entry, the times never decreasing.
     let k = h.lastAtOrBefore(from);
-    for (let t = from; t + AGENT_PERIOD <= nowMs / 1000; t += AGENT_PERIOD) {
+    for (let t = from; t + period <= nowMs / 1000; t += period) {
       while (k + 1 < h.length && h.t(k + 1) <= t) k++;
       let max = h.t(k) <= t ? h.busy(k) : 0;
-      for (let j = k + 1; j < h.length && h.t(j) < t + AGENT_PERIOD; j++) max = Math.max(max, h.busy(j));
+      for (let j = k + 1; j < h.length && h.t(j) < t + period; j++) max = Math.max(max, h.busy(j));
       readings.push({ at: t * 1000, runningTasks: max });
     }
     const newest = readings.at(-1);
     if (ages && newest) {
-      const end = newest.at / 1000 + AGENT_PERIOD;
+      const end = newest.at / 1000 + period;
       let oldest = 0;
       instance.runs.forEach((run) => {
         if (run.start < end) oldest = Math.max(oldest, end - run.start);

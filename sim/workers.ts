@@ -1,10 +1,14 @@
 /**
  * The workers: queries dispatched to task slots, finished or killed, and degraded instances' rates.
  */
-import * as trino from './engine-trino';
+import * as trinoModule from './engine-trino';
 import { PRESSURE_RESOURCES } from '../core/stragglers';
 import { DEGRADED_SLOWDOWN } from './pressure';
 import { Instance, Run, SimState, setRate } from './state';
+
+
+// Read once: under tsx (CommonJS) each read of an imported binding is two getter calls (see fleet-sim.ts).
+const trino = { ...trinoModule };
 
 
 export function isDegraded(sim: SimState, instance: Instance): boolean {
