@@ -27,8 +27,6 @@ import { PREDICTIVE_SCHEDULING_BUFFER_SECONDS } from '../core/contract/names';
 export const MIN_HISTORY_SECONDS = 24 * 3600;
 /** Days of history the forecast reads ("up to the past 14 days"). */
 export const MAX_HISTORY_DAYS = 14;
-/** Instances are launched this long before the hour they are forecast for (`SchedulingBufferTime`, as the stacks set it). */
-export const DEFAULT_SCHEDULING_BUFFER_SECONDS = PREDICTIVE_SCHEDULING_BUFFER_SECONDS;
 
 const HOUR = 3600;
 const DAY_HOURS = 24;
@@ -42,7 +40,8 @@ export class HourlyForecast {
 
   constructor(
     private readonly targetCpuPercent: number,
-    private readonly bufferSeconds = DEFAULT_SCHEDULING_BUFFER_SECONDS,
+    // Instances are launched this long before the hour they are forecast for, as the stacks set it.
+    private readonly bufferSeconds = PREDICTIVE_SCHEDULING_BUFFER_SECONDS,
   ) {}
 
   /** The load of the minute ending at `minuteEndSeconds`, as CloudWatch sums it: the instances' CPU, as busy instances. */
